@@ -1,0 +1,17 @@
+"""Gatescope's cell engine: gated recurrent cells in NumPy that record every gate, step by step."""
+
+from cells.cell import Cell
+from cells.gates import GATES, GateInfo, gate_info
+from cells.gru import GRU, GRUResetAfter, GRUResetBefore
+from cells.initializers import SCHEMES, initialise
+from cells.kinds import KINDS, cell_class
+from cells.layers import Layer, LayerTrace, Network, NetworkTrace
+from cells.lstm import LSTM, CoupledLSTM, PeepholeLSTM
+from cells.rnn import RNN
+from cells.trace import State, Step, Trace
+
+__all__ = [
+    "GATES", "GRU", "KINDS", "LSTM", "RNN", "SCHEMES", "Cell", "CoupledLSTM", "GRUResetAfter",
+    "GRUResetBefore", "GateInfo", "Layer", "LayerTrace", "Network", "NetworkTrace", "PeepholeLSTM",
+    "State", "Step", "Trace", "cell_class", "gate_info", "initialise",
+]

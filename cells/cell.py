@@ -1,0 +1,205 @@
+"""The base every cell shares: named per-gate parameters, their checks, and the step/run driver.
+
+A cell is a frozen dataclass of per-gate arrays over the deck's concatenation [h_{t-1}, x_t]:
+``weights[g]`` is (H, H + I) with the hidden columns first, ``biases[g]`` is (H,). PyTorch and
+Keras keep a second, recurrent bias; ``hidden_biases`` holds it when a model came from them, and
+the deck's cells leave it ``None``. The fused matrices the loop multiplies are derived from these
+on every run, never stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from cells.trace import State, Step, Trace
+
+FLOAT_TYPES = (np.float32, np.float64)
+MAX_STEPS = 100_000
+
+
+def _describe_bad(a: np.ndarray) -> str:
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+    where = f"row {index[0]}, column {index[1]}" if len(index) == 2 else f"position {index[0]}"
+    return f"{a[index]} at {where}"
+
+
+def as_float_array(value: object, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a read-only, finite array of ``shape`` and ``dtype``, or a ValueError naming ``name``."""
+    try:
+        a = np.array(value, dtype=dtype)  # copies, so later edits of the caller's array don't leak in
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected numbers of shape {shape}, got {type(value).__name__}") from None
+    if a.shape != shape:
+        raise ValueError(f"{name}: expected {shape}, got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: every value must be finite, found {_describe_bad(a)}")
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Cell:
+    """Parameters of one recurrent cell; ``step`` and ``run`` are pure functions of them."""
+
+    weights: dict[str, np.ndarray]  # gate -> (H, H + I) over [h_{t-1}, x_t]
+    biases: dict[str, np.ndarray]  # gate -> (H,)
+    hidden_biases: dict[str, np.ndarray] | None = None  # gate -> (H,): PyTorch's b_h*, Keras' recurrent bias
+
+    KIND: ClassVar[str] = ""
+    LABEL: ClassVar[str] = ""
+    FAMILY: ClassVar[str] = ""
+    GATES: ClassVar[tuple[str, ...]] = ()  # gates with weights, in the fused matrices' order
+    SIGMOID: ClassVar[tuple[str, ...]] = ()  # which of GATES are squashed by σ (the rest by tanh)
+    HAS_CELL: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.weights, dict) or set(self.weights) != set(self.GATES):
+            got = sorted(self.weights) if isinstance(self.weights, dict) else type(self.weights).__name__
+            raise ValueError(f"{self.KIND} weights: expected gates {list(self.GATES)}, got {got}")
+        first = np.asarray(self.weights[self.GATES[0]])
+        if first.ndim != 2 or first.shape[1] <= first.shape[0] or first.shape[0] == 0:
+            raise ValueError(
+                f"{self.GATES[0]} weights: expected a 2-D (hidden, hidden + input) array with at least "
+                f"one input column, got shape {first.shape}"
+            )
+        hidden, width = first.shape
+        dtype = self._pick_dtype()
+        set_ = object.__setattr__
+        set_(self, "weights", {g: as_float_array(self.weights[g], f"{g} weights", dtype, (hidden, width))
+                               for g in self.GATES})
+        set_(self, "biases", self._vectors(self.biases, "bias", dtype, hidden, required=True))
+        if self.hidden_biases is not None:
+            set_(self, "hidden_biases", self._vectors(self.hidden_biases, "hidden bias", dtype, hidden))
+        self._check_extra(dtype, hidden)
+
+    def _pick_dtype(self) -> np.dtype:
+        """float32 when every given array is float32, else float64 (the default)."""
+        arrays = [*self.weights.values(), *(self.biases or {}).values()]
+        is32 = all(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in arrays)
+        return np.dtype(np.float32 if is32 else np.float64)
+
+    def _vectors(self, given: object, what: str, dtype: np.dtype, hidden: int, required: bool = False
+                 ) -> dict[str, np.ndarray]:
+        """Check a gate -> (H,) mapping; ``what`` is singular ("bias"), used in messages."""
+        ok = isinstance(given, dict) and (set(given) == set(self.GATES) if required else set(given) <= set(self.GATES))
+        if not ok:
+            got = sorted(given) if isinstance(given, dict) else type(given).__name__
+            raise ValueError(f"{self.KIND} {what} vectors: expected gates {list(self.GATES)}, got {got}")
+        return {g: as_float_array(given[g], f"{g} {what}", dtype, (hidden,)) for g in self.GATES if g in given}
+
+    def _check_extra(self, dtype: np.dtype, hidden: int) -> None:
+        """Subclasses with more parameters (peepholes) check them here."""
+
+    # ----- sizes -------------------------------------------------------------------------------
+    @property
+    def hidden_size(self) -> int:
+        return self.weights[self.GATES[0]].shape[0]
+
+    @property
+    def input_size(self) -> int:
+        return self.weights[self.GATES[0]].shape[1] - self.hidden_size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weights[self.GATES[0]].dtype
+
+    def astype(self, dtype: type | np.dtype) -> Cell:
+        """A copy with every parameter in ``dtype`` (float32 or float64)."""
+        dtype = np.dtype(dtype)
+        if dtype.type not in FLOAT_TYPES:
+            raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
+        changes = {
+            f.name: {k: v.astype(dtype) for k, v in getattr(self, f.name).items()}
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), dict)
+        }
+        return dataclasses.replace(self, **changes)
+
+    # ----- fused views of the per-gate parameters ----------------------------------------------
+    def _input_weights(self) -> np.ndarray:
+        """The input columns of every gate side by side, (I, G·H)."""
+        H = self.hidden_size
+        return np.ascontiguousarray(np.concatenate([self.weights[g][:, H:] for g in self.GATES]).T)
+
+    def _recurrent_weights(self, gates: tuple[str, ...]) -> np.ndarray:
+        """The hidden columns of ``gates`` side by side, (H, len(gates)·H)."""
+        H = self.hidden_size
+        return np.ascontiguousarray(np.concatenate([self.weights[g][:, :H] for g in gates]).T)
+
+    def _bias(self, gate: str) -> np.ndarray:
+        """b_g, plus the recurrent bias b_hg where the model has one, (H,)."""
+        b = self.biases[gate]
+        if self.hidden_biases is not None and gate in self.hidden_biases:
+            b = b + self.hidden_biases[gate]
+        return b
+
+    # ----- running -----------------------------------------------------------------------------
+    def initial_state(self) -> State:
+        zeros = np.zeros(self.hidden_size, self.dtype)
+        return State(zeros, zeros.copy() if self.HAS_CELL else None)
+
+    def _check_state(self, state: State | None) -> State:
+        if state is None:
+            return self.initial_state()
+        if not isinstance(state, State):
+            raise ValueError(f"initial state: expected a cells.State, got {type(state).__name__}")
+        H = self.hidden_size
+        hidden = as_float_array(state.hidden, "initial hidden state", self.dtype, (H,))
+        if not self.HAS_CELL:
+            return State(hidden)
+        if state.cell is None:
+            raise ValueError(f"initial cell state: a {self.KIND} cell needs one, got None")
+        return State(hidden, as_float_array(state.cell, "initial cell state", self.dtype, (H,)))
+
+    def _check_inputs(self, xs: object) -> np.ndarray:
+        I = self.input_size
+        try:
+            a = np.asarray(xs, dtype=self.dtype)
+        except (TypeError, ValueError):
+            raise ValueError(f"inputs: expected a (T, {I}) array of numbers, got {type(xs).__name__}") from None
+        if a.ndim == 1 and I == 1:
+            a = a[:, None]
+        if a.ndim != 2 or a.shape[1] != I:
+            raise ValueError(f"inputs: expected (T, {I}), {I} numbers per step, got shape {a.shape}")
+        if a.shape[0] == 0:
+            raise ValueError("inputs: the sequence is empty")
+        if a.shape[0] > MAX_STEPS:
+            raise ValueError(f"inputs: {a.shape[0]} steps is over the engine's limit of {MAX_STEPS}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"inputs: every value must be finite, found {_describe_bad(a)}")
+        return a
+
+    def run(self, xs: np.ndarray, initial_state: State | None = None) -> Trace:
+        """Read xs, (T, I), from first to last step and record every gate and state."""
+        xs = self._check_inputs(xs)
+        state = self._check_state(initial_state)
+        with np.errstate(over="ignore", invalid="ignore"):
+            pre = self._project(xs)
+            values = self._recur(pre, state)
+        pre_by_gate = {g: pre[:, k] for k, g in enumerate(self.GATES)}
+        if not all(np.all(np.isfinite(v)) for v in (*pre_by_gate.values(), *values.values())):
+            raise ValueError("the numbers overflowed: inputs times weights exceed the floating-point range")
+        return Trace(self.KIND, self.FAMILY, xs, state, pre_by_gate, values)
+
+    def step(self, x: np.ndarray, state: State | None = None) -> tuple[State, Step]:
+        """One step: read x_t, (I,), with the state after step t-1; return the new state and the record."""
+        x = np.asarray(x)
+        if x.ndim != 1:
+            raise ValueError(f"x_t: expected a vector of {self.input_size} numbers, got shape {x.shape}")
+        trace = self.run(x[None], state)
+        return trace.final, trace.at(0)
+
+    def _project(self, xs: np.ndarray) -> np.ndarray:
+        """Every gate's input projection and bias for all steps in one matmul, (T, G, H)."""
+        G, H = len(self.GATES), self.hidden_size
+        pre = xs @ self._input_weights()  # (T, G·H)
+        pre += np.concatenate([self._bias(g) for g in self.GATES])
+        return pre.reshape(len(xs), G, H)
+
+    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+        """Complete ``pre`` (T, G, H) in place step by step and return every value, each (T, H)."""
+        raise NotImplementedError

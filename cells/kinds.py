@@ -1,0 +1,20 @@
+"""Every cell type by its short name (``"lstm"``, ``"gru"`` ...), the one list pages and files use."""
+
+from __future__ import annotations
+
+from cells.cell import Cell
+from cells.gru import GRU, GRUResetAfter, GRUResetBefore
+from cells.lstm import LSTM, CoupledLSTM, PeepholeLSTM
+from cells.rnn import RNN
+
+KINDS: dict[str, type[Cell]] = {
+    cls.KIND: cls for cls in (LSTM, GRU, GRUResetAfter, PeepholeLSTM, CoupledLSTM, RNN, GRUResetBefore)
+}
+
+
+def cell_class(kind: str) -> type[Cell]:
+    """The cell class called ``kind``, or a ValueError listing the known kinds."""
+    try:
+        return KINDS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(f"cell kind: expected one of {', '.join(KINDS)}, got {kind!r}") from None

@@ -1,0 +1,168 @@
+"""Bidirectional layers and deep stacks of them.
+
+A layer reads the sequence forward, and, when bidirectional, a second cell reads it backward;
+its output at step t is [h_t forward, h_t backward], (T, D·H), as in PyTorch. A network is a
+stack of layers, layer k reading layer k-1's output. Every layer and direction keeps its Trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cells.cell import Cell
+from cells.initializers import initialise
+from cells.trace import State, Trace
+
+MAX_LAYERS = 16
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    forward: Trace
+    backward: Trace | None = None  # stored in input order, with reverse=True
+
+    @property
+    def directions(self) -> tuple[Trace, ...]:
+        return (self.forward,) if self.backward is None else (self.forward, self.backward)
+
+    @property
+    def output(self) -> np.ndarray:
+        """h_t of every direction side by side, (T, D·H)."""
+        if self.backward is None:
+            return self.forward.output
+        return np.concatenate([self.forward.output, self.backward.output], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    forward: Cell
+    backward: Cell | None = None
+
+    def __post_init__(self) -> None:
+        for name, cell in (("forward", self.forward), ("backward", self.backward)):
+            if cell is not None and not isinstance(cell, Cell):
+                raise ValueError(f"{name} cell: expected a cells.Cell, got {type(cell).__name__}")
+        b = self.backward
+        if b is not None and (b.input_size, b.hidden_size) != (self.forward.input_size, self.forward.hidden_size):
+            raise ValueError(
+                f"backward cell: expected input size {self.forward.input_size} and hidden size "
+                f"{self.forward.hidden_size} like the forward cell, got {b.input_size} and {b.hidden_size}"
+            )
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (self.forward,) if self.backward is None else (self.forward, self.backward)
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.backward is not None
+
+    @property
+    def input_size(self) -> int:
+        return self.forward.input_size
+
+    @property
+    def output_size(self) -> int:
+        return self.forward.hidden_size * len(self.cells)
+
+    def run(self, xs: np.ndarray, initial: Sequence[State | None] | None = None) -> LayerTrace:
+        """Both directions over xs, (T, I); ``initial`` holds one state per direction."""
+        initial = initial or (None,) * len(self.cells)
+        forward = self.forward.run(xs, initial[0])
+        if self.backward is None:
+            return LayerTrace(forward)
+        backward = self.backward.run(np.asarray(xs)[::-1], initial[1]).reversed_order()
+        return LayerTrace(forward, backward)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkTrace:
+    layers: tuple[LayerTrace, ...]
+
+    @property
+    def output(self) -> np.ndarray:
+        """The last layer's output, (T, D·H): what PyTorch's nn.LSTM/nn.GRU returns as ``output``."""
+        return self.layers[-1].output
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A stack of layers: layer k's input at step t is layer k-1's output at step t."""
+
+    layers: tuple[Layer, ...]
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers) if isinstance(self.layers, (list, tuple)) else None
+        if not layers or not all(isinstance(layer, Layer) for layer in layers):
+            raise ValueError("network: expected a non-empty sequence of cells.Layer")
+        if len(layers) > MAX_LAYERS:
+            raise ValueError(f"network: at most {MAX_LAYERS} layers, got {len(layers)}")
+        for k in range(1, len(layers)):
+            below, layer = layers[k - 1], layers[k]
+            if layer.input_size != below.output_size:
+                raise ValueError(
+                    f"layer {k}: expected input size {below.output_size} (layer {k - 1}'s output), "
+                    f"got {layer.input_size}"
+                )
+        object.__setattr__(self, "layers", layers)
+
+    @classmethod
+    def create(
+        cls,
+        kind: str,
+        input_size: int,
+        hidden_size: int,
+        *,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        seed: int = 0,
+        scheme: str = "pytorch",
+        scale: float = 1.0,
+        dtype: type | np.dtype = np.float64,
+    ) -> Network:
+        """A new network of ``num_layers`` layers of ``kind`` cells, all drawn from one seeded stream."""
+        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or not 1 <= num_layers <= MAX_LAYERS:
+            raise ValueError(f"layers: expected a whole number from 1 to {MAX_LAYERS}, got {num_layers!r}")
+        rng = np.random.default_rng(seed)
+        layers, size = [], input_size
+        for _ in range(num_layers):
+            cells = [initialise(kind, size, hidden_size, seed=rng, scheme=scheme, scale=scale, dtype=dtype)
+                     for _ in range(2 if bidirectional else 1)]
+            layers.append(Layer(*cells))
+            size = layers[-1].output_size
+        return cls(tuple(layers))
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].input_size
+
+    @property
+    def hidden_size(self) -> int:
+        return self.layers[0].forward.hidden_size
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.layers[0].bidirectional
+
+    @property
+    def kind(self) -> str:
+        """The cell kind, or "mixed" when the layers hold different kinds."""
+        kinds = {cell.KIND for layer in self.layers for cell in layer.cells}
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    def run(self, xs: np.ndarray, initial_state: Sequence[State | None] | None = None) -> NetworkTrace:
+        """Every layer over xs, (T, I). ``initial_state`` holds one State per layer and direction,
+        in PyTorch's order (layer 0 forward, layer 0 backward, layer 1 forward ...)."""
+        per_layer = [len(layer.cells) for layer in self.layers]
+        if initial_state is not None and len(initial_state) != sum(per_layer):
+            raise ValueError(f"initial state: expected {sum(per_layer)} states, one per layer and direction, "
+                             f"got {len(initial_state)}")
+        traces, h, k = [], xs, 0
+        for layer, n in zip(self.layers, per_layer, strict=True):
+            trace = layer.run(h, None if initial_state is None else initial_state[k : k + n])
+            traces.append(trace)
+            h, k = trace.output, k + n
+        return NetworkTrace(tuple(traces))
