@@ -1,0 +1,216 @@
+"""Real-browser tests: a Streamlit server on a free loopback port, driven by Debian's Chromium through Playwright.
+
+Raw `sync_playwright()` only (pytest-playwright's fixtures clash with it in one session); never `playwright install`.
+Without /usr/bin/chromium or the playwright package every test here skips, saying how to get them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT_S = 60.0
+DEFAULT_VIEWPORT = (1280, 800)
+
+# Streamlit's own markers in the DOM.
+APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+PLOTLY_CHART = ".js-plotly-plot, [data-testid=stPlotlyChart]"
+EXCEPTION = "[data-testid=stException]"
+ALERT = "[data-testid=stAlert]"
+
+
+def _skip_reason() -> str | None:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"Chromium at {CHROMIUM} (install it with `apt-get install chromium chromium-driver`)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("the playwright package (`.venv/bin/pip install -r requirements-dev.txt`)")
+    if not missing:
+        return None
+    return "browser tests need " + " and ".join(missing) + "; never run `playwright install`"
+
+
+SKIP_REASON = _skip_reason()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "viewport(width, height): browser page size for one test (default 1280x800)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if SKIP_REASON is None:
+        return
+    marker = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if HERE in Path(item.fspath).resolve().parents:
+            item.add_marker(marker)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+def _answers(url: str) -> bool:
+    with contextlib.suppress(OSError, urllib.error.URLError), urllib.request.urlopen(url, timeout=2) as response:
+        return response.status == 200
+    return False
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log: Path
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`streamlit run app.py` from the project root on a free loopback port, stopped by its pid at the end."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+        # Other work edits the tree while the suite runs; a file watcher would rerun the page under the test.
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode} before answering:\n{log.read_text()}")
+            if _answers(f"{url}/_stcore/health"):
+                break
+            if time.monotonic() > deadline:
+                waited = f"{SERVER_START_TIMEOUT_S:.0f} s"
+                pytest.fail(f"streamlit did not answer on {url} within {waited}:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield Server(url=url, log=log)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    chromium = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@dataclass
+class App:
+    """One browser tab on the app, with the waits every test needs."""
+
+    page: Page
+    server: Server
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, query: str = "") -> App:
+        self.page.goto(self.server.url + "/" + query, wait_until="domcontentloaded")
+        return self
+
+    def wait_idle(self, timeout_ms: float = 30_000) -> None:
+        """Wait until the script has finished its run (Streamlit marks the app root while a run is in flight)."""
+        self.page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+
+    def wait_ready(self, timeout_ms: float = 45_000) -> None:
+        """Wait for the app to be idle and for the first Plotly chart to be drawn: the point where a user starts."""
+        self.wait_idle(timeout_ms)
+        self.page.locator(PLOTLY_CHART).first.wait_for(state="visible", timeout=timeout_ms)
+        self.page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g.data)",
+            timeout=timeout_ms,
+        )
+        self.wait_idle(timeout_ms)
+
+    def evaluate(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+    def screenshot(self, name: str, *, full_page: bool = True) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def diagnostics(self) -> str:
+        """What a failure message needs: browser-side errors and the end of the server log."""
+        return "browser errors:\n" + "\n".join(self.errors or ["(none)"]) + "\nserver log:\n" + self.server.log_tail()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context (a fresh Streamlit session) per test, at the test's viewport."""
+    marker = request.node.get_closest_marker("viewport")
+    width, height = marker.args if marker else DEFAULT_VIEWPORT
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    context.set_default_timeout(30_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def app(page: Page, server: Server) -> App:
+    """The app opened in a fresh tab; call `wait_ready()` (or `wait_idle()`) before interacting."""
+    driver = App(page=page, server=server)
+    page.on("pageerror", lambda error: driver.errors.append(f"pageerror: {error}"))
+    page.on("console", lambda message: message.type == "error" and driver.errors.append(f"console: {message.text}"))
+    return driver.open()
