@@ -52,9 +52,15 @@ class Cell:
     KIND: ClassVar[str] = ""
     LABEL: ClassVar[str] = ""
     FAMILY: ClassVar[str] = ""
-    GATES: ClassVar[tuple[str, ...]] = ()  # gates with weights, in the fused matrices' order
+    GATES: ClassVar[tuple[str, ...]] = ()  # gates with weights, in the deck's order
     SIGMOID: ClassVar[tuple[str, ...]] = ()  # which of GATES are squashed by σ (the rest by tanh)
+    FUSED: ClassVar[tuple[str, ...]] = ()  # the GATES in the order of the fused matrices (default: GATES)
     HAS_CELL: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.FUSED or set(cls.FUSED) != set(cls.GATES):
+            cls.FUSED = cls.GATES
 
     def __post_init__(self) -> None:
         if not isinstance(self.weights, dict) or set(self.weights) != set(self.GATES):
@@ -121,9 +127,9 @@ class Cell:
 
     # ----- fused views of the per-gate parameters ----------------------------------------------
     def _input_weights(self) -> np.ndarray:
-        """The input columns of every gate side by side, (I, G·H)."""
+        """The input columns of every gate side by side in FUSED order, (I, G·H)."""
         H = self.hidden_size
-        return np.ascontiguousarray(np.concatenate([self.weights[g][:, H:] for g in self.GATES]).T)
+        return np.ascontiguousarray(np.concatenate([self.weights[g][:, H:] for g in self.FUSED]).T)
 
     def _recurrent_weights(self, gates: tuple[str, ...]) -> np.ndarray:
         """The hidden columns of ``gates`` side by side, (H, len(gates)·H)."""
@@ -180,7 +186,7 @@ class Cell:
         with np.errstate(over="ignore", invalid="ignore"):
             pre = self._project(xs)
             values = self._recur(pre, state)
-        pre_by_gate = {g: pre[:, k] for k, g in enumerate(self.GATES)}
+        pre_by_gate = {g: pre[:, self.FUSED.index(g)] for g in self.GATES}
         if not all(np.all(np.isfinite(v)) for v in (*pre_by_gate.values(), *values.values())):
             raise ValueError("the numbers overflowed: inputs times weights exceed the floating-point range")
         return Trace(self.KIND, self.FAMILY, xs, state, pre_by_gate, values)
@@ -194,12 +200,17 @@ class Cell:
         return trace.final, trace.at(0)
 
     def _project(self, xs: np.ndarray) -> np.ndarray:
-        """Every gate's input projection and bias for all steps in one matmul, (T, G, H)."""
+        """Every gate's input projection and bias for all steps in one matmul, (T, G, H) in FUSED order."""
         G, H = len(self.GATES), self.hidden_size
         pre = xs @ self._input_weights()  # (T, G·H)
-        pre += np.concatenate([self._bias(g) for g in self.GATES])
+        pre += np.concatenate([self._bias(g) for g in self.FUSED])
         return pre.reshape(len(xs), G, H)
 
     def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
-        """Complete ``pre`` (T, G, H) in place step by step and return every value, each (T, H)."""
+        """Complete ``pre`` (T, G, H) in place step by step and return every value, each (T, H).
+
+        The loops are written for speed: one recurrent matmul per step, every result written into
+        buffers allocated once, and σ(a) computed as 0.5·tanh(a/2) + 0.5 with the halving folded into
+        the weights (exact: scaling by a power of two never rounds), so one tanh call squashes all gates.
+        """
         raise NotImplementedError

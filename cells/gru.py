@@ -14,7 +14,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.activations import sigmoid
 from cells.cell import Cell
 from cells.trace import State
 
@@ -39,26 +38,37 @@ class GRU(Cell):
     Z_KEEPS_OLD: ClassVar[bool] = False
 
     def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
-        T, G, H = pre.shape
+        T, _, H = pre.shape
         W_zr = self._recurrent_weights(("update", "reset"))  # (H, 2H)
+        W_zr *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
         W_c = self._recurrent_weights(("candidate",))  # (H, H)
-        flat = pre.reshape(T, G * H)
-        act = np.empty_like(pre)  # (T, 3, H)
-        reset_hidden, hidden = np.empty((T, H), pre.dtype), np.empty((T, H), pre.dtype)
-        h = state.hidden
+        pre[:, :2] *= 0.5
+        flat = pre.reshape(T, 3 * H)
+        rows = np.empty((T, 5 * H), pre.dtype)  # every step's [z, r, h̃, r*h_{t-1}, h]
+        s = np.empty(5 * H, pre.dtype)
+        zr, z, r, cand, rh, h = s[: 2 * H], s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H], s[4 * H :]
+        rec, old, new = np.empty(2 * H, pre.dtype), np.empty(H, pre.dtype), np.empty(H, pre.dtype)
+        h[:] = state.hidden
+        keep, take = (z, old) if self.Z_KEEPS_OLD else (old, z)  # which of z and 1 - z weighs h_{t-1}
         for t in range(T):
-            flat[t, : 2 * H] += h @ W_zr  # (2H,)
-            p, a = pre[t], act[t]
-            sigmoid(p[:2], out=a[:2])  # z_t, r_t
-            z, r, g = a
-            rh = np.multiply(r, h, out=reset_hidden[t])  # r_t * h_{t-1}
-            p[2] += rh @ W_c  # W·[r_t*h_{t-1}, x_t] + b
-            np.tanh(p[2], out=g)  # h̃_t
-            old, new = (z, 1.0 - z) if self.Z_KEEPS_OLD else (1.0 - z, z)
-            h = np.multiply(old, h, out=hidden[t])
-            h += new * g
-        return {"update": act[:, 0], "reset": act[:, 1], "reset_hidden": reset_hidden,
-                "candidate": act[:, 2], "hidden": hidden}
+            p_zr, p_c = flat[t, : 2 * H], flat[t, 2 * H :]
+            np.matmul(h, W_zr, out=rec)
+            np.add(p_zr, rec, out=p_zr)
+            np.tanh(p_zr, out=zr)
+            np.multiply(zr, 0.5, out=zr)
+            np.add(zr, 0.5, out=zr)  # z_t, r_t
+            np.multiply(r, h, out=rh)  # r_t * h_{t-1}
+            np.matmul(rh, W_c, out=new)
+            np.add(p_c, new, out=p_c)  # W·[r_t*h_{t-1}, x_t] + b
+            np.tanh(p_c, out=cand)  # h̃_t
+            np.subtract(1.0, z, out=old)
+            np.multiply(take, cand, out=new)
+            np.multiply(keep, h, out=h)
+            np.add(h, new, out=h)  # h_t = (1 - z_t)*h_{t-1} + z_t*h̃_t (the roles swap when z keeps the old state)
+            rows[t] = s
+        pre[:, :2] *= 2.0
+        return {"update": rows[:, :H], "reset": rows[:, H : 2 * H], "reset_hidden": rows[:, 3 * H : 4 * H],
+                "candidate": rows[:, 2 * H : 3 * H], "hidden": rows[:, 4 * H :]}
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,24 +109,34 @@ class GRUResetAfter(Cell):
         return self.biases[gate] if gate == "candidate" else super()._bias(gate)
 
     def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
-        T, G, H = pre.shape
-        W_h = self._recurrent_weights(self.GATES)  # (H, 3H)
+        T, _, H = pre.shape
+        W_h = self._recurrent_weights(self.GATES)  # (H, 3H): z, r, and W_hn
+        W_h[:, : 2 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
         b_hn = (self.hidden_biases or {}).get("candidate", np.zeros(H, pre.dtype))  # (H,)
-        flat = pre.reshape(T, G * H)
-        act = np.empty_like(pre)  # (T, 3, H)
-        candidate_hidden, hidden = np.empty((T, H), pre.dtype), np.empty((T, H), pre.dtype)
-        h = state.hidden
+        pre[:, :2] *= 0.5
+        flat = pre.reshape(T, 3 * H)
+        rows = np.empty((T, 5 * H), pre.dtype)  # every step's [z, r, n, W_hn·h_{t-1} + b_hn, h]
+        s = np.empty(5 * H, pre.dtype)
+        zr, z, r, n, hn, h = s[: 2 * H], s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H], s[4 * H :]
+        rec, tmp = np.empty(3 * H, pre.dtype), np.empty(H, pre.dtype)
+        rec_zr, rec_n = rec[: 2 * H], rec[2 * H :]
+        h[:] = state.hidden
         for t in range(T):
-            q = h @ W_h  # (3H,)
-            flat[t, : 2 * H] += q[: 2 * H]
-            p, a = pre[t], act[t]
-            sigmoid(p[:2], out=a[:2])  # z_t, r_t
-            z, r, n = a
-            hn = np.add(q[2 * H :], b_hn, out=candidate_hidden[t])  # W_hn·h_{t-1} + b_hn
-            p[2] += r * hn
-            np.tanh(p[2], out=n)  # n_t
-            h_new = np.multiply(1.0 - z, n, out=hidden[t])
-            h_new += z * h  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
-            h = h_new
-        return {"update": act[:, 0], "reset": act[:, 1], "candidate_hidden": candidate_hidden,
-                "candidate": act[:, 2], "hidden": hidden}
+            p_zr, p_n = flat[t, : 2 * H], flat[t, 2 * H :]
+            np.matmul(h, W_h, out=rec)
+            np.add(p_zr, rec_zr, out=p_zr)
+            np.tanh(p_zr, out=zr)
+            np.multiply(zr, 0.5, out=zr)
+            np.add(zr, 0.5, out=zr)  # z_t, r_t
+            np.add(rec_n, b_hn, out=hn)  # W_hn·h_{t-1} + b_hn
+            np.multiply(r, hn, out=tmp)
+            np.add(p_n, tmp, out=p_n)  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
+            np.tanh(p_n, out=n)  # n_t
+            np.subtract(1.0, z, out=tmp)
+            np.multiply(tmp, n, out=tmp)
+            np.multiply(z, h, out=h)
+            np.add(h, tmp, out=h)  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
+            rows[t] = s
+        pre[:, :2] *= 2.0
+        return {"update": rows[:, :H], "reset": rows[:, H : 2 * H], "candidate_hidden": rows[:, 3 * H : 4 * H],
+                "candidate": rows[:, 2 * H : 3 * H], "hidden": rows[:, 4 * H :]}

@@ -7,9 +7,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.activations import sigmoid
 from cells.cell import Cell, as_float_array
 from cells.trace import State
+
+
+def _lstm_values(rows: np.ndarray, H: int) -> dict[str, np.ndarray]:
+    """Name the columns of the per-step rows [o, i, f, C̃, C, tanh(C), h], (T, 7H)."""
+    return {"forget": rows[:, 2 * H : 3 * H], "input": rows[:, H : 2 * H], "candidate": rows[:, 3 * H : 4 * H],
+            "output": rows[:, :H], "cell": rows[:, 4 * H : 5 * H], "cell_tanh": rows[:, 5 * H : 6 * H],
+            "hidden": rows[:, 6 * H :]}
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,28 +35,39 @@ class LSTM(Cell):
     KIND: ClassVar[str] = "lstm"
     LABEL: ClassVar[str] = "LSTM"
     FAMILY: ClassVar[str] = "lstm"
-    GATES: ClassVar[tuple[str, ...]] = ("forget", "input", "output", "candidate")
+    GATES: ClassVar[tuple[str, ...]] = ("forget", "input", "candidate", "output")
     SIGMOID: ClassVar[tuple[str, ...]] = ("forget", "input", "output")
+    # Fused order puts [i, f] beside [C̃, C_{t-1}] in the step's row: one multiply gives i*C̃ and f*C.
+    FUSED: ClassVar[tuple[str, ...]] = ("output", "input", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
 
     def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
-        T, G, H = pre.shape
-        W_h = self._recurrent_weights(self.GATES)  # (H, 4H)
-        flat = pre.reshape(T, G * H)  # a view: adding to it completes pre
-        act = np.empty_like(pre)  # (T, 4, H)
-        cell, cell_tanh, hidden = (np.empty((T, H), pre.dtype) for _ in range(3))
-        h, c = state.hidden, state.cell
+        T, _, H = pre.shape
+        W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
+        W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
+        pre[:, :3] *= 0.5
+        flat = pre.reshape(T, 4 * H)
+        rows = np.empty((T, 7 * H), pre.dtype)  # every step's [o, i, f, C̃, C, tanh(C), h]
+        s = np.empty(7 * H, pre.dtype)  # the current step's row
+        gates, sig, i_f, cand_c = s[: 4 * H], s[: 3 * H], s[H : 3 * H], s[3 * H : 5 * H]
+        o, c, c_tanh, h = s[:H], s[4 * H : 5 * H], s[5 * H : 6 * H], s[6 * H :]
+        rec, products = np.empty(4 * H, pre.dtype), np.empty(2 * H, pre.dtype)
+        i_cand, f_c = products[:H], products[H:]
+        c[:], h[:] = state.cell, state.hidden
         for t in range(T):
-            flat[t] += h @ W_h  # (4H,) W·[h_{t-1}, x_t] + b for every gate
-            p, a = pre[t], act[t]
-            sigmoid(p[:3], out=a[:3])  # f_t, i_t, o_t
-            np.tanh(p[3], out=a[3])  # C̃_t
-            f, i, o, g = a
-            c = np.multiply(f, c, out=cell[t])
-            c += i * g  # C_t = f_t*C_{t-1} + i_t*C̃_t
-            h = np.multiply(o, np.tanh(c, out=cell_tanh[t]), out=hidden[t])  # h_t = o_t*tanh(C_t)
-        return {"forget": act[:, 0], "input": act[:, 1], "candidate": act[:, 3], "output": act[:, 2],
-                "cell": cell, "cell_tanh": cell_tanh, "hidden": hidden}
+            p = flat[t]
+            np.matmul(h, W_h, out=rec)
+            np.add(p, rec, out=p)  # W·[h_{t-1}, x_t] + b for every gate
+            np.tanh(p, out=gates)
+            np.multiply(sig, 0.5, out=sig)
+            np.add(sig, 0.5, out=sig)  # o_t, i_t, f_t
+            np.multiply(i_f, cand_c, out=products)  # i_t*C̃_t and f_t*C_{t-1}
+            np.add(f_c, i_cand, out=c)  # C_t = f_t*C_{t-1} + i_t*C̃_t
+            np.tanh(c, out=c_tanh)
+            np.multiply(o, c_tanh, out=h)  # h_t = o_t*tanh(C_t)
+            rows[t] = s
+        pre[:, :3] *= 2.0
+        return _lstm_values(rows, H)
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,28 +103,43 @@ class PeepholeLSTM(LSTM):
         object.__setattr__(self, "peepholes", checked)
 
     def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
-        T, G, H = pre.shape
-        W_h = self._recurrent_weights(self.GATES)  # (H, 4H)
-        P_fi = np.ascontiguousarray(np.concatenate([self.peepholes["forget"], self.peepholes["input"]]).T)  # (H, 2H)
-        P_o = np.ascontiguousarray(self.peepholes["output"].T)  # (H, H)
-        flat = pre.reshape(T, G * H)
-        act = np.empty_like(pre)  # (T, 4, H)
-        cell, cell_tanh, hidden = (np.empty((T, H), pre.dtype) for _ in range(3))
-        h, c = state.hidden, state.cell
+        T, _, H = pre.shape
+        W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
+        W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5, as in the LSTM
+        P_if = 0.5 * np.concatenate([self.peepholes["input"], self.peepholes["forget"]]).T  # (H, 2H)
+        P_o = 0.5 * self.peepholes["output"].T  # (H, H)
+        pre[:, :3] *= 0.5
+        flat = pre.reshape(T, 4 * H)
+        rows = np.empty((T, 7 * H), pre.dtype)
+        s = np.empty(7 * H, pre.dtype)
+        i_f_g, i_f, cand_c = s[H : 4 * H], s[H : 3 * H], s[3 * H : 5 * H]
+        o, c, c_tanh, h = s[:H], s[4 * H : 5 * H], s[5 * H : 6 * H], s[6 * H :]
+        rec, peep = np.empty(4 * H, pre.dtype), np.empty(2 * H, pre.dtype)
+        products = np.empty(2 * H, pre.dtype)
+        i_cand, f_c = products[:H], products[H:]
+        c[:], h[:] = state.cell, state.hidden
         for t in range(T):
-            flat[t] += h @ W_h  # (4H,)
-            flat[t, : 2 * H] += c @ P_fi  # f and i also see C_{t-1}
-            p, a = pre[t], act[t]
-            sigmoid(p[:2], out=a[:2])  # f_t, i_t
-            np.tanh(p[3], out=a[3])  # C̃_t
-            f, i, o, g = a
-            c = np.multiply(f, c, out=cell[t])
-            c += i * g  # C_t
-            p[2] += c @ P_o  # o sees the new C_t
-            sigmoid(p[2], out=o)
-            h = np.multiply(o, np.tanh(c, out=cell_tanh[t]), out=hidden[t])
-        return {"forget": act[:, 0], "input": act[:, 1], "candidate": act[:, 3], "output": act[:, 2],
-                "cell": cell, "cell_tanh": cell_tanh, "hidden": hidden}
+            p = flat[t]
+            np.matmul(h, W_h, out=rec)
+            np.add(p, rec, out=p)
+            p_if, p_o = p[H : 3 * H], p[:H]
+            np.matmul(c, P_if, out=peep)
+            np.add(p_if, peep, out=p_if)  # i and f also see C_{t-1}
+            np.tanh(p[H:], out=i_f_g)
+            np.multiply(i_f, 0.5, out=i_f)
+            np.add(i_f, 0.5, out=i_f)  # i_t, f_t
+            np.multiply(i_f, cand_c, out=products)
+            np.add(f_c, i_cand, out=c)  # C_t
+            np.matmul(c, P_o, out=peep[:H])
+            np.add(p_o, peep[:H], out=p_o)  # o sees the new C_t
+            np.tanh(p_o, out=o)
+            np.multiply(o, 0.5, out=o)
+            np.add(o, 0.5, out=o)  # o_t
+            np.tanh(c, out=c_tanh)
+            np.multiply(o, c_tanh, out=h)
+            rows[t] = s
+        pre[:, :3] *= 2.0
+        return _lstm_values(rows, H)
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,26 +157,39 @@ class CoupledLSTM(Cell):
     KIND: ClassVar[str] = "coupled"
     LABEL: ClassVar[str] = "Coupled-gate LSTM"
     FAMILY: ClassVar[str] = "lstm"
-    GATES: ClassVar[tuple[str, ...]] = ("forget", "output", "candidate")
+    GATES: ClassVar[tuple[str, ...]] = ("forget", "candidate", "output")
     SIGMOID: ClassVar[tuple[str, ...]] = ("forget", "output")
+    FUSED: ClassVar[tuple[str, ...]] = ("output", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
 
     def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
-        T, G, H = pre.shape
-        W_h = self._recurrent_weights(self.GATES)  # (H, 3H)
-        flat = pre.reshape(T, G * H)
-        act = np.empty_like(pre)  # (T, 3, H)
-        input_gate, cell, cell_tanh, hidden = (np.empty((T, H), pre.dtype) for _ in range(4))
-        h, c = state.hidden, state.cell
+        T, _, H = pre.shape
+        W_h = self._recurrent_weights(self.FUSED)  # (H, 3H): o, f, C̃
+        W_h[:, : 2 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
+        pre[:, :2] *= 0.5
+        flat = pre.reshape(T, 3 * H)
+        rows = np.empty((T, 7 * H), pre.dtype)  # [o, f, C̃, i, C, tanh(C), h]
+        s = np.empty(7 * H, pre.dtype)
+        gates, sig = s[: 3 * H], s[: 2 * H]
+        o, f, cand, i = s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H]
+        c, c_tanh, h = s[4 * H : 5 * H], s[5 * H : 6 * H], s[6 * H :]
+        rec, written = np.empty(3 * H, pre.dtype), np.empty(H, pre.dtype)
+        c[:], h[:] = state.cell, state.hidden
         for t in range(T):
-            flat[t] += h @ W_h  # (3H,)
-            p, a = pre[t], act[t]
-            sigmoid(p[:2], out=a[:2])  # f_t, o_t
-            np.tanh(p[2], out=a[2])  # C̃_t
-            f, o, g = a
-            i = np.subtract(1.0, f, out=input_gate[t])  # i_t = 1 - f_t
-            c = np.multiply(f, c, out=cell[t])
-            c += i * g
-            h = np.multiply(o, np.tanh(c, out=cell_tanh[t]), out=hidden[t])
-        return {"forget": act[:, 0], "input": input_gate, "candidate": act[:, 2], "output": act[:, 1],
-                "cell": cell, "cell_tanh": cell_tanh, "hidden": hidden}
+            p = flat[t]
+            np.matmul(h, W_h, out=rec)
+            np.add(p, rec, out=p)
+            np.tanh(p, out=gates)
+            np.multiply(sig, 0.5, out=sig)
+            np.add(sig, 0.5, out=sig)  # o_t, f_t
+            np.subtract(1.0, f, out=i)  # i_t = 1 - f_t
+            np.multiply(i, cand, out=written)
+            np.multiply(f, c, out=c)
+            np.add(c, written, out=c)  # C_t = f_t*C_{t-1} + (1 - f_t)*C̃_t
+            np.tanh(c, out=c_tanh)
+            np.multiply(o, c_tanh, out=h)
+            rows[t] = s
+        pre[:, :2] *= 2.0
+        return {"forget": rows[:, H : 2 * H], "input": rows[:, 3 * H : 4 * H], "candidate": rows[:, 2 * H : 3 * H],
+                "output": rows[:, :H], "cell": rows[:, 4 * H : 5 * H], "cell_tanh": rows[:, 5 * H : 6 * H],
+                "hidden": rows[:, 6 * H :]}

@@ -30,8 +30,11 @@ class RNN(Cell):
         W_h = self._recurrent_weights(self.GATES)  # (H, H)
         flat = pre.reshape(T, H)
         hidden = np.empty((T, H), pre.dtype)
+        rec = np.empty(H, pre.dtype)
         h = state.hidden
         for t in range(T):
-            flat[t] += h @ W_h
-            h = np.tanh(flat[t], out=hidden[t])  # h_t
+            p = flat[t]
+            np.matmul(h, W_h, out=rec)
+            np.add(p, rec, out=p)  # W·[h_{t-1}, x_t] + b
+            h = np.tanh(p, out=hidden[t])  # h_t
         return {"hidden": hidden}
