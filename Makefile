@@ -29,7 +29,8 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m benchmarks
+	@# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, where a machine sets them, pin an older, slower kernel: time without them.
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks
 
 fixtures: $(VENV)/.dev
 	$(BIN)/python tests/fixtures/make_fixtures.py

@@ -48,23 +48,24 @@ class GRU(Cell):
         s = np.empty(5 * H, pre.dtype)
         zr, z, r, cand, rh, h = s[: 2 * H], s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H], s[4 * H :]
         rec, old, new = np.empty(2 * H, pre.dtype), np.empty(H, pre.dtype), np.empty(H, pre.dtype)
+        half, one = np.full(2 * H, 0.5, pre.dtype), np.ones(H, pre.dtype)
         h[:] = state.hidden
         keep, take = (z, old) if self.Z_KEEPS_OLD else (old, z)  # which of z and 1 - z weighs h_{t-1}
         for t in range(T):
             p_zr, p_c = flat[t, : 2 * H], flat[t, 2 * H :]
-            np.matmul(h, W_zr, out=rec)
-            np.add(p_zr, rec, out=p_zr)
-            np.tanh(p_zr, out=zr)
-            np.multiply(zr, 0.5, out=zr)
-            np.add(zr, 0.5, out=zr)  # z_t, r_t
-            np.multiply(r, h, out=rh)  # r_t * h_{t-1}
-            np.matmul(rh, W_c, out=new)
-            np.add(p_c, new, out=p_c)  # W·[r_t*h_{t-1}, x_t] + b
-            np.tanh(p_c, out=cand)  # h̃_t
-            np.subtract(1.0, z, out=old)
-            np.multiply(take, cand, out=new)
-            np.multiply(keep, h, out=h)
-            np.add(h, new, out=h)  # h_t = (1 - z_t)*h_{t-1} + z_t*h̃_t (the roles swap when z keeps the old state)
+            np.dot(h, W_zr, rec)
+            np.add(p_zr, rec, p_zr)
+            np.tanh(p_zr, zr)
+            np.multiply(zr, half, zr)
+            np.add(zr, half, zr)  # z_t, r_t
+            np.multiply(r, h, rh)  # r_t * h_{t-1}
+            np.dot(rh, W_c, new)
+            np.add(p_c, new, p_c)  # W·[r_t*h_{t-1}, x_t] + b
+            np.tanh(p_c, cand)  # h̃_t
+            np.subtract(one, z, old)
+            np.multiply(take, cand, new)
+            np.multiply(keep, h, h)
+            np.add(h, new, h)  # h_t = (1 - z_t)*h_{t-1} + z_t*h̃_t (the roles swap when z keeps the old state)
             rows[t] = s
         pre[:, :2] *= 2.0
         return {"update": rows[:, :H], "reset": rows[:, H : 2 * H], "reset_hidden": rows[:, 3 * H : 4 * H],
@@ -120,22 +121,23 @@ class GRUResetAfter(Cell):
         zr, z, r, n, hn, h = s[: 2 * H], s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H], s[4 * H :]
         rec, tmp = np.empty(3 * H, pre.dtype), np.empty(H, pre.dtype)
         rec_zr, rec_n = rec[: 2 * H], rec[2 * H :]
+        half, one = np.full(2 * H, 0.5, pre.dtype), np.ones(H, pre.dtype)
         h[:] = state.hidden
         for t in range(T):
             p_zr, p_n = flat[t, : 2 * H], flat[t, 2 * H :]
-            np.matmul(h, W_h, out=rec)
-            np.add(p_zr, rec_zr, out=p_zr)
-            np.tanh(p_zr, out=zr)
-            np.multiply(zr, 0.5, out=zr)
-            np.add(zr, 0.5, out=zr)  # z_t, r_t
-            np.add(rec_n, b_hn, out=hn)  # W_hn·h_{t-1} + b_hn
-            np.multiply(r, hn, out=tmp)
-            np.add(p_n, tmp, out=p_n)  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
-            np.tanh(p_n, out=n)  # n_t
-            np.subtract(1.0, z, out=tmp)
-            np.multiply(tmp, n, out=tmp)
-            np.multiply(z, h, out=h)
-            np.add(h, tmp, out=h)  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
+            np.dot(h, W_h, rec)
+            np.add(p_zr, rec_zr, p_zr)
+            np.tanh(p_zr, zr)
+            np.multiply(zr, half, zr)
+            np.add(zr, half, zr)  # z_t, r_t
+            np.add(rec_n, b_hn, hn)  # W_hn·h_{t-1} + b_hn
+            np.multiply(r, hn, tmp)
+            np.add(p_n, tmp, p_n)  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
+            np.tanh(p_n, n)  # n_t
+            np.subtract(one, z, tmp)
+            np.multiply(tmp, n, tmp)
+            np.multiply(z, h, h)
+            np.add(h, tmp, h)  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
             rows[t] = s
         pre[:, :2] *= 2.0
         return {"update": rows[:, :H], "reset": rows[:, H : 2 * H], "candidate_hidden": rows[:, 3 * H : 4 * H],

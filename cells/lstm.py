@@ -53,18 +53,19 @@ class LSTM(Cell):
         o, c, c_tanh, h = s[:H], s[4 * H : 5 * H], s[5 * H : 6 * H], s[6 * H :]
         rec, products = np.empty(4 * H, pre.dtype), np.empty(2 * H, pre.dtype)
         i_cand, f_c = products[:H], products[H:]
+        half = np.full(3 * H, 0.5, pre.dtype)  # an array, not a Python float: a faster ufunc call
         c[:], h[:] = state.cell, state.hidden
         for t in range(T):
             p = flat[t]
-            np.matmul(h, W_h, out=rec)
-            np.add(p, rec, out=p)  # W·[h_{t-1}, x_t] + b for every gate
-            np.tanh(p, out=gates)
-            np.multiply(sig, 0.5, out=sig)
-            np.add(sig, 0.5, out=sig)  # o_t, i_t, f_t
-            np.multiply(i_f, cand_c, out=products)  # i_t*C̃_t and f_t*C_{t-1}
-            np.add(f_c, i_cand, out=c)  # C_t = f_t*C_{t-1} + i_t*C̃_t
-            np.tanh(c, out=c_tanh)
-            np.multiply(o, c_tanh, out=h)  # h_t = o_t*tanh(C_t)
+            np.dot(h, W_h, rec)
+            np.add(p, rec, p)  # W·[h_{t-1}, x_t] + b for every gate
+            np.tanh(p, gates)
+            np.multiply(sig, half, sig)
+            np.add(sig, half, sig)  # o_t, i_t, f_t
+            np.multiply(i_f, cand_c, products)  # i_t*C̃_t and f_t*C_{t-1}
+            np.add(f_c, i_cand, c)  # C_t = f_t*C_{t-1} + i_t*C̃_t
+            np.tanh(c, c_tanh)
+            np.multiply(o, c_tanh, h)  # h_t = o_t*tanh(C_t)
             rows[t] = s
         pre[:, :3] *= 2.0
         return _lstm_values(rows, H)
@@ -117,26 +118,27 @@ class PeepholeLSTM(LSTM):
         rec, peep = np.empty(4 * H, pre.dtype), np.empty(2 * H, pre.dtype)
         products = np.empty(2 * H, pre.dtype)
         i_cand, f_c = products[:H], products[H:]
+        half = np.full(2 * H, 0.5, pre.dtype)
         c[:], h[:] = state.cell, state.hidden
         for t in range(T):
             p = flat[t]
-            np.matmul(h, W_h, out=rec)
-            np.add(p, rec, out=p)
+            np.dot(h, W_h, rec)
+            np.add(p, rec, p)
             p_if, p_o = p[H : 3 * H], p[:H]
-            np.matmul(c, P_if, out=peep)
-            np.add(p_if, peep, out=p_if)  # i and f also see C_{t-1}
-            np.tanh(p[H:], out=i_f_g)
-            np.multiply(i_f, 0.5, out=i_f)
-            np.add(i_f, 0.5, out=i_f)  # i_t, f_t
-            np.multiply(i_f, cand_c, out=products)
-            np.add(f_c, i_cand, out=c)  # C_t
-            np.matmul(c, P_o, out=peep[:H])
-            np.add(p_o, peep[:H], out=p_o)  # o sees the new C_t
-            np.tanh(p_o, out=o)
-            np.multiply(o, 0.5, out=o)
-            np.add(o, 0.5, out=o)  # o_t
-            np.tanh(c, out=c_tanh)
-            np.multiply(o, c_tanh, out=h)
+            np.dot(c, P_if, peep)
+            np.add(p_if, peep, p_if)  # i and f also see C_{t-1}
+            np.tanh(p[H:], i_f_g)
+            np.multiply(i_f, half, i_f)
+            np.add(i_f, half, i_f)  # i_t, f_t
+            np.multiply(i_f, cand_c, products)
+            np.add(f_c, i_cand, c)  # C_t
+            np.dot(c, P_o, peep[:H])
+            np.add(p_o, peep[:H], p_o)  # o sees the new C_t
+            np.tanh(p_o, o)
+            np.multiply(o, half[:H], o)
+            np.add(o, half[:H], o)  # o_t
+            np.tanh(c, c_tanh)
+            np.multiply(o, c_tanh, h)
             rows[t] = s
         pre[:, :3] *= 2.0
         return _lstm_values(rows, H)
@@ -174,20 +176,21 @@ class CoupledLSTM(Cell):
         o, f, cand, i = s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H]
         c, c_tanh, h = s[4 * H : 5 * H], s[5 * H : 6 * H], s[6 * H :]
         rec, written = np.empty(3 * H, pre.dtype), np.empty(H, pre.dtype)
+        half, one = np.full(2 * H, 0.5, pre.dtype), np.ones(H, pre.dtype)
         c[:], h[:] = state.cell, state.hidden
         for t in range(T):
             p = flat[t]
-            np.matmul(h, W_h, out=rec)
-            np.add(p, rec, out=p)
-            np.tanh(p, out=gates)
-            np.multiply(sig, 0.5, out=sig)
-            np.add(sig, 0.5, out=sig)  # o_t, f_t
-            np.subtract(1.0, f, out=i)  # i_t = 1 - f_t
-            np.multiply(i, cand, out=written)
-            np.multiply(f, c, out=c)
-            np.add(c, written, out=c)  # C_t = f_t*C_{t-1} + (1 - f_t)*C̃_t
-            np.tanh(c, out=c_tanh)
-            np.multiply(o, c_tanh, out=h)
+            np.dot(h, W_h, rec)
+            np.add(p, rec, p)
+            np.tanh(p, gates)
+            np.multiply(sig, half, sig)
+            np.add(sig, half, sig)  # o_t, f_t
+            np.subtract(one, f, i)  # i_t = 1 - f_t
+            np.multiply(i, cand, written)
+            np.multiply(f, c, c)
+            np.add(c, written, c)  # C_t = f_t*C_{t-1} + (1 - f_t)*C̃_t
+            np.tanh(c, c_tanh)
+            np.multiply(o, c_tanh, h)
             rows[t] = s
         pre[:, :2] *= 2.0
         return {"forget": rows[:, H : 2 * H], "input": rows[:, 3 * H : 4 * H], "candidate": rows[:, 2 * H : 3 * H],

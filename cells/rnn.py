@@ -34,7 +34,7 @@ class RNN(Cell):
         h = state.hidden
         for t in range(T):
             p = flat[t]
-            np.matmul(h, W_h, out=rec)
-            np.add(p, rec, out=p)  # W·[h_{t-1}, x_t] + b
-            h = np.tanh(p, out=hidden[t])  # h_t
+            np.dot(h, W_h, rec)
+            np.add(p, rec, p)  # W·[h_{t-1}, x_t] + b
+            h = np.tanh(p, hidden[t])  # h_t
         return {"hidden": hidden}

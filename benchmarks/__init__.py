@@ -1,0 +1,1 @@
+"""Timing scripts, run by `make bench`; never part of `make test`."""
