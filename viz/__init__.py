@@ -1,0 +1,1 @@
+"""Pure figure and table builders: Plotly and pandas functions of a Trace, no Streamlit."""

@@ -1,0 +1,169 @@
+"""Heatmaps of one gate or state over time: units on y, steps on x, one fixed colour range.
+
+A heatmap cannot be clicked in Streamlit, so an invisible marker sits on every drawn cell: it
+carries the hover text and makes a click select (step, unit). Its colour array holds the cell's
+value, which the hover text reads back, so the numbers travel once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+import cells
+from viz.style import ColourRange, base_layout, colour_range, compact, input_range
+from viz.timeaxis import TimeAxis, bin_steps, columns_for, time_axis
+
+CURSOR_COLOUR = "#111111"
+UNIT_COLOUR = "#ff7f0e"
+MARKER_GL_ABOVE = 5_000  # cells drawn with WebGL markers above this many
+
+
+def _height(rows: int) -> int:
+    return 170 + 9 * min(rows, 32)
+
+
+def cursor_shapes(axis: TimeAxis, cursor: int | None, unit: int | None, rows: int) -> list[dict]:
+    """A box around the cursor's column, and a thin box around the chosen unit's row."""
+    shapes = []
+    if cursor is not None:
+        x0, x1 = axis.cursor_span(cursor)
+        shapes.append({"type": "rect", "name": "cursor", "xref": "x", "yref": "paper", "x0": x0, "x1": x1,
+                       "y0": 0, "y1": 1, "line": {"color": CURSOR_COLOUR, "width": 3}, "layer": "above"})
+    if unit is not None and 0 <= unit < rows:
+        shapes.append({"type": "rect", "name": "unit", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
+                       "y0": unit - 0.5, "y1": unit + 0.5, "line": {"color": UNIT_COLOUR, "width": 2},
+                       "layer": "above"})
+    return shapes
+
+
+def _time_xaxis(axis: TimeAxis) -> dict:
+    return {
+        "title": {"text": "step · token" if not axis.binned else "step"},
+        "tickmode": "array",
+        "tickvals": list(axis.tickvals),
+        "ticktext": list(axis.ticktext),
+        "tickangle": -45 if axis.steps > 12 else 0,
+        "range": [-0.5, axis.steps - 0.5],
+        "showgrid": False,
+        "zeroline": False,
+    }
+
+
+def matrix_figure(
+    values: np.ndarray,
+    axis: TimeAxis,
+    crange: ColourRange,
+    *,
+    title: str,
+    what: str,
+    row_names: Sequence[str],
+    row_title: str,
+    cursor: int | None = None,
+    unit: int | None = None,
+) -> go.Figure:
+    """A (T, R) array as a heatmap on ``axis``, rows on y, with hover naming ``what``, row, step and value."""
+    cols = compact(bin_steps(values, axis.bin))  # (N, R)
+    N, R = cols.shape
+    z = cols.T  # (R, N): rows on y
+    heat = go.Heatmap(
+        x=axis.positions.astype(np.int16 if not axis.binned else np.float32),
+        y=np.arange(R, dtype=np.uint8 if R < 256 else np.int16), z=z,
+        zmin=crange.zmin, zmax=crange.zmax, colorscale=crange.colorscale,
+        zmid=0.0 if crange.zmin < 0 else None,
+        colorbar={"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0},
+        hoverinfo="skip", name=what, xgap=0, ygap=1 if R <= 32 else 0,
+    )
+    xdtype = np.int16 if not axis.binned else np.float32  # binned columns sit at half steps
+    ydtype = np.uint8 if R < 256 else np.int16
+    gx = np.broadcast_to(axis.positions.astype(xdtype), (R, N)).ravel()  # (R·N,) step of each cell
+    gy = np.broadcast_to(np.arange(R, dtype=ydtype)[:, None], (R, N)).ravel()  # (R·N,) row of each cell
+    names = list(row_names)
+    numbered = names == [str(r) for r in range(R)]
+    if axis.binned:
+        step_part = f"steps around %{{x:.0f}} (mean of {axis.bin})"
+    else:
+        step_part = "step %{x} · token %{customdata}" if numbered else "step %{x} · token %{customdata[1]}"
+    tokens = [label.split("·", 1)[1] for label in axis.labels] if not axis.binned else None
+    if numbered:
+        row_part = f"{row_title} %{{y}}"
+        custom = None if tokens is None else np.array(tokens * R, dtype=object)
+    elif tokens is None:
+        row_part = f"{row_title} %{{customdata}}"
+        custom = np.array([names[r] for r in range(R) for _ in range(N)], dtype=object)
+    else:
+        row_part = f"{row_title} %{{customdata[0]}}"
+        custom = np.array([[names[r], tokens[c]] for r in range(R) for c in range(N)], dtype=object)
+    hover = f"<b>{what}</b><br>{row_part}<br>{step_part}<br>value %{{marker.color:.3f}}<extra></extra>"
+    marker_cls = go.Scattergl if R * N > MARKER_GL_ABOVE else go.Scatter
+    picker = marker_cls(
+        x=gx, y=gy, mode="markers", customdata=custom, hovertemplate=hover, name=f"{what} cells",
+        marker={"color": z.ravel(), "opacity": 0, "size": 12, "showscale": False},
+        showlegend=False,
+    )
+    fig = go.Figure([heat, picker])
+    layout = base_layout(_height(R), title)
+    layout.update(
+        xaxis=_time_xaxis(axis),
+        yaxis={"title": {"text": row_title}, "autorange": "reversed", "range": None, "zeroline": False,
+               "showgrid": False, "tickmode": "array" if R <= 16 else "auto",
+               **({"tickvals": list(range(R)), "ticktext": names} if R <= 16 else {})},
+        shapes=cursor_shapes(axis, cursor, unit, R),
+        hovermode="closest",
+        dragmode=False,
+        clickmode="event+select",
+    )
+    fig.update_layout(layout)
+    return fig
+
+
+def gate_title(family: str, name: str, crange: ColourRange, axis: TimeAxis) -> str:
+    info = cells.gate_info(family, name)
+    title = f"{info.symbol}  {info.description} ({crange.label})"
+    return f"{title} · {axis.note}" if axis.note else title
+
+
+def gate_heatmap(
+    trace: cells.Trace,
+    name: str,
+    cursor: int | None = None,
+    tokens: Sequence[str] | None = None,
+    *,
+    unit: int | None = None,
+    max_cells: int | None = None,
+) -> go.Figure:
+    """Gate or state ``name`` of ``trace`` over time: units on y, steps on x labelled by ``tokens``.
+
+    The colour range is the value's fixed range (see ``viz.style``); ``cursor`` draws a box round
+    that step's column and ``unit`` outlines that unit's row.
+    """
+    if name not in trace.values:
+        raise ValueError(f"gate {name!r}: this {trace.kind} trace records {', '.join(trace.values)}")
+    values = trace.values[name]  # (T, H)
+    tokens = tuple(tokens) if tokens is not None else tuple(str(t) for t in range(trace.steps))
+    if len(tokens) != trace.steps:
+        raise ValueError(f"tokens: expected {trace.steps} (one per step), got {len(tokens)}")
+    axis = time_axis(tokens, columns_for(trace.hidden_size, max_cells or 16_000))
+    crange = colour_range(trace.family, name, values)
+    info = cells.gate_info(trace.family, name)
+    H = trace.hidden_size
+    return matrix_figure(
+        values, axis, crange, title=gate_title(trace.family, name, crange, axis), what=info.symbol,
+        row_names=[str(u) for u in range(H)], row_title="unit", cursor=cursor, unit=unit,
+    )
+
+
+def input_heatmap(
+    xs: np.ndarray, tokens: Sequence[str], features: Sequence[str], cursor: int | None = None
+) -> go.Figure:
+    """The encoded inputs x_t: one row per input feature, steps on x."""
+    xs = np.asarray(xs)
+    axis = time_axis(tokens, columns_for(xs.shape[1]))
+    crange = input_range(xs)
+    title = "x_t  encoded inputs" + (f" · {axis.note}" if axis.note else "")
+    fig = matrix_figure(xs, axis, crange, title=title, what="x_t", row_names=list(features),
+                        row_title="input", cursor=cursor)
+    fig.update_layout(height=150 + 14 * min(xs.shape[1], 16))
+    return fig
