@@ -436,3 +436,15 @@ def test_parameter_arrays_are_read_only(kind: str) -> None:
             assert not v.flags.writeable, (field, g)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cell.weights = {}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "coupled", "rnn", "peephole", "gru_keras_v1"])
+def test_a_second_bias_adds_to_the_first(kind: str) -> None:
+    """Models from PyTorch and Keras carry b_h* too; outside the GRU's reset product it simply adds to b."""
+    cell = cells.initialise(kind, 2, 3, seed=2)
+    extra = {g: np.linspace(-0.5, 0.5, 3) for g in cell.GATES}
+    two = dataclasses.replace(cell, hidden_biases=extra)
+    one = dataclasses.replace(cell, biases={g: cell.biases[g] + extra[g] for g in cell.GATES})
+    xs = np.random.default_rng(3).normal(size=(5, 2))
+    np.testing.assert_allclose(two.run(xs).output, one.run(xs).output, rtol=0, atol=1e-15)
+    assert not np.allclose(two.run(xs).output, cell.run(xs).output)

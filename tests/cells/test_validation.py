@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -303,3 +304,13 @@ def test_unknown_gate_names_are_refused() -> None:
         cells.gate_info("lstm", "forgte")
     with pytest.raises(ValueError, match="unknown gate 'forget' for a rnn cell"):
         cells.gate_info("rnn", "forget")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_overflow_is_a_clear_error_not_a_warning_or_inf(kind: str) -> None:
+    cell = cells.initialise(kind, 2, 3)
+    huge = dataclasses.replace(cell, weights={g: np.full_like(W, 1e300) for g, W in cell.weights.items()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="the numbers overflowed"):
+            huge.run(np.full((2, 2), 1e10))
