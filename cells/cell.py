@@ -10,11 +10,14 @@ on every run, never stored.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
+from cells.clamp import Clamp
+from cells.clamp import check as check_clamps
 from cells.trace import State, Step, Trace
 
 FLOAT_TYPES = (np.float32, np.float64)
@@ -56,6 +59,7 @@ class Cell:
     SIGMOID: ClassVar[tuple[str, ...]] = ()  # which of GATES are squashed by σ (the rest by tanh)
     FUSED: ClassVar[tuple[str, ...]] = ()  # the GATES in the order of the fused matrices (default: GATES)
     HAS_CELL: ClassVar[bool] = False
+    CLAMPABLE: ClassVar[bool] = True  # whether its gates can be forced to constants (cells.Clamp)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -66,13 +70,15 @@ class Cell:
         if not isinstance(self.weights, dict) or set(self.weights) != set(self.GATES):
             got = sorted(self.weights) if isinstance(self.weights, dict) else type(self.weights).__name__
             raise ValueError(f"{self.KIND} weights: expected gates {list(self.GATES)}, got {got}")
-        first = np.asarray(self.weights[self.GATES[0]])
-        if first.ndim != 2 or first.shape[1] <= first.shape[0] or first.shape[0] == 0:
+        # The shape most gates agree on is the expected one, so the odd gate out is the one blamed.
+        shapes = [np.shape(self.weights[g]) for g in self.GATES]
+        shape = max(shapes, key=shapes.count)
+        if len(shape) != 2 or shape[1] <= shape[0] or shape[0] == 0:
             raise ValueError(
-                f"{self.GATES[0]} weights: expected a 2-D (hidden, hidden + input) array with at least "
-                f"one input column, got shape {first.shape}"
+                f"{self.GATES[shapes.index(shape)]} weights: expected a 2-D (hidden, hidden + input) array with "
+                f"at least one input column, got shape {shape}"
             )
-        hidden, width = first.shape
+        hidden, width = shape
         dtype = self._pick_dtype()
         set_ = object.__setattr__
         set_(self, "weights", {g: as_float_array(self.weights[g], f"{g} weights", dtype, (hidden, width))
@@ -179,13 +185,20 @@ class Cell:
             raise ValueError(f"inputs: every value must be finite, found {_describe_bad(a)}")
         return a
 
-    def run(self, xs: np.ndarray, initial_state: State | None = None) -> Trace:
-        """Read xs, (T, I), from first to last step and record every gate and state."""
+    def run(self, xs: np.ndarray, initial_state: State | None = None, clamps: Sequence[Clamp] = ()) -> Trace:
+        """Read xs, (T, I), from first to last step and record every gate and state.
+
+        ``clamps`` force gates to constants (see cells.clamp); their steps count in the order read.
+        """
         xs = self._check_inputs(xs)
         state = self._check_state(initial_state)
+        clamps = tuple(clamps)
+        if clamps and not self.CLAMPABLE:
+            raise ValueError(f"clamp: a {self.LABEL} has no gates to clamp")
+        check_clamps(clamps, self.GATES, self.SIGMOID, self.hidden_size, len(xs))
         with np.errstate(over="ignore", invalid="ignore"):
             pre = self._project(xs)
-            values = self._recur(pre, state)
+            values = self._recur(pre, state, clamps)
         pre_by_gate = {g: pre[:, self.FUSED.index(g)] for g in self.GATES}
         if not all(np.all(np.isfinite(v)) for v in (*pre_by_gate.values(), *values.values())):
             raise ValueError("the numbers overflowed: inputs times weights exceed the floating-point range")
@@ -206,7 +219,7 @@ class Cell:
         pre += np.concatenate([self._bias(g) for g in self.FUSED])
         return pre.reshape(len(xs), G, H)
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         """Complete ``pre`` (T, G, H) in place step by step and return every value, each (T, H).
 
         The loops are written for speed: one recurrent matmul per step, every result written into

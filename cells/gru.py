@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from cells.cell import Cell
+from cells.clamp import Clamp, apply, plan
 from cells.trace import State
 
 
@@ -37,7 +38,7 @@ class GRU(Cell):
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")
     Z_KEEPS_OLD: ClassVar[bool] = False
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_zr = self._recurrent_weights(("update", "reset"))  # (H, 2H)
         W_zr *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
@@ -49,6 +50,7 @@ class GRU(Cell):
         zr, z, r, cand, rh, h = s[: 2 * H], s[:H], s[H : 2 * H], s[2 * H : 3 * H], s[3 * H : 4 * H], s[4 * H :]
         rec, old, new = np.empty(2 * H, pre.dtype), np.empty(H, pre.dtype), np.empty(H, pre.dtype)
         half, one = np.full(2 * H, 0.5, pre.dtype), np.ones(H, pre.dtype)
+        todo_zr, todo_c = plan(clamps, {"update": z, "reset": r}, T), plan(clamps, {"candidate": cand}, T)
         h[:] = state.hidden
         keep, take = (z, old) if self.Z_KEEPS_OLD else (old, z)  # which of z and 1 - z weighs h_{t-1}
         for t in range(T):
@@ -58,10 +60,14 @@ class GRU(Cell):
             np.tanh(p_zr, zr)
             np.multiply(zr, half, zr)
             np.add(zr, half, zr)  # z_t, r_t
+            if todo_zr and todo_zr[t]:
+                apply(todo_zr[t])
             np.multiply(r, h, rh)  # r_t * h_{t-1}
             np.dot(rh, W_c, new)
             np.add(p_c, new, p_c)  # W·[r_t*h_{t-1}, x_t] + b
             np.tanh(p_c, cand)  # h̃_t
+            if todo_c and todo_c[t]:
+                apply(todo_c[t])
             np.subtract(one, z, old)
             np.multiply(take, cand, new)
             np.multiply(keep, h, h)
@@ -109,7 +115,7 @@ class GRUResetAfter(Cell):
     def _bias(self, gate: str) -> np.ndarray:
         return self.biases[gate] if gate == "candidate" else super()._bias(gate)
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.GATES)  # (H, 3H): z, r, and W_hn
         W_h[:, : 2 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
@@ -122,6 +128,7 @@ class GRUResetAfter(Cell):
         rec, tmp = np.empty(3 * H, pre.dtype), np.empty(H, pre.dtype)
         rec_zr, rec_n = rec[: 2 * H], rec[2 * H :]
         half, one = np.full(2 * H, 0.5, pre.dtype), np.ones(H, pre.dtype)
+        todo_zr, todo_n = plan(clamps, {"update": z, "reset": r}, T), plan(clamps, {"candidate": n}, T)
         h[:] = state.hidden
         for t in range(T):
             p_zr, p_n = flat[t, : 2 * H], flat[t, 2 * H :]
@@ -130,10 +137,14 @@ class GRUResetAfter(Cell):
             np.tanh(p_zr, zr)
             np.multiply(zr, half, zr)
             np.add(zr, half, zr)  # z_t, r_t
+            if todo_zr and todo_zr[t]:
+                apply(todo_zr[t])
             np.add(rec_n, b_hn, hn)  # W_hn·h_{t-1} + b_hn
             np.multiply(r, hn, tmp)
             np.add(p_n, tmp, p_n)  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
             np.tanh(p_n, n)  # n_t
+            if todo_n and todo_n[t]:
+                apply(todo_n[t])
             np.subtract(one, z, tmp)
             np.multiply(tmp, n, tmp)
             np.multiply(z, h, h)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cells.cell import Cell
+from cells.clamp import Clamp
 from cells.initializers import initialise
 from cells.trace import State, Trace
 
@@ -68,13 +69,21 @@ class Layer:
     def output_size(self) -> int:
         return self.forward.hidden_size * len(self.cells)
 
-    def run(self, xs: np.ndarray, initial: Sequence[State | None] | None = None) -> LayerTrace:
-        """Both directions over xs, (T, I); ``initial`` holds one state per direction."""
+    def run(self, xs: np.ndarray, initial: Sequence[State | None] | None = None, clamps: Sequence[Clamp] = ()
+            ) -> LayerTrace:
+        """Both directions over xs, (T, I); ``initial`` holds one state per direction.
+
+        Clamps name their direction and count steps in input order, for either direction.
+        """
         initial = initial or (None,) * len(self.cells)
-        forward = self.forward.run(xs, initial[0])
+        if self.backward is None and any(c.direction == "backward" for c in clamps):
+            raise ValueError("clamp: this layer reads forward only; there is no backward direction to clamp")
+        forward = self.forward.run(xs, initial[0], [c for c in clamps if c.direction == "forward"])
         if self.backward is None:
             return LayerTrace(forward)
-        backward = self.backward.run(np.asarray(xs)[::-1], initial[1]).reversed_order()
+        xs_reversed = np.asarray(xs)[::-1]
+        backward_clamps = [c.mirrored(len(xs_reversed)) for c in clamps if c.direction == "backward"]
+        backward = self.backward.run(xs_reversed, initial[1], backward_clamps).reversed_order()
         return LayerTrace(forward, backward)
 
 
@@ -153,16 +162,24 @@ class Network:
         kinds = {cell.KIND for layer in self.layers for cell in layer.cells}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
-    def run(self, xs: np.ndarray, initial_state: Sequence[State | None] | None = None) -> NetworkTrace:
+    def run(self, xs: np.ndarray, initial_state: Sequence[State | None] | None = None,
+            clamps: Sequence[Clamp] = ()) -> NetworkTrace:
         """Every layer over xs, (T, I). ``initial_state`` holds one State per layer and direction,
-        in PyTorch's order (layer 0 forward, layer 0 backward, layer 1 forward ...)."""
+        in PyTorch's order (layer 0 forward, layer 0 backward, layer 1 forward ...). ``clamps``
+        force gates of the layers and directions they name."""
+        for c in clamps:
+            if not isinstance(c, Clamp):
+                raise ValueError(f"clamps: expected cells.Clamp values, got {type(c).__name__}")
+            if not 0 <= c.layer < len(self.layers):
+                raise ValueError(f"clamp of {c.gate}: layer {c.layer} is outside 0..{len(self.layers) - 1}")
         per_layer = [len(layer.cells) for layer in self.layers]
         if initial_state is not None and len(initial_state) != sum(per_layer):
             raise ValueError(f"initial state: expected {sum(per_layer)} states, one per layer and direction, "
                              f"got {len(initial_state)}")
         traces, h, k = [], xs, 0
         for layer, n in zip(self.layers, per_layer, strict=True):
-            trace = layer.run(h, None if initial_state is None else initial_state[k : k + n])
+            trace = layer.run(h, None if initial_state is None else initial_state[k : k + n],
+                              [c for c in clamps if c.layer == len(traces)])
             traces.append(trace)
             h, k = trace.output, k + n
         return NetworkTrace(tuple(traces))

@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from cells.cell import Cell, as_float_array
+from cells.clamp import Clamp, apply, plan
 from cells.trace import State
 
 
@@ -41,7 +42,7 @@ class LSTM(Cell):
     FUSED: ClassVar[tuple[str, ...]] = ("output", "input", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
         W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
@@ -54,6 +55,7 @@ class LSTM(Cell):
         rec, products = np.empty(4 * H, pre.dtype), np.empty(2 * H, pre.dtype)
         i_cand, f_c = products[:H], products[H:]
         half = np.full(3 * H, 0.5, pre.dtype)  # an array, not a Python float: a faster ufunc call
+        todo = plan(clamps, {"output": o, "input": i_f[:H], "forget": i_f[H:], "candidate": cand_c[:H]}, T)
         c[:], h[:] = state.cell, state.hidden
         for t in range(T):
             p = flat[t]
@@ -62,6 +64,8 @@ class LSTM(Cell):
             np.tanh(p, gates)
             np.multiply(sig, half, sig)
             np.add(sig, half, sig)  # o_t, i_t, f_t
+            if todo and todo[t]:
+                apply(todo[t])
             np.multiply(i_f, cand_c, products)  # i_t*C̃_t and f_t*C_{t-1}
             np.add(f_c, i_cand, c)  # C_t = f_t*C_{t-1} + i_t*C̃_t
             np.tanh(c, c_tanh)
@@ -103,7 +107,7 @@ class PeepholeLSTM(LSTM):
                    for g in self.PEEPHOLES}
         object.__setattr__(self, "peepholes", checked)
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
         W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5, as in the LSTM
@@ -119,6 +123,8 @@ class PeepholeLSTM(LSTM):
         products = np.empty(2 * H, pre.dtype)
         i_cand, f_c = products[:H], products[H:]
         half = np.full(2 * H, 0.5, pre.dtype)
+        todo = plan(clamps, {"input": i_f[:H], "forget": i_f[H:], "candidate": cand_c[:H]}, T)
+        todo_o = plan(clamps, {"output": o}, T)
         c[:], h[:] = state.cell, state.hidden
         for t in range(T):
             p = flat[t]
@@ -130,6 +136,8 @@ class PeepholeLSTM(LSTM):
             np.tanh(p[H:], i_f_g)
             np.multiply(i_f, half, i_f)
             np.add(i_f, half, i_f)  # i_t, f_t
+            if todo and todo[t]:
+                apply(todo[t])
             np.multiply(i_f, cand_c, products)
             np.add(f_c, i_cand, c)  # C_t
             np.dot(c, P_o, peep[:H])
@@ -137,6 +145,8 @@ class PeepholeLSTM(LSTM):
             np.tanh(p_o, o)
             np.multiply(o, half[:H], o)
             np.add(o, half[:H], o)  # o_t
+            if todo_o and todo_o[t]:
+                apply(todo_o[t])
             np.tanh(c, c_tanh)
             np.multiply(o, c_tanh, h)
             rows[t] = s
@@ -164,7 +174,7 @@ class CoupledLSTM(Cell):
     FUSED: ClassVar[tuple[str, ...]] = ("output", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 3H): o, f, C̃
         W_h[:, : 2 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
@@ -177,6 +187,7 @@ class CoupledLSTM(Cell):
         c, c_tanh, h = s[4 * H : 5 * H], s[5 * H : 6 * H], s[6 * H :]
         rec, written = np.empty(3 * H, pre.dtype), np.empty(H, pre.dtype)
         half, one = np.full(2 * H, 0.5, pre.dtype), np.ones(H, pre.dtype)
+        todo = plan(clamps, {"output": o, "forget": f, "candidate": cand}, T)
         c[:], h[:] = state.cell, state.hidden
         for t in range(T):
             p = flat[t]
@@ -185,6 +196,8 @@ class CoupledLSTM(Cell):
             np.tanh(p, gates)
             np.multiply(sig, half, sig)
             np.add(sig, half, sig)  # o_t, f_t
+            if todo and todo[t]:
+                apply(todo[t])
             np.subtract(one, f, i)  # i_t = 1 - f_t
             np.multiply(i, cand, written)
             np.multiply(f, c, c)

@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from cells.cell import Cell
+from cells.clamp import Clamp
 from cells.trace import State
 
 
@@ -24,8 +25,9 @@ class RNN(Cell):
     LABEL: ClassVar[str] = "Plain RNN (tanh)"
     FAMILY: ClassVar[str] = "rnn"
     GATES: ClassVar[tuple[str, ...]] = ("hidden",)
+    CLAMPABLE: ClassVar[bool] = False
 
-    def _recur(self, pre: np.ndarray, state: State) -> dict[str, np.ndarray]:
+    def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.GATES)  # (H, H)
         flat = pre.reshape(T, H)

@@ -31,8 +31,6 @@ def test_wrong_weight_shape_names_gate_expected_and_given() -> None:
         cells.LSTM(weights=weights, biases=biases)
 
 
-@pytest.mark.xfail(strict=True, reason="cells/cell.py Cell.__post_init__ takes the expected (H, H+I) from the first "
-                   "gate in GATES, so a wrong forget matrix is reported as the *input* gate being wrong")
 def test_wrong_shape_in_the_first_gate_blames_that_gate() -> None:
     weights, biases = lstm_params()
     weights["forget"] = np.zeros((4, 6))  # the other three gates agree on (4, 7)
