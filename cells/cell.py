@@ -202,6 +202,8 @@ class Cell:
         pre_by_gate = {g: pre[:, self.FUSED.index(g)] for g in self.GATES}
         if not all(np.all(np.isfinite(v)) for v in (*pre_by_gate.values(), *values.values())):
             raise ValueError("the numbers overflowed: inputs times weights exceed the floating-point range")
+        for v in (*pre_by_gate.values(), *values.values()):
+            v.flags.writeable = False  # a Trace is a record: nobody downstream may change it
         return Trace(self.KIND, self.FAMILY, xs, state, pre_by_gate, values)
 
     def step(self, x: np.ndarray, state: State | None = None) -> tuple[State, Step]:

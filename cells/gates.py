@@ -38,12 +38,16 @@ _COMMON = {
     ),
 }
 
+_FAMILY_NAMES = {
+    "lstm": ("forget", "input", "output", "cell", "cell_tanh", "hidden"),
+    "gru": ("update", "reset", "reset_hidden", "candidate_hidden", "hidden"),
+    "rnn": ("hidden",),
+}
+
 GATES: dict[tuple[Family, str], GateInfo] = {
-    **{("lstm", k): v for k, v in _COMMON.items()},
+    **{(family, k): _COMMON[k] for family, names in _FAMILY_NAMES.items() for k in names},
     ("lstm", "candidate"): GateInfo("candidate", "C̃_t", r"\tilde{C}_t", "tanh", "candidate cell values"),
-    **{("gru", k): v for k, v in _COMMON.items()},
     ("gru", "candidate"): GateInfo("candidate", "h̃_t", r"\tilde{h}_t", "tanh", "candidate hidden state"),
-    ("rnn", "hidden"): _COMMON["hidden"],
 }
 
 
