@@ -1,0 +1,96 @@
+"""Explore: type a sequence and watch every gate and the cell state evolve, step by step."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import cells
+from ui import keys
+from ui.controls import network_controls, sequence_controls, view_controls
+from ui.cursor import PLAY_INTERVAL, advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls
+from ui.engine import current_run
+from ui.share import current_values, link_errors, load_link, write_link
+from viz.diagram import cell_diagram
+from viz.equations import NOTES, deck_equations, step_equations
+from viz.export import figure_html, trace_csv, trace_npz
+from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
+from viz.lines import unit_lines
+
+load_link()
+st.title("Explore a recurrent cell")
+for message in link_errors():
+    st.error(message)
+
+sequence = sequence_controls()
+with st.sidebar:
+    st.header("Network")
+    network = network_controls()
+run, problem = current_run(sequence, network)
+if problem:
+    st.error(f"{problem}. Showing the last sequence and network that worked.")
+with st.sidebar:
+    st.header("View")
+    layer, direction = view_controls(run.network.layers, run.network.bidirectional)
+write_link(current_values())
+
+layer_trace = run.trace.layers[layer]
+trace = layer_trace.backward if direction == "backward" and layer_trace.backward is not None else layer_trace.forward
+tokens = list(run.encoded.tokens)
+T, H = trace.steps, trace.hidden_size
+kind = run.network.kind
+names = heatmap_names(trace)
+chart_keys = [keys.heatmap(name) for name in names]
+
+inputs, equations = st.columns([3, 2])
+with inputs:
+    st.plotly_chart(input_heatmap(run.encoded.xs, tokens, run.encoded.features), key=keys.INPUT_HEATMAP)
+with equations:
+    st.markdown(f"**{cells.KINDS[kind].LABEL}**: the deck's equations")
+    for line in deck_equations(kind):
+        st.latex(line)
+    st.caption(NOTES[kind])
+
+
+def cursor_views(playing: bool) -> None:
+    """Everything that follows the time cursor; reruns alone when it moves."""
+    clamp(T, H)
+    if apply_clicks(chart_keys, T, H) and playing:
+        st.rerun()  # a click stops playing: the whole page drops the timer
+    if st.session_state[keys.PLAYING] != playing or advance_if_playing(T):
+        st.rerun()  # play or pause changes the timer, which only a full run sets
+    t, unit = cursor_controls(T, H)
+    where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
+    st.markdown(f"**Step {t}** · token `{tokens[t]}` · unit **{unit}**" + (f" · {where}" if where else ""))
+    maps, panel = st.columns([3, 2])
+    with maps:
+        for name, key in zip(names, chart_keys, strict=True):
+            fig = gate_heatmap(trace, name, cursor=t, tokens=tokens, unit=unit)
+            st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points",
+                            config={"displaylogo": False})
+        st.caption("Click a cell to move the cursor and the unit there.")
+    with panel:
+        st.markdown(f"**Step {t}, unit {unit}: the numbers**")
+        for line in step_equations(kind, trace.at(t), unit):
+            st.latex(line)
+        st.plotly_chart(cell_diagram(trace, t, unit), key=keys.CELL_DIAGRAM, config={"displayModeBar": False})
+    units = follow_controls(H)
+    st.plotly_chart(unit_lines(trace, units, cursor=t, tokens=tokens), key=keys.UNIT_LINES)
+    write_link(current_values(["t", "unit", "units"]), ["t", "unit", "units"])
+
+
+playing_now = bool(st.session_state[keys.PLAYING])
+st.fragment(cursor_views, run_every=PLAY_INTERVAL if playing_now else None)(playing_now)
+
+st.subheader("Download")
+csv, npz, html = st.columns(3)
+csv.download_button("Trace as CSV (long form)", lambda: trace_csv(run.trace, tokens), file_name="gatescope-trace.csv",
+                    mime="text/csv", key=keys.DOWNLOAD_CSV, on_click="ignore")
+npz.download_button("Trace arrays (.npz)", lambda: trace_npz(run.trace, tokens), file_name="gatescope-trace.npz",
+                    mime="application/octet-stream", key=keys.DOWNLOAD_NPZ, on_click="ignore")
+with html.popover("Figures as HTML"):
+    for name in names:
+        symbol = cells.gate_info(trace.family, name).symbol
+        st.download_button(
+            f"{symbol} heatmap", lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens)),
+            file_name=f"gatescope-{name}.html", mime="text/html", key=keys.download_html(name), on_click="ignore",
+        )

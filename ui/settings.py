@@ -1,0 +1,179 @@
+"""The page's settings: limits, defaults, and their share-link (query string) encoding.
+
+Pure Python, no Streamlit: ``from_query`` turns a query string into widget values and a list of
+what was wrong; ``to_query`` does the reverse. Anything malformed or out of range is reported and
+left at its default, never passed on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cells
+from cells import encode
+from ui import keys
+
+MAX_STEPS = 2_000  # longest sequence this page runs
+MAX_HIDDEN = 64
+MAX_LAYERS = 4
+MAX_EMBED = 64
+MAX_SEED = 2**31 - 1
+MIN_SCALE, MAX_SCALE = 0.01, 20.0
+MAX_TEXT = 100_000  # characters in the sequence box (vectors take several per step)
+MAX_FOLLOW = 8  # units followed in the line chart
+
+MODES = {"onehot": "characters, one-hot", "embed": "characters, embedded", "numbers": "numbers"}
+DIRECTIONS = ("forward", "backward")
+
+
+def _sine_text(steps: int = 48, period: float = 16.0) -> str:
+    words = (f"{v:.2f}" for v in encode.sine(steps, period=period).xs[:, 0])
+    return " ".join("0.00" if w == "-0.00" else w for w in words)
+
+
+# name -> (mode, text)
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "hello world": ("onehot", "hello world"),
+    "brackets (()(()))()": ("onehot", "(()(()))()"),
+    "aaaaXbbbb": ("onehot", "aaaaXbbbb"),
+    "impulse 1 0 0 0 0 0 0 0": ("numbers", "1 0 0 0 0 0 0 0"),
+    "sine wave": ("numbers", _sine_text()),
+}
+
+DEFAULTS: dict[str, Any] = {
+    keys.SEQ_MODE: "onehot",
+    keys.SEQ_TEXT: "hello world",
+    keys.EMBED_SIZE: 8,
+    keys.EMBED_SEED: 0,
+    keys.NET_KIND: "lstm",
+    keys.NET_HIDDEN: 8,
+    keys.NET_SEED: 0,
+    keys.NET_SCHEME: "pytorch",
+    keys.NET_SCALE: 1.0,
+    keys.NET_BIDIRECTIONAL: False,
+    keys.NET_LAYERS: 1,
+    keys.VIEW_LAYER: 0,
+    keys.VIEW_DIRECTION: "forward",
+    keys.CURSOR_STEP: 0,
+    keys.CURSOR_UNIT: 0,
+    keys.FOLLOW_UNITS: [0, 1],
+}
+
+
+def _whole(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a whole number from {lo} to {hi}")
+        return value
+    return parse
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number from {MIN_SCALE} to {MAX_SCALE:g}") from None
+    if not (math.isfinite(value) and MIN_SCALE <= value <= MAX_SCALE):
+        raise ValueError(f"expected a number from {MIN_SCALE} to {MAX_SCALE:g}")
+    return value
+
+
+def _choice(options: Mapping[str, Any] | tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}")
+        return text
+    return parse
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected 1 or 0")
+
+
+def _text(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{len(text):,} characters is over the limit of {MAX_TEXT:,}")
+    return text
+
+
+def _units(text: str) -> list[int]:
+    parts = [p for p in text.split(",") if p.strip()]
+    if len(parts) > MAX_FOLLOW:
+        raise ValueError(f"at most {MAX_FOLLOW} units")
+    one = _whole(0, MAX_HIDDEN - 1)
+    return sorted({one(p.strip()) for p in parts})
+
+
+@dataclass(frozen=True)
+class Field:
+    query: str  # name in the query string
+    key: str  # widget key in session state
+    parse: Callable[[str], Any]
+    show: Callable[[Any], str] = str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("mode", keys.SEQ_MODE, _choice(MODES)),
+    Field("seq", keys.SEQ_TEXT, _text),
+    Field("esize", keys.EMBED_SIZE, _whole(1, MAX_EMBED)),
+    Field("eseed", keys.EMBED_SEED, _whole(0, MAX_SEED)),
+    Field("kind", keys.NET_KIND, _choice(cells.KINDS)),
+    Field("hidden", keys.NET_HIDDEN, _whole(1, MAX_HIDDEN)),
+    Field("seed", keys.NET_SEED, _whole(0, MAX_SEED)),
+    Field("init", keys.NET_SCHEME, _choice(cells.SCHEMES)),
+    Field("scale", keys.NET_SCALE, _scale, lambda v: f"{v:g}"),
+    Field("bidir", keys.NET_BIDIRECTIONAL, _flag, lambda v: "1" if v else "0"),
+    Field("layers", keys.NET_LAYERS, _whole(1, MAX_LAYERS)),
+    Field("layer", keys.VIEW_LAYER, _whole(0, MAX_LAYERS - 1)),
+    Field("dir", keys.VIEW_DIRECTION, _choice(DIRECTIONS)),
+    Field("t", keys.CURSOR_STEP, _whole(0, MAX_STEPS - 1)),
+    Field("unit", keys.CURSOR_UNIT, _whole(0, MAX_HIDDEN - 1)),
+    Field("units", keys.FOLLOW_UNITS, _units, lambda v: ",".join(str(u) for u in v)),
+)
+BY_QUERY = {f.query: f for f in FIELDS}
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def from_query(params: Mapping[str, str | list[str]]) -> tuple[dict[str, Any], list[str]]:
+    """Widget values from a share link's query string, and one message per value that was refused.
+
+    Unknown names are ignored; a refused value keeps its widget's default.
+    """
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for name, raw in params.items():
+        field = BY_QUERY.get(name)
+        if field is None:
+            continue
+        text = raw[-1] if isinstance(raw, list) else raw
+        if not isinstance(text, str):
+            continue
+        try:
+            values[field.key] = field.parse(text)
+        except ValueError as e:
+            errors.append(f"Link: {name}={_shorten(text)!r} was not used ({e}); "
+                          f"kept {field.show(DEFAULTS[field.key])!r}.")
+    return values, errors
+
+
+def to_query(values: Mapping[str, Any]) -> dict[str, str]:
+    """The query string of ``values`` (widget key -> value): every setting that differs from its default."""
+    query = {}
+    for field in FIELDS:
+        if field.key in values and values[field.key] != DEFAULTS[field.key]:
+            query[field.query] = field.show(values[field.key])
+    return query

@@ -1,0 +1,53 @@
+"""Share links: read the query string into the widgets once, write the settings back on change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import streamlit as st
+
+from ui import keys
+from ui.settings import BY_QUERY, DEFAULTS, FIELDS, from_query, to_query
+
+
+def set_defaults() -> None:
+    """Every widget's default, set once per session (and again after Streamlit drops a hidden widget's key)."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
+    st.session_state.setdefault(keys.PLAYING, False)
+    st.session_state.setdefault(keys.SEEN_SELECTION, {})
+
+
+def load_link() -> None:
+    """On a session's first run, put the query string's settings into the widgets; keep what was refused."""
+    if st.session_state.get(keys.LINK_LOADED):
+        return
+    st.session_state[keys.LINK_LOADED] = True
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    values, errors = from_query(params)
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state[keys.LINK_ERRORS] = errors
+
+
+def link_errors() -> list[str]:
+    return list(st.session_state.get(keys.LINK_ERRORS, []))
+
+
+def current_values(names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The widgets' values now, for the share link (all fields, or those with these query names)."""
+    fields = FIELDS if names is None else [BY_QUERY[n] for n in names]
+    return {f.key: st.session_state[f.key] for f in fields if f.key in st.session_state}
+
+
+def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> None:
+    """Make the query string say ``values``; with ``names``, touch only those parameters."""
+    wanted = to_query(values)
+    scope = set(BY_QUERY) if names is None else set(names)
+    for name in scope:
+        if name in wanted:
+            if st.query_params.get(name) != wanted[name]:
+                st.query_params[name] = wanted[name]
+        elif name in st.query_params:
+            del st.query_params[name]
