@@ -106,6 +106,12 @@ class Cell:
     def _check_extra(self, dtype: np.dtype, hidden: int) -> None:
         """Subclasses with more parameters (peepholes) check them here."""
 
+    @classmethod
+    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The share of the old memory each unit keeps at each step, (T, H), from a trace's values;
+        None for cells with no gate that decides it (the plain RNN)."""
+        return None
+
     # ----- sizes -------------------------------------------------------------------------------
     @property
     def hidden_size(self) -> int:

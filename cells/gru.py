@@ -38,6 +38,11 @@ class GRU(Cell):
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")
     Z_KEEPS_OLD: ClassVar[bool] = False
 
+    @classmethod
+    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
+        """The share of h_{t-1} carried into h_t: 1 - z_t in the deck's form, z_t where z keeps the old state."""
+        return values["update"] if cls.Z_KEEPS_OLD else 1.0 - values["update"]
+
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_zr = self._recurrent_weights(("update", "reset"))  # (H, 2H)
@@ -111,6 +116,11 @@ class GRUResetAfter(Cell):
     FAMILY: ClassVar[str] = "gru"
     GATES: ClassVar[tuple[str, ...]] = ("update", "reset", "candidate")
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")
+
+    @classmethod
+    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
+        """z_t: in this form the update gate is the share of h_{t-1} carried into h_t."""
+        return values["update"]
 
     def _bias(self, gate: str) -> np.ndarray:
         return self.biases[gate] if gate == "candidate" else super()._bias(gate)

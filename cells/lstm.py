@@ -42,6 +42,11 @@ class LSTM(Cell):
     FUSED: ClassVar[tuple[str, ...]] = ("output", "input", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
 
+    @classmethod
+    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
+        """f_t: the share of C_{t-1} carried into C_t."""
+        return values["forget"]
+
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
@@ -173,6 +178,11 @@ class CoupledLSTM(Cell):
     SIGMOID: ClassVar[tuple[str, ...]] = ("forget", "output")
     FUSED: ClassVar[tuple[str, ...]] = ("output", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
+
+    @classmethod
+    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
+        """f_t: the share of C_{t-1} carried into C_t."""
+        return values["forget"]
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
