@@ -148,7 +148,7 @@ def from_torch(kind: str, state_dict: dict[str, np.ndarray], *, num_layers: int 
     G = len(order)
     first = state_dict["weight_hh_l0"]
     if first.ndim != 2 or first.shape[0] != G * first.shape[1] or first.shape[1] == 0:
-        raise ValueError(f"weight_hh_l0: expected shape ({G}·hidden, hidden) for an {kind.upper()}, "
+        raise ValueError(f"weight_hh_l0: expected shape ({G}·hidden, hidden) for {'an LSTM' if G == 4 else 'a GRU'}, "
                          f"got {first.shape}")
     H = first.shape[1]
     if state_dict["weight_ih_l0"].ndim != 2 or state_dict["weight_ih_l0"].shape[1] == 0:
