@@ -237,10 +237,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
         explanation=(
             "Each step reads two numbers: a value and a marker (1 to store, 0 to hold). The marker drives two "
             "gates in opposite directions: the forget gate is f_t = σ(20 − 40·marker) and the input gate "
-            "i_t = σ(−20 + 40·marker). Without a marker f_t ≈ 0.999999998 and i_t ≈ 2·10⁻⁹, so C_t keeps what it "
-            "had; on a marker f_t ≈ 2·10⁻⁹ wipes the old value and i_t ≈ 1 writes the candidate "
-            "C̃_t = tanh(value). So C_t = tanh(value at the last marker) until the next marker replaces it, and 0 "
-            "before the first. A marker between 0 and 1 half-opens both gates and blends old and new."
+            "i_t = σ(−20 + 40·marker). Without a marker f_t = σ(20) ≈ 0.999999998 and i_t = σ(−20) ≈ 2·10⁻⁹, "
+            "so C_t keeps what it had; on a marker f_t = σ(−20) ≈ 2·10⁻⁹ wipes the old value and i_t ≈ 1 writes "
+            "the candidate C̃_t = tanh(value). So C_t = tanh(value at the last marker) until the next marker "
+            "replaces it, and 0 before the first. A marker between 0 and 1 half-opens both gates and blends old "
+            "and new."
         ),
         sequence=_LATCH_NUMBERS,
         mode="numbers",
@@ -271,11 +272,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
         title="LSTM: bracket depth",
         kind="lstm",
         explanation=(
-            "The cell state is the nesting depth. The forget gate's bias +20 gives f_t ≈ 0.999999998 at every "
-            "step, which keeps the running total. The input gate opens on either bracket: bias −20 plus +40 on "
-            "the '(' and ')' columns gives i_t ≈ 1 on a bracket and ≈ 2·10⁻⁹ on a letter. The candidate has "
-            "+10 on '(' and −10 on ')', so C̃_t = tanh(±10) ≈ ±1: '(' adds 1 to C_t, ')' takes 1 away, and "
-            "letters leave it alone. So C_t = depth, going below 0 if a ')' comes before its '('. The hidden "
+            "The cell state is the nesting depth. The forget gate's bias +20 gives f_t = σ(20) ≈ 0.999999998 at "
+            "every step, which keeps the running total. The input gate opens on either bracket: bias −20 "
+            "plus +40 on the '(' and ')' columns gives i_t ≈ 1 on a bracket and ≈ 2·10⁻⁹ on a letter. The "
+            "candidate has +10 on '(' and −10 on ')', so C̃_t = tanh(±10) ≈ ±1: '(' adds 1 to C_t, ')' takes 1 "
+            "away, and letters leave it alone. So C_t = depth, going below 0 if a ')' comes before its '('. The hidden "
             "state h_t = tanh(C_t) (o_t ≈ 1) flattens out beyond depth 2 or 3; C_t does not."
         ),
         sequence=_BRACKETS,
@@ -324,11 +325,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
         kind="gru",
         explanation=(
             "Each step reads a value and a marker (1 to store, 0 to hold). The update gate is "
-            "z_t = σ(−20 + 40·marker): on a marker z_t ≈ 1 and h_t becomes the candidate h̃_t = tanh(value); "
-            "without one z_t ≈ 2·10⁻⁹ and 1 − z_t ≈ 1 keeps h_{t−1}. So h_t = tanh(value at the last marker), "
-            "and 0 before the first. One gate does the work of the LSTM's forget and input gates, because the "
-            "GRU ties them: what it keeps (1 − z_t) and what it takes in (z_t) add up to 1. The reset gate, "
-            "r_t = 0.5, plays no part."
+            "z_t = σ(−20 + 40·marker): on a marker z_t = σ(20) ≈ 0.999999998 and h_t becomes the candidate "
+            "h̃_t = tanh(value); without one z_t = σ(−20) ≈ 2·10⁻⁹ and 1 − z_t ≈ 1 keeps h_{t−1}. So "
+            "h_t = tanh(value at the last marker), and 0 before the first. One gate does the work of the LSTM's "
+            "forget and input gates, because the GRU ties them: what it keeps (1 − z_t) and what it takes in "
+            "(z_t) add up to 1. The reset gate, r_t = σ(0) = 0.5, plays no part."
         ),
         sequence=_LATCH_NUMBERS,
         mode="numbers",
