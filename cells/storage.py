@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -265,6 +266,28 @@ def _npz_name(key: tuple[int, str, str, str]) -> str:
     return "layers.{}.{}.{}.{}".format(*key)
 
 
+def _check_header(z: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: int) -> None:
+    """Read one .npy header, before numpy allocates anything: no objects, no size beyond the cap."""
+    name = member.filename.removesuffix(".npy")
+    try:
+        with z.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"version {version} of the .npy format is not read here")
+    except (zipfile.BadZipFile, zlib.error, OSError) as e:
+        raise _RefusedError(f"the archive is damaged or truncated ({type(e).__name__}: {e})") from None
+    except (ValueError, EOFError) as e:
+        raise _RefusedError(f"array {name} is not a readable .npy array: {e}") from None
+    if dtype.hasobject:
+        raise _RefusedError(f"array {name} holds Python objects (a pickle), never loaded")
+    if math.prod(shape) * dtype.itemsize > max_bytes:
+        raise _RefusedError(f"array {name} of shape {shape} is larger than the limit of {max_bytes:,} bytes")
+
+
 def _open_npz(data: bytes, max_bytes: int) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -273,6 +296,9 @@ def _open_npz(data: bytes, max_bytes: int) -> dict[str, np.ndarray]:
                 raise _RefusedError(f"{len(members)} arrays inside, more than the limit of {_MAX_MEMBERS}")
             if sum(m.file_size for m in members) > max_bytes:
                 raise _RefusedError(f"its arrays unpack to more than the limit of {max_bytes:,} bytes")
+            for m in members:
+                if m.filename.endswith(".npy"):
+                    _check_header(z, m, max_bytes)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
         if isinstance(e, _RefusedError):
             raise
