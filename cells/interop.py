@@ -131,12 +131,14 @@ def from_torch(kind: str, state_dict: dict[str, np.ndarray], *, num_layers: int 
         raise ValueError(f"bidirectional: expected True or False, got {bidirectional!r}")
     if not isinstance(state_dict, dict):
         raise ValueError(f"state_dict: expected a dict of arrays, got {type(state_dict).__name__} ({_CONVERT_HINT})")
-    bias = any(str(k).startswith("bias_") for k in state_dict)
+    bias = any(str(k).rsplit(".", 1)[-1].startswith("bias_") for k in state_dict)
     wanted = _torch_keys(num_layers, bidirectional, bias)
     missing = [k for k in wanted if k not in state_dict]
     extra = sorted(str(k) for k in state_dict if k not in wanted)
     if missing:
-        raise ValueError(f"state_dict: missing keys {', '.join(missing)}")
+        prefixes = sorted({str(k)[: -len(m)] for k in state_dict for m in missing if str(k).endswith("." + m)})
+        hint = f"; the keys carry a prefix: remove {prefixes[0]!r} from them first" if prefixes else ""
+        raise ValueError(f"state_dict: missing keys {', '.join(missing)}{hint}")
     if extra:
         raise ValueError(f"state_dict: unexpected keys {', '.join(extra)}"
                          f"{_unexpected_hint(extra, num_layers, bidirectional)}")

@@ -184,6 +184,10 @@ def test_from_torch_lists_missing_keys():
         from_torch("lstm", small_torch_dict(), num_layers=2)
     with pytest.raises(ValueError, match=r"missing keys weight_ih_l0_reverse"):
         from_torch("lstm", small_torch_dict(), bidirectional=True)
+    prefixed = {f"encoder.lstm.{k}": v for k, v in small_torch_dict().items()}
+    with pytest.raises(ValueError, match=r"missing keys weight_ih_l0, .*bias_hh_l0; the keys carry a prefix: "
+                                         r"remove 'encoder.lstm.' from them first"):
+        from_torch("lstm", prefixed)
 
 
 def test_from_torch_lists_unexpected_keys_with_a_hint():
