@@ -11,7 +11,7 @@ from ui.cursor import PLAY_INTERVAL, advance_if_playing, apply_clicks, clamp, cu
 from ui.engine import current_run
 from ui.share import current_values, link_errors, load_link, write_link
 from viz.diagram import cell_diagram
-from viz.equations import NOTES, deck_equations, step_equations
+from viz.equations import NOTES, aligned, deck_equations, step_equations
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
 from viz.lines import unit_lines
@@ -71,7 +71,7 @@ def cursor_views(playing: bool) -> None:
     with panel:
         st.markdown(f"**Step {t}, unit {unit}: the numbers**")
         for line in step_equations(kind, trace.at(t), unit):
-            st.latex(line)
+            st.latex(aligned(line))
         st.plotly_chart(cell_diagram(trace, t, unit), key=keys.CELL_DIAGRAM, config={"displayModeBar": False})
     units = follow_controls(H)
     st.plotly_chart(unit_lines(trace, units, cursor=t, tokens=tokens), key=keys.UNIT_LINES)

@@ -96,8 +96,9 @@ def cursor_controls(T: int, H: int) -> tuple[int, int]:
     forward.button("▶", key=keys.CURSOR_NEXT, on_click=_shift, args=(1, T), help="Next step",
                    disabled=st.session_state[keys.CURSOR_STEP] >= T - 1)
     playing = st.session_state[keys.PLAYING]
-    play.button("⏸ Pause" if playing else "⏵ Play", key=keys.CURSOR_PLAY, width="stretch", on_click=_toggle_play,
-                args=(T,), help="Step through the sequence automatically.")
+    play.button("Pause" if playing else "Play", key=keys.CURSOR_PLAY, width="stretch", on_click=_toggle_play,
+                args=(T,), icon=":material/pause:" if playing else ":material/play_arrow:",
+                help="Step through the sequence automatically.", type="primary" if playing else "secondary")
     unit_box.number_input(f"Unit (0–{H - 1})", 0, H - 1, key=keys.CURSOR_UNIT, step=1)
     return st.session_state[keys.CURSOR_STEP], st.session_state[keys.CURSOR_UNIT]
 

@@ -143,3 +143,12 @@ def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> l
         lines.append(rf"h_t = {rhs[3]} = {nums} = {fmt(h, d)}")
         return lines
     return [_squash("h_t", rhs[0], r"\tanh", p["hidden"], v["hidden"], d)]
+
+
+def aligned(line: str) -> str:
+    """A long plugged-in equation on two lines: the rule, then ``= numbers = result`` under it."""
+    parts = line.split(" = ")
+    if len(parts) < 3:
+        return line
+    lhs, rule, rest = parts[0], parts[1], " = ".join(parts[2:])
+    return rf"\begin{{aligned}} {lhs} &= {rule} \\ &= {rest} \end{{aligned}}"

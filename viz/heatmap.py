@@ -85,7 +85,7 @@ def matrix_figure(
     if axis.binned:
         step_part = f"steps around %{{x:.0f}} (mean of {axis.bin})"
     else:
-        step_part = "step %{x} · token %{customdata}" if numbered else "step %{x} · token %{customdata[1]}"
+        step_part = "step %{x:d} · token %{customdata}" if numbered else "step %{x:d} · token %{customdata[1]}"
     tokens = [label.split("·", 1)[1] for label in axis.labels] if not axis.binned else None
     if numbered:
         row_part = f"{row_title} %{{y}}"
@@ -167,3 +167,15 @@ def input_heatmap(
                         row_title="input", cursor=cursor)
     fig.update_layout(height=150 + 14 * min(xs.shape[1], 16))
     return fig
+
+
+HEATMAPS: dict[str, tuple[str, ...]] = {
+    "lstm": ("forget", "input", "candidate", "output", "cell", "hidden"),
+    "gru": ("update", "reset", "candidate", "hidden"),
+    "rnn": ("hidden",),
+}
+
+
+def heatmap_names(trace: cells.Trace) -> tuple[str, ...]:
+    """The gates and states a trace's page shows, one heatmap each, in the deck's order."""
+    return HEATMAPS[trace.family]
