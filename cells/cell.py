@@ -24,7 +24,8 @@ FLOAT_TYPES = (np.float32, np.float64)
 MAX_STEPS = 100_000
 
 
-def _describe_bad(a: np.ndarray) -> str:
+def first_nonfinite(a: np.ndarray) -> str:
+    """The first value of ``a`` that is NaN or infinite, and where it is, for an error message."""
     index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
     where = f"row {index[0]}, column {index[1]}" if len(index) == 2 else f"position {index[0]}"
     return f"{a[index]} at {where}"
@@ -39,7 +40,7 @@ def as_float_array(value: object, name: str, dtype: np.dtype, shape: tuple[int, 
     if a.shape != shape:
         raise ValueError(f"{name}: expected {shape}, got {a.shape}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name}: every value must be finite, found {_describe_bad(a)}")
+        raise ValueError(f"{name}: every value must be finite, found {first_nonfinite(a)}")
     a.flags.writeable = False
     return a
 
@@ -188,7 +189,7 @@ class Cell:
         if a.shape[0] > MAX_STEPS:
             raise ValueError(f"inputs: {a.shape[0]} steps is over the engine's limit of {MAX_STEPS}")
         if not np.all(np.isfinite(a)):
-            raise ValueError(f"inputs: every value must be finite, found {_describe_bad(a)}")
+            raise ValueError(f"inputs: every value must be finite, found {first_nonfinite(a)}")
         return a
 
     def run(self, xs: np.ndarray, initial_state: State | None = None, clamps: Sequence[Clamp] = ()) -> Trace:

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from cells.cell import Cell, _describe_bad
+from cells.cell import Cell, first_nonfinite
 from cells.gru import GRUResetAfter, GRUResetBefore
 from cells.layers import MAX_LAYERS, Layer, Network
 from cells.lstm import LSTM
@@ -55,7 +55,7 @@ def _checked(value: object, name: str, shape: tuple[int, ...] | None = None, hin
     if shape is not None and value.shape != shape:
         raise ValueError(f"{name}: expected shape {shape}, got {value.shape}")
     if not np.all(np.isfinite(value)):
-        raise ValueError(f"{name}: every value must be finite, found {_describe_bad(value)}")
+        raise ValueError(f"{name}: every value must be finite, found {first_nonfinite(value)}")
     return value
 
 

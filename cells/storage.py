@@ -33,7 +33,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from cells.cell import Cell, _describe_bad
+from cells.cell import Cell, first_nonfinite
 from cells.initializers import MAX_HIDDEN, MAX_INPUT
 from cells.kinds import KINDS, cell_class
 from cells.layers import MAX_LAYERS, Layer, Network
@@ -185,7 +185,7 @@ def _check_array(a: np.ndarray, name: str, dtype: np.dtype, shape: tuple[int, ..
     if a.shape != shape:
         raise _RefusedError(f"{name}: expected shape {shape}, got {a.shape}")
     if not np.all(np.isfinite(a)):
-        raise _RefusedError(f"{name}: every value must be finite, found {_describe_bad(a)}")
+        raise _RefusedError(f"{name}: every value must be finite, found {first_nonfinite(a)}")
     if np.any(np.abs(a) > np.finfo(dtype).max):
         raise _RefusedError(f"{name}: a value is too large for {dtype}")
     return a.astype(dtype)  # native byte order
