@@ -1,6 +1,7 @@
 """Gatescope's cell engine: gated recurrent cells in NumPy that record every gate, step by step."""
 
 from cells.cell import Cell
+from cells.clamp import Clamp
 from cells.gates import GATES, GateInfo, gate_info
 from cells.gru import GRU, GRUResetAfter, GRUResetBefore
 from cells.initializers import SCHEMES, initialise
@@ -13,8 +14,35 @@ from cells.storage import from_json, load_npz, save_npz, to_json
 from cells.trace import State, Step, Trace
 
 __all__ = [
-    "GATES", "GRU", "KINDS", "LSTM", "RNN", "SCHEMES", "Cell", "CoupledLSTM", "GRUResetAfter",
-    "GRUResetBefore", "GateInfo", "Layer", "LayerTrace", "Network", "NetworkTrace", "PeepholeLSTM",
-    "State", "Step", "Trace", "cell_class", "from_json", "from_keras", "from_torch", "gate_info", "initialise",
-    "load_npz", "save_npz", "to_json", "to_keras", "to_torch",
+    "GATES",
+    "GRU",
+    "KINDS",
+    "LSTM",
+    "RNN",
+    "SCHEMES",
+    "Cell",
+    "Clamp",
+    "CoupledLSTM",
+    "GRUResetAfter",
+    "GRUResetBefore",
+    "GateInfo",
+    "Layer",
+    "LayerTrace",
+    "Network",
+    "NetworkTrace",
+    "PeepholeLSTM",
+    "State",
+    "Step",
+    "Trace",
+    "cell_class",
+    "from_json",
+    "from_keras",
+    "from_torch",
+    "gate_info",
+    "initialise",
+    "load_npz",
+    "save_npz",
+    "to_json",
+    "to_keras",
+    "to_torch",
 ]
