@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 import cells
 from viz.style import ColourRange, base_layout, colour_range, compact, input_range
-from viz.timeaxis import TimeAxis, bin_steps, columns_for, time_axis
+from viz.timeaxis import MAX_CELLS, TimeAxis, bin_steps, columns_for, time_axis
 
 CURSOR_COLOUR = "#111111"
 UNIT_COLOUR = "#ff7f0e"
@@ -69,21 +69,21 @@ def matrix_figure(
     N, R = cols.shape
     z = cols.T  # (R, N): rows on y
     heat = go.Heatmap(
-        x=axis.positions.astype(np.int16 if not axis.binned else np.float32),
+        x=axis.positions.astype(np.int16),
         y=np.arange(R, dtype=np.uint8 if R < 256 else np.int16), z=z,
         zmin=crange.zmin, zmax=crange.zmax, colorscale=crange.colorscale,
         zmid=0.0 if crange.zmin < 0 else None,
         colorbar={"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0},
         hoverinfo="skip", name=what, xgap=0, ygap=1 if R <= 32 else 0,
     )
-    xdtype = np.int16 if not axis.binned else np.float32  # binned columns sit at half steps
+    xdtype = np.int16
     ydtype = np.uint8 if R < 256 else np.int16
     gx = np.broadcast_to(axis.positions.astype(xdtype), (R, N)).ravel()  # (R·N,) step of each cell
     gy = np.broadcast_to(np.arange(R, dtype=ydtype)[:, None], (R, N)).ravel()  # (R·N,) row of each cell
     names = list(row_names)
     numbered = names == [str(r) for r in range(R)]
     if axis.binned:
-        step_part = f"steps around %{{x:.0f}} (mean of {axis.bin})"
+        step_part = f"steps %{{x:d}} ± {axis.bin // 2} (mean of {axis.bin})"
     else:
         step_part = "step %{x:d} · token %{customdata}" if numbered else "step %{x:d} · token %{customdata[1]}"
     tokens = [label.split("·", 1)[1] for label in axis.labels] if not axis.binned else None
@@ -145,7 +145,7 @@ def gate_heatmap(
     tokens = tuple(tokens) if tokens is not None else tuple(str(t) for t in range(trace.steps))
     if len(tokens) != trace.steps:
         raise ValueError(f"tokens: expected {trace.steps} (one per step), got {len(tokens)}")
-    axis = time_axis(tokens, columns_for(trace.hidden_size, max_cells or 16_000))
+    axis = time_axis(tokens, columns_for(trace.hidden_size, max_cells or MAX_CELLS))
     crange = colour_range(trace.family, name, values)
     info = cells.gate_info(trace.family, name)
     H = trace.hidden_size

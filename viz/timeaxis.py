@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_CELLS = 16_000  # units × columns drawn per heatmap before time is binned
+MAX_CELLS = 12_000  # units × columns drawn per heatmap before time is binned
 MIN_COLUMNS = 100  # never bin below this many columns, however many units there are
 MAX_TICKS = 40  # labelled ticks on the time axis
 
@@ -27,7 +27,7 @@ def step_labels(tokens: Sequence[str]) -> tuple[str, ...]:
 class TimeAxis:
     """Where each drawn column sits and how the axis is labelled.
 
-    ``positions`` is the x of each column: the step itself, or the middle of a bin of steps.
+    ``positions`` is the x of each column: the step itself, or the middle step of an (odd) bin.
     ``starts`` is the first step of each column; ``bin`` is how many steps one column holds.
     """
 
@@ -74,9 +74,10 @@ def time_axis(tokens: Sequence[str], max_columns: int) -> TimeAxis:
     if T == 0:
         raise ValueError("time axis: the sequence is empty")
     size = max(1, math.ceil(T / max(1, max_columns)))
+    size += 1 - size % 2  # an odd bin has a middle step, so every column sits on a whole step
     starts = np.arange(0, T, size)  # (N,)
     stops = np.minimum(starts + size, T)
-    positions = (starts + stops - 1) / 2  # (N,) middle step of each column
+    positions = (starts + stops - 1) // 2  # (N,) middle step of each column (the last bin may be short)
     labels = step_labels(tokens)
     spans = tuple(f"steps {a}–{b - 1}" for a, b in zip(starts, stops, strict=True))
     hover = labels if size == 1 else spans
