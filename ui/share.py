@@ -10,6 +10,9 @@ import streamlit as st
 from ui import keys
 from ui.settings import BY_QUERY, DEFAULTS, FIELDS, from_query, to_query
 
+# The settings that make a view (the cursor and units move without making the link's errors stale).
+SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "units", "layer", "dir"))
+
 
 def set_defaults() -> None:
     """Every widget's default, set once per session (and again after Streamlit drops a hidden widget's key)."""
@@ -28,11 +31,13 @@ def load_link() -> None:
     values, errors = from_query(params)
     for key, value in values.items():
         st.session_state[key] = value
-    st.session_state[keys.LINK_ERRORS] = errors
+    st.session_state[keys.LINK_ERRORS] = (errors, current_values(SETTING_NAMES))
 
 
 def link_errors() -> list[str]:
-    return list(st.session_state.get(keys.LINK_ERRORS, []))
+    """What the share link got wrong, while the settings it loaded are still on screen."""
+    errors, loaded = st.session_state.get(keys.LINK_ERRORS, ([], {}))
+    return list(errors) if current_values(SETTING_NAMES) == loaded else []
 
 
 def current_values(names: Iterable[str] | None = None) -> dict[str, Any]:
