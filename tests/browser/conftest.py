@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright
+    from playwright.sync_api import Browser, Locator, Page, Playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_TIMEOUT_S = 60.0
 DEFAULT_VIEWPORT = (1280, 800)
+MAX_SHOT_HEIGHT = 6000  # px; a whole-app screenshot is cut here
 
 # Streamlit's own markers in the DOM.
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
@@ -120,6 +121,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "--browser.gatherUsageStats", "false",
         # Other work edits the tree while the suite runs; a file watcher would rerun the page under the test.
         "--server.fileWatcherType", "none",
+        # No "Deploy" button in the screenshots.
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -167,11 +170,12 @@ class App:
         self.page.goto(self.server.url + "/" + query, wait_until="domcontentloaded")
         return self
 
-    def wait_idle(self, timeout_ms: float = 30_000) -> None:
+    def wait_idle(self, timeout_ms: float = 30_000) -> App:
         """Wait until the script has finished its run (Streamlit marks the app root while a run is in flight)."""
         self.page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+        return self
 
-    def wait_ready(self, timeout_ms: float = 45_000) -> None:
+    def wait_ready(self, timeout_ms: float = 45_000) -> App:
         """Wait for the app to be idle and for the first Plotly chart to be drawn: the point where a user starts."""
         self.wait_idle(timeout_ms)
         self.page.locator(PLOTLY_CHART).first.wait_for(state="visible", timeout=timeout_ms)
@@ -179,16 +183,46 @@ class App:
             "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g.data)",
             timeout=timeout_ms,
         )
-        self.wait_idle(timeout_ms)
+        return self.wait_idle(timeout_ms)
 
     def evaluate(self, script: str, arg: Any = None) -> Any:
         return self.page.evaluate(script, arg)
 
-    def screenshot(self, name: str, *, full_page: bool = True) -> Path:
+    def click(self, locator: Locator, timeout_ms: float = 10_000) -> None:
+        """Click where the element is on screen, as a user's mouse does.
+
+        Elements inside a playing fragment are redrawn every tick, so Playwright's wait for a stable
+        element can outlast several ticks; a click at the element's position does not wait for that.
+        """
+        locator.wait_for(state="visible", timeout=timeout_ms)
+        locator.scroll_into_view_if_needed(timeout=timeout_ms)
+        box = locator.bounding_box(timeout=timeout_ms)
+        assert box is not None, f"{locator} has no box on screen"
+        self.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    def screenshot(self, name: str, *, whole_app: bool = True) -> Path:
+        """Save a PNG in tests/browser/screenshots/. Streamlit scrolls inside its main area, not the
+        document, so for the whole app the viewport is stretched to the content's height for the shot."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
+        size = self.page.viewport_size or {"width": DEFAULT_VIEWPORT[0], "height": DEFAULT_VIEWPORT[1]}
+        if whole_app:
+            height = self.page.evaluate(
+                "() => Math.max(innerHeight, ...[...document.querySelectorAll("
+                "'[data-testid=stMain], [data-testid=stSidebarContent]')].map(e => e.scrollHeight))"
+            )
+            self.page.set_viewport_size({"width": size["width"], "height": min(int(height), MAX_SHOT_HEIGHT)})
+            self._settle()
+        try:
+            self.page.screenshot(path=str(path))
+        finally:
+            if whole_app:
+                self.page.set_viewport_size(size)
         return path
+
+    def _settle(self) -> None:
+        """Let the browser lay out and paint twice after a resize."""
+        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
     def diagnostics(self) -> str:
         """What a failure message needs: browser-side errors and the end of the server log."""
@@ -209,8 +243,8 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 @pytest.fixture
 def app(page: Page, server: Server) -> App:
-    """The app opened in a fresh tab; call `wait_ready()` (or `wait_idle()`) before interacting."""
+    """The app in a fresh tab, not yet opened: `app.open().wait_ready()` before interacting."""
     driver = App(page=page, server=server)
     page.on("pageerror", lambda error: driver.errors.append(f"pageerror: {error}"))
     page.on("console", lambda message: message.type == "error" and driver.errors.append(f"console: {message.text}"))
-    return driver.open()
+    return driver

@@ -11,7 +11,7 @@ EXCEPTION = "[data-testid=stException]"
 
 
 def test_app_loads_without_a_traceback(app: App) -> None:
-    app.wait_idle()
+    app.open().wait_idle()
     app.page.locator("[data-testid=stMain] [data-testid=stElementContainer]").first.wait_for(state="visible")
     assert app.page.title() == "Gatescope", app.diagnostics()
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
