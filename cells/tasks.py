@@ -57,6 +57,12 @@ class Task:
     FEATURES: ClassVar[tuple[str, ...]] = ()
     TOLERANCE: ClassVar[float] = 0.1  # a "squared" prediction within this counts as right
 
+    TOPIC: ClassVar[str] = ""  # what a model was trained on, for labels: "LSTM trained on brackets"
+
+    @property
+    def topic(self) -> str:
+        return self.TOPIC or self.LABEL.lower()
+
     @property
     def features(self) -> tuple[str, ...]:
         """Names of the input columns."""
@@ -97,6 +103,7 @@ class Brackets(Task):
 
     NAME: ClassVar[str] = "brackets"
     LABEL: ClassVar[str] = "Bracket depth"
+    TOPIC: ClassVar[str] = "brackets"
     DESCRIPTION: ClassVar[str] = "Read ( and ); after each one, say how deeply nested the string is."
     FEATURES: ClassVar[tuple[str, ...]] = ("(", ")")
 
@@ -141,6 +148,7 @@ class Counting(Task):
 
     NAME: ClassVar[str] = "counting"
     LABEL: ClassVar[str] = "Counting"
+    TOPIC: ClassVar[str] = "counting a's and b's"
     DESCRIPTION: ClassVar[str] = "Read n a's, an X, then n b's (aaaXbbb.); from the X on, say how many b are left."
     FEATURES: ClassVar[tuple[str, ...]] = ("a", "X", "b", ".")
 
@@ -186,6 +194,10 @@ class FirstBit(Task):
         _whole(self.gap, "gap", 1, MAX_LENGTH)
 
     @property
+    def topic(self) -> str:
+        return f"remembering the first bit (gap {self.gap})"
+
+    @property
     def classes(self) -> tuple[str, ...]:
         return ("0", "1")
 
@@ -224,6 +236,7 @@ class Sine(Task):
 
     NAME: ClassVar[str] = "sine"
     LABEL: ClassVar[str] = "Next value of a noisy sine"
+    TOPIC: ClassVar[str] = "a noisy sine"
     DESCRIPTION: ClassVar[str] = ("Read a noisy sine wave (period 8 to 20 steps); at each step, predict the next "
                                   "value without the noise.")
     LOSS: ClassVar[str] = "squared"
@@ -269,6 +282,7 @@ class Text(Task):
 
     NAME: ClassVar[str] = "text"
     LABEL: ClassVar[str] = "Next character"
+    TOPIC: ClassVar[str] = "a text about gates"
     DESCRIPTION: ClassVar[str] = "Read a window of a short text about gates; after each character, predict the next."
 
     def __post_init__(self) -> None:

@@ -109,6 +109,49 @@ def evaluate(model: Model, *, samples: int = 512, seed: int = 2024) -> tuple[flo
     return loss, accuracy(model.readout, y, batch.targets, batch.mask, model.task.TOLERANCE)
 
 
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    if np.std(a) == 0 or np.std(b) == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[str, Any]:
+    """The first layer's unit whose state tracks the task best, with a sentence saying what to look at.
+
+    The state is C_t for the LSTM family and h_t otherwise; "tracks" is the correlation, over fresh
+    samples, with what the task counts (the depth, the b's left, the next value) or, for tasks
+    answered at the end, between the last state and the answer.
+    """
+    task = model.task
+    batch = task.sample(np.random.default_rng(seed), samples)
+    cell = model.network.layers[0].forward
+    state = "cell" if cell.HAS_CELL else "hidden"
+    values = np.stack([cell.run(x).values[state] for x in batch.inputs])  # (B, T, H)
+    if task.AT == "last":
+        pairs = values[:, -1], np.broadcast_to(batch.targets[:, None], values[:, -1].shape)
+    else:
+        keep = np.ones(batch.inputs.shape[:2], bool) if batch.mask is None else batch.mask > 0  # (B, T)
+        target = batch.targets if batch.targets.ndim == 2 else batch.targets[..., 0]
+        pairs = values[keep], np.broadcast_to(target[keep][:, None], values[keep].shape)
+    symbol = "C_t" if state == "cell" else "h_t"
+    if task.NAME == "text":  # no single number to follow: point at the busiest unit
+        unit = int(np.argmax(values.reshape(-1, cell.hidden_size).std(axis=0)))
+        note = (f"Unit {unit} of {symbol} swings the most while reading; type a phrase from the text, such as "
+                f"\"the input gate decides\", and watch its gates and the predicted next characters.")
+        return {"unit": unit, "state": state, "correlation": None, "note": note}
+    r = np.array([_corr(pairs[0][:, k], pairs[1][:, k]) for k in range(cell.hidden_size)])
+    unit = int(np.argmax(np.abs(r)))
+    what = {"brackets": "the nesting depth", "counting": "how many b are left", "first_bit": "the first bit",
+            "sine": "the next value"}[task.NAME]
+    if abs(r[unit]) >= 0.5:
+        note = f"Watch unit {unit} of {symbol}: it follows {what} (correlation {r[unit]:+.2f})."
+    else:
+        note = f"No unit of {symbol} follows {what} (best correlation {r[unit]:+.2f}, unit {unit})."
+    if task.NAME == "first_bit" and abs(r[unit]) < 0.5:
+        note += " The plain RNN lost the bit across the gap."
+    return {"unit": unit, "state": state, "correlation": round(float(r[unit]), 4), "note": note}
+
+
 # ----- training ------------------------------------------------------------------------------------
 def _with_memory_bias(network: Network, amount: float) -> Network:
     """``network`` with ``amount`` added to the bias of the gate that keeps the old state: the LSTM's
@@ -323,7 +366,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "first_bit_rnn": {"task": "first_bit", "options": {"gap": 50}, "cell": "rnn", "hidden": 8, "steps": 2000,
                       "lr": 0.01, "seed": 0},
     "sine_gru": {"task": "sine", "cell": "gru", "hidden": 8, "steps": 1500, "lr": 0.02, "seed": 0},
-    "text_lstm": {"task": "text", "cell": "lstm", "hidden": 32, "steps": 2000, "lr": 0.01, "seed": 0},
+    "text_lstm": {"task": "text", "cell": "lstm", "hidden": 32, "steps": 500, "lr": 0.02, "seed": 0},
 }
 
 
@@ -371,9 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.all:
-        Path(args.all).mkdir(parents=True, exist_ok=True)
+        folder = Path(args.all)
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = []
         for name in PRESETS:
-            _report(name, train_preset(name), Path(args.all) / f"{name}.npz")
+            entry = _report(name, train_preset(name), folder / f"{name}.npz")
+            entry["command"] = f"python -m cells.train --preset {name} --out {(folder / name).as_posix()}.npz"
+            entries.append(entry)
+        manifest = {"format": "gatescope-pretrained", "version": 1, "models": entries}
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         return 0
     preset = dict(PRESETS[args.preset]) if args.preset else {"hidden": 16, "steps": 1000, "lr": 0.01, "seed": 0}
     for key in ("task", "cell", "hidden", "steps", "lr", "batch", "seed", "optimizer", "clip", "memory_bias"):
@@ -392,13 +441,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if result.status == "finished" else 1
 
 
-def _report(name: str, result: TrainResult, out: Path) -> None:
+def _report(name: str, result: TrainResult, out: Path) -> dict[str, Any]:
+    """Evaluate, note the unit to watch, save; return the model's manifest entry."""
     loss, acc = evaluate(result.model)
+    watch = unit_to_watch(result.model)
     model = Model(result.model.network, result.model.readout, result.model.task,
-                  {**result.model.info, "accuracy": round(acc, 4), "loss": round(loss, 6)})
+                  {**result.model.info, "accuracy": round(acc, 4), "loss": round(loss, 6), "watch": watch})
     save_model(model, out)
     print(f"{name}: {result.message} {result.seconds:.1f} s; fresh samples: loss {loss:.4f}, "
-          f"accuracy {acc:.1%}; wrote {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
+          f"accuracy {acc:.1%}; {watch['note']} Wrote {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
+    cell = model.network.layers[0].forward
+    return {"name": name, "file": out.name, "label": f"{cell.LABEL} trained on {model.task.topic}",
+            "task": model.task.NAME, "options": model.task.options(), "kind": cell.KIND,
+            "hidden_size": cell.hidden_size, "accuracy": round(acc, 4), "watch": watch}
 
 
 if __name__ == "__main__":
