@@ -80,7 +80,8 @@ def cell_diagram(trace: cells.Trace, t: int, unit: int) -> go.Figure:
         annotations.append({"x": x, "y": y, "text": name.replace(" out", ""), "showarrow": False,
                             "font": {"size": FONT_SIZE - 1}, "bgcolor": "rgba(255,255,255,0.9)"})
     fig = go.Figure()
-    layout = base_layout(300, f"{trace.kind} cell, unit {unit} at step {step.t}")
+    label = cells.cell_class(trace.kind).LABEL
+    layout = base_layout(300, f"{label}: unit {unit} at step {step.t}")
     layout.update(
         shapes=shapes, annotations=annotations,
         xaxis={"visible": False, "range": [-0.6, 10.5], "fixedrange": True},

@@ -1,8 +1,7 @@
 """Heatmaps of one gate or state over time: units on y, steps on x, one fixed colour range.
 
 A heatmap cannot be clicked in Streamlit, so an invisible marker sits on every drawn cell: it
-carries the hover text and makes a click select (step, unit). Its colour array holds the cell's
-value, which the hover text reads back, so the numbers travel once.
+carries the hover text (gate, unit, step, token, value) and makes a click select (step, unit).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 import cells
-from viz.style import ColourRange, base_layout, colour_range, compact, input_range
+from viz.style import TICK_SIZE, ColourRange, base_layout, colour_range, compact, input_range
 from viz.timeaxis import MAX_CELLS, TimeAxis, bin_steps, columns_for, time_axis
 
 CURSOR_COLOUR = "#111111"
@@ -49,6 +48,7 @@ def _time_xaxis(axis: TimeAxis) -> dict:
         "range": [-0.5, axis.steps - 0.5],
         "showgrid": False,
         "zeroline": False,
+        "tickfont": {"size": TICK_SIZE},
     }
 
 
@@ -73,42 +73,41 @@ def matrix_figure(
         y=np.arange(R, dtype=np.uint8 if R < 256 else np.int16), z=z,
         zmin=crange.zmin, zmax=crange.zmax, colorscale=crange.colorscale,
         zmid=0.0 if crange.zmin < 0 else None,
-        colorbar={"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0},
+        colorbar={"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0,
+                  "tickfont": {"size": TICK_SIZE}},
         hoverinfo="skip", name=what, xgap=0, ygap=1 if R <= 32 else 0,
     )
-    xdtype = np.int16
-    ydtype = np.uint8 if R < 256 else np.int16
-    gx = np.broadcast_to(axis.positions.astype(xdtype), (R, N)).ravel()  # (R·N,) step of each cell
-    gy = np.broadcast_to(np.arange(R, dtype=ydtype)[:, None], (R, N)).ravel()  # (R·N,) row of each cell
+    gx = np.broadcast_to(axis.positions.astype(np.int16), (R, N)).ravel()  # (R·N,) step of each cell
+    gy = np.broadcast_to(np.arange(R, dtype=np.uint8 if R < 256 else np.int16)[:, None], (R, N)).ravel()  # (R·N,)
     names = list(row_names)
     numbered = names == [str(r) for r in range(R)]
-    if axis.binned:
-        step_part = f"steps %{{x:d}} ± {axis.bin // 2} (mean of {axis.bin})"
-    else:
-        step_part = "step %{x:d} · token %{customdata}" if numbered else "step %{x:d} · token %{customdata[1]}"
-    tokens = [label.split("·", 1)[1] for label in axis.labels] if not axis.binned else None
+    tokens = None if axis.binned else [label.split("·", 1)[1] for label in axis.labels]
+    step_part = (f"steps %{{x:d}} ± {axis.bin // 2} (mean of {axis.bin})" if axis.binned
+                 else "step %{x:d} · token %{text}")
+    row_part = f"{row_title} %{{y}}" if numbered else f"{row_title} %{{text}}"
     if numbered:
-        row_part = f"{row_title} %{{y}}"
-        custom = None if tokens is None else np.array(tokens * R, dtype=object)
+        text = None if tokens is None else np.array(tokens * R, dtype=object)
     elif tokens is None:
-        row_part = f"{row_title} %{{customdata}}"
-        custom = np.array([names[r] for r in range(R) for _ in range(N)], dtype=object)
-    else:
-        row_part = f"{row_title} %{{customdata[0]}}"
-        custom = np.array([[names[r], tokens[c]] for r in range(R) for c in range(N)], dtype=object)
-    hover = f"<b>{what}</b><br>{row_part}<br>{step_part}<br>value %{{marker.color:.3f}}<extra></extra>"
+        text = np.array([names[r] for r in range(R) for _ in range(N)], dtype=object)
+    else:  # a named row and a token per cell: one string carries both
+        row_part, step_part = "%{text}", ""
+        text = np.array([f"{row_title} {names[r]}<br>step {c} · token {tokens[c]}" for r in range(R)
+                         for c in range(N)], dtype=object)
+    lines = [f"<b>{what}</b>", row_part, step_part, "value %{customdata:.3f}"]
+    hover = "<br>".join(line for line in lines if line) + "<extra></extra>"
+    # Invisible markers: the value rides in customdata (a colour array would make Plotly recolour
+    # every marker on each redraw), tokens in text; WebGL once there are many.
     marker_cls = go.Scattergl if R * N > MARKER_GL_ABOVE else go.Scatter
     picker = marker_cls(
-        x=gx, y=gy, mode="markers", customdata=custom, hovertemplate=hover, name=f"{what} cells",
-        marker={"color": z.ravel(), "opacity": 0, "size": 12, "showscale": False},
-        showlegend=False,
+        x=gx, y=gy, mode="markers", customdata=z.ravel(), text=text, hovertemplate=hover, name=f"{what} cells",
+        marker={"color": "#000000", "opacity": 0, "size": 12}, showlegend=False,
     )
     fig = go.Figure([heat, picker])
     layout = base_layout(_height(R), title)
     layout.update(
         xaxis=_time_xaxis(axis),
-        yaxis={"title": {"text": row_title}, "autorange": "reversed", "range": None, "zeroline": False,
-               "showgrid": False, "tickmode": "array" if R <= 16 else "auto",
+        yaxis={"title": {"text": row_title}, "autorange": "reversed", "tickfont": {"size": TICK_SIZE},
+               "zeroline": False, "showgrid": False, "tickmode": "array" if R <= 16 else "auto",
                **({"tickvals": list(range(R)), "ticktext": names} if R <= 16 else {})},
         shapes=cursor_shapes(axis, cursor, unit, R),
         hovermode="closest",
@@ -120,8 +119,11 @@ def matrix_figure(
 
 
 def gate_title(family: str, name: str, crange: ColourRange, axis: TimeAxis) -> str:
+    """``f_t  forget gate``, the cell state's colour range when it is not fixed, and any time binning."""
     info = cells.gate_info(family, name)
-    title = f"{info.symbol}  {info.description} ({crange.label})"
+    title = f"{info.symbol}  {info.description.split(':')[0]}"
+    if info.range == "unbounded":
+        title += f" (colours {crange.label})"
     return f"{title} · {axis.note}" if axis.note else title
 
 

@@ -9,7 +9,7 @@ from plotly.colors import qualitative
 
 import cells
 from viz.heatmap import _time_xaxis, cursor_shapes
-from viz.style import base_layout, compact
+from viz.style import TICK_SIZE, base_layout, compact
 from viz.timeaxis import time_axis
 
 PALETTE = qualitative.D3
@@ -42,7 +42,7 @@ def unit_lines(
     title = f"{what} of the chosen units" if units else "pick units to follow"
     layout = base_layout(320, title)
     layout.update(
-        xaxis=_time_xaxis(axis), yaxis={"title": {"text": "value"}, "zeroline": True},
+        xaxis=_time_xaxis(axis), yaxis={"title": {"text": "value"}, "zeroline": True, "tickfont": {"size": TICK_SIZE}},
         shapes=cursor_shapes(axis, cursor, None, 0), hovermode="closest",
         legend={"orientation": "h", "y": -0.35, "x": 0},
     )

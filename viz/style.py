@@ -20,6 +20,7 @@ SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"  # blue negative, white 0, red positive
 FONT_SIZE = 15
 TITLE_SIZE = 17
+TICK_SIZE = 14
 NICE = (1, 2, 5)
 
 

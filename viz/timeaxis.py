@@ -15,7 +15,7 @@ import numpy as np
 
 MAX_CELLS = 12_000  # units × columns drawn per heatmap before time is binned
 MIN_COLUMNS = 100  # never bin below this many columns, however many units there are
-MAX_TICKS = 40  # labelled ticks on the time axis
+MAX_TICKS = 24  # labelled ticks on the time axis
 
 
 def step_labels(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -50,7 +50,7 @@ class TimeAxis:
     @property
     def note(self) -> str:
         """What a binned axis shows, for a figure's title; empty when every step has its column."""
-        return f"each column is the mean of {self.bin} steps" if self.binned else ""
+        return f"mean of {self.bin} steps per column" if self.binned else ""
 
     def column_of(self, step: int) -> int:
         """The column that holds ``step``."""

@@ -75,13 +75,13 @@ def test_hover_names_gate_unit_step_token_and_value() -> None:
     trace, tokens = lstm_trace("hello")
     p = picker(spec(gate_heatmap(trace, "forget", tokens=tokens)))
     template = p["hovertemplate"]
-    for part in ("f_t", "unit %{y}", "step %{x:d}", "token %{customdata}", "value %{marker.color:.3f}"):
+    for part in ("f_t", "unit %{y}", "step %{x:d}", "token %{text}", "value %{customdata:.3f}"):
         assert part in template
     # one hover point per cell: point k is unit k // T at step k % T, carrying that cell's token and value
     T = trace.steps
     k = 2 * T + 3
-    assert (p["x"][k], p["y"][k], p["customdata"][k]) == (3, 2, "l")
-    assert p["marker"]["color"][k] == pytest.approx(trace.values["forget"][3, 2], abs=6e-4)
+    assert (p["x"][k], p["y"][k], p["text"][k]) == (3, 2, "l")
+    assert p["customdata"][k] == pytest.approx(trace.values["forget"][3, 2], abs=6e-4)
 
 
 def test_cursor_box_sits_on_the_cursor_step_and_the_unit_row_is_outlined() -> None:
