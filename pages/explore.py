@@ -7,7 +7,7 @@ import streamlit as st
 import cells
 from ui import keys
 from ui.controls import network_controls, sequence_controls, view_controls
-from ui.cursor import PLAY_INTERVAL, advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls
+from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls, play_interval
 from ui.engine import current_run
 from ui.share import current_values, link_errors, load_link, write_link
 from viz.diagram import cell_diagram
@@ -41,20 +41,25 @@ kind = run.network.kind
 names = heatmap_names(trace)
 chart_keys = [keys.heatmap(name) for name in names]
 
-inputs, equations = st.columns([3, 2])
-with inputs:
-    st.plotly_chart(input_heatmap(run.encoded.xs, tokens, run.encoded.features), key=keys.INPUT_HEATMAP)
-with equations:
-    st.markdown(f"**{cells.KINDS[kind].LABEL}**: the deck's equations")
-    for line in deck_equations(kind):
-        st.latex(line)
+if layer == 0:
+    features, input_title = list(run.encoded.features), "x_t  encoded inputs"
+else:
+    arrows = ("→", "←") if run.network.bidirectional else ("",)
+    features = [f"{a}h{u}" for a in arrows for u in range(H)]
+    input_title = f"x_t  layer {layer + 1}'s input: layer {layer}'s h_t"
+
+with st.expander(f"The deck's equations: {cells.KINDS[kind].LABEL}", expanded=True):
+    rules = deck_equations(kind)
+    for column, line in zip(st.columns(3) * 2, rules, strict=False):
+        with column:
+            st.latex(line)
     st.caption(NOTES[kind])
 
 
 def cursor_views(playing: bool) -> None:
     """Everything that follows the time cursor; reruns alone when it moves."""
     clamp(T, H)
-    if apply_clicks(chart_keys, T, H) and playing:
+    if apply_clicks(chart_keys, T, H, steps_only=[keys.INPUT_HEATMAP]) and playing:
         st.rerun()  # a click stops playing: the whole page drops the timer
     if st.session_state[keys.PLAYING] != playing or advance_if_playing(T):
         st.rerun()  # play or pause changes the timer, which only a full run sets
@@ -63,6 +68,8 @@ def cursor_views(playing: bool) -> None:
     st.markdown(f"**Step {t}** · token `{tokens[t]}` · unit **{unit}**" + (f" · {where}" if where else ""))
     maps, panel = st.columns([3, 2])
     with maps:
+        st.plotly_chart(input_heatmap(trace.inputs, tokens, features, cursor=t, title=input_title),
+                        key=keys.INPUT_HEATMAP, on_select="rerun", selection_mode="points")
         for name, key in zip(names, chart_keys, strict=True):
             fig = gate_heatmap(trace, name, cursor=t, tokens=tokens, unit=unit)
             st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points",
@@ -79,7 +86,8 @@ def cursor_views(playing: bool) -> None:
 
 
 playing_now = bool(st.session_state[keys.PLAYING])
-st.fragment(cursor_views, run_every=PLAY_INTERVAL if playing_now else None)(playing_now)
+every = play_interval(T * H * len(names)) if playing_now else None
+st.fragment(cursor_views, run_every=every)(playing_now)
 
 st.subheader("Download")
 csv, npz, html = st.columns(3)

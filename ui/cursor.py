@@ -11,6 +11,13 @@ from ui import keys
 from ui.settings import MAX_FOLLOW
 
 PLAY_INTERVAL = 0.6  # seconds per step while playing
+SLOW_PLAY_INTERVAL = 1.5  # for big views, whose redraw takes the browser longer
+BIG_VIEW = 20_000  # values drawn (steps × units × heatmaps) above which playing slows down
+
+
+def play_interval(values_drawn: int) -> float:
+    """Seconds per step while playing: slower when every redraw is heavy."""
+    return PLAY_INTERVAL if values_drawn <= BIG_VIEW else SLOW_PLAY_INTERVAL
 
 
 def clamp(T: int, H: int) -> None:
@@ -39,9 +46,13 @@ def _selected_point(key: str) -> dict | None:
     return None
 
 
-def apply_clicks(chart_keys: Iterable[str], T: int, H: int) -> bool:
-    """Move the cursor and unit to a heatmap cell the user clicked; True when one was."""
-    for key in chart_keys:
+def apply_clicks(chart_keys: Iterable[str], T: int, H: int, steps_only: Iterable[str] = ()) -> bool:
+    """Move the cursor and unit to a heatmap cell the user clicked; True when one was.
+
+    Charts in ``steps_only`` (the inputs, whose rows are not units) move the cursor only.
+    """
+    steps_only = list(steps_only)
+    for key in [*chart_keys, *steps_only]:
         point = _selected_point(key)
         if point is None:
             continue
@@ -50,11 +61,13 @@ def apply_clicks(chart_keys: Iterable[str], T: int, H: int) -> bool:
         except (TypeError, ValueError):
             continue
         st.session_state[keys.CURSOR_STEP] = min(max(t, 0), T - 1)
+        st.session_state[keys.PLAYING] = False
+        if key in steps_only:
+            return True
         st.session_state[keys.CURSOR_UNIT] = min(max(unit, 0), H - 1)
         follow = st.session_state[keys.FOLLOW_UNITS]
         if st.session_state[keys.CURSOR_UNIT] not in follow and len(follow) < MAX_FOLLOW:
             st.session_state[keys.FOLLOW_UNITS] = sorted([*follow, st.session_state[keys.CURSOR_UNIT]])
-        st.session_state[keys.PLAYING] = False
         return True
     return False
 

@@ -61,7 +61,7 @@ def encode_sequence(mode: str, text: str, embed_size: int, embed_seed: int) -> e
     return encoded
 
 
-@st.cache_data(max_entries=16, show_spinner="Running the network…")
+@st.cache_data(max_entries=6, show_spinner="Running the network…")
 def run_network(
     kind: str, hidden: int, seed: int, scheme: str, scale: float, bidirectional: bool, layers: int,
     xs: np.ndarray,

@@ -158,13 +158,16 @@ def gate_heatmap(
 
 
 def input_heatmap(
-    xs: np.ndarray, tokens: Sequence[str], features: Sequence[str], cursor: int | None = None
+    xs: np.ndarray, tokens: Sequence[str], features: Sequence[str], cursor: int | None = None,
+    title: str = "x_t  encoded inputs",
 ) -> go.Figure:
-    """The encoded inputs x_t: one row per input feature, steps on x."""
+    """The inputs x_t (T, I): one row per input feature, steps on x."""
     xs = np.asarray(xs)
+    if xs.ndim != 2 or len(features) != xs.shape[1] or len(tokens) != xs.shape[0]:
+        raise ValueError(f"inputs: expected {len(tokens)} steps of {len(features)} features, got shape {xs.shape}")
     axis = time_axis(tokens, columns_for(xs.shape[1]))
     crange = input_range(xs)
-    title = "x_t  encoded inputs" + (f" · {axis.note}" if axis.note else "")
+    title = title + (f" · {axis.note}" if axis.note else "")
     fig = matrix_figure(xs, axis, crange, title=title, what="x_t", row_names=list(features),
                         row_title="input", cursor=cursor)
     fig.update_layout(height=150 + 14 * min(xs.shape[1], 16))

@@ -132,6 +132,7 @@ def test_bidirectional_three_layers_shows_the_chosen_layer_and_direction() -> No
     at.radio(key=keys.VIEW_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert any("layer 3, backward" in m.value for m in at.markdown)
+    assert any(t.startswith("x_t  layer 3's input: layer 2's h_t") for t in heatmap_titles(at))
     # the heatmap shows that direction's numbers: layer 3's backward cell is not layer 1's forward cell
     network = cells.Network.create("lstm", 8, 8, num_layers=3, bidirectional=True, seed=0)
     trace = network.run(encode.one_hot("hello world").xs).layers[2].backward
@@ -201,6 +202,16 @@ def test_clicking_a_heatmap_cell_moves_cursor_and_unit() -> None:
     # the same selection again (any later rerun) does not pull the cursor back
     at.slider(key=keys.CURSOR_STEP).set_value(2).run(timeout=TIMEOUT)
     assert at.slider(key=keys.CURSOR_STEP).value == 2
+
+
+def test_clicking_the_input_heatmap_moves_only_the_cursor() -> None:
+    at = open_page()
+    at.number_input(key=keys.CURSOR_UNIT).set_value(4).run(timeout=TIMEOUT)
+    at.session_state[keys.INPUT_HEATMAP] = {"selection": {"points": [{"x": 7, "y": 1}], "point_indices": [],
+                                                          "box": [], "lasso": []}}
+    at.run(timeout=TIMEOUT)
+    assert at.slider(key=keys.CURSOR_STEP).value == 7
+    assert at.number_input(key=keys.CURSOR_UNIT).value == 4
 
 
 @pytest.mark.parametrize(
