@@ -400,7 +400,8 @@ def loss_and_gradients(network: Network, readout: Readout, xs: np.ndarray, targe
 
         y_t = W_y·h_t + b_y;  dW_y = Σ_t dy_t ⊗ h_t,  db_y = Σ_t dy_t,  dh_t = W_yᵀ·dy_t
 
-    For a readout ``at="last"`` only the last step's output is read, so dh_t = 0 for t < T.
+    For a readout ``at="last"`` only the last step's output is read, so dh_t = 0 for t < T (for a
+    bidirectional top layer that is [h_T forward, h_T backward], like PyTorch's output[-1]).
     ``targets`` and ``mask`` are per sequence and step (B, T, ...) or per sequence (B, ...) for "last".
     """
     record = network_forward(network, xs)

@@ -122,6 +122,8 @@ def loss_and_gradient(readout: Readout, y: np.ndarray, targets: np.ndarray, mask
     K = y.shape[-1]
     if readout.loss == "softmax":
         k = np.asarray(targets)
+        if k.dtype.kind not in "iu" or (k.size and (k.min() < 0 or k.max() >= K)):
+            raise ValueError(f"targets: expected class indices from 0 to {K - 1}, got {k.dtype} values")
         if k.shape != positions:
             raise ValueError(f"targets: expected class indices of shape {positions}, got {k.shape}")
         shifted = y - y.max(axis=-1, keepdims=True)

@@ -227,3 +227,24 @@ def test_lstm_gradients_match_torch_autograd() -> None:
 
 def test_gru_torch_gradients_match_torch_autograd() -> None:
     _torch_case("gru_torch")
+
+
+# ----- the readout's losses by hand -----------------------------------------------------------------
+
+
+def test_losses_by_hand() -> None:
+    from cells.readout import accuracy, loss_and_gradient
+
+    soft = Readout(np.zeros((4, 2)), np.zeros(4))
+    value, dy = loss_and_gradient(soft, np.zeros((2, 4)), np.array([1, 3]))
+    assert value == pytest.approx(np.log(4))  # uniform over 4 classes
+    np.testing.assert_allclose(dy[0], [0.125, -0.375, 0.125, 0.125])  # (softmax - onehot) / 2 positions
+    sig = Readout(np.zeros((1, 2)), np.zeros(1), loss="sigmoid")
+    assert loss_and_gradient(sig, np.zeros((3, 1)), np.ones((3, 1)))[0] == pytest.approx(np.log(2))
+    sq = Readout(np.zeros((2, 2)), np.zeros(2), loss="squared")
+    assert loss_and_gradient(sq, np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]]))[0] == pytest.approx(2.5)
+    assert accuracy(sq, np.array([[0.05, 1.0], [0.5, 1.0]]), np.array([[0.0, 1.0], [0.0, 1.0]])) == 0.5
+    with pytest.raises(ValueError, match="expected class indices from 0 to 3"):
+        loss_and_gradient(soft, np.zeros((2, 4)), np.array([1, 4]))
+    with pytest.raises(ValueError, match="readout loss: expected one of softmax, sigmoid, squared"):
+        Readout(np.zeros((1, 2)), np.zeros(1), loss="hinge")

@@ -80,7 +80,7 @@ def test_plain_rnn_gradient_vanishes_much_faster_than_the_lstm_cell_path() -> No
     xs = rng.normal(size=(60, 4))
     rnn = cells.initialise("rnn", 4, 16, seed=5)
     lstm = cells.initialise("lstm", 4, 16, seed=5)
-    lstm = dataclasses.replace(lstm, biases={**lstm.biases, "forget": lstm.biases["forget"] + 1.0})  # the usual forget bias
+    lstm = dataclasses.replace(lstm, biases={**lstm.biases, "forget": lstm.biases["forget"] + 1.0})  # forget bias 1
     r, l = gradient_flow(rnn, xs), gradient_flow(lstm, xs)
     assert r.back(30) < 1e-6
     assert l.cell[60 - 1 - 30] > 0.01
