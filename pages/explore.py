@@ -89,6 +89,7 @@ playing_now = bool(st.session_state[keys.PLAYING])
 every = play_interval(T * H * len(names)) if playing_now else None
 st.fragment(cursor_views, run_every=every)(playing_now)
 
+st.caption("Share this view: the address bar holds every setting, so copying it gives the same page.")
 st.subheader("Download")
 csv, npz, html = st.columns(3)
 csv.download_button("Trace as CSV (long form)", lambda: trace_csv(run.trace, tokens), file_name="gatescope-trace.csv",
