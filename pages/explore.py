@@ -27,7 +27,7 @@ with st.sidebar:
     network = network_controls()
 run, problem = current_run(sequence, network)
 if problem:
-    st.error(f"{problem}. Showing the last sequence and network that worked.")
+    st.error(problem)
 with st.sidebar:
     st.header("View")
     layer, direction = view_controls(run.network.layers, run.network.bidirectional)

@@ -74,17 +74,20 @@ def run_network(
     return network.run(xs)
 
 
-def _run(sequence: SequenceInput, network: NetworkChoice) -> Run:
+def _encode(sequence: SequenceInput) -> encode.Encoded:
+    q = sequence
     try:
-        encoded = encode_sequence(sequence.mode, sequence.text, sequence.embed_size, sequence.embed_seed)
+        return encode_sequence(q.mode, q.text, q.embed_size, q.embed_seed)
     except ValueError as e:
-        raise ValueError(f"Sequence ({sequence.mode}): {e}") from None
+        raise ValueError(f"Sequence ({q.mode}): {e}") from None
+
+
+def _network(network: NetworkChoice, xs: np.ndarray) -> cells.NetworkTrace:
     n = network
     try:
-        trace = run_network(n.kind, n.hidden, n.seed, n.scheme, n.scale, n.bidirectional, n.layers, encoded.xs)
+        return run_network(n.kind, n.hidden, n.seed, n.scheme, n.scale, n.bidirectional, n.layers, xs)
     except ValueError as e:
         raise ValueError(f"Network: {e}") from None
-    return Run(sequence, network, encoded, trace)
 
 
 DEFAULT_SEQUENCE = SequenceInput("onehot", "hello world", 8, 0)
@@ -92,14 +95,25 @@ DEFAULT_NETWORK = NetworkChoice("lstm", 8, 0, "pytorch", 1.0, False, 1)
 
 
 def current_run(sequence: SequenceInput, network: NetworkChoice) -> tuple[Run, str | None]:
-    """The run of these settings, or, when they fail, the last good run and what was wrong."""
+    """The run of these settings, and what was wrong with them, if anything.
+
+    A sequence that does not encode is replaced by the last one that did, and a network that does
+    not run by the last one that did, so a mistake in one never hides the other's change.
+    """
+    good = st.session_state.get(keys.LAST_GOOD, {"sequence": DEFAULT_SEQUENCE, "network": DEFAULT_NETWORK})
+    problems = []
     try:
-        run = _run(sequence, network)
+        encoded = _encode(sequence)
     except ValueError as e:
-        good = st.session_state.get(keys.LAST_GOOD, (DEFAULT_SEQUENCE, DEFAULT_NETWORK))
-        try:
-            return _run(*good), str(e)
-        except ValueError:  # cannot happen for settings that ran before; the defaults always run
-            return _run(DEFAULT_SEQUENCE, DEFAULT_NETWORK), str(e)
-    st.session_state[keys.LAST_GOOD] = (sequence, network)
-    return run, None
+        problems.append(f"{e}. Showing the last sequence that worked.")
+        sequence = good["sequence"]
+        encoded = _encode(sequence)
+    try:
+        trace = _network(network, encoded.xs)
+    except ValueError as e:
+        problems.append(f"{e}. Showing the last network that worked.")
+        network = good["network"]
+        trace = _network(network, encoded.xs)
+    if not problems:
+        st.session_state[keys.LAST_GOOD] = {"sequence": sequence, "network": network}
+    return Run(sequence, network, encoded, trace), " ".join(problems) or None

@@ -233,9 +233,18 @@ def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, 
     at.text_area(key=keys.SEQ_TEXT).input(text).run(timeout=TIMEOUT)
     assert not at.exception
     shown = " ".join(errors(at))
-    assert message in shown and "last sequence and network that worked" in shown
+    assert message in shown and "Showing the last sequence that worked" in shown
     assert time_labels(at) == before
     assert len(at.get("plotly_chart")) == 9
+
+
+def test_a_bad_sequence_keeps_the_last_good_one_but_still_applies_the_new_network() -> None:
+    at = open_page()
+    at.radio(key=keys.SEQ_MODE).set_value("numbers").run(timeout=TIMEOUT)  # "hello world" is not numbers
+    assert any("'hello' at step 1 is not a number" in e for e in errors(at))
+    at.selectbox(key=keys.NET_KIND).set_value("gru").run(timeout=TIMEOUT)
+    assert any(t.startswith("z_t") for t in heatmap_titles(at))
+    assert time_labels(at)[0] == "0·h"
 
 
 def test_network_that_overflows_is_reported_and_the_view_stays() -> None:
