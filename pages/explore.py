@@ -79,6 +79,9 @@ def cursor_views(playing: bool) -> None:
         st.markdown(f"**Step {t}, unit {unit}: the numbers**")
         for line in step_equations(kind, trace.at(t), unit):
             st.latex(aligned(line))
+        if trace.reverse:
+            st.caption("Backward direction: this cell reads the sequence from its end, so h_{t-1} here is "
+                       "its state after reading step t+1.")
         st.plotly_chart(cell_diagram(trace, t, unit), key=keys.CELL_DIAGRAM, config={"displayModeBar": False})
     units = follow_controls(H)
     st.plotly_chart(unit_lines(trace, units, cursor=t, tokens=tokens), key=keys.UNIT_LINES)

@@ -279,6 +279,16 @@ def test_a_megabyte_link_is_dropped_whole_and_the_default_view_draws() -> None:
     assert len(at.get("plotly_chart")) == 9
 
 
+def test_page_figure_payload_at_2000_steps_and_64_units_is_under_3_mb() -> None:
+    rng = np.random.default_rng(3)
+    text = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz ()"), MAX_STEPS))
+    at = open_page({"seq": text, "hidden": "64", "units": "0,31,63", "t": "1000", "unit": "31"})
+    assert not errors(at)
+    size = sum(len(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert size < 3_000_000, f"{size:,} bytes of figures"
+    assert any("mean of" in t for t in heatmap_titles(at))  # long sequences are binned, and say so
+
+
 def test_share_link_round_trip() -> None:
     query = {"mode": "onehot", "seq": "abcabc", "kind": "gru_torch", "hidden": "5", "seed": "3", "init": "xavier",
              "scale": "0.5", "bidir": "1", "layers": "2", "layer": "1", "dir": "backward", "t": "4", "unit": "2",
