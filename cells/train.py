@@ -17,6 +17,7 @@ options, the readout's loss and position, the training settings and the accuracy
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import math
@@ -385,6 +386,13 @@ def train_preset(name: str, callback: Callable[[int, float, float], bool | None]
     return train(p["cell"], task, callback=callback, **_settings(p))
 
 
+def arithmetic_fingerprint() -> str:
+    """A short hash of 25 seeded training steps: equal on two machines when their floating-point
+    arithmetic (NumPy's BLAS kernels, the CPU) gives the same bits, so a rebuild can be bit-identical."""
+    result = train_preset("first_bit_gru", callback=lambda step, loss, acc: step < 25)
+    return hashlib.sha256(model_bytes(result.model)).hexdigest()[:16]
+
+
 def _option(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep:
@@ -421,7 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             entry = _report(name, train_preset(name), folder / f"{name}.npz")
             entry["command"] = f"python -m cells.train --preset {name} --out {(folder / name).as_posix()}.npz"
             entries.append(entry)
-        manifest = {"format": "gatescope-pretrained", "version": 1, "models": entries}
+        manifest = {"format": "gatescope-pretrained", "version": 1, "models": entries,
+                    "arithmetic": arithmetic_fingerprint()}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         return 0
     preset = dict(PRESETS[args.preset]) if args.preset else {"hidden": 16, "steps": 1000, "lr": 0.01, "seed": 0}
