@@ -1,51 +1,90 @@
 """A small drawing of one cell at one step: each gate a box coloured by its value for one unit.
 
 Boxes use the same fixed colour ranges as the heatmaps, so a box and the heatmap cell under the
-cursor have the same colour. Lines show where each value goes; ⊗ multiplies, ⊕ adds.
+cursor have the same colour. Wires show where each value goes; ⊗ multiplies, ⊕ adds. The cell
+state (or, in a GRU, the hidden state) runs along the top, the input [h_{t-1}, x_t] along the bottom.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 import cells
 from viz.style import FONT_SIZE, base_layout, colour_range
 
-# Each layout: value name -> (x, y) of its box; then the wires between named points.
-_LSTM_BOXES = {"forget": (2.0, 1.0), "input": (3.7, 1.0), "candidate": (5.4, 1.0), "output": (7.3, 1.0),
-               "cell": (9.6, 3.0), "hidden": (9.6, -0.4)}
-_LSTM_NODES = {"C_{t-1}": (0.2, 3.0), "×f": (2.0, 3.0), "×i": (4.55, 2.0), "+": (4.55, 3.0),
-               "tanh": (7.3, 2.2), "×o": (8.4, 1.0), "[h_{t-1}, x_t]": (0.2, -0.4)}
-_LSTM_WIRES = [
-    ("C_{t-1}", "×f"), ("×f", "+"), ("+", "cell"), ("forget", "×f"), ("input", "×i"), ("candidate", "×i"),
-    ("×i", "+"), ("+", "tanh"), ("tanh", "×o"), ("output", "×o"), ("×o", "hidden"),
-    ("[h_{t-1}, x_t]", "forget"), ("[h_{t-1}, x_t]", "input"), ("[h_{t-1}, x_t]", "candidate"),
-    ("[h_{t-1}, x_t]", "output"),
-]
-_GRU_BOXES = {"reset": (2.0, 1.0), "update": (4.0, 1.0), "candidate": (6.0, 1.0), "hidden": (9.6, 3.0)}
-_GRU_NODES = {"h_{t-1}": (0.2, 3.0), "×old": (4.0, 3.0), "×new": (6.0, 2.0), "+": (7.6, 3.0),
-              "[h_{t-1}, x_t]": (0.2, -0.4)}
-_GRU_WIRES = [
-    ("h_{t-1}", "×old"), ("×old", "+"), ("+", "hidden"), ("update", "×old"), ("update", "×new"),
-    ("candidate", "×new"), ("×new", "+"), ("reset", "candidate"), ("[h_{t-1}, x_t]", "reset"),
-    ("[h_{t-1}, x_t]", "update"), ("[h_{t-1}, x_t]", "candidate"),
-]
-_RNN_BOXES = {"hidden": (5.0, 1.5)}
-_RNN_NODES = {"[h_{t-1}, x_t]": (0.2, 1.5), "h_t out": (9.6, 1.5)}
-_RNN_WIRES = [("[h_{t-1}, x_t]", "hidden"), ("hidden", "h_t out")]
+BOX_W, BOX_H = 0.62, 0.42  # half sizes of a gate box
+NODE_R = 0.24  # radius of a ⊗ / ⊕ node
+WIRE = "#7f7f7f"
 
 
-def _layout(kind: str) -> tuple[dict, dict, list]:
-    family = cells.cell_class(kind).FAMILY
-    if family == "lstm":
-        return _LSTM_BOXES, _LSTM_NODES, _LSTM_WIRES
-    if family == "gru":
-        z_old = cells.cell_class(kind).__name__ != "GRU"
-        nodes = {**_GRU_NODES}
-        labels = {"×old": "×z" if z_old else "×(1−z)", "×new": "×(1−z)" if z_old else "×z"}
-        return _GRU_BOXES, {labels.get(k, k): v for k, v in nodes.items()}, [
-            (labels.get(a, a), labels.get(b, b)) for a, b in _GRU_WIRES]
-    return _RNN_BOXES, _RNN_NODES, _RNN_WIRES
+@dataclass(frozen=True)
+class Drawing:
+    boxes: dict[str, tuple[float, float]]  # value name -> centre of its coloured box
+    nodes: dict[str, tuple[float, float, str]]  # id -> centre and symbol ("×", "+", "1−", "tanh")
+    labels: dict[str, tuple[float, float]]  # text -> where it is written (right-aligned)
+    wires: tuple[tuple[tuple[float, float], ...], ...]  # polylines
+
+
+def _lstm() -> Drawing:
+    gy, top, bus = 0.6, 3.0, -0.5
+    f, i, g, o = 2.0, 3.8, 5.4, 7.2
+    mul_i, add, tanh, mul_o = (4.6, 1.9), (4.6, top), (8.3, 2.1), (8.3, gy)
+    return Drawing(
+        boxes={"forget": (f, gy), "input": (i, gy), "candidate": (g, gy), "output": (o, gy),
+               "cell": (9.6, top), "hidden": (9.6, bus)},
+        nodes={"mul_f": (f, top, "×"), "mul_i": (*mul_i, "×"), "add": (*add, "+"), "tanh": (*tanh, "tanh"),
+               "mul_o": (*mul_o, "×")},
+        labels={"C_{t-1}": (0.8, top), "[h_{t-1}, x_t]": (0.8, bus)},
+        wires=(
+            ((0.85, top), (9.6 - BOX_W, top)),  # the cell state line
+            ((f, gy + BOX_H), (f, top)),
+            ((i, gy + BOX_H), (i, mul_i[1]), mul_i), ((g, gy + BOX_H), (g, mul_i[1]), mul_i), (mul_i, add),
+            ((tanh[0], top), tanh, mul_o), ((o + BOX_W, gy), mul_o), (mul_o, (mul_o[0], bus), (9.6 - BOX_W, bus)),
+            ((0.85, bus), (o, bus)), *(((x, bus), (x, gy - BOX_H)) for x in (f, i, g, o)),
+        ),
+    )
+
+
+def _gru(z_keeps_old: bool) -> Drawing:
+    gy, top, bus = 0.6, 3.0, -0.5
+    r, z, n = 1.6, 3.6, 6.0
+    mul_r, mul_old, mul_new, add = (r, 2.0), (z, top), (n, 2.0), (n, top)
+    branch = 4.8  # where z's second wire climbs to the new-candidate product
+    one_minus = (branch, 1.4) if z_keeps_old else (z, 2.1)
+    return Drawing(
+        boxes={"reset": (r, gy), "update": (z, gy), "candidate": (n, gy), "hidden": (9.6, top)},
+        nodes={"mul_r": (*mul_r, "×"), "mul_old": (*mul_old, "×"), "mul_new": (*mul_new, "×"), "add": (*add, "+"),
+               "one_minus": (*one_minus, "1−")},
+        labels={"h_{t-1}": (0.8, top), "[h_{t-1}, x_t]": (0.8, bus)},
+        wires=(
+            ((0.85, top), (9.6 - BOX_W, top)),  # the hidden state line
+            ((r, top), mul_r), ((r, gy + BOX_H), mul_r),
+            (mul_r, (2.6, mul_r[1]), (2.6, 1.3), (n - 0.4, 1.3), (n - 0.4, gy + BOX_H)),  # r * h_{t-1} into h̃
+            ((z, gy + BOX_H), mul_old),
+            ((z + BOX_W, gy), (branch, gy), (branch, mul_new[1]), mul_new),
+            ((n, gy + BOX_H), mul_new), (mul_new, add),
+            ((0.85, bus), (n, bus)), *(((x, bus), (x, gy - BOX_H)) for x in (r, z, n)),
+        ),
+    )
+
+
+def _rnn() -> Drawing:
+    return Drawing(
+        boxes={"hidden": (5.0, 1.3)}, nodes={}, labels={"[h_{t-1}, x_t]": (2.2, 1.3), "→ h_t": (9.6, 1.3)},
+        wires=(((2.25, 1.3), (5.0 - BOX_W, 1.3)), ((5.0 + BOX_W, 1.3), (8.4, 1.3))),
+    )
+
+
+def drawing(kind: str) -> Drawing:
+    """The layout of a ``kind`` cell."""
+    cls = cells.cell_class(kind)
+    if cls.FAMILY == "lstm":
+        return _lstm()
+    if cls.FAMILY == "gru":
+        return _gru(z_keeps_old=cls.__name__ != "GRU")
+    return _rnn()
 
 
 def _text_colour(rgb: str) -> str:
@@ -59,33 +98,38 @@ def cell_diagram(trace: cells.Trace, t: int, unit: int) -> go.Figure:
     H = trace.hidden_size
     if not 0 <= unit < H:
         raise ValueError(f"unit: expected 0 to {H - 1}, got {unit}")
-    boxes, nodes, wires = _layout(trace.kind)
-    where = {**boxes, **nodes}
+    d = drawing(trace.kind)
     shapes: list[dict] = []
-    for a, b in wires:
-        (x0, y0), (x1, y1) = where[a], where[b]
-        path = f"M {x0},{y0} L {x0},{y1} L {x1},{y1}" if y0 != y1 and x0 != x1 else f"M {x0},{y0} L {x1},{y1}"
-        shapes.append({"type": "path", "path": path, "line": {"color": "#888888", "width": 2}, "layer": "below"})
+    for line in d.wires:
+        path = "M " + " L ".join(f"{x},{y}" for x, y in line)
+        shapes.append({"type": "path", "path": path, "line": {"color": WIRE, "width": 2.5}, "layer": "below"})
     annotations = []
-    for name, (x, y) in boxes.items():
+    for name, (x, y) in d.boxes.items():
         value = float(step.values[name][unit])
-        crange = colour_range(trace.family, name, trace.values[name])
-        fill = crange.colour(value)
-        shapes.append({"type": "rect", "name": name, "x0": x - 0.7, "x1": x + 0.7, "y0": y - 0.45, "y1": y + 0.45,
-                       "fillcolor": fill, "line": {"color": "#333333", "width": 1.5}, "layer": "above"})
+        fill = colour_range(trace.family, name, trace.values[name]).colour(value)
+        shapes.append({"type": "rect", "name": name, "x0": x - BOX_W, "x1": x + BOX_W, "y0": y - BOX_H,
+                       "y1": y + BOX_H, "fillcolor": fill, "line": {"color": "#333333", "width": 1.5},
+                       "layer": "above"})
         symbol = cells.gate_info(trace.family, name).symbol
         annotations.append({"x": x, "y": y, "text": f"<b>{symbol}</b><br>{value:.2f}", "showarrow": False,
                             "font": {"size": FONT_SIZE, "color": _text_colour(fill)}})
-    for name, (x, y) in nodes.items():
-        annotations.append({"x": x, "y": y, "text": name.replace(" out", ""), "showarrow": False,
-                            "font": {"size": FONT_SIZE - 1}, "bgcolor": "rgba(255,255,255,0.9)"})
-    fig = go.Figure()
+    for x, y, symbol in d.nodes.values():
+        wide = len(symbol) > 1
+        rx = NODE_R * (1.8 if wide else 1.0)
+        shapes.append({"type": "rect" if wide else "circle", "x0": x - rx, "x1": x + rx, "y0": y - NODE_R,
+                       "y1": y + NODE_R, "fillcolor": "#ffffff", "line": {"color": WIRE, "width": 2},
+                       "layer": "above"})
+        annotations.append({"x": x, "y": y, "text": symbol, "showarrow": False, "font": {"size": FONT_SIZE}})
+    for text, (x, y) in d.labels.items():
+        annotations.append({"x": x, "y": y, "text": text, "showarrow": False, "xanchor": "right",
+                            "font": {"size": FONT_SIZE - 1, "color": "#444444"}})
     label = cells.cell_class(trace.kind).LABEL
-    layout = base_layout(300, f"{label}: unit {unit} at step {step.t}")
+    fig = go.Figure()
+    layout = base_layout(340, f"{label}: unit {unit} at step {step.t}")
     layout.update(
         shapes=shapes, annotations=annotations,
-        xaxis={"visible": False, "range": [-0.6, 10.5], "fixedrange": True},
-        yaxis={"visible": False, "range": [-1.1, 3.7], "fixedrange": True},
+        xaxis={"visible": False, "range": [-1.9, 10.4], "fixedrange": True},
+        yaxis={"visible": False, "range": [-1.1, 3.6], "fixedrange": True, "scaleanchor": None},
         margin={"l": 10, "r": 10, "t": 45, "b": 10}, showlegend=False,
     )
     fig.update_layout(layout)

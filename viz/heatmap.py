@@ -21,7 +21,14 @@ MARKER_GL_ABOVE = 5_000  # cells drawn with WebGL markers above this many
 
 
 def _height(rows: int) -> int:
-    return 170 + 9 * min(rows, 32)
+    return 170 + 11 * min(rows, 24)
+
+
+def _row_ticks(names: Sequence[str], most: int = 10) -> dict:
+    """Label every row when there are few, else every k-th, so labels never overlap."""
+    step = -(-len(names) // most)  # ceil
+    rows = range(0, len(names), step)
+    return {"tickmode": "array", "tickvals": list(rows), "ticktext": [names[r] for r in rows]}
 
 
 def cursor_shapes(axis: TimeAxis, cursor: int | None, unit: int | None, rows: int) -> list[dict]:
@@ -107,8 +114,7 @@ def matrix_figure(
     layout.update(
         xaxis=_time_xaxis(axis),
         yaxis={"title": {"text": row_title}, "autorange": "reversed", "tickfont": {"size": TICK_SIZE},
-               "zeroline": False, "showgrid": False, "tickmode": "array" if R <= 16 else "auto",
-               **({"tickvals": list(range(R)), "ticktext": names} if R <= 16 else {})},
+               "zeroline": False, "showgrid": False, **_row_ticks(names)},
         shapes=cursor_shapes(axis, cursor, unit, R),
         hovermode="closest",
         dragmode=False,

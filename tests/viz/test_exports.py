@@ -77,7 +77,7 @@ def test_diagram_boxes_take_the_heatmap_colour_of_their_value() -> None:
     trace, _ = run("hello", hidden=4)
     t = trace.layers[0].forward
     s = spec(cell_diagram(t, 2, 3))
-    boxes = {shape["name"]: shape for shape in s["layout"]["shapes"] if shape["type"] == "rect"}
+    boxes = {shape["name"]: shape for shape in s["layout"]["shapes"] if "name" in shape}
     assert set(boxes) == {"forget", "input", "candidate", "output", "cell", "hidden"}
     for name, box in boxes.items():
         assert box["fillcolor"] == colour_range("lstm", name, t.values[name]).colour(t.values[name][2, 3])
@@ -88,7 +88,7 @@ def test_diagram_boxes_take_the_heatmap_colour_of_their_value() -> None:
 @pytest.mark.parametrize("kind", list(cells.KINDS))
 def test_diagram_draws_every_kind(kind: str) -> None:
     trace, _ = run("abc", kind=kind, hidden=2)
-    boxes = [s for s in spec(cell_diagram(trace.layers[0].forward, 0, 1))["layout"]["shapes"] if s["type"] == "rect"]
+    boxes = [s for s in spec(cell_diagram(trace.layers[0].forward, 0, 1))["layout"]["shapes"] if "name" in s]
     assert {"lstm": 6, "peephole": 6, "coupled": 6, "rnn": 1}.get(kind, 4) == len(boxes)
 
 
