@@ -1,4 +1,4 @@
-"""`make bench`: time the engine's full-trace run() and compare with PyTorch CPU where it is installed.
+"""`make bench`: time the engine's full-trace run() and training, with PyTorch CPU beside them where it is installed.
 
 Budgets (issue: the cell engine), on this kind of machine (2 cores):
 - at (T, input, hidden) = (1000, 64, 128) the LSTM run is at most 1.0x PyTorch in float64 and 3x in float32;
@@ -17,6 +17,7 @@ import sys
 import numpy as np
 
 import cells
+from benchmarks import payload, train_bench
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -79,3 +80,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print()
+    train_bench.main()
+    print()
+    payload.main()
