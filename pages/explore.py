@@ -11,7 +11,7 @@ from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, 
 from ui.engine import current_run
 from ui.share import current_values, link_errors, load_link, write_link
 from viz.diagram import cell_diagram
-from viz.equations import NOTES, aligned, deck_equations, step_equations
+from viz.equations import NOTES, aligned_block, deck_columns, step_equations
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
 from viz.lines import unit_lines
@@ -49,10 +49,10 @@ else:
     input_title = f"x_t  layer {layer + 1}'s input: layer {layer}'s h_t"
 
 with st.expander(f"The deck's equations: {cells.KINDS[kind].LABEL}", expanded=True):
-    rules = deck_equations(kind)
-    for column, line in zip(st.columns(3) * 2, rules, strict=False):
+    blocks = deck_columns(kind)
+    for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
         with column:
-            st.latex(line)
+            st.latex(block)
     st.caption(NOTES[kind])
 
 
@@ -66,23 +66,21 @@ def cursor_views(playing: bool) -> None:
     t, unit = cursor_controls(T, H)
     where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
     st.markdown(f"**Step {t}** · token `{tokens[t]}` · unit **{unit}**" + (f" · {where}" if where else ""))
-    maps, panel = st.columns([3, 2])
-    with maps:
-        st.plotly_chart(input_heatmap(trace.inputs, tokens, features, cursor=t, title=input_title),
-                        key=keys.INPUT_HEATMAP, on_select="rerun", selection_mode="points")
-        for name, key in zip(names, chart_keys, strict=True):
-            fig = gate_heatmap(trace, name, cursor=t, tokens=tokens, unit=unit)
-            st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points",
-                            config={"displaylogo": False})
-        st.caption("Click a cell to move the cursor and the unit there.")
-    with panel:
+    numbers, drawing = st.columns([3, 2])
+    with numbers:
         st.markdown(f"**Step {t}, unit {unit}: the numbers**")
-        for line in step_equations(kind, trace.at(t), unit):
-            st.latex(aligned(line))
+        st.latex(aligned_block(step_equations(kind, trace.at(t), unit)))
         if trace.reverse:
             st.caption("Backward direction: this cell reads the sequence from its end, so h_{t-1} here is "
                        "its state after reading step t+1.")
+    with drawing:
         st.plotly_chart(cell_diagram(trace, t, unit), key=keys.CELL_DIAGRAM, config={"displayModeBar": False})
+    st.plotly_chart(input_heatmap(trace.inputs, tokens, features, cursor=t, title=input_title),
+                    key=keys.INPUT_HEATMAP, on_select="rerun", selection_mode="points")
+    for name, key in zip(names, chart_keys, strict=True):
+        fig = gate_heatmap(trace, name, cursor=t, tokens=tokens, unit=unit)
+        st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config={"displaylogo": False})
+    st.caption("Click a cell of any heatmap to move the cursor and the unit there.")
     units = follow_controls(H)
     st.plotly_chart(unit_lines(trace, units, cursor=t, tokens=tokens), key=keys.UNIT_LINES)
     write_link(current_values(["t", "unit", "units"]), ["t", "unit", "units"])

@@ -5,6 +5,8 @@ Everything here returns LaTeX strings for ``st.latex``; the numbers come from ``
 
 from __future__ import annotations
 
+import re
+
 import cells
 
 CONCAT = r"[h_{t-1}, x_t]"
@@ -145,10 +147,41 @@ def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> l
     return [_squash("h_t", rhs[0], r"\tanh", p["hidden"], v["hidden"], d)]
 
 
-def aligned(line: str) -> str:
-    """A long plugged-in equation on two lines: the rule, then ``= numbers = result`` under it."""
+def visible_length(latex: str) -> int:
+    """Roughly how many glyphs ``latex`` draws (commands and braces dropped), to size columns."""
+    return len(re.sub(r"\\[a-zA-Z]+|[{}_^ ]", "", latex))
+
+
+def rows(line: str, wrap: int = 24) -> list[str]:
+    """An equation as rows of an ``aligned`` block: the rule first, then ``= numbers = result``,
+    the numbers and the result on rows of their own when together they are longer than ``wrap`` glyphs."""
     parts = line.split(" = ")
     if len(parts) < 3:
+        return [f"{parts[0]} &= {' = '.join(parts[1:])}" if len(parts) == 2 else line]
+    lhs, rule, rest = parts[0], parts[1], parts[2:]
+    if visible_length(" = ".join(rest)) <= wrap:
+        return [f"{lhs} &= {rule}", "&= " + " = ".join(rest)]
+    return [f"{lhs} &= {rule}", *(f"&= {part}" for part in rest)]
+
+
+def aligned(line: str) -> str:
+    """A long plugged-in equation on several lines: the rule, then ``= numbers = result`` under it."""
+    if len(line.split(" = ")) < 3:
         return line
-    lhs, rule, rest = parts[0], parts[1], " = ".join(parts[2:])
-    return rf"\begin{{aligned}} {lhs} &= {rule} \\ &= {rest} \end{{aligned}}"
+    return r"\begin{aligned} " + r" \\ ".join(rows(line)) + r" \end{aligned}"
+
+
+def aligned_block(lines: list[str], gap: str = "6pt") -> str:
+    """Several equations in one ``aligned`` block, their = signs lined up, a little space between them."""
+    body = f" \\\\[{gap}] ".join(r" \\ ".join(rows(line)) for line in lines)
+    return r"\begin{aligned} " + body + r" \end{aligned}"
+
+
+def deck_columns(kind: str, widest: int = 26) -> list[str]:
+    """The deck's equations of ``kind`` as one aligned block per column: two columns when every rule
+    is short, else one, so no equation runs off a narrow screen."""
+    rules = deck_equations(kind)
+    if len(rules) > 1 and max(visible_length(r) for r in rules) <= widest:
+        half = (len(rules) + 1) // 2
+        return [aligned_block(rules[:half]), aligned_block(rules[half:])]
+    return [aligned_block(rules)]

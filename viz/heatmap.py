@@ -51,7 +51,7 @@ def _time_xaxis(axis: TimeAxis) -> dict:
         "tickmode": "array",
         "tickvals": list(axis.tickvals),
         "ticktext": list(axis.ticktext),
-        "tickangle": -45 if axis.steps > 12 else 0,
+        "tickangle": 0 if len(axis.tickvals) <= 12 else -45 if len(axis.tickvals) <= 30 else -90,
         "range": [-0.5, axis.steps - 0.5],
         "showgrid": False,
         "zeroline": False,

@@ -15,7 +15,7 @@ import numpy as np
 
 MAX_CELLS = 12_000  # units × columns drawn per heatmap before time is binned
 MIN_COLUMNS = 100  # never bin below this many columns, however many units there are
-MAX_TICKS = 24  # labelled ticks on the time axis
+MAX_TICKS = 40  # labelled ticks on the time axis
 
 
 def step_labels(tokens: Sequence[str]) -> tuple[str, ...]:

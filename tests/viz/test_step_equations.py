@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 import cells
-from viz.equations import NOTES, aligned, deck_equations, fmt, step_equations
+from viz.equations import (
+    NOTES,
+    aligned,
+    aligned_block,
+    deck_columns,
+    deck_equations,
+    fmt,
+    rows,
+    step_equations,
+    visible_length,
+)
 
 
 def sigmoid(a: float) -> float:
@@ -107,3 +117,22 @@ def test_numbers_never_print_minus_zero_and_bad_units_are_refused() -> None:
 def test_aligned_breaks_after_the_rule() -> None:
     assert aligned(r"f_t = A = \sigma(1) = 0.73") == r"\begin{aligned} f_t &= A \\ &= \sigma(1) = 0.73 \end{aligned}"
     assert aligned("h_t = 1") == "h_t = 1"
+
+
+def test_long_numbers_get_rows_of_their_own_and_equations_line_up_in_one_block() -> None:
+    lines = step_equations("lstm", lstm_step(), 0)
+    assert rows(lines[0]) == [r"f_t &= \sigma(W_f \cdot [h_{t-1}, x_t] + b_f)", r"&= \sigma(1.23) = 0.77"]
+    assert rows(lines[3])[1:] == [r"&= 0.77 \cdot (-0.40) + 0.31 \cdot 0.92", "&= -0.02"]
+    block = aligned_block(lines)
+    assert block.startswith(r"\begin{aligned}") and block.count(r"\\[6pt]") == len(lines) - 1
+
+
+@pytest.mark.parametrize("kind", list(cells.KINDS))
+def test_deck_equations_split_in_two_columns_only_when_short(kind: str) -> None:
+    columns = deck_columns(kind)
+    rules = deck_equations(kind)
+    assert len(columns) == (2 if len(rules) > 1 and max(visible_length(r) for r in rules) <= 26 else 1)
+    joined = " ".join(columns)
+    for rule in rules:
+        lhs, rhs = rule.split(" = ", 1)
+        assert f"{lhs} &= {rhs}" in joined
