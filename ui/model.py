@@ -8,18 +8,24 @@ Everything here but the three session functions at the end is plain Python, test
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import json
 import math
+import re
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 import cells
-from cells import encode, presets
+from cells import encode, interop, presets
 from cells.readout import Readout
 from cells.train import load_model
 
@@ -49,6 +55,8 @@ class Model:
     note: str = ""  # one line on what to look at
     readout: Readout | None = None  # trained models predict something from h_t
     original: cells.Network | None = None  # the network before any edit, for "reset"
+    vocabulary: str | None = None  # the one-hot columns, for models that read characters one-hot
+    source: str = ""  # where it came from, for share links: "preset:counter", "trained:brackets_lstm", "numbers"
 
     def inputs(self, text: str) -> encode.Encoded:
         """``text`` as this model's inputs, or a ValueError saying what does not fit."""
@@ -72,23 +80,38 @@ def reads_characters(vocabulary: str) -> str:
     return f"characters of {''.join(encode.visible(c) for c in vocabulary)!r}, one-hot"
 
 
+def _embedded(size: int, seed: int, text: str) -> encode.Encoded:
+    return encode.embed(text, size, seed)
+
+
 def from_network(network: cells.Network, label: str, *, vocabulary: str | None = None, sequence: str = "",
-                 note: str = "") -> Model:
-    """A model of any network: one-hot over ``vocabulary`` when given, else typed numbers."""
+                 note: str = "", embedding: tuple[int, int] | None = None) -> Model:
+    """A model of any network: one-hot over ``vocabulary`` when given, characters embedded with
+    ``embedding = (size, seed)`` when given, else typed numbers."""
     if vocabulary is not None:
         if len(vocabulary) != network.input_size:
             raise ValueError(f"vocabulary: {len(vocabulary)} characters for a network that reads "
                              f"{network.input_size} inputs")
-        return Model(network, label, reads_characters(vocabulary), partial(_one_hot, vocabulary), sequence, note)
+        if len(set(vocabulary)) != len(vocabulary):
+            raise ValueError(f"vocabulary: every character once, got {vocabulary!r}")
+        return Model(network, label, reads_characters(vocabulary), partial(_one_hot, vocabulary), sequence, note,
+                     vocabulary=vocabulary, source="chars:" + vocabulary)
+    if embedding is not None:
+        size, seed = embedding
+        if size != network.input_size:
+            raise ValueError(f"embedding: size {size} for a network that reads {network.input_size} inputs")
+        return Model(network, label, f"characters embedded in {size} numbers (seed {seed})",
+                     partial(_embedded, size, seed), sequence, note, source=f"embed:{size}:{seed}")
     reads = f"numbers, {network.input_size} per step"
-    return Model(network, label, reads, encode.parse_numbers, sequence, note)
+    return Model(network, label, reads, encode.parse_numbers, sequence, note, source="numbers")
 
 
 def from_preset(name: str) -> Model:
     """A hand-built preset from cells.presets, with its sequence and what to watch."""
     p = presets.preset(name)
     reads = reads_characters(p.vocabulary) if p.vocabulary is not None else f"numbers ({p.mode})"
-    return Model(p.build(), f"Preset: {p.title}", reads, p.inputs, p.sequence, f"{p.watch} {p.explanation}")
+    return Model(p.build(), f"Preset: {p.title}", reads, p.inputs, p.sequence, f"{p.watch} {p.explanation}",
+                 vocabulary=p.vocabulary, source=f"preset:{name}")
 
 
 def pretrained_manifest() -> list[dict]:
@@ -106,7 +129,7 @@ def from_pretrained(name: str) -> Model:
     task = trained.task
     reads = f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
     return Model(trained.network, entry["label"], reads, task.encode, TASK_EXAMPLES.get(task.NAME, ""),
-                 entry["watch"]["note"], readout=trained.readout)
+                 entry["watch"]["note"], readout=trained.readout, source=f"trained:{name}")
 
 
 # ----- session -------------------------------------------------------------------------------------
@@ -123,3 +146,319 @@ def use_model(model: Model) -> None:
 def drop_model() -> None:
     """Go back to networks drawn from the Network settings."""
     st.session_state.pop(MODEL_KEY, None)
+
+
+# ----- files: export, and import of untrusted uploads -------------------------------------------
+MAX_UPLOAD_BYTES = 5_000_000
+FORMATS = {"npz": "Gatescope model (.npz)", "json": "Gatescope model (JSON)",
+           "torch": "PyTorch state_dict (.npz)", "keras": "Keras weight arrays (.npz)"}
+KERAS_NAMES = ("kernel", "recurrent_kernel", "bias")
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray], compressed: bool = True) -> bytes:
+    out = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(out, **arrays)
+    return out.getvalue()
+
+
+def export_npz(network: cells.Network) -> bytes:
+    out = io.BytesIO()
+    cells.save_npz(network, out)
+    return out.getvalue()
+
+
+def export_torch(network: cells.Network) -> bytes:
+    """PyTorch's state_dict as .npz: load with ``{k: torch.from_numpy(v) for k, v in np.load(f).items()}``."""
+    return _npz_bytes(cells.to_torch(network))
+
+
+def export_keras(network: cells.Network) -> bytes:
+    """Keras ``get_weights()`` arrays per layer and direction: ``layer{k}.{direction}.kernel`` and so on."""
+    arrays = {}
+    for k, layer in enumerate(network.layers):
+        for direction, cell in zip(("forward", "backward"), layer.cells, strict=False):
+            for name, a in zip(KERAS_NAMES, cells.to_keras(cell), strict=True):
+                arrays[f"layer{k}.{direction}.{name}"] = a
+    return _npz_bytes(arrays)
+
+
+def export_problem(network: cells.Network, fmt: str) -> str | None:
+    """Why ``network`` cannot be written in ``fmt``, or None when it can."""
+    kinds = {cell.KIND for layer in network.layers for cell in layer.cells}
+    if fmt == "torch" and (len(kinds) != 1 or not kinds <= set(interop.TORCH_KINDS)):
+        return ("PyTorch has nn.LSTM and nn.GRU only: this export takes LSTM cells or GRU cells in PyTorch's form "
+                f"(gru_torch); this model has {', '.join(sorted(kinds))}.")
+    if fmt == "keras" and not kinds <= set(interop.KERAS_KINDS):
+        return (f"Keras has LSTM and GRU only: this export takes {', '.join(interop.KERAS_KINDS)} cells; "
+                f"this model has {', '.join(sorted(kinds))}.")
+    return None
+
+
+def _open_npz(data: bytes) -> dict[str, np.ndarray]:
+    """Every array of an untrusted .npz: no pickles, nothing that unpacks beyond the cap."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = z.infolist()
+            if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
+                raise ValueError(f"its arrays unpack to more than {MAX_UPLOAD_BYTES:,} bytes")
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+        raise ValueError("not a .npz file: not a zip archive, or truncated") from None
+    except ValueError as e:
+        message = str(e)
+        if "pickle" in message:
+            message = "an array holds Python objects (a pickle), never loaded"
+        raise ValueError(f"not a readable .npz: {message}") from None
+
+
+def _torch_layout(arrays: dict[str, np.ndarray]) -> tuple[str, int, bool]:
+    """Kind, layers and bidirectional read off a PyTorch state_dict's keys and shapes."""
+    hh = arrays.get("weight_hh_l0")
+    if not isinstance(hh, np.ndarray) or hh.ndim != 2 or hh.shape[1] == 0 or hh.shape[0] % hh.shape[1]:
+        raise ValueError("PyTorch state_dict: weight_hh_l0 must be a (gates·hidden, hidden) matrix, got "
+                         + (f"shape {hh.shape}" if isinstance(hh, np.ndarray) else "none"))
+    gates = hh.shape[0] // hh.shape[1]
+    if gates not in (3, 4):
+        raise ValueError(f"PyTorch state_dict: weight_hh_l0 has {gates} gate blocks; nn.LSTM has 4, nn.GRU 3")
+    numbers = [int(m.group(1)) for key in arrays if (m := re.fullmatch(r"\w+?_l(\d+)(_reverse)?", key))]
+    return ("lstm" if gates == 4 else "gru"), max(numbers) + 1, any(k.endswith("_reverse") for k in arrays)
+
+
+def _from_keras_arrays(arrays: dict[str, np.ndarray], kind: str | None, reset_after: bool | None) -> cells.Network:
+    pattern = re.compile(r"layer(\d+)\.(forward|backward)\.(kernel|recurrent_kernel|bias)")
+    found: dict[int, dict[str, dict[str, np.ndarray]]] = {}
+    for key, a in arrays.items():
+        m = pattern.fullmatch(key)
+        if m is None:
+            raise ValueError(f"Keras arrays: unexpected key {key!r}; expected layer{{k}}.forward.kernel, "
+                             "recurrent_kernel and bias")
+        found.setdefault(int(m.group(1)), {}).setdefault(m.group(2), {})[m.group(3)] = a
+    if sorted(found) != list(range(len(found))):
+        raise ValueError(f"Keras arrays: layers must be numbered 0, 1, …, got {sorted(found)}")
+    layers = []
+    for k in range(len(found)):
+        if "forward" not in found[k]:
+            raise ValueError(f"Keras arrays: layer{k} has no forward arrays")
+        directions = []
+        for direction in ("forward", "backward"):
+            parts = found[k].get(direction)
+            if parts is None:
+                continue
+            missing = [n for n in ("kernel", "recurrent_kernel") if n not in parts]
+            if missing:
+                raise ValueError(f"Keras arrays: layer{k}.{direction} is missing {', '.join(missing)}")
+            rk, bias = parts["recurrent_kernel"], parts.get("bias")
+            this_kind = kind
+            if this_kind is None:
+                if rk.ndim != 2 or rk.shape[0] == 0 or rk.shape[1] not in (3 * rk.shape[0], 4 * rk.shape[0]):
+                    raise ValueError(f"Keras arrays: layer{k}.{direction}.recurrent_kernel must be (units, 3·units) "
+                                     f"for a GRU or (units, 4·units) for an LSTM, got {rk.shape}")
+                this_kind = "lstm" if rk.shape[1] == 4 * rk.shape[0] else "gru"
+            after = reset_after if reset_after is not None else not (bias is not None and bias.ndim == 1)
+            try:
+                layer = cells.from_keras(this_kind, parts["kernel"], rk, bias, reset_after=after)
+            except ValueError as e:
+                raise ValueError(f"Keras arrays, layer{k}.{direction}: {e}") from None
+            directions.append(layer.forward)
+        try:
+            layers.append(cells.Layer(*directions))
+        except ValueError as e:
+            raise ValueError(f"Keras arrays, layer{k}: {e}") from None
+    try:
+        return cells.Network(tuple(layers))
+    except ValueError as e:
+        raise ValueError(f"Keras arrays: {e}") from None
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """Which of FORMATS an upload is, from its name and (for .npz) its array names."""
+    if name.lower().endswith(".json"):
+        return "json"
+    if not name.lower().endswith(".npz"):
+        raise ValueError(f"{name}: expected a .npz or .json file")
+    keys = set(_open_npz(data))
+    if cells.storage.META_KEY in keys:
+        return "npz"
+    if any(k.startswith(("weight_ih", "weight_hh")) for k in keys):
+        return "torch"
+    if any(k.endswith(KERAS_NAMES) for k in keys):
+        return "keras"
+    listed = ", ".join(sorted(keys)[:6]) or "no arrays"
+    raise ValueError(f"{name}: not a Gatescope, PyTorch or Keras weight file (it holds {listed})")
+
+
+def load_upload(name: str, data: bytes, *, kind: str | None = None, layers: int | None = None,
+                bidirectional: bool | None = None, reset_after: bool | None = None,
+                vocabulary: str | None = None) -> Model:
+    """A Model from an uploaded file's bytes, or a ValueError naming what is wrong with it.
+
+    Gatescope .npz/JSON carry everything. A PyTorch state_dict's kind ("lstm"/"gru"), layers and
+    directions, and Keras' kind and ``reset_after``, are read off its keys and shapes unless given.
+    The model reads one-hot ``vocabulary`` when it is given, else typed numbers.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise ValueError(f"{name}: expected the file's bytes")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{name}: {len(data):,} bytes is over the limit of {MAX_UPLOAD_BYTES:,}")
+    fmt = detect_format(name, bytes(data))
+    if fmt == "npz":
+        network = cells.load_npz(bytes(data), max_bytes=MAX_UPLOAD_BYTES)
+    elif fmt == "json":
+        network = cells.from_json(bytes(data), max_bytes=MAX_UPLOAD_BYTES)
+    elif fmt == "torch":
+        arrays = _open_npz(bytes(data))
+        guessed_kind, guessed_layers, guessed_bidir = _torch_layout(arrays)
+        try:
+            network = cells.from_torch(kind or guessed_kind, arrays, num_layers=layers or guessed_layers,
+                                       bidirectional=guessed_bidir if bidirectional is None else bidirectional)
+        except ValueError as e:
+            raise ValueError(f"PyTorch {e}") from None
+    else:
+        network = _from_keras_arrays(_open_npz(bytes(data)), kind, reset_after)
+    if vocabulary:
+        return from_network(network, f"Uploaded: {name}", vocabulary=vocabulary)
+    return from_network(network, f"Uploaded: {name}")
+
+
+# ----- share links: small models ride in the query string -------------------------------------
+LINK_MAX_HIDDEN = 8
+LINK_MAX_CHARS = 8_000  # longest weights parameter written or read
+_LINK_VERSION = "w1"
+
+
+def _link_cells(network: cells.Network) -> list[cells.Cell]:
+    return [cell for layer in network.layers for cell in layer.cells]
+
+
+def _link_parameters(cell: cells.Cell, hidden_gates: tuple[str, ...]) -> list[tuple[str, str, tuple[int, ...]]]:
+    """(field, gate, shape) of every parameter of a cell like this one, in link order."""
+    H, I = cell.hidden_size, cell.input_size
+    out = [("weights", g, (H, H + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
+    out += [("hidden_biases", g, (H,)) for g in hidden_gates]
+    out += [("peepholes", g, (H, H)) for g in getattr(cell, "PEEPHOLES", ())]
+    return out
+
+
+def link_problem(network: cells.Network) -> str | None:
+    """Why these weights cannot ride in a share link, or None when they can."""
+    if network.hidden_size > LINK_MAX_HIDDEN:
+        return (f"This model has hidden size {network.hidden_size}; share links carry weights up to hidden size "
+                f"{LINK_MAX_HIDDEN}. Download the model file and send that instead.")
+    if network.kind == "mixed" or len({c.hidden_size for c in _link_cells(network)}) != 1:
+        return "This model mixes cell kinds or sizes; download the model file and send that instead."
+    if len({tuple(c.hidden_biases or ()) for c in _link_cells(network)}) != 1:
+        return "This model's cells differ in their hidden biases; download the model file and send that instead."
+    return None
+
+
+def weights_to_link(network: cells.Network) -> str:
+    """The weights as one query-string value: a short header, then base64 of zlib'd float32 numbers."""
+    problem = link_problem(network)
+    if problem:
+        raise ValueError(problem)
+    first = network.layers[0].forward
+    hidden_gates = tuple(g for g in first.GATES if g in (first.hidden_biases or {}))
+    numbers = [np.asarray(getattr(cell, field)[gate], np.float32).ravel()
+               for cell in _link_cells(network) for field, gate, _ in _link_parameters(cell, hidden_gates)]
+    payload = base64.urlsafe_b64encode(zlib.compress(np.concatenate(numbers).tobytes(), 9)).decode().rstrip("=")
+    gates = "".join(str(first.GATES.index(g)) for g in hidden_gates) or "-"
+    header = [_LINK_VERSION, network.kind, str(len(network.layers)), "2" if network.bidirectional else "1",
+              str(network.hidden_size), str(network.input_size), gates]
+    text = ".".join(header) + "." + payload
+    if len(text) > LINK_MAX_CHARS:
+        raise ValueError(f"These weights take {len(text):,} characters, more than a share link carries "
+                         f"({LINK_MAX_CHARS:,}); download the model file and send that instead.")
+    return text
+
+
+def weights_from_link(text: str) -> cells.Network:
+    """The network a share link's weights parameter describes, or a ValueError saying what is wrong."""
+    if not isinstance(text, str) or len(text) > LINK_MAX_CHARS:
+        raise ValueError(f"expected at most {LINK_MAX_CHARS:,} characters")
+    parts = text.split(".")
+    if len(parts) != 8 or parts[0] != _LINK_VERSION:
+        raise ValueError("not weights written by this Gatescope")
+    _, kind, layers, directions, hidden, inputs, gates, payload = parts
+    if kind not in cells.KINDS:
+        raise ValueError(f"unknown cell kind {kind!r}")
+    sizes = []
+    for what, value, top in (("layers", layers, 4), ("directions", directions, 2), ("hidden size", hidden,
+                             LINK_MAX_HIDDEN), ("input size", inputs, 256)):
+        if not value.isdigit() or not 1 <= int(value) <= top:
+            raise ValueError(f"{what}: expected a whole number from 1 to {top}, got {value[:20]!r}")
+        sizes.append(int(value))
+    n_layers, n_dirs, H, I = sizes
+    cls = cells.cell_class(kind)
+    if gates != "-" and (not gates.isdigit() or len(set(gates)) != len(gates)
+                         or any(int(c) >= len(cls.GATES) for c in gates)):
+        raise ValueError(f"hidden-bias gates: {gates[:20]!r} is not a list of this cell's gates")
+    hidden_gates = () if gates == "-" else tuple(cls.GATES[int(c)] for c in gates)
+    template = cells.Network.create(kind, I, H, num_layers=n_layers, bidirectional=n_dirs == 2)
+    wanted = [(cell, _link_parameters(cell, hidden_gates)) for cell in _link_cells(template)]
+    count = sum(math.prod(shape) for _, params in wanted for *_, shape in params)
+    try:
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), 4 * count + 1)
+    except (ValueError, zlib.error):
+        raise ValueError("the weights are not intact base64 of compressed numbers") from None
+    if len(raw) != 4 * count or inflate.unconsumed_tail:
+        raise ValueError(f"expected {count} numbers for this model, got a different amount")
+    values = np.frombuffer(raw, np.float32).astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("every weight must be a finite number")
+    built, at = [], 0
+    for cell, params in wanted:
+        fields: dict[str, dict[str, np.ndarray]] = {}
+        for field, gate, shape in params:
+            size = math.prod(shape)
+            fields.setdefault(field, {})[gate] = values[at : at + size].reshape(shape)
+            at += size
+        fields.setdefault("hidden_biases", None)
+        built.append(dataclasses.replace(cell, **fields))
+    per_layer = [built[k : k + n_dirs] for k in range(0, len(built), n_dirs)]
+    return cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
+
+
+def model_to_link(model: Model) -> dict[str, str]:
+    """Query parameters that bring this model back: where it came from, and its weights when edited or made here."""
+    params = {"model": model.source or "numbers"}
+    base = model.source.split(":", 1)[0]
+    if base in ("preset", "trained") and model.original is None:
+        return params
+    params["weights"] = weights_to_link(model.network)
+    return params
+
+
+def model_from_link(source: str, weights: str | None) -> Model:
+    """The model a share link names, or a ValueError naming the part that is wrong."""
+    base, _, rest = source.partition(":")
+    if base == "preset":
+        model = from_preset(rest)
+    elif base == "trained":
+        model = from_pretrained(rest)
+    elif base in ("chars", "embed", "numbers"):
+        if weights is None:
+            raise ValueError(f"model={source[:40]!r} needs its weights parameter")
+        model = None
+    else:
+        raise ValueError(f"model: expected preset:…, trained:…, chars:…, embed:… or numbers, got {source[:40]!r}")
+    if weights is None:
+        return model
+    try:
+        network = weights_from_link(weights)
+    except ValueError as e:
+        raise ValueError(f"weights: {e}") from None
+    if model is not None:
+        if (network.input_size, network.kind) != (model.network.input_size, model.network.kind):
+            raise ValueError(f"weights: a {network.kind} reading {network.input_size} inputs does not fit "
+                             f"{model.label}")
+        return model.edited(network, label=f"{model.label} (edited)" if "edited" not in model.label else None)
+    if base == "chars":
+        return from_network(network, "Edited model from a link", vocabulary=rest)
+    if base == "embed":
+        size, _, seed = rest.partition(":")
+        if not (size.isdigit() and seed.isdigit()):
+            raise ValueError(f"model: expected embed:size:seed, got {source[:40]!r}")
+        return from_network(network, "Edited model from a link", embedding=(int(size), int(seed)))
+    return from_network(network, "Edited model from a link")
