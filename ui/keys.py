@@ -54,3 +54,47 @@ LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
 LINK_ERRORS = "link_errors"  # what was wrong in the share link
 SEEN_SELECTION = "seen_selection"  # heatmap key -> the click already applied
+
+
+# ----- Train page (pages/train.py) -------------------------------------------------------------------
+TRAIN_TASK = "train_task"
+TRAIN_KIND = "train_kind"
+TRAIN_HIDDEN = "train_hidden"
+TRAIN_LR = "train_lr"
+TRAIN_BATCH = "train_batch"
+TRAIN_STEPS = "train_steps"
+TRAIN_OPTIMIZER = "train_optimizer"
+TRAIN_SEED = "train_seed"
+TRAIN_MEMORY_BIAS = "train_memory_bias"
+TRAIN_GO = "train_go"
+TRAIN_COMPARE_GO = "train_compare_go"
+TRAIN_STOP = "train_stop"
+TRAIN_PRETRAINED = "train_pretrained"
+TRAIN_LOAD = "train_load"
+TRAIN_LOOK_INSIDE = "train_look_inside"
+TRAIN_LOOK_INSIDE_GO = "train_look_inside_go"
+TRAIN_TEXT = "train_text"
+TRAIN_EXPLORE = "train_explore"
+TRAIN_DOWNLOAD = "train_download"
+TRAIN_CURVE = "train_curve"
+TRAIN_COMPARE_CHART = "train_compare_chart"
+TRAIN_PREDICTIONS = "train_predictions"
+TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
+TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
+
+
+def train_option(task: str, option: str) -> str:
+    """The key of a task option's widget (``train_opt_first_bit_gap``)."""
+    return f"train_opt_{task}_{option}"
+
+
+def train_heatmap(name: str) -> str:
+    return f"train_heatmap_{name}"
+
+
+# ----- Gradient flow page (pages/gradient_flow.py) ---------------------------------------------------
+FLOW_STEPS = "flow_steps"
+FLOW_HIDDEN = "flow_hidden"
+FLOW_SEED = "flow_seed"
+FLOW_RANDOM_CHART = "flow_random_chart"
+FLOW_TRAINED_CHART = "flow_trained_chart"
