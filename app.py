@@ -6,5 +6,9 @@ from ui.share import set_defaults
 
 st.set_page_config(page_title="Gatescope", layout="wide")
 set_defaults()
-pg = st.navigation([st.Page("pages/explore.py", title="Explore", icon="🔬", default=True)])
+pg = st.navigation([
+    st.Page("pages/explore.py", title="Explore", icon="🔬", default=True),
+    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/weights.py", title="Weights", icon="🎛️"),
+])
 pg.run()

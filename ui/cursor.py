@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -15,17 +16,33 @@ SLOW_PLAY_INTERVAL = 1.5  # for big views, whose redraw takes the browser longer
 BIG_VIEW = 20_000  # values drawn (steps × units × heatmaps) above which playing slows down
 
 
+@dataclass(frozen=True)
+class CursorKeys:
+    """The session-state keys one page's cursor lives in (pages with their own cursor pass their own)."""
+
+    step: str = keys.CURSOR_STEP
+    unit: str = keys.CURSOR_UNIT
+    follow: str = keys.FOLLOW_UNITS
+    playing: str = keys.PLAYING
+    prev: str = keys.CURSOR_PREV
+    next: str = keys.CURSOR_NEXT
+    play: str = keys.CURSOR_PLAY
+
+
+EXPLORE = CursorKeys()
+
+
 def play_interval(values_drawn: int) -> float:
     """Seconds per step while playing: slower when every redraw is heavy."""
     return PLAY_INTERVAL if values_drawn <= BIG_VIEW else SLOW_PLAY_INTERVAL
 
 
-def clamp(T: int, H: int) -> None:
+def clamp(T: int, H: int, k: CursorKeys = EXPLORE) -> None:
     """Keep the cursor, unit and followed units inside a sequence of T steps and H units."""
     ss = st.session_state
-    ss[keys.CURSOR_STEP] = min(max(int(ss.get(keys.CURSOR_STEP, 0)), 0), T - 1)
-    ss[keys.CURSOR_UNIT] = min(max(int(ss.get(keys.CURSOR_UNIT, 0)), 0), H - 1)
-    ss[keys.FOLLOW_UNITS] = [u for u in ss.get(keys.FOLLOW_UNITS, []) if 0 <= u < H][:MAX_FOLLOW]
+    ss[k.step] = min(max(int(ss.get(k.step, 0)), 0), T - 1)
+    ss[k.unit] = min(max(int(ss.get(k.unit, 0)), 0), H - 1)
+    ss[k.follow] = [u for u in ss.get(k.follow, []) if 0 <= u < H][:MAX_FOLLOW]
 
 
 def _selected_point(key: str) -> dict | None:
@@ -46,7 +63,8 @@ def _selected_point(key: str) -> dict | None:
     return None
 
 
-def apply_clicks(chart_keys: Iterable[str], T: int, H: int, steps_only: Iterable[str] = ()) -> bool:
+def apply_clicks(chart_keys: Iterable[str], T: int, H: int, steps_only: Iterable[str] = (),
+                 k: CursorKeys = EXPLORE) -> bool:
     """Move the cursor and unit to a heatmap cell the user clicked; True when one was.
 
     Charts in ``steps_only`` (the inputs, whose rows are not units) move the cursor only.
@@ -60,62 +78,62 @@ def apply_clicks(chart_keys: Iterable[str], T: int, H: int, steps_only: Iterable
             t, unit = round(float(point["x"])), round(float(point["y"]))
         except (TypeError, ValueError):
             continue
-        st.session_state[keys.CURSOR_STEP] = min(max(t, 0), T - 1)
-        st.session_state[keys.PLAYING] = False
+        st.session_state[k.step] = min(max(t, 0), T - 1)
+        st.session_state[k.playing] = False
         if key in steps_only:
             return True
-        st.session_state[keys.CURSOR_UNIT] = min(max(unit, 0), H - 1)
-        follow = st.session_state[keys.FOLLOW_UNITS]
-        if st.session_state[keys.CURSOR_UNIT] not in follow and len(follow) < MAX_FOLLOW:
-            st.session_state[keys.FOLLOW_UNITS] = sorted([*follow, st.session_state[keys.CURSOR_UNIT]])
+        st.session_state[k.unit] = min(max(unit, 0), H - 1)
+        follow = st.session_state[k.follow]
+        if st.session_state[k.unit] not in follow and len(follow) < MAX_FOLLOW:
+            st.session_state[k.follow] = sorted([*follow, st.session_state[k.unit]])
         return True
     return False
 
 
-def advance_if_playing(T: int) -> bool:
+def advance_if_playing(T: int, k: CursorKeys = EXPLORE) -> bool:
     """One step forward while playing; at the last step playing stops. True when it just stopped."""
-    if not st.session_state[keys.PLAYING]:
+    if not st.session_state[k.playing]:
         return False
-    t = st.session_state[keys.CURSOR_STEP] + 1
+    t = st.session_state[k.step] + 1
     if t >= T:
-        st.session_state[keys.PLAYING] = False
+        st.session_state[k.playing] = False
         return True
-    st.session_state[keys.CURSOR_STEP] = t
+    st.session_state[k.step] = t
     return False
 
 
-def _shift(delta: int, T: int) -> None:
-    st.session_state[keys.CURSOR_STEP] = min(max(st.session_state[keys.CURSOR_STEP] + delta, 0), T - 1)
-    st.session_state[keys.PLAYING] = False
+def _shift(delta: int, T: int, k: CursorKeys = EXPLORE) -> None:
+    st.session_state[k.step] = min(max(st.session_state[k.step] + delta, 0), T - 1)
+    st.session_state[k.playing] = False
 
 
-def _toggle_play(T: int) -> None:
-    playing = not st.session_state[keys.PLAYING]
-    st.session_state[keys.PLAYING] = playing
-    if playing and st.session_state[keys.CURSOR_STEP] >= T - 1:
-        st.session_state[keys.CURSOR_STEP] = 0  # play again from the start
+def _toggle_play(T: int, k: CursorKeys = EXPLORE) -> None:
+    playing = not st.session_state[k.playing]
+    st.session_state[k.playing] = playing
+    if playing and st.session_state[k.step] >= T - 1:
+        st.session_state[k.step] = 0  # play again from the start
 
 
-def cursor_controls(T: int, H: int) -> tuple[int, int]:
+def cursor_controls(T: int, H: int, k: CursorKeys = EXPLORE) -> tuple[int, int]:
     """Previous, slider, next, play/pause and the unit; returns (step, unit)."""
     back, slider, forward, play, unit_box = st.columns([0.6, 6, 0.6, 1.2, 1.6], vertical_alignment="bottom")
-    back.button("◀", key=keys.CURSOR_PREV, on_click=_shift, args=(-1, T), help="Previous step",
-                disabled=st.session_state[keys.CURSOR_STEP] == 0)
+    back.button("◀", key=k.prev, on_click=_shift, args=(-1, T, k), help="Previous step",
+                disabled=st.session_state[k.step] == 0)
     with slider:
         if T > 1:
-            st.slider("Time step", 0, T - 1, key=keys.CURSOR_STEP)
+            st.slider("Time step", 0, T - 1, key=k.step)
         else:
             st.caption("Time step: the sequence has one step.")
-    forward.button("▶", key=keys.CURSOR_NEXT, on_click=_shift, args=(1, T), help="Next step",
-                   disabled=st.session_state[keys.CURSOR_STEP] >= T - 1)
-    playing = st.session_state[keys.PLAYING]
-    play.button("Pause" if playing else "Play", key=keys.CURSOR_PLAY, width="stretch", on_click=_toggle_play,
-                args=(T,), icon=":material/pause:" if playing else ":material/play_arrow:",
+    forward.button("▶", key=k.next, on_click=_shift, args=(1, T, k), help="Next step",
+                   disabled=st.session_state[k.step] >= T - 1)
+    playing = st.session_state[k.playing]
+    play.button("Pause" if playing else "Play", key=k.play, width="stretch", on_click=_toggle_play,
+                args=(T, k), icon=":material/pause:" if playing else ":material/play_arrow:",
                 help="Step through the sequence automatically.", type="primary" if playing else "secondary")
-    unit_box.number_input(f"Unit (0–{H - 1})", 0, H - 1, key=keys.CURSOR_UNIT, step=1)
-    return st.session_state[keys.CURSOR_STEP], st.session_state[keys.CURSOR_UNIT]
+    unit_box.number_input(f"Unit (0–{H - 1})", 0, H - 1, key=k.unit, step=1)
+    return st.session_state[k.step], st.session_state[k.unit]
 
 
-def follow_controls(H: int) -> list[int]:
-    return st.multiselect(f"Units to follow (up to {MAX_FOLLOW})", list(range(H)), key=keys.FOLLOW_UNITS,
+def follow_controls(H: int, k: CursorKeys = EXPLORE) -> list[int]:
+    return st.multiselect(f"Units to follow (up to {MAX_FOLLOW})", list(range(H)), key=k.follow,
                           max_selections=MAX_FOLLOW)

@@ -98,3 +98,38 @@ FLOW_HIDDEN = "flow_hidden"
 FLOW_SEED = "flow_seed"
 FLOW_RANDOM_CHART = "flow_random_chart"
 FLOW_TRAINED_CHART = "flow_trained_chart"
+
+
+# ----- Compare page (pages/compare.py): its own keys, so its panes and cursor never move Explore's ----------
+CMP_START = "cmp_start"  # how the comparison starts: two models, two inputs, two weight settings
+CMP_SAME_INPUT = "cmp_same_input"  # pane B reads pane A's input
+CMP_SAME_NET = "cmp_same_net"  # pane B runs pane A's network
+CMP_VIEW = "cmp_view"  # side by side, bidirectional, deep stack
+CMP_VIEW_PANE = "cmp_view_pane"  # which pane the bidirectional and deep views show
+CMP_LAYER = "cmp_layer"
+CMP_DIRECTION = "cmp_direction"
+CMP_GATE = "cmp_gate"  # the gate or state the bidirectional and deep views draw
+CMP_STEP = "cmp_step"
+CMP_UNIT = "cmp_unit"
+CMP_FOLLOW = "cmp_follow"
+CMP_PLAYING = "cmp_playing"
+CMP_PREV = "cmp_prev"
+CMP_NEXT = "cmp_next"
+CMP_PLAY = "cmp_play"
+CMP_MAKE_BIDIRECTIONAL = "cmp_make_bidirectional"
+CMP_DOWNLOAD_GATES = "cmp_download_gates"
+CMP_DOWNLOAD_HALF_LIFE = "cmp_download_half_life"
+CMP_LAST_GOOD = "cmp_last_good"  # pane -> the last settings that ran
+CMP_LINK_LOADED = "cmp_link_loaded"
+CMP_LINK_ERRORS = "cmp_link_errors"
+CMP_DRAWN = "cmp_drawn"  # the chart keys the cursor views drew, whose clicks move the cursor
+
+
+def pane(p: str, name: str) -> str:
+    """The key of pane ``p``'s (``"a"`` or ``"b"``) setting ``name``: ``cmp_a_kind``."""
+    return f"cmp_{p}_{name}"
+
+
+def cmp_chart(name: str) -> str:
+    """The key of a Compare chart (its click selection lives there)."""
+    return f"cmp_chart_{name}"

@@ -148,15 +148,18 @@ def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
-def from_query(params: Mapping[str, str | list[str]]) -> tuple[dict[str, Any], list[str]]:
+def from_query(params: Mapping[str, str | list[str]], fields: tuple[Field, ...] = FIELDS,
+               defaults: Mapping[str, Any] = DEFAULTS) -> tuple[dict[str, Any], list[str]]:
     """Widget values from a share link's query string, and one message per value that was refused.
 
-    Unknown names are ignored; a refused value keeps its widget's default.
+    Unknown names are ignored; a refused value keeps its widget's default. Pages with their own
+    settings pass their own ``fields`` and ``defaults``.
     """
+    by_query = BY_QUERY if fields is FIELDS else {f.query: f for f in fields}
     values: dict[str, Any] = {}
     errors: list[str] = []
     for name, raw in params.items():
-        field = BY_QUERY.get(name)
+        field = by_query.get(name)
         if field is None:
             continue
         text = raw[-1] if isinstance(raw, list) else raw
@@ -166,14 +169,15 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[dict[str, Any], l
             values[field.key] = field.parse(text)
         except ValueError as e:
             errors.append(f"Link: {name}={_shorten(text)!r} was not used ({e}); "
-                          f"kept {field.show(DEFAULTS[field.key])!r}.")
+                          f"kept {field.show(defaults[field.key])!r}.")
     return values, errors
 
 
-def to_query(values: Mapping[str, Any]) -> dict[str, str]:
+def to_query(values: Mapping[str, Any], fields: tuple[Field, ...] = FIELDS,
+             defaults: Mapping[str, Any] = DEFAULTS) -> dict[str, str]:
     """The query string of ``values`` (widget key -> value): every setting that differs from its default."""
     query = {}
-    for field in FIELDS:
-        if field.key in values and values[field.key] != DEFAULTS[field.key]:
+    for field in fields:
+        if field.key in values and values[field.key] != defaults[field.key]:
             query[field.query] = field.show(values[field.key])
     return query

@@ -1,0 +1,498 @@
+"""The Compare page's panes: widget groups returning plain values, cached runs, start modes, share link.
+
+Each pane (``"a"`` or ``"b"``) is a full configuration: where its network comes from (drawn at
+random, a preset, a shipped trained model, or the model picked on Explore/Weights), a shift of the
+bias of the gate that keeps memory, and its input. Runs are cached on plain values, so moving the
+shared cursor never runs a network again; a pane whose settings fail keeps its last view that worked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import cells
+from cells import encode, presets
+from ui import keys
+from ui.cursor import CursorKeys
+from ui.engine import encode_sequence, run_network
+from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
+from ui.settings import (
+    MAX_EMBED,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_SCALE,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TEXT,
+    MIN_SCALE,
+    MODES,
+    Field,
+    _choice,
+    _flag,
+    _scale,
+    _text,
+    _whole,
+    from_query,
+    to_query,
+)
+
+PANES = ("a", "b")
+SOURCES = {"random": "Drawn at random", "preset": "Hand-built preset", "trained": "Trained model",
+           "current": "The model from Explore/Weights"}
+LINK_SOURCES = ("random", "preset", "trained")  # the picked model lives in one session only
+STARTS = {"models": "Same input, two models", "inputs": "Same model, two inputs",
+          "weights": "Same model, two weight settings"}
+VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep stack"}
+MAX_SHIFT = 10.0
+CURSOR = CursorKeys(keys.CMP_STEP, keys.CMP_UNIT, keys.CMP_FOLLOW, keys.CMP_PLAYING, keys.CMP_PREV, keys.CMP_NEXT,
+                    keys.CMP_PLAY)
+TRAINED = tuple(m["name"] for m in pretrained_manifest())
+
+
+@dataclass(frozen=True)
+class PaneNetwork:
+    source: str  # one of SOURCES
+    preset: str
+    trained: str
+    kind: str
+    hidden: int
+    seed: int
+    scheme: str
+    scale: float
+    shift: float  # added to the bias of the gate that keeps memory
+    bidirectional: bool
+    layers: int
+
+
+@dataclass(frozen=True)
+class PaneInput:
+    mode: str  # "onehot" | "embed" | "numbers" (networks drawn at random); models read text their own way
+    text: str
+    embed_size: int
+    embed_seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class PaneRun:
+    label: str  # what the pane runs, for headings: "LSTM, 8 units, seed 0"
+    reads: str  # how its text became inputs
+    encoded: encode.Encoded
+    trace: cells.NetworkTrace
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.encoded.tokens
+
+    @property
+    def steps(self) -> int:
+        return self.encoded.steps
+
+    @property
+    def layers(self) -> int:
+        return len(self.trace.layers)
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.trace.layers[0].backward is not None
+
+    @property
+    def hidden(self) -> int:
+        return self.trace.layers[0].forward.hidden_size
+
+    def view(self, layer: int, direction: str) -> cells.Trace:
+        """The trace of ``layer`` and ``direction``, or the nearest one this pane has."""
+        chosen = self.trace.layers[min(layer, self.layers - 1)]
+        return chosen.backward if direction == "backward" and chosen.backward is not None else chosen.forward
+
+
+# ----- defaults, start modes and the share link ----------------------------------------------------
+PANE_DEFAULTS: dict[str, Any] = {
+    "source": "random", "preset": "remember", "trained": TRAINED[0], "kind": "lstm", "hidden": 8, "seed": 0,
+    "scheme": "pytorch", "scale": 1.0, "shift": 0.0, "bidirectional": False, "layers": 1, "mode": "onehot",
+    "text": "hello world", "embed_size": 8, "embed_seed": 0,
+}
+DEFAULTS: dict[str, Any] = {
+    **{keys.pane("a", name): value for name, value in PANE_DEFAULTS.items()},
+    **{keys.pane("b", name): value for name, value in PANE_DEFAULTS.items()},
+    keys.pane("b", "kind"): "gru",
+    keys.CMP_START: "models",
+    keys.CMP_SAME_INPUT: True,
+    keys.CMP_SAME_NET: False,
+    keys.CMP_VIEW: "side",
+    keys.CMP_VIEW_PANE: "a",
+    keys.CMP_LAYER: 0,
+    keys.CMP_DIRECTION: "forward",
+    keys.CMP_STEP: 0,
+    keys.CMP_UNIT: 0,
+    keys.CMP_FOLLOW: [],
+    keys.CMP_PLAYING: False,
+}
+
+# What each start mode sets: (pane A, pane B, shared) on top of the defaults.
+START_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "models": ({"kind": "lstm"}, {"kind": "gru"}, {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
+    "inputs": ({"kind": "lstm"}, {"kind": "lstm", "text": "jello world"},
+               {keys.CMP_SAME_INPUT: False, keys.CMP_SAME_NET: True}),
+    "weights": ({"kind": "lstm"}, {"kind": "lstm", "shift": 2.0},
+                {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
+}
+START_NOTES = {
+    "models": "Both panes read the same text; A is an LSTM and B the deck's GRU, both with 8 units.",
+    "inputs": "One network reads two texts that differ in their first character: B − A shows how far that "
+              "one change travels.",
+    "weights": "The same LSTM twice, but B's forget-gate bias is raised by 2: B keeps more of its memory. "
+               "Try two seeds instead.",
+}
+
+
+def _shift_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number from {-MAX_SHIFT:g} to {MAX_SHIFT:g}") from None
+    if not (math.isfinite(value) and -MAX_SHIFT <= value <= MAX_SHIFT):
+        raise ValueError(f"expected a number from {-MAX_SHIFT:g} to {MAX_SHIFT:g}")
+    return value
+
+
+def _pane_fields(p: str) -> tuple[Field, ...]:
+    k = lambda name: keys.pane(p, name)  # noqa: E731
+    return (
+        Field(f"{p}_src", k("source"), _choice(LINK_SOURCES)),
+        Field(f"{p}_preset", k("preset"), _choice(presets.PRESETS)),
+        Field(f"{p}_trained", k("trained"), _choice(TRAINED)),
+        Field(f"{p}_kind", k("kind"), _choice(cells.KINDS)),
+        Field(f"{p}_hidden", k("hidden"), _whole(1, MAX_HIDDEN)),
+        Field(f"{p}_seed", k("seed"), _whole(0, MAX_SEED)),
+        Field(f"{p}_init", k("scheme"), _choice(cells.SCHEMES)),
+        Field(f"{p}_scale", k("scale"), _scale, lambda v: f"{v:g}"),
+        Field(f"{p}_shift", k("shift"), _shift_value, lambda v: f"{v:g}"),
+        Field(f"{p}_bidir", k("bidirectional"), _flag, lambda v: "1" if v else "0"),
+        Field(f"{p}_layers", k("layers"), _whole(1, MAX_LAYERS)),
+        Field(f"{p}_mode", k("mode"), _choice(MODES)),
+        Field(f"{p}_seq", k("text"), _text),
+        Field(f"{p}_esize", k("embed_size"), _whole(1, MAX_EMBED)),
+        Field(f"{p}_eseed", k("embed_seed"), _whole(0, MAX_SEED)),
+    )
+
+
+VIEW_FIELDS: tuple[Field, ...] = (
+    Field("cmp_start", keys.CMP_START, _choice(STARTS)),
+    Field("same_input", keys.CMP_SAME_INPUT, _flag, lambda v: "1" if v else "0"),
+    Field("same_net", keys.CMP_SAME_NET, _flag, lambda v: "1" if v else "0"),
+    Field("cmp_view", keys.CMP_VIEW, _choice(VIEWS)),
+    Field("cmp_pane", keys.CMP_VIEW_PANE, _choice(PANES)),
+    Field("cmp_layer", keys.CMP_LAYER, _whole(0, MAX_LAYERS - 1)),
+    Field("cmp_dir", keys.CMP_DIRECTION, _choice(("forward", "backward"))),
+)
+CURSOR_FIELDS: tuple[Field, ...] = (
+    Field("cmp_t", keys.CMP_STEP, _whole(0, MAX_STEPS - 1)),
+    Field("cmp_unit", keys.CMP_UNIT, _whole(0, MAX_HIDDEN - 1)),
+)
+FIELDS: tuple[Field, ...] = (*_pane_fields("a"), *_pane_fields("b"), *VIEW_FIELDS, *CURSOR_FIELDS)
+SETTING_FIELDS = tuple(f for f in FIELDS if f not in CURSOR_FIELDS)
+
+
+def set_defaults() -> None:
+    """The page's widget defaults, set once per session (and again after Streamlit drops a hidden widget's key)."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
+    st.session_state.setdefault(keys.SEEN_SELECTION, {})
+
+
+def _values(fields: tuple[Field, ...]) -> dict[str, Any]:
+    return {f.key: st.session_state[f.key] for f in fields if f.key in st.session_state}
+
+
+def load_link() -> None:
+    """On the page's first run in a session, put the link's settings in the widgets; keep what was refused."""
+    if st.session_state.get(keys.CMP_LINK_LOADED):
+        return
+    st.session_state[keys.CMP_LINK_LOADED] = True
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    values, errors = from_query(params, FIELDS, DEFAULTS)
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state[keys.CMP_LINK_ERRORS] = (errors, _values(SETTING_FIELDS))
+
+
+def link_errors() -> list[str]:
+    """What the link got wrong, while the settings it loaded are still on screen."""
+    errors, loaded = st.session_state.get(keys.CMP_LINK_ERRORS, ([], {}))
+    return list(errors) if _values(SETTING_FIELDS) == loaded else []
+
+
+def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> None:
+    """Make the query string say these fields' values (those that differ from their defaults)."""
+    wanted = to_query(_values(fields), fields, DEFAULTS)
+    for f in fields:
+        if f.query in wanted:
+            if st.query_params.get(f.query) != wanted[f.query]:
+                st.query_params[f.query] = wanted[f.query]
+        elif f.query in st.query_params:
+            del st.query_params[f.query]
+
+
+def _start(mode: str | None = None) -> None:
+    """Fill both panes with a start mode's settings (the start-mode radio's callback)."""
+    mode = mode or st.session_state[keys.CMP_START]
+    a, b, shared = START_SETTINGS[mode]
+    for p, extra in (("a", a), ("b", b)):
+        for name, value in {**PANE_DEFAULTS, **extra}.items():
+            st.session_state[keys.pane(p, name)] = value
+    st.session_state.update(shared)
+    st.session_state[keys.CMP_STEP] = 0
+    st.session_state[keys.CMP_PLAYING] = False
+
+
+# ----- widgets ---------------------------------------------------------------------------------------
+def start_controls() -> tuple[bool, bool]:
+    """The start-mode radio and the two links between the panes; returns (same input, same network)."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    mode = left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.CMP_START, horizontal=True,
+                      on_change=_start, help="Sets both panes to a ready comparison; change anything afterwards.")
+    with right:
+        same_input = st.toggle("B reads A's input", key=keys.CMP_SAME_INPUT)
+        same_net = st.toggle("B runs A's network", key=keys.CMP_SAME_NET)
+    st.caption(START_NOTES[mode])
+    return bool(same_input), bool(same_net)
+
+
+def _fill_model_text(p: str) -> None:
+    """A model chosen for a pane brings its own example text."""
+    ss = st.session_state
+    model = _model(ss[keys.pane(p, "source")], ss[keys.pane(p, "preset")], ss[keys.pane(p, "trained")])
+    if model is not None and model.sequence:
+        ss[keys.pane(p, "text")] = model.sequence
+
+
+def network_controls(p: str) -> PaneNetwork:
+    """Where pane ``p``'s network comes from, and its settings."""
+    k = lambda name: keys.pane(p, name)  # noqa: E731
+    sources = [s for s in SOURCES if s != "current" or current_model() is not None]
+    if st.session_state[k("source")] not in sources:
+        st.session_state[k("source")] = "random"
+    source = st.selectbox("Network", sources, format_func=SOURCES.get, key=k("source"),
+                          on_change=_fill_model_text, args=(p,))
+    if source == "random":
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
+        c2.number_input(f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=k("hidden"), step=1)
+        c3.number_input("Seed", 0, MAX_SEED, key=k("seed"), step=1)
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Initialiser", list(cells.SCHEMES), key=k("scheme"))
+        c2.number_input("Weight scale", MIN_SCALE, MAX_SCALE, key=k("scale"), step=0.1, format="%.2f")
+        c3.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+                        help="Added to the bias of the gate that keeps memory: the LSTM's forget gate, the GRU's "
+                             "keep share (the deck's z_t bias goes down, the PyTorch/Keras z_t bias up).")
+        c1, c2 = st.columns(2, vertical_alignment="bottom")
+        c1.toggle("Bidirectional", key=k("bidirectional"))
+        c2.number_input(f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, key=k("layers"), step=1)
+    else:
+        if source == "preset":
+            st.selectbox("Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title,
+                         key=k("preset"), on_change=_fill_model_text, args=(p,))
+        elif source == "trained":
+            labels = {m["name"]: m["label"] for m in pretrained_manifest()}
+            st.selectbox("Trained model", list(TRAINED), format_func=labels.get, key=k("trained"),
+                         on_change=_fill_model_text, args=(p,))
+        st.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+                        help="Added to the bias of the gate that keeps memory (forget gate, or the GRU's keep share).")
+    ss = st.session_state
+    return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
+                       int(ss[k("seed")]), ss[k("scheme")], float(ss[k("scale")]), float(ss[k("shift")]),
+                       bool(ss[k("bidirectional")]), int(ss[k("layers")]))
+
+
+def input_controls(p: str, network: PaneNetwork) -> PaneInput:
+    """Pane ``p``'s text, and how it is read when the network is drawn at random."""
+    k = lambda name: keys.pane(p, name)  # noqa: E731
+    if network.source == "random":
+        st.radio("Read the text as", list(MODES), format_func=MODES.get, key=k("mode"), horizontal=True)
+    else:
+        model = _model(network.source, network.preset, network.trained)
+        st.caption(f"This model reads {model.reads}." if model else "")
+    st.text_area("Input", key=k("text"), height=68, max_chars=MAX_TEXT,
+                 help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode.")
+    ss = st.session_state
+    if network.source == "random" and ss[k("mode")] == "embed":
+        c1, c2 = st.columns(2)
+        c1.number_input("Embedding size", 1, MAX_EMBED, key=k("embed_size"), step=1)
+        c2.number_input("Embedding seed", 0, MAX_SEED, key=k("embed_seed"), step=1)
+    return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
+
+
+def pane_controls(p: str, network: PaneNetwork | None = None, pane_input: PaneInput | None = None
+                  ) -> tuple[PaneNetwork, PaneInput]:
+    """Pane ``p``'s whole configuration; a ``network`` or ``pane_input`` given (A's, when B is linked to it)
+    is used as it is, without widgets."""
+    if network is not None:
+        st.caption(f"Network: the same as A's ({_describe(network)}).")
+    else:
+        network = network_controls(p)
+    if pane_input is not None:
+        short = pane_input.text if len(pane_input.text) <= 40 else pane_input.text[:40] + "…"
+        st.caption(f"Input: the same as A's, {short!r}.")
+    else:
+        pane_input = input_controls(p, network)
+    return network, pane_input
+
+
+# ----- models and cached runs -----------------------------------------------------------------------
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _named_model(source: str, name: str) -> Model:
+    return from_preset(name) if source == "preset" else from_pretrained(name)
+
+
+def _model(source: str, preset: str, trained: str) -> Model | None:
+    """The fixed model a pane shows, or None for networks drawn at random."""
+    if source == "preset":
+        return _named_model("preset", preset)
+    if source == "trained":
+        return _named_model("trained", trained)
+    if source == "current":
+        return current_model()
+    return None
+
+
+def shift_memory(network: cells.Network, shift: float) -> cells.Network:
+    """The same network with ``shift`` added to the bias of the gate that keeps memory, in every cell:
+    the LSTM's forget gate b_f; for the deck's GRU, whose keep share is 1 − z_t, b_z − shift; for the
+    PyTorch/Keras GRU, whose keep share is z_t, b_z + shift. The plain RNN has no such gate."""
+    if shift == 0:
+        return network
+
+    def shifted(cell: cells.Cell) -> cells.Cell:
+        if cell.FAMILY == "lstm":
+            gate, sign = "forget", 1.0
+        elif cell.FAMILY == "gru":
+            gate, sign = "update", (1.0 if getattr(cell, "Z_KEEPS_OLD", cell.KIND == "gru_torch") else -1.0)
+        else:
+            return cell
+        return dataclasses.replace(cell, biases={**cell.biases, gate: cell.biases[gate] + sign * shift})
+
+    layers = tuple(cells.Layer(shifted(layer.forward), None if layer.backward is None else shifted(layer.backward))
+                   for layer in network.layers)
+    return cells.Network(layers)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def encode_joint(mode: str, text: str, vocabulary: str) -> encode.Encoded:
+    """``text`` one-hot over a vocabulary shared by both panes (so one network can read both)."""
+    encoded = encode.one_hot(text, vocabulary=vocabulary)
+    if encoded.steps > MAX_STEPS:
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+    return encoded
+
+
+@st.cache_data(max_entries=8, show_spinner="Running the network…")
+def run_shifted(kind: str, hidden: int, seed: int, scheme: str, scale: float, bidirectional: bool, layers: int,
+                shift: float, xs: np.ndarray) -> cells.NetworkTrace:
+    """A freshly initialised network of these settings, its memory bias shifted, run over xs (T, I)."""
+    network = cells.Network.create(kind, xs.shape[1], hidden, num_layers=layers, bidirectional=bidirectional,
+                                   seed=seed, scheme=scheme, scale=scale)
+    return shift_memory(network, shift).run(xs)
+
+
+def fingerprint(network: cells.Network) -> str:
+    """A short digest of every weight and bias: the cache key of a fixed network."""
+    digest = hashlib.sha256()
+    for layer in network.layers:
+        for cell in layer.cells:
+            digest.update(cell.KIND.encode())
+            for group in (cell.weights, cell.biases, cell.hidden_biases or {}, getattr(cell, "peepholes", None) or {}):
+                for name in sorted(group):
+                    digest.update(name.encode())
+                    digest.update(np.ascontiguousarray(group[name]).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@st.cache_data(max_entries=8, show_spinner="Running the network…")
+def run_fixed(key: str, _network: cells.Network, shift: float, xs: np.ndarray) -> cells.NetworkTrace:
+    """A fixed network (``key`` is its fingerprint), its memory bias shifted, run over xs (T, I)."""
+    return shift_memory(_network, shift).run(xs)
+
+
+def joint_vocabulary(*texts: str) -> str:
+    """Every character of ``texts`` once, in first-seen order."""
+    return "".join(dict.fromkeys("".join(texts)))
+
+
+def _describe(network: PaneNetwork) -> str:
+    n = network
+    shift = f", memory bias {n.shift:+g}" if n.shift else ""
+    if n.source != "random":
+        return {"preset": f"Preset: {presets.PRESETS[n.preset].title}", "trained": n.trained,
+                "current": "The model from Explore/Weights"}[n.source] + shift
+    shape = f"{n.layers} layers × " if n.layers > 1 else ""
+    both = "bidirectional " if n.bidirectional else ""
+    return f"{cells.KINDS[n.kind].LABEL}, {shape}{both}{n.hidden} units, seed {n.seed}{shift}"
+
+
+def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None) -> PaneRun:
+    """Pane ``p``'s run, or a ValueError saying what is wrong."""
+    if network.source == "random":
+        q = pane_input
+        try:
+            if vocabulary is not None and q.mode == "onehot":
+                encoded, reads = encode_joint(q.mode, q.text, vocabulary), "characters, one-hot over both panes' text"
+            else:
+                encoded, reads = encode_sequence(q.mode, q.text, q.embed_size, q.embed_seed), MODES[q.mode]
+        except ValueError as e:
+            raise ValueError(f"Input ({MODES.get(q.mode, q.mode)}): {e}") from None
+        n = network
+        try:
+            if n.shift:
+                trace = run_shifted(n.kind, n.hidden, n.seed, n.scheme, n.scale, n.bidirectional, n.layers, n.shift,
+                                    encoded.xs)
+            else:
+                trace = run_network(n.kind, n.hidden, n.seed, n.scheme, n.scale, n.bidirectional, n.layers,
+                                    encoded.xs)
+        except ValueError as e:
+            raise ValueError(f"Network: {e}") from None
+        return PaneRun(_describe(network), reads, encoded, trace)
+    model = _model(network.source, network.preset, network.trained)
+    if model is None:
+        raise ValueError("Network: no model has been picked on Explore or Weights")
+    try:
+        encoded = model.inputs(pane_input.text)
+    except ValueError as e:
+        raise ValueError(f"Input: {e}") from None
+    if encoded.steps > MAX_STEPS:
+        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+    trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
+    label = model.label + (f", memory bias {network.shift:+g}" if network.shift else "")
+    return PaneRun(label, model.reads, encoded, trace)
+
+
+DEFAULT_NETWORK = PaneNetwork(**{f.name: PANE_DEFAULTS[f.name] for f in dataclasses.fields(PaneNetwork)})
+DEFAULT_INPUT = PaneInput("onehot", "hello world", 8, 0)
+
+
+def pane_runs(a: tuple[PaneNetwork, PaneInput], b: tuple[PaneNetwork, PaneInput], same_net: bool
+              ) -> tuple[dict[str, PaneRun], list[str]]:
+    """Both panes' runs, and what was wrong, if anything. A pane that fails shows its last run that worked."""
+    vocabulary = None
+    if same_net and a[0].source == "random" and a[1].mode == "onehot" and b[1].mode == "onehot":
+        vocabulary = joint_vocabulary(a[1].text, b[1].text)  # one network, so one input size for both texts
+    good = st.session_state.setdefault(keys.CMP_LAST_GOOD, {})
+    runs, problems = {}, []
+    for p, (network, pane_input) in (("a", a), ("b", b)):
+        try:
+            runs[p] = _run(network, pane_input, vocabulary)
+            good[p] = (network, pane_input, vocabulary)
+        except ValueError as e:
+            problems.append(f"Pane {p.upper()}: {e}. Showing pane {p.upper()}'s last view that worked.")
+            last = good.get(p, (DEFAULT_NETWORK, DEFAULT_INPUT, None))
+            try:
+                runs[p] = _run(*last)
+            except ValueError:
+                runs[p] = _run(DEFAULT_NETWORK, DEFAULT_INPUT, None)
+    return runs, problems
