@@ -133,3 +133,25 @@ def pane(p: str, name: str) -> str:
 def cmp_chart(name: str) -> str:
     """The key of a Compare chart (its click selection lives there)."""
     return f"cmp_chart_{name}"
+
+
+# ----- Lessons page (pages/lessons.py) ---------------------------------------------------------------
+LESSON_PRESENT = "lessons_present"  # presenter mode toggle (query parameter ?present=1)
+LESSON_PREV = "lessons_prev"  # previous stop
+LESSON_NEXT = "lessons_next"  # next stop
+LESSON_JUMP = "lessons_jump"  # the sidebar's list of stops
+LESSON_STEP = "lessons_step"  # the time cursor
+LESSON_STEP_PREV = "lessons_step_prev"
+LESSON_STEP_NEXT = "lessons_step_next"
+LESSON_RESET = "lessons_reset"  # put the "try this" control back
+LESSON_OPEN_EXPLORE = "lessons_open_explore"
+LESSON_SHOWN = "lessons_shown"  # not a widget: the stop the cursor belongs to
+
+
+def lesson_knob(slug: str) -> str:
+    """The key of a stop's "try this" slider (each stop keeps its own)."""
+    return f"lessons_knob_{slug}"
+
+
+def lesson_chart(slug: str, index: int) -> str:
+    return f"lessons_chart_{slug}_{index}"

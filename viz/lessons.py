@@ -1,0 +1,51 @@
+"""Figure touches for the Lessons page: a caption before a heatmap's title, the time cursor on a line
+chart, and the projector's sizes (big fonts, ticks and hover labels, taller plots) for presenter mode.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from viz.heatmap import CURSOR_COLOUR
+
+PROJECTOR_FONT = 22  # body text of a figure: legend, colour bar title
+PROJECTOR_TITLE = 26
+PROJECTOR_TICK = 20  # axis tick labels, readable from the back of a room at 1280×720
+PROJECTOR_HOVER = 22
+
+
+def captioned(fig: go.Figure, caption: str) -> go.Figure:
+    """``fig`` with ``caption`` before its title ("Layer 2 · C_t  cell state")."""
+    if caption:
+        title = fig.layout.title.text or ""
+        fig.update_layout(title_text=f"<b>{caption}</b> · {title}" if title else f"<b>{caption}</b>")
+    return fig
+
+
+def cursor_line(fig: go.Figure, step: int) -> go.Figure:
+    """A vertical line at ``step`` on a line chart, the same colour as the heatmaps' cursor box."""
+    shapes = [s for s in fig.layout.shapes if s.name != "cursor"]
+    fig.update_layout(shapes=[*shapes, {"type": "line", "name": "cursor", "xref": "x", "yref": "paper",
+                                        "x0": step, "x1": step, "y0": 0, "y1": 1,
+                                        "line": {"color": CURSOR_COLOUR, "width": 3}}])
+    return fig
+
+
+def for_projector(fig: go.Figure, height: int | None = None) -> go.Figure:
+    """``fig`` with fonts, ticks and hover labels sized for a projector, and taller when ``height`` says so."""
+    fig.update_layout(
+        font={"size": PROJECTOR_FONT},
+        title={"font": {"size": PROJECTOR_TITLE}},
+        hoverlabel={"font": {"size": PROJECTOR_HOVER}},
+        legend={"font": {"size": PROJECTOR_FONT}},
+    )
+    fig.update_xaxes(tickfont={"size": PROJECTOR_TICK}, title_font={"size": PROJECTOR_FONT})
+    fig.update_yaxes(tickfont={"size": PROJECTOR_TICK}, title_font={"size": PROJECTOR_FONT})
+    fig.update_traces(colorbar={"tickfont": {"size": PROJECTOR_TICK}, "title": {"font": {"size": PROJECTOR_FONT}}},
+                      selector={"type": "heatmap"})
+    margin = fig.layout.margin
+    fig.update_layout(margin={"l": max(margin.l or 0, 100), "t": max(margin.t or 0, 64),
+                              "b": max(margin.b or 0, 80)})
+    if height is not None:
+        fig.update_layout(height=max(fig.layout.height or 0, height))
+    return fig
