@@ -98,6 +98,7 @@ FLOW_HIDDEN = "flow_hidden"
 FLOW_SEED = "flow_seed"
 FLOW_RANDOM_CHART = "flow_random_chart"
 FLOW_TRAINED_CHART = "flow_trained_chart"
+FLOW_OWN_CHART = "flow_own_chart"
 
 
 # ----- Compare page (pages/compare.py): its own keys, so its panes and cursor never move Explore's ----------

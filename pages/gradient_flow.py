@@ -1,0 +1,54 @@
+"""Gradient flow: why the deck's LSTM exists. How much of the last step's gradient reaches each earlier step."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import keys
+from ui.training import own_flow, random_flows, shipped_flows, shown_model, train_defaults
+from viz.gradflow import gradient_flow_figure, what_to_look_at
+
+train_defaults()
+
+st.title("Gradient flow: why the LSTM exists")
+st.markdown(
+    "Training by backpropagation through time sends the error at the last step **T** back to every earlier "
+    "step **t** through a product of one Jacobian per step: ∂h_T/∂h_t = J_T · J_(T−1) · … · J_(t+1). "
+    "The plots show the size of that product (its largest singular value) on a **log scale**. "
+    "Read them from right to left: at t = T the gradient is 1; a line that falls steeply is a gradient that "
+    "vanishes, and a step it no longer reaches cannot teach the network anything."
+)
+
+left, middle, right = st.columns(3)
+steps = left.slider("Sequence length T", 10, 200, key=keys.FLOW_STEPS, step=5)
+hidden = middle.slider("Hidden size (random networks)", 1, 64, key=keys.FLOW_HIDDEN)
+seed = right.number_input("Seed", 0, 2**31 - 1, key=keys.FLOW_SEED, step=1,
+                          help="Draws the random weights and the sequence of bits.")
+seed = int(seed)
+
+st.header("At random initialisation")
+curves = random_flows(int(steps), int(hidden), seed)
+st.plotly_chart(gradient_flow_figure(curves, title=f"Plain RNN, LSTM and GRU, {hidden} units, weights drawn from "
+                                                   f"seed {seed}"),
+                key=keys.FLOW_RANDOM_CHART, config={"displayModeBar": False})
+st.markdown(f"##### {what_to_look_at(curves)}")
+st.caption("The input is a remember-the-first-bit sequence: a bit, then random bits. At random weights the "
+           "LSTM's forget gates sit near 0.5, so its cell path fades too; training is what opens them.")
+
+st.header("After training")
+trained_curves = shipped_flows(int(steps), seed)
+st.plotly_chart(gradient_flow_figure(trained_curves, title="The shipped models trained to remember the first bit "
+                                                           "across a gap of 50 steps (8 units)"),
+                key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
+st.markdown(f"##### {what_to_look_at(trained_curves)}")
+st.caption("Trained with `python -m cells.train --preset first_bit_lstm` (and _gru, _rnn): the LSTM and the GRU "
+           "got every answer right, the plain RNN stayed at chance. Its gradient never brought the first bit's "
+           "lesson back across the gap.")
+
+yours = shown_model()
+if yours is not None and len(yours.model.network.layers) == 1:
+    st.header("Your model from the Train page")
+    curve = own_flow(yours, yours.ident, int(steps), seed)
+    st.plotly_chart(gradient_flow_figure([curve], title=f"{yours.label}, on {steps} steps of its own task"),
+                    key=keys.FLOW_OWN_CHART, config={"displayModeBar": False})
+    st.markdown(f"##### {what_to_look_at([curve]) or 'Compare its slope with the lines above.'}")

@@ -1,0 +1,194 @@
+"""Train: teach a small network a toy task in NumPy, watch it learn, then look inside it."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import cells
+from cells.train import model_bytes
+from ui import keys
+from ui.model import use_model
+from ui.training import (
+    COMPARE_KINDS,
+    MAX_TYPED,
+    Trained,
+    chance,
+    compare_live,
+    example_text,
+    explore_model,
+    fresh_accuracy,
+    from_comparison,
+    from_result,
+    load_pretrained,
+    pretrained_labels,
+    problems,
+    train_controls,
+    train_defaults,
+    train_live,
+    typed_run,
+)
+from viz.heatmap import gate_heatmap, heatmap_names
+from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
+
+train_defaults()
+
+
+def show(trained: Trained) -> None:
+    """Make ``trained`` the page's model; a new task puts its example in the sequence box."""
+    previous = st.session_state.get(keys.TRAIN_RESULT)
+    st.session_state[keys.TRAIN_RESULT] = trained
+    if previous is None or previous.task != trained.task or not st.session_state.get(keys.TRAIN_TEXT):
+        st.session_state[keys.TRAIN_TEXT] = example_text(trained.task)
+
+
+def load_chosen() -> None:
+    show(load_pretrained(st.session_state[keys.TRAIN_PRETRAINED]))
+
+
+def look_inside() -> None:
+    comparison = st.session_state.get(keys.TRAIN_COMPARISON)
+    if comparison is not None and st.session_state[keys.TRAIN_LOOK_INSIDE] in comparison.results:
+        show(from_comparison(comparison, st.session_state[keys.TRAIN_LOOK_INSIDE]))
+
+
+st.title("Train a small network")
+st.markdown("Pick a task and a cell, press **Train**, and watch the loss fall as backpropagation through time "
+            "teaches the gates their jobs. Everything runs in NumPy, in your session.")
+
+with st.sidebar:
+    st.header("Or start from a trained model")
+    names = pretrained_labels()
+    st.selectbox("Shipped models", list(names), format_func=names.get, key=keys.TRAIN_PRETRAINED)
+    st.button("Load it", key=keys.TRAIN_LOAD, on_click=load_chosen, width="stretch",
+              help="No training: the model as shipped in assets/pretrained.")
+
+settings = train_controls()
+refused = problems(settings)
+for message in refused:
+    st.error(message)
+
+go_col, compare_col, stop_col = st.columns([2, 3, 1])
+train_clicked = go_col.button("Train", key=keys.TRAIN_GO, type="primary", disabled=bool(refused), width="stretch")
+compare_clicked = compare_col.button(
+    "Compare cells: LSTM, GRU and plain RNN", key=keys.TRAIN_COMPARE_GO, disabled=bool(refused), width="stretch",
+    help="Trains the three with the same task, hidden size, steps and seed, and overlays their curves.",
+)
+stop_col.button("Stop", key=keys.TRAIN_STOP, disabled=not (train_clicked or compare_clicked), width="stretch",
+                help="Stops training and keeps the weights so far.")
+
+if train_clicked and not refused:
+    steps = int(settings.steps)
+    task = settings.make_task()
+    bar = st.progress(0.0, text="Training…")
+    live = st.empty()
+
+    def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
+        bar.progress(step / steps, text=f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
+                                        f"accuracy {accuracies[-1]:.0%}")
+        live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
+                                          title="Training…"), key=f"train_live_{step}")
+
+    try:
+        result, interrupted = train_live(settings, draw)
+    except ValueError as e:  # the engine's own refusal, should a check above miss one
+        st.error(f"Not trained: {e}")
+    else:
+        show(from_result(result, steps))  # saved before anything else is drawn: a rerun may be waiting
+        if interrupted is not None:
+            raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
+        bar.empty()
+        live.empty()
+
+if compare_clicked and not refused:
+    steps = int(settings.steps)
+    task = settings.make_task()
+    total = steps * len(COMPARE_KINDS)
+    bar = st.progress(0.0, text="Training LSTM, GRU and plain RNN…")
+    live = st.empty()
+
+    def draw_all(done: int, curves: list) -> None:
+        bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
+        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…"),
+                          key=f"train_compare_live_{done}")
+
+    try:
+        comparison, interrupted = compare_live(settings, draw_all)
+    except ValueError as e:
+        st.error(f"Not trained: {e}")
+    else:
+        st.session_state[keys.TRAIN_COMPARISON] = comparison
+        if interrupted is not None:
+            raise interrupted
+        bar.empty()
+        live.empty()
+
+comparison = st.session_state.get(keys.TRAIN_COMPARISON)
+if comparison is not None:
+    st.header("LSTM, GRU and plain RNN")
+    s = comparison.settings
+    task = comparison.task
+    st.plotly_chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
+                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}"),
+                    key=keys.TRAIN_COMPARE_CHART)
+    finals = final_accuracies(comparison.curves)
+    summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
+    note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
+    st.markdown(f"Accuracy at the end of training: {summary}{note}.")
+    if not comparison.complete:
+        st.warning("Stopped before every cell finished: the curves show the steps done.")
+    pick, go = st.columns([3, 1], vertical_alignment="bottom")
+    pick.selectbox("Look inside one of them", list(comparison.results), key=keys.TRAIN_LOOK_INSIDE,
+                   format_func=lambda k: cells.KINDS[k].LABEL)
+    go.button("Show it below", key=keys.TRAIN_LOOK_INSIDE_GO, on_click=look_inside, width="stretch")
+
+trained = st.session_state.get(keys.TRAIN_RESULT)
+if trained is None:
+    st.info("No model yet: press **Train**, or load a shipped model from the sidebar.")
+    st.stop()
+
+st.header(trained.label)
+{"finished": st.success, "stopped": st.warning, "diverged": st.error, "pretrained": st.info}[trained.status](
+    trained.message)
+if trained.status == "diverged":
+    st.markdown("The loss stopped being a finite number, so training ended by itself. The model below has the last "
+                "weights whose loss was finite; a smaller learning rate usually keeps the run stable.")
+if trained.losses.size:
+    st.plotly_chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
+                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}"),
+                    key=keys.TRAIN_CURVE)
+loss, accuracy = fresh_accuracy(trained, trained.ident)
+st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
+if trained.note:
+    st.markdown(trained.note)
+
+st.subheader("Run your own sequence through it")
+task = trained.task
+text = st.text_input(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", key=keys.TRAIN_TEXT,
+                     help=task.DESCRIPTION)
+try:
+    run = typed_run(trained, trained.ident, text)
+except ValueError as e:
+    st.error(f"Sequence: {e}.")
+    run = None
+if run is not None:
+    tokens = list(run.encoded.tokens)
+    for name in heatmap_names(run.trace):
+        st.plotly_chart(gate_heatmap(run.trace, name, tokens=tokens, unit=trained.watch),
+                        key=keys.train_heatmap(name), config={"displaylogo": False})
+    st.plotly_chart(prediction_figure(run.predictions), key=keys.TRAIN_PREDICTIONS, config={"displayModeBar": False})
+    if task.AT == "last":
+        st.caption("This task is answered once, at the last step; each column shows what the model would answer "
+                   "if the sequence ended there.")
+    with st.expander("Predictions as a table"):
+        st.dataframe(prediction_table(run.predictions), hide_index=True)
+
+explore_col, download_col = st.columns(2)
+if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
+                      help="Explore shows every gate step by step, with the deck's equations."):
+    use_model(explore_model(trained, text if run is not None else ""))
+    st.switch_page("pages/explore.py")
+download_col.download_button("Download the model (.npz)", lambda: model_bytes(trained.model),
+                             file_name=f"gatescope-{trained.model.network.kind}-{task.NAME}.npz",
+                             mime="application/octet-stream", key=keys.TRAIN_DOWNLOAD, on_click="ignore",
+                             width="stretch")

@@ -1,0 +1,450 @@
+"""The Train and Gradient flow pages' pieces: settings widgets, the live training runner, cached calls.
+
+Training runs inside the session's own script run (Streamlit gives every session its own thread), so
+other users never wait. ``train_live`` hands the engine's ``train()`` a callback that redraws the
+progress bar and the curve now and then. A click anywhere on the page (the Stop button, say) asks
+Streamlit to rerun the script, and Streamlit raises that request inside the next ``st`` call the
+callback makes: the runner catches it there, tells ``train()`` to stop (it keeps the weights so far),
+and hands the request back so the page can save the model in session state before letting the
+rerun go ahead. The rerun then shows the stopped model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner import RerunException, StopException
+
+import cells
+from cells import encode
+from cells.gradflow import gradient_flow
+from cells.readout import softmax
+from cells.tasks import TASKS, Brackets, FirstBit, Task, make_task
+from cells.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model, train
+from ui import keys
+from ui.model import PRETRAINED, TASK_EXAMPLES, TASK_READS, pretrained_manifest
+from ui.model import Model as PageModel
+from viz.gradflow import FlowCurve
+from viz.training import Curve, Predictions
+
+MAX_SEED = 2**32 - 1
+MAX_MEMORY_BIAS = 10.0
+MAX_TYPED = 300  # steps of a typed sequence on this page
+COMPARE_KINDS = ("lstm", "gru", "rnn")
+OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD"}
+ANSWERS = {"brackets": "depth", "counting": "b's left", "first_bit": "first bit", "sine": "next value",
+           "text": "next character"}
+
+DEFAULTS: dict[str, Any] = {
+    keys.TRAIN_TASK: "brackets",
+    keys.TRAIN_KIND: "lstm",
+    keys.TRAIN_HIDDEN: 8,
+    keys.TRAIN_LR: 0.01,
+    keys.TRAIN_BATCH: 32,
+    keys.TRAIN_STEPS: 500,
+    keys.TRAIN_OPTIMIZER: "adam",
+    keys.TRAIN_SEED: 0,
+    keys.TRAIN_MEMORY_BIAS: 2.0,
+    keys.FLOW_STEPS: 100,
+    keys.FLOW_HIDDEN: 8,
+    keys.FLOW_SEED: 0,
+}
+
+
+def train_defaults() -> None:
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    for name, cls in TASKS.items():
+        for f in dataclasses.fields(cls):
+            st.session_state.setdefault(keys.train_option(name, f.name), f.default)
+
+
+# ----- settings ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainSettings:
+    """What the widgets say, as typed (checked by ``problems``, never trusted)."""
+
+    task: str
+    options: tuple[tuple[str, Any], ...]
+    kind: str
+    hidden: Any
+    lr: Any
+    batch: Any
+    steps: Any
+    optimizer: str
+    seed: Any
+    memory_bias: Any
+
+    def make_task(self) -> Task:
+        return make_task(self.task, **dict(self.options))
+
+    def train_kwargs(self) -> dict[str, Any]:
+        return {"hidden_size": int(self.hidden), "steps": int(self.steps), "lr": float(self.lr),
+                "batch_size": int(self.batch), "seed": int(self.seed), "optimizer": self.optimizer,
+                "memory_bias": float(self.memory_bias)}
+
+
+def _whole(value: Any, name: str, low: int, high: int) -> str | None:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and low <= value <= high
+    return None if ok else f"{name}: expected a whole number from {low:,} to {high:,}, got {value!r}."
+
+
+def _number(value: Any, name: str, low: float, high: float, *, above: bool) -> str | None:
+    ok = (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+          and (low < value if above else low <= value) and value <= high)
+    if ok:
+        return None
+    bound = f"above {low:g}" if above else f"from {low:g}"
+    return f"{name}: expected a number {bound} {'and at most' if above else 'to'} {high:g}, got {value!r}."
+
+
+def problems(s: TrainSettings) -> list[str]:
+    """One message per setting outside its bounds, naming the setting; empty when training may start."""
+    found = [
+        None if s.task in TASKS else f"Task: expected one of {', '.join(TASKS)}, got {s.task!r}.",
+        None if s.kind in cells.KINDS else f"Cell: expected one of {', '.join(cells.KINDS)}, got {s.kind!r}.",
+        _whole(s.hidden, "Hidden size", 1, MAX_HIDDEN),
+        _number(s.lr, "Learning rate", 0.0, MAX_LR, above=True),
+        _whole(s.batch, "Batch size", 1, MAX_BATCH),
+        _whole(s.steps, "Steps", 1, MAX_STEPS),
+        None if s.optimizer in OPTIMIZER_LABELS else f"Optimizer: expected adam or sgd, got {s.optimizer!r}.",
+        _whole(s.seed, "Seed", 0, MAX_SEED),
+        _number(s.memory_bias, "Memory bias", -MAX_MEMORY_BIAS, MAX_MEMORY_BIAS, above=False),
+    ]
+    if s.task in TASKS:
+        try:
+            s.make_task()
+        except (ValueError, TypeError) as e:
+            found.append(f"Task option ({TASKS[s.task].LABEL}): {e}.")
+    return [m for m in found if m]
+
+
+def _option_input(task: str, f: dataclasses.Field) -> Any:
+    label = f.name.replace("_", " ").capitalize()
+    key = keys.train_option(task, f.name)
+    if isinstance(f.default, float):
+        return st.number_input(label, step=0.05, format="%.2f", key=key)
+    return st.number_input(label, step=1, key=key)
+
+
+def train_controls() -> TrainSettings:
+    """Task and its options, cell, sizes, optimiser and seed; values come back unchecked."""
+    task_col, cell_col, run_col = st.columns(3)
+    with task_col:
+        task = st.selectbox("Task", list(TASKS), format_func=lambda n: TASKS[n].LABEL, key=keys.TRAIN_TASK)
+        st.caption(TASKS[task].DESCRIPTION)
+        options = tuple((f.name, _option_input(task, f)) for f in dataclasses.fields(TASKS[task]))
+    with cell_col:
+        kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.TRAIN_KIND)
+        hidden = st.number_input(f"Hidden size (1–{MAX_HIDDEN})", step=1, key=keys.TRAIN_HIDDEN)
+        lr = st.number_input(f"Learning rate (above 0, at most {MAX_LR:g})", step=0.001, format="%.4f",
+                             key=keys.TRAIN_LR)
+        memory_bias = st.number_input(
+            "Memory bias", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
+            help="Added at the start to the bias of the gate that keeps the old state (the LSTM's forget gate, "
+                 "the GRU's update gate), so memory lasts from the first step. A plain RNN has no such gate.",
+        )
+    with run_col:
+        steps = st.number_input(f"Steps (1–{MAX_STEPS:,})", step=100, key=keys.TRAIN_STEPS)
+        batch = st.number_input(f"Batch size (1–{MAX_BATCH:,})", step=8, key=keys.TRAIN_BATCH)
+        optimizer = st.selectbox("Optimizer", list(OPTIMIZER_LABELS), format_func=OPTIMIZER_LABELS.get,
+                                 key=keys.TRAIN_OPTIMIZER)
+        seed = st.number_input("Seed", step=1, key=keys.TRAIN_SEED,
+                               help="The same seed gives the same weights, batches and trained model.")
+    return TrainSettings(task, options, kind, hidden, lr, batch, steps, optimizer, seed, memory_bias)
+
+
+# ----- what the page shows -------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Trained:
+    """A model the page shows: trained here (finished, stopped or diverged) or shipped."""
+
+    model: Model
+    label: str
+    status: str  # "finished", "stopped", "diverged" or "pretrained"
+    message: str
+    losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    accuracies: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    total_steps: int = 0  # steps asked for (the curve's x axis)
+    note: str = ""  # what to look at
+    watch: int | None = None  # the unit to outline in the heatmaps
+    ident: str = field(default_factory=lambda: uuid.uuid4().hex)  # names it for cached calls
+
+    @property
+    def task(self) -> Task:
+        return self.model.task
+
+    @property
+    def curve(self) -> Curve:
+        kind = self.model.network.kind
+        return Curve(cells.KINDS[kind].LABEL, kind, self.losses, self.accuracies)
+
+
+def model_label(kind: str, task: Task) -> str:
+    return f"{cells.KINDS[kind].LABEL} trained on {task.topic}"
+
+
+def from_result(result: TrainResult, total_steps: int) -> Trained:
+    kind = result.model.network.kind
+    label = model_label(kind, result.model.task)
+    if result.status != "finished":
+        label += f" ({result.status} after {result.losses.size} steps)"
+    message = result.message + (f" {result.seconds:.1f} s." if result.status == "finished" else "")
+    return Trained(result.model, label, result.status, message, result.losses, result.accuracies, total_steps)
+
+
+def chance(task: Task) -> float | None:
+    """The accuracy of a coin-flip guess, for tasks answered once with equally likely classes."""
+    return 1.0 / task.output_size if task.AT == "last" and task.LOSS == "softmax" else None
+
+
+Draw = Callable[[int, np.ndarray, np.ndarray], None]  # (step, losses so far, accuracies so far)
+Interrupt = RerunException | StopException
+
+
+def _live_callback(draw: Draw, steps: int, pending: list[Interrupt], every_seconds: float
+                   ) -> Callable[[int, float, float], bool | None]:
+    losses: list[float] = []
+    accuracies: list[float] = []
+    last = [-math.inf]
+
+    def callback(step: int, loss: float, accuracy: float) -> bool | None:
+        losses.append(loss)
+        accuracies.append(accuracy)
+        now = time.monotonic()
+        if step == 1 or step == steps or now - last[0] >= every_seconds:
+            last[0] = now
+            try:
+                draw(step, np.array(losses), np.array(accuracies))
+            except (RerunException, StopException) as request:  # a click on the page: stop, keep the weights
+                pending.append(request)
+                return False
+        return None
+
+    return callback
+
+
+def train_live(s: TrainSettings, draw: Draw, *, every_seconds: float = 0.3) -> tuple[TrainResult, Interrupt | None]:
+    """Train with these (checked) settings, calling ``draw`` now and then; if Streamlit interrupts a draw
+    to rerun the page, training stops there and the interruption comes back to be raised once the
+    result is saved."""
+    pending: list[Interrupt] = []
+    callback = _live_callback(draw, int(s.steps), pending, every_seconds)
+    result = train(s.kind, s.make_task(), callback=callback, **s.train_kwargs())
+    return result, (pending[0] if pending else None)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """LSTM, GRU and plain RNN trained with the same settings (the last one may be cut short)."""
+
+    settings: TrainSettings
+    results: dict[str, TrainResult]
+
+    @property
+    def task(self) -> Task:
+        return self.settings.make_task()
+
+    @property
+    def curves(self) -> list[Curve]:
+        return [Curve(cells.KINDS[k].LABEL, k, r.losses, r.accuracies) for k, r in self.results.items()]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.results) == len(COMPARE_KINDS) and all(r.status != "stopped" for r in self.results.values())
+
+
+CompareDraw = Callable[[int, list[Curve]], None]  # (steps done over all runs, curves so far)
+
+
+def compare_live(s: TrainSettings, draw: CompareDraw, *, every_seconds: float = 0.3
+                 ) -> tuple[Comparison, Interrupt | None]:
+    """Train each of COMPARE_KINDS with the same settings, one after the other; an interruption stops
+    the run in progress (keeping it) and skips the rest."""
+    results: dict[str, TrainResult] = {}
+    pending: list[Interrupt] = []
+    steps = int(s.steps)
+    for i, kind in enumerate(COMPARE_KINDS):
+        done = [Curve(cells.KINDS[k].LABEL, k, r.losses, r.accuracies) for k, r in results.items()]
+
+        def draw_one(step: int, losses: np.ndarray, accuracies: np.ndarray, kind: str = kind, i: int = i,
+                     done: list[Curve] = done) -> None:
+            draw(i * steps + step, [*done, Curve(cells.KINDS[kind].LABEL, kind, losses, accuracies)])
+
+        callback = _live_callback(draw_one, steps, pending, every_seconds)
+        results[kind] = train(kind, s.make_task(), callback=callback, **s.train_kwargs())
+        if pending:
+            break
+    return Comparison(s, results), (pending[0] if pending else None)
+
+
+def from_comparison(comparison: Comparison, kind: str) -> Trained:
+    return from_result(comparison.results[kind], int(comparison.settings.steps))
+
+
+# ----- shipped models ------------------------------------------------------------------------------
+def pretrained_labels() -> dict[str, str]:
+    return {m["name"]: m["label"] for m in pretrained_manifest()}
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the model…")
+def load_pretrained(name: str) -> Trained:
+    """A shipped model (assets/pretrained), as the page shows it: no curve, the manifest's note."""
+    entry = next((m for m in pretrained_manifest() if m["name"] == name), None)
+    if entry is None:
+        raise ValueError(f"pretrained model: expected one of {', '.join(pretrained_labels())}, got {name!r}")
+    model = load_model(PRETRAINED / entry["file"])
+    steps = model.info.get("steps", "?")
+    message = (f"Loaded the shipped model: trained for {steps} steps by `{entry['command']}`; "
+               f"{entry['accuracy']:.1%} right on fresh sequences.")
+    return Trained(model, entry["label"], "pretrained", message, note=entry["watch"]["note"],
+                   watch=entry["watch"]["unit"], ident=f"pretrained:{name}")
+
+
+@st.cache_data(max_entries=16, show_spinner="Testing on fresh sequences…")
+def fresh_accuracy(_trained: Trained, ident: str) -> tuple[float, float]:
+    """(loss, accuracy) on 256 fresh sequences of the model's task; ``ident`` names the model for the cache."""
+    return evaluate(_trained.model, samples=256)
+
+
+# ----- a typed sequence ----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class TypedRun:
+    encoded: encode.Encoded
+    trace: cells.Trace  # the first layer's forward cell
+    predictions: Predictions
+
+
+def example_text(task: Task) -> str:
+    if isinstance(task, FirstBit):
+        return "1" + ("0110100101" * 6)[: min(task.gap, 59)]
+    return TASK_EXAMPLES.get(task.NAME, "")
+
+
+def true_answers(task: Task, text: str, xs: np.ndarray) -> list[str | float | None]:
+    """The right answer after each step of a typed sequence, where the task says what it is (None elsewhere):
+    a class name, or a number for value tasks."""
+    T = xs.shape[0]
+    out: list[str | float | None] = [None] * T
+    if task.NAME == "brackets":
+        for t, d in enumerate(Brackets.depths(text)):
+            out[t] = str(int(d))
+    elif task.NAME == "counting":
+        head, sep, _ = text.partition("X")
+        if sep and set(head) <= {"a"}:
+            n, seen = len(head), 0
+            for t in range(len(head), T):
+                if t > len(head) and text[t] == "b":
+                    seen += 1
+                out[t] = str(max(n - seen, 0))
+    elif task.NAME == "first_bit":
+        out = [text[0]] * T
+    elif task.NAME == "sine":
+        out = [float(xs[t + 1, 0]) for t in range(T - 1)] + [None]
+    elif task.NAME == "text":
+        out = [encode.visible(text[t + 1]) for t in range(T - 1)] + [None]
+    return out
+
+
+def predictions(model: Model, text: str, encoded: encode.Encoded, hs: np.ndarray) -> Predictions:
+    """What ``model`` answers after each step of ``text`` (its top layer's h_t, (T, D·H)), with the truth."""
+    task, readout = model.task, model.readout
+    y = readout.outputs(hs)  # (T, K)
+    truth = true_answers(task, text, encoded.xs)
+    if readout.loss == "softmax":
+        p = softmax(y)  # (T, K)
+        classes = [encode.visible(c) for c in task.classes]
+        predicted = [classes[k] for k in np.argmax(p, axis=1)]
+        confidence: list[float | None] = [float(v) for v in p.max(axis=1)]
+        right = [None if t is None else a == t for a, t in zip(predicted, truth, strict=True)]
+        shown_truth = [None if t is None else str(t) for t in truth]
+    else:
+        values = readout.predict(hs)[:, 0]  # (T,)
+        predicted = [f"{v:.2f}" for v in values]
+        confidence = [None] * len(predicted)
+        right = [None if t is None else bool(abs(v - float(t)) < task.TOLERANCE)
+                 for v, t in zip(values, truth, strict=True)]
+        shown_truth = [None if t is None else f"{float(t):.2f}" for t in truth]
+    return Predictions(encoded.tokens, tuple(predicted), tuple(shown_truth), tuple(right), tuple(confidence),
+                       ANSWERS.get(task.NAME, "answer"))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
+    """The model run over a typed sequence: its inputs, first-layer trace and predictions (ValueError
+    naming a character the task cannot read)."""
+    if not text:
+        raise ValueError("the sequence is empty; type at least one step")
+    model = _trained.model
+    encoded = model.task.encode(text)
+    if encoded.steps > MAX_TYPED:
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
+    run = model.network.run(encoded.xs)
+    return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
+
+
+def explore_model(trained: Trained, text: str) -> PageModel:
+    """The model as Explore shows it: how it reads typed text, the sequence typed here, what to watch."""
+    task = trained.task
+    reads = f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
+    return PageModel(trained.model.network, trained.label, reads, task.encode, sequence=text or example_text(task),
+                     note=trained.note or trained.message, readout=trained.model.readout)
+
+
+# ----- gradient flow -------------------------------------------------------------------------------
+FLOW_LABELS = {"rnn": "Plain RNN", "lstm": "LSTM", "gru": "GRU"}
+FLOW_SHIPPED = {"rnn": "first_bit_rnn", "lstm": "first_bit_lstm", "gru": "first_bit_gru"}
+
+
+def flow_inputs(steps: int, seed: int) -> np.ndarray:
+    """A remember-the-first-bit sequence of ``steps`` steps (a bit, then noise), (T, 2)."""
+    return FirstBit(gap=steps - 1).sample(np.random.default_rng(seed), 1).inputs[0]
+
+
+def task_inputs(task: Task, steps: int, seed: int) -> np.ndarray:
+    """``steps`` steps of the task's own sequences, end to end, (T, I)."""
+    batch = task.sample(np.random.default_rng(seed), -(-steps // task.steps))
+    return batch.inputs.reshape(-1, task.input_size)[:steps]
+
+
+@st.cache_data(max_entries=16, show_spinner="Multiplying Jacobians…")
+def random_flows(steps: int, hidden: int, seed: int) -> list[FlowCurve]:
+    """Plain RNN, LSTM and GRU of ``hidden`` units drawn from ``seed``, on one first-bit sequence."""
+    xs = flow_inputs(steps, seed)
+    out = []
+    for kind in FLOW_LABELS:
+        cell = cells.Network.create(kind, xs.shape[1], hidden, seed=seed).layers[0].forward
+        out.append(FlowCurve(FLOW_LABELS[kind], kind, gradient_flow(cell, xs)))
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner="Multiplying Jacobians…")
+def shipped_flows(steps: int, seed: int) -> list[FlowCurve]:
+    """The shipped first-bit models (gap 50) on one first-bit sequence of ``steps`` steps."""
+    xs = flow_inputs(steps, seed)
+    out = []
+    for kind, name in FLOW_SHIPPED.items():
+        cell = load_pretrained(name).model.network.layers[0].forward
+        out.append(FlowCurve(f"{FLOW_LABELS[kind]} (trained)", kind, gradient_flow(cell, xs)))
+    return out
+
+
+@st.cache_data(max_entries=8, show_spinner="Multiplying Jacobians…")
+def own_flow(_trained: Trained, ident: str, steps: int, seed: int) -> FlowCurve:
+    """The Train page's model on ``steps`` steps of its own task."""
+    cell = _trained.model.network.layers[0].forward
+    xs = task_inputs(_trained.task, steps, seed)
+    return FlowCurve(f"Yours: {_trained.label}", cell.KIND, gradient_flow(cell, xs))
+
+
+def shown_model() -> Trained | None:
+    """The model on the Train page, if there is one."""
+    return st.session_state.get(keys.TRAIN_RESULT)

@@ -1,0 +1,215 @@
+"""Learning curves and a trained model's predictions: pure figure and table builders, no Streamlit.
+
+A learning curve plots what ``cells.train.train`` records per step: the loss of each training batch
+(log scale, it spans decades) and the share of that batch the model got right. Batch values are
+noisy, so each is drawn faint with a bold running mean over the last few batches on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import cells
+from viz.heatmap import _time_xaxis
+from viz.style import TICK_SIZE, base_layout, compact
+from viz.timeaxis import time_axis
+
+# One colour per cell kind, the same in every figure that compares them.
+KIND_COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "rnn": "#d62728", "gru_torch": "#17becf",
+                "gru_keras_v1": "#bcbd22", "peephole": "#9467bd", "coupled": "#8c564b"}
+RIGHT, WRONG, UNKNOWN = "#b7e4c7", "#f4b6b6", "#e9ecef"
+
+
+def window_for(steps: int) -> int:
+    """How many batches the running mean covers: about a twentieth of the run, 1 to 50."""
+    return int(min(50, max(1, steps // 20)))
+
+
+def running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """The mean of the last ``window`` values at every step (fewer at the start), same length."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return v
+    c = np.concatenate([[0.0], np.cumsum(v)])  # (n + 1,)
+    ends = np.arange(1, v.size + 1)
+    starts = np.maximum(0, ends - window)
+    return (c[ends] - c[starts]) / (ends - starts)
+
+
+def _two_rows(height: int, title: str, loss_title: str, acc_title: str) -> go.Figure:
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=(loss_title, acc_title))
+    layout = base_layout(height, title)
+    layout["margin"] = {**layout["margin"], "r": 40, "t": 70}
+    fig.update_layout(layout, hovermode="x unified", legend={"orientation": "h", "y": -0.12, "x": 0})
+    fig.update_yaxes(type="log", exponentformat="power", title_text="loss", tickfont={"size": TICK_SIZE}, row=1, col=1)
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", title_text="accuracy", tickfont={"size": TICK_SIZE},
+                     row=2, col=1)
+    fig.update_xaxes(tickfont={"size": TICK_SIZE}, row=1, col=1)
+    fig.update_xaxes(title_text="training step", tickfont={"size": TICK_SIZE}, row=2, col=1)
+    for annotation in fig.layout.annotations:
+        annotation.font = {"size": TICK_SIZE + 1}
+    return fig
+
+
+def _y(values: np.ndarray, row: int) -> np.ndarray:
+    """Losses as float32 (they reach far below 0.001, where rounding would hide them); accuracies rounded."""
+    return np.asarray(values, dtype=np.float32) if row == 1 else compact(values)
+
+
+def _chance_line(fig: go.Figure, chance: float | None, total: int) -> None:
+    if chance is not None:
+        fig.add_trace(go.Scatter(x=[1, max(total, 2)], y=[chance, chance], mode="lines", name=f"chance ({chance:.0%})",
+                                 line={"color": "#777777", "dash": "dot", "width": 2}, hoverinfo="skip"),
+                      row=2, col=1)
+
+
+def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[float] | np.ndarray, *,
+                    title: str = "Learning curve", total_steps: int | None = None, chance: float | None = None,
+                    colour: str = "#1f77b4") -> go.Figure:
+    """Loss (top, log scale) and accuracy (bottom) of every training batch, each with its running mean.
+
+    ``total_steps`` fixes the x axis to the whole run, so a live curve grows into it; ``chance`` draws
+    the accuracy of guessing as a dotted line.
+    """
+    losses, accuracies = np.asarray(losses, dtype=np.float64), np.asarray(accuracies, dtype=np.float64)
+    if losses.shape != accuracies.shape or losses.ndim != 1:
+        raise ValueError(f"curves: expected one loss and one accuracy per step, got {losses.shape} and "
+                         f"{accuracies.shape}")
+    n = losses.size
+    total = max(total_steps or n, n, 1)
+    w = window_for(total)
+    steps = np.arange(1, n + 1, dtype=np.int32)
+    fig = _two_rows(520, title, "loss of each batch", f"accuracy on each batch (bold: mean of the last {w})")
+    for row, values, name, fmt in ((1, losses, "loss", ".4g"), (2, accuracies, "accuracy", ".1%")):
+        fig.add_trace(go.Scatter(x=steps, y=_y(values, row), mode="lines", name=f"{name} (each batch)",
+                                 line={"color": colour, "width": 1}, opacity=0.35, showlegend=False,
+                                 hovertemplate=f"{name} %{{y:{fmt}}}<extra>batch</extra>"), row=row, col=1)
+        fig.add_trace(go.Scatter(x=steps, y=_y(running_mean(values, w), row), mode="lines",
+                                 name=f"{name} (mean of the last {w})", line={"color": colour, "width": 3},
+                                 showlegend=False, hovertemplate=f"{name} %{{y:{fmt}}}<extra>mean of {w}</extra>"),
+                      row=row, col=1)
+    _chance_line(fig, chance, total)
+    fig.update_xaxes(range=[1, total], row=2, col=1)
+    return fig
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One run's learning curve, for overlays."""
+
+    label: str  # "LSTM", "Plain RNN (tanh)"
+    kind: str  # the cell kind, for its colour
+    losses: np.ndarray
+    accuracies: np.ndarray
+
+
+def compare_curves(curves: Sequence[Curve], *, title: str = "LSTM, GRU and plain RNN on the same task",
+                   total_steps: int | None = None, chance: float | None = None) -> go.Figure:
+    """Several runs' learning curves overlaid: one bold running-mean line per run in each row,
+    one colour per cell kind (loss on top, accuracy below)."""
+    total = max([total_steps or 0, *(c.losses.size for c in curves), 1])
+    w = window_for(total)
+    fig = _two_rows(560, title, f"loss (mean of the last {w} batches)", f"accuracy (mean of the last {w} batches)")
+    for c in curves:
+        colour = KIND_COLOURS.get(c.kind, "#444444")
+        steps = np.arange(1, c.losses.size + 1, dtype=np.int32)
+        for row, values, fmt in ((1, c.losses, ".4g"), (2, c.accuracies, ".1%")):
+            fig.add_trace(go.Scatter(x=steps, y=_y(running_mean(values, w), row), mode="lines", name=c.label,
+                                     legendgroup=c.kind, showlegend=row == 1, line={"color": colour, "width": 3},
+                                     hovertemplate=f"{c.label} %{{y:{fmt}}}<extra></extra>"), row=row, col=1)
+    _chance_line(fig, chance, total)
+    fig.update_xaxes(range=[1, total], row=2, col=1)
+    return fig
+
+
+# ----- predictions on a typed sequence ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Predictions:
+    """What a model says at every step of one typed sequence, and the true answer where it is known."""
+
+    tokens: tuple[str, ...]  # (T,) one label per step
+    predicted: tuple[str, ...]  # (T,) the class or value predicted after each step
+    truth: tuple[str | None, ...]  # (T,) the right answer, None where nothing is known
+    right: tuple[bool | None, ...]  # (T,) whether the prediction is right (None where the truth is not known)
+    confidence: tuple[float | None, ...]  # (T,) the predicted class's probability (softmax), else None
+    what: str  # "depth", "b's left", "next character"
+
+    def __post_init__(self) -> None:
+        T = len(self.tokens)
+        lengths = [len(self.predicted), len(self.truth), len(self.right), len(self.confidence)]
+        if any(n != T for n in lengths):
+            raise ValueError(f"predictions: expected {T} steps in every row, got {lengths}")
+
+    @property
+    def known(self) -> int:
+        return sum(t is not None for t in self.truth)
+
+
+def prediction_figure(p: Predictions, *, title: str | None = None, max_labels: int = 80) -> go.Figure:
+    """A strip under the heatmaps: the predicted answer after each step, and the true one where known.
+
+    Same time axis and margins as the gate heatmaps, so a step's prediction sits under its column;
+    green where the prediction is right, red where it is wrong, grey where nothing is known.
+    """
+    T = len(p.tokens)
+    axis = time_axis(p.tokens, T)
+    rows = ["predicted"] + (["true"] if p.known else [])
+    colour_of = {True: 1.0, False: 0.0, None: 0.5}
+    z = [[colour_of[r] for r in p.right]] + ([[colour_of[r] for r in p.right]] if p.known else [])
+    text = [list(p.predicted)] + ([[t if t is not None else "" for t in p.truth]] if p.known else [])
+    hover = [
+        f"step {t} · token {p.tokens[t]}<br>predicted {p.what}: {p.predicted[t]}"
+        + (f" (p = {p.confidence[t]:.2f})" if p.confidence[t] is not None else "")
+        + (f"<br>true: {p.truth[t]}" if p.truth[t] is not None else "<br>true: not known")
+        for t in range(T)
+    ]
+    labels = "%{text}" if len(p.tokens) <= max_labels else None  # beyond that the hover says it
+    heat = go.Heatmap(
+        x=axis.positions.astype(np.int32), y=rows, z=z, zmin=0.0, zmax=1.0, showscale=False,
+        colorscale=[[0.0, WRONG], [0.5, UNKNOWN], [1.0, RIGHT]], xgap=1, ygap=2,
+        text=text, texttemplate=labels, textfont={"size": TICK_SIZE},
+        customdata=[hover] * len(rows), hovertemplate="%{customdata}<extra></extra>", name="predictions",
+    )
+    fig = go.Figure([heat])
+    scored = [r for r in p.right if r is not None]
+    default = f"Predicted {p.what} after each step"
+    if scored:
+        default += f" · {sum(scored)} of {len(scored)} right"
+    layout = base_layout(130 + 40 * len(rows), title or default)
+    layout.update(xaxis=_time_xaxis(axis),
+                  yaxis={"autorange": "reversed", "tickfont": {"size": TICK_SIZE}, "showgrid": False},
+                  dragmode=False)
+    fig.update_layout(layout)
+    return fig
+
+
+def prediction_table(p: Predictions) -> pd.DataFrame:
+    """The predictions as a table: one row per step."""
+    return pd.DataFrame({
+        "step": np.arange(len(p.tokens)),
+        "token": list(p.tokens),
+        f"predicted {p.what}": list(p.predicted),
+        "probability": [None if c is None else round(c, 3) for c in p.confidence],
+        "true": [t if t is not None else "" for t in p.truth],
+        "right": ["" if r is None else ("yes" if r else "no") for r in p.right],
+    })
+
+
+def final_accuracies(curves: Sequence[Curve], window: int | None = None) -> Mapping[str, float]:
+    """Each run's mean batch accuracy over its last ``window`` steps (default: the figure's running mean)."""
+    out = {}
+    for c in curves:
+        w = window or window_for(c.accuracies.size)
+        out[c.label] = float(np.mean(c.accuracies[-w:])) if c.accuracies.size else float("nan")
+    return out
+
+
+def kind_label(kind: str) -> str:
+    return cells.KINDS[kind].LABEL if kind in cells.KINDS else kind
