@@ -28,6 +28,7 @@ from viz.compare import (
     half_life_table,
     layer_output_heatmap,
     layer_summary,
+    narrow,
     panel_heatmap,
     reading_strip,
     role_pairs,
@@ -118,8 +119,8 @@ def side_by_side(t: int, unit: int) -> list[str]:
             note.caption(pair.note)
             note.caption(difference_note(pair, runs["a"].tokens))
         else:
-            reason = "" if pair.role == "other" or pair.a is None or pair.b is None else \
-                " The panes differ in steps or units, so there is no B − A."
+            shaped = pair.a is not None and pair.b is not None and pair.a.values.shape != pair.b.values.shape
+            reason = " The panes differ in steps or units, so there is no B − A." if shaped else ""
             st.caption(pair.note + reason)
     return drawn
 
@@ -168,8 +169,8 @@ def deep(t: int, unit: int) -> list[str]:
         drawn.append(key)
 
     encoded = run.encoded
-    draw("input", input_heatmap(encoded.xs, encoded.tokens, encoded.features, cursor=t,
-                                title="x_t  layer 1's input: the encoded sequence"))
+    draw("input", narrow(input_heatmap(encoded.xs, encoded.tokens, encoded.features, cursor=t,
+                                       title="x_t  layer 1's input: the encoded sequence")))
     for index, layer in enumerate(run.trace.layers):
         st.markdown(f"##### Layer {index + 1}")
         directions = layer.directions

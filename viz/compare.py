@@ -116,9 +116,11 @@ class RolePair:
 
     @property
     def comparable(self) -> bool:
-        """Both panes have the role, with the same shape, and the same part to play: B − A means something."""
-        return (self.role != "other" and self.a is not None and self.b is not None
-                and self.a.values.shape == self.b.values.shape)
+        """Both panes have the role, with the same shape, and the same part to play: B − A means something.
+        The gates with no counterpart compare only with the same gate (o_t with o_t, not with r_t)."""
+        if self.a is None or self.b is None or self.a.values.shape != self.b.values.shape:
+            return False
+        return self.role != "other" or self.a.symbol == self.b.symbol
 
 
 def role_pairs(a: cells.Trace, b: cells.Trace) -> list[RolePair]:
@@ -142,6 +144,21 @@ def _axis(tokens: Sequence[str], H: int) -> TimeAxis:
     return time_axis(tokens, columns_for(H))
 
 
+PANE_MARGIN = {"l": 46, "r": 74, "t": 50, "b": 60}  # px: narrower than a full-width figure's, the same for all
+
+
+def narrow(fig: go.Figure) -> go.Figure:
+    """Margins for a half-width pane, the same on every Compare figure so their time axes line up;
+    the colour bar keeps its ticks and drops its side title (the figure's title states any range
+    that is not fixed)."""
+    fig.update_layout(margin=PANE_MARGIN)
+    fig.update_traces(colorbar={"title": {"text": ""}, "thickness": 12}, selector={"type": "heatmap"})
+    steps = len(fig.layout.xaxis.tickvals or ())
+    if steps > 6:
+        fig.update_xaxes(tickangle=-60)
+    return fig
+
+
 def span_steps(fig: go.Figure, steps: int) -> go.Figure:
     """Make the time axis cover ``steps`` steps, so panes of different lengths line up on step index."""
     fig.update_xaxes(range=[-0.5, steps - 0.5])
@@ -162,7 +179,7 @@ def panel_heatmap(panel: Panel, trace: cells.Trace, tokens: Sequence[str], *, st
                             row_names=[str(u) for u in range(trace.hidden_size)], row_title="unit",
                             cursor=cursor, unit=unit)
     fig.layout.title.text = f"{pane} · {fig.layout.title.text}"
-    return span_steps(fig, steps)
+    return narrow(span_steps(fig, steps))
 
 
 def difference_bound(a: Panel, b: Panel, diff: np.ndarray) -> float:
@@ -196,7 +213,7 @@ def difference_heatmap(pair: RolePair, tokens: Sequence[str], *, steps: int | No
     fig = matrix_figure(diff, axis, crange, title=title, what=f"B − A ({symbol})",
                         row_names=[str(u) for u in range(H)], row_title="unit",
                         cursor=cursor if cursor is not None and cursor < T else None, unit=unit)
-    return span_steps(fig, steps or T)
+    return narrow(span_steps(fig, steps or T))
 
 
 def difference_note(pair: RolePair, tokens: Sequence[str]) -> str:
@@ -265,7 +282,7 @@ def direction_heatmap(trace: cells.Trace, name: str, tokens: Sequence[str], *, c
     fig = gate_heatmap(trace, name, cursor=cursor, tokens=tokens, unit=unit)
     where = f"layer {layer + 1} " if layer is not None else ""
     fig.layout.title.text = f"{where}{READS[trace.reverse]} · {fig.layout.title.text}"
-    return fig
+    return narrow(fig)
 
 
 def _output_rows(layer: cells.LayerTrace) -> list[str]:
@@ -281,8 +298,8 @@ def layer_output_heatmap(layer: cells.LayerTrace, tokens: Sequence[str], *, titl
     output = layer.output  # (T, D·H)
     axis = _axis(tokens, output.shape[1])
     crange = colour_range(layer.forward.family, "hidden", output)
-    return matrix_figure(output, axis, crange, title=title + (f" · {axis.note}" if axis.note else ""), what="h_t",
-                         row_names=_output_rows(layer), row_title="unit", cursor=cursor)
+    return narrow(matrix_figure(output, axis, crange, title=title + (f" · {axis.note}" if axis.note else ""),
+                                what="h_t", row_names=_output_rows(layer), row_title="unit", cursor=cursor))
 
 
 def reading_strip(tokens: Sequence[str], cursor: int) -> go.Figure:
@@ -301,7 +318,7 @@ def reading_strip(tokens: Sequence[str], cursor: int) -> go.Figure:
     if not axis.binned and T <= 80:
         heat.update(text=[list(tokens), list(tokens)], texttemplate="%{text}", textfont={"size": 13})
     fig.update_layout(height=190)
-    return fig
+    return narrow(fig)
 
 
 def layer_summary(network: cells.NetworkTrace) -> pd.DataFrame:
