@@ -1,0 +1,329 @@
+"""The Compare page in Streamlit's AppTest: start modes, B − A, summary tables, bidirectional and deep views,
+the shared cursor, share links and bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import cells
+from cells import encode
+from tests.viz.figjson import decode
+from ui import keys
+from ui.compare import joint_vocabulary, shift_memory
+from ui.model import MODEL_KEY, from_network
+
+APP = Path(__file__).parents[2] / "app.py"
+TIMEOUT = 120
+PAGE = "pages/compare.py"
+
+
+def open_page(query: dict[str, str] | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run(timeout=TIMEOUT)
+    at.switch_page(PAGE).run(timeout=TIMEOUT)
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Every Plotly chart by the end of its key (cmp_chart_keep_a ...), decoded as the browser gets it."""
+    out = {}
+    for chart in at.get("plotly_chart"):
+        name = chart.proto.id.split("cmp_chart_", 1)[-1]
+        out[name] = decode(json.loads(chart.proto.spec))
+    return out
+
+
+def z(chart: dict) -> np.ndarray:
+    """The heatmap's values, (T, H) like a trace's (the figure stores units on y)."""
+    return np.asarray(chart["data"][0]["z"], dtype=float).T
+
+
+def title(chart: dict) -> str:
+    return chart["layout"]["title"]["text"]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def engine(kind: str, text: str, hidden: int = 8, *, seed: int = 0, layers: int = 1, bidirectional: bool = False,
+           vocabulary: str | None = None, shift: float = 0.0) -> cells.NetworkTrace:
+    encoded = encode.one_hot(text, vocabulary=vocabulary)
+    network = cells.Network.create(kind, encoded.input_size, hidden, seed=seed, num_layers=layers,
+                                   bidirectional=bidirectional)
+    return shift_memory(network, shift).run(encoded.xs)
+
+
+ROLES = ("keep", "new", "candidate", "memory", "output", "other")
+
+
+def test_default_is_lstm_against_gru_on_one_input_with_gates_lined_up_by_role() -> None:
+    at = open_page()
+    assert not errors(at)
+    shown = charts(at)
+    assert set(shown) == {f"{r}_{p}" for r in ROLES for p in "ab"} | {f"{r}_diff" for r in ROLES[:-1]}
+    assert title(shown["keep_a"]).startswith("A · f_t")
+    assert title(shown["keep_b"]).startswith("B · 1 − z_t  keep share (derived)")
+    assert title(shown["new_b"]).startswith("B · z_t")
+    assert title(shown["memory_a"]).startswith("A · C_t") and title(shown["memory_b"]).startswith("B · h_t")
+    lstm, gru = engine("lstm", "hello world").layers[0].forward, engine("gru", "hello world").layers[0].forward
+    np.testing.assert_allclose(z(shown["keep_a"]), lstm.values["forget"], atol=6e-4)
+    np.testing.assert_allclose(z(shown["keep_b"]), 1.0 - gru.values["update"], atol=6e-4)
+    notes = captions(at)
+    assert "f_t is the share of C_{t−1} kept" in notes and "keep + new = 1" in notes
+    assert "1 − z_t is the share of h_{t−1} kept (deck form)" in notes
+    # both panes on one time axis: the same x range everywhere
+    assert {tuple(c["layout"]["xaxis"]["range"]) for c in shown.values()} == {(-0.5, 10.5)}
+
+
+def test_difference_heatmaps_are_b_minus_a() -> None:
+    at = open_page()
+    shown = charts(at)
+    for role in ROLES[:-1]:
+        a, b, diff = z(shown[f"{role}_a"]), z(shown[f"{role}_b"]), z(shown[f"{role}_diff"])
+        np.testing.assert_allclose(diff, b - a, atol=1.5e-3)  # each figure rounds to 3 decimals
+        heat = shown[f"{role}_diff"]["data"][0]
+        assert heat["zmid"] == 0.0 and heat["zmin"] == -heat["zmax"]
+        assert f"colours ±{heat['zmax']:g}" in title(shown[f"{role}_diff"])
+    lstm, gru = engine("lstm", "hello world").layers[0].forward, engine("gru", "hello world").layers[0].forward
+    np.testing.assert_allclose(z(shown["new_diff"]), gru.values["update"] - lstm.values["input"], atol=6e-4)
+
+
+def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
+    at = open_page()
+    at.radio(key=keys.CMP_START).set_value("inputs").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    assert at.session_state[keys.CMP_SAME_NET] and not at.session_state[keys.CMP_SAME_INPUT]
+    assert at.text_area(key=keys.pane("b", "text")).value == "jello world"
+    assert any("the same as A's" in c.value for c in at.caption)
+    vocabulary = joint_vocabulary("hello world", "jello world")
+    a = engine("lstm", "hello world", vocabulary=vocabulary).layers[0].forward
+    b = engine("lstm", "jello world", vocabulary=vocabulary).layers[0].forward
+    shown = charts(at)
+    np.testing.assert_allclose(z(shown["memory_a"]), a.values["cell"], atol=6e-4)
+    np.testing.assert_allclose(z(shown["memory_b"]), b.values["cell"], atol=6e-4)
+    assert "other_diff" in shown  # o_t against o_t has a difference
+    diff = z(shown["keep_diff"])
+    assert np.abs(diff[0]).max() > 0.01  # the first token differs...
+    assert np.abs(diff).max(axis=1)[-1] < np.abs(diff).max(axis=1)[0]  # ...and its effect fades
+
+
+def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
+    at = open_page()
+    at.radio(key=keys.CMP_START).set_value("weights").run(timeout=TIMEOUT)
+    assert not errors(at)
+    assert at.number_input(key=keys.pane("b", "shift")).value == 2.0
+    assert at.selectbox(key=keys.pane("b", "kind")).value == "lstm"
+    shown = charts(at)
+    b = engine("lstm", "hello world", shift=2.0).layers[0].forward
+    np.testing.assert_allclose(z(shown["keep_b"]), b.values["forget"], atol=6e-4)
+    assert z(shown["keep_diff"]).mean() > 0.2  # B keeps more: f_t is higher nearly everywhere
+    at.radio(key=keys.CMP_START).set_value("models").run(timeout=TIMEOUT)
+    assert at.selectbox(key=keys.pane("b", "kind")).value == "gru"
+    assert at.number_input(key=keys.pane("b", "shift")).value == 0.0
+
+
+def test_shift_memory_moves_the_bias_of_the_gate_that_keeps_memory() -> None:
+    for kind, gate, sign in (("lstm", "forget", 1), ("gru", "update", -1), ("gru_torch", "update", 1)):
+        network = cells.Network.create(kind, 3, 4, seed=1)
+        shifted = shift_memory(network, 1.5)
+        np.testing.assert_allclose(shifted.layers[0].forward.biases[gate],
+                                   network.layers[0].forward.biases[gate] + sign * 1.5)
+    rnn = cells.Network.create("rnn", 3, 4)
+    assert shift_memory(rnn, 2.0).layers[0].forward.biases["hidden"].tolist() == \
+        rnn.layers[0].forward.biases["hidden"].tolist()
+
+
+def test_summary_table_of_forget_and_remember_presets_matches_the_hand_computation() -> None:
+    text = "0.8, -0.5, 0.3, -0.9, 0.1"
+    at = open_page({"a_src": "preset", "a_preset": "forget", "b_src": "preset", "b_preset": "remember",
+                    "a_seq": text})
+    assert not errors(at)
+    gates, lives = at.dataframe[0].value, at.dataframe[1].value
+    forget = gates[(gates["pane"] == "A") & (gates["value"] == "f_t forget")].iloc[0]
+    assert forget["mean"] < 1e-8 and forget["saturated"] == 1.0  # f_t = σ(−20) at every step
+    inputs = gates[(gates["pane"] == "A") & (gates["value"] == "i_t input")].iloc[0]
+    assert inputs["mean"] > 1 - 1e-8 and inputs["saturated"] == 1.0  # i_t = σ(20)
+    assert lives.loc[0, "A: half-life (steps)"] == "1"  # 2·10⁻⁹ < 0.5 after the first step
+    assert lives.loc[0, "B: half-life (steps)"] == "> 5"  # σ(20)⁵ never falls below 0.5
+    assert len(at.get("download_button")) == 2
+
+
+def test_summary_of_a_zero_weight_model_from_explore_is_exactly_one_half() -> None:
+    vocabulary = "helo wrd"
+    base = cells.initialise("lstm", len(vocabulary), 4)
+    zero = dataclasses.replace(base, weights={g: np.zeros_like(w) for g, w in base.weights.items()},
+                               biases={g: np.zeros_like(b) for g, b in base.biases.items()})
+    model = from_network(cells.Network((cells.Layer(zero),)), "Zero LSTM", vocabulary=vocabulary)
+    at = open_page(state={MODEL_KEY: model, keys.pane("a", "source"): "current"})
+    assert not errors(at)
+    gates, lives = at.dataframe[0].value, at.dataframe[1].value
+    a = gates[gates["pane"] == "A"].set_index("value")
+    for gate in ("f_t forget", "i_t input", "o_t output"):
+        assert a.loc[gate, "mean"] == 0.5 and a.loc[gate, "saturated"] == 0.0
+    assert a.loc["C_t cell", "mean"] == 0.0
+    # 0.5 after one step is not below a half; 0.25 after two is
+    assert list(lives["A: half-life (steps)"][:4]) == ["2", "2", "2", "2"]
+    assert list(lives["A: half-life (steps)"][4:]) == ["—"] * 4  # B has 8 units, A only 4
+
+
+def test_bidirectional_view_shows_both_directions_what_each_has_read_and_the_concatenation() -> None:
+    at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_t": "4"})
+    assert not errors(at)
+    shown = charts(at)
+    assert list(shown) == ["bidir_strip", "bidir_forward", "bidir_backward", "bidir_concat"]
+    assert "reads →" in title(shown["bidir_forward"]) and "reads ←" in title(shown["bidir_backward"])
+    strip = z(shown["bidir_strip"])  # (T, 2)
+    assert np.flatnonzero(strip[:, 0]).tolist() == [0, 1, 2, 3, 4]
+    assert np.flatnonzero(strip[:, 1]).tolist() == list(range(4, 11))
+    run = engine("lstm", "hello world", bidirectional=True).layers[0]
+    np.testing.assert_allclose(z(shown["bidir_backward"]), run.backward.values["cell"], atol=6e-4)
+    np.testing.assert_allclose(z(shown["bidir_concat"]), run.output, atol=6e-4)
+    assert z(shown["bidir_concat"]).shape == (11, 16)
+
+
+def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() -> None:
+    at = open_page({"cmp_view": "bidirectional", "cmp_pane": "b"})
+    assert not at.get("plotly_chart")
+    assert any("Pane B reads in one direction only" in i.value for i in at.info)
+    at.button(key=keys.CMP_MAKE_BIDIRECTIONAL).click().run(timeout=TIMEOUT)
+    assert at.toggle(key=keys.pane("b", "bidirectional")).value is True
+    assert len(at.get("plotly_chart")) == 4
+    assert "GRU" in at.radio(key=keys.CMP_VIEW_PANE).options[1]
+
+
+@pytest.mark.parametrize(("bidir", "count"), [("0", 1 + 3 + 3), ("1", 1 + 6 + 3)])
+def test_deep_view_draws_every_layer_and_each_output_as_the_next_input(bidir: str, count: int) -> None:
+    at = open_page({"a_layers": "3", "a_bidir": bidir, "cmp_view": "deep"})
+    assert not errors(at)
+    shown = charts(at)
+    assert len(shown) == count
+    titles = [title(c) for c in shown.values()]
+    assert titles[0].startswith("x_t  layer 1's input")
+    assert any(t.startswith("h_t of layer 1 = x_t of layer 2") for t in titles)
+    assert any(t.startswith("h_t of layer 3: the network's output") for t in titles)
+    run = engine("lstm", "hello world", layers=3, bidirectional=bidir == "1")
+    np.testing.assert_allclose(z(shown["deep_0_output"]), run.layers[1].forward.inputs, atol=6e-4)
+    np.testing.assert_allclose(z(shown["deep_2_forward"]), run.layers[2].forward.values["cell"], atol=6e-4)
+    assert "layer 1's h_t is layer 2's input x_t" in captions(at)
+    table = at.dataframe[0].value
+    assert list(table["layer"]) == ([1, 2, 3] if bidir == "0" else [1, 1, 2, 2, 3, 3])
+
+
+def test_moving_the_shared_cursor_never_reruns_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real_run = cells.Network.run
+
+    def counting_run(self: cells.Network, *args: object, **kwargs: object) -> cells.NetworkTrace:
+        calls.append(1)
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(cells.Network, "run", counting_run)
+    st.cache_data.clear()
+    at = open_page({"a_seq": "cursor test"})
+    assert len(calls) >= 2  # pane A and pane B (and the Explore page the app opens on)
+    calls.clear()
+
+    def cursor_x() -> set[float]:
+        return {(s["x0"] + s["x1"]) / 2 for c in charts(at).values() for s in c["layout"].get("shapes", [])
+                if s.get("name") == "cursor"}
+
+    at.slider(key=keys.CMP_STEP).set_value(4).run(timeout=TIMEOUT)
+    assert cursor_x() == {4.0}
+    at.button(key=keys.CMP_NEXT).click().run(timeout=TIMEOUT)
+    assert at.slider(key=keys.CMP_STEP).value == 5 and cursor_x() == {5.0}
+    assert any(m.value.startswith("**Step 5** · A reads `r` · B reads `r`") for m in at.markdown)
+    at.number_input(key=keys.CMP_UNIT).set_value(3).run(timeout=TIMEOUT)
+    at.button(key=keys.CMP_PLAY).click().run(timeout=TIMEOUT)
+    first = at.slider(key=keys.CMP_STEP).value
+    at.run(timeout=TIMEOUT)
+    assert at.slider(key=keys.CMP_STEP).value == first + 1  # playing moves it on
+    at.button(key=keys.CMP_PLAY).click().run(timeout=TIMEOUT)
+    assert at.query_params["cmp_t"] == str(first + 1) and at.query_params["cmp_unit"] == "3"
+    assert not calls, "moving the cursor ran a network again"
+    at.number_input(key=keys.pane("b", "seed")).set_value(7).run(timeout=TIMEOUT)
+    assert len(calls) == 1  # a new setting runs pane B, and only pane B
+
+
+def test_inputs_of_different_lengths_are_aligned_on_step_index_and_say_so() -> None:
+    at = open_page({"same_input": "0", "b_seq": "hello", "cmp_t": "8"})
+    assert not errors(at)
+    assert any("differ in length (A: 11 steps, B: 5)" in i.value for i in at.info)
+    shown = charts(at)
+    assert not [k for k in shown if k.endswith("_diff")]  # B − A needs equal shapes
+    assert {tuple(c["layout"]["xaxis"]["range"]) for c in shown.values()} == {(-0.5, 10.5)}
+    assert any("B reads (ended)" in m.value for m in at.markdown)
+
+
+def test_share_link_round_trip() -> None:
+    query = {"a_kind": "gru_torch", "a_hidden": "5", "a_seq": "abcabc", "b_kind": "peephole", "b_seed": "3",
+             "b_shift": "1.5", "b_init": "xavier", "cmp_t": "4", "cmp_unit": "2"}
+    at = open_page(query)
+    assert not errors(at)
+    assert at.selectbox(key=keys.pane("a", "kind")).value == "gru_torch"
+    assert at.number_input(key=keys.pane("a", "hidden")).value == 5
+    assert at.text_area(key=keys.pane("a", "text")).value == "abcabc"
+    assert at.selectbox(key=keys.pane("b", "kind")).value == "peephole"
+    assert at.number_input(key=keys.pane("b", "seed")).value == 3
+    assert at.number_input(key=keys.pane("b", "shift")).value == 1.5
+    assert at.slider(key=keys.CMP_STEP).value == 4 and at.number_input(key=keys.CMP_UNIT).value == 2
+    assert dict(at.query_params) == query
+    at.number_input(key=keys.pane("b", "hidden")).set_value(6).run(timeout=TIMEOUT)
+    at.radio(key=keys.CMP_VIEW).set_value("deep").run(timeout=TIMEOUT)
+    assert at.query_params["b_hidden"] == "6" and at.query_params["cmp_view"] == "deep"
+    again = open_page(dict(at.query_params))
+    assert again.number_input(key=keys.pane("b", "hidden")).value == 6
+    assert again.radio(key=keys.CMP_VIEW).value == "deep"
+    assert again.selectbox(key=keys.pane("a", "kind")).value == "gru_torch"
+    assert not errors(again)
+
+
+@pytest.mark.parametrize(
+    ("query", "bad"),
+    [
+        ({"a_hidden": "999"}, "a_hidden='999'"),
+        ({"b_kind": "evil"}, "b_kind='evil'"),
+        ({"a_seq": "x" * 200_000}, "200,000 characters is over the limit of 100,000"),
+        ({"a_src": "current"}, "a_src='current'"),
+        ({"b_shift": "nan", "cmp_t": "-1"}, "b_shift='nan'"),
+        ({"cmp_view": "<script>"}, "cmp_view='<script>'"),
+        ({"a_mode": "numbers", "a_seq": "1 2 banana"}, "'banana' at step 3"),
+        ({"b_preset": "nope", "b_src": "preset"}, "b_preset='nope'"),
+    ],
+)
+def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, str], bad: str) -> None:
+    at = open_page(query)
+    assert not at.exception
+    assert any(bad in e for e in errors(at)), errors(at)
+    assert len(at.get("plotly_chart")) >= 12
+
+
+def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
+    at = open_page()
+    at.text_area(key=keys.pane("a", "text")).input("good").run(timeout=TIMEOUT)
+    before = charts(at)["keep_a"]["layout"]["xaxis"]["ticktext"]
+    assert len(before) == 4
+    at.radio(key=keys.pane("a", "mode")).set_value("numbers").run(timeout=TIMEOUT)
+    at.text_area(key=keys.pane("a", "text")).input("1 2 x").run(timeout=TIMEOUT)
+    assert not at.exception
+    shown = " ".join(errors(at))
+    assert "Pane A" in shown and "'x' at step 3 is not a number" in shown
+    assert "Showing pane A's last view that worked" in shown
+    assert charts(at)["keep_a"]["layout"]["xaxis"]["ticktext"] == before
+    assert len(at.get("plotly_chart")) == 17
