@@ -10,6 +10,7 @@ pg = st.navigation([
     st.Page("pages/explore.py", title="Explore", icon="🔬", default=True),
     st.Page("pages/compare.py", title="Compare", icon="⚖️"),
     st.Page("pages/weights.py", title="Weights", icon="🎛️"),
+    st.Page("pages/lessons.py", title="Lessons", icon="🎓"),
     st.Page("pages/train.py", title="Train", icon="🏋️"),
     st.Page("pages/gradient_flow.py", title="Gradient flow", icon="📉"),
 ])

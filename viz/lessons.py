@@ -12,6 +12,7 @@ PROJECTOR_FONT = 22  # body text of a figure: legend, colour bar title
 PROJECTOR_TITLE = 26
 PROJECTOR_TICK = 20  # axis tick labels, readable from the back of a room at 1280×720
 PROJECTOR_HOVER = 22
+PROJECTOR_TICKS = 12  # labelled time steps at most: more would overlap at this size
 
 
 def captioned(fig: go.Figure, caption: str) -> go.Figure:
@@ -43,9 +44,27 @@ def for_projector(fig: go.Figure, height: int | None = None) -> go.Figure:
     fig.update_yaxes(tickfont={"size": PROJECTOR_TICK}, title_font={"size": PROJECTOR_FONT})
     fig.update_traces(colorbar={"tickfont": {"size": PROJECTOR_TICK}, "title": {"font": {"size": PROJECTOR_FONT}}},
                       selector={"type": "heatmap"})
+    _fewer_ticks(fig)
     margin = fig.layout.margin
     fig.update_layout(margin={"l": max(margin.l or 0, 100), "t": max(margin.t or 0, 64),
                               "b": max(margin.b or 0, 80)})
     if height is not None:
         fig.update_layout(height=max(fig.layout.height or 0, height))
     return fig
+
+
+def _fewer_ticks(fig: go.Figure) -> None:
+    """At most PROJECTOR_TICKS labelled steps on an array-labelled time axis, slanted when labels are long."""
+    axis = fig.layout.xaxis
+    if axis.tickmode != "array" or not axis.tickvals:
+        return
+    vals, text = list(axis.tickvals), list(axis.ticktext or [])
+    stride = -(-len(vals) // PROJECTOR_TICKS)  # ceil
+    vals, text = vals[::stride], text[::stride]
+    longest = max((len(str(t)) for t in text), default=0)
+    fig.update_xaxes(tickvals=vals, ticktext=text, tickangle=0 if longest * len(vals) <= 40 else -45)
+
+
+def projector_height(rows: int) -> int:
+    """A heatmap's height on a projector: every row's tick label readable at PROJECTOR_TICK."""
+    return 250 + 34 * min(rows, 16)

@@ -1,0 +1,107 @@
+"""Lessons: a walk through the deck, one idea per stop, each ready to project; a presenter mode for class."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import keys
+from ui.lessons import (
+    STOPS,
+    Panel,
+    Shown,
+    Stop,
+    cached_show,
+    current_stop,
+    go_to,
+    knob_control,
+    panel_trace,
+    presenter_style,
+    presenter_toggle,
+    read_presenter,
+    step_controls,
+)
+from ui.model import use_model
+from viz.gradflow import FlowCurve, gradient_flow_figure
+from viz.heatmap import gate_heatmap
+from viz.lessons import captioned, cursor_line, for_projector, projector_height
+
+present = read_presenter()
+presenter_style(present)
+index, problem = current_stop()
+stop = STOPS[index]
+N = len(STOPS)
+
+if not present:
+    with st.sidebar:
+        st.header("Stops")
+        for k, s in enumerate(STOPS):
+            st.button(f"{k + 1}. {s.title}", key=f"{keys.LESSON_JUMP}_{s.slug}", on_click=go_to, args=(k,),
+                      type="primary" if k == index else "tertiary", width="stretch")
+if problem:
+    st.warning(problem)
+
+# Title, previous/next and where we are.
+back, middle, forward, toggle = st.columns([1.3, 4, 1.3, 1.2], vertical_alignment="center")
+back.button("◀ Previous", key=keys.LESSON_PREV, on_click=go_to, args=(index - 1,), disabled=index == 0,
+            width="stretch", help="Previous stop (Page Up)")
+with middle:
+    st.progress((index + 1) / N, text=f"Stop {index + 1} of {N}")
+forward.button("Next ▶", key=keys.LESSON_NEXT, on_click=go_to, args=(index + 1,), disabled=index == N - 1,
+               width="stretch", type="primary", help="Next stop (Page Down)")
+with toggle:
+    presenter_toggle()
+st.header(f"{index + 1}. {stop.title}", anchor=False)
+st.latex(stop.equation)
+
+
+def figure(stop: Stop, shown: Shown, panel: Panel, t: int) -> go.Figure:
+    """One panel of the stop at step ``t``."""
+    if panel.name == "gradient":
+        scene = shown.scene
+        curves = [FlowCurve("Plain RNN", "rnn", shown.flows[0])]
+        if scene.compare is not None:
+            curves.append(FlowCurve("LSTM", scene.compare.network.kind, shown.flows[1]))
+        fig = gradient_flow_figure(curves, title="How much gradient reaches step t", height=430)
+        fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.03, "yanchor": "bottom",
+                                  "bgcolor": "rgba(255,255,255,0.85)"}, margin={"b": 70})
+        return cursor_line(fig, t)
+    trace = panel_trace(shown, panel)
+    fig = gate_heatmap(trace, panel.name, cursor=t, tokens=shown.encoded.tokens, unit=stop.unit)
+    return captioned(fig, panel.caption)
+
+
+words, views = st.columns([2, 3], gap="large")
+with words:
+    st.markdown(stop.explanation)
+    with st.container(border=True):
+        st.markdown(f"**Try this:** {stop.try_this}")
+        value = knob_control(stop)
+shown = cached_show(stop.slug, value)
+scene = shown.scene
+with words:
+    if not present:
+        st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.note}")
+        if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
+                     help="Carry this model and input to the Explore page, with every gate and the numbers."):
+            use_model(scene.model)
+            st.session_state[keys.SEQ_TEXT] = scene.text
+            st.session_state[keys.SEQ_MODE] = "numbers" if scene.model.reads.startswith("numbers") else "onehot"
+            st.session_state[keys.CURSOR_STEP] = int(st.session_state.get(keys.LESSON_STEP, 0))
+            st.session_state[keys.CURSOR_UNIT] = stop.unit
+            st.switch_page("pages/explore.py")
+
+with views:
+    tokens = shown.encoded.tokens
+    t = step_controls(stop, len(tokens), tokens)
+    st.markdown(f"**Step {t}** · input `{tokens[t]}`")
+    for k, panel in enumerate(stop.panels):
+        fig = figure(stop, shown, panel, t)
+        if present:
+            rows = panel_trace(shown, panel).hidden_size
+            for_projector(fig, height=projector_height(rows) if panel.name != "gradient" else 480)
+        st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, k), config={"displaylogo": False})
+
+if not present:
+    st.caption("Every stop has its own link (the address bar), so a slide can open it; add ?present=1 for "
+               "presenter mode.")
