@@ -8,8 +8,10 @@ import cells
 from ui import keys
 from ui.controls import network_controls, sequence_controls, view_controls
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls, play_interval
-from ui.engine import current_run
-from ui.share import current_values, link_errors, load_link, write_link
+from ui.engine import current_run, model_run
+from ui.model import current_model
+from ui.share import current_values, link_errors, load_link, write_link, write_model_link
+from ui.weights import model_panel, ready_models_menu
 from viz.diagram import cell_diagram
 from viz.equations import NOTES, aligned_block, deck_columns, step_equations
 from viz.export import figure_html, trace_csv, trace_npz
@@ -21,23 +23,35 @@ st.title("Explore a recurrent cell")
 for message in link_errors():
     st.error(message)
 
-sequence = sequence_controls()
+model = current_model()
+sequence = sequence_controls(model.reads if model else None)
 with st.sidebar:
-    st.header("Network")
-    network = network_controls()
-run, problem = current_run(sequence, network)
+    st.header("Model")
+    ready_models_menu()
+    if model is not None:
+        model_panel(model)
+    else:
+        st.caption("Drawn from the Network settings below. A ready model, or an edit on the Weights page, "
+                   "fixes the weights.")
+        st.header("Network")
+        network = network_controls()
+    st.page_link("pages/weights.py", label="Edit the weights", icon="🎛️")
+if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
+    st.error(message)
+run, problem = model_run(model, sequence.text) if model is not None else current_run(sequence, network)
 if problem:
     st.error(problem)
 with st.sidebar:
     st.header("View")
     layer, direction = view_controls(run.network.layers, run.network.bidirectional)
 write_link(current_values())
+write_model_link(model)
 
 layer_trace = run.trace.layers[layer]
 trace = layer_trace.backward if direction == "backward" and layer_trace.backward is not None else layer_trace.forward
 tokens = list(run.encoded.tokens)
 T, H = trace.steps, trace.hidden_size
-kind = run.network.kind
+kind = trace.kind
 names = heatmap_names(trace)
 chart_keys = [keys.heatmap(name) for name in names]
 

@@ -33,16 +33,21 @@ def _fill_example() -> None:
         st.session_state[keys.SEQ_TEXT] = text
 
 
-def sequence_controls() -> SequenceInput:
-    """The sequence box, its mode and the examples menu."""
+def sequence_controls(fixed: str | None = None) -> SequenceInput:
+    """The sequence box, its mode and the examples menu. ``fixed`` says how a fixed model reads
+    text; the mode is then the model's, not the user's."""
     left, right = st.columns([3, 2])
     with right:
         st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.SEQ_EXAMPLE, on_change=_fill_example,
-                     help="Fills the sequence box with a ready case.")
-        mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.SEQ_MODE, horizontal=True)
+                     help="Fills the sequence box with a ready case.", disabled=fixed is not None)
+        mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.SEQ_MODE, horizontal=True,
+                        disabled=fixed is not None,
+                        help="A fixed model reads text its own way (see the sidebar)." if fixed else None)
     with left:
         hint = ("one character per step" if mode != "numbers"
                 else "numbers per step: '1 0 0.5', or vectors, one step per line or ';' ('1 0; 0 1')")
+        if fixed is not None:
+            hint = f"the model reads {fixed}"
         text = st.text_area(
             f"Sequence ({hint})", key=keys.SEQ_TEXT, height=90, max_chars=MAX_TEXT,
             help=f"Up to {MAX_STEPS:,} steps on this page.",

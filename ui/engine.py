@@ -15,6 +15,7 @@ import streamlit as st
 import cells
 from cells import encode
 from ui import keys
+from ui.model import Model
 from ui.settings import MAX_STEPS
 
 
@@ -61,17 +62,27 @@ def encode_sequence(mode: str, text: str, embed_size: int, embed_seed: int) -> e
     return encoded
 
 
+def drawn_network(choice: NetworkChoice, input_size: int) -> cells.Network:
+    """The network the Network settings draw for inputs of ``input_size``."""
+    n = choice
+    return cells.Network.create(kind=n.kind, input_size=input_size, hidden_size=n.hidden, num_layers=n.layers,
+                                bidirectional=n.bidirectional, seed=n.seed, scheme=n.scheme, scale=n.scale)
+
+
 @st.cache_data(max_entries=6, show_spinner="Running the network…")
 def run_network(
     kind: str, hidden: int, seed: int, scheme: str, scale: float, bidirectional: bool, layers: int,
     xs: np.ndarray,
 ) -> cells.NetworkTrace:
     """A freshly initialised network of these settings, run over xs (T, I)."""
-    network = cells.Network.create(
-        kind, xs.shape[1], hidden, num_layers=layers, bidirectional=bidirectional, seed=seed, scheme=scheme,
-        scale=scale,
-    )
-    return network.run(xs)
+    choice = NetworkChoice(kind, hidden, seed, scheme, scale, bidirectional, layers)
+    return drawn_network(choice, xs.shape[1]).run(xs)
+
+
+@st.cache_data(max_entries=8, show_spinner="Running the model…")
+def run_fixed(network: cells.Network, xs: np.ndarray, clamps: tuple[cells.Clamp, ...] = ()) -> cells.NetworkTrace:
+    """A fixed network (a model the user picked or edited) over xs (T, I), with any gates clamped."""
+    return network.run(xs, clamps=list(clamps))
 
 
 def _encode(sequence: SequenceInput) -> encode.Encoded:
@@ -117,3 +128,45 @@ def current_run(sequence: SequenceInput, network: NetworkChoice) -> tuple[Run, s
     if not problems:
         st.session_state[keys.LAST_GOOD] = {"sequence": sequence, "network": network}
     return Run(sequence, network, encoded, trace), " ".join(problems) or None
+
+
+def describe(network: cells.Network) -> NetworkChoice:
+    """A fixed network's sizes in the shape of the Network settings (its seed and initialiser mean nothing)."""
+    return NetworkChoice(network.kind, network.hidden_size, 0, "pytorch", 1.0, network.bidirectional,
+                         len(network.layers))
+
+
+def encode_for_model(model: Model, text: str) -> encode.Encoded:
+    """``text`` as the model reads it, or a ValueError saying what it cannot read and where."""
+    try:
+        encoded = model.inputs(text)
+    except ValueError as e:
+        raise ValueError(f"{model.label} reads {model.reads}: {e}") from None
+    if encoded.steps > MAX_STEPS:
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+    return encoded
+
+
+def model_run(model: Model, text: str) -> tuple[Run, str | None]:
+    """The run of the fixed model over ``text``, and what was wrong with the text, if anything.
+
+    Text the model cannot read is replaced by the last text it could (or the model's own sequence).
+    """
+    problem = None
+    try:
+        encoded = encode_for_model(model, text)
+    except ValueError as e:
+        problem = f"{e}. Showing the last sequence that worked."
+        encoded = None
+        for fallback in (st.session_state.get(keys.LAST_GOOD_MODEL_TEXT), model.sequence):
+            try:
+                encoded, text = encode_for_model(model, fallback), fallback
+                break
+            except (ValueError, TypeError):
+                continue
+        if encoded is None:
+            raise ValueError(f"{model.label}: {problem}") from None
+    st.session_state[keys.LAST_GOOD_MODEL_TEXT] = text
+    trace = run_fixed(model.network, encoded.xs)
+    sequence = SequenceInput("model", text, 0, 0)
+    return Run(sequence, describe(model.network), encoded, trace), problem

@@ -81,6 +81,7 @@ TRAIN_COMPARE_CHART = "train_compare_chart"
 TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
+TRAIN_BUSY = "train_busy"  # not a widget: set while a run trains, until its model is saved
 
 
 def train_option(task: str, option: str) -> str:
@@ -99,6 +100,51 @@ FLOW_SEED = "flow_seed"
 FLOW_RANDOM_CHART = "flow_random_chart"
 FLOW_TRAINED_CHART = "flow_trained_chart"
 FLOW_OWN_CHART = "flow_own_chart"
+
+
+# ----- Weights page (pages/weights.py) and the fixed model in Explore --------------------------------
+READY_MODEL = "ready_model"  # Explore's "Ready models" menu
+DROP_MODEL = "drop_model"  # "Back to a drawn network"
+LAST_GOOD_MODEL_TEXT = "last_good_model_text"  # not a widget: the last text the fixed model could read
+W_LAYER = "w_layer"
+W_DIRECTION = "w_direction"
+W_GATE = "w_gate"
+W_PRESET = "w_preset"
+W_PRESET_APPLY = "w_preset_apply"
+W_RESET = "w_reset"
+W_SEED = "w_seed"
+W_REDRAW = "w_redraw"
+W_VERSION = "w_version"  # not a widget: bumped after each applied edit, so the editors start from the new weights
+W_KNOBS = "w_knobs"  # not a widget: each knob's last applied value
+W_EDIT_ERROR = "w_edit_error"  # not a widget: the last refused edit
+W_CLAMP_ON = "w_clamp_on"
+W_CLAMP_GATE = "w_clamp_gate"
+W_CLAMP_VALUE = "w_clamp_value"
+W_CLAMP_UNITS = "w_clamp_units"
+W_CLAMP_STEPS = "w_clamp_steps"
+W_UPLOAD = "w_upload"
+W_UPLOAD_KIND = "w_upload_kind"
+W_UPLOAD_LAYERS = "w_upload_layers"
+W_UPLOAD_BIDIR = "w_upload_bidir"
+W_UPLOAD_RESET_AFTER = "w_upload_reset_after"
+W_UPLOAD_VOCAB = "w_upload_vocab"
+W_UPLOAD_APPLY = "w_upload_apply"
+KEPT_SETTINGS = "kept_settings"  # not a widget: the shared settings' values, kept across pages
+
+
+def weights_editor(field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
+    """The key of one data editor: ``field`` is "weights", "biases" or "peepholes", ``shape`` its table's
+    (rows, columns), so an editor never keeps edits meant for a table of another size."""
+    return f"w_edit_{field}_{layer}_{direction}_{gate}_{version}_{shape[0]}x{shape[1]}"
+
+
+def weights_knob(what: str, layer: int, direction: str, gate: str) -> str:
+    """The key of a gate's knob: ``what`` is "scale" or "shift"."""
+    return f"w_knob_{what}_{layer}_{direction}_{gate}"
+
+
+def weights_chart(name: str) -> str:
+    return f"w_chart_{name}"
 
 
 # ----- Compare page (pages/compare.py): its own keys, so its panes and cursor never move Explore's ----------

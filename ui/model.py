@@ -3,7 +3,8 @@
 Until the user picks one, the pages draw a fresh network from the Network settings for whatever
 sequence is typed. A ``Model`` is fixed instead: its input size is set, so it says how typed text
 becomes its inputs (``encode``), and the pages show it until the user goes back to drawn networks.
-Everything here but the three session functions at the end is plain Python, testable without Streamlit.
+Everything here but the three session functions is plain Python, testable without Streamlit: the
+models, the checked loading of uploaded files, exports, and the compact weights of share links.
 """
 
 from __future__ import annotations
@@ -84,10 +85,22 @@ def _embedded(size: int, seed: int, text: str) -> encode.Encoded:
     return encode.embed(text, size, seed)
 
 
+def _example(size: int, vocabulary: str | None, embedding: tuple[int, int] | None) -> str:
+    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers."""
+    if vocabulary:
+        return vocabulary * max(1, 12 // len(vocabulary))
+    if embedding is not None:
+        return "hello world"
+    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(max(size, 6)))
+
+
 def from_network(network: cells.Network, label: str, *, vocabulary: str | None = None, sequence: str = "",
                  note: str = "", embedding: tuple[int, int] | None = None) -> Model:
     """A model of any network: one-hot over ``vocabulary`` when given, characters embedded with
-    ``embedding = (size, seed)`` when given, else typed numbers."""
+    ``embedding = (size, seed)`` when given, else typed numbers. Without a ``sequence`` it gets a
+    small one it can read."""
+    if not sequence:
+        sequence = _example(network.input_size, vocabulary, embedding)
     if vocabulary is not None:
         if len(vocabulary) != network.input_size:
             raise ValueError(f"vocabulary: {len(vocabulary)} characters for a network that reads "

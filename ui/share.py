@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from ui import keys
+from ui.model import Model, model_from_link, model_to_link, use_model
 from ui.settings import BY_QUERY, DEFAULTS, FIELDS, from_query, to_query
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
@@ -16,8 +17,15 @@ SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "u
 
 def set_defaults() -> None:
     """Every widget's default, set once per session (and again after Streamlit drops a hidden widget's key)."""
+    # Streamlit forgets a widget's value when a page without it is shown, so the values are kept
+    # aside on every run and put back: the sequence and settings survive a trip to another page.
+    # Re-setting a value (after deleting the old widget's entry) lets the new page's widget adopt it.
+    kept = st.session_state.setdefault(keys.KEPT_SETTINGS, {})
     for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
+        if key in st.session_state:
+            kept[key] = st.session_state[key]
+            del st.session_state[key]
+        st.session_state[key] = kept.get(key, list(value) if isinstance(value, list) else value)
     st.session_state.setdefault(keys.PLAYING, False)
     st.session_state.setdefault(keys.SEEN_SELECTION, {})
 
@@ -31,6 +39,7 @@ def load_link() -> None:
     values, errors = from_query(params)
     for key, value in values.items():
         st.session_state[key] = value
+    errors += load_model_link()
     st.session_state[keys.LINK_ERRORS] = (errors, current_values(SETTING_NAMES))
 
 
@@ -51,6 +60,36 @@ def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> No
     wanted = to_query(values)
     scope = set(BY_QUERY) if names is None else set(names)
     for name in scope:
+        if name in wanted:
+            if st.query_params.get(name) != wanted[name]:
+                st.query_params[name] = wanted[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+# ----- the fixed model (ui.model): small models ride in the link -----------------------------------
+MODEL_PARAMS = ("model", "weights")
+
+
+def load_model_link() -> list[str]:
+    """Make the model the link names the current one; what was wrong with it, if anything."""
+    source = st.query_params.get("model")
+    if source is None:
+        return []
+    try:
+        use_model(model_from_link(source, st.query_params.get("weights")))
+    except ValueError as e:
+        return [f"Link: the model was not used ({e}); showing a drawn network."]
+    return []
+
+
+def write_model_link(model: Model | None) -> None:
+    """Make the query string name ``model`` (and carry its weights when small), or no model."""
+    try:
+        wanted = {} if model is None else model_to_link(model)
+    except ValueError:
+        wanted = {}  # too large for a link: the Weights page says so and offers the file
+    for name in MODEL_PARAMS:
         if name in wanted:
             if st.query_params.get(name) != wanted[name]:
                 st.query_params[name] = wanted[name]

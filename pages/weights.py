@@ -1,0 +1,196 @@
+"""Weights: edit every gate's matrix and bias, apply presets, clamp a gate, and move models in and out."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import cells
+from cells import presets
+from ui import keys
+from ui.controls import network_controls, sequence_controls
+from ui.engine import current_run, drawn_network, model_run, run_fixed
+from ui.model import current_model, from_network, from_preset, link_problem
+from ui.share import link_errors, load_link, write_model_link
+from ui.weights import (
+    DIRECTIONS,
+    bias_editor,
+    cell_of,
+    commit,
+    editors,
+    export_buttons,
+    knobs,
+    model_panel,
+    pending_edits,
+    ready_models_menu,
+    redraw,
+    reset,
+    show_model,
+    upload_controls,
+)
+from viz.heatmap import gate_heatmap
+from viz.weights import difference_heatmap, weight_frame, weight_heatmap
+
+load_link()
+st.title("Weights: edit, preset, clamp, load")
+for message in link_errors():
+    st.error(message)
+if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
+    st.error(message)
+
+model = current_model()
+sequence = sequence_controls(model.reads if model else None)
+with st.sidebar:
+    st.header("Model")
+    ready_models_menu()
+    if model is not None:
+        model_panel(model)
+    else:
+        st.caption("A network drawn from the Network settings below. Editing a weight fixes it as a model.")
+        st.header("Network")
+        choice = network_controls()
+    st.page_link("pages/explore.py", label="See it in Explore", icon="🔬")
+
+if model is not None:
+    run, problem = model_run(model, sequence.text)
+    base = model
+else:
+    run, problem = current_run(sequence, choice)
+    drawn = drawn_network(run.network, run.encoded.input_size)
+    q = run.sequence
+    vocabulary = "".join(dict.fromkeys(q.text)) if q.mode == "onehot" else None
+    base = from_network(drawn, f"Drawn {cells.KINDS[drawn.kind].LABEL}", vocabulary=vocabulary,
+                        embedding=(q.embed_size, q.embed_seed) if q.mode == "embed" else None, sequence=q.text)
+if problem:
+    st.error(problem)
+network = base.network
+tokens = list(run.encoded.tokens)
+T = len(tokens)
+
+# ----- which gate -------------------------------------------------------------------------------
+where = st.columns(3)
+if st.session_state.get(keys.W_LAYER, 0) >= len(network.layers):
+    st.session_state[keys.W_LAYER] = 0
+if not network.bidirectional:
+    st.session_state[keys.W_DIRECTION] = "forward"
+layer = where[0].selectbox("Layer", list(range(len(network.layers))), key=keys.W_LAYER,
+                           format_func=lambda k: f"layer {k + 1}")
+direction = where[1].radio("Direction", DIRECTIONS, key=keys.W_DIRECTION, horizontal=True,
+                           disabled=not network.bidirectional)
+cell = cell_of(network, layer, direction)
+if st.session_state.get(keys.W_GATE) not in cell.GATES:
+    st.session_state[keys.W_GATE] = cell.GATES[0]
+gate = where[2].radio("Gate", cell.GATES, key=keys.W_GATE, horizontal=True,
+                      format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
+features = list(run.encoded.features) if layer == 0 else None
+
+# ----- apply what the editors and knobs hold ------------------------------------------------------
+edited, refused = pending_edits(network, layer, direction, gate, features)
+if edited is not None:
+    model = commit(base, edited)
+    base, network = model, edited
+    run, _ = model_run(model, run.sequence.text)
+    cell = cell_of(network, layer, direction)
+write_model_link(model)
+
+trace_layer = run.trace.layers[layer]
+trace = trace_layer.backward if direction == "backward" else trace_layer.forward
+info = cells.gate_info(cell.FAMILY, gate)
+
+st.subheader(f"{info.symbol}: {info.description.split(':')[0]} · layer {layer + 1}, {direction}")
+st.caption(f"{base.label}. Rows are units, columns the deck's [h_{{t−1}}, x_t]: hidden columns first. "
+           "Type a number into any cell; the heatmaps below follow at once.")
+left, right = st.columns([3, 2])
+with left:
+    editors(cell, layer, direction, gate, features)
+    if refused:
+        st.error(refused)
+with right:
+    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})"),
+                    key=keys.weights_chart("matrix"), config={"displayModeBar": False})
+b_col, k_col = st.columns([2, 3])
+with b_col:
+    st.markdown(f"**Bias of {info.symbol}**")
+    bias_editor(cell, layer, direction, gate)
+with k_col:
+    st.markdown("**Knobs**")
+    knobs(layer, direction, gate, info.symbol)
+    r1, r2, r3 = st.columns(3)
+    if r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None):
+        reset(model)
+        st.rerun()
+    seed = r2.number_input("Seed", 0, 2**31 - 1, 1, key=keys.W_SEED)
+    if r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed"):
+        redraw(base, int(seed))
+        st.rerun()
+
+# ----- what the gate does now -------------------------------------------------------------------
+st.subheader("What it does to the sequence")
+preview = [gate, "cell", "hidden"] if cell.HAS_CELL else [gate, "hidden"]
+for name in dict.fromkeys(preview):
+    if name in trace.values:
+        st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
+                        config={"displayModeBar": False})
+
+# ----- clamp ------------------------------------------------------------------------------------
+st.subheader("Clamp or ablate a gate")
+if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
+    c1, c2, c3, c4 = st.columns(4)
+    clamp_gate = c1.selectbox("Gate", cell.GATES, key=keys.W_CLAMP_GATE,
+                              format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
+    low = 0.0 if clamp_gate in cell.SIGMOID else -1.0
+    if not low <= st.session_state.get(keys.W_CLAMP_VALUE, 1.0) <= 1.0:
+        st.session_state[keys.W_CLAMP_VALUE] = 1.0
+    value = c2.slider("Value", low, 1.0, 1.0, 0.05, key=keys.W_CLAMP_VALUE)
+    H = cell.hidden_size
+    if any(u >= H for u in st.session_state.get(keys.W_CLAMP_UNITS, [])):
+        st.session_state[keys.W_CLAMP_UNITS] = []
+    units = c3.multiselect("Units (none: all)", list(range(H)), key=keys.W_CLAMP_UNITS)
+    span = st.session_state.get(keys.W_CLAMP_STEPS, (0, T - 1))
+    if not (isinstance(span, (tuple, list)) and 0 <= span[0] <= span[1] < T):
+        st.session_state[keys.W_CLAMP_STEPS] = (0, T - 1)
+    if T > 1:
+        first, last = c4.slider("Steps", 0, T - 1, key=keys.W_CLAMP_STEPS)
+    else:
+        first, last = 0, 0
+    clamp = cells.Clamp(clamp_gate, float(value), tuple(units) or None, tuple(range(first, last + 1)),
+                        layer=layer, direction=direction)
+    clamped = run_fixed(network, run.encoded.xs, (clamp,)).layers[layer]
+    clamped = clamped.backward if direction == "backward" else clamped.forward
+    symbol = cells.gate_info(cell.FAMILY, clamp_gate).symbol
+    st.caption(f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} "
+               f"at steps {first}–{last}. Below: the clamped gate, then how much the cell state and h_t moved "
+               "(clamped − unclamped; blue lower, red higher).")
+    st.plotly_chart(gate_heatmap(clamped, clamp_gate, tokens=tokens), key=keys.weights_chart("clamped_gate"),
+                    config={"displayModeBar": False})
+    if cell.HAS_CELL:
+        st.plotly_chart(difference_heatmap(clamped.values["cell"] - trace.values["cell"], tokens, "C_t",
+                                           "cell state"), key=keys.weights_chart("delta_cell"),
+                        config={"displayModeBar": False})
+    st.plotly_chart(difference_heatmap(clamped.values["hidden"] - trace.values["hidden"], tokens, "h_t",
+                                       "hidden state"), key=keys.weights_chart("delta_hidden"),
+                    config={"displayModeBar": False})
+
+# ----- presets ----------------------------------------------------------------------------------
+st.subheader("Presets: hand-set weights that do one readable thing")
+names = list(presets.PRESETS)
+chosen = st.selectbox("Preset", names, key=keys.W_PRESET, format_func=lambda n: presets.PRESETS[n].title)
+p = presets.PRESETS[chosen]
+st.markdown(p.explanation)
+st.caption(f"Sequence: `{p.sequence}` · {p.watch}")
+if st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary"):
+    show_model(from_preset(chosen))
+    st.rerun()
+
+# ----- files ------------------------------------------------------------------------------------
+st.subheader("Download and upload")
+export_buttons(network, "gatescope-model")
+upload_controls(base.vocabulary or "")
+
+st.subheader("Share")
+problem = link_problem(network) if model is not None else None
+if model is None:
+    st.caption("The address bar holds the settings; the drawn network comes back from them.")
+elif problem:
+    st.info(problem)
+else:
+    st.caption("The address bar holds this model's weights: copy it to share the edited model.")

@@ -1,0 +1,95 @@
+"""Weights as tables and pictures: one gate's matrix as a DataFrame and a heatmap, and the
+difference a clamped gate makes (ΔC, Δh) over time.
+
+Columns follow the deck's [h_{t-1}, x_t]: the H hidden columns h_1…h_H first, then the inputs,
+named by the input's features when it has them. Rows are the units u0, u1, … as the gate heatmaps
+count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+import cells
+from viz.heatmap import matrix_figure
+from viz.style import DIVERGING, TICK_SIZE, ColourRange, base_layout, symmetric_range
+from viz.timeaxis import columns_for, time_axis
+
+
+def unit_names(hidden: int) -> list[str]:
+    return [f"u{u}" for u in range(hidden)]
+
+
+def column_names(hidden: int, features: Sequence[str] | None, inputs: int) -> list[str]:
+    """h_1…h_H, then x_1…x_I, each input named by its feature when there is one: ``x_2 (b)``."""
+    names = [f"h_{j + 1}" for j in range(hidden)]
+    if features is not None and len(features) == inputs:
+        names += [f"x_{j + 1} ({f})" for j, f in enumerate(features)]
+    else:
+        names += [f"x_{j + 1}" for j in range(inputs)]
+    return names
+
+
+def weight_frame(matrix: np.ndarray, features: Sequence[str] | None = None) -> pd.DataFrame:
+    """An (H, H + I) gate matrix as a table: rows u0…, columns h_1…h_H, x_1…x_I."""
+    H, width = matrix.shape
+    return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
+                        columns=column_names(H, features, width - H))
+
+
+def square_frame(matrix: np.ndarray) -> pd.DataFrame:
+    """An (H, H) peephole matrix on C: rows u0…, columns C_1…C_H."""
+    H = matrix.shape[0]
+    return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
+                        columns=[f"C_{j + 1}" for j in range(H)])
+
+
+def bias_frame(cell: cells.Cell, gate: str) -> pd.DataFrame:
+    """One gate's bias b (and PyTorch's/Keras' recurrent bias b_h where the cell has one) per unit."""
+    data = {"b": np.asarray(cell.biases[gate], np.float64)}
+    if cell.hidden_biases is not None and gate in cell.hidden_biases:
+        data["b_h"] = np.asarray(cell.hidden_biases[gate], np.float64)
+    return pd.DataFrame(data, index=unit_names(cell.hidden_size))
+
+
+def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
+    """A weight table as a heatmap: diverging colours centred on 0 over a round symmetric range."""
+    values = frame.to_numpy(np.float64)
+    bound = symmetric_range(values)
+    rows, cols = list(frame.index), list(frame.columns)
+    heat = go.Heatmap(
+        z=np.round(values, 4).astype(np.float32), x=list(range(len(cols))), y=list(range(len(rows))),
+        zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIVERGING, xgap=1, ygap=1,
+        customdata=np.array([[f"{r} · {c}" for c in cols] for r in rows], dtype=object),
+        hovertemplate="%{customdata}<br>weight %{z:.4f}<extra></extra>",
+        colorbar={"title": {"text": f"±{bound:g}", "side": "right"}, "thickness": 14,
+                  "tickfont": {"size": TICK_SIZE}},
+    )
+    fig = go.Figure([heat])
+    layout = base_layout(140 + 18 * min(len(rows), 32), title)
+    layout.update(
+        xaxis={"tickmode": "array", "tickvals": list(range(len(cols))), "ticktext": cols, "tickangle": -45,
+               "tickfont": {"size": TICK_SIZE}, "showgrid": False, "zeroline": False},
+        yaxis={"tickmode": "array", "tickvals": list(range(len(rows))), "ticktext": rows, "autorange": "reversed",
+               "tickfont": {"size": TICK_SIZE}, "showgrid": False, "zeroline": False},
+        dragmode=False,
+    )
+    fig.update_layout(layout)
+    return fig
+
+
+def difference_heatmap(delta: np.ndarray, tokens: Sequence[str], symbol: str, what: str) -> go.Figure:
+    """Clamped minus unclamped values (T, H) over time: diverging, centred on 0, range stated."""
+    delta = np.asarray(delta, np.float64)
+    if delta.ndim != 2 or delta.shape[0] != len(tokens):
+        raise ValueError(f"difference: expected {len(tokens)} steps of units, got shape {delta.shape}")
+    bound = symmetric_range(delta) if np.any(delta) else 1.0
+    crange = ColourRange(-bound, bound, DIVERGING, f"±{bound:g}")
+    axis = time_axis(tokens, columns_for(delta.shape[1]))
+    title = f"Δ{symbol}  {what}: clamped − unclamped (colours ±{bound:g})"
+    return matrix_figure(delta, axis, crange, title=title + (f" · {axis.note}" if axis.note else ""),
+                         what=f"Δ{symbol}", row_names=[str(u) for u in range(delta.shape[1])], row_title="unit")
