@@ -1,0 +1,171 @@
+"""The Lessons stops as data: each is complete, runs, and its "try this" control does what its prompt says."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from ui.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, show
+from viz.heatmap import gate_heatmap
+from viz.lessons import for_projector, projector_height
+
+DECK_ORDER = ["rnn-forgets", "conveyor-belt", "forget-gate", "input-gate", "cell-update", "output-gate", "gru",
+              "peephole", "coupled-gate", "bidirectional", "deep"]
+
+
+def unit0(shown: Shown, name: str, layer: int = 0, direction: str = "forward") -> np.ndarray:
+    """Gate or state ``name`` of unit 0 over time."""
+    trace = shown.trace.layers[layer]
+    trace = trace.backward if direction == "backward" else trace.forward
+    return trace.values[name][:, 0]
+
+
+def test_the_stops_follow_the_deck_and_have_link_safe_names() -> None:
+    assert [s.slug for s in STOPS] == DECK_ORDER
+    for stop in STOPS:
+        assert re.fullmatch(r"[a-z][a-z-]*", stop.slug)
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.slug)
+def test_every_stop_has_words_an_equation_a_model_an_input_and_a_control(stop: Stop) -> None:
+    assert stop.title and len(stop.explanation) > 200 and stop.try_this
+    assert r"\colorbox" in stop.equation  # the term the stop is about is highlighted
+    scene = stop.build()
+    assert scene.model.network is not None and scene.text
+    k = stop.knob
+    assert k.low <= k.default <= k.high and k.step > 0 and k.label
+    shown = show(stop)
+    T = len(shown.encoded.tokens)
+    assert shown.trace.layers[0].forward.steps == T and 0 <= stop.cursor < T
+    for panel in stop.panels:
+        if panel.name != "gradient":
+            trace = panel_trace(shown, panel)
+            assert panel.name in trace.values
+            assert 0 <= stop.unit < trace.hidden_size
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.slug)
+def test_every_try_this_control_changes_what_the_stop_draws(stop: Stop) -> None:
+    k = stop.knob
+    other = k.high if k.default != k.high else k.low
+    before, after = show(stop), show(stop, other)
+    if stop.panels[0].name == "gradient":
+        assert not np.allclose(before.flows[1].cell, after.flows[1].cell)
+        return
+    changed = [not np.allclose(panel_trace(before, p).values[p.name], panel_trace(after, p).values[p.name])
+               for p in stop.panels]
+    assert any(changed), f"{stop.slug}: moving the control to {other} changes none of its heatmaps"
+
+
+def test_hostile_or_unknown_stop_names_find_nothing() -> None:
+    for raw in ("", "Forget-Gate", "<script>alert(1)</script>", "../explore", "forget-gate ", None, 3, ["gru"]):
+        assert find(raw) is None
+    assert find("forget-gate") is BY_SLUG["forget-gate"]
+
+
+# ----- each prompt, checked on the numbers -------------------------------------------------------------
+
+def test_forget_bias_minus_3_makes_the_count_fade() -> None:
+    stop = BY_SLUG["forget-gate"]
+    text = stop.build().text
+    kept, faded = show(stop), show(stop, -3.0)
+    assert unit0(kept, "cell")[-1] == pytest.approx(text.count("a"), abs=1e-6)  # C_t counts every 'a'
+    f = unit0(faded, "forget")
+    assert np.allclose(f, 1 / (1 + np.exp(3)), atol=1e-6)  # f_t = σ(−3) ≈ 0.047
+    c = unit0(faded, "cell")
+    after_b = [t for t in range(1, len(text)) if text[t] == "b" and text[t - 1] == "b"]
+    assert after_b and all(c[t] < 0.06 for t in after_b)  # two b's after an 'a': almost nothing left
+    assert c.max() < 1.1  # it never counts past one
+
+
+def test_conveyor_belt_leaks_when_the_forget_gate_is_lowered() -> None:
+    stop = BY_SLUG["conveyor-belt"]
+    held, leaky = unit0(show(stop), "cell"), unit0(show(stop, 2.0), "cell")
+    assert np.allclose(held, held[0]) and held[0] == pytest.approx(np.tanh(0.8))
+    assert abs(leaky[-1]) < 0.2 * abs(leaky[0])
+
+
+def test_an_open_input_gate_writes_every_value() -> None:
+    stop = BY_SLUG["input-gate"]
+    shut, open_ = show(stop), show(stop, 20.0)
+    assert np.all(unit0(open_, "input") > 0.999)
+    c, c_shut = unit0(open_, "cell"), unit0(shut, "cell")
+    # step 2 has no marker: only the open gate writes there
+    assert c_shut[2] == pytest.approx(c_shut[1], abs=1e-6) and abs(c[2] - c[1]) > 0.1
+
+
+def test_a_positive_weight_on_close_bracket_counts_brackets() -> None:
+    stop = BY_SLUG["cell-update"]
+    text = stop.build().text
+    assert unit0(show(stop), "cell")[-1] == pytest.approx(0, abs=1e-6)  # balanced: depth 0 at the end
+    assert unit0(show(stop, 10.0), "cell")[-1] == pytest.approx(text.count("(") + text.count(")"), abs=1e-5)
+
+
+def test_an_open_output_gate_shows_the_depth_everywhere() -> None:
+    stop = BY_SLUG["output-gate"]
+    text = stop.build().text
+    shut, open_ = show(stop), show(stop, 20.0)
+    h = unit0(shut, "hidden")
+    assert all(abs(h[t]) < 1e-6 for t, ch in enumerate(text) if ch != "a")
+    assert np.allclose(unit0(open_, "hidden"), np.tanh(unit0(open_, "cell")), atol=1e-6)
+
+
+def test_an_open_update_gate_makes_the_gru_follow_its_input() -> None:
+    stop = BY_SLUG["gru"]
+    shown = show(stop, 20.0)
+    assert np.allclose(unit0(shown, "hidden"), np.tanh(shown.encoded.xs[:, 0]), atol=1e-6)
+
+
+def test_peephole_output_gate_opens_from_depth_one_with_bias_minus_10() -> None:
+    stop = BY_SLUG["peephole"]
+    for bias, depth in ((None, 2), (-10.0, 1)):
+        shown = show(stop, bias)
+        c, o = unit0(shown, "cell"), unit0(shown, "output")
+        assert np.array_equal(o > 0.5, c >= depth - 1e-6)
+
+
+def test_coupled_gate_input_mirrors_forget() -> None:
+    stop = BY_SLUG["coupled-gate"]
+    for value in (None, 0.0):
+        shown = show(stop, value)
+        assert np.allclose(unit0(shown, "input"), 1 - unit0(shown, "forget"))
+    marker = show(stop, 0.0).encoded.xs[:, 1]
+    assert np.allclose(unit0(show(stop, 0.0), "forget")[marker == 0], 0.5)
+
+
+def test_the_backward_cell_knows_the_last_number_from_step_0() -> None:
+    stop = BY_SLUG["bidirectional"]
+    before, after = show(stop), show(stop, 0.5)
+    assert np.allclose(unit0(after, "cell", direction="backward"), np.tanh(0.5))
+    assert np.allclose(unit0(before, "cell"), unit0(after, "cell"))  # the forward cell never sees it first
+
+
+def test_layer_two_counts_steps_at_depth_two_or_one() -> None:
+    stop = BY_SLUG["deep"]
+    for value, least in ((None, 2), (-70.0, 1)):
+        shown = show(stop, value)
+        depth = unit0(shown, "cell")
+        assert unit0(shown, "cell", layer=1)[-1] == pytest.approx(np.sum(depth >= least - 1e-6), abs=0.05)
+
+
+def test_lower_forget_biases_make_the_lstm_gradient_vanish() -> None:
+    stop = BY_SLUG["rnn-forgets"]
+    trained, lowered = show(stop), show(stop, -4.0)
+    rnn, lstm = trained.flows
+    assert rnn.hidden[0] < 1e-12 and lstm.cell[0] > 0.1  # 50 steps back: the RNN's is gone, the LSTM's is not
+    assert lowered.flows[1].cell[0] < 1e-6
+    assert np.allclose(lowered.flows[0].hidden, rnn.hidden)  # the RNN is left as it was
+
+
+def test_projector_figures_have_big_ticks_and_few_time_labels() -> None:
+    stop = BY_SLUG["rnn-forgets"]
+    shown = show(stop)
+    trace = panel_trace(shown, stop.panels[1])
+    fig = for_projector(gate_heatmap(trace, "hidden", cursor=0, tokens=shown.encoded.tokens),
+                        height=projector_height(trace.hidden_size))
+    assert fig.layout.xaxis.tickfont.size >= 18 and fig.layout.yaxis.tickfont.size >= 18
+    assert fig.layout.hoverlabel.font.size >= 20 and fig.layout.font.size >= 22
+    assert len(fig.layout.xaxis.tickvals) <= 12
+    assert fig.layout.height >= 34 * trace.hidden_size
