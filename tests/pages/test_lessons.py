@@ -1,0 +1,167 @@
+"""The Lessons page in Streamlit's AppTest: walk every stop, links restore a stop, presenter mode, try-this, Explore."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.viz.figjson import decode
+from ui import keys
+from ui.lessons import BY_SLUG, STOPS, Stop
+from ui.model import MODEL_KEY
+
+APP = Path(__file__).parents[2] / "app.py"
+TIMEOUT = 120
+
+
+def open_lessons(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run(timeout=TIMEOUT)
+    at.switch_page("pages/lessons.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def heading(at: AppTest) -> str:
+    return at.header[0].value
+
+
+def figures(at: AppTest) -> list[dict]:
+    """The page's Plotly figures in order, as the browser gets them (typed arrays decoded)."""
+    return [decode(json.loads(chart.proto.spec)) for chart in at.get("plotly_chart")]
+
+
+def heatmap_values(fig: dict) -> np.ndarray:
+    """A heatmap figure's values, units × steps."""
+    heat = next(trace for trace in fig["data"] if trace["type"] == "heatmap")
+    return np.asarray(heat["z"], dtype=np.float64)
+
+
+def cursor_at(fig: dict) -> float:
+    shape = next(s for s in fig["layout"]["shapes"] if s.get("name") == "cursor")
+    return (shape["x0"] + shape["x1"]) / 2
+
+
+def progress_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def test_walk_every_stop_from_first_to_last_with_next() -> None:
+    at = open_lessons()
+    for k, stop in enumerate(STOPS):
+        assert not at.exception, (stop.slug, at.exception)
+        assert heading(at) == f"{k + 1}. {stop.title}"
+        assert progress_text(at) == f"Stop {k + 1} of {len(STOPS)}"
+        assert at.query_params.get("stop") in (None, stop.slug) if k == 0 else at.query_params["stop"] == stop.slug
+        assert len(at.get("plotly_chart")) == len(stop.panels)
+        assert any(r"\colorbox" in latex.value for latex in at.latex)
+        assert not at.error and not at.warning
+        assert at.button(key=keys.LESSON_PREV).disabled == (k == 0)
+        if k < len(STOPS) - 1:
+            at.button(key=keys.LESSON_NEXT).click().run(timeout=TIMEOUT)
+    assert at.button(key=keys.LESSON_NEXT).disabled
+    at.button(key=keys.LESSON_PREV).click().run(timeout=TIMEOUT)
+    assert heading(at) == f"{len(STOPS) - 1}. {STOPS[-2].title}"
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.slug)
+def test_each_stops_link_opens_it(stop: Stop) -> None:
+    at = open_lessons({"stop": stop.slug})
+    assert heading(at).endswith(stop.title)
+    assert not at.warning
+    assert at.slider(key=keys.LESSON_STEP).value == stop.cursor
+    assert at.slider(key=keys.lesson_knob(stop.slug)).value == stop.knob.default
+
+
+@pytest.mark.parametrize("raw", ["no-such-stop", "<script>alert(1)</script>", "FORGET-GATE", "x" * 5000])
+def test_a_hostile_or_unknown_stop_shows_a_message_and_the_first_stop(raw: str) -> None:
+    at = open_lessons({"stop": raw})
+    assert heading(at) == f"1. {STOPS[0].title}"
+    message = at.warning[0].value
+    assert "no lesson stop called" in message and "forget-gate" in message
+    assert len(message) < 400
+
+
+def test_presenter_link_turns_presenter_mode_on_and_hides_the_extras() -> None:
+    normal = open_lessons({"stop": "gru"})
+    assert normal.toggle(key=keys.LESSON_PRESENT).value is False
+    assert normal.sidebar.button  # the list of stops
+    assert [b for b in normal.button if b.key == keys.LESSON_OPEN_EXPLORE]
+
+    at = open_lessons({"stop": "gru", "present": "1"})
+    assert at.toggle(key=keys.LESSON_PRESENT).value is True
+    assert heading(at).endswith(BY_SLUG["gru"].title)
+    assert not at.sidebar.button
+    assert not [b for b in at.button if b.key == keys.LESSON_OPEN_EXPLORE]
+    kept = {b.key for b in at.button}
+    assert {keys.LESSON_PREV, keys.LESSON_NEXT, keys.LESSON_STEP_PREV, keys.LESSON_STEP_NEXT} <= kept
+    assert at.slider(key=keys.LESSON_STEP)
+    for fig in figures(at):
+        assert fig["layout"]["xaxis"]["tickfont"]["size"] >= 18
+        assert fig["layout"]["hoverlabel"]["font"]["size"] >= 20
+    css = " ".join(str(h.proto) for h in at.get("html"))
+    assert "stSidebar" in css and "font-size: 24px" in css
+
+    at.toggle(key=keys.LESSON_PRESENT).set_value(False).run(timeout=TIMEOUT)
+    assert "present" not in at.query_params
+    assert at.sidebar.button
+
+
+def test_forget_bias_minus_3_makes_the_cell_state_fade_in_the_heatmap() -> None:
+    at = open_lessons({"stop": "forget-gate"})
+    text = BY_SLUG["forget-gate"].build().text
+    counted = heatmap_values(figures(at)[1])[0]  # C_t, unit 0
+    assert counted[-1] == pytest.approx(text.count("a"), abs=1e-3)
+    at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
+    assert not at.exception
+    f, c = (heatmap_values(fig)[0] for fig in figures(at))
+    assert np.allclose(f, 0.047, atol=1e-3)
+    assert c.max() < 1.1 and c[-1] < 0.1  # no count builds up; it fades after each 'a'
+    assert at.button(key=keys.LESSON_RESET).disabled is False
+    at.button(key=keys.LESSON_RESET).click().run(timeout=TIMEOUT)
+    assert heatmap_values(figures(at)[1])[0][-1] == pytest.approx(text.count("a"), abs=1e-3)
+
+
+def test_step_buttons_move_the_cursor_on_every_figure_and_a_new_stop_starts_at_its_own_step() -> None:
+    at = open_lessons({"stop": "output-gate"})
+    start = BY_SLUG["output-gate"].cursor
+    assert all(cursor_at(fig) == start for fig in figures(at))
+    at.button(key=keys.LESSON_STEP_NEXT).click().run(timeout=TIMEOUT)
+    at.button(key=keys.LESSON_STEP_NEXT).click().run(timeout=TIMEOUT)
+    assert at.slider(key=keys.LESSON_STEP).value == start + 2
+    assert all(cursor_at(fig) == start + 2 for fig in figures(at))
+    at.button(key=keys.LESSON_STEP_PREV).click().run(timeout=TIMEOUT)
+    assert all(cursor_at(fig) == start + 1 for fig in figures(at))
+    at.button(key=keys.LESSON_NEXT).click().run(timeout=TIMEOUT)
+    assert at.slider(key=keys.LESSON_STEP).value == BY_SLUG["gru"].cursor
+
+
+def test_open_in_explore_carries_the_model_and_the_input() -> None:
+    at = open_lessons({"stop": "cell-update"})
+    at.slider(key=keys.lesson_knob("cell-update")).set_value(10.0).run(timeout=TIMEOUT)
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    model = at.session_state[MODEL_KEY]
+    stop = BY_SLUG["cell-update"]
+    assert at.session_state[keys.SEQ_TEXT] == stop.build().text
+    assert "W_C[')'] = 10" in model.label
+    W = model.network.layers[0].forward.weights["candidate"]
+    assert W[0, 1 + "()ab".index(")")] == 10.0  # the edited weight, exactly as on the stop
+    assert model.original is not None  # and the stop's model before the edit, for a reset
+    assert at.session_state[keys.CURSOR_STEP] == stop.cursor
+
+
+def test_open_in_explore_carries_a_numbers_model_unchanged() -> None:
+    at = open_lessons({"stop": "input-gate"})
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    model = at.session_state[MODEL_KEY]
+    assert at.session_state[keys.SEQ_TEXT] == BY_SLUG["input-gate"].build().text
+    assert at.session_state[keys.SEQ_MODE] == "numbers"
+    assert model.label == "Preset: LSTM: latch a marked value" and model.original is None
