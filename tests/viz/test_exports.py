@@ -6,10 +6,10 @@ import io
 
 import numpy as np
 import pytest
-from figjson import spec
 
 import cells
 from cells import encode
+from tests.viz.figjson import spec
 from viz.diagram import cell_diagram
 from viz.export import COLUMNS, figure_html, payload_bytes, trace_csv, trace_frame, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from figjson import spec
 
 import cells
 from cells import encode
+from tests.viz.figjson import spec
 from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
 from viz.timeaxis import bin_steps, step_labels, time_axis
 
