@@ -1,13 +1,34 @@
-"""Fixed models: each says how it reads typed text, refuses text it cannot read, and keeps its first weights."""
+"""Fixed models: how they read typed text, their first weights, their files in and out, and their share links."""
 
+import base64
 import dataclasses
+import io
+import json
+import re
+import zipfile
+import zlib
 
 import numpy as np
 import pytest
 
 import cells
 from cells import presets
-from ui.model import from_network, from_preset, from_pretrained, pretrained_manifest
+from ui.model import (
+    MAX_UPLOAD_BYTES,
+    export_keras,
+    export_npz,
+    export_problem,
+    export_torch,
+    from_network,
+    from_preset,
+    from_pretrained,
+    load_upload,
+    model_from_link,
+    model_to_link,
+    pretrained_manifest,
+    weights_from_link,
+    weights_to_link,
+)
 
 
 @pytest.mark.parametrize("name", list(presets.PRESETS))
@@ -48,3 +69,203 @@ def test_edits_keep_the_first_weights_for_a_reset() -> None:
     once = model.edited(cells.Network((cells.Layer(edited_cell),)))
     twice = once.edited(cells.Network((cells.Layer(cell),)))
     assert once.original is model.network and twice.original is model.network
+
+
+# ----- files: every export loads back; every malformed upload is refused with its problem named ------
+
+XS = np.random.default_rng(3).normal(size=(7, 3))
+
+
+def same_outputs(a: cells.Network, b: cells.Network, atol: float = 0.0) -> None:
+    np.testing.assert_allclose(a.run(XS).output, b.run(XS).output, atol=atol, rtol=0)
+
+
+def npz_bytes(**arrays: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", list(cells.KINDS))
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_gatescope_files_of_every_kind_load_back_exactly(kind: str, bidirectional: bool) -> None:
+    network = cells.Network.create(kind, 3, 4, num_layers=2, bidirectional=bidirectional, seed=5)
+    for name, data in (("m.npz", export_npz(network)), ("m.json", cells.to_json(network).encode())):
+        model = load_upload(name, data)
+        same_outputs(network, model.network)
+        assert model.reads == "numbers, 3 per step" and model.label == f"Uploaded: {name}"
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru_torch"])
+@pytest.mark.parametrize(("layers", "bidirectional"), [(1, False), (2, True)])
+def test_pytorch_state_dicts_load_back_with_layout_read_off_the_keys(kind: str, layers: int,
+                                                                     bidirectional: bool) -> None:
+    network = cells.Network.create(kind, 3, 4, num_layers=layers, bidirectional=bidirectional, seed=2)
+    data = export_torch(network)
+    assert set(np.load(io.BytesIO(data))) >= {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}
+    same_outputs(network, load_upload("sd.npz", data).network)
+    same_outputs(network, load_upload("sd.npz", data, kind="lstm" if kind == "lstm" else "gru", layers=layers,
+                                      bidirectional=bidirectional).network)
+
+
+def test_pytorch_export_is_what_nn_lstm_computes() -> None:
+    torch = pytest.importorskip("torch")
+    network = cells.Network.create("lstm", 3, 4, num_layers=2, bidirectional=True, seed=9)
+    arrays = np.load(io.BytesIO(export_torch(network)))
+    lstm = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
+    lstm.load_state_dict({k: torch.from_numpy(arrays[k]) for k in arrays.files})
+    out, _ = lstm(torch.from_numpy(XS)[:, None, :])
+    np.testing.assert_allclose(out[:, 0].detach().numpy(), network.run(XS).output, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru_torch", "gru_keras_v1"])
+def test_keras_arrays_load_back_with_reset_after_read_off_the_bias(kind: str) -> None:
+    network = cells.Network.create(kind, 3, 4, num_layers=2, bidirectional=True, seed=4)
+    data = export_keras(network)
+    assert set(np.load(io.BytesIO(data))) >= {"layer0.forward.kernel", "layer0.backward.recurrent_kernel",
+                                              "layer1.forward.bias"}
+    loaded = load_upload("k.npz", data).network
+    assert loaded.kind == kind
+    same_outputs(network, loaded, atol=1e-12)  # Keras keeps one LSTM bias: b + b_h is summed
+
+
+def test_formats_that_cannot_hold_a_kind_say_so() -> None:
+    peephole = cells.Network.create("peephole", 3, 4)
+    assert "nn.LSTM and nn.GRU only" in export_problem(peephole, "torch")
+    assert "Keras has LSTM and GRU only" in export_problem(peephole, "keras")
+    assert export_problem(cells.Network.create("gru_torch", 3, 4), "torch") is None
+    assert "gru_keras_v1" in export_problem(cells.Network.create("gru_keras_v1", 3, 4), "torch")
+
+
+def test_an_uploaded_model_reads_the_vocabulary_it_is_given() -> None:
+    network = cells.Network.create("lstm", 3, 4)
+    model = load_upload("m.npz", export_npz(network), vocabulary="abc")
+    np.testing.assert_array_equal(model.inputs("cab").xs, np.eye(3)[[2, 0, 1]])
+    with pytest.raises(ValueError, match="2 characters for a network that reads 3"):
+        load_upload("m.npz", export_npz(network), vocabulary="ab")
+
+
+def _torch_dict() -> dict[str, np.ndarray]:
+    return cells.to_torch(cells.Network.create("lstm", 3, 4))
+
+
+def _pickled() -> bytes:
+    out = io.BytesIO()
+    np.savez(out, weight_ih_l0=np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    return out.getvalue()
+
+
+def _json_wrong_shape() -> bytes:
+    doc = json.loads(cells.to_json(cells.Network.create("lstm", 3, 4)))
+    doc["layers"][0]["forward"]["parameters"]["weights"]["forget"] = [[1.0, 2.0]]
+    return json.dumps(doc).encode()
+
+
+def _zip_without_arrays() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("readme.txt", "hello")
+    return out.getvalue()
+
+
+MALFORMED = {
+    "too large": ("big.npz", b"\0" * (MAX_UPLOAD_BYTES + 1), "over the limit"),
+    "not a zip": ("m.npz", b"this is not a zip file", "not a .npz file"),
+    "truncated": ("m.npz", export_npz(cells.Network.create("lstm", 3, 4))[:300], "not a .npz file"),
+    "no arrays we know": ("m.npz", _zip_without_arrays(), "not a Gatescope, PyTorch or Keras weight file"),
+    "unknown keys": ("m.npz", npz_bytes(foo=np.zeros(3)), "it holds foo"),
+    "pickled objects": ("sd.npz", _pickled(), "pickle"),
+    "torch wrong shape": ("sd.npz", npz_bytes(**{**_torch_dict(), "bias_ih_l0": np.zeros(12)}),
+                          "bias_ih_l0: expected shape (16,), got (12,)"),
+    "torch missing key": ("sd.npz", npz_bytes(**{k: v for k, v in _torch_dict().items() if k != "bias_hh_l0"}),
+                          "missing keys bias_hh_l0"),
+    "torch integer dtype": ("sd.npz", npz_bytes(**{**_torch_dict(), "bias_ih_l0": np.zeros(16, np.int64)}),
+                            "expected float32 or float64 values, got int64"),
+    "torch NaN": ("sd.npz", npz_bytes(**{**_torch_dict(), "bias_ih_l0": np.full(16, np.nan)}), "finite"),
+    "torch inf": ("sd.npz", npz_bytes(**{**_torch_dict(), "weight_hh_l0": np.full((16, 4), np.inf)}), "finite"),
+    "torch three gates per hidden size 5": ("sd.npz", npz_bytes(weight_hh_l0=np.zeros((10, 5)),
+                                                                weight_ih_l0=np.zeros((10, 3))), "weight_hh_l0"),
+    "keras wrong key": ("k.npz", npz_bytes(**{"layer0.forward.kernel": np.zeros((3, 16)), "layer0.fwd.bias":
+                                              np.zeros(16)}), "unexpected key 'layer0.fwd.bias'"),
+    "keras missing recurrent kernel": ("k.npz", npz_bytes(**{"layer0.forward.kernel": np.zeros((3, 16))}),
+                                       "missing recurrent_kernel"),
+    "keras wrong shape": ("k.npz", npz_bytes(**{"layer0.forward.kernel": np.zeros((3, 12)),
+                                                "layer0.forward.recurrent_kernel": np.zeros((4, 16))}),
+                          "kernel: expected shape (input size, 16), got (3, 12)"),
+    "gatescope npz NaN": ("m.npz", None, "finite"),
+    "json not json": ("m.json", b"{not json", "not valid JSON"),
+    "json wrong shape": ("m.json", _json_wrong_shape(), "expected shape (4, 7), got (1, 2)"),
+    "json NaN": ("m.json", b'{"format": "gatescope-network", "version": 1, "layers": NaN}', "NaN"),
+    "json a list": ("m.json", b"[1, 2, 3]", "expected an object"),
+    "wrong extension": ("m.pt", b"PK", "expected a .npz or .json file"),
+}
+
+
+def _nan_gatescope_npz() -> bytes:
+    data = io.BytesIO(export_npz(cells.Network.create("lstm", 3, 4)))
+    arrays = dict(np.load(data))
+    arrays["layers.0.forward.biases.forget"] = np.full(4, np.nan)
+    return npz_bytes(**arrays)
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_every_malformed_upload_is_refused_naming_the_problem(case: str) -> None:
+    name, data, problem = MALFORMED[case]
+    if data is None:
+        data = _nan_gatescope_npz()
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        load_upload(name, data)
+
+
+# ----- share links ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", list(cells.KINDS))
+def test_small_weights_ride_in_a_link_and_come_back_to_float32_precision(kind: str) -> None:
+    network = cells.Network.create(kind, 3, 4, num_layers=2, bidirectional=True, seed=1)
+    text = weights_to_link(network)
+    assert len(text) < 8000 and set(text) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+    same_outputs(network, weights_from_link(text), atol=1e-6)
+
+
+def test_large_models_say_the_link_cannot_carry_them() -> None:
+    with pytest.raises(ValueError, match="hidden size 12; share links carry weights up to hidden size 8"):
+        weights_to_link(cells.Network.create("lstm", 3, 12))
+
+
+def test_an_edited_preset_comes_back_from_its_link() -> None:
+    model = from_preset("counter")
+    assert model_to_link(model) == {"model": "preset:counter"}
+    cell = model.network.layers[0].forward
+    edited = model.edited(cells.Network((cells.Layer(dataclasses.replace(
+        cell, biases={**cell.biases, "forget": cell.biases["forget"] - 25})),)))
+    back = model_from_link(**{"source": model_to_link(edited)["model"], "weights": model_to_link(edited)["weights"]})
+    np.testing.assert_allclose(back.network.layers[0].forward.biases["forget"], [-5.0])
+    assert back.original is not None and back.inputs("ab").xs.shape == (2, 2)
+
+
+HOSTILE_LINKS = {
+    "garbage": "hello",
+    "wrong version": "w9.lstm.1.1.4.3.-.AAAA",
+    "unknown kind": "w1.transformer.1.1.4.3.-.AAAA",
+    "hidden too large": "w1.lstm.1.1.999.3.-.AAAA",
+    "not base64 of zlib": "w1.lstm.1.1.4.3.-.!!!!",
+    "too few numbers": "w1.lstm.1.1.4.3.-." + weights_to_link(cells.Network.create("lstm", 2, 4)).split(".")[-1],
+    "not finite": "w1.rnn.1.1.1.1.-." + base64.urlsafe_b64encode(zlib.compress(
+        np.array([np.nan, 0, 0], np.float32).tobytes())).decode(),
+    "bad hidden-bias gates": "w1.lstm.1.1.4.3.99.AAAA",
+    "too long": "w1." + "A" * 9000,
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_LINKS))
+def test_hostile_weights_in_a_link_are_refused(case: str) -> None:
+    with pytest.raises(ValueError):
+        weights_from_link(HOSTILE_LINKS[case])
+
+
+def test_a_link_naming_an_unknown_model_is_refused() -> None:
+    with pytest.raises(ValueError, match="preset 'nope'"):
+        model_from_link("preset:nope", None)
+    with pytest.raises(ValueError, match="needs its weights"):
+        model_from_link("numbers", None)
+    with pytest.raises(ValueError, match="expected preset:"):
+        model_from_link("http://evil", None)
