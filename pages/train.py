@@ -12,10 +12,9 @@ from ui.model import use_model
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
-    Trained,
     chance,
+    collect_training,
     compare_live,
-    example_text,
     explore_model,
     fresh_accuracy,
     from_comparison,
@@ -23,33 +22,29 @@ from ui.training import (
     load_pretrained,
     pretrained_labels,
     problems,
+    show_model,
     train_controls,
     train_defaults,
     train_live,
+    training,
     typed_run,
 )
 from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
 
 train_defaults()
-
-
-def show(trained: Trained) -> None:
-    """Make ``trained`` the page's model; a new task puts its example in the sequence box."""
-    previous = st.session_state.get(keys.TRAIN_RESULT)
-    st.session_state[keys.TRAIN_RESULT] = trained
-    if previous is None or previous.task != trained.task or not st.session_state.get(keys.TRAIN_TEXT):
-        st.session_state[keys.TRAIN_TEXT] = example_text(trained.task)
+if not collect_training():
+    st.warning("The last training run is still stopping; its model will show on the next click.")
 
 
 def load_chosen() -> None:
-    show(load_pretrained(st.session_state[keys.TRAIN_PRETRAINED]))
+    show_model(load_pretrained(st.session_state[keys.TRAIN_PRETRAINED]))
 
 
 def look_inside() -> None:
     comparison = st.session_state.get(keys.TRAIN_COMPARISON)
     if comparison is not None and st.session_state[keys.TRAIN_LOOK_INSIDE] in comparison.results:
-        show(from_comparison(comparison, st.session_state[keys.TRAIN_LOOK_INSIDE]))
+        show_model(from_comparison(comparison, st.session_state[keys.TRAIN_LOOK_INSIDE]))
 
 
 st.title("Train a small network")
@@ -89,16 +84,18 @@ if train_clicked and not refused:
         live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
                                           title="Training…"), key=f"train_live_{step}")
 
-    try:
-        result, interrupted = train_live(settings, draw)
-    except ValueError as e:  # the engine's own refusal, should a check above miss one
-        st.error(f"Not trained: {e}")
-    else:
-        show(from_result(result, steps))  # saved before anything else is drawn: a rerun may be waiting
-        if interrupted is not None:
-            raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
-        bar.empty()
-        live.empty()
+    interrupted = None
+    with training() as box:
+        try:
+            result, interrupted = train_live(settings, draw)
+            box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
+        except ValueError as e:  # the engine's own refusal, should a check above miss one
+            st.error(f"Not trained: {e}")
+    if interrupted is not None:
+        raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
+    collect_training()
+    bar.empty()
+    live.empty()
 
 if compare_clicked and not refused:
     steps = int(settings.steps)
@@ -112,16 +109,17 @@ if compare_clicked and not refused:
         live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…"),
                           key=f"train_compare_live_{done}")
 
-    try:
-        comparison, interrupted = compare_live(settings, draw_all)
-    except ValueError as e:
-        st.error(f"Not trained: {e}")
-    else:
-        st.session_state[keys.TRAIN_COMPARISON] = comparison
-        if interrupted is not None:
-            raise interrupted
-        bar.empty()
-        live.empty()
+    interrupted = None
+    with training() as box:
+        try:
+            box.comparison, interrupted = compare_live(settings, draw_all)
+        except ValueError as e:
+            st.error(f"Not trained: {e}")
+    if interrupted is not None:
+        raise interrupted
+    collect_training()
+    bar.empty()
+    live.empty()
 
 comparison = st.session_state.get(keys.TRAIN_COMPARISON)
 if comparison is not None:

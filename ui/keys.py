@@ -82,6 +82,7 @@ TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
 TRAIN_BUSY = "train_busy"  # not a widget: set while a run trains, until its model is saved
+TRAIN_BUSY = "train_busy"  # not a widget: set while a run trains, until its model is saved
 
 
 def train_option(task: str, option: str) -> str:

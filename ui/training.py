@@ -7,15 +7,24 @@ Streamlit to rerun the script, and Streamlit raises that request inside the next
 callback makes: the runner catches it there, tells ``train()`` to stop (it keeps the weights so far),
 and hands the request back so the page can save the model in session state before letting the
 rerun go ahead. The rerun then shows the stopped model.
+
+Streamlit's fast reruns (on by default) do not interrupt the old run in place: they tell it to stop
+and start the new run at once, in another thread, while the old one is still inside ``train()``.
+Worse, a run told to stop raises at every later ``st`` call, reading session state included. So a
+run puts a ``Handover`` box in session state before it trains and leaves its model in the box (plain
+Python, no ``st`` call); the next run waits for the box to be marked done and moves its contents
+into session state (``collect_training``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +207,8 @@ def from_result(result: TrainResult, total_steps: int) -> Trained:
     if result.status != "finished":
         label += f" ({result.status} after {result.losses.size} steps)"
     message = result.message + (f" {result.seconds:.1f} s." if result.status == "finished" else "")
+    if result.status != "finished":  # the curve's axis ends where training did
+        total_steps = max(result.losses.size, 1)
     return Trained(result.model, label, result.status, message, result.losses, result.accuracies, total_steps)
 
 
@@ -230,6 +241,55 @@ def _live_callback(draw: Draw, steps: int, pending: list[Interrupt], every_secon
         return None
 
     return callback
+
+
+@dataclass(eq=False)
+class Handover:
+    """Where a training run leaves what it made, for the page's next run to pick up.
+
+    A run Streamlit has told to stop raises at every later ``st`` call, session state included, so it
+    cannot save into session state itself; it fills this box (put in session state before training)
+    and sets ``done``.
+    """
+
+    done: threading.Event = field(default_factory=threading.Event)
+    trained: Trained | None = None
+    comparison: Comparison | None = None
+
+
+@contextmanager
+def training() -> Iterator[Handover]:
+    """Put a Handover in session state for this run's results; it is marked done however the run ends."""
+    box = Handover()
+    st.session_state[keys.TRAIN_BUSY] = box
+    try:
+        yield box
+    finally:
+        box.done.set()
+
+
+def show_model(trained: Trained) -> None:
+    """Make ``trained`` the Train page's model; a new task puts its example in the sequence box."""
+    previous = st.session_state.get(keys.TRAIN_RESULT)
+    st.session_state[keys.TRAIN_RESULT] = trained
+    if previous is None or previous.task != trained.task or not st.session_state.get(keys.TRAIN_TEXT):
+        st.session_state[keys.TRAIN_TEXT] = example_text(trained.task)
+
+
+def collect_training(timeout: float = 20.0) -> bool:
+    """Take what the last training run left (waiting up to ``timeout`` seconds for a run that is still
+    stopping) and show it; False if that run has not finished yet."""
+    box = st.session_state.get(keys.TRAIN_BUSY)
+    if box is None:
+        return True
+    if not box.done.wait(timeout):
+        return False
+    del st.session_state[keys.TRAIN_BUSY]
+    if box.trained is not None:
+        show_model(box.trained)
+    if box.comparison is not None:
+        st.session_state[keys.TRAIN_COMPARISON] = box.comparison
+    return True
 
 
 def train_live(s: TrainSettings, draw: Draw, *, every_seconds: float = 0.3) -> tuple[TrainResult, Interrupt | None]:
@@ -400,7 +460,7 @@ def explore_model(trained: Trained, text: str) -> PageModel:
 
 
 # ----- gradient flow -------------------------------------------------------------------------------
-FLOW_LABELS = {"rnn": "Plain RNN", "lstm": "LSTM", "gru": "GRU"}
+FLOW_LABELS = {"rnn": "plain RNN", "lstm": "LSTM", "gru": "GRU"}
 FLOW_SHIPPED = {"rnn": "first_bit_rnn", "lstm": "first_bit_lstm", "gru": "first_bit_gru"}
 
 
@@ -433,7 +493,7 @@ def shipped_flows(steps: int, seed: int) -> list[FlowCurve]:
     out = []
     for kind, name in FLOW_SHIPPED.items():
         cell = load_pretrained(name).model.network.layers[0].forward
-        out.append(FlowCurve(f"{FLOW_LABELS[kind]} (trained)", kind, gradient_flow(cell, xs)))
+        out.append(FlowCurve(FLOW_LABELS[kind], kind, gradient_flow(cell, xs)))
     return out
 
 
@@ -442,7 +502,7 @@ def own_flow(_trained: Trained, ident: str, steps: int, seed: int) -> FlowCurve:
     """The Train page's model on ``steps`` steps of its own task."""
     cell = _trained.model.network.layers[0].forward
     xs = task_inputs(_trained.task, steps, seed)
-    return FlowCurve(f"Yours: {_trained.label}", cell.KIND, gradient_flow(cell, xs))
+    return FlowCurve(f"your {cell.LABEL}", cell.KIND, gradient_flow(cell, xs))
 
 
 def shown_model() -> Trained | None:

@@ -27,7 +27,7 @@ TINY = 1e-300  # below this a norm has underflowed; the log axis leaves it out
 class FlowCurve:
     """One cell's gradient flow and how the figure names it."""
 
-    label: str  # "Plain RNN", "LSTM (trained on the first bit)"
+    label: str  # "plain RNN", "LSTM", "your GRU": it is put in sentences
     kind: str
     flow: GradientFlow
 
@@ -98,6 +98,11 @@ def decay_per_ten(flow: GradientFlow) -> float:
     return float(10 ** (10 * max(slope, 0.0)))
 
 
+def _subject(label: str) -> str:
+    """A curve's label opening a sentence: "The plain RNN", "Your LSTM"."""
+    return label[0].upper() + label[1:] if label.startswith("your ") else f"The {label}"
+
+
 def what_to_look_at(curves: Sequence[FlowCurve]) -> str:
     """The sentence under the plot: how fast the plain RNN's gradient vanishes, and what the gates keep."""
     by_kind = {c.kind: c for c in curves}
@@ -107,26 +112,27 @@ def what_to_look_at(curves: Sequence[FlowCurve]) -> str:
         factor = decay_per_ten(rnn.flow)
         back = rnn.flow.steps - 1
         if factor >= 1.5:
-            parts.append(f"The plain RNN's gradient falls by a factor of about {factor:,.0f} every 10 steps: "
+            parts.append(f"{_subject(rnn.label)}'s gradient falls by a factor of about {factor:,.0f} every 10 steps: "
                          f"after {back} steps back only {power_of_ten(rnn.flow.hidden[0])} of it is left, so the "
                          f"first steps cannot teach it anything.")
         else:
-            parts.append(f"Here the plain RNN's gradient barely shrinks (a factor of {factor:.1f} every 10 steps).")
+            parts.append(f"{_subject(rnn.label)}'s gradient barely shrinks here (a factor of {factor:.1f} "
+                         f"every 10 steps).")
     lstm = next((c for c in curves if c.flow.cell is not None), None)
     if lstm is not None:
         kept = lstm.flow.cell[0]
         if kept >= 1e-3:
-            parts.append(f"The {lstm.label}'s cell-state path (dashed) keeps {power_of_ten(kept)} of its gradient "
-                         f"over the same distance: ∂Cₜ/∂Cₜ₋₁ is mostly the forget gate fₜ, and where fₜ stays "
+            parts.append(f"{_subject(lstm.label)}'s cell-state path (dashed) keeps {power_of_ten(kept)} of its "
+                         f"gradient over the same distance: ∂Cₜ/∂Cₜ₋₁ is mostly the forget gate fₜ, and where fₜ stays "
                          f"near 1 the gradient passes almost unchanged.")
         else:
             slower = rnn is not None and kept > rnn.flow.hidden[0]
-            parts.append(f"The {lstm.label}'s cell-state path (dashed) keeps only {power_of_ten(kept)}: "
+            parts.append(f"{_subject(lstm.label)}'s cell-state path (dashed) keeps only {power_of_ten(kept)}: "
                          f"∂Cₜ/∂Cₜ₋₁ is mostly the forget gate fₜ, and these forget gates are not near 1 "
-                         f"(training opens them)" + (", yet it falls more slowly than the plain RNN's." if slower
+                         f"(training opens them)" + (", yet it falls more slowly than the RNN's." if slower
                                                      else "."))
     gru = by_kind.get("gru") or by_kind.get("gru_torch")
     if gru is not None:
-        parts.append(f"The {gru.label} keeps {power_of_ten(gru.flow.hidden[0])} through hₜ, whose update gate "
+        parts.append(f"{_subject(gru.label)} keeps {power_of_ten(gru.flow.hidden[0])} through hₜ, whose update gate "
                      f"mixes old state straight in.")
     return " ".join(parts)

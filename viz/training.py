@@ -97,7 +97,18 @@ def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[f
                       row=row, col=1)
     _chance_line(fig, chance, total)
     fig.update_xaxes(range=[1, total], row=2, col=1)
+    fig.update_yaxes(dtick=log_dtick(losses), row=1, col=1)
     return fig
+
+
+def log_dtick(values: np.ndarray) -> str | int:
+    """Log-axis ticks that stay readable: 1, 2 and 5 of each decade over a short range, decades over a long one."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return 1
+    decades = np.log10(v.max()) - np.log10(v.min())
+    return "D2" if decades < 2.5 else 1
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,8 @@ def compare_curves(curves: Sequence[Curve], *, title: str = "LSTM, GRU and plain
                                      hovertemplate=f"{c.label} %{{y:{fmt}}}<extra></extra>"), row=row, col=1)
     _chance_line(fig, chance, total)
     fig.update_xaxes(range=[1, total], row=2, col=1)
+    every = [running_mean(c.losses, w) for c in curves if c.losses.size]
+    fig.update_yaxes(dtick=log_dtick(np.concatenate(every)) if every else 1, row=1, col=1)
     return fig
 
 
