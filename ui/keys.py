@@ -66,6 +66,7 @@ TRAIN_STEPS = "train_steps"
 TRAIN_OPTIMIZER = "train_optimizer"
 TRAIN_SEED = "train_seed"
 TRAIN_MEMORY_BIAS = "train_memory_bias"
+TRAIN_CLIP = "train_clip"
 TRAIN_GO = "train_go"
 TRAIN_COMPARE_GO = "train_compare_go"
 TRAIN_STOP = "train_stop"
@@ -81,8 +82,8 @@ TRAIN_COMPARE_CHART = "train_compare_chart"
 TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
-TRAIN_BUSY = "train_busy"  # not a widget: set while a run trains, until its model is saved
-TRAIN_BUSY = "train_busy"  # not a widget: set while a run trains, until its model is saved
+TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
+TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
 
 
 def train_option(task: str, option: str) -> str:

@@ -46,6 +46,7 @@ from viz.training import Curve, Predictions
 
 MAX_SEED = 2**32 - 1
 MAX_MEMORY_BIAS = 10.0
+MAX_CLIP = 1e6
 MAX_TYPED = 300  # steps of a typed sequence on this page
 COMPARE_KINDS = ("lstm", "gru", "rnn")
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD"}
@@ -62,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     keys.TRAIN_OPTIMIZER: "adam",
     keys.TRAIN_SEED: 0,
     keys.TRAIN_MEMORY_BIAS: 2.0,
+    keys.TRAIN_CLIP: 1.0,
     keys.FLOW_STEPS: 100,
     keys.FLOW_HIDDEN: 8,
     keys.FLOW_SEED: 0,
@@ -91,6 +93,7 @@ class TrainSettings:
     optimizer: str
     seed: Any
     memory_bias: Any
+    clip: Any = 1.0  # 0: no clipping
 
     def make_task(self) -> Task:
         return make_task(self.task, **dict(self.options))
@@ -98,7 +101,7 @@ class TrainSettings:
     def train_kwargs(self) -> dict[str, Any]:
         return {"hidden_size": int(self.hidden), "steps": int(self.steps), "lr": float(self.lr),
                 "batch_size": int(self.batch), "seed": int(self.seed), "optimizer": self.optimizer,
-                "memory_bias": float(self.memory_bias)}
+                "memory_bias": float(self.memory_bias), "clip": float(self.clip) or None}
 
 
 def _whole(value: Any, name: str, low: int, high: int) -> str | None:
@@ -127,6 +130,7 @@ def problems(s: TrainSettings) -> list[str]:
         None if s.optimizer in OPTIMIZER_LABELS else f"Optimizer: expected adam or sgd, got {s.optimizer!r}.",
         _whole(s.seed, "Seed", 0, MAX_SEED),
         _number(s.memory_bias, "Memory bias", -MAX_MEMORY_BIAS, MAX_MEMORY_BIAS, above=False),
+        _number(s.clip, "Gradient clip", 0.0, MAX_CLIP, above=False),
     ]
     if s.task in TASKS:
         try:
@@ -168,7 +172,9 @@ def train_controls() -> TrainSettings:
                                  key=keys.TRAIN_OPTIMIZER)
         seed = st.number_input("Seed", step=1, key=keys.TRAIN_SEED,
                                help="The same seed gives the same weights, batches and trained model.")
-    return TrainSettings(task, options, kind, hidden, lr, batch, steps, optimizer, seed, memory_bias)
+        clip = st.number_input("Gradient clip (0: none)", step=0.5, format="%.1f", key=keys.TRAIN_CLIP,
+                               help="Scales all gradients down together when their norm is above this.")
+    return TrainSettings(task, options, kind, hidden, lr, batch, steps, optimizer, seed, memory_bias, clip)
 
 
 # ----- what the page shows -------------------------------------------------------------------------
@@ -372,7 +378,8 @@ def load_pretrained(name: str) -> Trained:
 @st.cache_data(max_entries=16, show_spinner="Testing on fresh sequences…")
 def fresh_accuracy(_trained: Trained, ident: str) -> tuple[float, float]:
     """(loss, accuracy) on 256 fresh sequences of the model's task; ``ident`` names the model for the cache."""
-    return evaluate(_trained.model, samples=256)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's loss may overflow to inf
+        return evaluate(_trained.model, samples=256)
 
 
 # ----- a typed sequence ----------------------------------------------------------------------------
@@ -447,8 +454,9 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
     encoded = model.task.encode(text)
     if encoded.steps > MAX_TYPED:
         raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
-    run = model.network.run(encoded.xs)
-    return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's outputs may be huge
+        run = model.network.run(encoded.xs)
+        return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
 
 
 def explore_model(trained: Trained, text: str) -> PageModel:

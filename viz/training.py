@@ -59,8 +59,8 @@ def _two_rows(height: int, title: str, loss_title: str, acc_title: str) -> go.Fi
 
 
 def _y(values: np.ndarray, row: int) -> np.ndarray:
-    """Losses as float32 (they reach far below 0.001, where rounding would hide them); accuracies rounded."""
-    return np.asarray(values, dtype=np.float32) if row == 1 else compact(values)
+    """Losses unrounded (they reach far below 0.001, and far above float32 in a diverging run); accuracies rounded."""
+    return np.asarray(values, dtype=np.float64) if row == 1 else compact(values)
 
 
 def _chance_line(fig: go.Figure, chance: float | None, total: int) -> None:

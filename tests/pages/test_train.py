@@ -1,0 +1,223 @@
+"""The Train page in AppTest: short runs draw their curve, bad settings are refused by name, the three
+cells are compared, shipped models load, typed sequences are predicted, and models open in Explore."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.runtime.scriptrunner import RerunException, StopException
+from streamlit.testing.v1 import AppTest
+
+from cells.train import train
+from tests.viz.figjson import decode
+from ui import keys
+from ui.model import MODEL_KEY
+from ui.model import Model as PageModel
+from ui.training import Handover, TrainSettings, from_result, train_live
+
+APP = Path(__file__).parents[2] / "app.py"
+TIMEOUT = 180
+
+
+def open_page(**state: object) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.switch_page("pages/train.py")
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def chart(at: AppTest, key: str) -> dict | None:
+    """The Plotly chart drawn with ``key``, as decoded JSON, or None."""
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(f"-{key}"):
+            return decode(json.loads(element.proto.spec))
+    return None
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(elements: object) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_a_short_run_draws_its_curve_one_point_per_step() -> None:
+    at = open_page(**{keys.TRAIN_STEPS: 30})
+    assert chart(at, keys.TRAIN_CURVE) is None  # nothing trained yet
+    click(at, keys.TRAIN_GO)
+    assert any("Trained for 30 steps" in m for m in texts(at.success))
+    curve = chart(at, keys.TRAIN_CURVE)
+    assert curve is not None
+    raw = {t["name"]: t for t in curve["data"]}
+    assert len(raw["loss (each batch)"]["y"]) == 30 and len(raw["accuracy (each batch)"]["y"]) == 30
+    assert np.all(np.asarray(raw["loss (each batch)"]["y"]) > 0)
+    assert curve["layout"]["yaxis"]["type"] == "log"
+    assert at.session_state[keys.TRAIN_RESULT].status == "finished"
+    assert at.session_state[keys.TRAIN_RESULT].losses.size == 30
+
+
+def test_the_same_seed_gives_the_same_curve() -> None:
+    first = click(open_page(**{keys.TRAIN_STEPS: 20}), keys.TRAIN_GO)
+    second = click(open_page(**{keys.TRAIN_STEPS: 20}), keys.TRAIN_GO)
+    np.testing.assert_array_equal(first.session_state[keys.TRAIN_RESULT].losses,
+                                  second.session_state[keys.TRAIN_RESULT].losses)
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    (keys.TRAIN_HIDDEN, 0, "Hidden size: expected a whole number from 1 to 64, got 0."),
+    (keys.TRAIN_HIDDEN, 65, "Hidden size: expected a whole number from 1 to 64, got 65."),
+    (keys.TRAIN_LR, 0.0, "Learning rate: expected a number above 0 and at most 10, got 0.0."),
+    (keys.TRAIN_STEPS, 20_001, "Steps: expected a whole number from 1 to 20,000, got 20001."),
+    (keys.TRAIN_BATCH, 0, "Batch size: expected a whole number from 1 to 1,024, got 0."),
+    (keys.train_option("first_bit", "gap"), 0, "Task option (Remember the first bit): gap: expected a whole number"),
+])
+def test_settings_out_of_bounds_are_refused_by_name(key: str, value: object, message: str) -> None:
+    at = open_page(**{keys.TRAIN_TASK: "first_bit", key: value})
+    assert any(m.startswith(message) for m in texts(at.error)), texts(at.error)
+    assert at.button(keys.TRAIN_GO).disabled and at.button(keys.TRAIN_COMPARE_GO).disabled
+    assert keys.TRAIN_RESULT not in at.session_state
+
+
+def test_an_empty_number_box_is_refused_too() -> None:
+    at = open_page(**{keys.TRAIN_LR: None})
+    assert any(m.startswith("Learning rate: expected a number above 0") for m in texts(at.error))
+
+
+def test_a_diverging_run_says_so_and_keeps_finite_weights() -> None:
+    at = open_page(**{keys.TRAIN_TASK: "sine", keys.TRAIN_KIND: "rnn", keys.TRAIN_HIDDEN: 4, keys.TRAIN_STEPS: 500,
+                      keys.TRAIN_LR: 10.0, keys.TRAIN_BATCH: 8, keys.TRAIN_OPTIMIZER: "sgd", keys.TRAIN_CLIP: 0.0})
+    click(at, keys.TRAIN_GO)
+    assert any("Diverged at step" in m for m in texts(at.error)), texts(at.error)
+    assert any("last weights whose loss was finite" in m for m in texts(at.markdown))
+    trained = at.session_state[keys.TRAIN_RESULT]
+    assert trained.status == "diverged" and 0 < trained.losses.size < 500
+    assert np.all(np.isfinite(trained.model.network.layers[0].forward.weights["hidden"]))
+    assert chart(at, keys.TRAIN_CURVE) is not None  # the curve up to the last finite step
+
+
+def test_comparing_cells_on_the_first_bit_shows_the_plain_rnn_at_chance() -> None:
+    at = open_page(**{keys.TRAIN_TASK: "first_bit", keys.TRAIN_STEPS: 600})
+    click(at, keys.TRAIN_COMPARE_GO)
+    fig = chart(at, keys.TRAIN_COMPARE_CHART)
+    assert fig is not None
+    accuracy = {t["name"]: np.asarray(t["y"]) for t in fig["data"]
+                if t["yaxis"] == "y2" and t["name"] != "chance (50%)"}
+    assert list(accuracy) == ["LSTM", "GRU (deck form)", "Plain RNN (tanh)"]
+    assert all(len(y) == 600 for y in accuracy.values())
+    assert accuracy["LSTM"][-1] > 0.9 and accuracy["GRU (deck form)"][-1] > 0.9
+    assert abs(accuracy["Plain RNN (tanh)"][-1] - 0.5) < 0.15  # a coin flip
+    assert any("a coin flip gets 50%" in m for m in texts(at.markdown))
+    # look inside one of them
+    at.selectbox(keys.TRAIN_LOOK_INSIDE).set_value("rnn")
+    click(at, keys.TRAIN_LOOK_INSIDE_GO)
+    assert at.session_state[keys.TRAIN_RESULT].model.network.kind == "rnn"
+    assert any(h.value.startswith("Plain RNN (tanh) trained on remembering the first bit") for h in at.header)
+
+
+def test_a_shipped_model_loads_without_training_and_reads_brackets() -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
+    click(at, keys.TRAIN_LOAD)
+    assert any(h.value == "LSTM trained on brackets" for h in at.header)
+    assert any(m.startswith("Loaded the shipped model") for m in texts(at.info))
+    assert chart(at, keys.TRAIN_CURVE) is None  # shipped: no curve to show
+    assert at.text_input(keys.TRAIN_TEXT).value == "(()(()))((()))()"
+    for name in ("forget", "input", "candidate", "output", "cell", "hidden"):
+        assert chart(at, keys.train_heatmap(name)) is not None
+    strip = chart(at, keys.TRAIN_PREDICTIONS)
+    heat = strip["data"][0]
+    assert list(heat["y"]) == ["predicted", "true"]
+    assert [list(r) for r in heat["text"]] == [list("1212321012321010")] * 2
+    assert strip["layout"]["title"]["text"].endswith("16 of 16 right")
+    assert any("Watch unit 3 of C_t" in m for m in texts(at.markdown))
+
+
+def test_typed_sequence_predictions_follow_the_text() -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
+    click(at, keys.TRAIN_LOAD)
+    at.text_input(keys.TRAIN_TEXT).set_value("aaXbb.").run(timeout=TIMEOUT)
+    heat = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
+    assert list(heat["text"][1]) == ["", "", "2", "1", "0", "0"]  # b's left, known from the X on
+    assert list(heat["text"][0])[2:] == ["2", "1", "0", "0"]
+    at.text_input(keys.TRAIN_TEXT).set_value("aaQbb").run(timeout=TIMEOUT)
+    assert not at.exception
+    assert any("'Q'" in m and m.startswith("Sequence:") for m in texts(at.error)), texts(at.error)
+    assert chart(at, keys.TRAIN_PREDICTIONS) is None
+
+
+def test_text_model_predicts_next_characters() -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("text_lstm")
+    click(at, keys.TRAIN_LOAD)
+    heat = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
+    typed = at.text_input(keys.TRAIN_TEXT).value
+    assert len(heat["text"][0]) == len(typed)
+    assert [t for t in heat["text"][1]] == [c.replace(" ", "␣") for c in typed[1:]] + [""]
+
+
+def test_open_in_explore_hands_the_model_over() -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("first_bit_gru")
+    click(at, keys.TRAIN_LOAD)
+    at.text_input(keys.TRAIN_TEXT).set_value("1000").run(timeout=TIMEOUT)
+    click(at, keys.TRAIN_EXPLORE)
+    model = at.session_state[MODEL_KEY]
+    assert isinstance(model, PageModel)
+    assert model.label == "GRU (deck form) trained on remembering the first bit (gap 50)"
+    assert model.sequence == "1000" and model.readout is not None
+    assert model.inputs("1000").xs.shape == (4, 2)
+    assert model.network is at.session_state[keys.TRAIN_RESULT].model.network
+
+
+def test_a_trained_model_opens_in_explore_too() -> None:
+    at = click(open_page(**{keys.TRAIN_STEPS: 10}), keys.TRAIN_GO)
+    click(at, keys.TRAIN_EXPLORE)
+    model = at.session_state[MODEL_KEY]
+    assert model.label == "LSTM trained on brackets" and model.inputs("(())").xs.shape == (4, 2)
+
+
+# ----- Stop: a click reruns the page while the old run is still training ---------------------------------
+SMALL = TrainSettings("brackets", (("length", 10), ("max_depth", 3)), "lstm", 4, 0.01, 8, 40, "adam", 0, 2.0)
+
+
+@pytest.mark.parametrize("interrupt", [StopException(), RerunException(None)])
+def test_an_interrupted_draw_stops_training_and_keeps_the_weights(interrupt: BaseException) -> None:
+    drawn = []
+
+    def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
+        drawn.append((step, losses.size))
+        if step == 7:
+            raise interrupt  # what Streamlit raises inside an st call once a click asks for a rerun
+
+    result, pending = train_live(SMALL, draw, every_seconds=0.0)
+    assert pending is interrupt
+    assert result.status == "stopped" and result.losses.size == 7
+    assert drawn == [(s, s) for s in range(1, 8)]
+    seven = train("lstm", SMALL.make_task(), **{**SMALL.train_kwargs(), "steps": 7})
+    np.testing.assert_array_equal(result.model.readout.weights, seven.model.readout.weights)
+
+
+def test_the_next_run_shows_the_stopped_model() -> None:
+    def stop_at_5(step: int, loss: float, accuracy: float) -> bool:
+        return step < 5
+
+    stopped = train("lstm", SMALL.make_task(), callback=stop_at_5, **SMALL.train_kwargs())
+    box = Handover(trained=from_result(stopped, 40))
+    box.done.set()  # the stopped run has left its model
+    at = open_page(**{keys.TRAIN_BUSY: box})
+    assert any(m.startswith("Stopped after step 5 of 40") for m in texts(at.warning))
+    assert keys.TRAIN_BUSY not in at.session_state
+    curve = chart(at, keys.TRAIN_CURVE)
+    assert len(next(t for t in curve["data"] if t["name"] == "loss (each batch)")["y"]) == 5
+    assert curve["layout"]["xaxis2"]["range"] == [1, 5]
