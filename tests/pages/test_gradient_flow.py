@@ -1,0 +1,81 @@
+"""The Gradient flow page in AppTest: log-scale plots where the plain RNN's gradient visibly vanishes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from tests.viz.figjson import decode
+from ui import keys
+from ui.training import load_pretrained
+
+APP = Path(__file__).parents[2] / "app.py"
+TIMEOUT = 180
+
+
+def open_page(**state: object) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.switch_page("pages/gradient_flow.py")
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def chart(at: AppTest, key: str) -> dict | None:
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(f"-{key}"):
+            return decode(json.loads(element.proto.spec))
+    return None
+
+
+def lines(fig: dict) -> dict[str, np.ndarray]:
+    """Each line's y values by name, with the log axis' gaps (underflow) as 0."""
+    return {t["name"]: np.array([0.0 if v is None else v for v in t["y"]], dtype=np.float64) for t in fig["data"]}
+
+
+def test_both_plots_are_log_scale_and_the_rnn_vanishes_first() -> None:
+    at = open_page()
+    for key in (keys.FLOW_RANDOM_CHART, keys.FLOW_TRAINED_CHART):
+        fig = chart(at, key)
+        assert fig["layout"]["yaxis"]["type"] == "log"
+        y = lines(fig)
+        assert set(y) == {"plain RNN: ‖∂h_T/∂h_t‖", "LSTM: ‖∂h_T/∂h_t‖", "LSTM: ‖∂C_T/∂C_t‖", "GRU: ‖∂h_T/∂h_t‖"}
+        assert all(len(v) == 100 and v[-1] == 1.0 for v in y.values())  # T = 100 by default; 1 at t = T
+        rnn = y["plain RNN: ‖∂h_T/∂h_t‖"]
+        assert rnn[0] < y["LSTM: ‖∂h_T/∂h_t‖"][0] and rnn[0] < y["LSTM: ‖∂C_T/∂C_t‖"][0]
+        assert rnn[0] < y["GRU: ‖∂h_T/∂h_t‖"][0]
+        assert rnn[0] < 1e-12  # vanished
+    trained = lines(chart(at, keys.FLOW_TRAINED_CHART))
+    assert trained["LSTM: ‖∂C_T/∂C_t‖"][0] > 0.1  # the trained LSTM's cell path carries the gradient back
+
+
+def test_the_sentence_under_each_plot_says_how_fast_the_rnn_vanishes() -> None:
+    at = open_page()
+    sentences = [m.value for m in at.markdown if "gradient falls by a factor of about" in m.value]
+    assert len(sentences) == 2
+    assert all("every 10 steps" in s and "The plain RNN's" in s for s in sentences)
+    assert "keeps 0.9 of its gradient" in sentences[1]  # the trained LSTM's cell path
+
+
+def test_length_and_hidden_size_follow_the_sliders() -> None:
+    at = open_page(**{keys.FLOW_STEPS: 30, keys.FLOW_HIDDEN: 16})
+    fig = chart(at, keys.FLOW_RANDOM_CHART)
+    assert all(len(t["x"]) == 30 for t in fig["data"])
+    assert "16 units" in fig["layout"]["title"]["text"]
+    assert all(len(t["x"]) == 30 for t in chart(at, keys.FLOW_TRAINED_CHART)["data"])
+
+
+def test_the_train_pages_model_gets_its_own_plot() -> None:
+    at = open_page()
+    assert chart(at, keys.FLOW_OWN_CHART) is None
+    at = open_page(**{keys.TRAIN_RESULT: load_pretrained("brackets_lstm")})
+    fig = chart(at, keys.FLOW_OWN_CHART)
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    assert [t["name"] for t in fig["data"]] == ["your LSTM: ‖∂h_T/∂h_t‖", "your LSTM: ‖∂C_T/∂C_t‖"]
+    assert any(m.value.startswith("##### Your LSTM's cell-state path") for m in at.markdown)
