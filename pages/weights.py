@@ -9,10 +9,11 @@ from cells import presets
 from ui import keys
 from ui.controls import network_controls, sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
-from ui.model import current_model, from_network, from_preset, link_problem
+from ui.model import current_model, from_network, link_problem
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     DIRECTIONS,
+    apply_preset,
     bias_editor,
     cell_of,
     commit,
@@ -24,7 +25,6 @@ from ui.weights import (
     ready_models_menu,
     redraw,
     reset,
-    show_model,
     upload_controls,
 )
 from viz.heatmap import gate_heatmap
@@ -115,13 +115,11 @@ with k_col:
     st.markdown("**Knobs**")
     knobs(layer, direction, gate, info.symbol)
     r1, r2, r3 = st.columns(3)
-    if r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None):
-        reset(model)
-        st.rerun()
-    seed = r2.number_input("Seed", 0, 2**31 - 1, 1, key=keys.W_SEED)
-    if r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed"):
-        redraw(base, int(seed))
-        st.rerun()
+    r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
+              on_click=reset, args=(model,))
+    r2.number_input("Seed", 0, 2**31 - 1, 1, key=keys.W_SEED)
+    r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
+              args=(base,))
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")
@@ -177,9 +175,7 @@ chosen = st.selectbox("Preset", names, key=keys.W_PRESET, format_func=lambda n: 
 p = presets.PRESETS[chosen]
 st.markdown(p.explanation)
 st.caption(f"Sequence: `{p.sequence}` · {p.watch}")
-if st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary"):
-    show_model(from_preset(chosen))
-    st.rerun()
+st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click=apply_preset)
 
 # ----- files ------------------------------------------------------------------------------------
 st.subheader("Download and upload")

@@ -83,7 +83,6 @@ TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
 TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
-TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
 
 
 def train_option(task: str, option: str) -> str:
@@ -131,6 +130,7 @@ W_UPLOAD_BIDIR = "w_upload_bidir"
 W_UPLOAD_RESET_AFTER = "w_upload_reset_after"
 W_UPLOAD_VOCAB = "w_upload_vocab"
 W_UPLOAD_APPLY = "w_upload_apply"
+W_UPLOAD_ERROR = "w_upload_error"  # not a widget: why the last upload was refused
 KEPT_SETTINGS = "kept_settings"  # not a widget: the shared settings' values, kept across pages
 
 

@@ -210,23 +210,35 @@ def upload_controls(default_vocabulary: str) -> None:
                         help="Read off the bias shape unless chosen: (2, 3·units) means reset_after=True.")
     vocabulary = st.text_input("Read typed characters one-hot over (empty: the model reads numbers)",
                                value=default_vocabulary, key=keys.W_UPLOAD_VOCAB)
-    if upload is None or not st.button("Use this file", key=keys.W_UPLOAD_APPLY, type="primary"):
+    st.button("Use this file", key=keys.W_UPLOAD_APPLY, type="primary", disabled=upload is None, on_click=_use_upload,
+              args=(kind, int(layers), bidir, after, vocabulary))
+    if message := st.session_state.pop(keys.W_UPLOAD_ERROR, None):
+        st.error(message)
+
+
+def _use_upload(kind: str, layers: int, bidir: str, after: str, vocabulary: str) -> None:
+    upload = st.session_state.get(keys.W_UPLOAD)
+    if upload is None:
         return
-    if upload.size > MAX_UPLOAD_BYTES:
-        st.error(f"{upload.name}: {upload.size:,} bytes is over the limit of {MAX_UPLOAD_BYTES:,}; "
-                 "the current model stays.")
+    if upload.size > MAX_UPLOAD_BYTES:  # checked before a byte is read
+        st.session_state[keys.W_UPLOAD_ERROR] = (f"{upload.name}: {upload.size:,} bytes is over the limit of "
+                                                 f"{MAX_UPLOAD_BYTES:,}; the current model stays.")
         return
     try:
         model = load_upload(
-            upload.name, upload.getvalue(), kind=None if kind == "infer" else kind, layers=int(layers) or None,
+            upload.name, upload.getvalue(), kind=None if kind == "infer" else kind, layers=layers or None,
             bidirectional=None if bidir == "infer" else bidir == "yes",
             reset_after=None if after == "infer" else after == "True", vocabulary=vocabulary or None,
         )
     except ValueError as e:
-        st.error(f"{e}. The current model stays.")
+        st.session_state[keys.W_UPLOAD_ERROR] = f"{e}. The current model stays."
         return
     show_model(model)
-    st.rerun()
+
+
+def apply_preset() -> None:
+    """The preset chosen in the page's menu becomes the model, with its sequence."""
+    show_model(from_preset(st.session_state[keys.W_PRESET]))
 
 
 # ----- editors and knobs -----------------------------------------------------------------------
@@ -336,8 +348,9 @@ def reset(model: Model) -> None:
     forget_edits()
 
 
-def redraw(base: Model, seed: int) -> None:
-    """New random weights of the same shape, drawn with ``seed``."""
+def redraw(base: Model) -> None:
+    """New random weights of the same shape, drawn with the seed box's seed."""
+    seed = int(st.session_state.get(keys.W_SEED, 1))
     n = base.network
     network = cells.Network.create(n.kind, n.input_size, n.hidden_size, num_layers=len(n.layers),
                                    bidirectional=n.bidirectional, seed=seed)

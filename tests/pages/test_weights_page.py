@@ -1,0 +1,309 @@
+"""The Weights page and the fixed model in Explore, in Streamlit's AppTest: edit, knob, preset, clamp,
+reset, share, and text a model cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import cells
+from cells import presets
+from tests.viz.figjson import decode
+from ui import keys
+from ui.model import MODEL_KEY, from_network
+from ui.settings import DEFAULTS
+from ui.weights import apply_edits
+
+APP = Path(__file__).parents[2] / "app.py"
+TIMEOUT = 120
+TEXT = "hello world"  # one-hot columns h, e, l, o, ␣, w, r, d
+
+
+def open_weights(query: dict[str, str] | None = None, hidden: int = 4, text: str = TEXT) -> AppTest:
+    """The app, then the Weights page with the shared settings at their defaults and a small network."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run(timeout=TIMEOUT)
+    at.switch_page("pages/weights.py").run(timeout=TIMEOUT)
+    settle(at, hidden=hidden, text=text)
+    return at
+
+
+def settle(at: AppTest, hidden: int | None = None, text: str | None = None) -> None:
+    """AppTest forgets widget values on a page switch (a browser keeps them): put them back, then run."""
+    for key, value in DEFAULTS.items():
+        at.session_state[key] = list(value) if isinstance(value, list) else value
+    if hidden is not None:
+        at.session_state[keys.NET_HIDDEN] = hidden
+    if text is not None:
+        at.session_state[keys.SEQ_TEXT] = text
+    at.run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def chart(at: AppTest, name: str) -> dict:
+    """The decoded JSON of the chart with this key (Weights page key names, or Explore's heatmap keys)."""
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(name):
+            return decode(json.loads(element.proto.spec))
+    raise AssertionError(f"no chart {name}; charts: {[e.proto.id[-30:] for e in at.get('plotly_chart')]}")
+
+
+def z(at: AppTest, name: str) -> np.ndarray:
+    """A heatmap's colours: (units, steps) for gate heatmaps."""
+    return np.asarray(chart(at, name)["data"][0]["z"], np.float64)
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def model(at: AppTest) -> object:
+    return at.session_state[MODEL_KEY] if MODEL_KEY in at.session_state else None  # noqa: SIM401
+
+
+def edit(at: AppTest, field: str, rows: dict, shape: tuple[int, int], gate: str = "forget", version: int = 0) -> None:
+    key = keys.weights_editor(field, 0, "forward", gate, version, shape)
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() -> None:
+    at = open_weights()
+    assert not errors(at)
+    matrix = chart(at, keys.weights_chart("matrix"))
+    assert matrix["layout"]["xaxis"]["ticktext"][:5] == ["h_1", "h_2", "h_3", "h_4", "x_1 (h)"]
+    assert z(at, keys.weights_chart("preview_forget")).shape == (4, len(TEXT))
+    assert model(at) is None  # nothing is fixed until the user edits
+
+
+def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_explore() -> None:
+    at = open_weights()
+    before = z(at, keys.weights_chart("preview_forget"))
+    edit(at, "weights", {0: {"x_1 (h)": 30.0}}, (4, 12))
+    assert not errors(at)
+    fixed = model(at)
+    assert fixed is not None and fixed.label == "Drawn LSTM (edited)" and fixed.original is not None
+    assert fixed.network.layers[0].forward.weights["forget"][0, 4] == 30.0
+    after = z(at, keys.weights_chart("preview_forget"))
+    assert after[0, 0] == pytest.approx(1.0, abs=1e-3) and before[0, 0] < 0.99  # f_t of unit 0 at 'h' opens
+    np.testing.assert_array_equal(after[1:], before[1:])  # other units' forget gates are untouched
+    assert chart(at, keys.weights_chart("matrix"))["data"][0]["z"][0][4] == 30.0
+
+    at.switch_page("pages/explore.py")
+    settle(at, text=TEXT)
+    assert "Drawn LSTM (edited)" in " ".join(m.value for m in at.sidebar.markdown)
+    assert z(at, keys.heatmap("forget"))[0, 0] == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(("value", "shown"), [("abc", "'abc'"), (None, "an empty cell"), ("inf", "'inf'"),
+                                              (float("nan"), "an empty cell")])
+def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: object, shown: str) -> None:
+    at = open_weights()
+    before = z(at, keys.weights_chart("preview_forget"))
+    edit(at, "weights", {1: {"h_2": value}}, (4, 12))
+    assert errors(at) == [f"f_t weights, row u1, column h_2: {shown} is not a finite number; "
+                          "the weights stay as they were"]
+    assert model(at) is None
+    np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
+
+
+def test_editing_a_bias_cell_moves_that_units_gate() -> None:
+    at = open_weights()
+    edit(at, "biases", {2: {"b": -40.0}}, (4, 1))
+    forget = z(at, keys.weights_chart("preview_forget"))
+    assert np.all(forget[2] < 1e-3) and np.any(forget[:2] > 0.05)
+
+
+def test_the_bias_knob_shifts_every_unit_and_the_gate_opens() -> None:
+    at = open_weights()
+    before = z(at, keys.weights_chart("preview_forget"))
+    at.slider(key=keys.weights_knob("shift", 0, "forward", "forget")).set_value(3.0).run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    fixed = model(at)
+    np.testing.assert_allclose(fixed.network.layers[0].forward.biases["forget"],
+                               fixed.original.layers[0].forward.biases["forget"] + 3.0)
+    after = z(at, keys.weights_chart("preview_forget"))
+    assert np.all(after >= before) and after.mean() > before.mean() + 0.2
+    # Moving the knob back takes the shift off again.
+    at.slider(key=keys.weights_knob("shift", 0, "forward", "forget")).set_value(0.0).run(timeout=TIMEOUT)
+    np.testing.assert_allclose(z(at, keys.weights_chart("preview_forget")), before, atol=1e-3)
+
+
+def test_the_scale_knob_multiplies_the_matrix_and_reset_brings_back_the_first_weights() -> None:
+    at = open_weights()
+    at.radio(key=keys.W_GATE).set_value("input").run(timeout=TIMEOUT)
+    at.slider(key=keys.weights_knob("scale", 0, "forward", "input")).set_value(2.0).run(timeout=TIMEOUT)
+    fixed = model(at)
+    np.testing.assert_allclose(fixed.network.layers[0].forward.weights["input"],
+                               2 * fixed.original.layers[0].forward.weights["input"])
+    at.button(key=keys.W_RESET).click().run(timeout=TIMEOUT)
+    back = model(at)
+    assert back.original is None and back.label == "Drawn LSTM"
+    np.testing.assert_array_equal(back.network.layers[0].forward.weights["input"],
+                                  fixed.original.layers[0].forward.weights["input"])
+    assert at.slider(key=keys.weights_knob("scale", 0, "forward", "input")).value == 1.0
+
+
+def test_redraw_gives_new_weights_of_the_same_shape() -> None:
+    at = open_weights()
+    at.number_input(key=keys.W_SEED).set_value(7).run(timeout=TIMEOUT)
+    at.button(key=keys.W_REDRAW).click().run(timeout=TIMEOUT)
+    fixed = model(at)
+    expected = cells.Network.create("lstm", 8, 4, seed=7)
+    np.testing.assert_array_equal(fixed.network.layers[0].forward.weights["forget"],
+                                  expected.layers[0].forward.weights["forget"])
+
+
+def apply_preset(at: AppTest, name: str) -> None:
+    at.selectbox(key=keys.W_PRESET).set_value(name).run(timeout=TIMEOUT)
+    at.button(key=keys.W_PRESET_APPLY).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def depth(text: str) -> np.ndarray:
+    return np.cumsum([1 if c == "(" else -1 if c == ")" else 0 for c in text])
+
+
+@pytest.mark.parametrize("name", list(presets.PRESETS))
+def test_each_preset_applies_with_its_sequence_and_shows_its_behaviour(name: str) -> None:
+    at = open_weights()
+    apply_preset(at, name)
+    p = presets.PRESETS[name]
+    assert not errors(at)
+    assert model(at).label == f"Preset: {p.title}"
+    assert at.session_state[keys.SEQ_TEXT] == p.sequence
+    assert p.explanation in [m.value for m in at.markdown]
+    xs = p.inputs().xs
+    if name == "bracket-depth":
+        np.testing.assert_allclose(z(at, keys.weights_chart("preview_cell"))[0], depth(p.sequence), atol=1e-3)
+    elif name == "counter":
+        np.testing.assert_allclose(z(at, keys.weights_chart("preview_cell"))[0],
+                                   np.cumsum([c == "a" for c in p.sequence]), atol=1e-3)
+    elif name == "remember":
+        np.testing.assert_allclose(z(at, keys.weights_chart("preview_cell"))[0], np.tanh(xs[0, 0]), atol=1e-3)
+    elif name in ("forget", "gru-forget"):
+        shown = "preview_cell" if name == "forget" else "preview_hidden"
+        np.testing.assert_allclose(z(at, keys.weights_chart(shown))[0], np.tanh(xs[:, 0]), atol=1e-3)
+    elif name in ("latch", "gru-latch"):
+        marked = np.maximum.accumulate(np.where(xs[:, 1] == 1, np.arange(len(xs)), -1))
+        held = np.where(marked >= 0, np.tanh(xs[np.maximum(marked, 0), 0]), 0.0)
+        shown = "preview_cell" if name == "latch" else "preview_hidden"
+        np.testing.assert_allclose(z(at, keys.weights_chart(shown))[0], held, atol=1e-3)
+    elif name == "gru-remember":
+        np.testing.assert_allclose(z(at, keys.weights_chart("preview_hidden"))[0], np.tanh(xs[0, 0]), atol=1e-3)
+    elif name == "gru-counter":
+        counts = np.cumsum([c == "a" for c in p.sequence])
+        np.testing.assert_allclose(z(at, keys.weights_chart("preview_hidden"))[0], presets.gru_count_value(counts),
+                                   atol=1e-3)
+    else:
+        raise AssertionError(f"no behaviour check for preset {name}")
+
+
+def test_clamping_the_input_gate_shut_shows_the_depth_it_no_longer_stores() -> None:
+    at = open_weights()
+    apply_preset(at, "bracket-depth")
+    text = presets.PRESETS["bracket-depth"].sequence
+    at.toggle(key=keys.W_CLAMP_ON).set_value(True).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.W_CLAMP_GATE).set_value("input").run(timeout=TIMEOUT)
+    at.slider(key=keys.W_CLAMP_VALUE).set_value(0.0).run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    np.testing.assert_allclose(z(at, keys.weights_chart("clamped_gate"))[0], 0.0, atol=1e-9)
+    delta_c = chart(at, keys.weights_chart("delta_cell"))["data"][0]
+    np.testing.assert_allclose(np.asarray(delta_c["z"])[0], -depth(text), atol=1e-3)  # C stays 0: Δ = −depth
+    assert delta_c["zmid"] == 0 and delta_c["zmin"] == -delta_c["zmax"]
+    np.testing.assert_allclose(z(at, keys.weights_chart("delta_hidden"))[0], -np.tanh(depth(text)), atol=2e-3)
+
+    # Only from step 10 on: the depth up to step 9 is stored, then frozen.
+    at.slider(key=keys.W_CLAMP_STEPS).set_value((10, len(text) - 1)).run(timeout=TIMEOUT)
+    d = depth(text)
+    expected = np.where(np.arange(len(text)) < 10, 0, d[9] - d)
+    np.testing.assert_allclose(z(at, keys.weights_chart("delta_cell"))[0], expected, atol=1e-3)
+
+
+def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key=keys.READY_MODEL).set_value("preset:bracket-depth").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    text = presets.PRESETS["bracket-depth"].sequence
+    assert at.text_area(key=keys.SEQ_TEXT).value == text
+    sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
+    assert "Preset: LSTM: bracket depth" in sidebar and "characters of '()ab', one-hot" in sidebar
+    assert not [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]  # the settings are fixed
+    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], depth(text), atol=1e-3)
+
+    at.text_area(key=keys.SEQ_TEXT).input("((x))").run(timeout=TIMEOUT)
+    assert not at.exception
+    assert any("'x' at position 3" in e and "Showing the last sequence that worked" in e for e in errors(at))
+    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], depth(text), atol=1e-3)  # the last good view
+
+    at.text_area(key=keys.SEQ_TEXT).input("(((").run(timeout=TIMEOUT)
+    assert not errors(at)
+    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], [1, 2, 3], atol=1e-3)
+
+    at.button(key=keys.DROP_MODEL).click().run(timeout=TIMEOUT)
+    assert model(at) is None and [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]
+
+
+def test_explore_shows_a_shipped_trained_model() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key=keys.READY_MODEL).set_value("trained:brackets_lstm").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    assert model(at).label == "LSTM trained on brackets"
+    assert z(at, keys.heatmap("cell")).shape == (8, len(at.session_state[keys.SEQ_TEXT]))
+
+
+def test_edited_weights_ride_in_the_share_link() -> None:
+    at = open_weights()
+    edit(at, "weights", {0: {"x_1 (h)": 30.0}, 3: {"h_1": -2.5}}, (4, 12))
+    query = dict(at.query_params)
+    assert query["model"] == "chars:helo wrd" and query["weights"].startswith("w1.lstm.1.1.4.8.")
+    again = open_weights(query={k: v if isinstance(v, str) else v[-1] for k, v in query.items()})
+    assert not errors(again)
+    shared = model(again)
+    np.testing.assert_allclose(shared.network.layers[0].forward.weights["forget"],
+                               model(at).network.layers[0].forward.weights["forget"], rtol=1e-6)
+    assert shared.network.layers[0].forward.weights["forget"][0, 4] == 30.0
+    np.testing.assert_allclose(z(again, keys.weights_chart("preview_forget")),
+                               z(at, keys.weights_chart("preview_forget")), atol=2e-3)
+
+
+def test_a_preset_link_names_the_preset_and_a_hostile_weights_link_is_refused() -> None:
+    at = open_weights(query={"model": "preset:counter"})
+    assert model(at).label == "Preset: LSTM: count the a's"
+    bad = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    bad.query_params.update({"model": "numbers", "weights": "w1.lstm.1.1.4.3.-.AAAA"})
+    bad.run(timeout=TIMEOUT)
+    assert not bad.exception and model(bad) is None
+    assert any(e.startswith("Link: the model was not used (weights:") for e in errors(bad)), errors(bad)
+
+
+def test_a_model_too_large_for_the_link_says_so() -> None:
+    at = open_weights()
+    at.session_state[MODEL_KEY] = from_network(cells.Network.create("lstm", 3, 12), "Big")
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    assert any("hidden size 12" in i.value and "Download the model file" in i.value for i in at.info)
+    assert "weights" not in at.query_params
+
+
+def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> None:
+    frame = pd.DataFrame(np.zeros((2, 2)), index=["u0", "u1"], columns=["h_1", "x_1"])
+    np.testing.assert_array_equal(apply_edits(frame, {"1": {"x_1": "2.5"}}, "f_t weights").to_numpy(),
+                                  [[0, 0], [0, 2.5]])
+    with pytest.raises(ValueError, match="f_t weights: there is no column 'x_9'"):
+        apply_edits(frame, {0: {"x_9": 1.0}}, "f_t weights")
+    with pytest.raises(ValueError, match="row 5 is not a row"):
+        apply_edits(frame, {5: {"h_1": 1.0}}, "f_t weights")
+    with pytest.raises(ValueError, match="row u0, column h_1: True is not a finite number"):
+        apply_edits(frame, {0: {"h_1": True}}, "f_t weights")
+    assert frame.to_numpy().sum() == 0
