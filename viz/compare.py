@@ -208,7 +208,8 @@ def difference_heatmap(pair: RolePair, tokens: Sequence[str], *, steps: int | No
     bound = difference_bound(pair.a, pair.b, diff)
     crange = ColourRange(-bound, bound, DIVERGING, f"±{bound:g}")
     axis = _axis(tokens, H)
-    symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{pair.b.symbol} − {pair.a.symbol}"
+    a, b = (f"({s})" if " " in s else s for s in (pair.a.symbol, pair.b.symbol))
+    symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{b} − {a}"
     title = f"B − A · {symbol} (colours ±{bound:g})" + (f" · {axis.note}" if axis.note else "")
     fig = matrix_figure(diff, axis, crange, title=title, what=f"B − A ({symbol})",
                         row_names=[str(u) for u in range(H)], row_title="unit",
@@ -312,7 +313,7 @@ def reading_strip(tokens: Sequence[str], cursor: int) -> go.Figure:
     axis = _axis(tokens, 2)
     fig = matrix_figure(read * 0.45, axis, ColourRange(0.0, 1.0, "Blues", "read"),
                         title=f"What each direction has read at step {cursor}",
-                        what="read", row_names=["reads →", "reads ←"], row_title="", cursor=cursor)
+                        what="read", row_names=["→", "←"], row_title="reads", cursor=cursor)
     heat = fig.data[0]
     heat.update(showscale=False)
     if not axis.binned and T <= 80:

@@ -148,7 +148,7 @@ def test_reading_strip_marks_tokens_read_so_far_in_each_direction() -> None:
     assert np.flatnonzero(z[0]).tolist() == [0, 1, 2, 3]
     assert np.flatnonzero(z[1]).tolist() == list(range(3, 11))
     assert list(spec(fig)["data"][0]["text"][0]) == list(TEXT.tokens)
-    assert list(fig.layout.yaxis.ticktext) == ["reads →", "reads ←"]
+    assert list(fig.layout.yaxis.ticktext) == ["→", "←"] and fig.layout.yaxis.title.text == "reads"
 
 
 def test_layer_output_is_both_directions_side_by_side_and_the_layer_table_has_a_row_per_direction() -> None:

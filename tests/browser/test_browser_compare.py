@@ -1,0 +1,73 @@
+"""The Compare page in Chromium: an LSTM and a GRU side by side at hidden size 16 on a 1,280-pixel screen,
+the shared cursor moved with the step button, and no horizontal scrolling.
+
+Charts are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in ui/keys.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import App
+
+NEXT = ".st-key-cmp_next button"  # the ▶ button (its tooltip wrapper holds a second button element)
+SLIDER = ".st-key-cmp_step input[type=range]"
+EXCEPTION = "[data-testid=stException]"
+
+# Every Compare chart: its key's end, whether Plotly drew its heatmap, its title, where the cursor box is,
+# and where its plot area sits on the screen.
+CHARTS_JS = """() => [...document.querySelectorAll('[class*="st-key-cmp_chart_"]')].map(box => {
+    const chart = box.querySelector('.js-plotly-plot');
+    const name = [...box.classList].find(c => c.startsWith('st-key-cmp_chart_')).slice('st-key-cmp_chart_'.length);
+    const cursor = chart?.layout?.shapes?.find(s => s.name === 'cursor');
+    const plot = chart?.querySelector('.nsewdrag')?.getBoundingClientRect();
+    return {
+        name,
+        drawn: !!chart && chart.querySelectorAll('.heatmaplayer image').length > 0,
+        title: (chart?.layout?.title?.text ?? '').replace(/<[^>]+>/g, ''),
+        cursor: cursor ? (cursor.x0 + cursor.x1) / 2 : null,
+        left: plot ? plot.left : null,
+        width: plot ? plot.width : null,
+    };
+})"""
+
+
+def charts(app: App) -> list[dict]:
+    return app.evaluate(CHARTS_JS)
+
+
+@pytest.mark.viewport(1280, 800)
+def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: App) -> None:
+    # A fresh server resolves /compare before app.py has ever called st.navigation, and then runs the page
+    # alone, as a legacy pages/ file; the app's own start page first makes it route through app.py.
+    app.open().wait_ready()
+    app.open("compare?a_hidden=16&b_hidden=16").wait_ready()
+    assert app.page.locator("[data-testid=stSidebarNavLink]", has_text="Explore").count() == 1
+    all_drawn = f"() => {{ const c = ({CHARTS_JS})(); return c.length >= 17 && c.every(m => m.drawn); }}"
+    app.page.wait_for_function(all_drawn, timeout=45_000)
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    shown = {c["name"]: c for c in charts(app)}
+    assert shown["keep_a"]["title"].startswith("A · f_t") and "1 − z_t" in shown["keep_b"]["title"]
+    # A and B side by side: B's plot area starts right of A's, and both are as wide
+    a, b = shown["keep_a"], shown["keep_b"]
+    assert b["left"] > a["left"] + a["width"]
+    assert abs(a["width"] - b["width"]) < 2
+    assert abs(shown["keep_diff"]["width"] - a["width"]) < 2 and abs(shown["keep_diff"]["left"] - a["left"]) < 2
+
+    for _ in range(3):
+        app.click(app.page.locator(NEXT).first)
+        app.wait_idle()
+    app.page.wait_for_function(f"() => ({CHARTS_JS})().every(m => m.cursor === 3)", timeout=20_000)
+    assert app.page.locator(SLIDER).input_value() == "3"
+    assert app.page.get_by_text("Step 3 · A reads").count() == 1
+
+    width = app.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 1280, f"the page scrolls sideways: {width} px wide"
+    # the picture: the shared cursor at the top, then both panes' first row and its B − A
+    app.evaluate("() => document.querySelector('.st-key-cmp_view').scrollIntoView({block: 'start'})")
+    app.screenshot("compare-1280x800", whole_app=False)
+    app.screenshot("compare-1280-whole")
+    assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
