@@ -5,20 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
-from ui.compare import (
-    CURSOR,
-    CURSOR_FIELDS,
-    PANES,
-    VIEWS,
-    PaneRun,
-    link_errors,
-    load_link,
-    pane_controls,
-    pane_runs,
-    set_defaults,
-    start_controls,
-    write_link,
-)
+from ui.compare import CURSOR, PANES, VIEWS, PaneRun, pane_controls, pane_runs, set_defaults, start_controls
+from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, play_interval
 from viz.compare import (
     difference_heatmap,
@@ -76,6 +64,13 @@ else:
     if ss.get(keys.CMP_GATE) not in names:
         ss[keys.CMP_GATE] = "cell" if "cell" in names else "hidden"
     c2.selectbox("Gate or state drawn", names, key=keys.CMP_GATE)
+    if view == "bidirectional" and run.layers > 1:
+        ss[keys.CMP_LAYER] = min(ss[keys.CMP_LAYER], run.layers - 1)
+        c2.selectbox("Layer shown", list(range(run.layers)), format_func=lambda k: f"layer {k + 1}",
+                     key=keys.CMP_LAYER)
+    if view == "deep" and run.layers == 1:
+        st.info(f"Pane {shown.upper()} has one layer. Set its Layers to 2–4 (a network drawn at random) to see "
+                "a stack, each layer reading the one below.")
     T, H = run.steps, run.hidden
 write_link()
 
@@ -135,8 +130,7 @@ def bidirectional(t: int, unit: int) -> list[str]:
         return []
     layer = min(ss[keys.CMP_LAYER], run.layers - 1)
     if run.layers > 1:
-        st.caption(f"Layer {layer + 1} of {run.layers} (pick the layer under Side by side, or see them all "
-                   "under Deep stack).")
+        st.caption(f"Layer {layer + 1} of {run.layers}; Deep stack shows them all.")
     chosen = run.trace.layers[layer]
     name = ss[keys.CMP_GATE]
     st.markdown(f"**Step {t}** · token `{run.tokens[t]}`: the forward cell has read tokens 0..{t}, the backward "

@@ -4,13 +4,13 @@ Each pane (``"a"`` or ``"b"``) is a full configuration: where its network comes 
 random, a preset, a shipped trained model, or the model picked on Explore/Weights), a shift of the
 bias of the gate that keeps memory, and its input. Runs are cached on plain values, so moving the
 shared cursor never runs a network again; a pane whose settings fail keeps its last view that worked.
+The share link of these settings is ui.compare_link.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,25 +23,7 @@ from ui import keys
 from ui.cursor import CursorKeys
 from ui.engine import encode_sequence, run_network
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
-from ui.settings import (
-    MAX_EMBED,
-    MAX_HIDDEN,
-    MAX_LAYERS,
-    MAX_SCALE,
-    MAX_SEED,
-    MAX_STEPS,
-    MAX_TEXT,
-    MIN_SCALE,
-    MODES,
-    Field,
-    _choice,
-    _flag,
-    _scale,
-    _text,
-    _whole,
-    from_query,
-    to_query,
-)
+from ui.settings import MAX_EMBED, MAX_HIDDEN, MAX_LAYERS, MAX_SCALE, MAX_SEED, MAX_STEPS, MAX_TEXT, MIN_SCALE, MODES
 
 PANES = ("a", "b")
 SOURCES = {"random": "Drawn at random", "preset": "Hand-built preset", "trained": "Trained model",
@@ -133,6 +115,7 @@ DEFAULTS: dict[str, Any] = {
     keys.CMP_UNIT: 0,
     keys.CMP_FOLLOW: [],
     keys.CMP_PLAYING: False,
+    keys.CMP_GATE: "cell",
 }
 
 # What each start mode sets: (pane A, pane B, shared) on top of the defaults.
@@ -152,92 +135,11 @@ START_NOTES = {
 }
 
 
-def _shift_value(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"expected a number from {-MAX_SHIFT:g} to {MAX_SHIFT:g}") from None
-    if not (math.isfinite(value) and -MAX_SHIFT <= value <= MAX_SHIFT):
-        raise ValueError(f"expected a number from {-MAX_SHIFT:g} to {MAX_SHIFT:g}")
-    return value
-
-
-def _pane_fields(p: str) -> tuple[Field, ...]:
-    k = lambda name: keys.pane(p, name)  # noqa: E731
-    return (
-        Field(f"{p}_src", k("source"), _choice(LINK_SOURCES)),
-        Field(f"{p}_preset", k("preset"), _choice(presets.PRESETS)),
-        Field(f"{p}_trained", k("trained"), _choice(TRAINED)),
-        Field(f"{p}_kind", k("kind"), _choice(cells.KINDS)),
-        Field(f"{p}_hidden", k("hidden"), _whole(1, MAX_HIDDEN)),
-        Field(f"{p}_seed", k("seed"), _whole(0, MAX_SEED)),
-        Field(f"{p}_init", k("scheme"), _choice(cells.SCHEMES)),
-        Field(f"{p}_scale", k("scale"), _scale, lambda v: f"{v:g}"),
-        Field(f"{p}_shift", k("shift"), _shift_value, lambda v: f"{v:g}"),
-        Field(f"{p}_bidir", k("bidirectional"), _flag, lambda v: "1" if v else "0"),
-        Field(f"{p}_layers", k("layers"), _whole(1, MAX_LAYERS)),
-        Field(f"{p}_mode", k("mode"), _choice(MODES)),
-        Field(f"{p}_seq", k("text"), _text),
-        Field(f"{p}_esize", k("embed_size"), _whole(1, MAX_EMBED)),
-        Field(f"{p}_eseed", k("embed_seed"), _whole(0, MAX_SEED)),
-    )
-
-
-VIEW_FIELDS: tuple[Field, ...] = (
-    Field("cmp_start", keys.CMP_START, _choice(STARTS)),
-    Field("same_input", keys.CMP_SAME_INPUT, _flag, lambda v: "1" if v else "0"),
-    Field("same_net", keys.CMP_SAME_NET, _flag, lambda v: "1" if v else "0"),
-    Field("cmp_view", keys.CMP_VIEW, _choice(VIEWS)),
-    Field("cmp_pane", keys.CMP_VIEW_PANE, _choice(PANES)),
-    Field("cmp_layer", keys.CMP_LAYER, _whole(0, MAX_LAYERS - 1)),
-    Field("cmp_dir", keys.CMP_DIRECTION, _choice(("forward", "backward"))),
-)
-CURSOR_FIELDS: tuple[Field, ...] = (
-    Field("cmp_t", keys.CMP_STEP, _whole(0, MAX_STEPS - 1)),
-    Field("cmp_unit", keys.CMP_UNIT, _whole(0, MAX_HIDDEN - 1)),
-)
-FIELDS: tuple[Field, ...] = (*_pane_fields("a"), *_pane_fields("b"), *VIEW_FIELDS, *CURSOR_FIELDS)
-SETTING_FIELDS = tuple(f for f in FIELDS if f not in CURSOR_FIELDS)
-
-
 def set_defaults() -> None:
     """The page's widget defaults, set once per session (and again after Streamlit drops a hidden widget's key)."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     st.session_state.setdefault(keys.SEEN_SELECTION, {})
-
-
-def _values(fields: tuple[Field, ...]) -> dict[str, Any]:
-    return {f.key: st.session_state[f.key] for f in fields if f.key in st.session_state}
-
-
-def load_link() -> None:
-    """On the page's first run in a session, put the link's settings in the widgets; keep what was refused."""
-    if st.session_state.get(keys.CMP_LINK_LOADED):
-        return
-    st.session_state[keys.CMP_LINK_LOADED] = True
-    params = {name: st.query_params.get_all(name) for name in st.query_params}
-    values, errors = from_query(params, FIELDS, DEFAULTS)
-    for key, value in values.items():
-        st.session_state[key] = value
-    st.session_state[keys.CMP_LINK_ERRORS] = (errors, _values(SETTING_FIELDS))
-
-
-def link_errors() -> list[str]:
-    """What the link got wrong, while the settings it loaded are still on screen."""
-    errors, loaded = st.session_state.get(keys.CMP_LINK_ERRORS, ([], {}))
-    return list(errors) if _values(SETTING_FIELDS) == loaded else []
-
-
-def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> None:
-    """Make the query string say these fields' values (those that differ from their defaults)."""
-    wanted = to_query(_values(fields), fields, DEFAULTS)
-    for f in fields:
-        if f.query in wanted:
-            if st.query_params.get(f.query) != wanted[f.query]:
-                st.query_params[f.query] = wanted[f.query]
-        elif f.query in st.query_params:
-            del st.query_params[f.query]
 
 
 def _start(mode: str | None = None) -> None:

@@ -183,6 +183,21 @@ def test_summary_of_a_zero_weight_model_from_explore_is_exactly_one_half() -> No
     assert list(lives["A: half-life (steps)"][4:]) == ["—"] * 4  # B has 8 units, A only 4
 
 
+def test_a_trained_model_in_pane_b_brings_its_own_example_and_reads_it_its_own_way() -> None:
+    at = open_page({"same_input": "0"})
+    at.selectbox(key=keys.pane("b", "source")).set_value("trained").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.pane("b", "trained")).set_value("counting_lstm").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    assert at.text_area(key=keys.pane("b", "text")).value == "aaaaXbbbb."
+    assert "This model reads a's, one X, then b's" in captions(at)
+    assert "B · f_t" in title(charts(at)["keep_b"])
+    assert at.query_params["b_src"] == "trained" and at.query_params["b_trained"] == "counting_lstm"
+    # A still reads "hello world" (11 steps), B its 10 steps: aligned on step index
+    assert any("A: 11 steps, B: 10" in i.value for i in at.info)
+    at.text_area(key=keys.pane("b", "text")).input("aaXbz").run(timeout=TIMEOUT)
+    assert any("Pane B" in e and "Showing pane B's last view that worked" in e for e in errors(at))
+
+
 def test_bidirectional_view_shows_both_directions_what_each_has_read_and_the_concatenation() -> None:
     at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_t": "4"})
     assert not errors(at)
@@ -305,13 +320,14 @@ def test_share_link_round_trip() -> None:
         ({"cmp_view": "<script>"}, "cmp_view='<script>'"),
         ({"a_mode": "numbers", "a_seq": "1 2 banana"}, "'banana' at step 3"),
         ({"b_preset": "nope", "b_src": "preset"}, "b_preset='nope'"),
+        ({"cmp_gate": "evil", "cmp_view": "deep"}, "cmp_gate='evil'"),
     ],
 )
 def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, str], bad: str) -> None:
     at = open_page(query)
     assert not at.exception
     assert any(bad in e for e in errors(at)), errors(at)
-    assert len(at.get("plotly_chart")) >= 12
+    assert len(at.get("plotly_chart")) >= 3
 
 
 def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
