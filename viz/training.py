@@ -86,7 +86,8 @@ def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[f
     total = max(total_steps or n, n, 1)
     w = window_for(total)
     steps = np.arange(1, n + 1, dtype=np.int32)
-    fig = _two_rows(520, title, "loss of each batch", f"accuracy on each batch (bold: mean of the last {w})")
+    bold = f" (bold: mean of the last {w})" if w > 1 else ""
+    fig = _two_rows(520, title, f"loss of each batch{bold}", f"accuracy on each batch{bold}")
     for row, values, name, fmt in ((1, losses, "loss", ".4g"), (2, accuracies, "accuracy", ".1%")):
         fig.add_trace(go.Scatter(x=steps, y=_y(values, row), mode="lines", name=f"{name} (each batch)",
                                  line={"color": colour, "width": 1}, opacity=0.35, showlegend=False,
@@ -101,13 +102,16 @@ def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[f
     return fig
 
 
-def log_dtick(values: np.ndarray) -> str | int:
-    """Log-axis ticks that stay readable: 1, 2 and 5 of each decade over a short range, decades over a long one."""
+def log_dtick(values: np.ndarray) -> str | int | None:
+    """Log-axis ticks that stay readable: Plotly's own within one decade, 1, 2 and 5 of each decade over
+    a few, whole decades over many."""
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return 1
     decades = np.log10(v.max()) - np.log10(v.min())
+    if decades < 1:
+        return None
     return "D2" if decades < 2.5 else 1
 
 
@@ -127,7 +131,8 @@ def compare_curves(curves: Sequence[Curve], *, title: str = "LSTM, GRU and plain
     one colour per cell kind (loss on top, accuracy below)."""
     total = max([total_steps or 0, *(c.losses.size for c in curves), 1])
     w = window_for(total)
-    fig = _two_rows(560, title, f"loss (mean of the last {w} batches)", f"accuracy (mean of the last {w} batches)")
+    mean = f" (mean of the last {w} batches)" if w > 1 else ""
+    fig = _two_rows(560, title, f"loss{mean}", f"accuracy{mean}")
     for c in curves:
         colour = KIND_COLOURS.get(c.kind, "#444444")
         steps = np.arange(1, c.losses.size + 1, dtype=np.int32)
