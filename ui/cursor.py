@@ -27,6 +27,7 @@ class CursorKeys:
     prev: str = keys.CURSOR_PREV
     next: str = keys.CURSOR_NEXT
     play: str = keys.CURSOR_PLAY
+    pause: str = keys.CURSOR_PAUSE
 
 
 EXPLORE = CursorKeys()
@@ -107,11 +108,14 @@ def _shift(delta: int, T: int, k: CursorKeys = EXPLORE) -> None:
     st.session_state[k.playing] = False
 
 
-def _toggle_play(T: int, k: CursorKeys = EXPLORE) -> None:
-    playing = not st.session_state[k.playing]
-    st.session_state[k.playing] = playing
-    if playing and st.session_state[k.step] >= T - 1:
+def _play(T: int, k: CursorKeys = EXPLORE) -> None:
+    st.session_state[k.playing] = True
+    if st.session_state[k.step] >= T - 1:
         st.session_state[k.step] = 0  # play again from the start
+
+
+def _pause(k: CursorKeys = EXPLORE) -> None:
+    st.session_state[k.playing] = False
 
 
 def cursor_controls(T: int, H: int, k: CursorKeys = EXPLORE) -> tuple[int, int]:
@@ -126,10 +130,15 @@ def cursor_controls(T: int, H: int, k: CursorKeys = EXPLORE) -> tuple[int, int]:
             st.caption("Time step: the sequence has one step.")
     forward.button("▶", key=k.next, on_click=_shift, args=(1, T, k), help="Next step",
                    disabled=st.session_state[k.step] >= T - 1)
-    playing = st.session_state[k.playing]
-    play.button("Pause" if playing else "Play", key=k.play, width="stretch", on_click=_toggle_play,
-                args=(T, k), icon=":material/pause:" if playing else ":material/play_arrow:",
-                help="Step through the sequence automatically.", type="primary" if playing else "secondary")
+    # Play and Pause are two buttons with their own keys, shown one at a time, each setting (not
+    # toggling) the state: a click that Streamlit applies again on the full rerun after a fragment's
+    # st.rerun() then repeats the same action instead of undoing it.
+    if st.session_state[k.playing]:
+        play.button("Pause", key=k.pause, width="stretch", on_click=_pause, args=(k,), icon=":material/pause:",
+                    help="Stop stepping.", type="primary")
+    else:
+        play.button("Play", key=k.play, width="stretch", on_click=_play, args=(T, k),
+                    icon=":material/play_arrow:", help="Step through the sequence automatically.")
     unit_box.number_input(f"Unit (0–{H - 1})", 0, H - 1, key=k.unit, step=1)
     return st.session_state[k.step], st.session_state[k.unit]
 

@@ -29,6 +29,7 @@ CURSOR_UNIT = "cursor_unit"
 CURSOR_PREV = "cursor_prev"
 CURSOR_NEXT = "cursor_next"
 CURSOR_PLAY = "cursor_play"
+CURSOR_PAUSE = "cursor_pause"
 FOLLOW_UNITS = "follow_units"
 PLAYING = "playing"
 

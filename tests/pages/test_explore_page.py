@@ -175,7 +175,8 @@ def test_play_advances_the_cursor_and_pause_stops_it() -> None:
     first = at.slider(key=keys.CURSOR_STEP).value
     at.run(timeout=TIMEOUT)
     assert at.slider(key=keys.CURSOR_STEP).value == first + 1
-    at.button(key=keys.CURSOR_PLAY).click().run(timeout=TIMEOUT)
+    assert [b.key for b in at.button if b.key in (keys.CURSOR_PLAY, keys.CURSOR_PAUSE)] == [keys.CURSOR_PAUSE]
+    at.button(key=keys.CURSOR_PAUSE).click().run(timeout=TIMEOUT)
     assert not at.session_state[keys.PLAYING]
     stopped = at.slider(key=keys.CURSOR_STEP).value
     at.run(timeout=TIMEOUT)
