@@ -86,10 +86,10 @@ features = list(run.encoded.features) if layer == 0 else None
 # ----- apply what the editors and knobs hold ------------------------------------------------------
 edited, refused = pending_edits(network, layer, direction, gate, features)
 if edited is not None:
-    model = commit(base, edited)
-    base, network = model, edited
-    run, _ = model_run(model, run.sequence.text)
-    cell = cell_of(network, layer, direction)
+    commit(base, edited)
+    if refused:
+        st.session_state[keys.W_EDIT_ERROR] = refused
+    st.rerun()  # the sidebar, the editors and every heatmap start again from the edited model
 write_model_link(model)
 
 trace_layer = run.trace.layers[layer]

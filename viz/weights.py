@@ -16,8 +16,10 @@ import plotly.graph_objects as go
 
 import cells
 from viz.heatmap import matrix_figure
-from viz.style import DIVERGING, TICK_SIZE, ColourRange, base_layout, symmetric_range
+from viz.style import DIVERGING, ColourRange, base_layout, symmetric_range
 from viz.timeaxis import columns_for, time_axis
+
+SMALL_TICKS = 12  # a weight matrix has a label per column; they must fit beside the editor
 
 
 def unit_names(hidden: int) -> list[str]:
@@ -66,16 +68,19 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
         zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIVERGING, xgap=1, ygap=1,
         customdata=np.array([[f"{r} · {c}" for c in cols] for r in rows], dtype=object),
         hovertemplate="%{customdata}<br>weight %{z:.4f}<extra></extra>",
-        colorbar={"title": {"text": f"±{bound:g}", "side": "right"}, "thickness": 14,
-                  "tickfont": {"size": TICK_SIZE}},
+        colorbar={"title": {"text": f"±{bound:g}", "side": "right"}, "thickness": 12,
+                  "tickfont": {"size": SMALL_TICKS}},
     )
     fig = go.Figure([heat])
-    layout = base_layout(140 + 18 * min(len(rows), 32), title)
+    small = {"size": SMALL_TICKS}
+    every = -(-len(cols) // 24)  # at most 24 column labels
+    layout = base_layout(170 + 22 * min(len(rows), 32), title)
     layout.update(
-        xaxis={"tickmode": "array", "tickvals": list(range(len(cols))), "ticktext": cols, "tickangle": -45,
-               "tickfont": {"size": TICK_SIZE}, "showgrid": False, "zeroline": False},
+        margin={"l": 50, "r": 70, "t": 45, "b": 100},
+        xaxis={"tickmode": "array", "tickvals": list(range(0, len(cols), every)), "ticktext": cols[::every],
+               "tickangle": -90, "tickfont": small, "showgrid": False, "zeroline": False},
         yaxis={"tickmode": "array", "tickvals": list(range(len(rows))), "ticktext": rows, "autorange": "reversed",
-               "tickfont": {"size": TICK_SIZE}, "showgrid": False, "zeroline": False},
+               "tickfont": small, "showgrid": False, "zeroline": False},
         dragmode=False,
     )
     fig.update_layout(layout)
