@@ -33,8 +33,8 @@ STARTS = {"models": "Same input, two models", "inputs": "Same model, two inputs"
           "weights": "Same model, two weight settings"}
 VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep stack"}
 MAX_SHIFT = 10.0
-CURSOR = CursorKeys(keys.CMP_STEP, keys.CMP_UNIT, keys.CMP_FOLLOW, keys.CMP_PLAYING, keys.CMP_PREV, keys.CMP_NEXT,
-                    keys.CMP_PLAY)
+CURSOR = CursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, follow=keys.CMP_FOLLOW, playing=keys.CMP_PLAYING,
+                    prev=keys.CMP_PREV, next=keys.CMP_NEXT, play=keys.CMP_PLAY, pause=keys.CMP_PAUSE)
 TRAINED = tuple(m["name"] for m in pretrained_manifest())
 
 

@@ -269,7 +269,8 @@ def test_moving_the_shared_cursor_never_reruns_the_engine(monkeypatch: pytest.Mo
     first = at.slider(key=keys.CMP_STEP).value
     at.run(timeout=TIMEOUT)
     assert at.slider(key=keys.CMP_STEP).value == first + 1  # playing moves it on
-    at.button(key=keys.CMP_PLAY).click().run(timeout=TIMEOUT)
+    at.button(key=keys.CMP_PAUSE).click().run(timeout=TIMEOUT)
+    assert at.slider(key=keys.CMP_STEP).value == first + 1
     assert at.query_params["cmp_t"] == str(first + 1) and at.query_params["cmp_unit"] == "3"
     assert not calls, "moving the cursor ran a network again"
     at.number_input(key=keys.pane("b", "seed")).set_value(7).run(timeout=TIMEOUT)
