@@ -14,11 +14,13 @@ collect_training(timeout=5.0)  # a model the Train page was still stopping
 st.title("Gradient flow: why the LSTM exists")
 st.markdown(
     "Training by backpropagation through time sends the error at the last step **T** back to every earlier "
-    "step **t** through a product of one Jacobian per step: ∂h_T/∂h_t = J_T · J_(T−1) · … · J_(t+1). "
-    "The plots show the size of that product (its largest singular value) on a **log scale**. "
-    "Read them from right to left: at t = T the gradient is 1; a line that falls steeply is a gradient that "
-    "vanishes, and a step it no longer reaches cannot teach the network anything."
+    "step **t** through a product of one Jacobian per step. The plots show the size of that product (its largest "
+    "singular value) on a **log scale**. Read them from right to left: at t = T it is 1; a line that falls "
+    "steeply is a gradient that vanishes, and a step it no longer reaches cannot teach the network anything."
 )
+st.latex(r"\frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}"
+         r"\qquad \text{plain RNN: } \frac{\partial h_k}{\partial h_{k-1}} = \operatorname{diag}(1 - h_k^2)\,W_h"
+         r"\qquad \text{LSTM: } \frac{\partial C_k}{\partial C_{k-1}} \approx \operatorname{diag}(f_k)")
 
 left, middle, right = st.columns(3)
 steps = left.slider("Sequence length T", 10, 200, key=keys.FLOW_STEPS, step=5)

@@ -142,7 +142,8 @@ if comparison is not None:
 
 trained = st.session_state.get(keys.TRAIN_RESULT)
 if trained is None:
-    st.info("No model yet: press **Train**, or load a shipped model from the sidebar.")
+    st.info("No model yet: press **Train**, load a shipped model from the sidebar"
+            + (", or look inside one of the compared cells." if comparison is not None else "."))
     st.stop()
 
 st.header(trained.label)
@@ -181,11 +182,18 @@ if run is not None:
     with st.expander("Predictions as a table"):
         st.dataframe(prediction_table(run.predictions), hide_index=True)
 
-explore_col, download_col = st.columns(2)
+explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
                       help="Explore shows every gate step by step, with the deck's equations."):
     use_model(explore_model(trained, text if run is not None else ""))
     st.switch_page("pages/explore.py")
+if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
+                      help="Compare runs it next to another model or input."):
+    model = explore_model(trained, text if run is not None else "")
+    use_model(model)
+    st.session_state[keys.pane("a", "source")] = "current"  # Compare's pane A shows the current model
+    st.session_state[keys.pane("a", "text")] = model.sequence
+    st.switch_page("pages/compare.py")
 download_col.download_button("Download the model (.npz)", lambda: model_bytes(trained.model),
                              file_name=f"gatescope-{trained.model.network.kind}-{task.NAME}.npz",
                              mime="application/octet-stream", key=keys.TRAIN_DOWNLOAD, on_click="ignore",

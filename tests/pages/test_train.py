@@ -187,6 +187,17 @@ def test_a_trained_model_opens_in_explore_too() -> None:
     assert model.label == "LSTM trained on brackets" and model.inputs("(())").xs.shape == (4, 2)
 
 
+def test_put_in_compare_fills_pane_a_with_the_model() -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
+    click(at, keys.TRAIN_LOAD)
+    click(at, keys.TRAIN_TO_COMPARE)
+    assert at.session_state[MODEL_KEY].label == "LSTM trained on brackets"
+    assert at.session_state[keys.pane("a", "source")] == "current"
+    assert at.selectbox(keys.pane("a", "source")).value == "current"  # the Compare page drew pane A with it
+    assert at.session_state[keys.pane("a", "text")] == "(()(()))((()))()"
+
+
 # ----- Stop: a click reruns the page while the old run is still training ---------------------------------
 SMALL = TrainSettings("brackets", (("length", 10), ("max_depth", 3)), "lstm", 4, 0.01, 8, 40, "adam", 0, 2.0)
 
