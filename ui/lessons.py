@@ -32,6 +32,11 @@ def mark(tex: str) -> str:
 CONCAT = r"[h_{t-1}, x_t]"
 
 
+def lines(*rows: str) -> str:
+    """Equations on rows of their own, centred, so a long set fits a projector's width."""
+    return r"\begin{gathered} " + r" \\[6pt] ".join(rows) + r" \end{gathered}"
+
+
 # ----- what a stop shows ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -267,7 +272,7 @@ STOPS: tuple[Stop, ...] = (
             "two light operations touch it at each step: a multiplication by the forget gate and the addition of "
             "new content. Nothing squashes it, so with $f_t$ ≈ 1 and $i_t$ ≈ 0 whatever sits on the belt arrives "
             "at the last step untouched, and so does its gradient. In this preset unit 0 puts the first number, "
-            "tanh($x_1$), on the belt (its input gate is open only at step 0) and carries it to the end."
+            "$\\tanh(x_1)$, on the belt (its input gate is open only at step 0) and carries it to the end."
         ),
         equation=mark("C_t") + r" = f_t * " + mark("C_{t-1}") + r" + i_t * \tilde{C}_t",
         build=preset_scene("remember"),
@@ -306,9 +311,9 @@ STOPS: tuple[Stop, ...] = (
             "marker), so only marked values are written (and the forget gate, shut by the same marker, clears the "
             "old one)."
         ),
-        equation=(mark("i_t") + r" = \sigma(W_i \cdot " + CONCAT + r" + b_i) \qquad " + mark(r"\tilde{C}_t")
-                  + r" = \tanh(W_C \cdot " + CONCAT + r" + b_C) \qquad C_t = f_t * C_{t-1} + "
-                  + mark(r"i_t * \tilde{C}_t")),
+        equation=lines(mark("i_t") + r" = \sigma(W_i \cdot " + CONCAT + r" + b_i) \qquad " + mark(r"\tilde{C}_t")
+                       + r" = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
+                       r"C_t = f_t * C_{t-1} + " + mark(r"i_t * \tilde{C}_t")),
         build=preset_scene("latch"),
         panels=(Panel("input"), Panel("candidate"), Panel("cell")),
         try_this=("Raise the input-gate bias $b_i$ from −20 to +20: the gate opens at every step, and every "
@@ -363,10 +368,10 @@ STOPS: tuple[Stop, ...] = (
             "$h_{t-1}$ the candidate may look at. This GRU latches marked values like the input-gate stop, with "
             "one gate where the LSTM used two: the marker opens $z_t$."
         ),
-        equation=(mark("z_t") + r" = \sigma(W_z \cdot " + CONCAT + r") \quad " + mark("r_t")
-                  + r" = \sigma(W_r \cdot " + CONCAT + r") \quad \tilde{h}_t = \tanh(W \cdot ["
-                  + mark("r_t") + r" * h_{t-1}, x_t]) \quad h_t = (1 - " + mark("z_t") + r") * h_{t-1} + "
-                  + mark("z_t") + r" * \tilde{h}_t"),
+        equation=lines(mark("z_t") + r" = \sigma(W_z \cdot " + CONCAT + r") \qquad " + mark("r_t")
+                       + r" = \sigma(W_r \cdot " + CONCAT + ")",
+                       r"\tilde{h}_t = \tanh(W \cdot [" + mark("r_t") + r" * h_{t-1}, x_t]) \qquad h_t = (1 - "
+                       + mark("z_t") + r") * h_{t-1} + " + mark("z_t") + r" * \tilde{h}_t"),
         build=preset_scene("gru-latch"),
         panels=(Panel("update"), Panel("hidden")),
         try_this=("Raise the update-gate bias $b_z$ from −20 to +20: $z_t$ ≈ 1 at every step, the GRU takes every"
@@ -384,8 +389,8 @@ STOPS: tuple[Stop, ...] = (
             "bracket depth straight from the cell, $o_t = \\sigma(20\\,C_t - 30)$, so $h_t$ speaks only while the "
             "depth is 2 or more."
         ),
-        equation=(r"o_t = \sigma(W_o \cdot " + CONCAT + " + " + mark(r"P_o\, C_t") + r" + b_o) \qquad f_t = "
-                  r"\sigma(W_f \cdot " + CONCAT + " + " + mark(r"P_f\, C_{t-1}") + r" + b_f)"),
+        equation=lines(r"o_t = \sigma(W_o \cdot " + CONCAT + " + " + mark(r"P_o\, C_t") + r" + b_o)",
+                       r"f_t = \sigma(W_f \cdot " + CONCAT + " + " + mark(r"P_f\, C_{t-1}") + r" + b_f)"),
         build=peephole_scene,
         panels=(Panel("cell"), Panel("output")),
         try_this=("Set the output-gate bias $b_o$ from −30 to −10: $o_t = \\sigma(20\\,C_t - 10)$ now opens from "
@@ -421,9 +426,9 @@ STOPS: tuple[Stop, ...] = (
             "holds the first number from step 0 on, the backward cell holds the last number, which it read first."
             " At step 0 the layer already knows how the sequence ends."
         ),
-        equation=(r"\overrightarrow{h}_t = \mathrm{cell}(\overrightarrow{h}_{t-1}, x_t) \quad "
-                  r"\overleftarrow{h}_t = \mathrm{cell}(\overleftarrow{h}_{t+1}, x_t) \quad y_t = ["
-                  + mark(r"\overrightarrow{h}_t") + ", " + mark(r"\overleftarrow{h}_t") + "]"),
+        equation=lines(r"\overrightarrow{h}_t = \mathrm{cell}(\overrightarrow{h}_{t-1}, x_t) \qquad "
+                       r"\overleftarrow{h}_t = \mathrm{cell}(\overleftarrow{h}_{t+1}, x_t)",
+                       r"y_t = [" + mark(r"\overrightarrow{h}_t") + ", " + mark(r"\overleftarrow{h}_t") + "]"),
         build=bidirectional_scene,
         panels=(Panel("cell", caption="Forward"), Panel("cell", direction="backward", caption="Backward")),
         try_this=("Change the last number of the input: the backward cell's $C_t$ changes at every step, from "
@@ -495,7 +500,7 @@ PRESENTER_CSS = """<style>
 [data-testid=stMainBlockContainer] { padding: 1rem 2rem 2rem 2rem !important; max-width: 100% !important; }
 [data-testid=stMain] p, [data-testid=stMain] li { font-size: 24px !important; line-height: 1.4 !important; }
 [data-testid=stMain] h2 { font-size: 40px !important; padding: 0 !important; }
-[data-testid=stMain] .katex-display > .katex { font-size: 1.5em !important; }
+[data-testid=stMain] .katex-display > .katex { font-size: 32px !important; }
 [data-testid=stMain] [data-testid=stWidgetLabel] p { font-size: 22px !important; }
 [data-testid=stMain] button { min-height: 3.2rem !important; }
 [data-testid=stMain] button p { font-size: 24px !important; }

@@ -42,7 +42,9 @@ def for_projector(fig: go.Figure, height: int | None = None) -> go.Figure:
     )
     fig.update_xaxes(tickfont={"size": PROJECTOR_TICK}, title_font={"size": PROJECTOR_FONT})
     fig.update_yaxes(tickfont={"size": PROJECTOR_TICK}, title_font={"size": PROJECTOR_FONT})
-    fig.update_traces(colorbar={"tickfont": {"size": PROJECTOR_TICK}, "title": {"font": {"size": PROJECTOR_FONT}}},
+    # The colour bar's ticks say its range; its title would crowd them at this size (the figure's title names
+    # an unbounded state's range).
+    fig.update_traces(colorbar={"tickfont": {"size": PROJECTOR_TICK}, "title": {"text": ""}},
                       selector={"type": "heatmap"})
     _fewer_ticks(fig)
     margin = fig.layout.margin
@@ -67,4 +69,4 @@ def _fewer_ticks(fig: go.Figure) -> None:
 
 def projector_height(rows: int) -> int:
     """A heatmap's height on a projector: every row's tick label readable at PROJECTOR_TICK."""
-    return 250 + 34 * min(rows, 16)
+    return 300 + 34 * min(rows, 16)

@@ -1,0 +1,131 @@
+"""The Lessons page in Chromium, as a projector shows it: every stop in presenter mode at 1280×720.
+
+Checked is what the back of the room sees: no sidebar, body text of at least 22 px, axis ticks of at
+least 18 px, nothing wider than the screen, no error box; and that the keyboard and the buttons move
+the time cursor and the stops. Screenshots go to tests/browser/screenshots/lessons-<stop>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ui.lessons import BY_SLUG, STOPS
+
+if TYPE_CHECKING:
+    from conftest import App
+
+ROOT = Path(__file__).resolve().parents[2]
+README_SHOTS = ("forget-gate", "rnn-forgets", "bidirectional")  # copied to assets/screenshots/ for the README
+EXCEPTION = "[data-testid=stException]"
+ALERT = "[data-testid=stAlert]"
+PROJECTOR = pytest.mark.viewport(1280, 720)
+
+# What a viewer sees, measured in the page: fonts, the widest element, each chart's tick sizes and cursor.
+MEASURE_JS = """() => {
+    const main = document.querySelector('[data-testid=stMain]');
+    const para = [...main.querySelectorAll('[data-testid=stMarkdownContainer] p')]
+        .find(p => p.innerText.length > 120);
+    const sidebar = document.querySelector('[data-testid=stSidebar]');
+    const charts = [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
+        xtick: g._fullLayout.xaxis.tickfont.size,
+        ytick: g._fullLayout.yaxis.tickfont.size,
+        hover: g._fullLayout.hoverlabel.font.size,
+        cursor: (g.layout.shapes || []).filter(s => s.name === 'cursor').map(s => (s.x0 + s.x1) / 2)[0],
+        right: g.getBoundingClientRect().right,
+    }));
+    return {
+        body: para ? parseFloat(getComputedStyle(para).fontSize) : 0,
+        sidebarShown: !!sidebar && sidebar.getBoundingClientRect().width > 0 &&
+            getComputedStyle(sidebar).display !== 'none',
+        overflow: main.scrollWidth - main.clientWidth,
+        widest: Math.max(...[...main.querySelectorAll('.katex-display > .katex, .js-plotly-plot, button')]
+            .map(e => e.getBoundingClientRect().right)),
+        clipped: [...main.querySelectorAll('.katex-display')].filter(e => e.scrollWidth > e.clientWidth + 6).length,
+        equation: Math.max(0, ...[...main.querySelectorAll('.katex-display > .katex')]
+            .map(e => parseFloat(getComputedStyle(e).fontSize))),
+        width: innerWidth,
+        charts,
+    };
+}"""
+
+
+def open_stop(app: App, slug: str, present: bool = True) -> None:
+    app.open(f"lessons?stop={slug}" + ("&present=1" if present else "")).wait_ready()
+    app.page.wait_for_function(
+        "(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).length >= n",
+        arg=len(BY_SLUG[slug].panels), timeout=30_000,
+    )
+    app.wait_idle()
+
+
+def cursor_steps(app: App) -> list[float]:
+    return [c["cursor"] for c in app.evaluate(MEASURE_JS)["charts"]]
+
+
+def wait_for_cursor(app: App, step: int) -> None:
+    app.page.wait_for_function(
+        "(t) => { const g = [...document.querySelectorAll('.js-plotly-plot')];"
+        " return g.length > 0 && g.every(c => (c.layout.shapes || []).some("
+        " s => s.name === 'cursor' && (s.x0 + s.x1) / 2 === t)); }",
+        arg=step, timeout=20_000,
+    )
+
+
+@PROJECTOR
+@pytest.mark.parametrize("slug", [s.slug for s in STOPS])
+def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
+    open_stop(app, slug)
+    seen = app.evaluate(MEASURE_JS)
+    shot = app.screenshot(f"lessons-{slug}")
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    assert app.page.locator(ALERT).count() == 0, app.page.locator(ALERT).all_inner_texts()
+    assert not seen["sidebarShown"]
+    assert seen["body"] >= 22, seen
+    assert len(seen["charts"]) == len(BY_SLUG[slug].panels)
+    for chart in seen["charts"]:
+        assert chart["xtick"] >= 18 and chart["ytick"] >= 18 and chart["hover"] >= 20, chart
+        assert chart["cursor"] == BY_SLUG[slug].cursor
+    assert seen["overflow"] <= 0 and seen["widest"] <= seen["width"], seen  # nothing cut off at the right
+    assert seen["clipped"] == 0 and seen["equation"] >= 30, seen  # the equation is big and whole
+    assert app.page.get_by_text(f"Stop {[s.slug for s in STOPS].index(slug) + 1} of {len(STOPS)}").is_visible()
+    if os.environ.get("GATESCOPE_UPDATE_SCREENSHOTS") == "1" and slug in README_SHOTS:
+        target = ROOT / "assets" / "screenshots" / f"lessons-{slug}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
+
+
+@PROJECTOR
+def test_arrow_keys_move_the_time_cursor_and_page_keys_change_stop(app: App) -> None:
+    open_stop(app, "forget-gate")
+    start = BY_SLUG["forget-gate"].cursor
+    app.page.locator("h2").first.click()  # focus on the page, not on a widget
+    app.page.keyboard.press("ArrowRight")
+    wait_for_cursor(app, start + 1)
+    app.page.keyboard.press("ArrowRight")
+    wait_for_cursor(app, start + 2)
+    app.page.keyboard.press("ArrowLeft")
+    wait_for_cursor(app, start + 1)
+    app.wait_idle()
+    app.page.keyboard.press("PageDown")
+    app.page.wait_for_url("**stop=input-gate**", timeout=20_000)
+    app.page.get_by_role("heading", name="4. The input gate and the candidate").wait_for(timeout=20_000)
+    assert "present=1" in app.page.url
+
+
+@PROJECTOR
+def test_next_button_and_presenter_toggle_write_the_link(app: App) -> None:
+    open_stop(app, "gru", present=False)
+    assert app.evaluate(MEASURE_JS)["sidebarShown"]
+    app.click(app.page.locator(".st-key-lessons_next button").first)
+    app.page.wait_for_url("**stop=peephole**", timeout=20_000)
+    app.page.get_by_role("heading", name="8. LSTM variant: peephole connections").wait_for(timeout=20_000)
+    app.click(app.page.locator(".st-key-lessons_present label").first)
+    app.page.wait_for_url("**present=1**", timeout=20_000)
+    app.page.wait_for_function("() => getComputedStyle(document.querySelector('[data-testid=stSidebar]') "
+                               "|| document.body).display === 'none' || !document.querySelector("
+                               "'[data-testid=stSidebar]')", timeout=20_000)
