@@ -210,9 +210,11 @@ if view == "side":
                "the memory half-life, steps until the running product of the keep share (f_t, or the GRU's) "
                "falls below 0.5; “> T” when it never does within the sequence.")
     c1, c2 = st.columns([3, 2])
-    c1.dataframe(gates, hide_index=True, column_config={"mean": st.column_config.NumberColumn(format="%.3f"),
-                                                        "saturated": st.column_config.NumberColumn(format="%.3f")})
-    c2.dataframe(lives, hide_index=True)
+    rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
+    c1.dataframe(gates.drop(columns="cell"), hide_index=True, height=35 * (rows + 1) + 3,
+                 column_config={"mean": st.column_config.NumberColumn(format="%.3f"),
+                                "saturated": st.column_config.NumberColumn(format="%.3f")})
+    c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
     c1.download_button("Gate summary (CSV)", gates.to_csv(index=False), file_name="gatescope-compare-gates.csv",
                        mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")
     c2.download_button("Memory half-life (CSV)", lives.to_csv(index=False),

@@ -226,14 +226,17 @@ def difference_note(pair: RolePair, tokens: Sequence[str]) -> str:
 
 
 # ----- summary tables -------------------------------------------------------------------------------
+SIGMOID_RULE = f"< {SATURATED_LOW} or > {SATURATED_HIGH}"
+
+
 def _saturated(trace: cells.Trace, name: str) -> tuple[float, str]:
     bound = cells.gate_info(trace.family, name).range
     values = trace.values[name]
     if bound == "sigmoid":
-        return saturation(values), f"below {SATURATED_LOW} or above {SATURATED_HIGH}"
+        return saturation(values), SIGMOID_RULE
     if bound == "tanh":
-        return saturation(values, -SATURATED_HIGH, SATURATED_HIGH), f"below −{SATURATED_HIGH} or above {SATURATED_HIGH}"
-    return float("nan"), "unbounded: not counted"
+        return saturation(values, -SATURATED_HIGH, SATURATED_HIGH), f"|v| > {SATURATED_HIGH}"
+    return float("nan"), "unbounded"
 
 
 def gate_summary(traces: Mapping[str, cells.Trace]) -> pd.DataFrame:
@@ -252,8 +255,7 @@ def gate_summary(traces: Mapping[str, cells.Trace]) -> pd.DataFrame:
         if keep is not None and trace.family == "gru":
             symbol = "z_t" if _z_keeps_old(trace) else "1 − z_t"
             rows.append({"pane": pane, "cell": label, "value": f"{symbol} keep share", "mean": float(np.mean(keep)),
-                         "saturated": saturation(keep), "saturated means": f"below {SATURATED_LOW} or above "
-                                                                        f"{SATURATED_HIGH}"})
+                         "saturated": saturation(keep), "saturated means": SIGMOID_RULE})
     return pd.DataFrame(rows, columns=["pane", "cell", "value", "mean", "saturated", "saturated means"])
 
 
