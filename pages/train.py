@@ -76,6 +76,7 @@ if train_clicked and not refused:
     steps = int(settings.steps)
     task = settings.make_task()
     bar = st.progress(0.0, text="Training…")
+    hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the weights so far.")
     live = st.empty()
 
     def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
@@ -95,6 +96,7 @@ if train_clicked and not refused:
         raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
     collect_training()
     bar.empty()
+    hint.empty()
     live.empty()
 
 if compare_clicked and not refused:
@@ -102,6 +104,7 @@ if compare_clicked and not refused:
     task = settings.make_task()
     total = steps * len(COMPARE_KINDS)
     bar = st.progress(0.0, text="Training LSTM, GRU and plain RNN…")
+    hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the curves so far.")
     live = st.empty()
 
     def draw_all(done: int, curves: list) -> None:
@@ -119,6 +122,7 @@ if compare_clicked and not refused:
         raise interrupted
     collect_training()
     bar.empty()
+    hint.empty()
     live.empty()
 
 comparison = st.session_state.get(keys.TRAIN_COMPARISON)

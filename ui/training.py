@@ -158,7 +158,7 @@ def train_controls() -> TrainSettings:
     with cell_col:
         kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.TRAIN_KIND)
         hidden = st.number_input(f"Hidden size (1–{MAX_HIDDEN})", step=1, key=keys.TRAIN_HIDDEN)
-        lr = st.number_input(f"Learning rate (above 0, at most {MAX_LR:g})", step=0.001, format="%.4f",
+        lr = st.number_input(f"Learning rate (above 0, at most {MAX_LR:g})", step=0.001, format="%g",
                              key=keys.TRAIN_LR)
         memory_bias = st.number_input(
             "Memory bias", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
