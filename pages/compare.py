@@ -34,15 +34,18 @@ for message in link_errors():
 
 same_input, same_net = start_controls()
 left, right = st.columns(2)
-with left, st.container(border=True):
+boxes = {"a": left.container(border=True), "b": right.container(border=True)}
+with boxes["a"]:
     st.markdown("**Pane A**")
     a = pane_controls("a")
-with right, st.container(border=True):
+with boxes["b"]:
     st.markdown("**Pane B**")
     b = pane_controls("b", a[0] if same_net else None, a[1] if same_input else None)
 runs, problems = pane_runs(a, b, same_net)
 for problem in problems:
     st.error(problem)
+for p, box in boxes.items():
+    box.caption(f"Shown: {runs[p].label}; reads {runs[p].reads}; {runs[p].steps} steps.")
 
 view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.CMP_VIEW, horizontal=True)
 ss = st.session_state

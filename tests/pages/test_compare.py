@@ -112,6 +112,7 @@ def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
     assert at.session_state[keys.CMP_SAME_NET] and not at.session_state[keys.CMP_SAME_INPUT]
     assert at.text_area(key=keys.pane("b", "text")).value == "jello world"
     assert any("the same as A's" in c.value for c in at.caption)
+    assert "reads characters, one-hot over both panes' text; 11 steps" in captions(at)
     vocabulary = joint_vocabulary("hello world", "jello world")
     a = engine("lstm", "hello world", vocabulary=vocabulary).layers[0].forward
     b = engine("lstm", "jello world", vocabulary=vocabulary).layers[0].forward
