@@ -32,6 +32,9 @@ from ui.training import (
 from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
 
+# app.py sets this too; a fresh server whose first visitor deep-links here serves this file alone (as a
+# legacy pages/ script), and the page still wants the wide layout then.
+st.set_page_config(page_title="Gatescope · Train", layout="wide")
 train_defaults()
 if not collect_training():
     st.warning("The last training run is still stopping; its model will show on the next click.")
