@@ -188,10 +188,16 @@ def deep(t: int, unit: int) -> list[str]:
     return drawn
 
 
+STEP_ONLY_CHARTS = ("strip", "concat", "deep_input", "_output")  # charts whose rows are not one pane's units
+
+
 def cursor_views(playing: bool) -> None:
     """Everything that follows the shared time cursor; reruns alone when it moves."""
     clamp(T, H, CURSOR)
-    if apply_clicks(st.session_state.get(keys.CMP_DRAWN, []), T, H, k=CURSOR) and playing:
+    drawn_before = st.session_state.get(keys.CMP_DRAWN, [])
+    steps_only = [k for k in drawn_before if any(w in k for w in STEP_ONLY_CHARTS)]  # rows there are not units
+    units = [k for k in drawn_before if k not in steps_only]
+    if apply_clicks(units, T, H, steps_only, k=CURSOR) and playing:
         st.rerun()
     if ss[keys.CMP_PLAYING] != playing or advance_if_playing(T, CURSOR):
         st.rerun()

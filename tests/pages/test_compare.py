@@ -278,6 +278,29 @@ def test_moving_the_shared_cursor_never_reruns_the_engine(monkeypatch: pytest.Mo
     assert len(calls) == 1  # a new setting runs pane B, and only pane B
 
 
+def click(at: AppTest, chart: str, x: int, y: int) -> None:
+    at.session_state[keys.cmp_chart(chart)] = {"selection": {"points": [{"x": x, "y": y}], "point_indices": [],
+                                                             "box": [], "lasso": []}}
+    at.run(timeout=TIMEOUT)
+
+
+def test_clicking_a_cell_of_either_pane_moves_the_shared_cursor_and_unit() -> None:
+    at = open_page()
+    click(at, "memory_b", 6, 5)
+    assert not at.exception
+    assert at.slider(key=keys.CMP_STEP).value == 6 and at.number_input(key=keys.CMP_UNIT).value == 5
+    cursors = {(s["x0"] + s["x1"]) / 2 for c in charts(at).values() for s in c["layout"].get("shapes", [])
+               if s.get("name") == "cursor"}
+    assert cursors == {6.0}
+
+
+def test_clicking_the_reading_strip_moves_only_the_cursor() -> None:
+    at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_unit": "4"})
+    click(at, "bidir_strip", 7, 1)
+    assert at.slider(key=keys.CMP_STEP).value == 7
+    assert at.number_input(key=keys.CMP_UNIT).value == 4  # its rows are directions, not units
+
+
 def test_inputs_of_different_lengths_are_aligned_on_step_index_and_say_so() -> None:
     at = open_page({"same_input": "0", "b_seq": "hello", "cmp_t": "8"})
     assert not errors(at)
