@@ -40,7 +40,7 @@ with boxes["a"]:
     a = pane_controls("a")
 with boxes["b"]:
     st.markdown("**Pane B**")
-    b = pane_controls("b", a[0] if same_net else None, a[1] if same_input else None)
+    b = pane_controls("b", a[0] if same_net else None, a[1] if same_input else None, a[1])
 runs, problems = pane_runs(a, b, same_net)
 for problem in problems:
     st.error(problem)

@@ -213,9 +213,16 @@ def network_controls(p: str) -> PaneNetwork:
                        bool(ss[k("bidirectional")]), int(ss[k("layers")]))
 
 
-def input_controls(p: str, network: PaneNetwork) -> PaneInput:
-    """Pane ``p``'s text, and how it is read when the network is drawn at random."""
+def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = None) -> PaneInput:
+    """Pane ``p``'s text, and how it is read when the network is drawn at random; ``reads_like`` (A's input,
+    when B runs A's network) fixes how, so both texts become inputs of one size."""
     k = lambda name: keys.pane(p, name)  # noqa: E731
+    ss = st.session_state
+    if network.source == "random" and reads_like is not None:
+        st.caption(f"Read as A reads: {MODES[reads_like.mode]}.")
+        text = st.text_area("Input", key=k("text"), height=68, max_chars=MAX_TEXT,
+                            help=f"Up to {MAX_STEPS:,} steps.")
+        return dataclasses.replace(reads_like, text=text)
     if network.source == "random":
         st.radio("Read the text as", list(MODES), format_func=MODES.get, key=k("mode"), horizontal=True)
     else:
@@ -223,7 +230,6 @@ def input_controls(p: str, network: PaneNetwork) -> PaneInput:
         st.caption(f"This model reads {model.reads}." if model else "")
     st.text_area("Input", key=k("text"), height=68, max_chars=MAX_TEXT,
                  help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode.")
-    ss = st.session_state
     if network.source == "random" and ss[k("mode")] == "embed":
         c1, c2 = st.columns(2)
         c1.number_input("Embedding size", 1, MAX_EMBED, key=k("embed_size"), step=1)
@@ -231,19 +237,21 @@ def input_controls(p: str, network: PaneNetwork) -> PaneInput:
     return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
 
 
-def pane_controls(p: str, network: PaneNetwork | None = None, pane_input: PaneInput | None = None
-                  ) -> tuple[PaneNetwork, PaneInput]:
+def pane_controls(p: str, network: PaneNetwork | None = None, pane_input: PaneInput | None = None,
+                  a_input: PaneInput | None = None) -> tuple[PaneNetwork, PaneInput]:
     """Pane ``p``'s whole configuration; a ``network`` or ``pane_input`` given (A's, when B is linked to it)
-    is used as it is, without widgets."""
+    is used as it is, without widgets. With A's network, B reads its own text the way A does (``a_input``)."""
+    reads_like = None
     if network is not None:
         st.caption(f"Network: the same as A's ({_describe(network)}).")
+        reads_like = a_input
     else:
         network = network_controls(p)
     if pane_input is not None:
         short = pane_input.text if len(pane_input.text) <= 40 else pane_input.text[:40] + "…"
         st.caption(f"Input: the same as A's, {short!r}.")
     else:
-        pane_input = input_controls(p, network)
+        pane_input = input_controls(p, network, reads_like)
     return network, pane_input
 
 
@@ -338,8 +346,10 @@ def _describe(network: PaneNetwork) -> str:
     return f"{cells.KINDS[n.kind].LABEL}, {shape}{both}{n.hidden} units, seed {n.seed}{shift}"
 
 
-def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None) -> PaneRun:
-    """Pane ``p``'s run, or a ValueError saying what is wrong."""
+def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, inputs: int | None = None
+         ) -> PaneRun:
+    """A pane's run, or a ValueError saying what is wrong. ``inputs``: the input size of A's network,
+    when this pane runs it on its own text."""
     if network.source == "random":
         q = pane_input
         try:
@@ -349,6 +359,9 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None) ->
                 encoded, reads = encode_sequence(q.mode, q.text, q.embed_size, q.embed_seed), MODES[q.mode]
         except ValueError as e:
             raise ValueError(f"Input ({MODES.get(q.mode, q.mode)}): {e}") from None
+        if inputs is not None and encoded.input_size != inputs:
+            raise ValueError(f"Input: A's network reads {inputs} number{'s' if inputs != 1 else ''} per step, "
+                             f"this text gives {encoded.input_size}")
         n = network
         try:
             if n.shift:
@@ -387,8 +400,9 @@ def pane_runs(a: tuple[PaneNetwork, PaneInput], b: tuple[PaneNetwork, PaneInput]
     good = st.session_state.setdefault(keys.CMP_LAST_GOOD, {})
     runs, problems = {}, []
     for p, (network, pane_input) in (("a", a), ("b", b)):
+        inputs = runs["a"].encoded.input_size if p == "b" and same_net and network.source == "random" else None
         try:
-            runs[p] = _run(network, pane_input, vocabulary)
+            runs[p] = _run(network, pane_input, vocabulary, inputs)
             good[p] = (network, pane_input, vocabulary)
         except ValueError as e:
             problems.append(f"Pane {p.upper()}: {e}. Showing pane {p.upper()}'s last view that worked.")

@@ -125,6 +125,18 @@ def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
     assert np.abs(diff).max(axis=1)[-1] < np.abs(diff).max(axis=1)[0]  # ...and its effect fades
 
 
+def test_b_on_a_network_reads_its_text_as_a_does_and_must_fit_a_input_size() -> None:
+    at = open_page({"cmp_start": "inputs", "same_input": "0", "same_net": "1", "a_mode": "numbers",
+                    "a_seq": "1 0 0.5", "b_seq": "0 1 0.5 0.5"})
+    assert not errors(at)
+    assert "Read as A reads: numbers" in captions(at)
+    assert not at.radio(key=keys.pane("a", "mode")).disabled and len(at.radio) == 3  # start, A's mode, view
+    at.text_area(key=keys.pane("b", "text")).input("1 0; 0 1").run(timeout=TIMEOUT)
+    shown = " ".join(errors(at))
+    assert "Pane B" in shown and "A's network reads 1 number per step, this text gives 2" in shown
+    assert z(charts(at)["keep_b"]).shape == (4, 8)  # B's last good view: four steps
+
+
 def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
     at = open_page()
     at.radio(key=keys.CMP_START).set_value("weights").run(timeout=TIMEOUT)
