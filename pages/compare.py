@@ -59,6 +59,11 @@ if view == "side":
         c2.radio("Direction shown", ["forward", "backward"], key=keys.CMP_DIRECTION, horizontal=True,
                  disabled=not anybidir)
     traces = {p: runs[p].view(ss[keys.CMP_LAYER], ss[keys.CMP_DIRECTION]) for p in PANES}
+    if deepest > 1 or anybidir:
+        where = {p: f"layer {min(ss[keys.CMP_LAYER], runs[p].layers - 1) + 1}, "
+                    f"{'backward' if traces[p].reverse else 'forward'}" for p in PANES}
+        st.caption(f"A shows {where['a']}; B shows {where['b']} (a pane without the layer or direction shows "
+                   "its nearest).")
     T = max(run.steps for run in runs.values())
     H = max(trace.hidden_size for trace in traces.values())
 else:

@@ -137,6 +137,14 @@ def test_b_on_a_network_reads_its_text_as_a_does_and_must_fit_a_input_size() -> 
     assert z(charts(at)["keep_b"]).shape == (4, 8)  # B's last good view: four steps
 
 
+def test_side_by_side_picks_a_layer_and_direction_and_says_what_each_pane_shows() -> None:
+    at = open_page({"a_layers": "2", "a_bidir": "1", "cmp_layer": "1", "cmp_dir": "backward"})
+    assert not errors(at)
+    assert "A shows layer 2, backward; B shows layer 1, forward" in captions(at)
+    run = engine("lstm", "hello world", layers=2, bidirectional=True)
+    np.testing.assert_allclose(z(charts(at)["keep_a"]), run.layers[1].backward.values["forget"], atol=6e-4)
+
+
 def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
     at = open_page()
     at.radio(key=keys.CMP_START).set_value("weights").run(timeout=TIMEOUT)
