@@ -101,13 +101,17 @@ def _task(task: Task | str) -> Task:
 
 # ----- evaluation ----------------------------------------------------------------------------------
 def evaluate(model: Model, *, samples: int = 512, seed: int = 2024) -> tuple[float, float]:
-    """(loss, accuracy) of ``model`` on ``samples`` fresh sequences of its task, drawn from ``seed``."""
+    """(loss, accuracy) of ``model`` on ``samples`` fresh sequences of its task, drawn from ``seed``.
+
+    A diverged model's finite but huge weights give a loss that is not finite here, without a warning.
+    """
     batch = model.task.sample(np.random.default_rng(seed), samples)
-    hs = network_forward(model.network, batch.inputs).output  # (T, B, D)
-    top = hs[-1] if model.readout.at == "last" else hs.transpose(1, 0, 2)
-    y = model.readout.outputs(top)
-    loss, _ = loss_and_gradient(model.readout, y, batch.targets, batch.mask)
-    return loss, accuracy(model.readout, y, batch.targets, batch.mask, model.task.TOLERANCE)
+    with np.errstate(over="ignore", invalid="ignore"):
+        hs = network_forward(model.network, batch.inputs).output  # (T, B, D)
+        top = hs[-1] if model.readout.at == "last" else hs.transpose(1, 0, 2)
+        y = model.readout.outputs(top)
+        loss, _ = loss_and_gradient(model.readout, y, batch.targets, batch.mask)
+        return loss, accuracy(model.readout, y, batch.targets, batch.mask, model.task.TOLERANCE)
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:

@@ -190,3 +190,18 @@ def test_cli_writes_the_same_file_for_the_same_command(tmp_path) -> None:
     assert model.task == FirstBit(gap=4) and model.network.kind == "gru_keras_v1" and model.info["seed"] == 9
     with pytest.raises(SystemExit):
         main([*args[:-2], "--seed", "1", "--lr", "0", "--out", str(tmp_path / "c.npz")])
+
+
+def test_evaluating_a_model_with_huge_weights_gives_a_non_finite_loss_without_a_warning() -> None:
+    import dataclasses
+    import warnings
+
+    from cells.tasks import make_task
+    from cells.train import evaluate, train
+
+    model = train("lstm", make_task("sine"), hidden_size=4, steps=2, lr=0.01, batch_size=4, seed=0).model
+    huge = dataclasses.replace(model.readout, weights=model.readout.weights * 1e300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, _ = evaluate(dataclasses.replace(model, readout=huge), samples=8)
+    assert not np.isfinite(loss)
