@@ -24,7 +24,7 @@ from ui.lessons import (
 from ui.model import use_model
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.heatmap import gate_heatmap
-from viz.lessons import captioned, cursor_line, for_projector, projector_height
+from viz.lessons import captioned, cursor_line, fewer_ticks, for_projector, projector_height
 
 present = read_presenter()
 presenter_style(present)
@@ -42,7 +42,7 @@ if problem:
     st.warning(problem)
 
 # Title, previous/next and where we are.
-back, middle, forward, toggle = st.columns([1.3, 4, 1.3, 1.2], vertical_alignment="center")
+back, middle, forward, toggle = st.columns([1.2, 3.6, 1.2, 1.6], vertical_alignment="center")
 back.button("◀ Previous", key=keys.LESSON_PREV, on_click=go_to, args=(index - 1,), disabled=index == 0,
             width="stretch", help="Previous stop (Page Up)")
 with middle:
@@ -100,6 +100,8 @@ with views:
         if present:
             rows = panel_trace(shown, panel).hidden_size
             for_projector(fig, height=projector_height(rows) if panel.name != "gradient" else 480)
+        else:
+            fewer_ticks(fig, 10)
         st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, k), config={"displaylogo": False})
 
 if not present:

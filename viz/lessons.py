@@ -46,7 +46,7 @@ def for_projector(fig: go.Figure, height: int | None = None) -> go.Figure:
     # an unbounded state's range).
     fig.update_traces(colorbar={"tickfont": {"size": PROJECTOR_TICK}, "title": {"text": ""}},
                       selector={"type": "heatmap"})
-    _fewer_ticks(fig)
+    fewer_ticks(fig, PROJECTOR_TICKS)
     margin = fig.layout.margin
     fig.update_layout(margin={"l": max(margin.l or 0, 100), "t": max(margin.t or 0, 64),
                               "b": max(margin.b or 0, 80)})
@@ -55,16 +55,18 @@ def for_projector(fig: go.Figure, height: int | None = None) -> go.Figure:
     return fig
 
 
-def _fewer_ticks(fig: go.Figure) -> None:
-    """At most PROJECTOR_TICKS labelled steps on an array-labelled time axis, slanted when labels are long."""
+def fewer_ticks(fig: go.Figure, most: int) -> go.Figure:
+    """At most ``most`` labelled steps on an array-labelled time axis, slanted when the labels are long:
+    a stop's narrow column has no room for every step's label."""
     axis = fig.layout.xaxis
     if axis.tickmode != "array" or not axis.tickvals:
-        return
+        return fig
     vals, text = list(axis.tickvals), list(axis.ticktext or [])
-    stride = -(-len(vals) // PROJECTOR_TICKS)  # ceil
+    stride = -(-len(vals) // most)  # ceil
     vals, text = vals[::stride], text[::stride]
     longest = max((len(str(t)) for t in text), default=0)
     fig.update_xaxes(tickvals=vals, ticktext=text, tickangle=0 if longest * len(vals) <= 40 else -45)
+    return fig
 
 
 def projector_height(rows: int) -> int:

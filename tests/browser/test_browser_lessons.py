@@ -129,3 +129,23 @@ def test_next_button_and_presenter_toggle_write_the_link(app: App) -> None:
     app.page.wait_for_function("() => getComputedStyle(document.querySelector('[data-testid=stSidebar]') "
                                "|| document.body).display === 'none' || !document.querySelector("
                                "'[data-testid=stSidebar]')", timeout=20_000)
+
+
+def open_in_explore(app: App) -> str:
+    """Click "Open in Explore" on the stop shown; the sequence box's text on the Explore page it opens."""
+    app.click(app.page.locator(".st-key-lessons_open_explore button").first)
+    app.page.locator(".st-key-seq_text textarea").first.wait_for(timeout=30_000)  # Explore's sequence box
+    app.wait_idle()
+    assert app.page.locator(EXCEPTION).count() == 0, app.page.locator(EXCEPTION).all_inner_texts()
+    return app.page.locator(".st-key-seq_text textarea").first.input_value()
+
+
+def test_open_in_explore_shows_the_stops_model_and_input(app: App) -> None:
+    app.open().wait_ready()  # the session starts on Explore, as most do
+    app.click(app.page.get_by_role("link", name="Lessons").first)
+    app.page.get_by_role("heading", name="1. Why plain RNNs forget").wait_for(timeout=30_000)
+    app.click(app.page.locator(".st-key-lessons_jump_input-gate button").first)
+    app.page.get_by_role("heading", name="4. The input gate and the candidate").wait_for(timeout=30_000)
+    app.wait_idle()
+    assert open_in_explore(app) == BY_SLUG["input-gate"].build().text
+    assert app.page.get_by_text("Preset: LSTM: latch a marked value").first.is_visible()
