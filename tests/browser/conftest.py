@@ -205,6 +205,7 @@ class App:
         document, so for the whole app the viewport is stretched to the content's height for the shot."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        self.page.mouse.move(0, 0)  # no tooltip of the last hovered widget in the picture
         size = self.page.viewport_size or {"width": DEFAULT_VIEWPORT[0], "height": DEFAULT_VIEWPORT[1]}
         if whole_app:
             height = self.page.evaluate(
