@@ -200,9 +200,10 @@ class App:
         assert box is not None, f"{locator} has no box on screen"
         self.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
-    def screenshot(self, name: str, *, whole_app: bool = True) -> Path:
+    def screenshot(self, name: str, *, whole_app: bool = True, until: str | None = None) -> Path:
         """Save a PNG in tests/browser/screenshots/. Streamlit scrolls inside its main area, not the
-        document, so for the whole app the viewport is stretched to the content's height for the shot."""
+        document, so for the whole app the viewport is stretched to the content's height for the shot.
+        With ``until`` (a selector), the picture ends just below the first element it matches."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         self.page.mouse.move(0, 0)  # no tooltip of the last hovered widget in the picture
@@ -214,8 +215,13 @@ class App:
             )
             self.page.set_viewport_size({"width": size["width"], "height": min(int(height), MAX_SHOT_HEIGHT)})
             self._settle()
+        clip = None
+        if until is not None:
+            bottom = self.page.locator(until).first.evaluate("e => e.getBoundingClientRect().bottom")
+            viewport = self.page.viewport_size or size
+            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": min(bottom + 24, viewport["height"])}
         try:
-            self.page.screenshot(path=str(path))
+            self.page.screenshot(path=str(path), clip=clip)
         finally:
             if whole_app:
                 self.page.set_viewport_size(size)
