@@ -143,9 +143,9 @@ if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
     if any(u >= H for u in st.session_state.get(keys.W_CLAMP_UNITS, [])):
         st.session_state[keys.W_CLAMP_UNITS] = []
     units = c3.multiselect("Units (none: all)", list(range(H)), key=keys.W_CLAMP_UNITS)
-    span = st.session_state.get(keys.W_CLAMP_STEPS, (0, T - 1))
-    if not (isinstance(span, (tuple, list)) and 0 <= span[0] <= span[1] < T):
-        st.session_state[keys.W_CLAMP_STEPS] = (0, T - 1)
+    span = st.session_state.get(keys.W_CLAMP_STEPS)
+    if not (isinstance(span, (tuple, list)) and len(span) == 2 and 0 <= span[0] <= span[1] < T):
+        st.session_state[keys.W_CLAMP_STEPS] = (0, T - 1)  # a pair makes the slider a range
     if T > 1:
         first, last = c4.slider("Steps", 0, T - 1, key=keys.W_CLAMP_STEPS)
     else:

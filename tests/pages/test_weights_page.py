@@ -212,6 +212,8 @@ def test_clamping_the_input_gate_shut_shows_the_depth_it_no_longer_stores() -> N
     apply_preset(at, "bracket-depth")
     text = presets.PRESETS["bracket-depth"].sequence
     at.toggle(key=keys.W_CLAMP_ON).set_value(True).run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    assert at.slider(key=keys.W_CLAMP_STEPS).value == (0, len(text) - 1)
     at.selectbox(key=keys.W_CLAMP_GATE).set_value("input").run(timeout=TIMEOUT)
     at.slider(key=keys.W_CLAMP_VALUE).set_value(0.0).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)

@@ -1,0 +1,143 @@
+"""The Weights page in Chromium: type a weight into the data editor and watch the heatmaps follow;
+apply a preset and clamp a gate; pick a ready model in Explore.
+
+Reached the way a user does, through the sidebar from Explore. Charts and editors are found by their
+keys (`st-key-<key>` classes; the keys live in ui/keys.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from ui import keys
+
+if TYPE_CHECKING:
+    from conftest import App
+
+EXCEPTION = "[data-testid=stException]"
+FORGET = f".st-key-{keys.weights_chart('preview_forget')} .js-plotly-plot"
+Z_JS = """selector => {
+    const chart = document.querySelector(selector);
+    const z = chart?._fullData?.[0]?.z;
+    return z ? Array.from(z, row => Array.from(row)) : null;
+}"""
+
+
+def open_weights(app: App) -> None:
+    app.open().wait_ready()
+    app.page.locator("[data-testid=stSidebarNav] a", has_text="Weights").click()
+    app.wait_idle()
+    app.page.locator(FORGET).wait_for(state="visible", timeout=45_000)
+    app.page.wait_for_function(f"() => !!document.querySelector({FORGET!r})?._fullData", timeout=45_000)
+    app.wait_idle()
+
+
+def choose(app: App, key: str, option: str, tries: int = 3) -> None:
+    """Pick ``option`` in the selectbox with this key, as a user does: open it, click the option.
+
+    A rerun that lands while the list is open redraws the box and closes the list; then try again.
+    """
+    for attempt in range(tries):
+        app.wait_idle()
+        app.click(app.page.locator(f".st-key-{key} input"))
+        try:
+            app.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            app.page.keyboard.press("Escape")
+            if attempt == tries - 1:
+                raise
+    app.wait_idle()
+
+
+def z(app: App, selector: str = FORGET) -> list[list[float]]:
+    values = app.evaluate(Z_JS, selector)
+    assert values is not None, app.diagnostics()
+    return values
+
+
+def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
+    open_weights(app)
+    before = z(app)
+    editor = app.page.locator(f".st-key-{keys.weights_editor('weights', 0, 'forward', 'forget', 0, (8, 16))}"
+                              " [data-testid=stDataFrame]")
+    editor.scroll_into_view_if_needed()
+    editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
+    app.wait_idle()
+    box = editor.bounding_box()
+    assert box is not None
+    # Row u0, column h_1: one header row and the index column come first. Typing on a selected cell
+    # opens its editor; Enter writes the number. A rerun landing mid-edit can drop it: type again.
+    changed = f"before => {{ const z = ({Z_JS})({FORGET!r}); return z && z[0][1] !== before[0][1]; }}"
+    for attempt in range(3):
+        app.wait_idle()
+        app.page.mouse.click(box["x"] + 75, box["y"] + 35 + 17)
+        app.page.keyboard.type("9")
+        app.page.keyboard.press("Enter")
+        try:
+            app.page.wait_for_function(changed, arg=before, timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    app.wait_idle()
+    after = z(app)
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    assert after[0][0] == before[0][0]  # at step 0, h_{t-1} = h_0 = 0: the h_1 weight has nothing to act on
+    assert after[0][1:] != before[0][1:]  # from step 1 on, unit 0's forget gate reads 9·h_{t-1}[0]
+    # The other units read h_{t-1}[0] too, but only from step 2 on does it differ.
+    assert [row[:2] for row in after[1:]] == [row[:2] for row in before[1:]]
+    sidebar = app.page.locator("[data-testid=stSidebar]").inner_text()
+    assert "Drawn LSTM (edited)" in sidebar and "Back to a drawn network" in sidebar
+    matrix = app.evaluate(Z_JS, f".st-key-{keys.weights_chart('matrix')} .js-plotly-plot")
+    assert matrix[0][0] == 9
+    app.screenshot("weights-edited")
+
+
+def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
+    open_weights(app)
+    choose(app, keys.W_PRESET, "LSTM: bracket depth")
+    app.page.locator(f".st-key-{keys.W_PRESET_APPLY} button").click()
+    app.wait_idle()
+    app.page.wait_for_function(f"() => document.querySelector({FORGET!r})?._fullData?.[0]?.z?.[0]?.length === 20",
+                               timeout=30_000)
+    cell = z(app, f".st-key-{keys.weights_chart('preview_cell')} .js-plotly-plot")
+    text = "(a(b(ab))a)(b)((a)b)"
+    depth, running = [], 0
+    for c in text:
+        running += {"(": 1, ")": -1}.get(c, 0)
+        depth.append(running)
+    assert [round(v) for v in cell[0]] == depth
+    delta = f".st-key-{keys.weights_chart('delta_cell')} .js-plotly-plot"
+    switch = app.page.locator(f".st-key-{keys.W_CLAMP_ON} input")
+    for attempt in range(3):
+        app.wait_idle()
+        if not switch.is_checked():
+            app.click(app.page.locator(f".st-key-{keys.W_CLAMP_ON} label"))
+        try:
+            app.page.locator(delta).wait_for(state="visible", timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    app.page.wait_for_function(f"() => !!document.querySelector({delta!r})?._fullData", timeout=30_000)
+    app.wait_idle()
+    # The default clamp is f = 1 everywhere, which the preset already has: nothing moves yet.
+    assert all(abs(v) < 1e-6 for row in z(app, delta) for v in row)
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("weights-preset-clamp")
+
+
+def test_explore_shows_a_ready_model(app: App) -> None:
+    app.open().wait_ready()
+    choose(app, keys.READY_MODEL, "Trained · LSTM trained on brackets")
+    app.page.wait_for_function("() => document.querySelector('.st-key-seq_text textarea')?.value === "
+                               "'(()(()))((()))()'", timeout=30_000)
+    app.wait_idle()
+    sidebar = app.page.locator("[data-testid=stSidebar]").inner_text()
+    assert "LSTM trained on brackets" in sidebar and "Back to a drawn network" in sidebar
+    assert app.page.locator(".st-key-net_kind").count() == 0
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("explore-ready-model")
