@@ -57,8 +57,9 @@ def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: A
     assert abs(a["width"] - b["width"]) < 2
     assert abs(shown["keep_diff"]["width"] - a["width"]) < 2 and abs(shown["keep_diff"]["left"] - a["left"]) < 2
 
-    for _ in range(3):
+    for step in (1, 2, 3):  # one click at a time: each waits for the slider to show the step it made
         app.click(app.page.locator(NEXT).first)
+        app.page.wait_for_function(f"() => document.querySelector('{SLIDER}')?.value === '{step}'", timeout=20_000)
         app.wait_idle()
     app.page.wait_for_function(f"() => ({CHARTS_JS})().every(m => m.cursor === 3)", timeout=20_000)
     assert app.page.locator(SLIDER).input_value() == "3"
