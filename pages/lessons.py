@@ -22,10 +22,15 @@ from ui.lessons import (
     step_controls,
 )
 from ui.model import use_model
+from ui.share import set_defaults
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.heatmap import gate_heatmap
 from viz.lessons import captioned, cursor_line, fewer_ticks, for_projector, projector_height
 
+# app.py does this too; a fresh server that gets a lesson link before app.py has ever run serves this file
+# alone (as a legacy pages/ script), and the page, and Explore opened from it, still need both.
+st.set_page_config(page_title="Gatescope · Lessons", layout="wide")
+set_defaults()
 present = read_presenter()
 presenter_style(present)
 index, problem = current_stop()

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import App, Server, _answers, _free_port, _stop
 
 from ui.lessons import BY_SLUG, STOPS
 
 if TYPE_CHECKING:
-    from conftest import App
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 README_SHOTS = ("forget-gate", "rnn-forgets", "bidirectional")  # copied to assets/screenshots/ for the README
@@ -149,3 +154,36 @@ def test_open_in_explore_shows_the_stops_model_and_input(app: App) -> None:
     app.wait_idle()
     assert open_in_explore(app) == BY_SLUG["input-gate"].build().text
     assert app.page.get_by_text("Preset: LSTM: latch a marked value").first.is_visible()
+
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[Server]:
+    """A server no one has visited yet: its first request is the one the test makes (the shared server has
+    long run app.py by then). Started and stopped by its pid, like the shared one."""
+    port = _free_port()
+    log = tmp_path / "fresh-server.log"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(f"{url}/_stcore/health"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start on {url}:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield Server(url=url, log=log)
+    finally:
+        _stop(process)
+
+
+def test_a_slide_link_on_a_fresh_server_opens_in_explore(page: Page, fresh_server: Server) -> None:
+    """A teacher's first click of the day: a lesson link to a server no one has opened, then Open in Explore."""
+    app = App(page=page, server=fresh_server)
+    open_stop(app, "input-gate", present=False)
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    assert open_in_explore(app) == BY_SLUG["input-gate"].build().text
+    app.page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
