@@ -136,9 +136,9 @@ if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
     clamp_gate = c1.selectbox("Gate", cell.GATES, key=keys.W_CLAMP_GATE,
                               format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
     low = 0.0 if clamp_gate in cell.SIGMOID else -1.0
-    if not low <= st.session_state.get(keys.W_CLAMP_VALUE, 1.0) <= 1.0:
-        st.session_state[keys.W_CLAMP_VALUE] = 1.0
-    value = c2.slider("Value", low, 1.0, 1.0, 0.05, key=keys.W_CLAMP_VALUE)
+    if not low <= st.session_state.get(keys.W_CLAMP_VALUE, 0.0) <= 1.0:
+        st.session_state[keys.W_CLAMP_VALUE] = 0.0
+    value = c2.slider("Value (0 ablates the gate)", low, 1.0, 0.0, 0.05, key=keys.W_CLAMP_VALUE)
     H = cell.hidden_size
     if any(u >= H for u in st.session_state.get(keys.W_CLAMP_UNITS, [])):
         st.session_state[keys.W_CLAMP_UNITS] = []

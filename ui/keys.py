@@ -131,6 +131,7 @@ W_UPLOAD_LAYERS = "w_upload_layers"
 W_UPLOAD_BIDIR = "w_upload_bidir"
 W_UPLOAD_RESET_AFTER = "w_upload_reset_after"
 W_UPLOAD_VOCAB = "w_upload_vocab"
+W_UPLOAD_VOCAB_OFFERED = "w_upload_vocab_offered"  # not a widget: the vocabulary last put in that box
 W_UPLOAD_APPLY = "w_upload_apply"
 W_UPLOAD_ERROR = "w_upload_error"  # not a widget: why the last upload was refused
 KEPT_SETTINGS = "kept_settings"  # not a widget: the shared settings' values, kept across pages

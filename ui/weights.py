@@ -208,8 +208,10 @@ def upload_controls(default_vocabulary: str) -> None:
     bidir = c.selectbox("PyTorch bidirectional", ["infer", "yes", "no"], key=keys.W_UPLOAD_BIDIR)
     after = d.selectbox("Keras GRU reset_after", ["infer", "True", "False"], key=keys.W_UPLOAD_RESET_AFTER,
                         help="Read off the bias shape unless chosen: (2, 3·units) means reset_after=True.")
+    if st.session_state.get(keys.W_UPLOAD_VOCAB_OFFERED) != default_vocabulary:  # follow the current model
+        st.session_state[keys.W_UPLOAD_VOCAB_OFFERED] = st.session_state[keys.W_UPLOAD_VOCAB] = default_vocabulary
     vocabulary = st.text_input("Read typed characters one-hot over (empty: the model reads numbers)",
-                               value=default_vocabulary, key=keys.W_UPLOAD_VOCAB)
+                               key=keys.W_UPLOAD_VOCAB)
     st.button("Use this file", key=keys.W_UPLOAD_APPLY, type="primary", disabled=upload is None, on_click=_use_upload,
               args=(kind, int(layers), bidir, after, vocabulary))
     if message := st.session_state.pop(keys.W_UPLOAD_ERROR, None):

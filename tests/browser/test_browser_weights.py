@@ -124,8 +124,10 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
                 raise
     app.page.wait_for_function(f"() => !!document.querySelector({delta!r})?._fullData", timeout=30_000)
     app.wait_idle()
-    # The default clamp is f = 1 everywhere, which the preset already has: nothing moves yet.
-    assert all(abs(v) < 1e-6 for row in z(app, delta) for v in row)
+    # The default clamp ablates f_t (f = 0 at every step): C_t keeps only this step's ±1, so
+    # ΔC = (±1 on a bracket, 0 on a letter) − depth.
+    own = [{"(": 1, ")": -1}.get(c, 0) for c in text]
+    assert [round(v) for v in z(app, delta)[0]] == [o - d for o, d in zip(own, depth, strict=True)]
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-preset-clamp")
 
