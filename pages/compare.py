@@ -178,11 +178,9 @@ def deep(t: int, unit: int) -> list[str]:
                                        title="x_t  layer 1's input: the encoded sequence")))
     for index, layer in enumerate(run.trace.layers):
         st.markdown(f"##### Layer {index + 1}")
-        directions = layer.directions
-        for column, trace in zip(st.columns(len(directions)), directions, strict=True):
-            with column:
-                draw(f"{index}_{'backward' if trace.reverse else 'forward'}",
-                     direction_heatmap(trace, name, run.tokens, cursor=t, unit=unit, layer=index))
+        for trace in layer.directions:  # full width, one under the other: step t is at one x down the stack
+            draw(f"{index}_{'backward' if trace.reverse else 'forward'}",
+                 direction_heatmap(trace, name, run.tokens, cursor=t, unit=unit, layer=index))
         last = index == run.layers - 1
         title = (f"h_t of layer {index + 1}: the network's output" if last
                  else f"h_t of layer {index + 1} = x_t of layer {index + 2}")

@@ -144,7 +144,8 @@ def _axis(tokens: Sequence[str], H: int) -> TimeAxis:
     return time_axis(tokens, columns_for(H))
 
 
-PANE_MARGIN = {"l": 46, "r": 74, "t": 50, "b": 60}  # px: narrower than a full-width figure's, the same for all
+# px: narrower than a full-width figure's, the same for all, and never widened by labels or colour bars
+PANE_MARGIN = {"l": 62, "r": 74, "t": 50, "b": 74, "autoexpand": False}
 
 
 def narrow(fig: go.Figure) -> go.Figure:
@@ -152,6 +153,7 @@ def narrow(fig: go.Figure) -> go.Figure:
     the colour bar keeps its ticks and drops its side title (the figure's title states any range
     that is not fixed)."""
     fig.update_layout(margin=PANE_MARGIN)
+    fig.update_yaxes(automargin=False)  # row labels ("→12", "e3") fit the fixed left margin
     fig.update_traces(colorbar={"title": {"text": ""}, "thickness": 12}, selector={"type": "heatmap"})
     steps = len(fig.layout.xaxis.tickvals or ())
     if steps > 6:

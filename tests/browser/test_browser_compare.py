@@ -72,3 +72,22 @@ def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: A
     app.screenshot("compare-1280x800", whole_app=False)
     app.screenshot("compare-1280-whole")
     assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
+
+
+@pytest.mark.viewport(1280, 800)
+def test_deep_bidirectional_stack_lines_every_layer_up_on_one_time_axis(app: App) -> None:
+    app.open().wait_ready()
+    app.open("compare?a_layers=3&a_bidir=1&cmp_view=deep&cmp_t=4").wait_ready()
+    all_drawn = f"() => {{ const c = ({CHARTS_JS})(); return c.length === 10 && c.every(m => m.drawn); }}"
+    app.page.wait_for_function(all_drawn, timeout=45_000)
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    shown = charts(app)
+    titles = [c["title"] for c in shown]
+    assert titles[0].startswith("x_t  layer 1's input") and titles[-1].startswith("h_t of layer 3: the network's")
+    assert sum("reads ←" in t for t in titles) == 3
+    # every layer, direction and output on the same plot area: step t sits at one x down the whole stack
+    assert max(c["left"] for c in shown) - min(c["left"] for c in shown) < 2
+    assert max(c["width"] for c in shown) - min(c["width"] for c in shown) < 2
+    assert {c["cursor"] for c in shown} == {4}
+    assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    app.screenshot("compare-deep-1280")
