@@ -69,6 +69,8 @@ def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: A
     assert width <= 1280, f"the page scrolls sideways: {width} px wide"
     # the picture: the shared cursor at the top, then both panes' first row and its B − A
     app.evaluate("() => document.querySelector('.st-key-cmp_view').scrollIntoView({block: 'start'})")
+    app.page.mouse.move(0, 0)  # and no "Next step" tooltip left over from the clicks
+    app.page.locator("[data-baseweb=tooltip]").first.wait_for(state="detached", timeout=10_000)
     app.screenshot("compare-1280x800", whole_app=False)
     app.screenshot("compare-1280-whole")
     assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
