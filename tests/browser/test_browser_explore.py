@@ -280,27 +280,6 @@ CUT_EQUATIONS_JS = """() => [...document.querySelectorAll('.katex-display')]
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param("hello world", id="1280x800-hello-world"),
-        pytest.param("hello world", id="1024x768-hello-world", marks=pytest.mark.viewport(1024, 768)),
-        pytest.param(LETTERS, id="1280x800-26-letters"),
-    ],
-)  # fmt: skip
-def test_time_axis_labels_do_not_overlap(app: App, text: str, request: pytest.FixtureRequest) -> None:
-    """A projected page must stay readable: no two tokens on a time axis drawn over each other."""
-    app.open().wait_ready()
-    if text != "hello world":
-        commit_sequence(app, text, "ctrl+enter")
-    wait_for_heatmaps_showing(app, step_labels(text))
-    app.wait_idle()
-    app.screenshot(f"explore-axis-{request.node.callspec.id}", until=".st-key-heatmap_forget")
-    clashes = app.evaluate(LABEL_CLASHES_JS)
-    assert clashes == [], f"time-axis labels drawn over each other: {clashes}"
-    assert_no_traceback(app)
-
-
-@pytest.mark.parametrize(
     "size",
     [
         pytest.param((1920, 1080), id="1920x1080", marks=pytest.mark.viewport(1920, 1080)),
@@ -308,13 +287,28 @@ def test_time_axis_labels_do_not_overlap(app: App, text: str, request: pytest.Fi
         pytest.param((1024, 768), id="1024x768", marks=pytest.mark.viewport(1024, 768)),
     ],
 )  # fmt: skip
-def test_equations_are_not_cut_off(app: App, size: tuple[int, int]) -> None:
-    """Every deck equation and every plugged-in step equation fits its column: none ends off screen."""
+def test_nothing_drawn_over_or_cut_off(app: App, size: tuple[int, int], request: pytest.FixtureRequest) -> None:
+    """A projected page stays readable: no two tokens on a time axis drawn over each other, and every deck
+    equation and plugged-in step equation fits its column."""
     app.open().wait_ready()
+    wait_for_heatmaps_showing(app, step_labels("hello world"))
     app.page.locator(".katex-display").first.wait_for(state="visible")
     app.wait_idle()
+    app.screenshot(f"explore-{request.node.callspec.id}", until=".st-key-heatmap_forget")
+    clashes = app.evaluate(LABEL_CLASHES_JS)
     cut = app.evaluate(CUT_EQUATIONS_JS)
-    assert cut == [], f"equations cut off at the right: {cut}"
+    assert (clashes, cut) == ([], []), f"time-axis labels drawn over each other: {clashes}; equations cut off: {cut}"
+    assert_no_traceback(app)
+
+
+def test_long_sequence_time_labels_do_not_overlap(app: App) -> None:
+    app.open().wait_ready()
+    commit_sequence(app, LETTERS, "ctrl+enter")
+    wait_for_heatmaps_showing(app, step_labels(LETTERS))
+    app.wait_idle()
+    app.screenshot("explore-26-steps", until=".st-key-heatmap_forget")
+    clashes = app.evaluate(LABEL_CLASHES_JS)
+    assert clashes == [], f"time-axis labels drawn over each other: {clashes}"
     assert_no_traceback(app)
 
 
