@@ -71,4 +71,4 @@ def fewer_ticks(fig: go.Figure, most: int) -> go.Figure:
 
 def projector_height(rows: int) -> int:
     """A heatmap's height on a projector: every row's tick label readable at PROJECTOR_TICK."""
-    return 300 + 34 * min(rows, 16)
+    return 270 + 34 * min(rows, 16)
