@@ -77,9 +77,12 @@ def load_model_link() -> list[str]:
     if source is None:
         return []
     try:
-        use_model(model_from_link(source, st.query_params.get("weights")))
+        model = model_from_link(source, st.query_params.get("weights"))
     except ValueError as e:
         return [f"Link: the model was not used ({e}); showing a drawn network."]
+    use_model(model)
+    if "seq" not in st.query_params:  # the link kept the model's own sequence, the default for this model
+        st.session_state[keys.SEQ_TEXT] = model.sequence
     return []
 
 

@@ -280,8 +280,11 @@ def test_edited_weights_ride_in_the_share_link() -> None:
 
 
 def test_a_preset_link_names_the_preset_and_a_hostile_weights_link_is_refused() -> None:
-    at = open_weights(query={"model": "preset:counter"})
-    assert model(at).label == "Preset: LSTM: count the a's"
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["model"] = "preset:counter"
+    at.run(timeout=TIMEOUT)
+    assert model(at).label == "Preset: LSTM: count the a's" and not errors(at)
+    assert at.text_area(key=keys.SEQ_TEXT).value == presets.PRESETS["counter"].sequence
     bad = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     bad.query_params.update({"model": "numbers", "weights": "w1.lstm.1.1.4.3.-.AAAA"})
     bad.run(timeout=TIMEOUT)
