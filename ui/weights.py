@@ -235,6 +235,12 @@ def _use_upload(kind: str, layers: int, bidir: str, after: str, vocabulary: str)
     except ValueError as e:
         st.session_state[keys.W_UPLOAD_ERROR] = f"{e}. The current model stays."
         return
+    text = st.session_state.get(keys.SEQ_TEXT, "")
+    try:
+        model.inputs(text)  # the typed sequence stays when the new model can read it
+        model = dataclasses.replace(model, sequence=text)
+    except (ValueError, TypeError):
+        pass
     show_model(model)
 
 

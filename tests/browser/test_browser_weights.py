@@ -7,11 +7,17 @@ keys (`st-key-<key>` classes; the keys live in ui/keys.py).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # no playwright: conftest skips every test here
+    PlaywrightTimeout = TimeoutError
 
+import cells
 from ui import keys
+from ui.model import export_torch
 
 if TYPE_CHECKING:
     from conftest import App
@@ -143,3 +149,39 @@ def test_explore_shows_a_ready_model(app: App) -> None:
     assert app.page.locator(".st-key-net_kind").count() == 0
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("explore-ready-model")
+
+
+def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_refused(app: App,
+                                                                                        tmp_path: Path) -> None:
+    network = cells.Network.create("gru_torch", 8, 3, seed=4)
+    good = tmp_path / "gru-state-dict.npz"
+    good.write_bytes(export_torch(network))
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(good.read_bytes()[:200])
+    open_weights(app)
+    uploader = app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
+    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
+
+    def upload(path: Path) -> None:
+        uploader.set_input_files(str(path))
+        app.page.wait_for_function(f"() => document.querySelector({use!r}) && "
+                                   f"!document.querySelector({use!r}).disabled && "
+                                   f"document.body.innerText.includes({path.name!r})", timeout=30_000)
+        app.wait_idle()
+        app.click(app.page.locator(use))
+        app.wait_idle()
+
+    upload(broken)
+    alert = app.page.locator("[data-testid=stAlert]", has_text="not a .npz file")
+    alert.wait_for(state="visible", timeout=30_000)
+    assert "The current model stays" in alert.inner_text()
+    assert "A network drawn from the Network settings" in app.page.locator("[data-testid=stSidebar]").inner_text()
+
+    upload(good)
+    app.page.get_by_text("Uploaded: gru-state-dict.npz").first.wait_for(state="visible", timeout=30_000)
+    app.wait_idle()
+    # Its three units, its own gates (z_t update first), reading the sequence box's 8 characters one-hot.
+    assert len(z(app, f".st-key-{keys.weights_chart('preview_update')} .js-plotly-plot")) == 3
+    assert app.page.locator(".st-key-seq_text textarea").input_value() == "hello world"  # it reads the typed text
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("weights-uploaded")

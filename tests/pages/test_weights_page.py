@@ -312,3 +312,35 @@ def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> N
     with pytest.raises(ValueError, match="row u0, column h_1: True is not a finite number"):
         apply_edits(frame, {0: {"h_1": True}}, "f_t weights")
     assert frame.to_numpy().sum() == 0
+
+
+def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None:
+    at = open_weights()
+    at.session_state[keys.NET_KIND] = "peephole"
+    at.run(timeout=TIMEOUT)
+    edit(at, "peepholes", {2: {"C_3": 1.25}}, (4, 4))
+    assert not errors(at)
+    assert model(at).network.layers[0].forward.peepholes["forget"][2, 2] == 1.25
+
+    again = open_weights()
+    again.session_state[keys.NET_KIND] = "gru_torch"
+    again.run(timeout=TIMEOUT)
+    edit(again, "biases", {0: {"b_h": 4.0}}, (4, 2), gate="update")
+    cell = model(again).network.layers[0].forward
+    assert cell.hidden_biases["update"][0] == 4.0 and cell.biases["update"][0] != 4.0
+
+
+def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
+    at = open_weights()
+    at.session_state[keys.NET_BIDIRECTIONAL] = True
+    at.session_state[keys.NET_LAYERS] = 2
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key=keys.W_LAYER).set_value(1).run(timeout=TIMEOUT)
+    at.radio(key=keys.W_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
+    key = keys.weights_editor("weights", 1, "backward", "forget", 0, (4, 12))  # [h_1..h_4, layer 1's →h, ←h]
+    at.session_state[key] = {"edited_rows": {3: {"x_8": -7.0}}, "added_rows": [], "deleted_rows": []}
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    network = model(at).network
+    assert network.layers[1].backward.weights["forget"][3, 11] == -7.0
+    assert network.layers[1].forward.weights["forget"][3, 11] != -7.0
