@@ -344,3 +344,19 @@ def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
     network = model(at).network
     assert network.layers[1].backward.weights["forget"][3, 11] == -7.0
     assert network.layers[1].forward.weights["forget"][3, 11] != -7.0
+
+
+@pytest.mark.parametrize(("mode", "text", "inputs", "source"), [
+    ("numbers", "1 0; 0 1; 0.5 0.5", 2, "numbers"),
+    ("embed", "abcab", 8, "embed:8:0"),
+])
+def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: str, text: str, inputs: int,
+                                                                         source: str) -> None:
+    at = open_weights(text=text)
+    at.session_state[keys.SEQ_MODE] = mode
+    at.run(timeout=TIMEOUT)
+    assert not errors(at)
+    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 4 + inputs))
+    fixed = model(at)
+    assert fixed.source == source and fixed.inputs(text).xs.shape == (3 if mode == "numbers" else 5, inputs)
+    assert z(at, keys.weights_chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
