@@ -120,15 +120,16 @@ def _pause(k: CursorKeys = EXPLORE) -> None:
 
 def cursor_controls(T: int, H: int, k: CursorKeys = EXPLORE) -> tuple[int, int]:
     """Previous, slider, next, play/pause and the unit; returns (step, unit)."""
-    back, slider, forward, play, unit_box = st.columns([0.6, 6, 0.6, 1.2, 1.6], vertical_alignment="bottom")
-    back.button("◀", key=k.prev, on_click=_shift, args=(-1, T, k), help="Previous step",
+    # The slider gets a row of its own and the buttons a row below, so on a 1024-pixel projector
+    # beside the sidebar ◀, ▶ and Play keep room for their labels.
+    if T > 1:
+        st.slider("Time step", 0, T - 1, key=k.step)
+    else:
+        st.caption("Time step: the sequence has one step.")
+    back, forward, play, unit_box, _ = st.columns([1, 1, 1.8, 1.8, 3.4], vertical_alignment="bottom")
+    back.button("◀", key=k.prev, on_click=_shift, args=(-1, T, k), help="Previous step", width="stretch",
                 disabled=st.session_state[k.step] == 0)
-    with slider:
-        if T > 1:
-            st.slider("Time step", 0, T - 1, key=k.step)
-        else:
-            st.caption("Time step: the sequence has one step.")
-    forward.button("▶", key=k.next, on_click=_shift, args=(1, T, k), help="Next step",
+    forward.button("▶", key=k.next, on_click=_shift, args=(1, T, k), help="Next step", width="stretch",
                    disabled=st.session_state[k.step] >= T - 1)
     # Play and Pause are two buttons with their own keys, shown one at a time, each setting (not
     # toggling) the state: a click that Streamlit applies again on the full rerun after a fragment's

@@ -327,11 +327,7 @@ CLIPPED_BUTTONS_JS = """() => [...document.querySelectorAll(['prev', 'next', 'pl
         pytest.param((1280, 800), id="1280x800"),
         pytest.param(
             (1024, 768), id="1024x768",
-            marks=[
-                pytest.mark.viewport(1024, 768),
-                pytest.mark.xfail(strict=True, reason="ui/cursor.py's columns([0.6, 6, 0.6, 1.2, 1.6]) leave ◀ and ▶ "
-                                  "24 px and Play 53 px at 1024 px beside the open sidebar: their labels are cut away"),
-            ],
+            marks=[pytest.mark.viewport(1024, 768)],
         ),
     ],
 )  # fmt: skip
