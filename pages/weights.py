@@ -10,7 +10,7 @@ from ui import keys
 from ui.controls import network_controls, sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.model import current_model, from_network, link_problem
-from ui.share import link_errors, load_link, write_model_link
+from ui.share import link_errors, load_link, set_defaults, write_model_link
 from ui.weights import (
     DIRECTIONS,
     apply_preset,
@@ -30,6 +30,10 @@ from ui.weights import (
 from viz.heatmap import gate_heatmap
 from viz.weights import difference_heatmap, weight_frame, weight_heatmap
 
+# app.py does this too; a fresh server asked for /weights before app.py has ever run serves this file alone
+# (as a legacy pages/ script), and the page still needs the wide layout and the shared settings.
+st.set_page_config(page_title="Gatescope · Weights", layout="wide")
+set_defaults()
 load_link()
 st.title("Weights: edit, preset, clamp, load")
 for message in link_errors():
