@@ -7,11 +7,11 @@ from ui.share import set_defaults
 st.set_page_config(page_title="Gatescope", layout="wide")
 set_defaults()
 pg = st.navigation([
-    st.Page("pages/explore.py", title="Explore", icon=":material/biotech:", default=True),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/weights.py", title="Weights", icon=":material/tune:"),
-    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
+    st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
+    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("views/weights.py", title="Weights", icon=":material/tune:"),
+    st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
 ])
 pg.run()

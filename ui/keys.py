@@ -57,7 +57,7 @@ LINK_ERRORS = "link_errors"  # what was wrong in the share link
 SEEN_SELECTION = "seen_selection"  # heatmap key -> the click already applied
 
 
-# ----- Train page (pages/train.py) -------------------------------------------------------------------
+# ----- Train page (views/train.py) -------------------------------------------------------------------
 TRAIN_TASK = "train_task"
 TRAIN_KIND = "train_kind"
 TRAIN_HIDDEN = "train_hidden"
@@ -96,7 +96,7 @@ def train_heatmap(name: str) -> str:
     return f"train_heatmap_{name}"
 
 
-# ----- Gradient flow page (pages/gradient_flow.py) ---------------------------------------------------
+# ----- Gradient flow page (views/gradient_flow.py) ---------------------------------------------------
 FLOW_STEPS = "flow_steps"
 FLOW_HIDDEN = "flow_hidden"
 FLOW_SEED = "flow_seed"
@@ -105,7 +105,7 @@ FLOW_TRAINED_CHART = "flow_trained_chart"
 FLOW_OWN_CHART = "flow_own_chart"
 
 
-# ----- Weights page (pages/weights.py) and the fixed model in Explore --------------------------------
+# ----- Weights page (views/weights.py) and the fixed model in Explore --------------------------------
 READY_MODEL = "ready_model"  # Explore's "Ready models" menu
 DROP_MODEL = "drop_model"  # "Back to a drawn network"
 LAST_GOOD_MODEL_TEXT = "last_good_model_text"  # not a widget: the last text the fixed model could read
@@ -152,7 +152,7 @@ def weights_chart(name: str) -> str:
     return f"w_chart_{name}"
 
 
-# ----- Compare page (pages/compare.py): its own keys, so its panes and cursor never move Explore's ----------
+# ----- Compare page (views/compare.py): its own keys, so its panes and cursor never move Explore's ----------
 CMP_START = "cmp_start"  # how the comparison starts: two models, two inputs, two weight settings
 CMP_SAME_INPUT = "cmp_same_input"  # pane B reads pane A's input
 CMP_SAME_NET = "cmp_same_net"  # pane B runs pane A's network
@@ -188,7 +188,7 @@ def cmp_chart(name: str) -> str:
     return f"cmp_chart_{name}"
 
 
-# ----- Lessons page (pages/lessons.py) ---------------------------------------------------------------
+# ----- Lessons page (views/lessons.py) ---------------------------------------------------------------
 LESSON_PRESENT = "lessons_present"  # presenter mode toggle (query parameter ?present=1)
 LESSON_PREV = "lessons_prev"  # previous stop
 LESSON_NEXT = "lessons_next"  # next stop

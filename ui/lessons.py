@@ -493,7 +493,7 @@ def cached_show(slug: str, value: float) -> Shown:
 PRESENT_VALUES = ("1", "true", "yes", "on")
 
 # Presenter mode: no sidebar or header, big text and equations, big buttons; the page's own
-# controls are not drawn at all (see pages/lessons.py), so hiding here is only Streamlit's chrome.
+# controls are not drawn at all (see views/lessons.py), so hiding here is only Streamlit's chrome.
 PRESENTER_CSS = """<style>
 [data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
 [data-testid=stToolbar], [data-testid=stDecoration] { display: none !important; }

@@ -41,9 +41,6 @@ def charts(app: App) -> list[dict]:
 
 @pytest.mark.viewport(1280, 800)
 def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: App) -> None:
-    # A fresh server resolves /compare before app.py has ever called st.navigation, and then runs the page
-    # alone, as a legacy pages/ file; the app's own start page first makes it route through app.py.
-    app.open().wait_ready()
     app.open("compare?a_hidden=16&b_hidden=16").wait_ready()
     assert app.page.locator("[data-testid=stSidebarNavLink]", has_text="Explore").count() == 1
     all_drawn = f"() => {{ const c = ({CHARTS_JS})(); return c.length >= 17 && c.every(m => m.drawn); }}"

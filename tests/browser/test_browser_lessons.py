@@ -185,5 +185,9 @@ def test_a_slide_link_on_a_fresh_server_opens_in_explore(page: Page, fresh_serve
     app = App(page=page, server=fresh_server)
     open_stop(app, "input-gate", present=False)
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    # the router ran: the sidebar lists the app's pages by title, not the files of a pages/ folder
+    links = app.page.locator("[data-testid=stSidebarNavLink]").all()
+    nav = [link.inner_text().split("\n")[-1].strip() for link in links]  # the last line: the icon's name comes first
+    assert "Lessons" in nav and "app" not in nav, nav
     assert open_in_explore(app) == BY_SLUG["input-gate"].build().text
     app.page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)

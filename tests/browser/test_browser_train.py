@@ -31,11 +31,7 @@ CURVE_JS = """() => {
 
 
 def open_train(app: App) -> App:
-    """Open the app, then the Train page from the sidebar, as a user does.
-
-    (A fresh server whose first visitor deep-links to /train runs the page in Streamlit's legacy
-    pages-folder mode, without the router; starting from the app's root avoids that.)
-    """
+    """Open the app, then the Train page from the sidebar, as a user does."""
     app.open().wait_ready(60_000)
     app.click(app.page.locator("[data-testid=stSidebarNav] a", has_text="Train"))
     app.page.locator(TRAIN).wait_for(state="visible", timeout=60_000)

@@ -10,7 +10,7 @@ from ui import keys
 from ui.controls import network_controls, sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.model import current_model, from_network, link_problem
-from ui.share import link_errors, load_link, set_defaults, write_model_link
+from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     DIRECTIONS,
     apply_preset,
@@ -30,10 +30,7 @@ from ui.weights import (
 from viz.heatmap import gate_heatmap
 from viz.weights import difference_heatmap, weight_frame, weight_heatmap
 
-# app.py does this too; a fresh server asked for /weights before app.py has ever run serves this file alone
-# (as a legacy pages/ script), and the page still needs the wide layout and the shared settings.
-st.set_page_config(page_title="Gatescope · Weights", layout="wide")
-set_defaults()
+st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 load_link()
 st.title("Weights: edit, preset, clamp, load")
 for message in link_errors():
@@ -52,7 +49,7 @@ with st.sidebar:
         st.caption("A network drawn from the Network settings below. Editing a weight fixes it as a model.")
         st.header("Network")
         choice = network_controls()
-    st.page_link("pages/explore.py", label="See it in Explore", icon="🔬")
+    st.page_link("views/explore.py", label="See it in Explore", icon="🔬")
 
 if model is not None:
     run, problem = model_run(model, sequence.text)

@@ -22,15 +22,11 @@ from ui.lessons import (
     step_controls,
 )
 from ui.model import use_model
-from ui.share import set_defaults
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.heatmap import gate_heatmap
 from viz.lessons import captioned, cursor_line, fewer_ticks, for_projector, projector_height
 
-# app.py does this too; a fresh server that gets a lesson link before app.py has ever run serves this file
-# alone (as a legacy pages/ script), and the page, and Explore opened from it, still need both.
-st.set_page_config(page_title="Gatescope · Lessons", layout="wide")
-set_defaults()
+st.set_page_config(page_title="Gatescope · Lessons", layout="wide")  # the browser tab names the page
 present = read_presenter()
 presenter_style(present)
 index, problem = current_stop()
@@ -94,7 +90,7 @@ with words:
             st.session_state[keys.SEQ_MODE] = "numbers" if scene.model.reads.startswith("numbers") else "onehot"
             st.session_state[keys.CURSOR_STEP] = int(st.session_state.get(keys.LESSON_STEP, 0))
             st.session_state[keys.CURSOR_UNIT] = stop.unit
-            st.switch_page("pages/explore.py")
+            st.switch_page("views/explore.py")
 
 with views:
     tokens = shown.encoded.tokens

@@ -23,9 +23,7 @@ from viz.compare import (
 )
 from viz.heatmap import heatmap_names, input_heatmap
 
-# app.py sets this too; a fresh server that gets /compare before app.py has ever run serves this file alone,
-# as a legacy pages/ script, and the panes still need the wide layout then.
-st.set_page_config(page_title="Gatescope · Compare", layout="wide")
+st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()
 load_link()
 st.title("Compare two cells")

@@ -21,7 +21,7 @@ from ui.model import MODEL_KEY, from_network
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
-PAGE = "pages/compare.py"
+PAGE = "views/compare.py"
 
 
 def open_page(query: dict[str, str] | None = None, state: dict | None = None) -> AppTest:

@@ -25,7 +25,7 @@ TIMEOUT = 180
 def open_page(**state: object) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
-    at.switch_page("pages/train.py")
+    at.switch_page("views/train.py")
     for key, value in state.items():
         at.session_state[key] = value
     at.run(timeout=TIMEOUT)

@@ -23,7 +23,7 @@ def open_lessons(query: dict[str, str] | None = None) -> AppTest:
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run(timeout=TIMEOUT)
-    at.switch_page("pages/lessons.py").run(timeout=TIMEOUT)
+    at.switch_page("views/lessons.py").run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
 

@@ -27,7 +27,7 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run(timeout=TIMEOUT)
-    at.switch_page("pages/explore.py").run(timeout=TIMEOUT)
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception
     return at
 

@@ -32,9 +32,7 @@ from ui.training import (
 from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
 
-# app.py sets this too; a fresh server whose first visitor deep-links here serves this file alone (as a
-# legacy pages/ script), and the page still wants the wide layout then.
-st.set_page_config(page_title="Gatescope · Train", layout="wide")
+st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
 train_defaults()
 if not collect_training():
     st.warning("The last training run is still stopping; its model will show on the next click.")
@@ -193,14 +191,14 @@ explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
                       help="Explore shows every gate step by step, with the deck's equations."):
     use_model(explore_model(trained, text if run is not None else ""))
-    st.switch_page("pages/explore.py")
+    st.switch_page("views/explore.py")
 if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
                       help="Compare runs it next to another model or input."):
     model = explore_model(trained, text if run is not None else "")
     use_model(model)
     st.session_state[keys.pane("a", "source")] = "current"  # Compare's pane A shows the current model
     st.session_state[keys.pane("a", "text")] = model.sequence
-    st.switch_page("pages/compare.py")
+    st.switch_page("views/compare.py")
 download_col.download_button("Download the model (.npz)", lambda: model_bytes(trained.model),
                              file_name=f"gatescope-{trained.model.network.kind}-{task.NAME}.npz",
                              mime="application/octet-stream", key=keys.TRAIN_DOWNLOAD, on_click="ignore",

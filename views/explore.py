@@ -35,7 +35,7 @@ with st.sidebar:
                    "fixes the weights.")
         st.header("Network")
         network = network_controls()
-    st.page_link("pages/weights.py", label="Edit the weights", icon=":material/tune:")
+    st.page_link("views/weights.py", label="Edit the weights", icon=":material/tune:")
 if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
     st.error(message)
 run, problem = model_run(model, sequence.text) if model is not None else current_run(sequence, network)

@@ -30,7 +30,7 @@ def open_weights(query: dict[str, str] | None = None, hidden: int = 4, text: str
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run(timeout=TIMEOUT)
-    at.switch_page("pages/weights.py").run(timeout=TIMEOUT)
+    at.switch_page("views/weights.py").run(timeout=TIMEOUT)
     settle(at, hidden=hidden, text=text)
     return at
 
@@ -97,7 +97,7 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
     np.testing.assert_array_equal(after[1:], before[1:])  # other units' forget gates are untouched
     assert chart(at, keys.weights_chart("matrix"))["data"][0]["z"][0][4] == 30.0
 
-    at.switch_page("pages/explore.py")
+    at.switch_page("views/explore.py")
     settle(at, text=TEXT)
     assert "Drawn LSTM (edited)" in " ".join(m.value for m in at.sidebar.markdown)
     assert z(at, keys.heatmap("forget"))[0, 0] == pytest.approx(1.0, abs=1e-3)

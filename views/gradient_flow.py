@@ -8,9 +8,7 @@ from ui import keys
 from ui.training import collect_training, own_flow, random_flows, shipped_flows, shown_model, train_defaults
 from viz.gradflow import gradient_flow_figure, what_to_look_at
 
-# app.py sets this too; a fresh server whose first visitor deep-links here serves this file alone (as a
-# legacy pages/ script), and the page still wants the wide layout then.
-st.set_page_config(page_title="Gatescope · Gradient flow", layout="wide")
+st.set_page_config(page_title="Gatescope · Gradient flow", layout="wide")  # the browser tab names the page
 train_defaults()
 collect_training(timeout=5.0)  # a model the Train page was still stopping
 
