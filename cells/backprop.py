@@ -35,23 +35,13 @@ NetworkParams = tuple[tuple[Params, ...], ...]  # layer -> direction -> Params
 
 
 # ----- parameters as plain dicts ------------------------------------------------------------------
-def cell_parameters(cell: Cell) -> Params:
-    """Every trainable parameter of ``cell``: field -> gate -> array (the cell's own read-only arrays)."""
-    out = {"weights": dict(cell.weights), "biases": dict(cell.biases)}
-    if cell.hidden_biases is not None:
-        out["hidden_biases"] = dict(cell.hidden_biases)
-    if isinstance(cell, PeepholeLSTM):
-        out["peepholes"] = dict(cell.peepholes)
-    return out
-
-
 def with_parameters(cell: Cell, params: Params) -> Cell:
-    """A copy of ``cell`` holding ``params`` (same structure as ``cell_parameters``); checked by the cell."""
+    """A copy of ``cell`` holding ``params`` (same structure as ``cell.parameters()``); checked by the cell."""
     return dataclasses.replace(cell, **{field: dict(per_gate) for field, per_gate in params.items()})
 
 
 def network_parameters(network: Network) -> NetworkParams:
-    return tuple(tuple(cell_parameters(c) for c in layer.cells) for layer in network.layers)
+    return tuple(tuple(c.parameters() for c in layer.cells) for layer in network.layers)
 
 
 def network_with(network: Network, params: NetworkParams) -> Network:

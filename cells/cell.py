@@ -126,16 +126,19 @@ class Cell:
     def dtype(self) -> np.dtype:
         return self.weights[self.GATES[0]].dtype
 
+    def parameters(self) -> dict[str, dict[str, np.ndarray]]:
+        """Every parameter dict this cell has: field ("weights", "biases", "hidden_biases", "peepholes")
+        -> gate -> its read-only array."""
+        return {f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if isinstance(getattr(self, f.name), dict)}
+
     def astype(self, dtype: type | np.dtype) -> Cell:
         """A copy with every parameter in ``dtype`` (float32 or float64)."""
         dtype = np.dtype(dtype)
         if dtype.type not in FLOAT_TYPES:
             raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
-        changes = {
-            f.name: {k: v.astype(dtype) for k, v in getattr(self, f.name).items()}
-            for f in dataclasses.fields(self)
-            if isinstance(getattr(self, f.name), dict)
-        }
+        changes = {field: {g: a.astype(dtype) for g, a in arrays.items()}
+                   for field, arrays in self.parameters().items()}
         return dataclasses.replace(self, **changes)
 
     # ----- fused views of the per-gate parameters ----------------------------------------------

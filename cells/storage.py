@@ -50,16 +50,6 @@ _MAX_MEMBERS = 10_000
 
 
 # ----- writing ---------------------------------------------------------------------------------
-def _parameters(cell: Cell) -> dict[str, dict[str, np.ndarray]]:
-    """field -> gate -> array, for every parameter dict the cell has."""
-    out = {"weights": dict(cell.weights), "biases": dict(cell.biases)}
-    if cell.hidden_biases is not None:
-        out["hidden_biases"] = dict(cell.hidden_biases)
-    if isinstance(cell, PeepholeLSTM):
-        out["peepholes"] = dict(cell.peepholes)
-    return out
-
-
 def _describe_cell(cell: Cell) -> dict[str, Any]:
     return {"kind": cell.KIND, "input_size": cell.input_size, "hidden_size": cell.hidden_size,
             "dtype": str(cell.dtype),
@@ -76,7 +66,7 @@ def _describe(network: Network, inline: bool) -> dict[str, Any]:
             entry[direction] = _describe_cell(cell)
             if inline:
                 entry[direction]["parameters"] = {field: {g: a.tolist() for g, a in per_gate.items()}
-                                                  for field, per_gate in _parameters(cell).items()}
+                                                  for field, per_gate in cell.parameters().items()}
         layers.append(entry)
     return {"format": FORMAT, "version": VERSION, "layers": layers}
 
@@ -85,7 +75,7 @@ def _arrays(network: Network) -> dict[str, np.ndarray]:
     return {f"layers.{k}.{direction}.{field}.{gate}": a
             for k, layer in enumerate(network.layers)
             for direction, cell in zip(DIRECTIONS, layer.cells, strict=False)
-            for field, per_gate in _parameters(cell).items()
+            for field, per_gate in cell.parameters().items()
             for gate, a in per_gate.items()}
 
 

@@ -20,6 +20,8 @@ import streamlit as st
 import cells
 from cells import presets
 from ui import keys
+from ui.controls import network_controls
+from ui.engine import NetworkChoice
 from ui.model import (
     FORMATS,
     MAX_UPLOAD_BYTES,
@@ -174,6 +176,19 @@ def model_panel(model: Model) -> None:
         st.caption(model.note)
     st.button("Back to a drawn network", key=keys.DROP_MODEL, on_click=_back_to_drawn,
               help="Forget this model and draw a network from the Network settings again.")
+
+
+def model_sidebar(model: Model | None, drawn_note: str) -> NetworkChoice | None:
+    """The sidebar's Model section, and its Network settings while no model is fixed (their values, else None)."""
+    with st.sidebar:
+        st.header("Model")
+        ready_models_menu()
+        if model is not None:
+            model_panel(model)
+            return None
+        st.caption(drawn_note)
+        st.header("Network")
+        return network_controls()
 
 
 # ----- exports and uploads ---------------------------------------------------------------------

@@ -6,12 +6,12 @@ import streamlit as st
 
 import cells
 from ui import keys
-from ui.controls import network_controls, sequence_controls, view_controls
+from ui.controls import sequence_controls, view_controls
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls, play_interval
 from ui.engine import current_run, model_run
 from ui.model import current_model
 from ui.share import current_values, link_errors, load_link, write_link, write_model_link
-from ui.weights import model_panel, ready_models_menu
+from ui.weights import model_sidebar
 from viz.diagram import cell_diagram
 from viz.equations import NOTES, aligned_block, deck_columns, step_equations
 from viz.export import figure_html, trace_csv, trace_npz
@@ -25,16 +25,9 @@ for message in link_errors():
 
 model = current_model()
 sequence = sequence_controls(model.reads if model else None)
+network = model_sidebar(model, "Drawn from the Network settings below. A ready model, or an edit on the Weights "
+                                "page, fixes the weights.")
 with st.sidebar:
-    st.header("Model")
-    ready_models_menu()
-    if model is not None:
-        model_panel(model)
-    else:
-        st.caption("Drawn from the Network settings below. A ready model, or an edit on the Weights page, "
-                   "fixes the weights.")
-        st.header("Network")
-        network = network_controls()
     st.page_link("views/weights.py", label="Edit the weights", icon=":material/tune:")
 if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
     st.error(message)

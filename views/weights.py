@@ -7,7 +7,7 @@ import streamlit as st
 import cells
 from cells import presets
 from ui import keys
-from ui.controls import network_controls, sequence_controls
+from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.model import current_model, from_network, link_problem
 from ui.share import link_errors, load_link, write_model_link
@@ -20,9 +20,8 @@ from ui.weights import (
     editors,
     export_buttons,
     knobs,
-    model_panel,
+    model_sidebar,
     pending_edits,
-    ready_models_menu,
     redraw,
     reset,
     upload_controls,
@@ -40,15 +39,9 @@ if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
 
 model = current_model()
 sequence = sequence_controls(model.reads if model else None)
+choice = model_sidebar(model, "A network drawn from the Network settings below. Editing a weight fixes it as a "
+                              "model.")
 with st.sidebar:
-    st.header("Model")
-    ready_models_menu()
-    if model is not None:
-        model_panel(model)
-    else:
-        st.caption("A network drawn from the Network settings below. Editing a weight fixes it as a model.")
-        st.header("Network")
-        choice = network_controls()
     st.page_link("views/explore.py", label="See it in Explore", icon="🔬")
 
 if model is not None:
