@@ -19,8 +19,13 @@ MAX_TICKS = 40  # labelled ticks on the time axis
 
 
 def step_labels(tokens: Sequence[str]) -> tuple[str, ...]:
-    """A unique label per step, ``"3·l"``: the step index then its token (repeats are common)."""
-    return tuple(f"{t}·{token}" for t, token in enumerate(tokens))
+    """A unique label per step, ``"3·l"``: the step index then its token (repeats are common).
+
+    A vector token ("0.8 1") is bracketed, ``"1·(0.8, 1)"``, so its first number cannot be read as
+    part of the step index's label ("1·0.8 1" reads like 0.81).
+    """
+    return tuple(f"{t}·({', '.join(token.split())})" if " " in token.strip() else f"{t}·{token}"
+                 for t, token in enumerate(tokens))
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,7 @@ def test_unknown_gate_and_wrong_token_count_are_value_errors() -> None:
         gate_heatmap(trace, "update", tokens=tokens)
     with pytest.raises(ValueError, match="expected 3"):
         gate_heatmap(trace, "forget", tokens=("a",))
+
+
+def test_vector_tokens_are_bracketed_so_their_numbers_stay_apart() -> None:
+    assert step_labels(["0.3 0", "0.8 1", "a"]) == ("0·(0.3, 0)", "1·(0.8, 1)", "2·a")
