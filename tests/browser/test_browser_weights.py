@@ -74,13 +74,22 @@ def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     app.wait_idle()
     box = editor.bounding_box()
     assert box is not None
-    # Row u0, column h_1: one header row and the index column come first. Typing on a selected cell
-    # opens its editor; Enter writes the number. A rerun landing mid-edit can drop it: type again.
+    # Row u0, column h_1: one header row and the index column come first. Click the index cell near the
+    # grid's left edge and step right with the arrow key, so the column widths (which follow the measured
+    # text) cannot send the click elsewhere. Typing on a selected cell opens its editor; Enter writes the
+    # number. A rerun landing mid-edit can drop it: type again.
     changed = f"before => {{ const z = ({Z_JS})({FORGET!r}); return z && z[0][1] !== before[0][1]; }}"
     for attempt in range(3):
         app.wait_idle()
-        app.page.mouse.click(box["x"] + 75, box["y"] + 35 + 17)
-        app.page.keyboard.type("9")
+        app.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+        app.page.keyboard.press("ArrowRight")
+        app.page.keyboard.press("Enter")  # opens the cell's editor, a real input over the canvas
+        field = app.page.locator(".gdg-input, [data-testid=stDataFrame] textarea, [data-testid=stDataFrame] input")
+        try:
+            field.first.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:
+            continue
+        field.first.fill("9")
         app.page.keyboard.press("Enter")
         try:
             app.page.wait_for_function(changed, arg=before, timeout=20_000)
