@@ -377,9 +377,9 @@ def load_pretrained(name: str) -> Trained:
 
 @st.cache_data(max_entries=16, show_spinner="Testing on fresh sequences…")
 def fresh_accuracy(_trained: Trained, ident: str) -> tuple[float, float]:
-    """(loss, accuracy) on 256 fresh sequences of the model's task; ``ident`` names the model for the cache."""
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's loss may overflow to inf
-        return evaluate(_trained.model, samples=256)
+    """(loss, accuracy) on 256 fresh sequences of the model's task; ``ident`` names the model for the cache.
+    A diverged model's loss is not finite; evaluate() keeps that silent."""
+    return evaluate(_trained.model, samples=256)
 
 
 # ----- a typed sequence ----------------------------------------------------------------------------
