@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from tests.viz.figjson import decode
+from tests.views.apptest import chart, open_view
 from ui import keys
 from ui.training import load_pretrained
 
-APP = Path(__file__).parents[2] / "app.py"
-TIMEOUT = 180
-
 
 def open_page(**state: object) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run(timeout=TIMEOUT)
-    at.switch_page("views/gradient_flow.py")
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, at.exception
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict | None:
-    for element in at.get("plotly_chart"):
-        if element.proto.id.endswith(f"-{key}"):
-            return decode(json.loads(element.proto.spec))
-    return None
+    return open_view("gradient_flow", **state)
 
 
 def lines(fig: dict) -> dict[str, np.ndarray]:

@@ -3,42 +3,21 @@ cells are compared, shipped models load, typed sequences are predicted, and mode
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
 from cells.train import train
-from tests.viz.figjson import decode
+from tests.views.apptest import TIMEOUT, chart, open_view
 from ui import keys
 from ui.model import MODEL_KEY
 from ui.model import Model as PageModel
 from ui.training import Handover, TrainSettings, from_result, train_live
 
-APP = Path(__file__).parents[2] / "app.py"
-TIMEOUT = 180
-
 
 def open_page(**state: object) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run(timeout=TIMEOUT)
-    at.switch_page("views/train.py")
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, at.exception
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict | None:
-    """The Plotly chart drawn with ``key``, as decoded JSON, or None."""
-    for element in at.get("plotly_chart"):
-        if element.proto.id.endswith(f"-{key}"):
-            return decode(json.loads(element.proto.spec))
-    return None
+    return open_view("train", **state)
 
 
 def click(at: AppTest, key: str) -> AppTest:
