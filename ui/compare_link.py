@@ -29,6 +29,7 @@ from ui.settings import (
     from_query,
     to_query,
 )
+from ui.share import sync_query
 
 GATES = ("forget", "input", "candidate", "output", "cell", "hidden", "update", "reset")
 
@@ -106,10 +107,4 @@ def link_errors() -> list[str]:
 
 def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> None:
     """Make the query string say these fields' values (those that differ from their defaults)."""
-    wanted = to_query(_values(fields), fields, DEFAULTS)
-    for f in fields:
-        if f.query in wanted:
-            if st.query_params.get(f.query) != wanted[f.query]:
-                st.query_params[f.query] = wanted[f.query]
-        elif f.query in st.query_params:
-            del st.query_params[f.query]
+    sync_query(to_query(_values(fields), fields, DEFAULTS), [f.query for f in fields])

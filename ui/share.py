@@ -57,8 +57,12 @@ def current_values(names: Iterable[str] | None = None) -> dict[str, Any]:
 
 def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> None:
     """Make the query string say ``values``; with ``names``, touch only those parameters."""
-    wanted = to_query(values)
-    scope = set(BY_QUERY) if names is None else set(names)
+    sync_query(to_query(values), BY_QUERY if names is None else names)
+
+
+def sync_query(wanted: dict[str, str], scope: Iterable[str]) -> None:
+    """Make each parameter named in ``scope`` say its value in ``wanted``, or drop it when it has none;
+    parameters outside ``scope`` stay as they are (other parts of the page own them)."""
     for name in scope:
         if name in wanted:
             if st.query_params.get(name) != wanted[name]:
@@ -92,9 +96,4 @@ def write_model_link(model: Model | None) -> None:
         wanted = {} if model is None else model_to_link(model)
     except ValueError:
         wanted = {}  # too large for a link: the Weights page says so and offers the file
-    for name in MODEL_PARAMS:
-        if name in wanted:
-            if st.query_params.get(name) != wanted[name]:
-                st.query_params[name] = wanted[name]
-        elif name in st.query_params:
-            del st.query_params[name]
+    sync_query(wanted, MODEL_PARAMS)
