@@ -21,6 +21,7 @@ from ui.model import export_torch
 
 if TYPE_CHECKING:
     from conftest import App
+    from playwright.sync_api import Locator
 
 EXCEPTION = "[data-testid=stException]"
 FORGET = f".st-key-{keys.weights_chart('preview_forget')} .js-plotly-plot"
@@ -171,24 +172,30 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     uploader = app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
     use = f".st-key-{keys.W_UPLOAD_APPLY} button"
 
-    def upload(path: Path) -> None:
+    def upload(path: Path, outcome: Locator) -> None:
+        """Choose the file, press Use, and wait for ``outcome``. A click that lands while the upload's own
+        rerun is still redrawing the button can be lost, so press again (at most three times)."""
         uploader.set_input_files(str(path))
         app.page.wait_for_function(f"() => document.querySelector({use!r}) && "
                                    f"!document.querySelector({use!r}).disabled && "
                                    f"document.body.innerText.includes({path.name!r})", timeout=30_000)
-        app.wait_idle()
-        app.click(app.page.locator(use))
+        for attempt in range(3):
+            app.wait_idle()
+            app.click(app.page.locator(use))
+            try:
+                outcome.wait_for(state="visible", timeout=15_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         app.wait_idle()
 
-    upload(broken)
     alert = app.page.locator("[data-testid=stAlert]", has_text="not a .npz file")
-    alert.wait_for(state="visible", timeout=30_000)
+    upload(broken, alert)
     assert "The current model stays" in alert.inner_text()
     assert "A network drawn from the Network settings" in app.page.locator("[data-testid=stSidebar]").inner_text()
 
-    upload(good)
-    app.page.get_by_text("Uploaded: gru-state-dict.npz").first.wait_for(state="visible", timeout=30_000)
-    app.wait_idle()
+    upload(good, app.page.get_by_text("Uploaded: gru-state-dict.npz").first)
     # Its three units, its own gates (z_t update first), reading the sequence box's 8 characters one-hot.
     assert len(z(app, f".st-key-{keys.weights_chart('preview_update')} .js-plotly-plot")) == 3
     assert app.page.locator(".st-key-seq_text textarea").input_value() == "hello world"  # it reads the typed text
