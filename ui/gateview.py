@@ -54,17 +54,17 @@ def _start(T: int, H: int, k: CursorKeys) -> tuple[int, int]:
     return ss.get(k.start, now)
 
 
-def _moved(key: str, k: CursorKeys) -> None:
-    state = st.session_state.get(key) or {}
-    cursor = state.get("cursor") if isinstance(state, dict) else getattr(state, "cursor", None)
+def _take_report(cursor: object, k: CursorKeys) -> None:
+    """Put the step and unit the browser reported (``{"t": 4, "unit": 2}``) into the cursor keys."""
     if not isinstance(cursor, dict):
         return
     try:
         t, unit = int(cursor["t"]), int(cursor["unit"])
     except (KeyError, TypeError, ValueError):
         return
-    st.session_state[k.step], st.session_state[k.unit] = t, unit
-    st.session_state[k.reported] = (t, unit)
+    if st.session_state.get(k.reported) != (t, unit):
+        st.session_state[k.step], st.session_state[k.unit] = t, unit
+        st.session_state[k.reported] = (t, unit)
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
@@ -73,7 +73,8 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
     """Draw ``trace`` as one gate view; views that share a ``group`` share one cursor in the browser."""
     t, unit = _start(trace.steps, trace.hidden_size, k)
     data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group)
-    _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: _moved(key, k))
+    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
+    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,

@@ -142,6 +142,7 @@ class GateView {
     const h = this.h;
     const root = el("div", "gv");
     root.tabIndex = 0;
+    root.gatescope = this; // the live view, for the browser tests and the exported page
     root.setAttribute("role", "group");
     root.setAttribute("aria-label", `Gate view: ${h.label}${h.where ? ", " + h.where : ""}; arrow keys move the time cursor`);
     this.root = root;
@@ -739,7 +740,6 @@ export default function mountGateView(component) {
   }
   if (view.h.group && !LEADERS.has(view.h.group)) LEADERS.set(view.h.group, view);
   VIEWS.set(host, view);
-  host.gatescope = view; // the live view, for the browser tests and the exported page
   view.remember = () => LAST.set(key || host, { t: view.t, unit: view.unit, start: `${view.h.t}/${view.h.unit}` });
   return () => {
     if (VIEWS.get(host) === view) {
