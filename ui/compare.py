@@ -22,6 +22,7 @@ from cells import encode, presets
 from ui import keys
 from ui.cursor import CursorKeys
 from ui.engine import encode_sequence, run_network
+from ui.gateview import CursorKeys as GateCursorKeys
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
 from ui.settings import MAX_EMBED, MAX_HIDDEN, MAX_LAYERS, MAX_SCALE, MAX_SEED, MAX_STEPS, MAX_TEXT, MIN_SCALE, MODES
 
@@ -35,6 +36,8 @@ VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep
 MAX_SHIFT = 10.0
 CURSOR = CursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, follow=keys.CMP_FOLLOW, playing=keys.CMP_PLAYING,
                     prev=keys.CMP_PREV, next=keys.CMP_NEXT, play=keys.CMP_PLAY, pause=keys.CMP_PAUSE)
+SIDE_CURSOR = GateCursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, start=keys.CMP_CURSOR_START,
+                             reported=keys.CMP_REPORTED)
 TRAINED = tuple(m["name"] for m in pretrained_manifest())
 
 

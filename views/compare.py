@@ -5,21 +5,29 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
-from ui.compare import CURSOR, PANES, VIEWS, PaneRun, pane_controls, pane_runs, set_defaults, start_controls
+from ui.compare import (
+    CURSOR,
+    PANES,
+    SIDE_CURSOR,
+    VIEWS,
+    PaneRun,
+    pane_controls,
+    pane_runs,
+    set_defaults,
+    start_controls,
+)
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, play_interval
+from ui.gateview import show_view
 from viz.compare import (
-    difference_heatmap,
-    difference_note,
+    compare_views,
     direction_heatmap,
     gate_summary,
     half_life_table,
     layer_output_heatmap,
     layer_summary,
     narrow,
-    panel_heatmap,
     reading_strip,
-    role_pairs,
 )
 from viz.heatmap import heatmap_names, input_heatmap
 
@@ -87,46 +95,6 @@ write_link()
 def _make_bidirectional(p: str) -> None:
     ss[keys.pane(p, "bidirectional")] = True
     ss[keys.pane(p, "source")] = "random"
-
-
-def side_by_side(t: int, unit: int) -> list[str]:
-    """Both panes' gates lined up by role, with B − A where the shapes match; returns the chart keys drawn."""
-    a, b = traces["a"], traces["b"]
-    lengths = {p: runs[p].steps for p in PANES}
-    if lengths["a"] != lengths["b"]:
-        st.info(f"The inputs differ in length (A: {lengths['a']} steps, B: {lengths['b']}): the heatmaps are "
-                f"aligned on the step index, and the shorter pane ends early. B − A needs equal lengths.")
-    token = {p: f"`{runs[p].tokens[t]}`" if t < lengths[p] else "(ended)" for p in PANES}
-    st.markdown(f"**Step {t}** · A reads {token['a']} · B reads {token['b']} · unit **{unit}**")
-    drawn = []
-    for pair in role_pairs(a, b):
-        st.markdown(f"##### {pair.title}")
-        columns = st.columns(2)
-        for p, panel, column in (("a", pair.a, columns[0]), ("b", pair.b, columns[1])):
-            with column:
-                if panel is None:
-                    st.caption(f"Pane {p.upper()}'s cell has no gate in this role.")
-                    continue
-                key = keys.cmp_chart(f"{pair.role}_{p}")
-                fig = panel_heatmap(panel, traces[p], runs[p].tokens, steps=T, cursor=t, unit=unit,
-                                    pane=p.upper())
-                st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points",
-                                config={"displaylogo": False})
-                drawn.append(key)
-        if pair.comparable:
-            diff, note = st.columns(2)
-            with diff:
-                key = keys.cmp_chart(f"{pair.role}_diff")
-                st.plotly_chart(difference_heatmap(pair, runs["a"].tokens, steps=T, cursor=t, unit=unit), key=key,
-                                on_select="rerun", selection_mode="points", config={"displaylogo": False})
-                drawn.append(key)
-            note.caption(pair.note)
-            note.caption(difference_note(pair, runs["a"].tokens))
-        else:
-            shaped = pair.a is not None and pair.b is not None and pair.a.values.shape != pair.b.values.shape
-            reason = " The panes differ in steps or units, so there is no B − A." if shaped else ""
-            st.caption(pair.note + reason)
-    return drawn
 
 
 def bidirectional(t: int, unit: int) -> list[str]:
@@ -203,14 +171,34 @@ def cursor_views(playing: bool) -> None:
     if ss[keys.CMP_PLAYING] != playing or advance_if_playing(T, CURSOR):
         st.rerun()
     t, unit = cursor_controls(T, H, CURSOR)
-    drawn = {"side": side_by_side, "bidirectional": bidirectional, "deep": deep}[view](t, unit)
+    drawn = {"bidirectional": bidirectional, "deep": deep}[view](t, unit)
     st.session_state[keys.CMP_DRAWN] = drawn
     write_link(CURSOR_FIELDS)
 
 
-playing_now = bool(ss[keys.CMP_PLAYING])
-every = play_interval(T * H * 12) if playing_now else None
-st.fragment(cursor_views, run_every=every)(playing_now)
+if view == "side":
+    lengths = {p: runs[p].steps for p in PANES}
+    if lengths["a"] != lengths["b"]:
+        st.info(f"The inputs differ in length (A: {lengths['a']} steps, B: {lengths['b']}): the panes are aligned "
+                "on the step index and the shorter one ends early (grey). B − A needs equal lengths.")
+    view_a, view_b, view_diff = compare_views(traces["a"], traces["b"], runs["a"].tokens, runs["b"].tokens,
+                                              labels=(runs["a"].label, runs["b"].label))
+    columns = st.columns(3 if view_diff is not None else 2)
+    for column, pane_view, key, first in ((columns[0], view_a, keys.CMP_VIEW_A, True),
+                                          (columns[1], view_b, keys.CMP_VIEW_B, False)):
+        with column:
+            show_view(pane_view, key=key, group="compare", bar=first, k=SIDE_CURSOR)
+    if view_diff is not None:
+        with columns[2]:
+            show_view(view_diff, key=keys.CMP_VIEW_DIFF, group="compare", bar=False, k=SIDE_CURSOR)
+    st.caption("One cursor for all: the slider, ◀ ▶, Play and ← → move every pane; a click on any cell picks that "
+               "step and unit everywhere. Rows line up by the part a gate plays (an LSTM's f_t beside a GRU's keep "
+               "share); hover a row's title for what it is in each cell.")
+    write_link(CURSOR_FIELDS)
+else:
+    playing_now = bool(ss[keys.CMP_PLAYING])
+    every = play_interval(T * H * 12) if playing_now else None
+    st.fragment(cursor_views, run_every=every)(playing_now)
 
 st.subheader("Summary")
 if view == "side":

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 import cells
 from cells.analysis import SATURATED_HIGH, SATURATED_LOW, keep_share, memory_half_life, saturation
+from viz.gateview import GateView, ViewPanel, panel_view
 from viz.heatmap import gate_heatmap, matrix_figure
 from viz.style import DIVERGING, ColourRange, colour_range, symmetric_range
 from viz.timeaxis import TimeAxis, columns_for, time_axis
@@ -204,15 +205,10 @@ def difference(pair: RolePair) -> np.ndarray:
 def difference_heatmap(pair: RolePair, tokens: Sequence[str], *, steps: int | None = None,
                        cursor: int | None = None, unit: int | None = None) -> go.Figure:
     """B − A of a role, diverging colours centred on 0 over a stated symmetric range."""
-    diff = difference(pair)  # (T, H)
-    assert pair.a is not None and pair.b is not None
+    diff, crange, symbol = _difference_range(pair)
     T, H = diff.shape
-    bound = difference_bound(pair.a, pair.b, diff)
-    crange = ColourRange(-bound, bound, DIVERGING, f"±{bound:g}")
     axis = _axis(tokens, H)
-    a, b = (f"({s})" if " " in s else s for s in (pair.a.symbol, pair.b.symbol))
-    symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{b} − {a}"
-    title = f"B − A · {symbol} (colours ±{bound:g})" + (f" · {axis.note}" if axis.note else "")
+    title = f"B − A · {symbol} (colours {crange.label})" + (f" · {axis.note}" if axis.note else "")
     fig = matrix_figure(diff, axis, crange, title=title, what=f"B − A ({symbol})",
                         row_names=[str(u) for u in range(H)], row_title="unit",
                         cursor=cursor if cursor is not None and cursor < T else None, unit=unit)
@@ -345,3 +341,56 @@ def layer_summary(network: cells.NetworkTrace) -> pd.DataFrame:
                 "units that never halve": "—" if life is None else int(np.isinf(life).sum()),
             })
     return pd.DataFrame(rows)
+
+
+# ----- the side-by-side gate views ------------------------------------------------------------------
+ENDED = "(ended)"  # the token of a step a shorter input does not have
+
+
+def _padded(values: np.ndarray, steps: int) -> np.ndarray:
+    """(T, H) values with NaN rows after the last step, to ``steps`` rows: panes line up on step index."""
+    out = np.full((steps, values.shape[1]), np.nan)
+    out[: values.shape[0]] = values
+    return out
+
+
+def _difference_range(pair: RolePair) -> tuple[np.ndarray, ColourRange, str]:
+    diff = difference(pair)  # (T, H)
+    assert pair.a is not None and pair.b is not None
+    bound = difference_bound(pair.a, pair.b, diff)
+    a, b = (f"({s})" if " " in s else s for s in (pair.a.symbol, pair.b.symbol))
+    symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{b} − {a}"
+    return diff, ColourRange(-bound, bound, DIVERGING, f"±{bound:g}"), symbol
+
+
+def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], tokens_b: Sequence[str], *,
+                  labels: tuple[str, str], t: int = 0, unit: int = 0) -> tuple[GateView, GateView, GateView | None]:
+    """Pane A's and pane B's gates as two views with one row per role, and B − A of the roles they share
+    (None when no role compares): rows line up across the three, and so do the steps."""
+    steps = max(a.steps, b.steps)
+    pairs = role_pairs(a, b)
+    views = []
+    for pane, trace, tokens, label in (("a", a, tokens_a, labels[0]), ("b", b, tokens_b, labels[1])):
+        panels = []
+        for pair in pairs:
+            panel = pair.a if pane == "a" else pair.b
+            if panel is None:
+                panels.append(ViewPanel(pair.role, "", pair.title, None, None,
+                                        note=f"Pane {pane.upper()}'s cell has no gate in this role."))
+                continue
+            panels.append(ViewPanel(pair.role, panel.symbol, f"{pair.title} · {panel.title.split('  ', 1)[-1]}",
+                                    panel.crange, _padded(panel.values, steps), note=panel.phrase))
+        padded = [*tokens, *[ENDED] * (steps - trace.steps)]
+        views.append(panel_view(panels, padded, label=label, where=f"Pane {pane.upper()}", t=t, unit=unit,
+                                columns=1))
+    shared = [pair for pair in pairs if pair.comparable]
+    if not shared or a.steps != b.steps:
+        return views[0], views[1], None
+    panels = []
+    for pair in pairs:
+        if not pair.comparable:
+            panels.append(ViewPanel(pair.role, "", pair.title, None, None, note="Not compared: " + pair.note))
+            continue
+        diff, crange, symbol = _difference_range(pair)
+        panels.append(ViewPanel(pair.role, symbol, "", crange, diff, note=difference_note(pair, tokens_a)))
+    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit, columns=1)
