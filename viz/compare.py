@@ -162,29 +162,6 @@ def narrow(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def span_steps(fig: go.Figure, steps: int) -> go.Figure:
-    """Make the time axis cover ``steps`` steps, so panes of different lengths line up on step index."""
-    fig.update_xaxes(range=[-0.5, steps - 0.5])
-    return fig
-
-
-def panel_heatmap(panel: Panel, trace: cells.Trace, tokens: Sequence[str], *, steps: int, cursor: int | None,
-                  unit: int | None, pane: str) -> go.Figure:
-    """A pane's heatmap of a role, its title naming the pane, on a time axis of ``steps`` steps.
-
-    The cursor is drawn only where the pane has that step."""
-    cursor = cursor if cursor is not None and cursor < trace.steps else None
-    if panel.name is not None:
-        fig = gate_heatmap(trace, panel.name, cursor=cursor, tokens=tokens, unit=unit)
-    else:
-        axis = _axis(tokens, trace.hidden_size)
-        fig = matrix_figure(panel.values, axis, panel.crange, title=panel.title, what=panel.symbol,
-                            row_names=[str(u) for u in range(trace.hidden_size)], row_title="unit",
-                            cursor=cursor, unit=unit)
-    fig.layout.title.text = f"{pane} · {fig.layout.title.text}"
-    return narrow(span_steps(fig, steps))
-
-
 def difference_bound(a: Panel, b: Panel, diff: np.ndarray) -> float:
     """The symmetric colour range of B − A: ±1 for two σ gates, ±2 for bounded values, else the data's."""
     if a.bound == b.bound == "sigmoid":
@@ -200,19 +177,6 @@ def difference(pair: RolePair) -> np.ndarray:
         raise ValueError(f"{pair.role}: the panes' heatmaps differ in shape or part, so B − A is not defined")
     assert pair.a is not None and pair.b is not None
     return pair.b.values - pair.a.values
-
-
-def difference_heatmap(pair: RolePair, tokens: Sequence[str], *, steps: int | None = None,
-                       cursor: int | None = None, unit: int | None = None) -> go.Figure:
-    """B − A of a role, diverging colours centred on 0 over a stated symmetric range."""
-    diff, crange, symbol = _difference_range(pair)
-    T, H = diff.shape
-    axis = _axis(tokens, H)
-    title = f"B − A · {symbol} (colours {crange.label})" + (f" · {axis.note}" if axis.note else "")
-    fig = matrix_figure(diff, axis, crange, title=title, what=f"B − A ({symbol})",
-                        row_names=[str(u) for u in range(H)], row_title="unit",
-                        cursor=cursor if cursor is not None and cursor < T else None, unit=unit)
-    return narrow(span_steps(fig, steps or T))
 
 
 def difference_note(pair: RolePair, tokens: Sequence[str]) -> str:
@@ -379,7 +343,7 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
                                         note=f"Pane {pane.upper()}'s cell has no gate in this role."))
                 continue
             panels.append(ViewPanel(pair.role, panel.symbol, f"{pair.title} · {panel.title.split('  ', 1)[-1]}",
-                                    panel.crange, _padded(panel.values, steps), note=panel.phrase))
+                                    panel.crange, _padded(panel.values, steps), note=pair.note))
         padded = [*tokens, *[ENDED] * (steps - trace.steps)]
         views.append(panel_view(panels, padded, label=label, where=f"Pane {pane.upper()}", t=t, unit=unit,
                                 columns=1))
