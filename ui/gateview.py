@@ -72,11 +72,13 @@ def _packed(view: GateView) -> bytes:
     return pack(view)
 
 
-def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, k: CursorKeys = EXPLORE) -> None:
-    """Draw a view built by viz (e.g. Compare's panes); views sharing a ``group`` share the cursor, and
-    ``bar=False`` leaves the buttons and the slider to another view of the group."""
+def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
+              k: CursorKeys = EXPLORE) -> None:
+    """Draw a view built by viz (e.g. Compare's panes); views sharing a ``group`` share the cursor,
+    ``bar=False`` leaves the buttons and the slider to another view of the group, and ``big`` sizes it
+    for a projector."""
     t, unit = _start(view.header["steps"], view.header["units"], k)
-    view.header.update(t=t, unit=unit, group=group, bar=bar)
+    view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
     data = _packed(view)
     result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
     _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)

@@ -142,6 +142,7 @@ class GateView {
     const h = this.h;
     const root = el("div", "gv");
     root.tabIndex = 0;
+    if (h.big) root.classList.add("gv-big");
     root.gatescope = this; // the live view, for the browser tests and the exported page
     root.setAttribute("role", "group");
     root.setAttribute("aria-label", `Gate view: ${h.label}${h.where ? ", " + h.where : ""}; arrow keys move the time cursor`);
@@ -349,7 +350,8 @@ class GateView {
     const columns = h.columns || (gridWidth >= 440 ? 2 : 1);
     this.grid.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
     const shown = Math.min(h.units, MAX_ROWS);
-    const unitRow = h.units > 16 ? Math.max(3, Math.floor(128 / shown)) : Math.max(4, Math.min(9, Math.floor(72 / shown)));
+    const big = h.big ? 1.6 : 1; // a projector: taller rows, larger type (gateview.css .gv-big)
+    const unitRow = Math.round(big * (h.units > 16 ? Math.max(3, Math.floor(128 / shown)) : Math.max(4, Math.min(shown <= 4 ? 28 : 9, Math.floor(72 / shown)))));
     const inputRow = Math.max(2, Math.min(8, Math.floor(56 / Math.max(h.inputs, 1))));
     this.grid.replaceChildren();
     const all = [...this.panels, this.linePanel].filter(Boolean);
@@ -365,7 +367,7 @@ class GateView {
     for (const panel of this.heat) {
       const rows = panel.isUnits ? shown : panel.p.rows;
       panel.rowPx = panel.isUnits ? unitRow : inputRow;
-      panel.shownRows = rows;
+      panel.shownRows = Math.min(rows, panel.p.rows); // a layer with fewer units than the view's widest
       this.size(panel, rows * panel.rowPx);
     }
     if (this.linePanel) this.size(this.linePanel, Math.max(56, Math.min(110, shown * unitRow)));
@@ -427,7 +429,7 @@ class GateView {
     const w = canvas.width / dpr;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, 30);
-    ctx.font = "12px sans-serif";
+    ctx.font = this.h.big ? "18px sans-serif" : "12px sans-serif";
     ctx.fillStyle = "#333";
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
