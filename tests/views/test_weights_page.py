@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import presets
+from tests.views.apptest import gate_view
 from tests.viz.figjson import decode
 from ui import keys
 from ui.model import MODEL_KEY, from_network
@@ -55,8 +56,20 @@ def chart(at: AppTest, name: str) -> dict:
     raise AssertionError(f"no chart {name}; charts: {[e.proto.id[-30:] for e in at.get('plotly_chart')]}")
 
 
+# Heatmaps drawn in a gate view (Explore's, the clamp's) by the chart key they had, and the view and array now.
+IN_VIEWS = {
+    **{keys.heatmap(g): (keys.GATE_VIEW, g) for g in ("forget", "input", "candidate", "output", "cell", "hidden")},
+    **{keys.weights_chart(n): (keys.W_CLAMP_VIEW, a) for n, a in (("clamped_gate", "clamped"),
+                                                                  ("delta_cell", "delta_cell"),
+                                                                  ("delta_hidden", "delta_hidden"))},
+}
+
+
 def z(at: AppTest, name: str) -> np.ndarray:
-    """A heatmap's colours: (units, steps) for gate heatmaps."""
+    """A heatmap's values: (units, steps) for gate heatmaps, whether a Plotly chart or a gate view's panel."""
+    if name in IN_VIEWS:
+        view, array = IN_VIEWS[name]
+        return gate_view(at, view)[1][array].T
     return np.asarray(chart(at, name)["data"][0]["z"], np.float64)
 
 
@@ -218,9 +231,9 @@ def test_clamping_the_input_gate_shut_shows_the_depth_it_no_longer_stores() -> N
     at.slider(key=keys.W_CLAMP_VALUE).set_value(0.0).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     np.testing.assert_allclose(z(at, keys.weights_chart("clamped_gate"))[0], 0.0, atol=1e-9)
-    delta_c = chart(at, keys.weights_chart("delta_cell"))["data"][0]
-    np.testing.assert_allclose(np.asarray(delta_c["z"])[0], -depth(text), atol=1e-3)  # C stays 0: Δ = −depth
-    assert delta_c["zmid"] == 0 and delta_c["zmin"] == -delta_c["zmax"]
+    np.testing.assert_allclose(z(at, keys.weights_chart("delta_cell"))[0], -depth(text), atol=1e-3)  # Δ = −depth
+    scale = next(p for p in gate_view(at, keys.W_CLAMP_VIEW)[0]["panels"] if p["name"] == "delta_cell")["scale"]
+    assert scale["min"] == -scale["max"] > -np.inf
     np.testing.assert_allclose(z(at, keys.weights_chart("delta_hidden"))[0], -np.tanh(depth(text)), atol=2e-3)
 
     # Only from step 10 on: the depth up to step 9 is stored, then frozen.
