@@ -6,7 +6,6 @@ import streamlit as st
 
 from ui import keys
 from ui.compare import (
-    CURSOR,
     PANES,
     SIDE_CURSOR,
     VIEWS,
@@ -17,19 +16,9 @@ from ui.compare import (
     start_controls,
 )
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
-from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, play_interval
 from ui.gateview import show_view
-from viz.compare import (
-    compare_views,
-    direction_heatmap,
-    gate_summary,
-    half_life_table,
-    layer_output_heatmap,
-    layer_summary,
-    narrow,
-    reading_strip,
-)
-from viz.heatmap import heatmap_names, input_heatmap
+from viz.compare import bidirectional_view, compare_views, deep_view, gate_summary, half_life_table, layer_summary
+from viz.heatmap import heatmap_names
 
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()
@@ -70,8 +59,6 @@ if view == "side":
                     f"{'backward' if traces[p].reverse else 'forward'}" for p in PANES}
         st.caption(f"A shows {where['a']}; B shows {where['b']} (a pane without the layer or direction shows "
                    "its nearest).")
-    T = max(run.steps for run in runs.values())
-    H = max(trace.hidden_size for trace in traces.values())
 else:
     c1, c2 = st.columns(2)
     shown = c1.radio("Pane shown", list(PANES), format_func=lambda p: f"Pane {p.upper()}: {runs[p].label}",
@@ -88,92 +75,12 @@ else:
     if view == "deep" and run.layers == 1:
         st.info(f"Pane {shown.upper()} has one layer. Set its Layers to 2–4 (a network drawn at random) to see "
                 "a stack, each layer reading the one below.")
-    T, H = run.steps, run.hidden
 write_link()
 
 
 def _make_bidirectional(p: str) -> None:
     ss[keys.pane(p, "bidirectional")] = True
     ss[keys.pane(p, "source")] = "random"
-
-
-def bidirectional(t: int, unit: int) -> list[str]:
-    """Forward and backward directions of one layer in input order, what each has read, and their output."""
-    p = ss[keys.CMP_VIEW_PANE]
-    if not run.bidirectional:
-        st.info(f"Pane {p.upper()} reads in one direction only. Make it bidirectional to see both directions.")
-        st.button(f"Make pane {p.upper()} bidirectional", key=keys.CMP_MAKE_BIDIRECTIONAL,
-                  on_click=_make_bidirectional, args=(p,))
-        return []
-    layer = min(ss[keys.CMP_LAYER], run.layers - 1)
-    if run.layers > 1:
-        st.caption(f"Layer {layer + 1} of {run.layers}; Deep stack shows them all.")
-    chosen = run.trace.layers[layer]
-    name = ss[keys.CMP_GATE]
-    st.markdown(f"**Step {t}** · token `{run.tokens[t]}`: the forward cell has read tokens 0..{t}, the backward "
-                f"cell tokens {t}..{run.steps - 1}, from the end.")
-    drawn = []
-    charts = [("strip", reading_strip(run.tokens, t)),
-              ("forward", direction_heatmap(chosen.forward, name, run.tokens, cursor=t, unit=unit)),
-              ("backward", direction_heatmap(chosen.backward, name, run.tokens, cursor=t, unit=unit)),
-              ("concat", layer_output_heatmap(chosen, run.tokens, cursor=t,
-                                              title="h_t = [h→_t, h←_t]  both directions' outputs, concatenated"))]
-    for label, fig in charts:
-        key = keys.cmp_chart(f"bidir_{label}")
-        st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config={"displaylogo": False})
-        drawn.append(key)
-    st.caption("Both directions are drawn in input order: the backward cell's step t is the state after it has "
-               "read the sequence from its end back to token t. Their outputs side by side make the layer's output.")
-    return drawn
-
-
-def deep(t: int, unit: int) -> list[str]:
-    """Every layer of the stack, each layer's output drawn as the next layer's input."""
-    name = ss[keys.CMP_GATE]
-    st.markdown(f"**Step {t}** · token `{run.tokens[t]}` · {run.layers} layer{'s' if run.layers > 1 else ''}"
-                + (", each bidirectional" if run.bidirectional else ""))
-    drawn = []
-
-    def draw(label: str, fig: object) -> None:
-        key = keys.cmp_chart(f"deep_{label}")
-        st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config={"displaylogo": False})
-        drawn.append(key)
-
-    encoded = run.encoded
-    draw("input", narrow(input_heatmap(encoded.xs, encoded.tokens, encoded.features, cursor=t,
-                                       title="x_t  layer 1's input: the encoded sequence")))
-    for index, layer in enumerate(run.trace.layers):
-        st.markdown(f"##### Layer {index + 1}")
-        for trace in layer.directions:  # full width, one under the other: step t is at one x down the stack
-            draw(f"{index}_{'backward' if trace.reverse else 'forward'}",
-                 direction_heatmap(trace, name, run.tokens, cursor=t, unit=unit, layer=index))
-        last = index == run.layers - 1
-        title = (f"h_t of layer {index + 1}: the network's output" if last
-                 else f"h_t of layer {index + 1} = x_t of layer {index + 2}")
-        draw(f"{index}_output", layer_output_heatmap(layer, run.tokens, cursor=t, title=title))
-        if not last:
-            st.caption(f"↓ The same numbers go on: layer {index + 1}'s h_t is layer {index + 2}'s input x_t at "
-                       "every step" + (" (forward and backward halves side by side)." if layer.backward else "."))
-    return drawn
-
-
-STEP_ONLY_CHARTS = ("strip", "concat", "deep_input", "_output")  # charts whose rows are not one pane's units
-
-
-def cursor_views(playing: bool) -> None:
-    """Everything that follows the shared time cursor; reruns alone when it moves."""
-    clamp(T, H, CURSOR)
-    drawn_before = st.session_state.get(keys.CMP_DRAWN, [])
-    steps_only = [k for k in drawn_before if any(w in k for w in STEP_ONLY_CHARTS)]  # rows there are not units
-    units = [k for k in drawn_before if k not in steps_only]
-    if apply_clicks(units, T, H, steps_only, k=CURSOR) and playing:
-        st.rerun()
-    if ss[keys.CMP_PLAYING] != playing or advance_if_playing(T, CURSOR):
-        st.rerun()
-    t, unit = cursor_controls(T, H, CURSOR)
-    drawn = {"bidirectional": bidirectional, "deep": deep}[view](t, unit)
-    st.session_state[keys.CMP_DRAWN] = drawn
-    write_link(CURSOR_FIELDS)
 
 
 if view == "side":
@@ -194,11 +101,28 @@ if view == "side":
     st.caption("One cursor for all: the slider, ◀ ▶, Play and ← → move every pane; a click on any cell picks that "
                "step and unit everywhere. Rows line up by the part a gate plays (an LSTM's f_t beside a GRU's keep "
                "share); hover a row's title for what it is in each cell.")
-    write_link(CURSOR_FIELDS)
+elif view == "bidirectional":
+    p = ss[keys.CMP_VIEW_PANE]
+    if not run.bidirectional:
+        st.info(f"Pane {p.upper()} reads in one direction only. Make it bidirectional to see both directions.")
+        st.button(f"Make pane {p.upper()} bidirectional", key=keys.CMP_MAKE_BIDIRECTIONAL,
+                  on_click=_make_bidirectional, args=(p,))
+    else:
+        layer = min(ss[keys.CMP_LAYER], run.layers - 1)
+        if run.layers > 1:
+            st.caption(f"Layer {layer + 1} of {run.layers}; Deep stack shows them all.")
+        show_view(bidirectional_view(run.trace.layers[layer], ss[keys.CMP_GATE], run.tokens, label=run.label),
+                  key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
+        st.caption("Both directions are drawn in input order: at step t the forward cell has read tokens 0..t and "
+                   "the backward cell tokens t..T−1, from the end. Their outputs side by side make the layer's "
+                   "output.")
 else:
-    playing_now = bool(ss[keys.CMP_PLAYING])
-    every = play_interval(T * H * 12) if playing_now else None
-    st.fragment(cursor_views, run_every=every)(playing_now)
+    st.caption(f"{run.layers} layer{'s' if run.layers > 1 else ''}" + (", each bidirectional" if run.bidirectional
+                                                                       else "") + ": every layer on one time axis, "
+               "each layer's h_t drawn again as the next layer's input x_t.")
+    show_view(deep_view(run.trace, ss[keys.CMP_GATE], run.tokens, run.encoded.features, label=run.label),
+              key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
+write_link(CURSOR_FIELDS)
 
 st.subheader("Summary")
 if view == "side":

@@ -4,7 +4,6 @@ the shared cursor, share links and bad input."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 import cells
 from cells import encode
 from tests.views.apptest import gate_view, report_cursor
-from tests.viz.figjson import decode
 from ui import keys
 from ui.compare import joint_vocabulary, shift_memory
 from ui.model import MODEL_KEY, from_network
@@ -37,15 +35,6 @@ def open_page(query: dict[str, str] | None = None, state: dict | None = None) ->
     return at
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """Every Plotly chart by the end of its key (cmp_chart_keep_a ...), decoded as the browser gets it."""
-    out = {}
-    for chart in at.get("plotly_chart"):
-        name = chart.proto.id.split("cmp_chart_", 1)[-1]
-        out[name] = decode(json.loads(chart.proto.spec))
-    return out
-
-
 def side(at: AppTest) -> dict[str, dict]:
     """The side-by-side gate views' panels by role and pane (``keep_a``, ``keep_b``, ``keep_diff`` ...): each
     panel's header entry plus its ``values`` (T, H) and its view's ``labels``, as the browser receives them."""
@@ -63,15 +52,6 @@ def side(at: AppTest) -> dict[str, dict]:
 
 def notes(at: AppTest) -> str:
     return " ".join(panel["note"] for panel in side(at).values())
-
-
-def z(chart: dict) -> np.ndarray:
-    """The heatmap's values, (T, H) like a trace's (the figure stores units on y)."""
-    return np.asarray(chart["data"][0]["z"], dtype=float).T
-
-
-def title(chart: dict) -> str:
-    return chart["layout"]["title"]["text"]
 
 
 def errors(at: AppTest) -> list[str]:
@@ -240,28 +220,33 @@ def test_a_trained_model_in_pane_b_brings_its_own_example_and_reads_it_its_own_w
     assert any("Pane B" in e and "Showing pane B's last view that worked" in e for e in errors(at))
 
 
-def test_bidirectional_view_shows_both_directions_what_each_has_read_and_the_concatenation() -> None:
+def view_panels(at: AppTest) -> dict[str, dict]:
+    """The bidirectional or deep view's panels by name, each with its ``values``."""
+    header, arrays = gate_view(at, keys.CMP_VIEW_A)
+    return {p["name"]: {**p, "values": arrays[p["name"]]} for p in header["panels"]}
+
+
+def test_bidirectional_view_shows_both_directions_and_the_concatenation() -> None:
     at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_t": "4"})
     assert not errors(at)
-    shown = charts(at)
-    assert list(shown) == ["bidir_strip", "bidir_forward", "bidir_backward", "bidir_concat"]
-    assert "reads →" in title(shown["bidir_forward"]) and "reads ←" in title(shown["bidir_backward"])
-    strip = z(shown["bidir_strip"])  # (T, 2)
-    assert np.flatnonzero(strip[:, 0]).tolist() == [0, 1, 2, 3, 4]
-    assert np.flatnonzero(strip[:, 1]).tolist() == list(range(4, 11))
+    shown = view_panels(at)
+    assert list(shown) == ["forward", "backward", "concat"]
+    assert "reads →" in shown["forward"]["title"] and "reads ←" in shown["backward"]["title"]
     run = engine("lstm", "hello world", bidirectional=True).layers[0]
-    np.testing.assert_allclose(z(shown["bidir_backward"]), run.backward.values["cell"], atol=6e-4)
-    np.testing.assert_allclose(z(shown["bidir_concat"]), run.output, atol=6e-4)
-    assert z(shown["bidir_concat"]).shape == (11, 16)
+    np.testing.assert_array_equal(shown["backward"]["values"], run.backward.values["cell"])
+    np.testing.assert_array_equal(shown["concat"]["values"], run.output)
+    assert shown["concat"]["values"].shape == (11, 16)
+    assert gate_view(at, keys.CMP_VIEW_A)[0]["t"] == 4
+    assert "the backward cell tokens t..T−1" in captions(at)
 
 
 def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() -> None:
     at = open_page({"cmp_view": "bidirectional", "cmp_pane": "b"})
-    assert not at.get("plotly_chart")
+    assert not at.get("bidi_component")
     assert any("Pane B reads in one direction only" in i.value for i in at.info)
     at.button(key=keys.CMP_MAKE_BIDIRECTIONAL).click().run(timeout=TIMEOUT)
     assert at.toggle(key=keys.pane("b", "bidirectional")).value is True
-    assert len(at.get("plotly_chart")) == 4
+    assert list(view_panels(at)) == ["forward", "backward", "concat"]
     assert "GRU" in at.radio(key=keys.CMP_VIEW_PANE).options[1]
 
 
@@ -269,16 +254,14 @@ def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() 
 def test_deep_view_draws_every_layer_and_each_output_as_the_next_input(bidir: str, count: int) -> None:
     at = open_page({"a_layers": "3", "a_bidir": bidir, "cmp_view": "deep"})
     assert not errors(at)
-    shown = charts(at)
+    shown = view_panels(at)
     assert len(shown) == count
-    titles = [title(c) for c in shown.values()]
-    assert titles[0].startswith("x_t  layer 1's input")
-    assert any(t.startswith("h_t of layer 1 = x_t of layer 2") for t in titles)
-    assert any(t.startswith("h_t of layer 3: the network's output") for t in titles)
+    titles = [p["title"] for p in shown.values()]
+    assert titles[0].startswith("layer 1's input")
+    assert "layer 1's h_t = layer 2's x_t" in titles and "layer 3's h_t: the network's output" in titles
     run = engine("lstm", "hello world", layers=3, bidirectional=bidir == "1")
-    np.testing.assert_allclose(z(shown["deep_0_output"]), run.layers[1].forward.inputs, atol=6e-4)
-    np.testing.assert_allclose(z(shown["deep_2_forward"]), run.layers[2].forward.values["cell"], atol=6e-4)
-    assert "layer 1's h_t is layer 2's input x_t" in captions(at)
+    np.testing.assert_array_equal(shown["0_output"]["values"], run.layers[1].forward.inputs)
+    np.testing.assert_array_equal(shown["2_forward"]["values"], run.layers[2].forward.values["cell"])
     table = at.dataframe[0].value
     assert list(table["layer"]) == ([1, 2, 3] if bidir == "0" else [1, 1, 2, 2, 3, 3])
 
@@ -309,19 +292,6 @@ def test_moving_the_shared_cursor_never_reruns_the_engine(monkeypatch: pytest.Mo
     assert not calls, "moving the cursor ran a network again"
     at.number_input(key=keys.pane("b", "seed")).set_value(7).run(timeout=TIMEOUT)
     assert len(calls) == 1  # a new setting runs pane B, and only pane B
-
-
-def click(at: AppTest, chart: str, x: int, y: int) -> None:
-    at.session_state[keys.cmp_chart(chart)] = {"selection": {"points": [{"x": x, "y": y}], "point_indices": [],
-                                                             "box": [], "lasso": []}}
-    at.run(timeout=TIMEOUT)
-
-
-def test_clicking_the_reading_strip_moves_only_the_cursor() -> None:
-    at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_unit": "4"})
-    click(at, "bidir_strip", 7, 1)
-    assert at.slider(key=keys.CMP_STEP).value == 7
-    assert at.number_input(key=keys.CMP_UNIT).value == 4  # its rows are directions, not units
 
 
 def test_inputs_of_different_lengths_are_aligned_on_step_index_and_say_so() -> None:
@@ -377,7 +347,7 @@ def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, s
     at = open_page(query)
     assert not at.exception
     assert any(bad in e for e in errors(at)), errors(at)
-    assert len(at.get("plotly_chart")) >= 3 or len(side(at)) >= 6
+    assert len(side(at)) >= 6 or len(view_panels(at)) >= 3
 
 
 def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:

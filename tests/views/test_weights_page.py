@@ -56,9 +56,9 @@ def chart(at: AppTest, name: str) -> dict:
     raise AssertionError(f"no chart {name}; charts: {[e.proto.id[-30:] for e in at.get('plotly_chart')]}")
 
 
-# Heatmaps drawn in a gate view (Explore's, the clamp's) by the chart key they had, and the view and array now.
+# Heatmaps drawn in a gate view by name: Explore's gates ("explore:cell") and the clamp's, and where they are.
 IN_VIEWS = {
-    **{keys.heatmap(g): (keys.GATE_VIEW, g) for g in ("forget", "input", "candidate", "output", "cell", "hidden")},
+    **{f"explore:{g}": (keys.GATE_VIEW, g) for g in ("forget", "input", "candidate", "output", "cell", "hidden")},
     **{keys.weights_chart(n): (keys.W_CLAMP_VIEW, a) for n, a in (("clamped_gate", "clamped"),
                                                                   ("delta_cell", "delta_cell"),
                                                                   ("delta_hidden", "delta_hidden"))},
@@ -113,7 +113,7 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
     at.switch_page("views/explore.py")
     settle(at, text=TEXT)
     assert "Drawn LSTM (edited)" in " ".join(m.value for m in at.sidebar.markdown)
-    assert z(at, keys.heatmap("forget"))[0, 0] == pytest.approx(1.0, abs=1e-3)
+    assert z(at, "explore:forget")[0, 0] == pytest.approx(1.0, abs=1e-3)
 
 
 @pytest.mark.parametrize(("value", "shown"), [("abc", "'abc'"), (None, "an empty cell"), ("inf", "'inf'"),
@@ -253,16 +253,16 @@ def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
     sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "Preset: LSTM: bracket depth" in sidebar and "characters of '()ab', one-hot" in sidebar
     assert not [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]  # the settings are fixed
-    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], depth(text), atol=1e-3)
+    np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)
 
     at.text_area(key=keys.SEQ_TEXT).input("((x))").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("'x' at position 3" in e and "Showing the last sequence that worked" in e for e in errors(at))
-    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], depth(text), atol=1e-3)  # the last good view
+    np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)  # the last good view
 
     at.text_area(key=keys.SEQ_TEXT).input("(((").run(timeout=TIMEOUT)
     assert not errors(at)
-    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], [1, 2, 3], atol=1e-3)
+    np.testing.assert_allclose(z(at, "explore:cell")[0], [1, 2, 3], atol=1e-3)
 
     at.button(key=keys.DROP_MODEL).click().run(timeout=TIMEOUT)
     assert model(at) is None and [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]
@@ -274,7 +274,7 @@ def test_explore_shows_a_shipped_trained_model() -> None:
     at.selectbox(key=keys.READY_MODEL).set_value("trained:brackets_lstm").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert model(at).label == "LSTM trained on brackets"
-    assert z(at, keys.heatmap("cell")).shape == (8, len(at.session_state[keys.SEQ_TEXT]))
+    assert z(at, "explore:cell").shape == (8, len(at.session_state[keys.SEQ_TEXT]))
 
 
 def test_edited_weights_ride_in_the_share_link() -> None:

@@ -9,15 +9,14 @@ import pytest
 
 import cells
 from cells import encode, presets
-from tests.viz.figjson import spec
 from viz.compare import (
+    bidirectional_view,
     compare_views,
+    deep_view,
     difference,
     gate_summary,
     half_life_table,
-    layer_output_heatmap,
     layer_summary,
-    reading_strip,
     role_pairs,
 )
 
@@ -37,10 +36,6 @@ def zero_lstm(inputs: int, hidden: int) -> cells.LSTM:
 
 def by_role(a: cells.Trace, b: cells.Trace) -> dict:
     return {pair.role: pair for pair in role_pairs(a, b)}
-
-
-def heat_z(fig: object) -> np.ndarray:
-    return np.asarray(spec(fig)["data"][0]["z"], dtype=float)
 
 
 def test_lstm_and_deck_gru_line_up_forget_with_keep_share_and_input_with_z() -> None:
@@ -140,22 +135,25 @@ def test_gru_summary_adds_its_keep_share_and_the_rnn_has_no_half_life() -> None:
     assert set(lives["B: half-life (steps)"]) == {"—"}
 
 
-def test_reading_strip_marks_tokens_read_so_far_in_each_direction() -> None:
-    fig = reading_strip(TEXT.tokens, 3)
-    z = heat_z(fig)  # (2, T): forward row, backward row
-    assert z.shape == (2, 11)
-    assert np.flatnonzero(z[0]).tolist() == [0, 1, 2, 3]
-    assert np.flatnonzero(z[1]).tolist() == list(range(3, 11))
-    assert list(spec(fig)["data"][0]["text"][0]) == list(TEXT.tokens)
-    assert list(fig.layout.yaxis.ticktext) == ["→", "←"] and fig.layout.yaxis.title.text == "reads"
-
-
-def test_layer_output_is_both_directions_side_by_side_and_the_layer_table_has_a_row_per_direction() -> None:
+def test_the_deep_view_draws_each_layers_output_as_the_next_ones_input_and_the_table_has_a_row_per_direction(
+) -> None:
     network = cells.Network.create("gru", TEXT.input_size, 4, num_layers=3, bidirectional=True, seed=2)
     run = network.run(TEXT.xs)
-    fig = layer_output_heatmap(run.layers[0], TEXT.tokens, title="h_t of layer 1 = x_t of layer 2")
-    np.testing.assert_allclose(heat_z(fig), run.layers[1].forward.inputs.T, atol=6e-4)  # layer 2 reads it
-    assert list(fig.layout.yaxis.ticktext)[:2] == ["→0", "→1"]
+    view = deep_view(run, "hidden", TEXT.tokens, TEXT.features, label="GRU")
+    names = [p["name"] for p in view.header["panels"]]
+    assert names == ["input", "0_forward", "0_backward", "0_output", "1_forward", "1_backward", "1_output",
+                     "2_forward", "2_backward", "2_output"]
+    np.testing.assert_array_equal(view.arrays["0_output"], run.layers[1].forward.inputs)  # layer 2 reads it
+    output = next(p for p in view.header["panels"] if p["name"] == "0_output")
+    assert output["row_names"][:2] == ["→0", "→1"] and "layer 2's x_t" in output["title"]
+    assert "reads ←" in next(p for p in view.header["panels"] if p["name"] == "2_backward")["title"]
+    both = bidirectional_view(run.layers[2], "update", TEXT.tokens, label="GRU")
+    assert [p["name"] for p in both.header["panels"]] == ["forward", "backward", "concat"]
+    np.testing.assert_array_equal(both.arrays["backward"], run.layers[2].backward.values["update"])
+    np.testing.assert_array_equal(both.arrays["concat"], run.layers[2].output)
+    with pytest.raises(ValueError, match="one direction only"):
+        bidirectional_view(cells.Network.create("gru", TEXT.input_size, 4).run(TEXT.xs).layers[0], "update",
+                           TEXT.tokens, label="GRU")
     table = layer_summary(run)
     assert list(table["layer"]) == [1, 1, 2, 2, 3, 3]
     assert list(table["direction"]) == ["reads →", "reads ←"] * 3
