@@ -301,7 +301,7 @@ def encode_joint(mode: str, text: str, vocabulary: str) -> encode.Encoded:
     """``text`` one-hot over a vocabulary shared by both panes (so one network can read both)."""
     encoded = encode.one_hot(text, vocabulary=vocabulary)
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 
@@ -384,7 +384,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
     except ValueError as e:
         raise ValueError(f"Input: {e}") from None
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
     label = model.label + (f", memory bias {network.shift:+g}" if network.shift else "")
     return PaneRun(label, model.reads, encoded, trace)

@@ -16,13 +16,17 @@ import cells
 from cells import encode
 from ui import keys
 
-MAX_STEPS = 2_000  # longest sequence this page runs
+MAX_STEPS = encode.MAX_STEPS  # longest sequence the pages run: the encoders' own limit, so both say one number
 MAX_HIDDEN = 64
 MAX_LAYERS = 4
 MAX_EMBED = 64
 MAX_SEED = 2**31 - 1
 MIN_SCALE, MAX_SCALE = 0.01, 20.0
 MAX_TEXT = 100_000  # characters in the sequence box (vectors take several per step)
+# Longest sequence a share link carries. With the weights parameter (up to 8,000 characters) and the
+# other settings, a link Gatescope writes stays under about 12,500 characters, which browsers, chat
+# apps and proxies pass on whole; a longer sequence is left out of the link, and the page says so.
+MAX_LINK_TEXT = 4_000
 MAX_FOLLOW = 8  # units followed in the line chart
 
 MODES = {"onehot": "characters, one-hot", "embed": "characters, embedded", "numbers": "numbers"}

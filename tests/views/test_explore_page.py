@@ -169,7 +169,8 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
         ("numbers", "1 2; 3 4; 5", "step 3 has 1 number, expected 2"),
         ("onehot", "", "empty"),
         ("onehot", "a" * (MAX_STEPS + 1), "2,001 steps"),
-        ("numbers", "1 " * (MAX_STEPS + 5), "this page runs up to 2,000"),
+        ("numbers", "1 " * (MAX_STEPS + 5), "the limit is 2,000"),
+        ("onehot", "a" * 6_000, "the sequence has 6,000 steps; the limit is 2,000"),  # as the page's caption says
     ],
 )
 def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, text: str, message: str) -> None:
