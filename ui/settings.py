@@ -15,6 +15,7 @@ from typing import Any
 import cells
 from cells import encode
 from ui import keys
+from ui.literal import literal
 
 MAX_STEPS = encode.MAX_STEPS  # longest sequence the pages run: the encoders' own limit, so both say one number
 MAX_HIDDEN = 64
@@ -149,7 +150,8 @@ BY_QUERY = {f.query: f for f in FIELDS}
 
 
 def _shorten(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    """The value as a message quotes it: as typed (see ``literal``), cut short when long."""
+    return f"'{literal(text, limit)}'" + (f" ({len(text):,} characters)" if len(text) > limit else "")
 
 
 def from_query(params: Mapping[str, str | list[str]], fields: tuple[Field, ...] = FIELDS,
@@ -172,7 +174,7 @@ def from_query(params: Mapping[str, str | list[str]], fields: tuple[Field, ...] 
         try:
             values[field.key] = field.parse(text)
         except ValueError as e:
-            errors.append(f"Link: {name}={_shorten(text)!r} was not used ({e}); "
+            errors.append(f"Link: {name}={_shorten(text)} was not used ({e}); "
                           f"kept {field.show(defaults[field.key])!r}.")
     return values, errors
 

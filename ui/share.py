@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from ui import keys
+from ui.literal import literal
 from ui.model import Model, current_model, model_from_link, model_to_link, use_model
 from ui.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
 
@@ -107,7 +108,7 @@ def load_model_link() -> list[str]:
     try:
         model = model_from_link(source, st.query_params.get("weights"))
     except ValueError as e:
-        return [f"Link: the model was not used ({e}); showing a drawn network."]
+        return [f"Link: the model was not used ({literal(str(e), 300)}); showing a drawn network."]
     use_model(model)
     if "seq" not in st.query_params:  # the link kept the model's own sequence, the default for this model
         st.session_state[keys.SEQ_TEXT] = model.sequence
