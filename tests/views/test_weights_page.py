@@ -128,6 +128,17 @@ def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: obj
     np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
 
 
+def test_text_typed_over_a_row_name_is_refused_with_a_message_a_reader_understands() -> None:
+    at = open_weights()
+    before = z(at, keys.weights_chart("preview_forget"))
+    edit(at, "weights", {2: {"_index": " "}}, (4, 12))
+    assert not at.exception
+    assert errors(at) == ["f_t weights, row u2: the row names (the units) stay as they are; type numbers into "
+                          "the columns beside them. The weights stay as they were"]
+    assert model(at) is None
+    np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
+
+
 def test_editing_a_bias_cell_moves_that_units_gate() -> None:
     at = open_weights()
     edit(at, "biases", {2: {"b": -40.0}}, (4, 1))
