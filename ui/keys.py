@@ -89,6 +89,7 @@ TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
 TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
+TRAIN_LAST_TEXT = "train_last_text"  # not a widget: the last typed sequence that ran, for the model shown
 
 
 def train_option(task: str, option: str) -> str:

@@ -459,6 +459,28 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
         return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
 
 
+def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str | None]:
+    """The run to show for the typed ``text``: (run, the text it ran on, what was wrong with ``text``).
+
+    Text the model cannot read keeps the last text that ran for this model on screen (else the task's
+    example), with the message, as every other page keeps its last good view."""
+    last = st.session_state.get(keys.TRAIN_LAST_TEXT, {})
+    try:
+        run = typed_run(trained, trained.ident, text)
+    except ValueError as e:
+        problem = str(e)
+    else:
+        st.session_state[keys.TRAIN_LAST_TEXT] = {trained.ident: text}
+        return run, text, None
+    for fallback in dict.fromkeys((last.get(trained.ident), example_text(trained.task))):
+        if fallback:
+            try:
+                return typed_run(trained, trained.ident, fallback), fallback, problem
+            except ValueError:
+                continue
+    return None, "", problem
+
+
 def explore_model(trained: Trained, text: str) -> PageModel:
     """The model as Explore shows it: how it reads typed text, the sequence typed here, what to watch."""
     task = trained.task
