@@ -59,6 +59,8 @@ LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
 LINK_ERRORS = "link_errors"  # what was wrong in the share link
 SEEN_SELECTION = "seen_selection"  # heatmap key -> the click already applied
+LAST_NUMBERS = "last_numbers"  # number box key -> the value it last had, put back if it comes empty
+NUMBER_NOTES = "number_notes"  # number box key -> what was put back, said once under the box
 
 
 # ----- Train page (views/train.py) -------------------------------------------------------------------
