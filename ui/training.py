@@ -451,6 +451,8 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
     if not text:
         raise ValueError("the sequence is empty; type at least one step")
     model = _trained.model
+    if len(text) > encode.MAX_STEPS:  # past what any encoder takes: say this page's own limit, not theirs
+        raise ValueError(f"the sequence has {len(text):,} characters; this page runs up to {MAX_TYPED} steps")
     encoded = model.task.encode(text)
     if encoded.steps > MAX_TYPED:
         raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
