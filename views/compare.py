@@ -89,7 +89,8 @@ else:
         st.info(f"Pane {shown.upper()} has one layer. Set its Layers to 2–4 (a network drawn at random) to see "
                 "a stack, each layer reading the one below.")
     T, H = run.steps, run.hidden
-write_link()
+if link_note := write_link():
+    st.info(link_note)
 
 
 def _make_bidirectional(p: str) -> None:
