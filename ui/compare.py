@@ -20,6 +20,7 @@ import streamlit as st
 import cells
 from cells import encode, presets
 from ui import keys
+from ui.controls import number_box
 from ui.engine import encode_sequence, run_network
 from ui.gateview import CursorKeys as GateCursorKeys
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
@@ -182,17 +183,17 @@ def network_controls(p: str) -> PaneNetwork:
     if source == "random":
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
-        c2.number_input(f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=k("hidden"), step=1)
-        c3.number_input("Seed", 0, MAX_SEED, key=k("seed"), step=1)
+        number_box(c2, f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, k("hidden"), step=1)
+        number_box(c3, "Seed", 0, MAX_SEED, k("seed"), step=1)
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Initialiser", list(cells.SCHEMES), key=k("scheme"))
-        c2.number_input("Weight scale", MIN_SCALE, MAX_SCALE, key=k("scale"), step=0.1, format="%.2f")
-        c3.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+        number_box(c2, "Weight scale", MIN_SCALE, MAX_SCALE, k("scale"), step=0.1, format="%.2f")
+        number_box(c3, "Memory bias shift", -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
                         help="Added to the bias of the gate that keeps memory: the LSTM's forget gate, the GRU's "
                              "keep share (the deck's z_t bias goes down, the PyTorch/Keras z_t bias up).")
         c1, c2 = st.columns(2, vertical_alignment="bottom")
         c1.toggle("Bidirectional", key=k("bidirectional"))
-        c2.number_input(f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, key=k("layers"), step=1)
+        number_box(c2, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, k("layers"), step=1)
     else:
         if source == "preset":
             st.selectbox("Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title,
@@ -201,7 +202,7 @@ def network_controls(p: str) -> PaneNetwork:
             labels = {m["name"]: m["label"] for m in pretrained_manifest()}
             st.selectbox("Trained model", list(TRAINED), format_func=labels.get, key=k("trained"),
                          on_change=_fill_model_text, args=(p,))
-        st.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+        number_box(st, "Memory bias shift", -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
                         help="Added to the bias of the gate that keeps memory (forget gate, or the GRU's keep share).")
     ss = st.session_state
     return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
@@ -228,8 +229,8 @@ def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = 
                  help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode.")
     if network.source == "random" and ss[k("mode")] == "embed":
         c1, c2 = st.columns(2)
-        c1.number_input("Embedding size", 1, MAX_EMBED, key=k("embed_size"), step=1)
-        c2.number_input("Embedding seed", 0, MAX_SEED, key=k("embed_seed"), step=1)
+        number_box(c1, "Embedding size", 1, MAX_EMBED, k("embed_size"), step=1)
+        number_box(c2, "Embedding seed", 0, MAX_SEED, k("embed_seed"), step=1)
     return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
 
 
@@ -294,7 +295,7 @@ def encode_joint(mode: str, text: str, vocabulary: str) -> encode.Encoded:
     """``text`` one-hot over a vocabulary shared by both panes (so one network can read both)."""
     encoded = encode.one_hot(text, vocabulary=vocabulary)
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 
@@ -377,7 +378,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
     except ValueError as e:
         raise ValueError(f"Input: {e}") from None
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
     label = model.label + (f", memory bias {network.shift:+g}" if network.shift else "")
     return PaneRun(label, model.reads, encoded, trace)

@@ -29,6 +29,7 @@ import cells
 from cells import encode, interop, presets
 from cells.readout import Readout
 from cells.train import load_model
+from ui.settings import MAX_LINK_TEXT
 
 PRETRAINED = Path(__file__).parents[1] / "assets" / "pretrained"
 # What a shipped model's task reads, and an input to show it (the tasks' own encoders check it).
@@ -86,12 +87,25 @@ def _embedded(size: int, seed: int, text: str) -> encode.Encoded:
 
 
 def _example(size: int, vocabulary: str | None, embedding: tuple[int, int] | None) -> str:
-    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers."""
+    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers.
+
+    The example goes into the sequence box and the share link, so it keeps to the link's limit
+    (MAX_LINK_TEXT characters): a wide model's walk takes as many steps as fit, at least one.
+    """
     if vocabulary:
-        return vocabulary * max(1, 12 // len(vocabulary))
+        return (vocabulary * max(1, 12 // len(vocabulary)))[:MAX_LINK_TEXT]
     if embedding is not None:
         return "hello world"
-    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(max(size, 6)))
+    width = 2 * size  # "0 " per input, "; " between steps
+    steps = max(1, min(max(size, 6), MAX_LINK_TEXT // width))
+    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(steps))
+
+
+def _check_readable(network: cells.Network) -> None:
+    """Refuse a network no typed input can drive: wider than any encoder goes."""
+    if network.input_size > encode.MAX_FEATURES:
+        raise ValueError(f"this network reads {network.input_size:,} inputs per step; Gatescope reads at most "
+                         f"{encode.MAX_FEATURES:,} per step (typed numbers, or characters one-hot)")
 
 
 def from_network(network: cells.Network, label: str, *, vocabulary: str | None = None, sequence: str = "",
@@ -99,6 +113,7 @@ def from_network(network: cells.Network, label: str, *, vocabulary: str | None =
     """A model of any network: one-hot over ``vocabulary`` when given, characters embedded with
     ``embedding = (size, seed)`` when given, else typed numbers. Without a ``sequence`` it gets a
     small one it can read."""
+    _check_readable(network)
     if not sequence:
         sequence = _example(network.input_size, vocabulary, embedding)
     if vocabulary is not None:

@@ -451,12 +451,36 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
     if not text:
         raise ValueError("the sequence is empty; type at least one step")
     model = _trained.model
+    if len(text) > encode.MAX_STEPS:  # past what any encoder takes: say this page's own limit, not theirs
+        raise ValueError(f"the sequence has {len(text):,} characters; this page runs up to {MAX_TYPED} steps")
     encoded = model.task.encode(text)
     if encoded.steps > MAX_TYPED:
         raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's outputs may be huge
         run = model.network.run(encoded.xs)
         return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
+
+
+def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str | None]:
+    """The run to show for the typed ``text``: (run, the text it ran on, what was wrong with ``text``).
+
+    Text the model cannot read keeps the last text that ran for this model on screen (else the task's
+    example), with the message, as every other page keeps its last good view."""
+    last = st.session_state.get(keys.TRAIN_LAST_TEXT, {})
+    try:
+        run = typed_run(trained, trained.ident, text)
+    except ValueError as e:
+        problem = str(e)
+    else:
+        st.session_state[keys.TRAIN_LAST_TEXT] = {trained.ident: text}
+        return run, text, None
+    for fallback in dict.fromkeys((last.get(trained.ident), example_text(trained.task))):
+        if fallback:
+            try:
+                return typed_run(trained, trained.ident, fallback), fallback, problem
+            except ValueError:
+                continue
+    return None, "", problem
 
 
 def explore_model(trained: Trained, text: str) -> PageModel:

@@ -75,7 +75,8 @@ else:
     if view == "deep" and run.layers == 1:
         st.info(f"Pane {shown.upper()} has one layer. Set its Layers to 2–4 (a network drawn at random) to see "
                 "a stack, each layer reading the one below.")
-write_link()
+if link_note := write_link():
+    st.info(link_note)
 
 
 def _make_bidirectional(p: str) -> None:

@@ -27,7 +27,7 @@ from ui.training import (
     train_defaults,
     train_live,
     training,
-    typed_run,
+    typed_view,
 )
 from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
@@ -170,11 +170,9 @@ st.subheader("Run your own sequence through it")
 task = trained.task
 text = st.text_input(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", key=keys.TRAIN_TEXT,
                      help=task.DESCRIPTION)
-try:
-    run = typed_run(trained, trained.ident, text)
-except ValueError as e:
-    st.error(f"Sequence: {e}.")
-    run = None
+run, shown_text, problem = typed_view(trained, text)
+if problem:
+    st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
 if run is not None:
     tokens = list(run.encoded.tokens)
     for name in heatmap_names(run.trace):
@@ -190,11 +188,11 @@ if run is not None:
 explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
                       help="Explore shows every gate step by step, with the deck's equations."):
-    use_model(explore_model(trained, text if run is not None else ""))
+    use_model(explore_model(trained, shown_text))
     st.switch_page("views/explore.py")
 if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
                       help="Compare runs it next to another model or input."):
-    model = explore_model(trained, text if run is not None else "")
+    model = explore_model(trained, shown_text)
     use_model(model)
     st.session_state[keys.pane("a", "source")] = "current"  # Compare's pane A shows the current model
     st.session_state[keys.pane("a", "text")] = model.sequence

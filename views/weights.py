@@ -86,7 +86,7 @@ if edited is not None:
     if refused:
         st.session_state[keys.W_EDIT_ERROR] = refused
     st.rerun()  # the sidebar, the editors and every heatmap start again from the edited model
-write_model_link(model)
+link_note = write_model_link(model)
 
 trace_layer = run.trace.layers[layer]
 trace = trace_layer.backward if direction == "backward" else trace_layer.forward
@@ -180,3 +180,5 @@ elif problem:
     st.info(problem)
 else:
     st.caption("The address bar holds this model's weights: copy it to share the edited model.")
+if link_note:
+    st.info(link_note)

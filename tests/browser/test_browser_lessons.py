@@ -136,6 +136,13 @@ def test_next_button_and_presenter_toggle_write_the_link(app: App) -> None:
                                "'[data-testid=stSidebar]')", timeout=20_000)
 
 
+@pytest.mark.parametrize(("raw", "shown"), [("__init__%00", "'__init__U+0000'"), ("%24x%24%20*y*", "'$x$ *y*'")])
+def test_an_unknown_stop_is_named_as_it_was_typed(app: App, raw: str, shown: str) -> None:
+    app.open(f"lessons?stop={raw}").wait_ready()
+    message = app.page.locator(ALERT).first.inner_text()
+    assert f"There is no lesson stop called {shown};" in message, message
+
+
 def open_in_explore(app: App) -> str:
     """Click "Open in Explore" on the stop shown; the sequence box's text on the Explore page it opens."""
     app.click(app.page.locator(".st-key-lessons_open_explore button").first)

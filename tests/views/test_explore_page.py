@@ -169,7 +169,8 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
         ("numbers", "1 2; 3 4; 5", "step 3 has 1 number, expected 2"),
         ("onehot", "", "empty"),
         ("onehot", "a" * (MAX_STEPS + 1), "2,001 steps"),
-        ("numbers", "1 " * (MAX_STEPS + 5), "this page runs up to 2,000"),
+        ("numbers", "1 " * (MAX_STEPS + 5), "the limit is 2,000"),
+        ("onehot", "a" * 6_000, "the sequence has 6,000 steps; the limit is 2,000"),  # as the page's caption says
     ],
 )
 def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, text: str, message: str) -> None:
@@ -267,3 +268,23 @@ def test_share_link_round_trip() -> None:
     assert again.number_input(key=keys.NET_HIDDEN).value == 9
     assert again.selectbox(key=keys.NET_KIND).value == "rnn"
     assert gate_view(again)[0]["t"] == 1
+
+
+@pytest.mark.parametrize(("key", "kept", "note"), [
+    (keys.NET_HIDDEN, 8, "Hidden size was left empty: kept 8."),
+    (keys.NET_SCALE, 1.5, "Weight scale was left empty: kept 1.5."),
+    (keys.NET_LAYERS, 2, "Layers was left empty: kept 2."),
+])
+def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: float, note: str) -> None:
+    at = open_page({"scale": "1.5", "layers": "2"})
+    at.number_input(key=key).set_value(None).run(timeout=TIMEOUT)  # what an emptied box sends, should it arrive
+    assert not at.exception and not errors(at)
+    assert at.number_input(key=key).value == kept
+    assert note in [c.value for c in at.sidebar.caption]
+    assert at.query_params.get("hidden") is None and at.query_params["scale"] == "1.5"
+    assert at.query_params["layers"] == "2"
+    assert at.selectbox(key=keys.VIEW_LAYER).options == ["layer 1 (input)", "layer 2"]
+    at.number_input(key=keys.NET_HIDDEN).set_value(5).run(timeout=TIMEOUT)  # a typed value still applies
+    assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.NET_HIDDEN
+                                                                                   else kept)
+

@@ -132,7 +132,28 @@ def test_typed_sequence_predictions_follow_the_text() -> None:
     at.text_input(keys.TRAIN_TEXT).set_value("aaQbb").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("'Q'" in m and m.startswith("Sequence:") for m in texts(at.error)), texts(at.error)
-    assert chart(at, keys.TRAIN_PREDICTIONS) is None
+
+
+@pytest.mark.parametrize("bad", ["aaQbb", "", "a" * 301, "a" * 2_500])
+def test_a_bad_typed_sequence_keeps_the_last_good_view_with_the_message(bad: str) -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
+    click(at, keys.TRAIN_LOAD)
+    at.text_input(keys.TRAIN_TEXT).set_value("aaXbb.").run(timeout=TIMEOUT)
+    good = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
+    at.text_input(keys.TRAIN_TEXT).set_value(bad).run(timeout=TIMEOUT)
+    assert not at.exception
+    shown = texts(at.error)
+    assert len(shown) == 1 and shown[0].startswith("Sequence:"), shown
+    assert shown[0].endswith("Showing the last sequence that worked.")
+    if len(bad) > 300:
+        assert "this page runs up to 300" in shown[0], shown  # the limit the box's label names
+    kept = chart(at, keys.TRAIN_PREDICTIONS)
+    assert kept is not None and [list(r) for r in kept["data"][0]["text"]] == [list(r) for r in good["text"]]
+    for name in ("forget", "input", "candidate", "output", "cell", "hidden"):
+        assert chart(at, keys.train_heatmap(name))["data"][0]["z"].shape[1] == 6  # the six steps of "aaXbb."
+    click(at, keys.TRAIN_EXPLORE)
+    assert at.session_state[MODEL_KEY].sequence == "aaXbb."  # Explore gets the sequence on screen
 
 
 def test_text_model_predicts_next_characters() -> None:
