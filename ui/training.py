@@ -35,9 +35,19 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 import cells
 from cells import encode
 from cells.gradflow import gradient_flow
-from cells.readout import softmax
-from cells.tasks import TASKS, Brackets, FirstBit, Task, make_task
-from cells.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model, train
+from cells.learning.readout import softmax
+from cells.learning.tasks import TASKS, Brackets, FirstBit, Task, make_task
+from cells.learning.train import (
+    MAX_BATCH,
+    MAX_HIDDEN,
+    MAX_LR,
+    MAX_STEPS,
+    Model,
+    TrainResult,
+    evaluate,
+    load_model,
+    train,
+)
 from ui import keys
 from ui.model import PRETRAINED, TASK_EXAMPLES, TASK_READS, pretrained_manifest
 from ui.model import Model as PageModel

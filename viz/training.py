@@ -1,6 +1,6 @@
 """Learning curves and a trained model's predictions: pure figure and table builders, no Streamlit.
 
-A learning curve plots what ``cells.train.train`` records per step: the loss of each training batch
+A learning curve plots what ``cells.learning.train.train`` records per step: the loss of each training batch
 (log scale, it spans decades) and the share of that batch the model got right. Batch values are
 noisy, so each is drawn faint with a bold running mean over the last few batches on top.
 """

@@ -27,8 +27,8 @@ from cells.activations import sigmoid
 from cells.cell import Cell
 from cells.gru import GRU, GRUResetAfter
 from cells.layers import Layer, Network
+from cells.learning.readout import Readout, loss_and_gradient
 from cells.lstm import CoupledLSTM, PeepholeLSTM
-from cells.readout import Readout, loss_and_gradient
 
 Params = dict[str, dict[str, np.ndarray]]  # field -> gate -> array, as the cell stores them
 NetworkParams = tuple[tuple[Params, ...], ...]  # layer -> direction -> Params
