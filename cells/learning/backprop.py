@@ -1,5 +1,8 @@
 """Backpropagation through time for every cell kind, for bidirectional layers and stacks.
 
+The maths of each kind (its reference step and its backward step) lives in the kind's module;
+this file runs them over a batch and sums the gradients.
+
 Training reads a batch of B sequences of equal length T at once. ``forward`` is the engine's
 ``Cell.run`` for a batch (the same equations, proven equal per sequence by a test); it keeps every
 value the backward pass needs. ``backward`` walks the steps from last to first and returns the
@@ -23,12 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cells.activations import sigmoid
 from cells.cell import Cell
-from cells.gru import GRU, GRUResetAfter
 from cells.layers import Layer, Network
 from cells.learning.readout import Readout, loss_and_gradient
-from cells.lstm import CoupledLSTM, PeepholeLSTM
 
 Params = dict[str, dict[str, np.ndarray]]  # field -> gate -> array, as the cell stores them
 NetworkParams = tuple[tuple[Params, ...], ...]  # layer -> direction -> Params
@@ -77,17 +77,27 @@ class BatchRecord:
 def _split(cell: Cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fused views in GATES order: input weights (I, G·H), recurrent weights (G·H, H) and biases (G·H,).
 
-    Every bias includes the recurrent bias b_h*, except the reset-after GRU's candidate, whose b_hn
-    sits inside the reset product.
+    Every bias is the cell's own ``_bias`` (b_g plus b_hg where the kind folds it in).
     """
     H = cell.hidden_size
     W_x = np.concatenate([cell.weights[g][:, H:] for g in cell.GATES]).T  # (I, G·H)
     W_h = np.concatenate([cell.weights[g][:, :H] for g in cell.GATES])  # (G·H, H)
-    hb = cell.hidden_biases or {}
-    b = np.concatenate([cell.biases[g] + (hb[g] if g in hb and not (isinstance(cell, GRUResetAfter)
-                                                                      and g == "candidate") else 0.0)
-                        for g in cell.GATES])  # (G·H,)
+    b = np.concatenate([cell._bias(g) for g in cell.GATES])  # (G·H,)
     return np.ascontiguousarray(W_x), np.ascontiguousarray(W_h), b
+
+
+def _hidden_columns(cell: Cell) -> dict[str, np.ndarray]:
+    """Every gate's hidden columns, (H, H) each, contiguous."""
+    H = cell.hidden_size
+    return {g: np.ascontiguousarray(cell.weights[g][:, :H]) for g in cell.GATES}
+
+
+def _columns(cell: Cell, gates: tuple[str, ...]) -> slice | np.ndarray:
+    """The columns of ``gates`` in a (·, G·H) array in GATES order: a slice when they sit side by side."""
+    H, k = cell.hidden_size, [cell.GATES.index(g) for g in gates]
+    if k == list(range(k[0], k[0] + len(k))):
+        return slice(k[0] * H, (k[-1] + 1) * H)
+    return np.concatenate([np.arange(j * H, (j + 1) * H) for j in k])
 
 
 def forward(cell: Cell, xs: np.ndarray) -> BatchRecord:
@@ -100,88 +110,34 @@ def forward(cell: Cell, xs: np.ndarray) -> BatchRecord:
 
 
 def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
-    """``forward`` on time-major inputs xs, (T, B, I)."""
+    """``forward`` on time-major inputs xs, (T, B, I): the kind's ``reference_step`` at every step."""
     T, B, _ = xs.shape
     H, G = cell.hidden_size, len(cell.GATES)
-    W_x, W_h, b = _split(cell)
+    W_x, _, b = _split(cell)
     proj = xs @ W_x + b  # (T, B, G·H): every gate's input part and bias, all steps at once
-    pre = np.empty((T, B, G * H), cell.dtype)  # filled step by step
-    hs = np.empty((T + 1, B, H), cell.dtype)  # h_0 (zeros), h_1 .. h_T
-    hs[0] = 0.0
-    W_hT = np.ascontiguousarray(W_h.T)  # (H, G·H)
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
+    W = _hidden_columns(cell)
+    groups = [(group, np.ascontiguousarray(np.concatenate([W[g] for g in group]).T))  # (H, len·H)
+              for group in cell.RECURRENT]
+    pre = np.empty((T, B, G * H), cell.dtype)
+    hs = np.zeros((T + 1, B, H), cell.dtype)  # h_0 (zeros), h_1 .. h_T
+    cs = np.zeros((T + 1, B, H), cell.dtype) if cell.HAS_CELL else None
     values: dict[str, np.ndarray] = {}
-    cs = None
-
-    if cell.FAMILY == "lstm":
-        coupled, peep = isinstance(cell, CoupledLSTM), isinstance(cell, PeepholeLSTM)
-        cs = np.empty((T + 1, B, H), cell.dtype)  # C_0 (zeros), C_1 .. C_T
-        cs[0] = 0.0
-        names = ("forget", "input", "candidate", "output", "cell_tanh")
-        v = {n: np.empty((T, B, H), cell.dtype) for n in names}
-        if peep:
-            P_fT, P_iT, P_oT = (np.ascontiguousarray(cell.peepholes[g].T) for g in ("forget", "input", "output"))
-        for t in range(T):
-            a = pre[t]
-            np.add(proj[t], hs[t] @ W_hT, a)  # (B, G·H): W·[h_{t-1}, x_t] + b
-            if peep:
-                a[:, gate["forget"]] += cs[t] @ P_fT  # + P_f·C_{t-1}
-                a[:, gate["input"]] += cs[t] @ P_iT  # + P_i·C_{t-1}
-            f = sigmoid(a[:, gate["forget"]], v["forget"][t])  # (B, H)
-            i = (np.subtract(1.0, f, v["input"][t]) if coupled  # coupled: i_t = 1 - f_t
-                 else sigmoid(a[:, gate["input"]], v["input"][t]))
-            g = np.tanh(a[:, gate["candidate"]], v["candidate"][t])
-            c = np.add(f * cs[t], i * g, cs[t + 1])  # C_t = f_t*C_{t-1} + i_t*C̃_t
-            if peep:
-                a[:, gate["output"]] += c @ P_oT  # + P_o·C_t
-            o = sigmoid(a[:, gate["output"]], v["output"][t])
-            tc = np.tanh(c, v["cell_tanh"][t])
-            np.multiply(o, tc, hs[t + 1])  # h_t = o_t*tanh(C_t)
-        values = {"forget": v["forget"], "input": v["input"], "candidate": v["candidate"], "output": v["output"],
-                  "cell": cs[1:], "cell_tanh": v["cell_tanh"], "hidden": hs[1:]}
-
-    elif isinstance(cell, GRUResetAfter):
-        zr = slice(0, 2 * H)
-        W_zrT, W_nT = W_hT[:, zr], np.ascontiguousarray(W_hT[:, gate["candidate"]])  # (H, 2H), (H, H)
-        b_hn = (cell.hidden_biases or {}).get("candidate", np.zeros(H, cell.dtype))  # (H,)
-        v = {n: np.empty((T, B, H), cell.dtype) for n in ("update", "reset", "candidate_hidden", "candidate")}
-        for t in range(T):
-            a, h_p = pre[t], hs[t]
-            np.add(proj[t, :, zr], h_p @ W_zrT, a[:, zr])
-            z = sigmoid(a[:, gate["update"]], v["update"][t])  # share of the old state kept
-            r = sigmoid(a[:, gate["reset"]], v["reset"][t])
-            hn = np.add(h_p @ W_nT, b_hn, v["candidate_hidden"][t])  # W_hn·h_{t-1} + b_hn
-            np.add(proj[t, :, gate["candidate"]], r * hn, a[:, gate["candidate"]])
-            n = np.tanh(a[:, gate["candidate"]], v["candidate"][t])
-            np.add((1.0 - z) * n, z * h_p, hs[t + 1])  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
-        values = {"update": v["update"], "reset": v["reset"], "candidate_hidden": v["candidate_hidden"],
-                  "candidate": v["candidate"], "hidden": hs[1:]}
-
-    elif isinstance(cell, GRU):
-        zr = slice(0, 2 * H)
-        W_zrT, W_cT = W_hT[:, zr], np.ascontiguousarray(W_hT[:, gate["candidate"]])
-        v = {n: np.empty((T, B, H), cell.dtype) for n in ("update", "reset", "reset_hidden", "candidate")}
-        for t in range(T):
-            a, h_p = pre[t], hs[t]
-            np.add(proj[t, :, zr], h_p @ W_zrT, a[:, zr])
-            z = sigmoid(a[:, gate["update"]], v["update"][t])
-            r = sigmoid(a[:, gate["reset"]], v["reset"][t])
-            rh = np.multiply(r, h_p, v["reset_hidden"][t])  # r_t*h_{t-1}
-            np.add(proj[t, :, gate["candidate"]], rh @ W_cT, a[:, gate["candidate"]])
-            n = np.tanh(a[:, gate["candidate"]], v["candidate"][t])
-            if cell.Z_KEEPS_OLD:
-                np.add(z * h_p, (1.0 - z) * n, hs[t + 1])  # h_t = z_t*h_{t-1} + (1 - z_t)*h̃_t
-            else:
-                np.add((1.0 - z) * h_p, z * n, hs[t + 1])  # h_t = (1 - z_t)*h_{t-1} + z_t*h̃_t
-        values = {"update": v["update"], "reset": v["reset"], "reset_hidden": v["reset_hidden"],
-                  "candidate": v["candidate"], "hidden": hs[1:]}
-
-    else:  # plain RNN
-        for t in range(T):
-            np.add(proj[t], hs[t] @ W_hT, pre[t])
-            np.tanh(pre[t], hs[t + 1])  # h_t = tanh(W·[h_{t-1}, x_t] + b)
-        values = {"hidden": hs[1:]}
-
+    for t in range(T):
+        h_p, c_p = hs[t], None if cs is None else cs[t]
+        xw = {g: proj[t, :, gate[g]] for g in cell.GATES}
+        hw = {}
+        for group, W_group in groups:
+            product = h_p @ W_group  # (B, len·H)
+            hw.update({g: product[:, k * H : (k + 1) * H] for k, g in enumerate(group)})
+        a, v = cell.reference_step(xw, hw, h_p, c_p, W)
+        for g in cell.GATES:
+            pre[t, :, gate[g]] = a[g]
+        for name, value in v.items():
+            if name not in values:
+                values[name] = hs[1:] if name == "hidden" else cs[1:] if name == "cell" else np.empty((T, B, H),
+                                                                                                     cell.dtype)
+            values[name][t] = value
     pre_by_gate = {g: pre[:, :, gate[g]] for g in cell.GATES}
     return BatchRecord(cell, xs, pre_by_gate, values, hs[:-1], None if cs is None else cs[:-1])
 
@@ -190,137 +146,60 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
     r"""Gradients of the loss for one cell, given ∂L/∂h_t from above at every step, dh_out (T, B, H).
 
     Returns (the parameter gradients in the cell's structure, ∂L/∂x_t (T, B, I)). With
-    dh = dh_out_t + (what step t+1 sends to h_t), and dC likewise, step t sends back:
-
-    LSTM (coupled: i = 1 - f, so df = dC·(C_p - C̃) and dC̃ = dC·(1 - f)):
-        do = dh·tanh(C)          da_o = do·σ'(a_o)
-        dC += dh·o·(1 - tanh²C)  (+ da_o·P_o for peepholes)
-        da_f = dC·C_p·σ'(a_f)    da_i = dC·C̃·σ'(a_i)    da_C̃ = dC·i·(1 - C̃²)
-        dC_p = dC·f              (+ da_f·P_f + da_i·P_i)
-        dh_p = Σ_g da_g·W_hg
-    GRU, deck (z = share of the new): h = (1 - z)·h_p + z·h̃, h̃ = tanh(W_x x + W_h (r·h_p) + b)
-        dh̃ = dh·z  dz = dh·(h̃ - h_p)  dh_p = dh·(1 - z)   (Keras v1: z and 1 - z swap roles)
-        da_h̃ = dh̃·(1 - h̃²)   d(r·h_p) = da_h̃·W_hh̃   dr = d(r·h_p)·h_p   dh_p += d(r·h_p)·r
-        dh_p += da_z·W_hz + da_r·W_hr
-    GRU, reset after (PyTorch): h = (1 - z)·n + z·h_p, n = tanh(W_in x + b_in + r·(W_hn h_p + b_hn))
-        dn = dh·(1 - z)  dz = dh·(h_p - n)  dh_p = dh·z  da_n = dn·(1 - n²)
-        dr = da_n·(W_hn h_p + b_hn)   d(W_hn h_p + b_hn) = da_n·r  -> db_hn, dW_hn, dh_p
-    RNN: da = dh·(1 - h²), dh_p = da·W_h.
+    dh = dh_out_t + (what step t+1 sends to h_t), and dC likewise, the kind's ``backward_step``
+    gives ∂L/∂a_g for every gate (and what reaches h_{t-1} and C_{t-1}); this adds what goes back
+    through the hidden columns of the gates that read h_{t-1} (Σ_g da_g·W_hg, one product per group).
 
     Every weight gradient is then a sum over steps and sequences: dW_g = Σ da_g ⊗ [input of the
-    recurrent part (h_p, or r·h_p for the deck GRU's candidate), x_t].
+    recurrent part (h_p, or what RECURRENT_INPUT names), x_t]; b_g gets Σ da_g, a recurrent bias
+    Σ dr_g (equal to da_g except where the kind says otherwise, as PyTorch's b_hn).
     """
     cell = record.cell
     T, B, H = record.output.shape
     G = len(cell.GATES)
-    _, W_h, _ = _split(cell)  # (G·H, H)
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
+    W = _hidden_columns(cell)
+    groups = [(_columns(cell, group), np.concatenate([W[g] for g in group])) for group in cell.RECURRENT]
     da = np.empty((T, B, G * H), cell.dtype)  # ∂L/∂a for every gate, step and sequence
-    V, h_prev = record.values, record.previous_hidden
+    dr = da  # ∂L/∂(hidden columns · their input): its own array once a kind's differs
+    V, h_prev, c_prev = record.values, record.previous_hidden, record.previous_cell
     dh_next = np.zeros((B, H), cell.dtype)
-    grads: Params = {}
-
-    if cell.FAMILY == "lstm":
-        coupled, peep = isinstance(cell, CoupledLSTM), isinstance(cell, PeepholeLSTM)
-        c_prev = record.previous_cell
-        dc_next = np.zeros((B, H), cell.dtype)
-        if peep:
-            P_f, P_i, P_o = (cell.peepholes[g] for g in ("forget", "input", "output"))
-        for t in range(T - 1, -1, -1):
-            f, i, g, o = V["forget"][t], V["input"][t], V["candidate"][t], V["output"][t]
-            tc = V["cell_tanh"][t]
-            dh = dh_out[t] + dh_next  # (B, H)
-            d = da[t]
-            da_o = np.multiply(dh * tc, o * (1.0 - o), d[:, gate["output"]])
-            dc = dc_next + dh * o * (1.0 - tc * tc)
-            if peep:
-                dc += da_o @ P_o
-            if coupled:
-                da_f = np.multiply(dc * (c_prev[t] - g), f * (1.0 - f), d[:, gate["forget"]])
-                np.multiply(dc * (1.0 - f), 1.0 - g * g, d[:, gate["candidate"]])
-            else:
-                da_f = np.multiply(dc * c_prev[t], f * (1.0 - f), d[:, gate["forget"]])
-                da_i = np.multiply(dc * g, i * (1.0 - i), d[:, gate["input"]])
-                np.multiply(dc * i, 1.0 - g * g, d[:, gate["candidate"]])
-            dc_next = dc * f
-            if peep:
-                dc_next += da_f @ P_f + da_i @ P_i
-            dh_next = d @ W_h  # (B, H)
-        W_rec_in = {g: h_prev for g in cell.GATES}
-        if peep:
-            cells_now, flat = V["cell"].reshape(-1, H), lambda a: a.reshape(-1, H)
-            grads["peepholes"] = {
-                "forget": flat(da[:, :, gate["forget"]]).T @ flat(c_prev),  # (H, H)
-                "input": flat(da[:, :, gate["input"]]).T @ flat(c_prev),
-                "output": flat(da[:, :, gate["output"]]).T @ cells_now,
-            }
-        db_hidden = {g: None for g in cell.GATES}
-
-    elif isinstance(cell, GRUResetAfter):
-        W_zr, W_n = W_h[: 2 * H], W_h[gate["candidate"]]  # (2H, H), (H, H)
-        dhn_all = np.empty((T, B, H), cell.dtype)  # ∂L/∂(W_hn h_p + b_hn)
-        for t in range(T - 1, -1, -1):
-            z, r, n, hn, h_p = V["update"][t], V["reset"][t], V["candidate"][t], V["candidate_hidden"][t], h_prev[t]
-            dh = dh_out[t] + dh_next
-            d = da[t]
-            da_n = np.multiply(dh * (1.0 - z), 1.0 - n * n, d[:, gate["candidate"]])
-            np.multiply(dh * (h_p - n), z * (1.0 - z), d[:, gate["update"]])
-            np.multiply(da_n * hn, r * (1.0 - r), d[:, gate["reset"]])
-            dhn = np.multiply(da_n, r, dhn_all[t])
-            dh_next = dh * z + d[:, : 2 * H] @ W_zr + dhn @ W_n
-        W_rec_in = {g: h_prev for g in cell.GATES}
-        db_hidden = {g: None for g in cell.GATES}
-        db_hidden["candidate"] = dhn_all.sum(axis=(0, 1))
-
-    elif isinstance(cell, GRU):
-        W_zr, W_c = W_h[: 2 * H], W_h[gate["candidate"]]
-        for t in range(T - 1, -1, -1):
-            z, r, n, h_p = V["update"][t], V["reset"][t], V["candidate"][t], h_prev[t]
-            dh = dh_out[t] + dh_next
-            d = da[t]
-            if cell.Z_KEEPS_OLD:
-                dn, dz, dh_p = dh * (1.0 - z), dh * (h_p - n), dh * z
-            else:
-                dn, dz, dh_p = dh * z, dh * (n - h_p), dh * (1.0 - z)
-            da_n = np.multiply(dn, 1.0 - n * n, d[:, gate["candidate"]])
-            drh = da_n @ W_c  # ∂L/∂(r·h_p)
-            np.multiply(dz, z * (1.0 - z), d[:, gate["update"]])
-            np.multiply(drh * h_p, r * (1.0 - r), d[:, gate["reset"]])
-            dh_next = dh_p + drh * r + d[:, : 2 * H] @ W_zr
-        W_rec_in = {g: h_prev for g in cell.GATES}
-        W_rec_in["candidate"] = V["reset_hidden"]
-        db_hidden = {g: None for g in cell.GATES}
-
-    else:  # plain RNN
-        hs = V["hidden"]
-        for t in range(T - 1, -1, -1):
-            dh = dh_out[t] + dh_next
-            np.multiply(dh, 1.0 - hs[t] * hs[t], da[t])
-            dh_next = da[t] @ W_h
-        W_rec_in = {"hidden": h_prev}
-        db_hidden = {"hidden": None}
+    dc_next = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None
+    for t in range(T - 1, -1, -1):
+        dh = dh_out[t] + dh_next  # (B, H)
+        d_a, d_r, dh_p, dc_next = cell.backward_step({k: a[t] for k, a in V.items()}, h_prev[t],
+                                                      None if c_prev is None else c_prev[t], dh, dc_next, W)
+        for g in cell.GATES:
+            da[t, :, gate[g]] = d_a[g]
+        if d_r and dr is da:
+            dr = np.empty_like(da)
+        if dr is not da:
+            dr[t] = da[t]
+        for g in d_r:
+            dr[t, :, gate[g]] = d_r[g]
+        for columns, W_group in groups:
+            back = dr[t][:, columns] @ W_group  # (B, H)
+            dh_p = back if dh_p is None else dh_p + back
+        dh_next = dh_p
 
     # Sums over steps and sequences, one matmul per distinct recurrent input
-    flat_da = da.reshape(T * B, G * H)
+    flat_da, flat_dr = da.reshape(T * B, G * H), dr.reshape(T * B, G * H)
     dW_x = flat_da.T @ record.inputs.reshape(T * B, -1)  # (G·H, I)
-    dW_h = flat_da.T @ h_prev.reshape(T * B, H)  # (G·H, H), right for every gate that reads h_p
-    db = flat_da.sum(axis=0)  # (G·H,)
+    dW_h = flat_dr.T @ h_prev.reshape(T * B, H)  # (G·H, H), right for every gate that reads h_p
+    db, db_h = flat_da.sum(axis=0), flat_dr.sum(axis=0)  # (G·H,)
     weights, biases = {}, {}
     for g in cell.GATES:
         rec = dW_h[gate[g]]
-        if W_rec_in[g] is not h_prev:
-            rec = flat_da[:, gate[g]].T @ W_rec_in[g].reshape(T * B, H)
-        if isinstance(cell, GRUResetAfter) and g == "candidate":
-            rec = dhn_all.reshape(T * B, H).T @ h_prev.reshape(T * B, H)  # dW_hn
+        if g in cell.RECURRENT_INPUT:
+            rec = flat_dr[:, gate[g]].T @ V[cell.RECURRENT_INPUT[g]].reshape(T * B, H)
         weights[g] = np.concatenate([rec, dW_x[gate[g]]], axis=1)  # (H, H + I) over [h_{t-1}, x_t]
         biases[g] = db[gate[g]]
-    grads["weights"], grads["biases"] = weights, biases
+    grads: Params = {"weights": weights, "biases": biases}
     if cell.hidden_biases is not None:
-        grads["hidden_biases"] = {g: (biases[g] if db_hidden[g] is None else db_hidden[g])
-                                  for g in cell.GATES if g in cell.hidden_biases}
+        grads["hidden_biases"] = {g: db_h[gate[g]] for g in cell.GATES if g in cell.hidden_biases}
+    grads.update(cell.extra_gradients({g: da[:, :, gate[g]] for g in cell.GATES}, V, c_prev))
     dxs = da @ _split(cell)[0].T  # (T, B, I)
-    order = ("weights", "biases", "hidden_biases", "peepholes")
-    return {k: grads[k] for k in order if k in grads}, dxs
+    return grads, dxs
 
 
 # ----- layers and stacks --------------------------------------------------------------------------
