@@ -90,7 +90,7 @@ trace_layer = run.trace.layers[layer]
 trace = trace_layer.backward if direction == "backward" else trace_layer.forward
 info = cells.gate_info(cell.FAMILY, gate)
 
-st.subheader(f"{info.symbol}: {info.description.split(':')[0]} · layer {layer + 1}, {direction}")
+st.subheader(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}")
 st.caption(f"{base.label}. Rows are units, columns the deck's [h_{{t−1}}, x_t]: hidden columns first. "
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])

@@ -130,7 +130,7 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
     task = model.task
     batch = task.sample(np.random.default_rng(seed), samples)
     cell = model.network.layers[0].forward
-    state = "cell" if cell.HAS_CELL else "hidden"
+    state = cell.memory()
     values = np.stack([cell.run(x).values[state] for x in batch.inputs])  # (B, T, H)
     if task.AT == "last":
         pairs = values[:, -1], np.broadcast_to(batch.targets[:, None], values[:, -1].shape)
@@ -159,17 +159,15 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
 
 # ----- training ------------------------------------------------------------------------------------
 def _with_memory_bias(network: Network, amount: float) -> Network:
-    """``network`` with ``amount`` added to the bias of the gate that keeps the old state: the LSTM's
-    forget gate, the GRU's update gate where z keeps the old state (PyTorch, Keras), and subtracted
-    from the deck GRU's update gate (there z is the share of the new candidate). A plain RNN has none."""
+    """``network`` with ``amount`` added to the bias of the gate that keeps the old state (the kind's
+    KEEP: the LSTM's forget gate, the PyTorch/Keras GRU's z), or subtracted where the gate is the share
+    of the new (the lecture's GRU's z, the MGU's f). A plain RNN has none."""
     params = network_parameters(network)
     for layer, per_dir in zip(network.layers, params, strict=True):
         for cell, p in zip(layer.cells, per_dir, strict=True):
-            if "forget" in p["biases"]:
-                p["biases"]["forget"] = p["biases"]["forget"] + amount
-            elif "update" in p["biases"]:
-                sign = -1.0 if getattr(cell, "Z_KEEPS_OLD", True) is False else 1.0
-                p["biases"]["update"] = p["biases"]["update"] + sign * amount
+            if cell.KEEP is not None:
+                gate, sign = cell.KEEP
+                p["biases"][gate] = p["biases"][gate] + sign * amount
     return network_with(network, params)
 
 

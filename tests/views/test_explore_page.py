@@ -16,7 +16,6 @@ from cells import encode
 from ui import keys
 from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
-from viz.heatmap import HEATMAPS
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -109,9 +108,8 @@ def test_every_cell_kind_shows_its_own_gates_and_equations(kind: str) -> None:
     at = open_page()
     at.selectbox(key=keys.NET_KIND).set_value(kind).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    family = cells.KINDS[kind].FAMILY
     shown = [c.proto.id for c in at.get("plotly_chart")]
-    assert len(shown) == 1 + len(HEATMAPS[family]) + 2
+    assert len(shown) == 1 + len(cells.KINDS[kind].SHOWN) + 2
     latex = " ".join(x.value for x in at.latex)
     for line in deck_equations(kind):
         lhs, rule = line.split(" = ", 1)
