@@ -151,6 +151,16 @@ class Cell:
         """The state that carries memory: ``cell`` (C_t) where the kind has one, else ``hidden`` (h_t)."""
         return "cell" if cls.HAS_CELL else "hidden"
 
+    @classmethod
+    def derived(cls, values: Arrays, pre: Arrays) -> Arrays:
+        """Numbers the NUMBERS template shows that the trace does not record (e.g. W_in·x_t + b_in)."""
+        return {}
+
+    @staticmethod
+    def diagram(box_w: float, box_h: float) -> dict:
+        """Where the drawing of the cell puts its boxes, nodes, labels and wires, given the boxes' half sizes."""
+        raise NotImplementedError
+
     # ----- the maths every kind writes (the readable reference, its backward step, its Jacobian) --
     def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
                        W: Arrays) -> tuple[Arrays, Arrays]:

@@ -26,6 +26,9 @@ VIEW_DIRECTION = "view_direction"
 # Time cursor and units
 CURSOR_STEP = "cursor_step"
 CURSOR_UNIT = "cursor_unit"
+CURSOR_START = "cursor_start"  # (t, unit) the gate view was last told to start at
+CURSOR_REPORTED = "cursor_reported"  # (t, unit) the browser last reported
+GATE_VIEW = "gate_view"
 CURSOR_PREV = "cursor_prev"
 CURSOR_NEXT = "cursor_next"
 CURSOR_PLAY = "cursor_play"
@@ -39,6 +42,7 @@ UNIT_LINES = "unit_lines"
 CELL_DIAGRAM = "cell_diagram"
 DOWNLOAD_CSV = "download_csv"
 DOWNLOAD_NPZ = "download_npz"
+DOWNLOAD_VIEW = "download_view"
 
 
 def heatmap(name: str) -> str:

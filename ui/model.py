@@ -350,7 +350,7 @@ def _link_parameters(cell: cells.Cell, hidden_gates: tuple[str, ...]) -> list[tu
     H, I = cell.hidden_size, cell.input_size
     out = [("weights", g, (H, H + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
     out += [("hidden_biases", g, (H,)) for g in hidden_gates]
-    out += [("peepholes", g, (H, H)) for g in getattr(cell, "PEEPHOLES", ())]
+    out += [(field, g, (H, H)) for field, gates in cell.EXTRA.items() for g in gates]  # e.g. the peepholes
     return out
 
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import cells
 from cells.analysis import SATURATED_HIGH, SATURATED_LOW, keep_share, memory_half_life, saturation
 from viz.heatmap import gate_heatmap, matrix_figure
-from viz.style import DIVERGING, ColourRange, colour_range, symmetric_range
+from viz.style import DIVERGING, SEQUENTIAL, ColourRange, colour_range, symmetric_range
 from viz.timeaxis import TimeAxis, columns_for, time_axis
 
 ROLES = ("keep", "new", "candidate", "memory", "output", "other")
@@ -55,8 +55,8 @@ def _from_trace(trace: cells.Trace, name: str, phrase: str) -> Panel:
 
 
 def _derived(values: np.ndarray, symbol: str, what: str, phrase: str) -> Panel:
-    return Panel(symbol, f"{symbol}  {what} (derived)", values, colour_range("lstm", "forget"), "sigmoid", None,
-                 phrase)
+    shares = ColourRange(0.0, 1.0, SEQUENTIAL, "0 to 1 (σ)")  # a share, coloured as a sigmoid gate is
+    return Panel(symbol, f"{symbol}  {what} (derived)", values, shares, "sigmoid", None, phrase)
 
 
 def _form(cls: type[cells.Cell]) -> str:
