@@ -86,12 +86,11 @@ class PaneRun:
 
     @property
     def hidden(self) -> int:
-        return self.trace.layers[0].forward.hidden_size
+        return self.trace.trace(0).hidden_size
 
     def view(self, layer: int, direction: str) -> cells.Trace:
         """The trace of ``layer`` and ``direction``, or the nearest one this pane has."""
-        chosen = self.trace.layers[min(layer, self.layers - 1)]
-        return chosen.backward if direction == "backward" and chosen.backward is not None else chosen.forward
+        return self.trace.trace(min(layer, self.layers - 1), direction)
 
 
 # ----- defaults, start modes and the share link ----------------------------------------------------

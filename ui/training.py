@@ -466,7 +466,7 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
         raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's outputs may be huge
         run = model.network.run(encoded.xs)
-        return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
+        return TypedRun(encoded, run.trace(0), predictions(model, text, encoded, run.output))
 
 
 def explore_model(trained: Trained, text: str) -> PageModel:

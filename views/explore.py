@@ -38,8 +38,7 @@ with st.sidebar:
 write_link(current_values())
 write_model_link(model)
 
-layer_trace = run.trace.layers[layer]
-trace = layer_trace.backward if direction == "backward" and layer_trace.backward is not None else layer_trace.forward
+trace = run.trace.trace(layer, direction)
 tokens = list(run.encoded.tokens)
 kind = trace.kind
 H = trace.hidden_size

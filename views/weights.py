@@ -86,8 +86,7 @@ if edited is not None:
     st.rerun()  # the sidebar, the editors and every heatmap start again from the edited model
 write_model_link(model)
 
-trace_layer = run.trace.layers[layer]
-trace = trace_layer.backward if direction == "backward" else trace_layer.forward
+trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
 st.subheader(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}")
@@ -146,8 +145,7 @@ if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
         first, last = 0, 0
     clamp = cells.Clamp(clamp_gate, float(value), tuple(units) or None, tuple(range(first, last + 1)),
                         layer=layer, direction=direction)
-    clamped = run_fixed(network, run.encoded.xs, (clamp,)).layers[layer]
-    clamped = clamped.backward if direction == "backward" else clamped.forward
+    clamped = run_fixed(network, run.encoded.xs, (clamp,)).trace(layer, direction)
     symbol = cells.gate_info(cell.FAMILY, clamp_gate).symbol
     st.caption(f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} "
                f"at steps {first}–{last}. Below: the clamped gate, then how much the cell state and h_t moved "
