@@ -2,7 +2,8 @@
 
 Names are words (``forget``, ``input`` ...). Symbols differ by cell family only for the
 candidate (the LSTM's C̃_t, the GRU's h̃_t). Everything that names or colours a gate reads it here.
-A kind whose family is new adds its own names through its ``GATE_INFO`` (see cells/README.md).
+Each kind lists its family's names in its ``GATE_INFO`` (picked from ``COMMON`` or its own), and the
+table below is filled from those as the kinds are defined (see cells/README.md).
 """
 
 from __future__ import annotations
@@ -43,19 +44,10 @@ _COMMON = {
     ),
 }
 
-_FAMILY_NAMES = {
-    "lstm": ("forget", "input", "output", "cell", "cell_tanh", "hidden"),
-    "gru": ("update", "reset", "reset_hidden", "candidate_hidden", "hidden"),
-    "rnn": ("hidden",),
-}
+COMMON = _COMMON  # the names several families share; each kind's GATE_INFO picks its own from here
 
-GATES: dict[tuple[Family, str], GateInfo] = {
-    **{(family, k): _COMMON[k] for family, names in _FAMILY_NAMES.items() for k in names},
-    ("lstm", "candidate"): GateInfo("candidate", "C̃_t", r"\tilde{C}_t", "tanh", "candidate cell values",
-                                    "what could be written to C_t"),
-    ("gru", "candidate"): GateInfo("candidate", "h̃_t", r"\tilde{h}_t", "tanh", "candidate hidden state",
-                                   "what could replace h_{t-1}"),
-}
+# (family, name) -> GateInfo, filled by the kinds as they are defined (each kind's GATE_INFO)
+GATES: dict[tuple[Family, str], GateInfo] = {}
 
 
 def gate_info(family: Family, name: str) -> GateInfo:

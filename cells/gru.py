@@ -17,6 +17,7 @@ import numpy as np
 from cells.activations import sigmoid
 from cells.cell import Arrays, Cell
 from cells.clamp import Clamp, apply, plan
+from cells.gates import COMMON, GateInfo
 from cells.trace import State
 
 CONCAT = r"[h_{t-1}, x_t]"
@@ -79,6 +80,11 @@ class GRU(Cell):
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")
     Z_KEEPS_OLD: ClassVar[bool] = False
     SHOWN: ClassVar[tuple[str, ...]] = ("update", "reset", "candidate", "hidden")
+    GATE_INFO: ClassVar[dict[str, GateInfo]] = {
+        **{n: COMMON[n] for n in ("update", "reset", "reset_hidden", "candidate_hidden", "hidden")},
+        "candidate": GateInfo("candidate", "h̃_t", r"\tilde{h}_t", "tanh", "candidate hidden state",
+                              "what could replace h_{t-1}"),
+    }
     KEEP: ClassVar[tuple[str, int]] = ("update", -1)  # the share of h_{t-1} carried into h_t is 1 - z_t
     RECURRENT: ClassVar[tuple[tuple[str, ...], ...]] = (("update", "reset"),)
     RECURRENT_INPUT: ClassVar[dict[str, str]] = {"candidate": "reset_hidden"}  # W's hidden columns see r_t*h_{t-1}

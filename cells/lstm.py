@@ -10,6 +10,7 @@ import numpy as np
 from cells.activations import sigmoid
 from cells.cell import Arrays, Cell
 from cells.clamp import Clamp, apply, plan
+from cells.gates import COMMON, GateInfo
 from cells.trace import State
 
 CONCAT = r"[h_{t-1}, x_t]"
@@ -101,6 +102,11 @@ class LSTM(Cell):
     HAS_CELL: ClassVar[bool] = True
     SHOWN: ClassVar[tuple[str, ...]] = ("forget", "input", "candidate", "output", "cell", "hidden")
     KEEP: ClassVar[tuple[str, int]] = ("forget", +1)  # f_t: the share of C_{t-1} carried into C_t
+    GATE_INFO: ClassVar[dict[str, GateInfo]] = {
+        **{n: COMMON[n] for n in ("forget", "input", "output", "cell", "cell_tanh", "hidden")},
+        "candidate": GateInfo("candidate", "C̃_t", r"\tilde{C}_t", "tanh", "candidate cell values",
+                              "what could be written to C_t"),
+    }
     EQUATIONS: ClassVar[tuple[str, ...]] = (
         r"f_t = \sigma(W_f \cdot " + CONCAT + r" + b_f)",
         r"i_t = \sigma(W_i \cdot " + CONCAT + r" + b_i)",

@@ -10,7 +10,7 @@ import numpy as np
 from cells.activations import sigmoid
 from cells.cell import Arrays, Cell
 from cells.clamp import Clamp, apply, plan
-from cells.gates import GateInfo, gate_info
+from cells.gates import COMMON, GateInfo
 from cells.trace import State
 
 
@@ -44,7 +44,7 @@ class MGU(Cell):
                               "what could replace h_{t-1}"),
         "forget_hidden": GateInfo("forget_hidden", "f_t*h_{t-1}", r"f_t * h_{t-1}", "tanh", "forget-gated old state",
                                   "what of h_{t-1} the candidate sees"),
-        "hidden": gate_info("gru", "hidden"),
+        "hidden": COMMON["hidden"],
     }
     EQUATIONS: ClassVar[tuple[str, ...]] = (
         r"f_t = \sigma(W_f \cdot [h_{t-1}, x_t] + b_f)",

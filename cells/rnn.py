@@ -9,6 +9,7 @@ import numpy as np
 
 from cells.cell import Arrays, Cell
 from cells.clamp import Clamp
+from cells.gates import COMMON, GateInfo
 from cells.trace import State
 
 
@@ -27,6 +28,7 @@ class RNN(Cell):
     GATES: ClassVar[tuple[str, ...]] = ("hidden",)
     CLAMPABLE: ClassVar[bool] = False
     SHOWN: ClassVar[tuple[str, ...]] = ("hidden",)
+    GATE_INFO: ClassVar[dict[str, GateInfo]] = {"hidden": COMMON["hidden"]}
     EQUATIONS: ClassVar[tuple[str, ...]] = (r"h_t = \tanh(W \cdot [h_{t-1}, x_t] + b)",)
     NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = (("h_t", r"\tanh(%{pre.hidden})", "hidden"),)
     NOTE: ClassVar[str] = "The plain RNN: nothing decides what to keep; every step squashes the whole state."

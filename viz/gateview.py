@@ -103,7 +103,7 @@ def gate_view(
         info = cells.gate_info(trace.family, name)
         values = trace.values[name]
         crange = colour_range(trace.family, name, values)
-        panels.append(_panel(name, info.latex, info.description.split(":")[0], crange, H, None, "unit"))
+        panels.append(_panel(name, info.latex, info.title, crange, H, None, "unit"))
         arrays[name] = values
     kind = trace.kind
     previous = {"prev.hidden": "hidden", "prev.cell": "cell"}

@@ -21,8 +21,11 @@ def test_explore_shows_its_gates_equations_and_diagram() -> None:
     at = open_view("explore")
     at.selectbox(key=keys.NET_KIND).set_value("mgu").run(timeout=TIMEOUT)
     assert not at.exception and not at.error
-    header, arrays = gate_view(at)
+    header, arrays = gate_view(at)  # what the browser gets
     assert [p["name"] for p in header["panels"]] == ["inputs", "forget", "candidate", "hidden"]
+    assert [p["title"] for p in header["panels"]][1:] == ["forget gate", "candidate hidden state",
+                                                          "hidden state (the output)"]
+    assert np.all((arrays["forget"] > 0) & (arrays["forget"] < 1)) and arrays["forget"].shape == (11, 8)
     assert len(header["equations"]) == 3
     latex = " ".join(x.value for x in at.latex)
     assert r"\tilde{h}_t &= \tanh(W_h \cdot [f_t * h_{t-1}, x_t] + b_h)" in latex
