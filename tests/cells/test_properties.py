@@ -17,7 +17,6 @@ from cells import activations, gate_info
 
 KINDS = tuple(cells.KINDS)
 LSTM_KINDS = tuple(k for k, c in cells.KINDS.items() if c.FAMILY == "lstm")
-GRU_KINDS = tuple(k for k, c in cells.KINDS.items() if c.FAMILY == "gru")
 MIXING_KINDS = tuple(k for k, c in cells.KINDS.items() if c.KEEP is not None and not c.HAS_CELL)  # GRUs, the MGU
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -216,8 +215,8 @@ def test_extreme_biases_and_weights_for_every_kind(kind: str, sign: float) -> No
     cell = cells.initialise(kind, 3, 4, seed=1)
     params = {"weights": {g: np.where(np.arange(7) % 2, 1e6, -1e6) * np.ones((4, 1)) for g in cell.GATES},
               "biases": {g: np.full(4, sign * 1e300) for g in cell.GATES}}
-    if kind == "peephole":
-        params["peepholes"] = {g: np.full((4, 4), -sign * 1e6) for g in PEEPHOLES}
+    for field, gates in cell.EXTRA.items():
+        params[field] = {g: np.full((4, 4), -sign * 1e6) for g in gates}
     if kind == "gru_torch":
         params["hidden_biases"] = {g: np.full(4, sign * 1e300) for g in cell.GATES}
     cell = dataclasses.replace(cell, **params)
