@@ -24,6 +24,17 @@ from cells.trace import State, Step, Trace
 
 Arrays = dict[str, np.ndarray]
 
+
+@dataclass(frozen=True, eq=False)
+class StepParts:
+    """The pieces of a step's products, for gates whose hidden columns read something other than h_{t-1}
+    (or whose product must stay apart): ``xw[g]`` is W_g's input columns times x_t plus b_g, ``hw[g]``
+    W_g's hidden columns times h_{t-1} (gates in RECURRENT), ``W[g]`` gate g's hidden columns, (H, H)."""
+
+    xw: Arrays
+    hw: Arrays
+    W: Arrays
+
 FLOAT_TYPES = (np.float32, np.float64)
 MAX_STEPS = 100_000
 
@@ -162,14 +173,13 @@ class Cell:
         raise NotImplementedError
 
     # ----- the maths every kind writes (the readable reference, its backward step, its Jacobian) --
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
         """One step written as the lecture writes it, for a batch (B, H) or one sequence (H,).
 
-        ``xw[g]`` is W_g's input columns times x_t plus b_g; ``hw[g]`` is W_g's hidden columns times
-        h_{t-1} for the gates in RECURRENT; ``W[g]`` is gate g's hidden columns, (H, H), for gates
-        whose recurrent input is something else (RECURRENT_INPUT). Returns (pre-activations by
-        gate, every value the trace records, states included). The fused ``_recur`` is proven equal.
+        ``a[g]`` is W_g·[h_{t-1}, x_t] + b_g for the gates in RECURRENT; ``parts`` holds the pieces
+        for the others (see StepParts). Returns (every gate's pre-activation, every value the trace
+        records, states included). The fused ``_recur`` is proven equal to it.
         """
         raise NotImplementedError
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from cells.activations import sigmoid
-from cells.cell import Arrays, Cell
+from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import COMMON, GateInfo
 from cells.trace import State
@@ -96,13 +96,12 @@ class GRU(Cell):
                            "before the matrix product. (The lecture omits biases; here they are b_z, b_r, b.)")
     diagram = gru_diagram(z_keeps_old=False)
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
-        a = {g: xw[g] + hw[g] for g in ("update", "reset")}
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
         z = sigmoid(a["update"])  # z_t
         r = sigmoid(a["reset"])  # r_t
         rh = r * h_p  # r_t * h_{t-1}
-        a["candidate"] = xw["candidate"] + rh @ W["candidate"].T  # W·[r_t*h_{t-1}, x_t] + b
+        a["candidate"] = parts.xw["candidate"] + rh @ parts.W["candidate"].T  # W·[r_t*h_{t-1}, x_t] + b
         n = np.tanh(a["candidate"])  # h̃_t
         if self.Z_KEEPS_OLD:  # noqa: SIM108 (the two forms, each as its lecture writes it)
             h = z * h_p + (1.0 - z) * n  # h_t = z_t*h_{t-1} + (1 - z_t)*h̃_t
@@ -243,14 +242,13 @@ class GRUResetAfter(Cell):
     def _bias(self, gate: str) -> np.ndarray:
         return self.biases[gate] if gate == "candidate" else super()._bias(gate)
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
         b_hn = (self.hidden_biases or {}).get("candidate", 0.0)
-        a = {g: xw[g] + hw[g] for g in ("update", "reset")}
         z = sigmoid(a["update"])  # z_t: share of the old state kept
         r = sigmoid(a["reset"])  # r_t
-        hn = hw["candidate"] + b_hn  # W_hn·h_{t-1} + b_hn
-        a["candidate"] = xw["candidate"] + r * hn  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
+        hn = parts.hw["candidate"] + b_hn  # W_hn·h_{t-1} + b_hn
+        a["candidate"] = parts.xw["candidate"] + r * hn  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
         n = np.tanh(a["candidate"])  # n_t (h̃_t)
         h = (1.0 - z) * n + z * h_p  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
         return a, {"update": z, "reset": r, "candidate_hidden": hn, "candidate": n, "hidden": h}

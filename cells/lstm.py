@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from cells.activations import sigmoid
-from cells.cell import Arrays, Cell
+from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import COMMON, GateInfo
 from cells.trace import State
@@ -120,9 +120,8 @@ class LSTM(Cell):
                            "writes a share of the candidate.")
     diagram = staticmethod(lstm_diagram)
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
-        a = {g: xw[g] + hw[g] for g in self.GATES}  # W_g·[h_{t-1}, x_t] + b_g
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
         f = sigmoid(a["forget"])  # f_t
         i = sigmoid(a["input"])  # i_t
         g = np.tanh(a["candidate"])  # C̃_t
@@ -215,10 +214,9 @@ class PeepholeLSTM(LSTM):
     NOTE: ClassVar[str] = ("The gates also look at the cell state (P are the peephole weights; the lecture writes "
                            "them as extra columns of W over [C_{t-1}, h_{t-1}, x_t]).")
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
         P = self.peepholes
-        a = {g: xw[g] + hw[g] for g in self.GATES}
         a["forget"] = a["forget"] + c_p @ P["forget"].T  # + P_f·C_{t-1}
         a["input"] = a["input"] + c_p @ P["input"].T  # + P_i·C_{t-1}
         f, i, g = sigmoid(a["forget"]), sigmoid(a["input"]), np.tanh(a["candidate"])
@@ -336,9 +334,8 @@ class CoupledLSTM(Cell):
     NOTE: ClassVar[str] = "What is forgotten is exactly what is written: the input gate is 1 − f_t, not learned."
     diagram = staticmethod(lstm_diagram)
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
-        a = {g: xw[g] + hw[g] for g in self.GATES}
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
         f = sigmoid(a["forget"])
         i = np.subtract(1.0, f)  # i_t = 1 - f_t
         g = np.tanh(a["candidate"])

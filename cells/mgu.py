@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from cells.activations import sigmoid
-from cells.cell import Arrays, Cell
+from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import COMMON, GateInfo
 from cells.trace import State
@@ -81,12 +81,11 @@ class MGU(Cell):
             ),
         }
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
-        a = {"forget": xw["forget"] + hw["forget"]}  # W_f·[h_{t-1}, x_t] + b_f
-        f = sigmoid(a["forget"])  # f_t
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        f = sigmoid(a["forget"])  # f_t = σ(W_f·[h_{t-1}, x_t] + b_f)
         fh = f * h_p  # f_t * h_{t-1}
-        a["candidate"] = xw["candidate"] + fh @ W["candidate"].T  # W_h·[f_t*h_{t-1}, x_t] + b_h
+        a["candidate"] = parts.xw["candidate"] + fh @ parts.W["candidate"].T  # W_h·[f_t*h_{t-1}, x_t] + b_h
         n = np.tanh(a["candidate"])  # h̃_t
         h = (1.0 - f) * h_p + f * n  # h_t = (1 - f_t)*h_{t-1} + f_t*h̃_t
         return a, {"forget": f, "forget_hidden": fh, "candidate": n, "hidden": h}

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.cell import Arrays, Cell
+from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp
 from cells.gates import COMMON, GateInfo
 from cells.trace import State
@@ -39,10 +39,9 @@ class RNN(Cell):
                 "labels": {"[h_{t-1}, x_t]": (2.2, 1.3), "→ h_t": (9.6, 1.3)},
                 "wires": (((2.25, 1.3), (5.0 - box_w, 1.3)), ((5.0 + box_w, 1.3), (8.4, 1.3)))}
 
-    def reference_step(self, xw: Arrays, hw: Arrays, h_p: np.ndarray, c_p: np.ndarray | None,
-                       W: Arrays) -> tuple[Arrays, Arrays]:
-        a = {"hidden": xw["hidden"] + hw["hidden"]}  # W·[h_{t-1}, x_t] + b
-        return a, {"hidden": np.tanh(a["hidden"])}  # h_t
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        return a, {"hidden": np.tanh(a["hidden"])}  # h_t = tanh(W·[h_{t-1}, x_t] + b)
 
     def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, None, None]:

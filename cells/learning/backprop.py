@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from cells.cell import Cell
+from cells.cell import Cell, StepParts
 from cells.layers import Layer, Network
 from cells.learning.readout import Readout, loss_and_gradient
 
@@ -58,20 +59,30 @@ def network_with(network: Network, params: NetworkParams) -> Network:
 class BatchRecord:
     """One cell's forward pass over a batch, in reading order; every array is time-major.
 
-    ``pre`` and ``values`` hold the same names as the engine's Trace (each (T, B, H));
-    ``previous_hidden``/``previous_cell`` are h_{t-1}/C_{t-1} for every step (T, B, H).
+    ``steps[t]`` and ``pres[t]`` are what the kind's reference step returned at step t (values and
+    pre-activations, each (B, H)); ``values`` and ``pre`` stack them, (T, B, H) per name, as the
+    engine's Trace names them. ``previous_hidden``/``previous_cell`` are h_{t-1}/C_{t-1}, (T, B, H).
     """
 
     cell: Cell
     inputs: np.ndarray  # (T, B, I)
-    pre: dict[str, np.ndarray]
-    values: dict[str, np.ndarray]
+    steps: tuple[dict[str, np.ndarray], ...]
+    pres: tuple[dict[str, np.ndarray], ...]
+    output: np.ndarray  # (T, B, H): h_t for every step
     previous_hidden: np.ndarray  # (T, B, H)
     previous_cell: np.ndarray | None  # (T, B, H)
 
-    @property
-    def output(self) -> np.ndarray:
-        return self.values["hidden"]  # (T, B, H)
+    @cached_property
+    def values(self) -> dict[str, np.ndarray]:
+        return {name: self.value(name) for name in self.steps[0]}
+
+    def value(self, name: str) -> np.ndarray:
+        """One recorded value for every step, (T, B, H)."""
+        return self.output if name == "hidden" else np.stack([v[name] for v in self.steps])
+
+    @cached_property
+    def pre(self) -> dict[str, np.ndarray]:
+        return {g: np.stack([a[g] for a in self.pres]) for g in self.cell.GATES}
 
 
 def _split(cell: Cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,34 +123,34 @@ def forward(cell: Cell, xs: np.ndarray) -> BatchRecord:
 def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
     """``forward`` on time-major inputs xs, (T, B, I): the kind's ``reference_step`` at every step."""
     T, B, _ = xs.shape
-    H, G = cell.hidden_size, len(cell.GATES)
+    H = cell.hidden_size
     W_x, _, b = _split(cell)
     proj = xs @ W_x + b  # (T, B, G·H): every gate's input part and bias, all steps at once
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
     W = _hidden_columns(cell)
-    groups = [(group, np.ascontiguousarray(np.concatenate([W[g] for g in group]).T))  # (H, len·H)
-              for group in cell.RECURRENT]
-    pre = np.empty((T, B, G * H), cell.dtype)
-    hs = np.zeros((T + 1, B, H), cell.dtype)  # h_0 (zeros), h_1 .. h_T
-    cs = np.zeros((T + 1, B, H), cell.dtype) if cell.HAS_CELL else None
-    values: dict[str, np.ndarray] = {}
+    groups = [(group, _columns(cell, group), np.ascontiguousarray(np.concatenate([W[g] for g in group]).T))
+              for group in cell.RECURRENT]  # the gates whose W·h_{t-1} is one product, (H, len·H)
+    h_p = np.zeros((B, H), cell.dtype)  # h_0
+    c_p = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None  # C_0
+    pres: list[dict[str, np.ndarray]] = []
+    steps: list[dict[str, np.ndarray]] = []
+    hs = np.empty((T, B, H), cell.dtype)
     for t in range(T):
-        h_p, c_p = hs[t], None if cs is None else cs[t]
         xw = {g: proj[t, :, gate[g]] for g in cell.GATES}
-        hw = {}
-        for group, W_group in groups:
-            product = h_p @ W_group  # (B, len·H)
-            hw.update({g: product[:, k * H : (k + 1) * H] for k, g in enumerate(group)})
-        a, v = cell.reference_step(xw, hw, h_p, c_p, W)
-        for g in cell.GATES:
-            pre[t, :, gate[g]] = a[g]
-        for name, value in v.items():
-            if name not in values:
-                values[name] = hs[1:] if name == "hidden" else cs[1:] if name == "cell" else np.empty((T, B, H),
-                                                                                                     cell.dtype)
-            values[name][t] = value
-    pre_by_gate = {g: pre[:, :, gate[g]] for g in cell.GATES}
-    return BatchRecord(cell, xs, pre_by_gate, values, hs[:-1], None if cs is None else cs[:-1])
+        a, hw = {}, {}
+        for group, columns, W_group in groups:
+            product = h_p @ W_group  # (B, len·H): W_g's hidden columns times h_{t-1}
+            summed = proj[t, :, columns] + product  # W_g·[h_{t-1}, x_t] + b_g
+            for k, g in enumerate(group):
+                a[g], hw[g] = summed[:, k * H : (k + 1) * H], product[:, k * H : (k + 1) * H]
+        pre, v = cell.reference_step(a, h_p, c_p, StepParts(xw, hw, W))
+        pres.append(pre)
+        steps.append(v)
+        hs[t] = h_p = v["hidden"]
+        c_p = v.get("cell")
+    zeros = np.zeros((1, B, H), cell.dtype)
+    previous_cell = np.concatenate([zeros, np.stack([v["cell"] for v in steps[:-1]])]) if cell.HAS_CELL else None
+    return BatchRecord(cell, xs, tuple(steps), tuple(pres), hs, np.concatenate([zeros, hs[:-1]]), previous_cell)
 
 
 def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarray]:
@@ -160,27 +171,23 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
     W = _hidden_columns(cell)
     groups = [(_columns(cell, group), np.concatenate([W[g] for g in group])) for group in cell.RECURRENT]
-    da = np.empty((T, B, G * H), cell.dtype)  # ∂L/∂a for every gate, step and sequence
-    dr = da  # ∂L/∂(hidden columns · their input): its own array once a kind's differs
-    V, h_prev, c_prev = record.values, record.previous_hidden, record.previous_cell
+    h_prev, c_prev = record.previous_hidden, record.previous_cell
+    da_rows: list[np.ndarray] = [None] * T  # ∂L/∂a for every gate, step and sequence: (B, G·H) per step
+    dr_rows: list[np.ndarray] = [None] * T  # ∂L/∂(hidden columns · their input), the same where a kind's is
     dh_next = np.zeros((B, H), cell.dtype)
     dc_next = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None
     for t in range(T - 1, -1, -1):
         dh = dh_out[t] + dh_next  # (B, H)
-        d_a, d_r, dh_p, dc_next = cell.backward_step({k: a[t] for k, a in V.items()}, h_prev[t],
+        d_a, d_r, dh_p, dc_next = cell.backward_step(record.steps[t], h_prev[t],
                                                       None if c_prev is None else c_prev[t], dh, dc_next, W)
-        for g in cell.GATES:
-            da[t, :, gate[g]] = d_a[g]
-        if d_r and dr is da:
-            dr = np.empty_like(da)
-        if dr is not da:
-            dr[t] = da[t]
-        for g in d_r:
-            dr[t, :, gate[g]] = d_r[g]
+        da_rows[t] = np.concatenate([d_a[g] for g in cell.GATES], axis=1)
+        dr_rows[t] = np.concatenate([d_r.get(g, d_a[g]) for g in cell.GATES], axis=1) if d_r else da_rows[t]
         for columns, W_group in groups:
-            back = dr[t][:, columns] @ W_group  # (B, H)
+            back = dr_rows[t][:, columns] @ W_group  # (B, H)
             dh_p = back if dh_p is None else dh_p + back
         dh_next = dh_p
+    da = np.stack(da_rows)  # (T, B, G·H)
+    dr = np.stack(dr_rows) if any(r is not a for r, a in zip(dr_rows, da_rows, strict=True)) else da
 
     # Sums over steps and sequences, one matmul per distinct recurrent input
     flat_da, flat_dr = da.reshape(T * B, G * H), dr.reshape(T * B, G * H)
@@ -191,13 +198,14 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
     for g in cell.GATES:
         rec = dW_h[gate[g]]
         if g in cell.RECURRENT_INPUT:
-            rec = flat_dr[:, gate[g]].T @ V[cell.RECURRENT_INPUT[g]].reshape(T * B, H)
+            rec = flat_dr[:, gate[g]].T @ record.value(cell.RECURRENT_INPUT[g]).reshape(T * B, H)
         weights[g] = np.concatenate([rec, dW_x[gate[g]]], axis=1)  # (H, H + I) over [h_{t-1}, x_t]
         biases[g] = db[gate[g]]
     grads: Params = {"weights": weights, "biases": biases}
     if cell.hidden_biases is not None:
         grads["hidden_biases"] = {g: db_h[gate[g]] for g in cell.GATES if g in cell.hidden_biases}
-    grads.update(cell.extra_gradients({g: da[:, :, gate[g]] for g in cell.GATES}, V, c_prev))
+    if cell.EXTRA:
+        grads.update(cell.extra_gradients({g: da[:, :, gate[g]] for g in cell.GATES}, record.values, c_prev))
     dxs = da @ _split(cell)[0].T  # (T, B, I)
     return grads, dxs
 
