@@ -22,7 +22,7 @@ from viz.timeaxis import time_axis
 
 # One colour per cell kind, the same in every figure that compares them.
 _PALETTE = ("#1f77b4", "#2ca02c", "#17becf", "#9467bd", "#8c564b", "#d62728", "#bcbd22", "#e377c2", "#7f7f7f",
-            "#ff7f0e")  # in the registry's order: lstm, gru, gru_torch, peephole, coupled, rnn, gru_keras_v1, mgu, …
+            "#ff7f0e")  # in the registry's order (lstm, gru, gru_torch, peephole, coupled, rnn, gru_keras_v1, …)
 KIND_COLOURS = {kind: _PALETTE[k % len(_PALETTE)] for k, kind in enumerate(cells.KINDS)}
 RIGHT, WRONG, UNKNOWN = "#b7e4c7", "#f4b6b6", "#e9ecef"
 

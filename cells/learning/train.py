@@ -161,7 +161,7 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
 def _with_memory_bias(network: Network, amount: float) -> Network:
     """``network`` with ``amount`` added to the bias of the gate that keeps the old state (the kind's
     KEEP: the LSTM's forget gate, the PyTorch/Keras GRU's z), or subtracted where the gate is the share
-    of the new (the lecture's GRU's z, the MGU's f). A plain RNN has none."""
+    of the new (the lecture's GRU's z). A plain RNN has none."""
     params = network_parameters(network)
     for layer, per_dir in zip(network.layers, params, strict=True):
         for cell, p in zip(layer.cells, per_dir, strict=True):
