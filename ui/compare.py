@@ -87,12 +87,11 @@ class PaneRun:
 
     @property
     def hidden(self) -> int:
-        return self.trace.layers[0].forward.hidden_size
+        return self.trace.trace(0).hidden_size
 
     def view(self, layer: int, direction: str) -> cells.Trace:
         """The trace of ``layer`` and ``direction``, or the nearest one this pane has."""
-        chosen = self.trace.layers[min(layer, self.layers - 1)]
-        return chosen.backward if direction == "backward" and chosen.backward is not None else chosen.forward
+        return self.trace.trace(min(layer, self.layers - 1), direction)
 
 
 # ----- defaults, start modes and the share link ----------------------------------------------------
@@ -277,12 +276,9 @@ def shift_memory(network: cells.Network, shift: float) -> cells.Network:
         return network
 
     def shifted(cell: cells.Cell) -> cells.Cell:
-        if cell.FAMILY == "lstm":
-            gate, sign = "forget", 1.0
-        elif cell.FAMILY == "gru":
-            gate, sign = "update", (1.0 if getattr(cell, "Z_KEEPS_OLD", cell.KIND == "gru_torch") else -1.0)
-        else:
+        if cell.KEEP is None:
             return cell
+        gate, sign = cell.KEEP
         return dataclasses.replace(cell, biases={**cell.biases, gate: cell.biases[gate] + sign * shift})
 
     layers = tuple(cells.Layer(shifted(layer.forward), None if layer.backward is None else shifted(layer.backward))
@@ -314,7 +310,7 @@ def fingerprint(network: cells.Network) -> str:
     for layer in network.layers:
         for cell in layer.cells:
             digest.update(cell.KIND.encode())
-            for group in (cell.weights, cell.biases, cell.hidden_biases or {}, getattr(cell, "peepholes", None) or {}):
+            for group in cell.parameters().values():
                 for name in sorted(group):
                     digest.update(name.encode())
                     digest.update(np.ascontiguousarray(group[name]).tobytes())

@@ -480,8 +480,7 @@ def show(stop: Stop, value: float | None = None) -> Shown:
 
 
 def panel_trace(shown: Shown, panel: Panel) -> cells.Trace:
-    layer = shown.trace.layers[panel.layer]
-    return layer.backward if panel.direction == "backward" and layer.backward is not None else layer.forward
+    return shown.trace.trace(panel.layer, panel.direction)
 
 
 # ----- Streamlit: the cached run, presenter mode -----------------------------------------------------------

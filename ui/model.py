@@ -26,9 +26,10 @@ import numpy as np
 import streamlit as st
 
 import cells
-from cells import encode, interop, presets
-from cells.readout import Readout
-from cells.train import load_model
+from cells import encode, presets
+from cells.files import interop
+from cells.learning.readout import Readout
+from cells.learning.train import load_model
 from ui.settings import MAX_LINK_TEXT
 
 PRETRAINED = Path(__file__).parents[1] / "assets" / "pretrained"
@@ -148,7 +149,7 @@ def pretrained_manifest() -> list[dict]:
 
 
 def from_pretrained(name: str) -> Model:
-    """A model shipped in assets/pretrained (made by ``python -m cells.train``)."""
+    """A model shipped in assets/pretrained (made by ``python -m cells.learning.train``)."""
     entry = next((m for m in pretrained_manifest() if m["name"] == name), None)
     if entry is None:
         raise ValueError(f"pretrained model: expected one of {', '.join(m['name'] for m in pretrained_manifest())}, "
@@ -306,7 +307,7 @@ def detect_format(name: str, data: bytes) -> str:
     if not name.lower().endswith(".npz"):
         raise ValueError(f"{name}: expected a .npz or .json file")
     keys = set(_open_npz(data))
-    if cells.storage.META_KEY in keys:
+    if cells.files.storage.META_KEY in keys:
         return "npz"
     if any(k.startswith(("weight_ih", "weight_hh")) for k in keys):
         return "torch"
@@ -364,7 +365,7 @@ def _link_parameters(cell: cells.Cell, hidden_gates: tuple[str, ...]) -> list[tu
     H, I = cell.hidden_size, cell.input_size
     out = [("weights", g, (H, H + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
     out += [("hidden_biases", g, (H,)) for g in hidden_gates]
-    out += [("peepholes", g, (H, H)) for g in getattr(cell, "PEEPHOLES", ())]
+    out += [(field, g, (H, H)) for field, gates in cell.EXTRA.items() for g in gates]  # e.g. the peepholes
     return out
 
 

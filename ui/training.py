@@ -35,9 +35,19 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 import cells
 from cells import encode
 from cells.gradflow import gradient_flow
-from cells.readout import softmax
-from cells.tasks import TASKS, Brackets, FirstBit, Task, make_task
-from cells.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model, train
+from cells.learning.readout import softmax
+from cells.learning.tasks import TASKS, Brackets, FirstBit, Task, make_task
+from cells.learning.train import (
+    MAX_BATCH,
+    MAX_HIDDEN,
+    MAX_LR,
+    MAX_STEPS,
+    Model,
+    TrainResult,
+    evaluate,
+    load_model,
+    train,
+)
 from ui import keys
 from ui.model import PRETRAINED, TASK_EXAMPLES, TASK_READS, pretrained_manifest
 from ui.model import Model as PageModel
@@ -458,7 +468,7 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
         raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's outputs may be huge
         run = model.network.run(encoded.xs)
-        return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
+        return TypedRun(encoded, run.trace(0), predictions(model, text, encoded, run.output))
 
 
 def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str | None]:

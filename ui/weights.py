@@ -273,16 +273,20 @@ def apply_preset() -> None:
 
 
 # ----- editors and knobs -----------------------------------------------------------------------
+EXTRA_CAPTIONS = {"peepholes": "Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):"}
+
+
 def _version() -> int:
     return int(st.session_state.setdefault(keys.W_VERSION, 0))
 
 
 def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict[str, pd.DataFrame]:
-    """field -> the table its editor shows for this gate: weights, biases, and peepholes where there are some."""
+    """field -> the table its editor shows for this gate: weights, biases, and the (H, H) extras the kind
+    declares for this gate (the peepholes)."""
     tables = {"weights": weight_frame(cell.weights[gate], features), "biases": bias_frame(cell, gate)}
-    peepholes = getattr(cell, "peepholes", None)
-    if peepholes is not None and gate in peepholes:
-        tables["peepholes"] = square_frame(peepholes[gate])
+    for field, gates in cell.EXTRA.items():
+        if gate in gates:
+            tables[field] = square_frame(getattr(cell, field)[gate])
     return tables
 
 
@@ -333,11 +337,12 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: l
     st.data_editor(tables["weights"],
                    key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config)
-    if "peepholes" in tables:
-        st.caption("Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):")
-        key = keys.weights_editor("peepholes", layer, direction, gate, _version(), tables["peepholes"].shape)
-        st.data_editor(tables["peepholes"], key=key,
-                       num_rows="fixed", column_config=config)
+    for field in cell.EXTRA:
+        if field not in tables:
+            continue
+        st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
+        key = keys.weights_editor(field, layer, direction, gate, _version(), tables[field].shape)
+        st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config)
 
 
 def bias_editor(cell: cells.Cell, layer: int, direction: str, gate: str) -> None:

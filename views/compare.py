@@ -64,7 +64,7 @@ else:
     shown = c1.radio("Pane shown", list(PANES), format_func=lambda p: f"Pane {p.upper()}: {runs[p].label}",
                      key=keys.CMP_VIEW_PANE, horizontal=True)
     run: PaneRun = runs[shown]
-    names = list(heatmap_names(run.trace.layers[0].forward))
+    names = list(heatmap_names(run.trace.trace(0)))
     if ss.get(keys.CMP_GATE) not in names:
         ss[keys.CMP_GATE] = "cell" if "cell" in names else "hidden"
     c2.selectbox("Gate or state drawn", names, key=keys.CMP_GATE)

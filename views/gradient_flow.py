@@ -46,9 +46,9 @@ st.plotly_chart(gradient_flow_figure(trained_curves, title="Trained to remember 
                                                            "(the shipped models, 8 units)"),
                 key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(trained_curves)}")
-st.caption("Trained with `python -m cells.train --preset first_bit_lstm` (and _gru, _rnn): the LSTM and the GRU "
-           "got every answer right, the plain RNN stayed at chance. Its gradient never brought the first bit's "
-           "lesson back across the gap.")
+st.caption("Trained with `python -m cells.learning.train --preset first_bit_lstm` (and _gru, _rnn): "
+           "the LSTM and the GRU got every answer right, the plain RNN stayed at chance. Its gradient never "
+           "brought the first bit's lesson back across the gap.")
 
 yours = shown_model()
 if yours is not None and len(yours.model.network.layers) == 1:

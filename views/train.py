@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import cells
-from cells.train import model_bytes
+from cells.learning.train import model_bytes
 from ui import keys
 from ui.model import use_model
 from ui.training import (

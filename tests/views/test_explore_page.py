@@ -19,7 +19,6 @@ from tests.views.apptest import gate_view, report_cursor
 from ui import keys
 from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
-from viz.heatmap import HEATMAPS
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -54,7 +53,7 @@ def test_default_view_shows_every_lstm_gate_the_equations_and_no_error() -> None
     assert not errors(at)
     assert at.text_area(key=keys.SEQ_TEXT).value == "hello world"
     header, arrays = gate_view(at)
-    assert [p["name"] for p in header["panels"]] == ["inputs", *HEATMAPS["lstm"]]
+    assert [p["name"] for p in header["panels"]] == ["inputs", *cells.LSTM.SHOWN]
     assert [e["lhs"] for e in header["equations"]] == ["f<sub>t</sub>", "i<sub>t</sub>", "C̃<sub>t</sub>",
                                                        "C<sub>t</sub>", "o<sub>t</sub>", "h<sub>t</sub>"]
     assert arrays["forget"].shape == (11, 8) and arrays["inputs"].shape == (11, 8)
@@ -92,9 +91,8 @@ def test_every_cell_kind_shows_its_own_gates_and_equations(kind: str) -> None:
     at = open_page()
     at.selectbox(key=keys.NET_KIND).set_value(kind).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    family = cells.KINDS[kind].FAMILY
     header, _ = gate_view(at)
-    assert [p["name"] for p in header["panels"]] == ["inputs", *HEATMAPS[family]]
+    assert [p["name"] for p in header["panels"]] == ["inputs", *cells.KINDS[kind].SHOWN]
     assert len(header["equations"]) == len(deck_equations(kind))
     latex = " ".join(x.value for x in at.latex)
     for line in deck_equations(kind):
@@ -200,7 +198,7 @@ def test_network_that_overflows_is_reported_and_the_view_stays() -> None:
     at = open_page()
     at.number_input(key=keys.NET_SCALE).set_value(20.0).run(timeout=TIMEOUT)
     assert not at.exception  # a large scale saturates the gates; it must not break the page
-    assert panels(at) == ["inputs", *HEATMAPS["lstm"]]
+    assert panels(at) == ["inputs", *cells.LSTM.SHOWN]
 
 
 @pytest.mark.parametrize(

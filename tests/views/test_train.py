@@ -8,7 +8,7 @@ import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
-from cells.train import train
+from cells.learning.train import train
 from tests.views.apptest import TIMEOUT, chart, open_view
 from ui import keys
 from ui.model import MODEL_KEY
