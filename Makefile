@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
+WORKERS ?= 2
 
-.PHONY: run test lint bench fixtures clean
+.PHONY: run serve stop test lint bench bench-class fixtures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
+
+# n workers behind nginx (Debian's nginx package); Ctrl+C or `make stop` stops them. See deploy/serve.py.
+serve: $(VENV)/.runtime
+	$(BIN)/python deploy/serve.py --workers $(WORKERS) --host $(HOST) --port $(PORT)
+
+stop:
+	$(BIN)/python deploy/serve.py --stop
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
