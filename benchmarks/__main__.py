@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 import cells
-from benchmarks import payload, train_bench
+from benchmarks import payload, rerun_cpu, train_bench
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -84,3 +84,5 @@ if __name__ == "__main__":
     train_bench.main()
     print()
     payload.main()
+    print()
+    rerun_cpu.main([])
