@@ -40,6 +40,10 @@ bench: $(VENV)/.dev
 	@# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, where a machine sets them, pin an older, slower kernel: time without them.
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks
 
+# The class load test: many sessions at once against 1 and 2 workers behind nginx (a few minutes; loopback only).
+bench-class: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.class_load
+
 fixtures: $(VENV)/.dev
 	$(BIN)/python tests/fixtures/make_fixtures.py
 
