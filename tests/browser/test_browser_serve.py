@@ -108,7 +108,9 @@ class Tab:
 
     def _record(self, response: object) -> None:
         request = response.request  # type: ignore[attr-defined]
-        path = re.sub(r"^https?://[^/]+", "", response.url)  # type: ignore[attr-defined]
+        if not response.url.startswith(self.cluster.url + "/"):  # type: ignore[attr-defined]
+            return  # the page's own data: and blob: URLs never reach a server
+        path = response.url[len(self.cluster.url):]  # type: ignore[attr-defined]
         self.answered.append((request.method, path, response.headers.get("x-gatescope-worker")))  # type: ignore[attr-defined]
 
     def _socket(self, socket: object) -> None:
