@@ -217,7 +217,7 @@ class Serve:
     def stop(self) -> None:
         self.stopping = True
         if self.nginx is not None:
-            _end(self.nginx, signal.SIGQUIT)  # graceful: finish what is in flight
+            _end(self.nginx, signal.SIGTERM)  # fast: a graceful stop would wait for every open websocket
         for w in self.workers:
             if w.process is not None:
                 _end(w.process, signal.SIGTERM)
