@@ -207,6 +207,7 @@ class Phase:
     server_cpu: float
     client_cpu: float
     rss: list[float]
+    load_average: float  # the machine's 1-minute load average at the end (other work on it shows here)
 
     def row(self) -> str:
         t = self.tally
@@ -214,13 +215,14 @@ class Phase:
         return (f"{self.label:24} {pct(t.loads, 50):6.2f} {pct(t.loads, 95):6.2f} {len(t.interactions):6d} "
                 f"{pct(t.interactions, 50):6.2f} {pct(t.interactions, 95):6.2f} "
                 f"{self.server_cpu / self.seconds:8.2f} {self.client_cpu / self.seconds:7.2f} "
-                f"{len(t.errors):6d}  {'+'.join(f'{r:.0f}' for r in self.rss):>11} {spread:>8}")
+                f"{len(t.errors):6d}  {'+'.join(f'{r:.0f}' for r in self.rss):>11} {spread:>8} "
+                f"{self.load_average:6.1f}")
 
 
 HEADER = (f"{'case':24} {'load':>6} {'':>6} {'inter':>6} {'inter':>6} {'':>6} {'server':>8} {'client':>7} "
-          f"{'errors':>6}  {'RSS MB':>11} {'sessions':>8}\n"
+          f"{'errors':>6}  {'RSS MB':>11} {'sessions':>8} {'load':>6}\n"
           f"{'':24} {'p50 s':>6} {'p95 s':>6} {'count':>6} {'p50 s':>6} {'p95 s':>6} {'cores':>8} {'cores':>7} "
-          f"{'':>6}  {'per worker':>11} {'per wkr':>8}")
+          f"{'':>6}  {'per worker':>11} {'per wkr':>8} {'avg':>6}")
 
 
 async def phase(cluster: Cluster, label: str, n: int, seconds: float, every: float, train: bool = False,
@@ -243,7 +245,7 @@ async def phase(cluster: Cluster, label: str, n: int, seconds: float, every: flo
         done.set()
         await training
     rss = [resident_mb(pid) for pid in cluster.worker_pids]
-    return Phase(label, tally, elapsed, cpu, time.process_time() - client0, rss)
+    return Phase(label, tally, elapsed, cpu, time.process_time() - client0, rss, os.getloadavg()[0])
 
 
 def print_errors(phases: list[Phase]) -> None:
