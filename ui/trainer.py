@@ -38,9 +38,18 @@ RECORD = np.dtype([("loss", "<f8"), ("accuracy", "<f8")])  # one training step, 
 NICE = 5  # how much lower the training processes' priority is than the server's
 
 
-def _lower_priority(nice: int) -> None:
+def _start_child(nice: int, parent: int) -> None:
+    """A pool process's start: a lower priority, and an end of its own if the server that started it dies
+    (a killed worker would otherwise leave its training processes waiting for work forever)."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(nice)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _train_here(network_or_kind: Any, task: Any, kwargs: dict[str, Any], progress: str, stop: str,
@@ -142,7 +151,7 @@ class Trainer:
                 self._pool = None
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_lower_priority, initargs=(self.nice,))
+                                                 initializer=_start_child, initargs=(self.nice, os.getpid()))
             return self._pool
 
     def submit(self, network_or_kind: Any, task: Any, **kwargs: Any) -> Job:
