@@ -202,3 +202,6 @@ def lesson_knob(slug: str) -> str:
 
 def lesson_chart(slug: str, index: int) -> str:
     return f"lessons_chart_{slug}_{index}"
+
+# ----- every page (app.py) ----------------------------------------------------------------------------
+SESSION_SEEN = "session_seen"  # this session has run once (ui/reconnect.py)

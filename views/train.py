@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -31,6 +33,19 @@ from ui.training import (
 )
 from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
+
+CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
+
+
+def redraw_chart(last: list[float], final: bool) -> bool:
+    """Whether the live curve is due: a second after the last one, or the run's last step. Building and
+    sending the curve costs the server tens of milliseconds; the progress bar costs next to nothing."""
+    now = time.monotonic()
+    if final or now - last[0] >= CHART_EVERY_S:
+        last[0] = now
+        return True
+    return False
+
 
 st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
 train_defaults()
@@ -80,9 +95,13 @@ if train_clicked and not refused:
     hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the weights so far.")
     live = st.empty()
 
+    charted = [-CHART_EVERY_S]
+
     def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
         bar.progress(step / steps, text=f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
                                         f"accuracy {accuracies[-1]:.0%}")
+        if not redraw_chart(charted, step == steps):
+            return
         live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
                                           title="Training…"), key=f"train_live_{step}")
 
@@ -108,8 +127,12 @@ if compare_clicked and not refused:
     hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the curves so far.")
     live = st.empty()
 
+    charted = [-CHART_EVERY_S]
+
     def draw_all(done: int, curves: list) -> None:
         bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
+        if not redraw_chart(charted, done == total):
+            return
         live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…"),
                           key=f"train_compare_live_{done}")
 

@@ -3,6 +3,8 @@ cells are compared, shipped models load, typed sequences are predicted, and mode
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
@@ -204,19 +206,24 @@ SMALL = TrainSettings("brackets", (("length", 10), ("max_depth", 3)), "lstm", 4,
 
 @pytest.mark.parametrize("interrupt", [StopException(), RerunException(None)])
 def test_an_interrupted_draw_stops_training_and_keeps_the_weights(interrupt: BaseException) -> None:
+    """Training runs in its own process; the page draws the steps that have arrived, and a click (Streamlit
+    raises it inside the draw) stops the run after the step it is in."""
     drawn = []
+    long = dataclasses.replace(SMALL, steps=20_000)
 
     def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
-        drawn.append((step, losses.size))
-        if step == 7:
+        drawn.append((step, losses.size, accuracies.size))
+        if step >= 7:
             raise interrupt  # what Streamlit raises inside an st call once a click asks for a rerun
 
-    result, pending = train_live(SMALL, draw, every_seconds=0.0)
+    result, pending = train_live(long, draw, every_seconds=0.01)
     assert pending is interrupt
-    assert result.status == "stopped" and result.losses.size == 7
-    assert drawn == [(s, s) for s in range(1, 8)]
-    seven = train("lstm", SMALL.make_task(), **{**SMALL.train_kwargs(), "steps": 7})
-    np.testing.assert_array_equal(result.model.readout.weights, seven.model.readout.weights)
+    done = result.losses.size
+    assert result.status == "stopped" and drawn[-1][0] <= done < 20_000
+    assert all(step == n == m for step, n, m in drawn) and [s for s, _, _ in drawn] == sorted({s for s, _, _ in drawn})
+    here = train("lstm", long.make_task(), callback=lambda step, loss, acc: step < done, **long.train_kwargs())
+    np.testing.assert_array_equal(result.losses, here.losses)
+    np.testing.assert_array_equal(result.model.readout.weights, here.model.readout.weights)
 
 
 def test_the_next_run_shows_the_stopped_model() -> None:
