@@ -2,6 +2,7 @@
 
 from cells.cell import Cell
 from cells.clamp import Clamp
+from cells.files.model import LoadedModel, load
 from cells.gates import GATES, GateInfo, gate_info
 from cells.gru import GRU, GRUResetAfter, GRUResetBefore
 from cells.initializers import SCHEMES, initialise
@@ -28,6 +29,7 @@ __all__ = [
     "GateInfo",
     "Layer",
     "LayerTrace",
+    "LoadedModel",
     "Network",
     "NetworkTrace",
     "PeepholeLSTM",
@@ -40,6 +42,7 @@ __all__ = [
     "from_torch",
     "gate_info",
     "initialise",
+    "load",
     "load_npz",
     "save_npz",
     "to_json",

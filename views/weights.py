@@ -9,7 +9,7 @@ from cells import presets
 from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
-from ui.model import current_model, from_network, link_problem
+from ui.model import current_model, from_network, model_link_problem
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     DIRECTIONS,
@@ -177,7 +177,7 @@ export_buttons(network, "gatescope-model")
 upload_controls(base.vocabulary or "")
 
 st.subheader("Share")
-problem = link_problem(network) if model is not None else None
+problem = model_link_problem(model) if model is not None else None
 if model is None:
     st.caption("The address bar holds the settings; the drawn network comes back from them.")
 elif problem:

@@ -1,0 +1,5 @@
+"""Files in and out: models as they were saved by PyTorch, safetensors, Keras and ONNX, and Gatescope's own.
+
+``cells.files.model.load`` reads any of them, untrusted, into a ``LoadedModel``: the recurrent
+network, and the embedding, vocabulary and output head found beside it.
+"""
