@@ -52,6 +52,9 @@ def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent]
         hh = arrays.get(f"{dot}weight_hh_l0" if layered else f"{dot}weight_hh")
         ih = arrays.get(f"{dot}weight_ih_l0" if layered else f"{dot}weight_ih")
         name = prefix or "(no prefix)"
+        if any("weight_hr" in k for k in keys):
+            problems.append(f"{name}: an nn.LSTM with projections (proj_size > 0) is not supported yet")
+            continue
         if hh is None or ih is None or hh.ndim != 2 or ih.ndim != 2 or hh.shape[1] == 0 or hh.shape[0] % hh.shape[1]:
             problems.append(f"{name}: keys like a recurrent layer's, but no (gates·H, H) weight_hh"
                             f"{'_l0' if layered else ''} and weight_ih{'_l0' if layered else ''}")
@@ -60,9 +63,6 @@ def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent]
         if gates not in _KINDS:
             problems.append(f"{name}: weight_hh has {gates} gate blocks; an LSTM has 4 and a GRU 3 "
                             "(a plain nn.RNN is not read from files)")
-            continue
-        if any("weight_hr" in k for k in keys):
-            problems.append(f"{name}: an nn.LSTM with projections (proj_size > 0) is not supported yet")
             continue
         kind, label = _KINDS[gates]
         if layered:
