@@ -289,6 +289,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
     """Embedding → recurrent layers → Dense, in config order."""
     seen: dict[str, int] = {}
     embedding = head = None
+    embedding_name = head_name = ""
     cells_, modules, used, ignored, notes = [], [], [], [], []
     activation = "linear"
     after_recurrent: list[str] = []
@@ -304,6 +305,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
             (embedding,) = h5.vars(group, name)[:1] or [None]
             if embedding is None or embedding.ndim != 2:
                 raise ValueError(f"Keras model: Embedding {name!r} has no (input_dim, output_dim) array")
+            embedding_name = name
             if cfg.get("mask_zero"):
                 notes.append(f"{name}: mask_zero=True; Gatescope reads every step, token 0 included")
             used.append(name)
@@ -348,6 +350,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
                 raise ValueError(f"Keras model: Dense {name!r} has activation {activation!r}; the head Gatescope "
                                  "reads is linear, softmax or sigmoid")
             head = Head(np.ascontiguousarray(kernel.T), bias, activation)
+            head_name = name
             used.append(name)
     if not cells_:
         raise ValueError("Keras model: no LSTM, GRU or Bidirectional layer in it")
@@ -362,8 +365,8 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
         raise ValueError(f"Keras model: the Dense layer reads {head.weights.shape[1]} numbers, the last recurrent "
                          f"layer gives {network.layers[-1].output_size}")
     found = Found(fmt, (_stack(modules, "Keras stack"),), 0,
-                  embedding=None if embedding is None else ("embedding", embedding.shape),
-                  head=None if head is None else ("dense", head.weights.shape), used=tuple(used),
+                  embedding=None if embedding is None else (embedding_name, embedding.shape),
+                  head=None if head is None else (head_name, head.weights.shape), used=tuple(used),
                   ignored=tuple(ignored), notes=tuple(notes))
     return Parts(network, found, embedding, head)
 
