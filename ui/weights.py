@@ -39,6 +39,7 @@ from ui.model import (
     pretrained_manifest,
     use_model,
 )
+from viz.predictions import output_labels, token_probability, top_predictions
 from viz.weights import bias_frame, square_frame, weight_frame
 
 DIRECTIONS = ("forward", "backward")
@@ -276,6 +277,25 @@ def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
     except (ValueError, TypeError):
         pass
     show_model(model)
+
+
+def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None) -> None:
+    """The model's own head beside its gates: the top predictions after a chosen step, and one output over time."""
+    T, K = probabilities.shape
+    st.markdown("**What the model predicts**")
+    if not 0 <= st.session_state.get(keys.W_PREDICT_STEP, -1) < T:
+        st.session_state[keys.W_PREDICT_STEP] = T - 1
+    step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1,
+                     help="The head's likeliest outputs once the model has read the sequence up to this step.")
+    st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
+    st.dataframe(top_predictions(probabilities, tokens, step, outputs), key=keys.weights_chart("top_predictions"))
+    labels = output_labels(K, outputs)
+    if not 0 <= st.session_state.get(keys.W_PREDICT_TOKEN, -1) < K:
+        st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start
+    chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.W_PREDICT_TOKEN,
+                          format_func=lambda k: labels[k])
+    st.plotly_chart(token_probability(probabilities, tokens, chosen, outputs, step),
+                    key=keys.weights_chart("token_probability"), config={"displayModeBar": False})
 
 
 def apply_preset() -> None:

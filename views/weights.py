@@ -22,6 +22,7 @@ from ui.weights import (
     knobs,
     model_sidebar,
     pending_edits,
+    predictions,
     redraw,
     reset,
     upload_controls,
@@ -117,11 +118,18 @@ with k_col:
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")
+loaded = model.loaded if model is not None else None
+head = loaded.head if loaded is not None else None
+gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [gate, "cell", "hidden"] if cell.HAS_CELL else [gate, "hidden"]
-for name in dict.fromkeys(preview):
-    if name in trace.values:
-        st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
-                        config={"displayModeBar": False})
+with gates_column:
+    for name in dict.fromkeys(preview):
+        if name in trace.values:
+            st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
+                            config={"displayModeBar": False})
+if head is not None:
+    with predictions_column:
+        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens)
 
 # ----- clamp ------------------------------------------------------------------------------------
 st.subheader("Clamp or ablate a gate")
