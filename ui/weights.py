@@ -283,12 +283,14 @@ def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str]
     """The model's own head beside its gates: the top predictions after a chosen step, and one output over time."""
     T, K = probabilities.shape
     st.markdown("**What the model predicts**")
-    if not 0 <= st.session_state.get(keys.W_PREDICT_STEP, -1) < T:
+    if st.session_state.get(keys.W_PREDICT_OF) != tokens or not 0 <= st.session_state.get(keys.W_PREDICT_STEP, -1) < T:
+        st.session_state[keys.W_PREDICT_OF] = list(tokens)  # new text: start at its last step
         st.session_state[keys.W_PREDICT_STEP] = T - 1
     step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1,
                      help="The head's likeliest outputs once the model has read the sequence up to this step.")
     st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
-    st.dataframe(top_predictions(probabilities, tokens, step, outputs), key=keys.weights_chart("top_predictions"))
+    with st.container(key=keys.weights_chart("top_predictions")):
+        st.table(top_predictions(probabilities, tokens, step, outputs))
     labels = output_labels(K, outputs)
     if not 0 <= st.session_state.get(keys.W_PREDICT_TOKEN, -1) < K:
         st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start

@@ -58,13 +58,14 @@ def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: 
         else "lines", name=f"p({name})", line={"width": 2.5}, customdata=list(hover),
         hovertemplate=f"p(next = {name})<br>after %{{customdata}}<br>%{{y:.3f}}<extra></extra>",
     ))
-    layout = base_layout(300, f"Probability that the next output is {name!r}, after each step")
+    layout = base_layout(300, f"p({name}) after each step")
     layout.update(
         xaxis={"tickvals": list(axis.tickvals), "ticktext": list(axis.ticktext), "tickfont": {"size": TICK_SIZE},
                "title": {"text": "after reading step"}, "range": [-0.5, p.shape[0] - 0.5]},
         yaxis={"title": {"text": "probability"}, "range": [0, 1], "tickfont": {"size": TICK_SIZE}},
         showlegend=False,
     )
+    layout["margin"] = {**layout["margin"], "l": 60, "r": 20}  # it sits in a narrow column beside the gates
     if step is not None and 0 <= step < p.shape[0]:
         layout["shapes"] = [{"type": "rect", "xref": "x", "yref": "paper", "x0": step - 0.5, "x1": step + 0.5,
                              "y0": 0, "y1": 1, "line": {"width": 2, "color": "black"}, "fillcolor": "rgba(0,0,0,0)"}]

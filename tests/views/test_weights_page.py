@@ -372,7 +372,7 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at), errors(at)
     assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
-    (table,) = [d.value for d in at.dataframe if "prediction" in d.value.columns]
+    (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
     assert table["prediction"].iloc[0] == "s"  # after "…jump" the trained model says "s"
     line = chart(at, keys.weights_chart("token_probability"))
     p = np.asarray(line["data"][0]["y"], np.float64)
