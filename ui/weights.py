@@ -19,6 +19,7 @@ import streamlit as st
 
 import cells
 from cells import presets
+from cells.files import model as file_model
 from cells.files.source import EXTENSIONS
 from ui import keys
 from ui.controls import network_controls
@@ -195,13 +196,16 @@ def model_sidebar(model: Model | None, drawn_note: str) -> NetworkChoice | None:
 
 
 # ----- exports and uploads ---------------------------------------------------------------------
-def export_buttons(network: cells.Network, stem: str) -> None:
-    """Download buttons for every format this network can be written in, and why not for the others."""
+def export_buttons(network: cells.Network, stem: str, loaded: cells.LoadedModel | None = None) -> None:
+    """Download buttons for every format this network can be written in, and why not for the others.
+
+    A model from a file keeps its vocabulary, embedding and head in Gatescope's own .npz and JSON."""
     a, b, c, d = st.columns(4)
-    a.download_button(FORMATS["npz"], lambda: export_npz(network), file_name=f"{stem}.npz",
-                      mime="application/octet-stream", key="w_export_npz", on_click="ignore")
-    b.download_button(FORMATS["json"], lambda: cells.to_json(network), file_name=f"{stem}.json",
-                      mime="application/json", key="w_export_json", on_click="ignore")
+    whole = dataclasses.replace(loaded, network=network) if loaded is not None else None
+    a.download_button(FORMATS["npz"], lambda: export_npz(network) if whole is None else file_model.to_npz(whole),
+                      file_name=f"{stem}.npz", mime="application/octet-stream", key="w_export_npz", on_click="ignore")
+    b.download_button(FORMATS["json"], lambda: cells.to_json(network) if whole is None else file_model.to_json(whole),
+                      file_name=f"{stem}.json", mime="application/json", key="w_export_json", on_click="ignore")
     for column, fmt, writer in ((c, "torch", export_torch), (d, "keras", export_keras)):
         problem = export_problem(network, fmt)
         if problem:

@@ -181,7 +181,7 @@ st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click
 
 # ----- files ------------------------------------------------------------------------------------
 st.subheader("Download and upload")
-export_buttons(network, "gatescope-model")
+export_buttons(network, "gatescope-model", base.loaded)
 upload_controls(base.vocabulary or "")
 
 st.subheader("Share")
