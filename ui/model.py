@@ -227,6 +227,8 @@ def _token_indices(text: str) -> np.ndarray:
 
 def _loaded_encode(loaded: LoadedModel, text: str) -> encode.Encoded:
     """Typed text through a file's own vocabulary and embedding (or typed token indices without a vocabulary)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected text, got {type(text).__name__}")
     tokens, _, xs = loaded.inputs(text if loaded.vocabulary is not None else _token_indices(text))
     labels = tuple(encode.visible(t) if len(t) == 1 else t for t in tokens)
     if loaded.embedding is not None:

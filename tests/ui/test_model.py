@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -282,3 +283,41 @@ def test_a_link_naming_an_unknown_model_is_refused() -> None:
         model_from_link("numbers", None)
     with pytest.raises(ValueError, match="expected preset:"):
         model_from_link("http://evil", None)
+
+
+# ----- models from files as saved -----------------------------------------------------------------
+MODELS = Path(__file__).parents[1] / "fixtures" / "models"
+
+
+def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> None:
+    from ui.model import describe_found
+
+    model = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
+    assert model.reads.startswith("characters of '␣.abc") and "through its embedding (28 × 8)" in model.reads
+    encoded = model.inputs("the lazy")
+    np.testing.assert_array_equal(encoded.xs, model.loaded.embedding[[model.loaded.vocabulary.index(c)
+                                                                      for c in "the lazy"]])
+    assert encoded.tokens[3] == "␣" and encoded.features[0] == "e1"
+    with pytest.raises(ValueError, match="unknown character 'Q' at position 2"):
+        model.inputs("aQ")
+    with pytest.raises(ValueError, match="expected text"):
+        model.inputs(None)  # the page's fallback when no text was kept
+    lines = describe_found(model.loaded.found)
+    assert "→ used: nn.LSTM `lstm`: 2 layers, 8 inputs, 16 units" in lines
+    assert "Embedding `embed`: 28 tokens × 8 numbers" in lines and "Vocabulary: from the file." in lines
+    with pytest.raises(ValueError, match="This model came from a file"):
+        model_to_link(model)
+
+
+def test_a_vocabulary_file_is_read_and_the_typed_fallback_never_refuses_a_file() -> None:
+    data = (MODELS / "char_lm.pt").read_bytes()
+    pytest.importorskip("torch")
+    model = load_upload("char_lm.pt", data, vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
+    assert model.loaded.vocabulary[:3] == [" ", ".", "a"]
+    # A drawn network's one-hot characters do not fit a model with its own embedding: they are not used.
+    fallback = load_upload("char_lm.pt", data, fallback_vocabulary="helo wrd")
+    assert fallback.loaded.vocabulary is None and fallback.reads.startswith("token indices 0–27")
+    np.testing.assert_array_equal(fallback.inputs("3 1, 4").xs, fallback.loaded.embedding[[3, 1, 4]])
+    # A plain network that reads 8 inputs takes the fallback when it fits.
+    plain = load_upload("sd.npz", export_torch(cells.Network.create("lstm", 8, 3)), fallback_vocabulary="helo wrd")
+    assert plain.vocabulary == "helo wrd"
