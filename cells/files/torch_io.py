@@ -49,12 +49,14 @@ def read(data: bytes, max_bytes: int) -> tuple[dict[str, np.ndarray], object | N
     if not isinstance(loaded, Mapping):
         raise ValueError(f"PyTorch file: expected a state_dict (a dict of tensors), got {type(loaded).__name__}")
     vocabulary = next((loaded[k] for k in VOCABULARY if k in loaded), None)
+    other: list[str] = []
     for key in NESTED:
         inner = loaded.get(key)
         if isinstance(inner, Mapping) and any(isinstance(v, torch.Tensor) for v in inner.values()):
+            other = [str(k) for k in loaded if k != key and k not in VOCABULARY]  # "epoch", "optimizer" …
             loaded = inner
             break
-    arrays, other = {}, []
+    arrays = {}
     for key, value in loaded.items():
         if isinstance(value, torch.Tensor) and value.is_floating_point() and value.layout == torch.strided:
             tensor = value.detach().cpu()

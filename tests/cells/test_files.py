@@ -96,6 +96,7 @@ def test_a_word_level_bidirectional_gru_checkpoint_with_its_vocab_inside():
     assert (gru.name, gru.style, gru.bidirectional, gru.kind) == ("encoder.rnn", "nn.GRU", True, "gru_torch")
     assert model.found.embedding == ("embedding", (12, 6)) and model.found.head == ("classifier", (2, 16))
     assert reading.tokens == ("the", "film", "was", "very", "good")
+    assert model.found.ignored == ("epoch",) and model.found.vocabulary_from == "file"
     assert np.argmax(reading.logits[-1]) == 1  # it learnt "good" is good
     with pytest.raises(ValueError, match=r"unknown word 'superb' at position 4"):
         model.read("the film was superb")
@@ -267,3 +268,12 @@ def test_files_over_the_cap_are_refused_before_reading(tmp_path):
     path.write_bytes(b"\0" * 2_000)
     with pytest.raises(ValueError, match=r"larger than the limit of 1,000 bytes \(2,000 bytes\)"):
         cells.load(path, max_bytes=1_000)
+
+
+def test_the_upload_cap_is_the_one_streamlit_is_told():
+    import tomllib
+
+    from cells.files.source import MAX_BYTES
+
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1_000_000 == MAX_BYTES == 100_000_000
