@@ -229,7 +229,7 @@ def upload_controls(fallback_vocabulary: str) -> None:
                               "ONNX, or Gatescope .npz/.json (up to 100 MB)", type=list(EXTENSIONS),
                               key=keys.W_UPLOAD, max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
     a, b = st.columns(2)
-    a.text_input("Vocabulary, if the file has none: its characters in index order", key=keys.W_UPLOAD_VOCAB,
+    a.text_input("Vocabulary (optional, over the file's own): its characters in index order", key=keys.W_UPLOAD_VOCAB,
                  placeholder="empty: the file's own, else numbers",
                  help="A character-level model's tokens, typed in the order of its embedding rows.")
     b.file_uploader("…or a vocabulary file (JSON list, JSON token → index map, or one token a line)",

@@ -66,7 +66,7 @@ class LoadedModel:
         if self.embedding is not None:
             E = np.asarray(self.embedding)
             if E.ndim != 2 or E.shape[1] != I or E.shape[0] == 0:
-                raise ValueError(f"embedding: expected ({'V'}, {I}) rows for a network that reads {I} inputs, "
+                raise ValueError(f"embedding: expected (tokens, {I}) for a network that reads {I} inputs, "
                                  f"got {E.shape}")
             if not np.all(np.isfinite(E)):
                 raise ValueError("embedding: every value must be finite")
