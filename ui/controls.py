@@ -36,10 +36,11 @@ def _fill_example() -> None:
 def sequence_controls(fixed: str | None = None) -> SequenceInput:
     """The sequence box, its mode and the examples menu. ``fixed`` says how a fixed model reads
     text; the mode is then the model's, not the user's."""
-    left, right = st.columns([3, 2])
-    with right:
+    left, middle, right = st.columns([4, 2, 3])
+    with middle:
         st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.SEQ_EXAMPLE, on_change=_fill_example,
                      help="Fills the sequence box with a ready case.", disabled=fixed is not None)
+    with right:
         mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.SEQ_MODE, horizontal=True,
                         disabled=fixed is not None,
                         help="A fixed model reads text its own way (see the sidebar)." if fixed else None)
@@ -49,16 +50,15 @@ def sequence_controls(fixed: str | None = None) -> SequenceInput:
         if fixed is not None:
             hint = f"the model reads {fixed}"
         text = st.text_area(
-            f"Sequence ({hint})", key=keys.SEQ_TEXT, height=90, max_chars=MAX_TEXT,
-            help=f"Up to {MAX_STEPS:,} steps on this page.",
+            f"Sequence ({hint})", key=keys.SEQ_TEXT, height=68, max_chars=MAX_TEXT,
+            help=f"Up to {MAX_STEPS:,} steps on this page, hidden size 1–{MAX_HIDDEN}, 1–{MAX_LAYERS} layers. "
+                 "Ctrl+Enter (or a click outside the box) applies the text.",
         )
     embed_size, embed_seed = st.session_state[keys.EMBED_SIZE], st.session_state[keys.EMBED_SEED]
     if mode == "embed":
         a, b = st.columns(2)
         embed_size = a.number_input("Embedding size", 1, MAX_EMBED, key=keys.EMBED_SIZE, step=1)
         embed_seed = b.number_input("Embedding seed", 0, MAX_SEED, key=keys.EMBED_SEED, step=1)
-    st.caption(f"Limits on this page: up to {MAX_STEPS:,} steps, hidden size 1–{MAX_HIDDEN}, "
-               f"1–{MAX_LAYERS} layers.")
     return SequenceInput(mode, text, int(embed_size), int(embed_seed))
 
 

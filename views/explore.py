@@ -7,16 +7,14 @@ import streamlit as st
 import cells
 from ui import keys
 from ui.controls import sequence_controls, view_controls
-from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls, play_interval
 from ui.engine import current_run, model_run
+from ui.gateview import offline_view, show_gate_view
 from ui.model import current_model
 from ui.share import current_values, link_errors, load_link, write_link, write_model_link
 from ui.weights import model_sidebar
-from viz.diagram import cell_diagram
-from viz.equations import NOTES, aligned_block, deck_columns, step_equations
+from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
-from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
-from viz.lines import unit_lines
+from viz.heatmap import gate_heatmap, heatmap_names
 
 load_link()
 st.title("Explore a recurrent cell")
@@ -43,69 +41,43 @@ write_model_link(model)
 layer_trace = run.trace.layers[layer]
 trace = layer_trace.backward if direction == "backward" and layer_trace.backward is not None else layer_trace.forward
 tokens = list(run.encoded.tokens)
-T, H = trace.steps, trace.hidden_size
 kind = trace.kind
-names = heatmap_names(trace)
-chart_keys = [keys.heatmap(name) for name in names]
-
+H = trace.hidden_size
 if layer == 0:
     features, input_title = list(run.encoded.features), "x_t  encoded inputs"
 else:
     arrows = ("→", "←") if run.network.bidirectional else ("",)
     features = [f"{a}h{u}" for a in arrows for u in range(H)]
-    input_title = f"x_t  layer {layer + 1}'s input: layer {layer}'s h_t"
+    input_title = f"x_t  layer {layer}'s h_t, this layer's input"
+where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
 
-with st.expander(f"The deck's equations: {cells.KINDS[kind].LABEL}", expanded=True):
+show_gate_view(trace, tokens, features, key=keys.GATE_VIEW, input_title=input_title, where=where)
+st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
+           "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
+           "it gives the same view.")
+write_link(current_values(["t", "unit"]), ["t", "unit"])
+
+with st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}"):
     blocks = deck_columns(kind)
     for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
         with column:
             st.latex(block)
     st.caption(NOTES[kind])
 
-
-def cursor_views(playing: bool) -> None:
-    """Everything that follows the time cursor; reruns alone when it moves."""
-    clamp(T, H)
-    if apply_clicks(chart_keys, T, H, steps_only=[keys.INPUT_HEATMAP]) and playing:
-        st.rerun()  # a click stops playing: the whole page drops the timer
-    if st.session_state[keys.PLAYING] != playing or advance_if_playing(T):
-        st.rerun()  # play or pause changes the timer, which only a full run sets
-    t, unit = cursor_controls(T, H)
-    where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
-    st.markdown(f"**Step {t}** · token `{tokens[t]}` · unit **{unit}**" + (f" · {where}" if where else ""))
-    numbers, drawing = st.columns([3, 2])
-    with numbers:
-        st.markdown(f"**Step {t}, unit {unit}: the numbers**")
-        st.latex(aligned_block(step_equations(kind, trace.at(t), unit)))
-        if trace.reverse:
-            st.caption("Backward direction: this cell reads the sequence from its end, so h_{t-1} here is "
-                       "its state after reading step t+1.")
-    with drawing:
-        st.plotly_chart(cell_diagram(trace, t, unit), key=keys.CELL_DIAGRAM, config={"displayModeBar": False})
-    st.plotly_chart(input_heatmap(trace.inputs, tokens, features, cursor=t, title=input_title),
-                    key=keys.INPUT_HEATMAP, on_select="rerun", selection_mode="points")
-    for name, key in zip(names, chart_keys, strict=True):
-        fig = gate_heatmap(trace, name, cursor=t, tokens=tokens, unit=unit)
-        st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config={"displaylogo": False})
-    st.caption("Click a cell of any heatmap to move the cursor and the unit there.")
-    units = follow_controls(H)
-    st.plotly_chart(unit_lines(trace, units, cursor=t, tokens=tokens), key=keys.UNIT_LINES)
-    write_link(current_values(["t", "unit", "units"]), ["t", "unit", "units"])
-
-
-playing_now = bool(st.session_state[keys.PLAYING])
-every = play_interval(T * H * len(names)) if playing_now else None
-st.fragment(cursor_views, run_every=every)(playing_now)
-
-st.caption("Share this view: the address bar holds every setting, so copying it gives the same page.")
 st.subheader("Download")
-csv, npz, html = st.columns(3)
+offline, csv, npz, html = st.columns(4)
+offline.download_button(
+    "This view, offline (.html)", lambda: offline_view(trace, tokens, features, input_title, where,
+                                                       f"Gatescope · {cells.KINDS[kind].LABEL}"),
+    file_name="gatescope-view.html", mime="text/html", key=keys.DOWNLOAD_VIEW, on_click="ignore",
+    help="One file that scrubs and plays like this view, with no server and no network: for a laptop in class.",
+)
 csv.download_button("Trace as CSV (long form)", lambda: trace_csv(run.trace, tokens), file_name="gatescope-trace.csv",
                     mime="text/csv", key=keys.DOWNLOAD_CSV, on_click="ignore")
 npz.download_button("Trace arrays (.npz)", lambda: trace_npz(run.trace, tokens), file_name="gatescope-trace.npz",
                     mime="application/octet-stream", key=keys.DOWNLOAD_NPZ, on_click="ignore")
 with html.popover("Figures as HTML"):
-    for name in names:
+    for name in heatmap_names(trace):
         symbol = cells.gate_info(trace.family, name).symbol
         st.download_button(
             f"{symbol} heatmap", lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens)),

@@ -6,6 +6,10 @@ Everything here returns LaTeX strings for ``st.latex``; the numbers come from ``
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
 
 import cells
 
@@ -89,8 +93,100 @@ def factor(value: float, digits: int = 2) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _squash(lhs: str, rule: str, fn: str, pre: float, value: float, d: int) -> str:
-    return rf"{lhs} = {rule} = {fn}({fmt(pre, d)}) = {fmt(value, d)}"
+@dataclass(frozen=True)
+class Equation:
+    """One equation of a cell at one step: ``lhs = rule = numbers = result``.
+
+    ``numbers`` is LaTeX with slots ``%{name}`` (the number, as ``fmt`` prints it) and ``%{name:f}``
+    (as a factor: negative numbers in parentheses), filled from one unit's values at one step:
+    ``name`` is a recorded value (``forget``), a pre-activation (``pre.forget``), the state before the
+    step (``prev.hidden``, ``prev.cell``) or one the kind derives (``direct``). ``result`` names the
+    slot the equation ends on. The server fills slots for ``st.latex``; the gate view fills the same
+    template in the browser, so both show the same numbers.
+    """
+
+    lhs: str
+    rule: str
+    numbers: str
+    result: str
+
+
+SLOT = re.compile(r"%\{([a-z_.]+)(:f)?\}")
+
+
+def _sigma(lhs: str, gate: str) -> Equation:
+    return Equation(lhs, "", rf"\sigma(%{{pre.{gate}}})", gate)
+
+
+def _tanh(lhs: str, gate: str) -> Equation:
+    return Equation(lhs, "", rf"\tanh(%{{pre.{gate}}})", gate)
+
+
+_LSTM_NUMBERS = [
+    _sigma("f_t", "forget"),
+    _sigma("i_t", "input"),
+    _tanh(r"\tilde{C}_t", "candidate"),
+    Equation("C_t", "", r"%{forget:f} \cdot %{prev.cell:f} + %{input:f} \cdot %{candidate:f}", "cell"),
+    _sigma("o_t", "output"),
+    Equation("h_t", "", r"%{output:f} \cdot \tanh(%{cell})", "hidden"),
+]
+_GRU_ZR_NUMBERS = [_sigma("z_t", "update"), _sigma("r_t", "reset")]
+_NUMBERS: dict[str, list[Equation]] = {
+    "lstm": _LSTM_NUMBERS,
+    "peephole": _LSTM_NUMBERS,
+    "coupled": [_LSTM_NUMBERS[0], Equation("i_t", "", r"1 - %{forget}", "input"), *_LSTM_NUMBERS[2:]],
+    "gru": [*_GRU_ZR_NUMBERS, _tanh(r"\tilde{h}_t", "candidate"),
+            Equation("h_t", "", r"(1 - %{update}) \cdot %{prev.hidden:f} + %{update:f} \cdot %{candidate:f}",
+                     "hidden")],
+    "gru_keras_v1": [*_GRU_ZR_NUMBERS, _tanh(r"\tilde{h}_t", "candidate"),
+                     Equation("h_t", "", r"%{update:f} \cdot %{prev.hidden:f} + (1 - %{update}) \cdot %{candidate:f}",
+                              "hidden")],
+    "gru_torch": [*_GRU_ZR_NUMBERS,
+                  Equation(r"\tilde{h}_t", "", r"\tanh(%{direct} + %{reset:f} \cdot %{candidate_hidden:f}) = "
+                           r"\tanh(%{pre.candidate})", "candidate"),
+                  Equation("h_t", "", r"(1 - %{update}) \cdot %{candidate:f} + %{update:f} \cdot %{prev.hidden:f}",
+                           "hidden")],
+    "rnn": [_tanh("h_t", "hidden")],
+}
+
+
+def _derived(kind: str, values: Mapping[str, np.ndarray], pre: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Numbers a kind's equations show that the trace does not record."""
+    if kind == "gru_torch":  # W_in·x_t + b_in: the candidate's argument less the reset-gated recurrent part
+        return {"direct": pre["candidate"] - values["reset"] * values["candidate_hidden"]}
+    return {}
+
+
+def equations(kind: str) -> list[Equation]:
+    """The equations of a ``kind`` cell as templates: the lecture's rule, and slots for the numbers."""
+    rules = deck_equations(kind)
+    return [Equation(eq.lhs, rule.split(" = ", 1)[1], eq.numbers, eq.result)
+            for eq, rule in zip(_NUMBERS[kind], rules, strict=True)]
+
+
+def slot_names(kind: str) -> list[str]:
+    """Every slot the equations of ``kind`` fill, results included, each once, in order of use."""
+    names: dict[str, None] = {}
+    for eq in equations(kind):
+        for match in SLOT.finditer(eq.numbers):
+            names[match.group(1)] = None
+        names[eq.result] = None
+    return list(names)
+
+
+def slot_values(kind: str, values: Mapping[str, np.ndarray], pre: Mapping[str, np.ndarray],
+                previous_hidden: np.ndarray, previous_cell: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The arrays (any shape: (H,) for a step, (T, H) for a trace) that fill the slots of ``kind``."""
+    pool: dict[str, np.ndarray] = {**values, **{f"pre.{k}": v for k, v in pre.items()},
+                                   "prev.hidden": previous_hidden, **_derived(kind, values, pre)}
+    if previous_cell is not None:
+        pool["prev.cell"] = previous_cell
+    return {name: pool[name] for name in slot_names(kind)}
+
+
+def fill(template: str, numbers: Mapping[str, float], digits: int = 2) -> str:
+    """``template`` with every slot replaced by its number."""
+    return SLOT.sub(lambda m: (factor if m.group(2) else fmt)(numbers[m.group(1)], digits), template)
 
 
 def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> list[str]:
@@ -99,52 +195,13 @@ def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> l
     E.g. ``f_t = σ(W_f·[h_{t-1}, x_t] + b_f) = σ(1.23) = 0.77`` and
     ``C_t = f_t·C_{t-1} + i_t·C̃_t = 0.77·(-0.40) + 0.31·0.92 = -0.02``.
     """
-    rules = deck_equations(kind)
     H = len(step.values["hidden"])
     if not 0 <= unit < H:
         raise ValueError(f"unit: expected 0 to {H - 1}, got {unit}")
-    v = {k: float(a[unit]) for k, a in step.values.items()}
-    p = {k: float(a[unit]) for k, a in step.pre.items()}
-    h_prev = float(step.previous.hidden[unit])
-    d = digits
-    rhs = [r.split(" = ", 1)[1] for r in rules]
-    if kind in ("lstm", "peephole", "coupled"):
-        c_prev = float(step.previous.cell[unit])
-        lines = [_squash("f_t", rhs[0], r"\sigma", p["forget"], v["forget"], d)]
-        if kind == "coupled":
-            lines.append(rf"i_t = 1 - f_t = 1 - {fmt(v['forget'], d)} = {fmt(v['input'], d)}")
-        else:
-            lines.append(_squash("i_t", rhs[1], r"\sigma", p["input"], v["input"], d))
-        lines += [
-            _squash(r"\tilde{C}_t", rhs[2], r"\tanh", p["candidate"], v["candidate"], d),
-            rf"C_t = {rhs[3]} = {factor(v['forget'], d)} \cdot {factor(c_prev, d)} + "
-            rf"{factor(v['input'], d)} \cdot {factor(v['candidate'], d)} = {fmt(v['cell'], d)}",
-            _squash("o_t", rhs[4], r"\sigma", p["output"], v["output"], d),
-            rf"h_t = {rhs[5]} = {factor(v['output'], d)} \cdot \tanh({fmt(v['cell'], d)}) = {fmt(v['hidden'], d)}",
-        ]
-        return lines
-    if kind in ("gru", "gru_keras_v1", "gru_torch"):
-        z, r, n, h = v["update"], v["reset"], v["candidate"], v["hidden"]
-        lines = [
-            _squash("z_t", rhs[0], r"\sigma", p["update"], z, d),
-            _squash("r_t", rhs[1], r"\sigma", p["reset"], r, d),
-        ]
-        if kind == "gru_torch":
-            hn = v["candidate_hidden"]
-            direct = p["candidate"] - r * hn  # W_in·x_t + b_in
-            lines.append(rf"\tilde{{h}}_t = {rhs[2]} = \tanh({fmt(direct, d)} + {factor(r, d)} \cdot "
-                         rf"{factor(hn, d)}) = \tanh({fmt(p['candidate'], d)}) = {fmt(n, d)}")
-        else:
-            lines.append(_squash(r"\tilde{h}_t", rhs[2], r"\tanh", p["candidate"], n, d))
-        if kind == "gru":
-            nums = rf"(1 - {fmt(z, d)}) \cdot {factor(h_prev, d)} + {factor(z, d)} \cdot {factor(n, d)}"
-        elif kind == "gru_keras_v1":
-            nums = rf"{factor(z, d)} \cdot {factor(h_prev, d)} + (1 - {fmt(z, d)}) \cdot {factor(n, d)}"
-        else:
-            nums = rf"(1 - {fmt(z, d)}) \cdot {factor(n, d)} + {factor(z, d)} \cdot {factor(h_prev, d)}"
-        lines.append(rf"h_t = {rhs[3]} = {nums} = {fmt(h, d)}")
-        return lines
-    return [_squash("h_t", rhs[0], r"\tanh", p["hidden"], v["hidden"], d)]
+    arrays = slot_values(kind, step.values, step.pre, step.previous.hidden, step.previous.cell)
+    numbers = {name: float(a[unit]) for name, a in arrays.items()}
+    return [f"{eq.lhs} = {eq.rule} = {fill(eq.numbers, numbers, digits)} = {fmt(numbers[eq.result], digits)}"
+            for eq in equations(kind)]
 
 
 def visible_length(latex: str) -> int:
@@ -185,3 +242,26 @@ def deck_columns(kind: str, widest: int = 26) -> list[str]:
         half = (len(rules) + 1) // 2
         return [aligned_block(rules[:half]), aligned_block(rules[half:])]
     return [aligned_block(rules)]
+
+
+_HTML_WORDS = {r"\Delta ": "Δ", r"\sigma": "σ", r"\tanh": "tanh", r"\cdot": "·", r"\tilde{C}": "C̃", r"\tilde{h}": "h̃"}
+_SCRIPT = re.compile(r"([_^])(\{[^{}]*\}|.)")
+
+
+def html(latex: str) -> str:
+    """An equation template as HTML for the browser's step panel: ``f_{t-1}`` becomes
+    ``f<sub>t-1</sub>``, ``\\sigma`` σ, ``*`` ∗; slots (``%{forget:f}``) are kept as they are."""
+    slots: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        slots.append(match.group(0))
+        return f"\x00{len(slots) - 1}\x00"
+
+    text = SLOT.sub(keep, latex)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for word, glyph in _HTML_WORDS.items():
+        text = text.replace(word, glyph)
+    text = _SCRIPT.sub(lambda m: f"<{'sub' if m.group(1) == '_' else 'sup'}>{m.group(2).strip('{}')}"
+                                 f"</{'sub' if m.group(1) == '_' else 'sup'}>", text)
+    text = text.replace("*", "∗").replace("{", "").replace("}", "").replace(" - ", " − ")
+    return re.sub("\x00(\\d+)\x00", lambda m: slots[int(m.group(1))], text)

@@ -1,14 +1,15 @@
-"""Downloads: a trace as a long-form table, as a .npz of arrays, and a figure as standalone HTML."""
+"""Downloads: a trace as a long-form table, as a .npz of arrays, a figure and a whole gate view as standalone HTML."""
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 import cells
 
@@ -69,6 +70,21 @@ def figure_html(fig: go.Figure) -> str:
     return fig.to_html(include_plotlyjs=True, full_html=True)
 
 
-def payload_bytes(figures: Sequence[go.Figure]) -> int:
-    """How many bytes of JSON these figures send to the browser (what st.plotly_chart sends)."""
-    return sum(len(pio.to_json(fig, validate=False)) for fig in figures)
+def gate_view_html(packed: bytes, title: str = "Gatescope gate view") -> str:
+    """One self-contained page that scrubs and plays a packed gate view with no server and no network:
+    the view's own script and style inlined, its data as base64."""
+    from viz.gateview import CSS, JS  # the script is read once, at import, beside its builder
+
+    script = JS.replace("export default function", "function").replace("export function", "function")
+    data = base64.b64encode(packed).decode()
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title>"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<style>body {{ margin: 16px; }} h1 {{ font: 600 18px system-ui, sans-serif; }}\n{CSS}</style></head>\n"
+        f"<body><h1>{html.escape(title)}</h1><div id=\"gatescope\"></div>\n"
+        f"<script type=\"module\">\n{script}\n"
+        f"const bytes = Uint8Array.from(atob(\"{data}\"), (c) => c.charCodeAt(0));\n"
+        "mountGateView({ parentElement: document.getElementById(\"gatescope\"), data: bytes, key: \"offline\","
+        " setStateValue: () => {} });\n</script></body></html>\n"
+    )

@@ -31,3 +31,19 @@ def chart(at: AppTest, key: str) -> dict | None:
         if element.proto.id.endswith(f"-{key}"):
             return decode(json.loads(element.proto.spec))
     return None
+
+
+def gate_view(at: AppTest, key: str = "gate_view") -> tuple[dict, dict]:
+    """The header and arrays of the gate view mounted with ``key``, as the browser receives them."""
+    from viz.gateview import unpack
+
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(key) or f"-{key}-" in element.proto.id or element.proto.id == key:
+            return unpack(element.proto.bytes)
+    raise AssertionError(f"no gate view {key!r} on the page: {[e.proto.id for e in at.get('bidi_component')]}")
+
+
+def report_cursor(at: AppTest, t: int, unit: int, key: str = "gate_view") -> AppTest:
+    """What the browser does when the user stops the cursor at step ``t`` and unit ``unit``."""
+    at.session_state[key] = {"cursor": {"t": t, "unit": unit}}
+    return at.run(timeout=TIMEOUT)

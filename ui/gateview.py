@@ -1,0 +1,101 @@
+"""The gate view on a page: viz/gateview.js mounted as a custom component, fed once per trace.
+
+The browser moves the time cursor itself; it reports the step and unit only when the user stops
+(release, pause, a click, a pause in key presses). The report lands in the page's cursor keys, so
+the share link and every later view start there. The server moves the cursor by changing where
+the view starts (a link, a lesson stop, a "watch unit k" cue); a new trace with the same start
+keeps the step and unit the user was looking at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+import cells
+from ui import keys
+from viz.export import gate_view_html
+from viz.gateview import CSS, JS, GateView, gate_view, pack
+
+_COMPONENT = st.components.v2.component("gatescope_gate_view", js=JS, css=CSS, html="")
+
+
+@dataclass(frozen=True)
+class CursorKeys:
+    """Where one page's cursor lives in session state (pages with their own cursor pass their own)."""
+
+    step: str = keys.CURSOR_STEP
+    unit: str = keys.CURSOR_UNIT
+    start: str = keys.CURSOR_START  # (t, unit) the view was last told to start at
+    reported: str = keys.CURSOR_REPORTED  # (t, unit) the browser last reported
+
+
+EXPLORE = CursorKeys()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def packed_view(trace: cells.Trace, tokens: tuple[str, ...], features: tuple[str, ...], input_title: str,
+                where: str, t: int, unit: int, group: str) -> bytes:
+    """The packed gate view of ``trace`` (built once per trace and start, not per rerun)."""
+    view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit)
+    if group:
+        view.header["group"] = group
+    return pack(view)
+
+
+def _start(T: int, H: int, k: CursorKeys) -> tuple[int, int]:
+    """Where the view starts: the cursor keys, when something other than the browser set them."""
+    ss = st.session_state
+    now = (min(max(int(ss.get(k.step, 0)), 0), T - 1), min(max(int(ss.get(k.unit, 0)), 0), H - 1))
+    if ss.get(k.reported) != now:
+        ss[k.start] = now
+    return ss.get(k.start, now)
+
+
+def _take_report(cursor: object, k: CursorKeys) -> None:
+    """Put the step and unit the browser reported (``{"t": 4, "unit": 2}``) into the cursor keys."""
+    if not isinstance(cursor, dict):
+        return
+    try:
+        t, unit = int(cursor["t"]), int(cursor["unit"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if st.session_state.get(k.reported) != (t, unit):
+        st.session_state[k.step], st.session_state[k.unit] = t, unit
+        st.session_state[k.reported] = (t, unit)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _packed(view: GateView) -> bytes:
+    return pack(view)
+
+
+def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
+              k: CursorKeys = EXPLORE) -> None:
+    """Draw a view built by viz (e.g. Compare's panes); views sharing a ``group`` share the cursor,
+    ``bar=False`` leaves the buttons and the slider to another view of the group, and ``big`` sizes it
+    for a projector."""
+    t, unit = _start(view.header["steps"], view.header["units"], k)
+    view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
+    data = _packed(view)
+    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
+    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+
+
+def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
+                   input_title: str = "x_t  encoded inputs", where: str = "", group: str = "",
+                   k: CursorKeys = EXPLORE) -> None:
+    """Draw ``trace`` as one gate view; views that share a ``group`` share one cursor in the browser."""
+    t, unit = _start(trace.steps, trace.hidden_size, k)
+    data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group)
+    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
+    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+
+
+def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
+                 title: str, k: CursorKeys = EXPLORE) -> str:
+    """The view as one self-contained HTML page, starting where the user's cursor is now."""
+    t, unit = int(st.session_state.get(k.step, 0)), int(st.session_state.get(k.unit, 0))
+    return gate_view_html(packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, ""), title)

@@ -1,0 +1,215 @@
+"""The gate view: every gate and state of one trace on one shared time axis, drawn in the browser.
+
+The server builds the view once per trace, as data: the arrays of every gate and state, the time
+labels, the colour scales, the step equations as templates and the cell diagram's layout. The
+browser (``gateview.js`` beside this file) draws the heatmaps once and then moves the time cursor,
+fills the equations' numbers and recolours the diagram itself, so scrubbing and playing never ask
+the server anything. ``pack`` turns a view into the one binary message the browser receives:
+
+    b"GSV1" | header length (uint32, little-endian) | header (JSON, UTF-8) | padding to 8 | arrays
+
+and the header says where each array lies (offset, dtype, shape). Arrays go as float64 while the
+view is small, as float32 up to a few megabytes, and as float16 beyond (3 significant digits, which
+the view then says); the colours and the equations' two decimals read the same at every width.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from plotly.colors import sample_colorscale
+
+import cells
+from viz import equations as eqs
+from viz.diagram import BOX_H, BOX_W, NODE_R, drawing
+from viz.heatmap import heatmap_names
+from viz.style import ColourRange, colour_range, input_range
+from viz.timeaxis import step_labels
+
+MAGIC = b"GSV1"
+FULL_PRECISION_BYTES = 256_000  # float64 below this many bytes of arrays
+SINGLE_PRECISION_BYTES = 2_800_000  # float32 below this, float16 above
+COLOUR_STOPS = 11  # samples of each colour scale; the browser interpolates between them
+HERE = Path(__file__).parent
+JS = (HERE / "gateview.js").read_text(encoding="utf-8")
+CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, eq=False)
+class GateView:
+    """What the browser needs to draw and step through one trace: a JSON header and named arrays."""
+
+    header: dict
+    arrays: dict[str, np.ndarray]  # name -> (T, H) or (T, I) float64
+
+
+def _scale(crange: ColourRange) -> dict:
+    shares = np.linspace(0.0, 1.0, COLOUR_STOPS)
+    stops = [[int(c) for c in rgb[rgb.index("(") + 1 : -1].split(",")]
+             for rgb in sample_colorscale(crange.colorscale, list(shares))]
+    return {"min": crange.zmin, "max": crange.zmax, "label": crange.label, "stops": stops}
+
+
+@dataclass(frozen=True, eq=False)
+class ViewPanel:
+    """One heatmap of a view: ``values`` (T, rows) on a fixed colour range, or an empty slot with a note
+    (a pane whose cell has no gate in a row's role)."""
+
+    name: str  # unique in its view: the array's name
+    symbol: str  # LaTeX, e.g. r"\tilde{C}_t"
+    title: str
+    crange: ColourRange | None
+    values: np.ndarray | None  # (T, rows)
+    row_names: Sequence[str] | None = None  # None: the rows are units 0..H-1
+    row_title: str = "unit"
+    note: str = ""
+
+
+def _panel(panel: ViewPanel) -> dict:
+    if panel.values is None or panel.crange is None:
+        return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title, "empty": True,
+                "note": panel.note, "rows": 0, "row_names": None, "row_title": panel.row_title}
+    return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title, "scale": _scale(panel.crange),
+            "rows": int(panel.values.shape[1]), "note": panel.note,
+            "row_names": list(panel.row_names) if panel.row_names is not None else None, "row_title": panel.row_title}
+
+
+def panel_view(panels: Sequence[ViewPanel], tokens: Sequence[str], *, label: str, where: str = "", t: int = 0,
+               unit: int = 0, columns: int | None = None) -> GateView:
+    """A view of heatmaps only (no equations, diagram or line chart), e.g. one pane of Compare or B − A.
+
+    Every panel has one row per step of ``tokens``; the cursor starts at step ``t`` and unit ``unit``."""
+    tokens = [str(token) for token in tokens]
+    T = len(tokens)
+    drawn = [p for p in panels if p.values is not None]
+    for p in drawn:
+        if p.values.shape[0] != T:
+            raise ValueError(f"{p.name}: expected {T} steps (one per token), got {p.values.shape[0]}")
+    H = max([p.values.shape[1] for p in drawn if p.row_names is None] or [1])
+    header = {
+        "kind": None, "label": label, "family": None, "steps": T, "units": H,
+        "inputs": max([p.values.shape[1] for p in drawn if p.row_names is not None] or [1]),
+        "tokens": tokens, "labels": list(step_labels(tokens)), "panels": [_panel(p) for p in panels],
+        "equations": [], "previous": {}, "initial": {}, "reverse": False, "diagram": None, "activity": list(range(H)),
+        "where": where, "side": False, "lines": False, "columns": columns,
+        "t": min(max(int(t), 0), T - 1), "unit": min(max(int(unit), 0), H - 1),
+    }
+    return GateView(header, {p.name: np.asarray(p.values, dtype=np.float64) for p in drawn})
+
+
+def _diagram(trace: cells.Trace) -> dict:
+    d = drawing(trace.kind)
+    return {
+        "boxes": [{"name": n, "x": x, "y": y, "symbol": eqs.html(cells.gate_info(trace.family, n).latex)}
+                  for n, (x, y) in d.boxes.items()],
+        "nodes": [{"x": x, "y": y, "symbol": s} for x, y, s in d.nodes.values()],
+        "labels": [{"x": x, "y": y, "text": eqs.html(text)} for text, (x, y) in d.labels.items()],
+        "wires": [[list(p) for p in line] for line in d.wires],
+        "box": [BOX_W, BOX_H], "node_r": NODE_R, "frame": [-1.9, 10.4, -1.1, 3.6],
+    }
+
+
+def gate_view(
+    trace: cells.Trace,
+    tokens: Sequence[str],
+    features: Sequence[str],
+    *,
+    input_title: str = "x_t  encoded inputs",
+    where: str = "",
+    t: int = 0,
+    unit: int = 0,
+) -> GateView:
+    """The gate view of ``trace``: its inputs (rows ``features``) and every gate and state it shows,
+    steps labelled by ``tokens``; the cursor starts at step ``t`` and unit ``unit``.
+
+    ``where`` names the layer and direction for deep or bidirectional networks ("layer 2, backward").
+    """
+    T, H = trace.steps, trace.hidden_size
+    tokens = [str(token) for token in tokens]
+    if len(tokens) != T:
+        raise ValueError(f"tokens: expected {T} (one per step), got {len(tokens)}")
+    if len(features) != trace.input_size:
+        raise ValueError(f"features: expected {trace.input_size} (one per input), got {len(features)}")
+    view_panels = [ViewPanel("inputs", "x_t", input_title.split("  ", 1)[-1], input_range(trace.inputs),
+                             trace.inputs, row_names=features, row_title="input")]
+    for name in heatmap_names(trace):
+        info = cells.gate_info(trace.family, name)
+        values = trace.values[name]
+        view_panels.append(ViewPanel(name, info.latex, info.description.split(":")[0],
+                                     colour_range(trace.family, name, values), values))
+    panels = [_panel(p) for p in view_panels]
+    arrays: dict[str, np.ndarray] = {p.name: p.values for p in view_panels}
+    kind = trace.kind
+    previous = {"prev.hidden": "hidden", "prev.cell": "cell"}
+    slots = eqs.slot_values(kind, trace.values, trace.pre, trace.previous_hidden, trace.previous_cell)
+    for slot, values in slots.items():
+        if slot not in previous:  # the browser shifts h_t and C_t itself: no need to send them twice
+            arrays.setdefault(slot, values)
+    for name in ("hidden", "cell"):
+        if f"prev.{name}" in slots:
+            arrays.setdefault(name, trace.values[name])
+    initial = {"hidden": trace.initial.hidden.tolist()}
+    if trace.initial.cell is not None:
+        initial["cell"] = trace.initial.cell.tolist()
+    activity = np.argsort(-np.std(trace.values["hidden"], axis=0), kind="stable")  # (H,) most active unit first
+    header = {
+        "kind": kind, "label": cells.cell_class(kind).LABEL, "family": trace.family,
+        "steps": T, "units": H, "inputs": trace.input_size,
+        "tokens": tokens, "labels": list(step_labels(tokens)),
+        "panels": panels,
+        "equations": [{"lhs": eqs.html(e.lhs), "rule": eqs.html(e.rule), "numbers": eqs.html(e.numbers),
+                       "result": e.result} for e in eqs.equations(kind)],
+        "previous": {slot: state for slot, state in previous.items() if slot in slots},
+        "initial": initial, "reverse": bool(trace.reverse),
+        "diagram": _diagram(trace),
+        "activity": activity.tolist(),
+        "where": where, "side": True, "lines": True, "columns": None,
+        "t": min(max(int(t), 0), T - 1), "unit": min(max(int(unit), 0), H - 1),
+    }
+    return GateView(header, {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+
+
+def _dtype(values: int) -> np.dtype:
+    if values * 8 <= FULL_PRECISION_BYTES:
+        return np.dtype("<f8")
+    if values * 4 <= SINGLE_PRECISION_BYTES:
+        return np.dtype("<f4")
+    return np.dtype("<f2")
+
+
+def pack(view: GateView) -> bytes:
+    """The view as one binary message (see the module's docstring); equal views give equal bytes."""
+    dtype = _dtype(sum(a.size for a in view.arrays.values()))
+    blobs, table, offset = [], [], 0
+    for name, values in view.arrays.items():
+        blob = np.ascontiguousarray(values, dtype=dtype).tobytes()
+        table.append({"name": name, "dtype": dtype.str[1:], "shape": list(values.shape), "offset": offset})
+        blobs.append(blob)
+        offset += len(blob)
+    body = b"".join(blobs)
+    header = {**view.header, "arrays": table, "precision": dtype.str[1:],
+              "id": hashlib.blake2b(json.dumps(view.header, sort_keys=True).encode() + body, digest_size=8).hexdigest()}
+    text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    text += b" " * (-(len(MAGIC) + 4 + len(text)) % 8)  # arrays start on an 8-byte boundary
+    return MAGIC + struct.pack("<I", len(text)) + text + body
+
+
+def unpack(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and arrays of a packed view (what the browser reads), for tests and tools."""
+    if data[:4] != MAGIC:
+        raise ValueError("gate view: not a packed view (no GSV1 mark)")
+    (length,) = struct.unpack("<I", data[4:8])
+    header = json.loads(data[8 : 8 + length])
+    start = 8 + length
+    arrays = {}
+    for entry in header["arrays"]:
+        dtype = np.dtype("<" + entry["dtype"])
+        count = int(np.prod(entry["shape"]))
+        arrays[entry["name"]] = np.frombuffer(data, dtype, count, start + entry["offset"]).reshape(entry["shape"])
+    return header, arrays
