@@ -46,6 +46,7 @@ bench-class: $(VENV)/.dev
 
 fixtures: $(VENV)/.dev
 	$(BIN)/python tests/fixtures/make_fixtures.py
+	$(BIN)/python tests/fixtures/make_models.py torch
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

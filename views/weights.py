@@ -10,7 +10,7 @@ from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
-from ui.model import current_model, from_network, link_problem
+from ui.model import current_model, from_network, model_link_problem
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     CLAMP_CURSOR,
@@ -24,6 +24,7 @@ from ui.weights import (
     knobs,
     model_sidebar,
     pending_edits,
+    predictions,
     redraw,
     reset,
     upload_controls,
@@ -118,11 +119,18 @@ with k_col:
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")
+loaded = model.loaded if model is not None else None
+head = loaded.head if loaded is not None else None
+gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [gate, "cell", "hidden"] if cell.HAS_CELL else [gate, "hidden"]
-for name in dict.fromkeys(preview):
-    if name in trace.values:
-        st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
-                        config={"displayModeBar": False})
+with gates_column:
+    for name in dict.fromkeys(preview):
+        if name in trace.values:
+            st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
+                            config={"displayModeBar": False})
+if head is not None:
+    with predictions_column:
+        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens)
 
 # ----- clamp ------------------------------------------------------------------------------------
 st.subheader("Clamp or ablate a gate")
@@ -167,11 +175,11 @@ st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click
 
 # ----- files ------------------------------------------------------------------------------------
 st.subheader("Download and upload")
-export_buttons(network, "gatescope-model")
+export_buttons(network, "gatescope-model", base.loaded)
 upload_controls(base.vocabulary or "")
 
 st.subheader("Share")
-problem = link_problem(network) if model is not None else None
+problem = model_link_problem(model) if model is not None else None
 if model is None:
     st.caption("The address bar holds the settings; the drawn network comes back from them.")
 elif problem:

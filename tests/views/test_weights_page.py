@@ -446,3 +446,25 @@ def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
     assert not fresh.exception and not errors(fresh)
     assert model(fresh).network.layers[0].forward.weights["forget"][0, 0] == 2.0
     assert fresh.text_area(key=keys.SEQ_TEXT).value == TEXT  # not the model's own example, "helo wrd"
+
+
+def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_its_predictions() -> None:
+    from ui.model import load_upload
+
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
+    uploaded = load_upload(path.name, path.read_bytes())
+    at = open_weights(text="the lazy fox jump")
+    at.session_state[MODEL_KEY] = uploaded
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at), errors(at)
+    assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
+    (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
+    assert table["prediction"].iloc[0] == "s"  # after "…jump" the trained model says "s"
+    line = chart(at, keys.weights_chart("token_probability"))
+    p = np.asarray(line["data"][0]["y"], np.float64)
+    assert p.shape == (17,) and p[-1] == pytest.approx(table["probability"].iloc[0], abs=1e-3)
+    assert any("which a link does not carry" in i.value for i in at.info)
+    at.session_state[keys.SEQ_TEXT] = "the lazy fox jumpX"
+    at.run(timeout=TIMEOUT)
+    assert any("unknown character 'X' at position 18" in e for e in errors(at)), errors(at)
+    assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # the last text it could read stays
