@@ -23,7 +23,18 @@ from ui import keys
 from ui.cursor import CursorKeys
 from ui.engine import encode_sequence, run_network
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
-from ui.settings import MAX_EMBED, MAX_HIDDEN, MAX_LAYERS, MAX_SCALE, MAX_SEED, MAX_STEPS, MAX_TEXT, MIN_SCALE, MODES
+from ui.settings import (
+    MAX_EMBED,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_SCALE,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TEXT,
+    MIN_SCALE,
+    MODES,
+    SCHEME_LABELS,
+)
 
 PANES = ("a", "b")
 SOURCES = {"random": "Drawn at random", "preset": "Hand-built preset", "trained": "Trained model",
@@ -33,6 +44,7 @@ STARTS = {"models": "Same input, two models", "inputs": "Same model, two inputs"
           "weights": "Same model, two weight settings"}
 VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep stack"}
 MAX_SHIFT = 10.0
+SHIFT_LABEL = "Extra bias to keep memory"
 CURSOR = CursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, follow=keys.CMP_FOLLOW, playing=keys.CMP_PLAYING,
                     prev=keys.CMP_PREV, next=keys.CMP_NEXT, play=keys.CMP_PLAY, pause=keys.CMP_PAUSE)
 TRAINED = tuple(m["name"] for m in pretrained_manifest())
@@ -183,20 +195,23 @@ def network_controls(p: str) -> PaneNetwork:
         st.session_state[k("source")] = "random"
     source = st.selectbox("Network", sources, format_func=SOURCES.get, key=k("source"),
                           on_change=_fill_model_text, args=(p,))
+    shift_help = ("Added to the bias of the gate that keeps memory, so a positive number keeps more of the old "
+                  "state: the LSTM's forget gate; for a GRU its keep share (the lecture's z_t bias goes down, the "
+                  "PyTorch/Keras z_t bias up). A plain RNN has no such gate.")
     if source == "random":
+        st.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
         c1, c2, c3 = st.columns(3)
-        c1.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
-        c2.number_input(f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=k("hidden"), step=1)
-        c3.number_input("Seed", 0, MAX_SEED, key=k("seed"), step=1)
-        c1, c2, c3 = st.columns(3)
-        c1.selectbox("Initialiser", list(cells.SCHEMES), key=k("scheme"))
+        c1.number_input(f"Units (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=k("hidden"), step=1)
+        c2.number_input("Seed", 0, MAX_SEED, key=k("seed"), step=1)
+        c3.number_input(f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, key=k("layers"), step=1)
+        c1, c2 = st.columns([3, 2])
+        c1.selectbox("Starting weights", list(cells.SCHEMES), format_func=SCHEME_LABELS.get, key=k("scheme"),
+                     help="How the random weights are drawn.")
         c2.number_input("Weight scale", MIN_SCALE, MAX_SCALE, key=k("scale"), step=0.1, format="%.2f")
-        c3.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
-                        help="Added to the bias of the gate that keeps memory: the LSTM's forget gate, the GRU's "
-                             "keep share (the deck's z_t bias goes down, the PyTorch/Keras z_t bias up).")
-        c1, c2 = st.columns(2, vertical_alignment="bottom")
-        c1.toggle("Bidirectional", key=k("bidirectional"))
-        c2.number_input(f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, key=k("layers"), step=1)
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c1.number_input(SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+                        help=shift_help)
+        c2.toggle("Bidirectional", key=k("bidirectional"))
     else:
         if source == "preset":
             st.selectbox("Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title,
@@ -205,8 +220,7 @@ def network_controls(p: str) -> PaneNetwork:
             labels = {m["name"]: m["label"] for m in pretrained_manifest()}
             st.selectbox("Trained model", list(TRAINED), format_func=labels.get, key=k("trained"),
                          on_change=_fill_model_text, args=(p,))
-        st.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
-                        help="Added to the bias of the gate that keeps memory (forget gate, or the GRU's keep share).")
+        st.number_input(SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f", help=shift_help)
     ss = st.session_state
     return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
                        int(ss[k("seed")]), ss[k("scheme")], float(ss[k("scale")]), float(ss[k("shift")]),
@@ -337,7 +351,7 @@ def joint_vocabulary(*texts: str) -> str:
 
 def _describe(network: PaneNetwork) -> str:
     n = network
-    shift = f", memory bias {n.shift:+g}" if n.shift else ""
+    shift = f", keep-memory bias {n.shift:+g}" if n.shift else ""
     if n.source != "random":
         return {"preset": f"Preset: {presets.PRESETS[n.preset].title}", "trained": n.trained,
                 "current": "The model from Explore/Weights"}[n.source] + shift
@@ -383,7 +397,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
     if encoded.steps > MAX_STEPS:
         raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
     trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
-    label = model.label + (f", memory bias {network.shift:+g}" if network.shift else "")
+    label = model.label + (f", keep-memory bias {network.shift:+g}" if network.shift else "")
     return PaneRun(label, model.reads, encoded, trace)
 
 

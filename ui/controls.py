@@ -19,6 +19,7 @@ from ui.settings import (
     MAX_TEXT,
     MIN_SCALE,
     MODES,
+    SCHEME_LABELS,
 )
 
 PICK = "— pick an example —"
@@ -67,8 +68,9 @@ def network_controls() -> NetworkChoice:
     kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.NET_KIND)
     hidden = st.number_input(f"Hidden size (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=keys.NET_HIDDEN, step=1)
     seed = st.number_input("Seed", 0, MAX_SEED, key=keys.NET_SEED, step=1)
-    scheme = st.selectbox("Initialiser", list(cells.SCHEMES), key=keys.NET_SCHEME,
-                          help="\n\n".join(f"**{k}**: {v}" for k, v in cells.SCHEMES.items()))
+    scheme = st.selectbox("Starting weights", list(cells.SCHEMES), key=keys.NET_SCHEME, format_func=SCHEME_LABELS.get,
+                          help="How the random weights are drawn. "
+                               + "\n\n".join(f"**{SCHEME_LABELS[k]}**: {v}" for k, v in cells.SCHEMES.items()))
     scale = st.number_input(f"Weight scale ({MIN_SCALE}–{MAX_SCALE:g})", MIN_SCALE, MAX_SCALE, key=keys.NET_SCALE,
                             step=0.1, format="%.2f", help="Multiplies every random weight and bias.")
     bidirectional = st.toggle("Bidirectional", key=keys.NET_BIDIRECTIONAL)

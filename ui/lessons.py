@@ -52,7 +52,7 @@ class Scene:
 class Knob:
     """The "try this" control: a slider whose value edits the scene."""
 
-    label: str
+    label: str  # plain words: it is the slider's accessible name too, where $…$ math would be read out raw
     low: float
     high: float
     default: float
@@ -279,7 +279,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("cell"), Panel("input")),
         try_this=("Lower unit 0's forget-gate bias from 20 to 2: $f_t$ = σ(2) ≈ 0.88, and the stored number leaks"
                   " off the belt a little at every step."),
-        knob=Knob("Forget-gate bias $b_f$ of unit 0", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f", unit=0)),
+        knob=Knob("Forget-gate bias of unit 0", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f", unit=0)),
     ),
     Stop(
         slug="forget-gate",
@@ -297,7 +297,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("forget"), Panel("cell")),
         try_this=("Set the forget-gate bias to −3: $f_t$ = σ(−3) ≈ 0.05, the cell keeps 5% of its count at each "
                   "step, and $C_t$ fades back to 0 after every 'a'."),
-        knob=Knob("Forget-gate bias $b_f$", -10.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
+        knob=Knob("Forget-gate bias", -10.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
         cursor=6,
     ),
     Stop(
@@ -318,7 +318,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("input"), Panel("candidate"), Panel("cell")),
         try_this=("Raise the input-gate bias $b_i$ from −20 to +20: the gate opens at every step, and every "
                   "value, marked or not, is added into $C_t$."),
-        knob=Knob("Input-gate bias $b_i$", -20.0, 20.0, -OPEN, 1.0, set_bias("input", "b_i")),
+        knob=Knob("Input-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("input", "b_i")),
         cursor=1,
     ),
     Stop(
@@ -355,7 +355,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("output"), Panel("hidden")),
         try_this=("Raise the output-gate bias $b_o$ from −20 to +20: the gate stays open and $h_t$ shows the "
                   "depth at every step, not only at the a's."),
-        knob=Knob("Output-gate bias $b_o$", -20.0, 20.0, -OPEN, 1.0, set_bias("output", "b_o")),
+        knob=Knob("Output-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("output", "b_o")),
         cursor=5,
     ),
     Stop(
@@ -376,14 +376,14 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("update"), Panel("hidden")),
         try_this=("Raise the update-gate bias $b_z$ from −20 to +20: $z_t$ ≈ 1 at every step, the GRU takes every"
                   " new candidate, and $h_t$ just follows tanh(value)."),
-        knob=Knob("Update-gate bias $b_z$", -20.0, 20.0, -OPEN, 1.0, set_bias("update", "b_z")),
+        knob=Knob("Update-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("update", "b_z")),
         cursor=1,
     ),
     Stop(
         slug="peephole",
         title="LSTM variant: peephole connections",
         explanation=(
-            "In the deck's LSTM the gates see $h_{t-1}$ and $x_t$ but never the cell state itself: a cell whose "
+            "In the lecture's LSTM the gates see $h_{t-1}$ and $x_t$ but never the cell state itself: a cell whose "
             "output gate was shut cannot tell what it holds. Peephole connections add a weight from C to each "
             "gate: $f_t$ and $i_t$ look at $C_{t-1}$, $o_t$ at the new $C_t$. Here the output gate reads the "
             "bracket depth straight from the cell, $o_t = \\sigma(20\\,C_t - 30)$, so $h_t$ speaks only while the "
@@ -395,7 +395,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("cell"), Panel("output")),
         try_this=("Set the output-gate bias $b_o$ from −30 to −10: $o_t = \\sigma(20\\,C_t - 10)$ now opens from "
                   "depth 1."),
-        knob=Knob("Output-gate bias $b_o$", -50.0, 10.0, -1.5 * OPEN, 1.0, set_bias("output", "b_o")),
+        knob=Knob("Output-gate bias", -50.0, 10.0, -1.5 * OPEN, 1.0, set_bias("output", "b_o")),
         cursor=4,
     ),
     Stop(
@@ -413,7 +413,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("forget"), Panel("input"), Panel("cell")),
         try_this=("Set the forget-gate bias $b_f$ from 20 to 0: between markers $f_t$ = $i_t$ = 0.5, and $C_t$ "
                   "becomes a running average of the values."),
-        knob=Knob("Forget-gate bias $b_f$", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
+        knob=Knob("Forget-gate bias", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
         cursor=1,
     ),
     Stop(
@@ -450,7 +450,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("cell", caption="Layer 1"), Panel("cell", layer=1, caption="Layer 2")),
         try_this=("Set layer 2's input-gate bias from −87 to −70: it now opens from depth 1 (100·tanh(1) − 70 > "
                   "0) and counts every step inside a bracket."),
-        knob=Knob("Layer 2's input-gate bias $b_i$", -100.0, 0.0, DEEP_THRESHOLD, 1.0,
+        knob=Knob("Layer 2's input-gate bias", -100.0, 0.0, DEEP_THRESHOLD, 1.0,
                   set_bias("input", "b_i", layer=1)),
         cursor=4,
     ),

@@ -129,7 +129,7 @@ def problems(s: TrainSettings) -> list[str]:
         _whole(s.steps, "Steps", 1, MAX_STEPS),
         None if s.optimizer in OPTIMIZER_LABELS else f"Optimizer: expected adam or sgd, got {s.optimizer!r}.",
         _whole(s.seed, "Seed", 0, MAX_SEED),
-        _number(s.memory_bias, "Memory bias", -MAX_MEMORY_BIAS, MAX_MEMORY_BIAS, above=False),
+        _number(s.memory_bias, "Head start for memory", -MAX_MEMORY_BIAS, MAX_MEMORY_BIAS, above=False),
         _number(s.clip, "Gradient clip", 0.0, MAX_CLIP, above=False),
     ]
     if s.task in TASKS:
@@ -161,7 +161,7 @@ def train_controls() -> TrainSettings:
         lr = st.number_input(f"Learning rate (above 0, at most {MAX_LR:g})", step=0.001, format="%g",
                              key=keys.TRAIN_LR)
         memory_bias = st.number_input(
-            "Memory bias", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
+            "Head start for memory (bias)", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
             help="Added at the start to the bias of the gate that keeps the old state (the LSTM's forget gate, "
                  "the GRU's update gate), so memory lasts from the first step. A plain RNN has no such gate.",
         )

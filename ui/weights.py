@@ -325,7 +325,7 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: l
                    key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config)
     if "peepholes" in tables:
-        st.caption("Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):")
+        st.caption("Peephole weights on the cell state C (the gate also looks at $C_{t-1}$; $o_t$ at $C_t$):")
         key = keys.weights_editor("peepholes", layer, direction, gate, _version(), tables["peepholes"].shape)
         st.data_editor(tables["peepholes"], key=key,
                        num_rows="fixed", column_config=config)

@@ -221,9 +221,8 @@ if view == "side":
                "falls below 0.5; “> T” when it never does within the sequence.")
     c1, c2 = st.columns([3, 2])
     rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
-    c1.dataframe(gates.drop(columns="cell"), hide_index=True, height=35 * (rows + 1) + 3,
-                 column_config={"mean": st.column_config.NumberColumn(format="%.3f"),
-                                "saturated": st.column_config.NumberColumn(format="%.3f")})
+    shown = gates.drop(columns="cell").style.format({"mean": "{:.3f}", "saturated": "{:.3f}"}, na_rep="—")
+    c1.dataframe(shown, hide_index=True, height=35 * (rows + 1) + 3)  # "—": no saturation for an unbounded C_t
     c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
     c1.download_button("Gate summary (CSV)", gates.to_csv(index=False), file_name="gatescope-compare-gates.csv",
                        mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")

@@ -55,7 +55,7 @@ else:
     features = [f"{a}h{u}" for a in arrows for u in range(H)]
     input_title = f"x_t  layer {layer + 1}'s input: layer {layer}'s h_t"
 
-with st.expander(f"The deck's equations: {cells.KINDS[kind].LABEL}", expanded=True):
+with st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}", expanded=True):
     blocks = deck_columns(kind)
     for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
         with column:

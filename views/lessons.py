@@ -66,7 +66,7 @@ def figure(stop: Stop, shown: Shown, panel: Panel, t: int) -> go.Figure:
         fig = gradient_flow_figure(curves, title="How much gradient reaches step t", height=430)
         fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.03, "yanchor": "bottom",
                                   "bgcolor": "rgba(255,255,255,0.85)"}, margin={"b": 70})
-        return cursor_line(fig, t)
+        return cursor_line(fig, t + 1)  # the figure counts steps 1 … T
     trace = panel_trace(shown, panel)
     fig = gate_heatmap(trace, panel.name, cursor=t, tokens=shown.encoded.tokens, unit=stop.unit)
     return captioned(fig, panel.caption)

@@ -189,7 +189,7 @@ if run is not None:
 
 explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
-                      help="Explore shows every gate step by step, with the deck's equations."):
+                      help="Explore shows every gate step by step, with the lecture's equations."):
     use_model(explore_model(trained, text if run is not None else ""))
     st.switch_page("views/explore.py")
 if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",

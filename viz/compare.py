@@ -43,7 +43,7 @@ class Panel:
     crange: ColourRange
     bound: str  # "sigmoid" | "tanh" | "unbounded"
     name: str | None  # the trace value drawn, None when derived
-    phrase: str  # what this value is, for the pairing note
+    phrase: str  # what this value is, for the pairing note (a Markdown caption: symbols as $…$ math)
 
 
 def _from_trace(trace: cells.Trace, name: str, phrase: str) -> Panel:
@@ -68,7 +68,7 @@ def role_panel(trace: cells.Trace, role: str) -> Panel | None:
     family = trace.family
     if family == "lstm":
         return {
-            "keep": lambda: _from_trace(trace, "forget", "f_t is the share of C_{t−1} kept"),
+            "keep": lambda: _from_trace(trace, "forget", "f_t is the share of $C_{t-1}$ kept"),
             "new": lambda: _from_trace(trace, "input", "i_t is how much of the candidate C̃_t is written"),
             "candidate": lambda: _from_trace(trace, "candidate", "C̃_t is what could be written to C_t"),
             "memory": lambda: _from_trace(trace, "cell", "C_t is the LSTM's memory, unbounded"),
@@ -80,18 +80,18 @@ def role_panel(trace: cells.Trace, role: str) -> Panel | None:
         keep = keep_share(trace)  # (T, H)
         if role == "keep":
             if old:
-                return _from_trace(trace, "update", "z_t is the share of h_{t−1} kept (PyTorch/Keras form)")
-            return _derived(keep, "1 − z_t", "keep share", "1 − z_t is the share of h_{t−1} kept (deck form)")
+                return _from_trace(trace, "update", "z_t is the share of $h_{t-1}$ kept (PyTorch/Keras form)")
+            return _derived(keep, "1 − z_t", "keep share", "1 − z_t is the share of $h_{t-1}$ kept (lecture's form)")
         if role == "new":
             if old:
                 return _derived(1.0 - keep, "1 − z_t", "share of the new",
                                 "1 − z_t is the share of the new candidate h̃_t (PyTorch/Keras form)")
-            return _from_trace(trace, "update", "z_t is the share of the new candidate h̃_t (deck form)")
+            return _from_trace(trace, "update", "z_t is the share of the new candidate h̃_t (lecture's form)")
         return {
             "candidate": lambda: _from_trace(trace, "candidate", "h̃_t is the candidate, made from r_t and x_t"),
             "memory": lambda: _from_trace(trace, "hidden", "h_t is the GRU's only state: memory and output"),
             "output": lambda: _from_trace(trace, "hidden", "h_t is the GRU's output and its memory"),
-            "other": lambda: _from_trace(trace, "reset", "r_t decides how much of h_{t−1} the candidate sees"),
+            "other": lambda: _from_trace(trace, "reset", "r_t decides how much of $h_{t-1}$ the candidate sees"),
         }[role]()
     if role in ("memory", "output"):
         return _from_trace(trace, "hidden", "h_t is the plain RNN's only state")
@@ -146,6 +146,7 @@ def _axis(tokens: Sequence[str], H: int) -> TimeAxis:
 
 # px: narrower than a full-width figure's, the same for all, and never widened by labels or colour bars
 PANE_MARGIN = {"l": 62, "r": 74, "t": 50, "b": 74, "autoexpand": False}
+PANE_TICKS = 14  # labelled steps a half-width time axis has room for without labels running into each other
 
 
 def narrow(fig: go.Figure) -> go.Figure:
@@ -155,8 +156,11 @@ def narrow(fig: go.Figure) -> go.Figure:
     fig.update_layout(margin=PANE_MARGIN)
     fig.update_yaxes(automargin=False)  # row labels ("→12", "e3") fit the fixed left margin
     fig.update_traces(colorbar={"title": {"text": ""}, "thickness": 12}, selector={"type": "heatmap"})
-    steps = len(fig.layout.xaxis.tickvals or ())
-    if steps > 6:
+    values, text = tuple(fig.layout.xaxis.tickvals or ()), tuple(fig.layout.xaxis.ticktext or ())
+    if len(values) > PANE_TICKS and len(text) == len(values):
+        every = -(-len(values) // PANE_TICKS)
+        fig.update_xaxes(tickvals=values[::every], ticktext=text[::every])
+    if len(values) > 6:
         fig.update_xaxes(tickangle=-60)
     return fig
 

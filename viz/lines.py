@@ -44,8 +44,9 @@ def unit_lines(
     layout.update(
         xaxis=_time_xaxis(axis), yaxis={"title": {"text": "value"}, "zeroline": True, "tickfont": {"size": TICK_SIZE}},
         shapes=cursor_shapes(axis, cursor, None, 0), hovermode="closest",
-        legend={"orientation": "h", "y": -0.35, "x": 0},
+        # the legend on the figure's bottom edge: never over the axis title, however tall the tick labels
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
     )
-    layout["margin"] = {**layout["margin"], "b": 110}
+    layout["margin"] = {**layout["margin"], "b": 140}
     fig.update_layout(layout)
     return fig

@@ -86,8 +86,8 @@ def test_default_is_lstm_against_gru_on_one_input_with_gates_lined_up_by_role() 
     np.testing.assert_allclose(z(shown["keep_a"]), lstm.values["forget"], atol=6e-4)
     np.testing.assert_allclose(z(shown["keep_b"]), 1.0 - gru.values["update"], atol=6e-4)
     notes = captions(at)
-    assert "f_t is the share of C_{t−1} kept" in notes and "keep + new = 1" in notes
-    assert "1 − z_t is the share of h_{t−1} kept (deck form)" in notes
+    assert "f_t is the share of $C_{t-1}$ kept" in notes and "keep + new = 1" in notes
+    assert "1 − z_t is the share of $h_{t-1}$ kept (lecture's form)" in notes
     # both panes on one time axis: the same x range everywhere
     assert {tuple(c["layout"]["xaxis"]["range"]) for c in shown.values()} == {(-0.5, 10.5)}
 
