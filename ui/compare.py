@@ -22,6 +22,7 @@ from cells import encode, presets
 from ui import keys
 from ui.cursor import CursorKeys
 from ui.engine import encode_sequence, run_network
+from ui.handoff import receive
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
 from ui.settings import (
     MAX_EMBED,
@@ -39,7 +40,7 @@ from ui.settings import (
 PANES = ("a", "b")
 SOURCES = {"random": "Drawn at random", "preset": "Hand-built preset", "trained": "Trained model",
            "current": "The model from Explore/Weights"}
-LINK_SOURCES = ("random", "preset", "trained")  # the picked model lives in one session only
+LINK_SOURCES = ("random", "preset", "trained", "current")  # "current": the link's model=…&weights=…
 STARTS = {"models": "Same input, two models", "inputs": "Same model, two inputs",
           "weights": "Same model, two weight settings"}
 VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep stack"}
@@ -152,6 +153,21 @@ def set_defaults() -> None:
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     st.session_state.setdefault(keys.SEEN_SELECTION, {})
+
+
+def take_handoff() -> None:
+    """A model another page handed to Compare goes into pane A, with its text and its unit to watch."""
+    parcel = receive("compare")
+    if parcel is None:
+        return
+    ss = st.session_state
+    ss[keys.pane("a", "source")] = "current"
+    ss[keys.pane("a", "text")] = parcel.text
+    ss[keys.pane("a", "shift")] = 0.0
+    ss[keys.CMP_SAME_NET] = False
+    ss[keys.CMP_STEP] = parcel.step or 0
+    if parcel.unit is not None:
+        ss[keys.CMP_UNIT] = parcel.unit
 
 
 def _start(mode: str | None = None) -> None:

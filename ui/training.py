@@ -39,7 +39,7 @@ from cells.readout import softmax
 from cells.tasks import TASKS, Brackets, FirstBit, Task, make_task
 from cells.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model, train
 from ui import keys
-from ui.model import PRETRAINED, TASK_EXAMPLES, TASK_READS, pretrained_manifest
+from ui.model import PRETRAINED, TASK_EXAMPLES, from_task, pretrained_manifest
 from ui.model import Model as PageModel
 from viz.gradflow import FlowCurve
 from viz.training import Curve, Predictions
@@ -70,12 +70,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def option_defaults() -> dict[str, Any]:
+    """Every task option's widget key and default."""
+    return {keys.train_option(name, f.name): f.default for name, cls in TASKS.items() for f in dataclasses.fields(cls)}
+
+
 def train_defaults() -> None:
-    for key, value in DEFAULTS.items():
+    for key, value in {**DEFAULTS, **option_defaults()}.items():
         st.session_state.setdefault(key, value)
-    for name, cls in TASKS.items():
-        for f in dataclasses.fields(cls):
-            st.session_state.setdefault(keys.train_option(name, f.name), f.default)
 
 
 # ----- settings ------------------------------------------------------------------------------------
@@ -460,11 +462,16 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
 
 
 def explore_model(trained: Trained, text: str) -> PageModel:
-    """The model as Explore shows it: how it reads typed text, the sequence typed here, what to watch."""
+    """The model as Explore and Compare show it: how it reads typed text, the sequence typed here, the unit to
+    watch. A shipped model keeps its name (its link is short); one trained here says its task, and its
+    weights ride in the link."""
     task = trained.task
-    reads = f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
-    return PageModel(trained.model.network, trained.label, reads, task.encode, sequence=text or example_text(task),
-                     note=trained.note or trained.message, readout=trained.model.readout)
+    text = text or example_text(task)
+    model = from_task(trained.model.network, task.NAME, trained.label, sequence=text,
+                      note=trained.note or trained.message, readout=trained.model.readout, watch=trained.watch)
+    if trained.ident.startswith("pretrained:"):
+        return dataclasses.replace(model, source="trained:" + trained.ident.split(":", 1)[1])
+    return model
 
 
 # ----- gradient flow -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from cells import presets
 from ui import keys
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
+from ui.handoff import send
 from ui.model import (
     FORMATS,
     MAX_UPLOAD_BYTES,
@@ -126,8 +127,9 @@ def load_ready(value: str) -> Model:
 
 
 def show_model(model: Model) -> None:
-    """Make ``model`` the current one and put its own sequence in the sequence box."""
-    use_model(model)
+    """Make ``model`` the current one and put its own sequence in the sequence box (Explore and Weights share
+    it); Explore starts on the model's unit to watch."""
+    send("explore", model)
     st.session_state[keys.SEQ_TEXT] = model.sequence
     st.session_state[keys.SEQ_MODE] = "onehot" if model.vocabulary else "numbers" if "numbers" in model.reads \
         else st.session_state.get(keys.SEQ_MODE, "onehot")

@@ -5,7 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
-from ui.compare import CURSOR, PANES, VIEWS, PaneRun, pane_controls, pane_runs, set_defaults, start_controls
+from ui.compare import (
+    CURSOR,
+    PANES,
+    VIEWS,
+    PaneRun,
+    pane_controls,
+    pane_runs,
+    set_defaults,
+    start_controls,
+    take_handoff,
+)
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, play_interval
 from viz.compare import (
@@ -26,6 +36,7 @@ from viz.heatmap import heatmap_names, input_heatmap
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()
 load_link()
+take_handoff()
 st.title("Compare two cells")
 for message in link_errors():
     st.error(message)

@@ -10,7 +10,7 @@ from ui.controls import sequence_controls, view_controls
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls, play_interval
 from ui.engine import current_run, model_run
 from ui.model import current_model
-from ui.share import current_values, link_errors, load_link, write_link, write_model_link
+from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
 from viz.diagram import cell_diagram
 from viz.equations import NOTES, aligned_block, deck_columns, step_equations
@@ -19,6 +19,7 @@ from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
 from viz.lines import unit_lines
 
 load_link()
+take_handoff()
 st.title("Explore a recurrent cell")
 for message in link_errors():
     st.error(message)

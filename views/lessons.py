@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import keys
+from ui.handoff import send
 from ui.lessons import (
     STOPS,
     Panel,
@@ -21,7 +22,6 @@ from ui.lessons import (
     read_presenter,
     step_controls,
 )
-from ui.model import use_model
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.heatmap import gate_heatmap
 from viz.lessons import captioned, cursor_line, fewer_ticks, for_projector, projector_height
@@ -85,11 +85,8 @@ with words:
         st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.note}")
         if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
                      help="Carry this model and input to the Explore page, with every gate and the numbers."):
-            use_model(scene.model)
-            st.session_state[keys.SEQ_TEXT] = scene.text
-            st.session_state[keys.SEQ_MODE] = "numbers" if scene.model.reads.startswith("numbers") else "onehot"
-            st.session_state[keys.CURSOR_STEP] = int(st.session_state.get(keys.LESSON_STEP, 0))
-            st.session_state[keys.CURSOR_UNIT] = stop.unit
+            send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSON_STEP, 0)),
+                 unit=stop.unit)
             st.switch_page("views/explore.py")
 
 with views:

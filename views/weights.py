@@ -111,7 +111,7 @@ with k_col:
     r1, r2, r3 = st.columns([2, 1, 2], vertical_alignment="bottom")  # room for each button's whole label
     r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
               on_click=reset, args=(model,))
-    r2.number_input("Seed", 0, 2**31 - 1, 1, key=keys.W_SEED)
+    r2.number_input("Seed", 0, 2**31 - 1, key=keys.W_SEED)  # 1 at first (ui.state)
     r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
               args=(base,))
 
