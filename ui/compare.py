@@ -140,7 +140,7 @@ START_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
                 {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
 }
 START_NOTES = {
-    "models": "Both panes read the same text; A is an LSTM and B the deck's GRU, both with 8 units.",
+    "models": "Both panes read the same text; A is an LSTM and B the lecture's GRU, both with 8 units.",
     "inputs": "One network reads two texts that differ in their first character: B − A shows how far that "
               "one change travels.",
     "weights": "The same LSTM twice, but B's forget-gate bias is raised by 2: B keeps more of its memory. "
@@ -186,13 +186,26 @@ def _start(mode: str | None = None) -> None:
 def start_controls() -> tuple[bool, bool]:
     """The start-mode radio and the two links between the panes; returns (same input, same network)."""
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    mode = left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.CMP_START, horizontal=True,
-                      on_change=_start, help="Sets both panes to a ready comparison; change anything afterwards.")
+    left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.CMP_START, horizontal=True,
+               on_change=_start, help="Sets both panes to a ready comparison; change anything afterwards.")
     with right:
         same_input = st.toggle("B reads A's input", key=keys.CMP_SAME_INPUT)
         same_net = st.toggle("B runs A's network", key=keys.CMP_SAME_NET)
-    st.caption(START_NOTES[mode])
     return bool(same_input), bool(same_net)
+
+
+def start_note() -> str | None:
+    """The start mode's note while both panes are still as that mode set them (the note describes those
+    settings, so any change makes it untrue); None after a change."""
+    ss = st.session_state
+    mode = ss[keys.CMP_START]
+    a, b, shared = START_SETTINGS[mode]
+    for p, extra in (("a", a), ("b", b)):
+        if any(ss.get(keys.pane(p, name)) != value for name, value in {**PANE_DEFAULTS, **extra}.items()):
+            return None
+    if any(ss.get(key) != value for key, value in shared.items()):
+        return None
+    return START_NOTES[mode]
 
 
 def _fill_model_text(p: str) -> None:

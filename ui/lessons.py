@@ -614,4 +614,16 @@ def knob_control(stop: Stop) -> float:
         value = st.slider(k.label, k.low, k.high, step=k.step, key=key)
     reset.button("↺", key=keys.LESSON_RESET, on_click=_reset_knob, args=(stop,), width="stretch",
                  disabled=value == k.default, help=f"Reset: back to {k.default:g}, the stop as built.")
+    if note := knob_note(stop, float(value)):
+        st.caption(note)
     return float(value)
+
+
+def knob_note(stop: Stop, value: float) -> str | None:
+    """While the knob is off the stop's own value, the paragraph (written for the stop as built) no longer
+    describes the charts: say so, with both values. None while it does."""
+    k = stop.knob
+    if value == k.default:
+        return None
+    return (f"{k.label} is now {value:g}, not {k.default:g}: the paragraph above describes the stop as built; "
+            "the charts show the model as you set it.")

@@ -70,6 +70,15 @@ class Model:
                              f"({self.reads}), the sequence has {encoded.input_size}")
         return encoded
 
+    @property
+    def shown_note(self) -> str:
+        """The note while it is true: it was written for the model's own weights, so after an edit it gives
+        way to a line that still holds."""
+        if self.original is None:
+            return self.note
+        unit = f" Unit {self.watch} is the one to watch for what the edit changed." if self.watch is not None else ""
+        return f"Edited weights: what was said about the original weights may no longer hold.{unit}"
+
     def edited(self, network: cells.Network, label: str | None = None) -> Model:
         """The same model with new weights; ``original`` keeps the first ones."""
         return dataclasses.replace(self, network=network, label=label or self.label,

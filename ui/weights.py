@@ -174,8 +174,8 @@ def model_panel(model: Model) -> None:
     """Which model is shown, how it reads text, what to look at, and the way back."""
     st.markdown(f"**{model.label}**")
     st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
-    if model.note:
-        st.caption(model.note)
+    if model.shown_note:
+        st.caption(model.shown_note)
     st.button("Back to a drawn network", key=keys.DROP_MODEL, on_click=_back_to_drawn,
               help="Forget this model and draw a network from the Network settings again.")
 

@@ -14,6 +14,7 @@ from ui.compare import (
     pane_runs,
     set_defaults,
     start_controls,
+    start_note,
     take_handoff,
 )
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
@@ -42,6 +43,8 @@ for message in link_errors():
     st.error(message)
 
 same_input, same_net = start_controls()
+if note := start_note():
+    st.caption(note)
 left, right = st.columns(2)
 boxes = {"a": left.container(border=True), "b": right.container(border=True)}
 with boxes["a"]:

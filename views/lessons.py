@@ -82,7 +82,7 @@ shown = cached_show(stop.slug, value)
 scene = shown.scene
 with words:
     if not present:
-        st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.note}")
+        st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.shown_note}")
         if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
                      help="Carry this model and input to the Explore page, with every gate and the numbers."):
             send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSON_STEP, 0)),

@@ -269,3 +269,17 @@ def test_a_link_naming_an_unknown_model_is_refused() -> None:
         model_from_link("numbers", None)
     with pytest.raises(ValueError, match="expected preset:"):
         model_from_link("http://evil", None)
+
+
+def test_a_note_written_for_the_weights_goes_with_an_edit_and_comes_back_with_a_reset() -> None:
+    import dataclasses
+
+    from ui.lessons import with_bias
+    from ui.model import from_preset
+
+    model = from_preset("counter")
+    assert model.shown_note == model.note and "+20" in model.note
+    edited = model.edited(with_bias(model.network, "forget", -3.0))
+    assert "+20" not in edited.shown_note and "unit 0" in edited.shown_note.lower()
+    back = dataclasses.replace(edited, network=edited.original, original=None)
+    assert back.shown_note == model.note

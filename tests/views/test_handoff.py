@@ -144,3 +144,31 @@ def test_lessons_keep_each_knob_after_a_visit_to_explore() -> None:
     at.query_params["stop"] = "forget-gate"
     at.run(timeout=TIMEOUT)
     assert not at.exception and at.slider(key=keys.lesson_knob("forget-gate")).value == 4.0
+
+
+# ----- explanations follow the model ----------------------------------------------------------------
+def test_a_presets_note_is_shown_only_while_its_weights_are_its_own() -> None:
+    at = open_view("lessons")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert "+20" in sidebar_text(at)  # the counter preset as built: its forget gate held open
+    at.switch_page("views/lessons.py")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
+    assert any("now -3, not 20" in c.value for c in at.caption)  # the paragraph is about the stop as built
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert "+20" not in sidebar_text(at) and "never leaks" not in sidebar_text(at)
+    assert "may no longer hold" in sidebar_text(at)
+
+
+def test_compares_start_note_goes_when_a_pane_no_longer_matches_it() -> None:
+    at = open_view("compare")
+    note = "A is an LSTM and B the lecture's GRU, both with 8 units"
+    assert any(note in c.value for c in at.caption)
+    at.selectbox(key=keys.pane("b", "kind")).set_value("rnn").run(timeout=TIMEOUT)
+    assert not any(note in c.value for c in at.caption)
+    at.number_input(key=keys.pane("b", "hidden")).set_value(8).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.pane("b", "kind")).set_value("gru").run(timeout=TIMEOUT)
+    assert any(note in c.value for c in at.caption)  # true again
