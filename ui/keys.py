@@ -135,6 +135,8 @@ W_UPLOAD_VOCAB_OFFERED = "w_upload_vocab_offered"  # not a widget: the vocabular
 W_UPLOAD_APPLY = "w_upload_apply"
 W_UPLOAD_ERROR = "w_upload_error"  # not a widget: why the last upload was refused
 KEPT_SETTINGS = "kept_settings"  # not a widget: the shared settings' values, kept across pages
+FIRST_VIEW_SHOWN = "first_view_shown"  # not a widget: Explore's first view (a ready model) has been offered
+FIRST_VIEW_DRAWN = "first_view_drawn"  # "Draw a random network instead"
 
 
 def weights_editor(field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:

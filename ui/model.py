@@ -85,6 +85,14 @@ class Model:
                                    original=self.original or self.network)
 
 
+_SYMBOL = re.compile(r"(?<![\w$\\])([A-Za-z])_(t|\{t-1\})(?![\w}])")
+
+
+def symbols_as_math(text: str) -> str:
+    """Plain-text symbols (``C_t``, ``h_{t-1}``) as Markdown math, for notes shown in captions and boxes."""
+    return _SYMBOL.sub(lambda m: f"${m.group(1)}_{m.group(2)}$", text)
+
+
 def _one_hot(vocabulary: str, text: str) -> encode.Encoded:
     return encode.one_hot(text, vocabulary=vocabulary)
 

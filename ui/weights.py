@@ -36,6 +36,7 @@ from ui.model import (
     from_pretrained,
     load_upload,
     pretrained_manifest,
+    symbols_as_math,
     use_model,
 )
 from viz.weights import bias_frame, square_frame, weight_frame
@@ -175,7 +176,7 @@ def model_panel(model: Model) -> None:
     st.markdown(f"**{model.label}**")
     st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
     if model.shown_note:
-        st.caption(model.shown_note)
+        st.caption(symbols_as_math(model.shown_note))
     st.button("Back to a drawn network", key=keys.DROP_MODEL, on_click=_back_to_drawn,
               help="Forget this model and draw a network from the Network settings again.")
 

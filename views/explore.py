@@ -9,6 +9,7 @@ from ui import keys
 from ui.controls import sequence_controls, view_controls
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, follow_controls, play_interval
 from ui.engine import current_run, model_run
+from ui.first_view import first_view, what_to_look_at
 from ui.model import current_model
 from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
@@ -19,12 +20,14 @@ from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
 from viz.lines import unit_lines
 
 load_link()
+first_view()
 take_handoff()
 st.title("Explore a recurrent cell")
 for message in link_errors():
     st.error(message)
 
 model = current_model()
+what_to_look_at(model)
 sequence = sequence_controls(model.reads if model else None)
 network = model_sidebar(model, "Drawn from the Network settings below. A ready model, or an edit on the Weights "
                                 "page, fixes the weights.")

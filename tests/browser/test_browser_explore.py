@@ -130,7 +130,7 @@ def commit_sequence(app: App, text: str, how: str) -> None:
 
 
 def test_explore_loads_with_every_heatmap_drawn(app: App) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     wait_for_heatmaps_showing(app, step_labels("hello world"))
 
     maps = heatmaps(app)
@@ -151,7 +151,7 @@ def test_explore_loads_with_every_heatmap_drawn(app: App) -> None:
 
 @pytest.mark.parametrize("how", ["ctrl+enter", "blur"])
 def test_typing_a_sequence_redraws_every_heatmap(app: App, how: str) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
 
     commit_sequence(app, "gates", how)
 
@@ -169,7 +169,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"  # long enough that playing does not reac
 
 def play_until_the_cursor_moves(app: App) -> None:
     """Open the page on LETTERS, press Play, and wait for the slider and every cursor box to move on."""
-    app.open().wait_ready()
+    app.open_drawn()
     commit_sequence(app, LETTERS, "ctrl+enter")
     wait_for_heatmaps_showing(app, step_labels(LETTERS))
     app.wait_idle()
@@ -225,7 +225,7 @@ def test_play_moves_the_cursor_on_every_heatmap_and_pause_keeps_it_still(app: Ap
     [("letters-in-number-mode", ["not a number", "step 1"]), ("empty-box", ["Sequence"])],
 )
 def test_bad_input_shows_an_error_and_keeps_the_heatmaps(app: App, case: str, expected: list[str]) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     before = heatmaps(app)
 
     if case == "letters-in-number-mode":
@@ -290,7 +290,7 @@ CUT_EQUATIONS_JS = """() => [...document.querySelectorAll('.katex-display')]
 def test_nothing_drawn_over_or_cut_off(app: App, size: tuple[int, int], request: pytest.FixtureRequest) -> None:
     """A projected page stays readable: no two tokens on a time axis drawn over each other, and every deck
     equation and plugged-in step equation fits its column."""
-    app.open().wait_ready()
+    app.open_drawn()
     wait_for_heatmaps_showing(app, step_labels("hello world"))
     app.page.locator(".katex-display").first.wait_for(state="visible")
     app.wait_idle()
@@ -302,7 +302,7 @@ def test_nothing_drawn_over_or_cut_off(app: App, size: tuple[int, int], request:
 
 
 def test_long_sequence_time_labels_do_not_overlap(app: App) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     commit_sequence(app, LETTERS, "ctrl+enter")
     wait_for_heatmaps_showing(app, step_labels(LETTERS))
     app.wait_idle()
@@ -333,7 +333,7 @@ CLIPPED_BUTTONS_JS = """() => [...document.querySelectorAll(['prev', 'next', 'pl
 )  # fmt: skip
 def test_cursor_buttons_show_their_labels(app: App, size: tuple[int, int]) -> None:
     """◀, ▶ and Play/Pause must say what they do, also on a projector-sized window."""
-    app.open().wait_ready()
+    app.open_drawn()
     app.page.locator(PLAY).get_by_role("button", name="Play").wait_for(state="visible")
     clipped = app.evaluate(CLIPPED_BUTTONS_JS)
     assert clipped == [], f"button labels cut off: {clipped}"

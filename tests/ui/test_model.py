@@ -283,3 +283,10 @@ def test_a_note_written_for_the_weights_goes_with_an_edit_and_comes_back_with_a_
     assert "+20" not in edited.shown_note and "unit 0" in edited.shown_note.lower()
     back = dataclasses.replace(edited, network=edited.original, original=None)
     assert back.shown_note == model.note
+
+
+def test_plain_symbols_in_notes_become_markdown_math_and_math_stays_math() -> None:
+    from ui.model import symbols_as_math
+
+    assert symbols_as_math("Watch unit 3 of C_t; h_{t-1} too.") == "Watch unit 3 of $C_t$; $h_{t-1}$ too."
+    assert symbols_as_math("already $f_t$, and x_1") == "already $f_t$, and x_1"

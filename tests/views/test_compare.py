@@ -30,8 +30,8 @@ def open_page(query: dict[str, str] | None = None, state: dict | None = None) ->
         at.query_params[name] = value
     for key, value in (state or {}).items():
         at.session_state[key] = value
+    at.switch_page(PAGE)  # opened straight on the page, as its link does
     at.run(timeout=TIMEOUT)
-    at.switch_page(PAGE).run(timeout=TIMEOUT)
     assert not at.exception
     return at
 

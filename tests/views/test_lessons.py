@@ -22,8 +22,8 @@ def open_lessons(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.switch_page("views/lessons.py")  # opened straight on the page, as its link does
     at.run(timeout=TIMEOUT)
-    at.switch_page("views/lessons.py").run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
 

@@ -29,8 +29,8 @@ def open_weights(query: dict[str, str] | None = None, hidden: int = 4, text: str
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.switch_page("views/weights.py")  # opened straight on the page, as its link does
     at.run(timeout=TIMEOUT)
-    at.switch_page("views/weights.py").run(timeout=TIMEOUT)
     settle(at, hidden=hidden, text=text)
     return at
 
