@@ -50,6 +50,8 @@ def download_html(name: str) -> str:
     return f"download_html_{name}"
 
 
+PRESENT = "present"  # presenter mode toggle (?present=1)
+
 # Page state that is not a widget
 LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
@@ -177,6 +179,7 @@ CMP_DOWNLOAD_HALF_LIFE = "cmp_download_half_life"
 CMP_LAST_GOOD = "cmp_last_good"  # pane -> the last settings that ran
 CMP_LINK_LOADED = "cmp_link_loaded"
 CMP_LINK_ERRORS = "cmp_link_errors"
+CMP_PRESENT = "cmp_present"  # presenter mode toggle (?present=1)
 CMP_DRAWN = "cmp_drawn"  # the chart keys the cursor views drew, whose clicks move the cursor
 
 

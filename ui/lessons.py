@@ -20,6 +20,7 @@ from cells import encode, presets
 from cells.gradflow import GradientFlow, gradient_flow
 from ui import keys
 from ui.model import TASK_EXAMPLES, Model, from_network, from_preset, from_pretrained
+from ui.presenter import presenter_keys, presenting
 
 HIGHLIGHT = "#ffe27a"  # the colour behind the term a stop is about
 
@@ -490,8 +491,6 @@ def cached_show(slug: str, value: float) -> Shown:
     return show(BY_SLUG[slug], value)
 
 
-PRESENT_VALUES = ("1", "true", "yes", "on")
-
 # Presenter mode: no sidebar or header, big text and equations, big buttons; the page's own
 # controls are not drawn at all (see views/lessons.py), so hiding here is only Streamlit's chrome.
 PRESENTER_CSS = """<style>
@@ -508,35 +507,15 @@ PRESENTER_CSS = """<style>
   font-size: 20px !important; }
 </style>"""
 
-# Left and right arrows click the step buttons; Page Up and Page Down (what a presentation
-# clicker sends) click the stop buttons. Keys typed into a field or a focused slider are left alone.
-KEYS_SCRIPT = """<script>
-(() => {
-  if (window.__gatescopeLessonKeys) return;
-  window.__gatescopeLessonKeys = true;
-  const targets = {ArrowLeft: "lessons_step_prev", ArrowRight: "lessons_step_next",
-                   PageUp: "lessons_prev", PageDown: "lessons_next"};
-  document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const key = targets[event.key];
-    if (!key) return;
-    const typing = event.target instanceof Element &&
-      event.target.closest("input, textarea, select, [contenteditable=true], [role=slider], [role=combobox]");
-    if (typing) return;
-    const button = document.querySelector(".st-key-" + key + " button");
-    if (!button || button.disabled) return;
-    event.preventDefault();
-    button.click();
-  });
-})();
-</script>"""
+# Page Up and Page Down (what a presentation clicker sends) click the stop buttons whatever has focus;
+# the left and right arrows click the step buttons while no text box or slider is in use (ui/presenter_keys.js).
+KEYS = {"PageUp": keys.LESSON_PREV, "PageDown": keys.LESSON_NEXT,
+        "ArrowLeft": keys.LESSON_STEP_PREV, "ArrowRight": keys.LESSON_STEP_NEXT}
 
 
 def read_presenter() -> bool:
     """Presenter mode: the toggle's value, started from ``?present=1`` when the session first shows the page."""
-    if keys.LESSON_PRESENT not in st.session_state:
-        st.session_state[keys.LESSON_PRESENT] = str(st.query_params.get("present", "")).lower() in PRESENT_VALUES
-    return bool(st.session_state[keys.LESSON_PRESENT])
+    return presenting(keys.LESSON_PRESENT)
 
 
 def _write_presenter() -> None:
@@ -553,8 +532,8 @@ def presenter_toggle() -> None:
 
 
 def presenter_style(present: bool) -> None:
-    """The keyboard script always; the projector's CSS in presenter mode."""
-    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
+    """The presenter keys always; the projector's CSS in presenter mode."""
+    presenter_keys(KEYS)
     if present:
         st.html(PRESENTER_CSS)
 

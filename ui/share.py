@@ -50,6 +50,8 @@ def take_handoff() -> None:
     ss[keys.SEQ_MODE] = "numbers" if reads_numbers(parcel.model) else "onehot"
     ss.pop(keys.LAST_GOOD_MODEL_TEXT, None)
     ss[keys.CURSOR_STEP] = parcel.step or 0
+    if parcel.present:
+        ss[keys.PRESENT] = True
     if parcel.unit is not None:
         ss[keys.CURSOR_UNIT] = parcel.unit
         ss[keys.FOLLOW_UNITS] = sorted({parcel.unit, *ss.get(keys.FOLLOW_UNITS, [])[:1]})

@@ -19,6 +19,7 @@ from ui.compare import (
 )
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, play_interval
+from ui.presenter import presenter_switch
 from viz.compare import (
     difference_heatmap,
     difference_note,
@@ -38,6 +39,7 @@ st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the brow
 set_defaults()
 load_link()
 take_handoff()
+present = presenter_switch(keys.CMP_PRESENT)
 st.title("Compare two cells")
 for message in link_errors():
     st.error(message)

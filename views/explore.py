@@ -11,6 +11,7 @@ from ui.cursor import advance_if_playing, apply_clicks, clamp, cursor_controls, 
 from ui.engine import current_run, model_run
 from ui.first_view import first_view, what_to_look_at
 from ui.model import current_model
+from ui.presenter import presenter_switch
 from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
 from viz.diagram import cell_diagram
@@ -22,6 +23,7 @@ from viz.lines import unit_lines
 load_link()
 first_view()
 take_handoff()
+present = presenter_switch(keys.PRESENT)
 st.title("Explore a recurrent cell")
 for message in link_errors():
     st.error(message)

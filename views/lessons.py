@@ -83,11 +83,11 @@ scene = shown.scene
 with words:
     if not present:
         st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.shown_note}")
-        if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
-                     help="Carry this model and input to the Explore page, with every gate and the numbers."):
-            send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSON_STEP, 0)),
-                 unit=stop.unit)
-            st.switch_page("views/explore.py")
+    if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
+                 help="Carry this model and input to the Explore page, with every gate and the numbers."):
+        send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSON_STEP, 0)),
+             unit=stop.unit, present=present)
+        st.switch_page("views/explore.py")
 
 with views:
     tokens = shown.encoded.tokens
