@@ -376,7 +376,17 @@ LABEL_CLASHES_JS = f"""() => [...{VIEW}.querySelectorAll('.gv-axis')].filter(a =
 CUT_TEXT_JS = f"""() => [...{VIEW}.querySelectorAll(
         '.gv-readout, .gv-step, .gv-lhs, .gv-rule, .gv-nums, .gv-title, .gv-sym, .gv-btn, .gv-boxtext')]
     .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
-    .map(e => `${{e.className}} "${{e.textContent.trim()}}" (${{e.scrollWidth}} px in ${{e.clientWidth}} px)`)"""
+    .map(e => `${{e.className}} "${{e.textContent.trim()}}" (${{e.scrollWidth}} px in ${{e.clientWidth}} px)`)
+    .concat([...{VIEW}.querySelectorAll('.gv-diagram')].flatMap(svg => {{
+        const frame = svg.getBoundingClientRect();  // an SVG cuts what lies outside its box
+        const textBox = (e) => {{ const range = document.createRange(); range.selectNodeContents(e);
+                                  return range.getBoundingClientRect(); }};  // the glyphs, not their div
+        return [...svg.querySelectorAll('.gv-box, .gv-node, .gv-boxname, .gv-label, .gv-nodetext')]
+            .filter(e => {{ const r = e.tagName === 'DIV' ? textBox(e) : e.getBoundingClientRect();
+                            return r.top < frame.top - 1 || r.bottom > frame.bottom + 1
+                                || r.left < frame.left - 1 || r.right > frame.right + 1; }})
+            .map(e => `diagram ${{e.getAttribute("class")}} "${{e.textContent.trim()}}" outside the drawing`);
+    }}))"""
 
 
 @pytest.mark.parametrize(
