@@ -69,7 +69,11 @@ def gradient_figure(shown: Shown) -> go.Figure:
 
 words, views = st.columns([2, 3], gap="large")
 with words:
-    st.markdown(stop.explanation)
+    if present:  # a slide shows the knob and the gates; the paragraph is the teacher's, one click away
+        with st.expander("What this stop says"):
+            st.markdown(stop.explanation)
+    else:
+        st.markdown(stop.explanation)
     with st.container(border=True):
         st.markdown(f"**Try this:** {stop.try_this}")
         value = knob_control(stop)
