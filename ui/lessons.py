@@ -497,7 +497,7 @@ def cached_show(slug: str, value: float) -> Shown:
 PRESENTER_CSS = """<style>
 [data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
 [data-testid=stToolbar], [data-testid=stDecoration] { display: none !important; }
-[data-testid=stMainBlockContainer] { padding: 1rem 2rem 2rem 2rem !important; max-width: 100% !important; }
+[data-testid=stMainBlockContainer] { padding: 1rem 2rem 0.5rem 2rem !important; max-width: 100% !important; }
 [data-testid=stMain] p, [data-testid=stMain] li { font-size: 24px !important; line-height: 1.4 !important; }
 [data-testid=stMain] h2 { font-size: 40px !important; padding: 0 !important; }
 [data-testid=stMain] .katex-display > .katex { font-size: 32px !important; }

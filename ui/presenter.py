@@ -16,7 +16,7 @@ _keys_component = st.components.v2.component("gatescope_presenter_keys", js=KEYS
 PRESENT_CSS = """<style>
 [data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
 [data-testid=stToolbar], [data-testid=stDecoration] { display: none !important; }
-[data-testid=stMainBlockContainer] { padding: 1rem 2rem 2rem 2rem !important; max-width: 100% !important; }
+[data-testid=stMainBlockContainer] { padding: 1rem 2rem 0.5rem 2rem !important; max-width: 100% !important; }
 [data-testid=stMain] p, [data-testid=stMain] li { font-size: 22px !important; line-height: 1.4 !important; }
 [data-testid=stMain] h1 { font-size: 44px !important; padding: 0 0 0.5rem 0 !important; }
 [data-testid=stMain] h2, [data-testid=stMain] h5 { font-size: 32px !important; }

@@ -22,8 +22,11 @@ from ui.lessons import (
     read_presenter,
     start_cursor,
 )
+from viz.equations import visible_length
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.lessons import for_projector, stop_view
+
+SHORT_EQUATION = 56  # glyphs: an equation this short fits beside the stop's title on a projector
 
 st.set_page_config(page_title="Gatescope · Lessons", layout="wide")  # the browser tab names the page
 present = read_presenter()
@@ -51,8 +54,13 @@ forward.button("Next ▶", key=keys.LESSON_NEXT, on_click=go_to, args=(index + 1
                width="stretch", type="primary", help="Next stop (Page Down)")
 with toggle:
     presenter_toggle()
-st.header(f"{index + 1}. {stop.title}", anchor=False)
-st.latex(stop.equation)
+if present and visible_length(stop.equation) <= SHORT_EQUATION:  # a projector's screen is short: one row
+    title, equation = st.columns([1, 3], vertical_alignment="center")
+    title.header(f"{index + 1}. {stop.title}", anchor=False)
+    equation.latex(stop.equation)
+else:
+    st.header(f"{index + 1}. {stop.title}", anchor=False)
+    st.latex(stop.equation)
 
 
 def gradient_figure(shown: Shown) -> go.Figure:
@@ -92,12 +100,14 @@ with views:
     tokens = shown.encoded.tokens
     start_cursor(stop, len(tokens))
     heatmaps = [(p.caption, p.name, panel_trace(shown, p)) for p in stop.panels if p.name != "gradient"]
-    if heatmaps:
+    gradient = any(p.name == "gradient" for p in stop.panels)
+    if heatmaps and not (present and gradient):  # a projector shows the gradient stop's one chart, large
         show_view(stop_view(heatmaps, tokens, label=stop.title), key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
-    if any(p.name == "gradient" for p in stop.panels):
+    if gradient:
         fig = gradient_figure(shown)
         if present:
-            for_projector(fig, height=480)
+            for_projector(fig, height=430)
+            st.caption("Open in Explore steps through the plain RNN's h_t, gate by gate.")
         st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
 
 if not present:

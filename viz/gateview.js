@@ -350,7 +350,7 @@ class GateView {
     const columns = h.columns || (gridWidth >= 440 ? 2 : 1);
     this.grid.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
     const shown = Math.min(h.units, MAX_ROWS);
-    const big = h.big ? 1.6 : 1; // a projector: taller rows, larger type (gateview.css .gv-big)
+    const big = h.big ? 1.5 : 1; // a projector: taller rows, larger type (gateview.css .gv-big)
     const unitRow = Math.round(big * (h.units > 16 ? Math.max(3, Math.floor(128 / shown)) : Math.max(4, Math.min(shown <= 4 ? 28 : 9, Math.floor(72 / shown)))));
     const inputRow = Math.max(2, Math.min(8, Math.floor(56 / Math.max(h.inputs, 1))));
     this.grid.replaceChildren();
