@@ -303,12 +303,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="interaction time per phase")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between one session's interactions")
     parser.add_argument("--train", action="store_true", help="only the training test")
+    parser.add_argument("--no-train", dest="no_train", action="store_true", help="only the class test")
     args = parser.parse_args(argv)
     if not args.train:
         class_test([int(n) for n in args.sessions.split(",")], [int(w) for w in args.workers.split(",")],
                    args.seconds, args.every)
         print()
-    train_test(args.seconds, args.every)
+    if not args.no_train:
+        train_test(args.seconds, args.every)
 
 
 if __name__ == "__main__":
