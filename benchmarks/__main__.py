@@ -1,4 +1,5 @@
-"""`make bench`: time the engine's full-trace run() and training, with PyTorch CPU beside them where it is installed.
+"""`make bench`: time the engine's full-trace run() and training, with PyTorch CPU beside them where it is installed,
+then the Explore page's payload and the gate view in headless Chromium (benchmarks/browser_gateview.py).
 
 Budgets (issue: the cell engine), on this kind of machine (2 cores):
 - at (T, input, hidden) = (1000, 64, 128) the LSTM run is at most 1.0x PyTorch in float64 and 3x in float32;
@@ -17,7 +18,7 @@ import sys
 import numpy as np
 
 import cells
-from benchmarks import payload, train_bench
+from benchmarks import browser_gateview, payload, train_bench
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -84,3 +85,5 @@ if __name__ == "__main__":
     train_bench.main()
     print()
     payload.main()
+    print()
+    browser_gateview.main()

@@ -20,8 +20,8 @@ import streamlit as st
 import cells
 from cells import encode, presets
 from ui import keys
-from ui.cursor import CursorKeys
 from ui.engine import encode_sequence, run_network
+from ui.gateview import CursorKeys as GateCursorKeys
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
 from ui.settings import MAX_EMBED, MAX_HIDDEN, MAX_LAYERS, MAX_SCALE, MAX_SEED, MAX_STEPS, MAX_TEXT, MIN_SCALE, MODES
 
@@ -33,8 +33,8 @@ STARTS = {"models": "Same input, two models", "inputs": "Same model, two inputs"
           "weights": "Same model, two weight settings"}
 VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep stack"}
 MAX_SHIFT = 10.0
-CURSOR = CursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, follow=keys.CMP_FOLLOW, playing=keys.CMP_PLAYING,
-                    prev=keys.CMP_PREV, next=keys.CMP_NEXT, play=keys.CMP_PLAY, pause=keys.CMP_PAUSE)
+SIDE_CURSOR = GateCursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, start=keys.CMP_CURSOR_START,
+                             reported=keys.CMP_REPORTED)
 TRAINED = tuple(m["name"] for m in pretrained_manifest())
 
 
@@ -112,8 +112,6 @@ DEFAULTS: dict[str, Any] = {
     keys.CMP_DIRECTION: "forward",
     keys.CMP_STEP: 0,
     keys.CMP_UNIT: 0,
-    keys.CMP_FOLLOW: [],
-    keys.CMP_PLAYING: False,
     keys.CMP_GATE: "cell",
 }
 
@@ -138,7 +136,6 @@ def set_defaults() -> None:
     """The page's widget defaults, set once per session (and again after Streamlit drops a hidden widget's key)."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
-    st.session_state.setdefault(keys.SEEN_SELECTION, {})
 
 
 def _start(mode: str | None = None) -> None:
@@ -150,7 +147,6 @@ def _start(mode: str | None = None) -> None:
             st.session_state[keys.pane(p, name)] = value
     st.session_state.update(shared)
     st.session_state[keys.CMP_STEP] = 0
-    st.session_state[keys.CMP_PLAYING] = False
 
 
 # ----- widgets ---------------------------------------------------------------------------------------

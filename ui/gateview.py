@@ -17,7 +17,7 @@ import streamlit as st
 import cells
 from ui import keys
 from viz.export import gate_view_html
-from viz.gateview import CSS, JS, gate_view, pack
+from viz.gateview import CSS, JS, GateView, gate_view, pack
 
 _COMPONENT = st.components.v2.component("gatescope_gate_view", js=JS, css=CSS, html="")
 
@@ -65,6 +65,23 @@ def _take_report(cursor: object, k: CursorKeys) -> None:
     if st.session_state.get(k.reported) != (t, unit):
         st.session_state[k.step], st.session_state[k.unit] = t, unit
         st.session_state[k.reported] = (t, unit)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _packed(view: GateView) -> bytes:
+    return pack(view)
+
+
+def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
+              k: CursorKeys = EXPLORE) -> None:
+    """Draw a view built by viz (e.g. Compare's panes); views sharing a ``group`` share the cursor,
+    ``bar=False`` leaves the buttons and the slider to another view of the group, and ``big`` sizes it
+    for a projector."""
+    t, unit = _start(view.header["steps"], view.header["units"], k)
+    view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
+    data = _packed(view)
+    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
+    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,

@@ -29,25 +29,12 @@ CURSOR_UNIT = "cursor_unit"
 CURSOR_START = "cursor_start"  # (t, unit) the gate view was last told to start at
 CURSOR_REPORTED = "cursor_reported"  # (t, unit) the browser last reported
 GATE_VIEW = "gate_view"
-CURSOR_PREV = "cursor_prev"
-CURSOR_NEXT = "cursor_next"
-CURSOR_PLAY = "cursor_play"
-CURSOR_PAUSE = "cursor_pause"
-FOLLOW_UNITS = "follow_units"
-PLAYING = "playing"
 
 # Charts and downloads
-INPUT_HEATMAP = "input_heatmap"
-UNIT_LINES = "unit_lines"
-CELL_DIAGRAM = "cell_diagram"
 DOWNLOAD_CSV = "download_csv"
 DOWNLOAD_NPZ = "download_npz"
 DOWNLOAD_VIEW = "download_view"
 
-
-def heatmap(name: str) -> str:
-    """The key of the heatmap of gate or state ``name`` (its selection state lives there)."""
-    return f"heatmap_{name}"
 
 
 def download_html(name: str) -> str:
@@ -58,7 +45,6 @@ def download_html(name: str) -> str:
 LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
 LINK_ERRORS = "link_errors"  # what was wrong in the share link
-SEEN_SELECTION = "seen_selection"  # heatmap key -> the click already applied
 
 
 # ----- Train page (views/train.py) -------------------------------------------------------------------
@@ -129,6 +115,11 @@ W_CLAMP_GATE = "w_clamp_gate"
 W_CLAMP_VALUE = "w_clamp_value"
 W_CLAMP_UNITS = "w_clamp_units"
 W_CLAMP_STEPS = "w_clamp_steps"
+W_CLAMP_VIEW = "w_clamp_view"  # the clamp's gate view
+W_CLAMP_STEP = "w_clamp_step"  # its time cursor (the browser reports it)
+W_CLAMP_UNIT = "w_clamp_unit"
+W_CLAMP_START = "w_clamp_start"
+W_CLAMP_REPORTED = "w_clamp_reported"
 W_UPLOAD = "w_upload"
 W_UPLOAD_KIND = "w_upload_kind"
 W_UPLOAD_LAYERS = "w_upload_layers"
@@ -167,29 +158,23 @@ CMP_DIRECTION = "cmp_direction"
 CMP_GATE = "cmp_gate"  # the gate or state the bidirectional and deep views draw
 CMP_STEP = "cmp_step"
 CMP_UNIT = "cmp_unit"
-CMP_FOLLOW = "cmp_follow"
-CMP_PLAYING = "cmp_playing"
-CMP_PREV = "cmp_prev"
-CMP_NEXT = "cmp_next"
-CMP_PLAY = "cmp_play"
-CMP_PAUSE = "cmp_pause"
+CMP_VIEW_A = "cmp_view_a"
+CMP_VIEW_B = "cmp_view_b"
+CMP_VIEW_DIFF = "cmp_view_diff"
+CMP_CURSOR_START = "cmp_cursor_start"  # (t, unit) the side-by-side views were last told to start at
+CMP_REPORTED = "cmp_reported"  # (t, unit) the browser last reported there
 CMP_MAKE_BIDIRECTIONAL = "cmp_make_bidirectional"
 CMP_DOWNLOAD_GATES = "cmp_download_gates"
 CMP_DOWNLOAD_HALF_LIFE = "cmp_download_half_life"
 CMP_LAST_GOOD = "cmp_last_good"  # pane -> the last settings that ran
 CMP_LINK_LOADED = "cmp_link_loaded"
 CMP_LINK_ERRORS = "cmp_link_errors"
-CMP_DRAWN = "cmp_drawn"  # the chart keys the cursor views drew, whose clicks move the cursor
 
 
 def pane(p: str, name: str) -> str:
     """The key of pane ``p``'s (``"a"`` or ``"b"``) setting ``name``: ``cmp_a_kind``."""
     return f"cmp_{p}_{name}"
 
-
-def cmp_chart(name: str) -> str:
-    """The key of a Compare chart (its click selection lives there)."""
-    return f"cmp_chart_{name}"
 
 
 # ----- Lessons page (views/lessons.py) ---------------------------------------------------------------
@@ -198,8 +183,10 @@ LESSON_PREV = "lessons_prev"  # previous stop
 LESSON_NEXT = "lessons_next"  # next stop
 LESSON_JUMP = "lessons_jump"  # the sidebar's list of stops
 LESSON_STEP = "lessons_step"  # the time cursor
-LESSON_STEP_PREV = "lessons_step_prev"
-LESSON_STEP_NEXT = "lessons_step_next"
+LESSON_UNIT = "lessons_unit"
+LESSON_CURSOR_START = "lessons_cursor_start"  # (t, unit) the stop's view was last told to start at
+LESSON_REPORTED = "lessons_reported"  # (t, unit) the browser last reported
+LESSON_VIEW = "lessons_view"  # the stop's gate view
 LESSON_RESET = "lessons_reset"  # put the "try this" control back
 LESSON_OPEN_EXPLORE = "lessons_open_explore"
 LESSON_SHOWN = "lessons_shown"  # not a widget: the stop the cursor belongs to

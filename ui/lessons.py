@@ -19,6 +19,7 @@ import cells
 from cells import encode, presets
 from cells.gradflow import GradientFlow, gradient_flow
 from ui import keys
+from ui.gateview import CursorKeys
 from ui.model import TASK_EXAMPLES, Model, from_network, from_preset, from_pretrained
 
 HIGHLIGHT = "#ffe27a"  # the colour behind the term a stop is about
@@ -507,14 +508,13 @@ PRESENTER_CSS = """<style>
   font-size: 20px !important; }
 </style>"""
 
-# Left and right arrows click the step buttons; Page Up and Page Down (what a presentation
-# clicker sends) click the stop buttons. Keys typed into a field or a focused slider are left alone.
+# Page Up and Page Down (what a presentation clicker sends) click the stop buttons; the gate view
+# moves its own time cursor with the arrow keys. Keys typed into a field or a focused slider are left alone.
 KEYS_SCRIPT = """<script>
 (() => {
   if (window.__gatescopeLessonKeys) return;
   window.__gatescopeLessonKeys = true;
-  const targets = {ArrowLeft: "lessons_step_prev", ArrowRight: "lessons_step_next",
-                   PageUp: "lessons_prev", PageDown: "lessons_next"};
+  const targets = {PageUp: "lessons_prev", PageDown: "lessons_next"};
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     const key = targets[event.key];
@@ -577,26 +577,17 @@ def current_stop() -> tuple[int, str | None]:
     return STOPS.index(stop), None
 
 
-def _shift_step(delta: int, steps: int) -> None:
-    st.session_state[keys.LESSON_STEP] = min(max(int(st.session_state[keys.LESSON_STEP]) + delta, 0), steps - 1)
+LESSON_CURSOR = CursorKeys(step=keys.LESSON_STEP, unit=keys.LESSON_UNIT, start=keys.LESSON_CURSOR_START,
+                           reported=keys.LESSON_REPORTED)
 
 
-def step_controls(stop: Stop, steps: int, tokens: tuple[str, ...]) -> int:
-    """The time cursor: ◀, a slider, ▶. Starts at the stop's own step when the stop changes."""
+def start_cursor(stop: Stop, steps: int) -> None:
+    """Start the time cursor at the stop's own step and unit when the stop changes."""
     if st.session_state.get(keys.LESSON_SHOWN) != stop.slug or keys.LESSON_STEP not in st.session_state:
         st.session_state[keys.LESSON_SHOWN] = stop.slug
         st.session_state[keys.LESSON_STEP] = min(stop.cursor, steps - 1)
+        st.session_state[keys.LESSON_UNIT] = stop.unit
     st.session_state[keys.LESSON_STEP] = min(max(int(st.session_state[keys.LESSON_STEP]), 0), steps - 1)
-    back, slider, forward = st.columns([1, 6, 1], vertical_alignment="bottom")
-    t = int(st.session_state[keys.LESSON_STEP])
-    back.button("◀", key=keys.LESSON_STEP_PREV, on_click=_shift_step, args=(-1, steps), width="stretch",
-                help="Previous time step (← key)", disabled=t == 0)
-    with slider:
-        st.slider("Time step", 0, steps - 1, key=keys.LESSON_STEP)
-    forward.button("▶", key=keys.LESSON_STEP_NEXT, on_click=_shift_step, args=(1, steps), width="stretch",
-                   help="Next time step (→ key)", disabled=t >= steps - 1)
-    t = int(st.session_state[keys.LESSON_STEP])
-    return t
 
 
 def _reset_knob(stop: Stop) -> None:

@@ -23,7 +23,6 @@ MAX_EMBED = 64
 MAX_SEED = 2**31 - 1
 MIN_SCALE, MAX_SCALE = 0.01, 20.0
 MAX_TEXT = 100_000  # characters in the sequence box (vectors take several per step)
-MAX_FOLLOW = 8  # units followed in the line chart
 
 MODES = {"onehot": "characters, one-hot", "embed": "characters, embedded", "numbers": "numbers"}
 DIRECTIONS = ("forward", "backward")
@@ -59,7 +58,6 @@ DEFAULTS: dict[str, Any] = {
     keys.VIEW_DIRECTION: "forward",
     keys.CURSOR_STEP: 0,
     keys.CURSOR_UNIT: 0,
-    keys.FOLLOW_UNITS: [0, 1],
 }
 
 
@@ -107,12 +105,6 @@ def _text(text: str) -> str:
     return text
 
 
-def _units(text: str) -> list[int]:
-    parts = [p for p in text.split(",") if p.strip()]
-    if len(parts) > MAX_FOLLOW:
-        raise ValueError(f"at most {MAX_FOLLOW} units")
-    one = _whole(0, MAX_HIDDEN - 1)
-    return sorted({one(p.strip()) for p in parts})
 
 
 @dataclass(frozen=True)
@@ -139,7 +131,6 @@ FIELDS: tuple[Field, ...] = (
     Field("dir", keys.VIEW_DIRECTION, _choice(DIRECTIONS)),
     Field("t", keys.CURSOR_STEP, _whole(0, MAX_STEPS - 1)),
     Field("unit", keys.CURSOR_UNIT, _whole(0, MAX_HIDDEN - 1)),
-    Field("units", keys.FOLLOW_UNITS, _units, lambda v: ",".join(str(u) for u in v)),
 )
 BY_QUERY = {f.query: f for f in FIELDS}
 

@@ -12,7 +12,7 @@ from ui.model import Model, model_from_link, model_to_link, use_model
 from ui.settings import BY_QUERY, DEFAULTS, FIELDS, from_query, to_query
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
-SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "units", "layer", "dir"))
+SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))
 
 
 def set_defaults() -> None:
@@ -26,8 +26,6 @@ def set_defaults() -> None:
             kept[key] = st.session_state[key]
             del st.session_state[key]
         st.session_state[key] = kept.get(key, list(value) if isinstance(value, list) else value)
-    st.session_state.setdefault(keys.PLAYING, False)
-    st.session_state.setdefault(keys.SEEN_SELECTION, {})
 
 
 def load_link() -> None:

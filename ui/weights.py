@@ -22,6 +22,7 @@ from cells import presets
 from ui import keys
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
+from ui.gateview import CursorKeys
 from ui.model import (
     FORMATS,
     MAX_UPLOAD_BYTES,
@@ -43,6 +44,9 @@ DIRECTIONS = ("forward", "backward")
 PICK = "— pick a ready model —"
 SCALE_RANGE = (0.1, 3.0)
 SHIFT_RANGE = (-10.0, 10.0)
+
+CLAMP_CURSOR = CursorKeys(step=keys.W_CLAMP_STEP, unit=keys.W_CLAMP_UNIT, start=keys.W_CLAMP_START,
+                          reported=keys.W_CLAMP_REPORTED)  # the clamp view's time cursor
 
 
 # ----- pure edits ------------------------------------------------------------------------------

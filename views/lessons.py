@@ -6,11 +6,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import keys
+from ui.gateview import show_view
 from ui.lessons import (
+    LESSON_CURSOR,
     STOPS,
-    Panel,
     Shown,
-    Stop,
     cached_show,
     current_stop,
     go_to,
@@ -19,12 +19,11 @@ from ui.lessons import (
     presenter_style,
     presenter_toggle,
     read_presenter,
-    step_controls,
+    start_cursor,
 )
 from ui.model import use_model
 from viz.gradflow import FlowCurve, gradient_flow_figure
-from viz.heatmap import gate_heatmap
-from viz.lessons import captioned, cursor_line, fewer_ticks, for_projector, projector_height
+from viz.lessons import for_projector, stop_view
 
 st.set_page_config(page_title="Gatescope · Lessons", layout="wide")  # the browser tab names the page
 present = read_presenter()
@@ -56,20 +55,16 @@ st.header(f"{index + 1}. {stop.title}", anchor=False)
 st.latex(stop.equation)
 
 
-def figure(stop: Stop, shown: Shown, panel: Panel, t: int) -> go.Figure:
-    """One panel of the stop at step ``t``."""
-    if panel.name == "gradient":
-        scene = shown.scene
-        curves = [FlowCurve("Plain RNN", "rnn", shown.flows[0])]
-        if scene.compare is not None:
-            curves.append(FlowCurve("LSTM", scene.compare.network.kind, shown.flows[1]))
-        fig = gradient_flow_figure(curves, title="How much gradient reaches step t", height=430)
-        fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.03, "yanchor": "bottom",
-                                  "bgcolor": "rgba(255,255,255,0.85)"}, margin={"b": 70})
-        return cursor_line(fig, t)
-    trace = panel_trace(shown, panel)
-    fig = gate_heatmap(trace, panel.name, cursor=t, tokens=shown.encoded.tokens, unit=stop.unit)
-    return captioned(fig, panel.caption)
+def gradient_figure(shown: Shown) -> go.Figure:
+    """The gradient stop's chart: how much gradient reaches each step, plain RNN against the LSTM."""
+    scene = shown.scene
+    curves = [FlowCurve("Plain RNN", "rnn", shown.flows[0])]
+    if scene.compare is not None:
+        curves.append(FlowCurve("LSTM", scene.compare.network.kind, shown.flows[1]))
+    fig = gradient_flow_figure(curves, title="How much gradient reaches step t", height=430)
+    fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.03, "yanchor": "bottom",
+                              "bgcolor": "rgba(255,255,255,0.85)"}, margin={"b": 70})
+    return fig
 
 
 words, views = st.columns([2, 3], gap="large")
@@ -89,21 +84,20 @@ with words:
             st.session_state[keys.SEQ_TEXT] = scene.text
             st.session_state[keys.SEQ_MODE] = "numbers" if scene.model.reads.startswith("numbers") else "onehot"
             st.session_state[keys.CURSOR_STEP] = int(st.session_state.get(keys.LESSON_STEP, 0))
-            st.session_state[keys.CURSOR_UNIT] = stop.unit
+            st.session_state[keys.CURSOR_UNIT] = int(st.session_state.get(keys.LESSON_UNIT, stop.unit))
             st.switch_page("views/explore.py")
 
 with views:
     tokens = shown.encoded.tokens
-    t = step_controls(stop, len(tokens), tokens)
-    st.markdown(f"**Step {t}** · input `{tokens[t]}`")
-    for k, panel in enumerate(stop.panels):
-        fig = figure(stop, shown, panel, t)
+    start_cursor(stop, len(tokens))
+    heatmaps = [(p.caption, p.name, panel_trace(shown, p)) for p in stop.panels if p.name != "gradient"]
+    if heatmaps:
+        show_view(stop_view(heatmaps, tokens, label=stop.title), key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
+    if any(p.name == "gradient" for p in stop.panels):
+        fig = gradient_figure(shown)
         if present:
-            rows = panel_trace(shown, panel).hidden_size
-            for_projector(fig, height=projector_height(rows) if panel.name != "gradient" else 480)
-        else:
-            fewer_ticks(fig, 10)
-        st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, k), config={"displaylogo": False})
+            for_projector(fig, height=480)
+        st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
 
 if not present:
     st.caption("Every stop has its own link (the address bar), so a slide can open it; add ?present=1 for "

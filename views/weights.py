@@ -9,9 +9,11 @@ from cells import presets
 from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
+from ui.gateview import show_view
 from ui.model import current_model, from_network, link_problem
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
+    CLAMP_CURSOR,
     DIRECTIONS,
     apply_preset,
     bias_editor,
@@ -27,7 +29,7 @@ from ui.weights import (
     upload_controls,
 )
 from viz.heatmap import gate_heatmap
-from viz.weights import difference_heatmap, weight_frame, weight_heatmap
+from viz.weights import clamp_view, weight_frame, weight_heatmap
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 load_link()
@@ -147,18 +149,12 @@ if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
                         layer=layer, direction=direction)
     clamped = run_fixed(network, run.encoded.xs, (clamp,)).trace(layer, direction)
     symbol = cells.gate_info(cell.FAMILY, clamp_gate).symbol
-    st.caption(f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} "
-               f"at steps {first}–{last}. Below: the clamped gate, then how much the cell state and h_t moved "
-               "(clamped − unclamped; blue lower, red higher).")
-    st.plotly_chart(gate_heatmap(clamped, clamp_gate, tokens=tokens), key=keys.weights_chart("clamped_gate"),
-                    config={"displayModeBar": False})
-    if cell.HAS_CELL:
-        st.plotly_chart(difference_heatmap(clamped.values["cell"] - trace.values["cell"], tokens, "C_t",
-                                           "cell state"), key=keys.weights_chart("delta_cell"),
-                        config={"displayModeBar": False})
-    st.plotly_chart(difference_heatmap(clamped.values["hidden"] - trace.values["hidden"], tokens, "h_t",
-                                       "hidden state"), key=keys.weights_chart("delta_hidden"),
-                    config={"displayModeBar": False})
+    what = f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} " \
+           f"at steps {first}–{last}"
+    st.caption(f"{what}. Below: the clamped gate, then how much the cell state and h_t moved (clamped − "
+               "unclamped; blue lower, red higher). Step through it as in Explore.")
+    show_view(clamp_view(clamped, trace, clamp_gate, tokens, what.split(" for ")[0]), key=keys.W_CLAMP_VIEW,
+              k=CLAMP_CURSOR)
 
 # ----- presets ----------------------------------------------------------------------------------
 st.subheader("Presets: hand-set weights that do one readable thing")

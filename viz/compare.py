@@ -13,13 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 import cells
 from cells.analysis import SATURATED_HIGH, SATURATED_LOW, keep_share, memory_half_life, saturation
-from viz.heatmap import gate_heatmap, matrix_figure
-from viz.style import DIVERGING, SEQUENTIAL, ColourRange, colour_range, symmetric_range
-from viz.timeaxis import TimeAxis, columns_for, time_axis
+from viz.gateview import GateView, ViewPanel, panel_view
+from viz.style import DIVERGING, SEQUENTIAL, ColourRange, colour_range, input_range, symmetric_range
 
 ROLES = ("keep", "new", "candidate", "memory", "output", "other")
 ROLE_TITLES = {
@@ -156,50 +154,6 @@ def role_pairs(a: cells.Trace, b: cells.Trace) -> list[RolePair]:
     return pairs
 
 
-def _axis(tokens: Sequence[str], H: int) -> TimeAxis:
-    return time_axis(tokens, columns_for(H))
-
-
-# px: narrower than a full-width figure's, the same for all, and never widened by labels or colour bars
-PANE_MARGIN = {"l": 62, "r": 74, "t": 50, "b": 74, "autoexpand": False}
-
-
-def narrow(fig: go.Figure) -> go.Figure:
-    """Margins for a half-width pane, the same on every Compare figure so their time axes line up;
-    the colour bar keeps its ticks and drops its side title (the figure's title states any range
-    that is not fixed)."""
-    fig.update_layout(margin=PANE_MARGIN)
-    fig.update_yaxes(automargin=False)  # row labels ("→12", "e3") fit the fixed left margin
-    fig.update_traces(colorbar={"title": {"text": ""}, "thickness": 12}, selector={"type": "heatmap"})
-    steps = len(fig.layout.xaxis.tickvals or ())
-    if steps > 6:
-        fig.update_xaxes(tickangle=-60)
-    return fig
-
-
-def span_steps(fig: go.Figure, steps: int) -> go.Figure:
-    """Make the time axis cover ``steps`` steps, so panes of different lengths line up on step index."""
-    fig.update_xaxes(range=[-0.5, steps - 0.5])
-    return fig
-
-
-def panel_heatmap(panel: Panel, trace: cells.Trace, tokens: Sequence[str], *, steps: int, cursor: int | None,
-                  unit: int | None, pane: str) -> go.Figure:
-    """A pane's heatmap of a role, its title naming the pane, on a time axis of ``steps`` steps.
-
-    The cursor is drawn only where the pane has that step."""
-    cursor = cursor if cursor is not None and cursor < trace.steps else None
-    if panel.name is not None:
-        fig = gate_heatmap(trace, panel.name, cursor=cursor, tokens=tokens, unit=unit)
-    else:
-        axis = _axis(tokens, trace.hidden_size)
-        fig = matrix_figure(panel.values, axis, panel.crange, title=panel.title, what=panel.symbol,
-                            row_names=[str(u) for u in range(trace.hidden_size)], row_title="unit",
-                            cursor=cursor, unit=unit)
-    fig.layout.title.text = f"{pane} · {fig.layout.title.text}"
-    return narrow(span_steps(fig, steps))
-
-
 def difference_bound(a: Panel, b: Panel, diff: np.ndarray) -> float:
     """The symmetric colour range of B − A: ±1 for two σ gates, ±2 for bounded values, else the data's."""
     if a.bound == b.bound == "sigmoid":
@@ -215,24 +169,6 @@ def difference(pair: RolePair) -> np.ndarray:
         raise ValueError(f"{pair.role}: the panes' heatmaps differ in shape or part, so B − A is not defined")
     assert pair.a is not None and pair.b is not None
     return pair.b.values - pair.a.values
-
-
-def difference_heatmap(pair: RolePair, tokens: Sequence[str], *, steps: int | None = None,
-                       cursor: int | None = None, unit: int | None = None) -> go.Figure:
-    """B − A of a role, diverging colours centred on 0 over a stated symmetric range."""
-    diff = difference(pair)  # (T, H)
-    assert pair.a is not None and pair.b is not None
-    T, H = diff.shape
-    bound = difference_bound(pair.a, pair.b, diff)
-    crange = ColourRange(-bound, bound, DIVERGING, f"±{bound:g}")
-    axis = _axis(tokens, H)
-    a, b = (f"({s})" if " " in s else s for s in (pair.a.symbol, pair.b.symbol))
-    symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{b} − {a}"
-    title = f"B − A · {symbol} (colours ±{bound:g})" + (f" · {axis.note}" if axis.note else "")
-    fig = matrix_figure(diff, axis, crange, title=title, what=f"B − A ({symbol})",
-                        row_names=[str(u) for u in range(H)], row_title="unit",
-                        cursor=cursor if cursor is not None and cursor < T else None, unit=unit)
-    return narrow(span_steps(fig, steps or T))
 
 
 def difference_note(pair: RolePair, tokens: Sequence[str]) -> str:
@@ -297,13 +233,12 @@ def half_life_table(traces: Mapping[str, cells.Trace]) -> pd.DataFrame:
 
 
 # ----- bidirectional and deep views --------------------------------------------------------------------
-def direction_heatmap(trace: cells.Trace, name: str, tokens: Sequence[str], *, cursor: int | None = None,
-                      unit: int | None = None, layer: int | None = None) -> go.Figure:
+def _direction_panel(trace: cells.Trace, name: str, key: str, layer: int | None = None) -> ViewPanel:
     """A gate of one direction in input order, its title saying which way the cell reads."""
-    fig = gate_heatmap(trace, name, cursor=cursor, tokens=tokens, unit=unit)
+    info = cells.gate_info(trace.family, name)
     where = f"layer {layer + 1} " if layer is not None else ""
-    fig.layout.title.text = f"{where}{READS[trace.reverse]} · {fig.layout.title.text}"
-    return narrow(fig)
+    return ViewPanel(key, info.latex, f"{where}{READS[trace.reverse]} · {info.title}",
+                     colour_range(trace.family, name, trace.values[name]), trace.values[name], note=info.description)
 
 
 def _output_rows(layer: cells.LayerTrace) -> list[str]:
@@ -313,33 +248,37 @@ def _output_rows(layer: cells.LayerTrace) -> list[str]:
     return [f"→{u}" for u in range(H)] + [f"←{u}" for u in range(H)]
 
 
-def layer_output_heatmap(layer: cells.LayerTrace, tokens: Sequence[str], *, title: str,
-                         cursor: int | None = None) -> go.Figure:
+def _output_panel(layer: cells.LayerTrace, key: str, title: str) -> ViewPanel:
     """A layer's output, (T, D·H): forward units then backward ones when bidirectional."""
     output = layer.output  # (T, D·H)
-    axis = _axis(tokens, output.shape[1])
-    crange = colour_range(layer.forward.family, "hidden", output)
-    return narrow(matrix_figure(output, axis, crange, title=title + (f" · {axis.note}" if axis.note else ""),
-                                what="h_t", row_names=_output_rows(layer), row_title="unit", cursor=cursor))
+    return ViewPanel(key, "h_t", title, colour_range(layer.forward.family, "hidden", output), output,
+                     row_names=_output_rows(layer))
 
 
-def reading_strip(tokens: Sequence[str], cursor: int) -> go.Figure:
-    """Two rows of tokens: what the forward direction has read at the cursor (1..t) and the backward one (t..T)."""
-    T = len(tokens)
-    cursor = min(max(int(cursor), 0), T - 1)
-    read = np.zeros((T, 2))  # (T, 2): forward, backward
-    read[: cursor + 1, 0] = 1.0
-    read[cursor:, 1] = 1.0
-    axis = _axis(tokens, 2)
-    fig = matrix_figure(read * 0.45, axis, ColourRange(0.0, 1.0, "Blues", "read"),
-                        title=f"What each direction has read at step {cursor}",
-                        what="read", row_names=["→", "←"], row_title="reads", cursor=cursor)
-    heat = fig.data[0]
-    heat.update(showscale=False)
-    if not axis.binned and T <= 80:
-        heat.update(text=[list(tokens), list(tokens)], texttemplate="%{text}", textfont={"size": 13})
-    fig.update_layout(height=190)
-    return narrow(fig)
+def bidirectional_view(layer: cells.LayerTrace, name: str, tokens: Sequence[str], *, label: str) -> GateView:
+    """Both directions of one bidirectional layer in input order, and the output they make together."""
+    if layer.backward is None:
+        raise ValueError("bidirectional view: this layer reads in one direction only")
+    panels = [_direction_panel(layer.forward, name, "forward"), _direction_panel(layer.backward, name, "backward"),
+              _output_panel(layer, "concat", "[h→_t, h←_t]: both directions' outputs, concatenated")]
+    return panel_view(panels, tokens, label=label, columns=1)
+
+
+def deep_view(network: cells.NetworkTrace, name: str, tokens: Sequence[str], features: Sequence[str], *,
+              label: str) -> GateView:
+    """Every layer of a stack on one time axis, each layer's output drawn again as the next one's input."""
+    first = network.layers[0].forward
+    panels = [ViewPanel("input", "x_t", "layer 1's input: the encoded sequence", input_range(first.inputs),
+                        first.inputs, row_names=features, row_title="input")]
+    last = len(network.layers) - 1
+    for index, layer in enumerate(network.layers):
+        for trace in layer.directions:
+            panels.append(_direction_panel(trace, name, f"{index}_{'backward' if trace.reverse else 'forward'}",
+                                           layer=index))
+        title = (f"layer {index + 1}'s h_t: the network's output" if index == last
+                 else f"layer {index + 1}'s h_t = layer {index + 2}'s x_t")
+        panels.append(_output_panel(layer, f"{index}_output", title))
+    return panel_view(panels, tokens, label=label, columns=1)
 
 
 def layer_summary(network: cells.NetworkTrace) -> pd.DataFrame:
@@ -361,3 +300,56 @@ def layer_summary(network: cells.NetworkTrace) -> pd.DataFrame:
                 "units that never halve": "—" if life is None else int(np.isinf(life).sum()),
             })
     return pd.DataFrame(rows)
+
+
+# ----- the side-by-side gate views ------------------------------------------------------------------
+ENDED = "(ended)"  # the token of a step a shorter input does not have
+
+
+def _padded(values: np.ndarray, steps: int) -> np.ndarray:
+    """(T, H) values with NaN rows after the last step, to ``steps`` rows: panes line up on step index."""
+    out = np.full((steps, values.shape[1]), np.nan)
+    out[: values.shape[0]] = values
+    return out
+
+
+def _difference_range(pair: RolePair) -> tuple[np.ndarray, ColourRange, str]:
+    diff = difference(pair)  # (T, H)
+    assert pair.a is not None and pair.b is not None
+    bound = difference_bound(pair.a, pair.b, diff)
+    a, b = (f"({s})" if " " in s else s for s in (pair.a.symbol, pair.b.symbol))
+    symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{b} − {a}"
+    return diff, ColourRange(-bound, bound, DIVERGING, f"±{bound:g}"), symbol
+
+
+def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], tokens_b: Sequence[str], *,
+                  labels: tuple[str, str], t: int = 0, unit: int = 0) -> tuple[GateView, GateView, GateView | None]:
+    """Pane A's and pane B's gates as two views with one row per role, and B − A of the roles they share
+    (None when no role compares): rows line up across the three, and so do the steps."""
+    steps = max(a.steps, b.steps)
+    pairs = role_pairs(a, b)
+    views = []
+    for pane, trace, tokens, label in (("a", a, tokens_a, labels[0]), ("b", b, tokens_b, labels[1])):
+        panels = []
+        for pair in pairs:
+            panel = pair.a if pane == "a" else pair.b
+            if panel is None:
+                panels.append(ViewPanel(pair.role, "", pair.title, None, None,
+                                        note=f"Pane {pane.upper()}'s cell has no gate in this role."))
+                continue
+            panels.append(ViewPanel(pair.role, panel.symbol, f"{pair.title} · {panel.title.split('  ', 1)[-1]}",
+                                    panel.crange, _padded(panel.values, steps), note=pair.note))
+        padded = [*tokens, *[ENDED] * (steps - trace.steps)]
+        views.append(panel_view(panels, padded, label=label, where=f"Pane {pane.upper()}", t=t, unit=unit,
+                                columns=1))
+    shared = [pair for pair in pairs if pair.comparable]
+    if not shared or a.steps != b.steps:
+        return views[0], views[1], None
+    panels = []
+    for pair in pairs:
+        if not pair.comparable:
+            panels.append(ViewPanel(pair.role, "", pair.title, None, None, note="Not compared: " + pair.note))
+            continue
+        diff, crange, symbol = _difference_range(pair)
+        panels.append(ViewPanel(pair.role, symbol, "", crange, diff, note=difference_note(pair, tokens_a)))
+    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit, columns=1)

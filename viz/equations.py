@@ -149,7 +149,7 @@ def deck_columns(kind: str, widest: int = 26) -> list[str]:
     return [aligned_block(rules)]
 
 
-_HTML_WORDS = {r"\sigma": "σ", r"\tanh": "tanh", r"\cdot": "·", r"\tilde{C}": "C̃", r"\tilde{h}": "h̃"}
+_HTML_WORDS = {r"\Delta ": "Δ", r"\sigma": "σ", r"\tanh": "tanh", r"\cdot": "·", r"\tilde{C}": "C̃", r"\tilde{h}": "h̃"}
 _SCRIPT = re.compile(r"([_^])(\{[^{}]*\}|.)")
 
 

@@ -1,4 +1,4 @@
-"""Downloads: a trace as a long-form table, as a .npz of arrays, and a figure as standalone HTML."""
+"""Downloads: a trace as a long-form table, as a .npz of arrays, a figure and a whole gate view as standalone HTML."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 import cells
 
@@ -69,11 +68,6 @@ def trace_npz(network: cells.NetworkTrace, tokens: Sequence[str]) -> bytes:
 def figure_html(fig: go.Figure) -> str:
     """A standalone HTML page of ``fig`` that opens offline (plotly.js is included)."""
     return fig.to_html(include_plotlyjs=True, full_html=True)
-
-
-def payload_bytes(figures: Sequence[go.Figure]) -> int:
-    """How many bytes of JSON these figures send to the browser (what st.plotly_chart sends)."""
-    return sum(len(pio.to_json(fig, validate=False)) for fig in figures)
 
 
 def gate_view_html(packed: bytes, title: str = "Gatescope gate view") -> str:

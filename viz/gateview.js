@@ -142,11 +142,12 @@ class GateView {
     const h = this.h;
     const root = el("div", "gv");
     root.tabIndex = 0;
+    if (h.big) root.classList.add("gv-big");
     root.gatescope = this; // the live view, for the browser tests and the exported page
     root.setAttribute("role", "group");
     root.setAttribute("aria-label", `Gate view: ${h.label}${h.where ? ", " + h.where : ""}; arrow keys move the time cursor`);
     this.root = root;
-    const bar = el("div", "gv-bar", root);
+    const bar = el("div", h.bar === false ? "gv-bar gv-bar-min" : "gv-bar", root);
     this.prevBtn = el("button", "gv-btn", bar, "◀");
     this.prevBtn.title = "Previous step (←)";
     this.nextBtn = el("button", "gv-btn", bar, "▶");
@@ -180,10 +181,13 @@ class GateView {
 
     const body = el("div", "gv-body", root);
     this.grid = el("div", "gv-grid", body);
-    this.side = el("div", "gv-side", body);
+    this.side = h.side ? el("div", "gv-side", body) : null;
     this.panels = h.panels.map((p) => this.buildPanel(p));
-    this.linePanel = this.buildLines();
-    this.buildSide();
+    this.heat = this.panels.filter((p) => !p.empty); // the panels that draw a heatmap
+    this.linePanel = h.lines ? this.buildLines() : null;
+    this.boxes = [];
+    this.eqs = [];
+    if (this.side) this.buildSide();
     this.tip = el("div", "gv-tip", root);
     this.tip.hidden = true;
     this.host.appendChild(root);
@@ -196,6 +200,13 @@ class GateView {
     const sym = el("span", "gv-sym", head);
     sym.innerHTML = p.symbol; // built by the server from its own equation table, never from user text
     el("span", "gv-title", head, p.title);
+    head.title = p.note ? `${p.title}: ${p.note}` : p.title;
+    if (p.empty) {
+      const note = el("div", "gv-empty", box, p.note);
+      note.title = p.note;
+      const axis = el("canvas", "gv-axis", box);
+      return { p, box, axis, empty: true };
+    }
     const legend = el("span", "gv-legend", head);
     el("span", "", legend, fmt(p.scale.min, 0));
     const ramp = el("span", "gv-ramp", legend);
@@ -231,11 +242,16 @@ class GateView {
     for (let r = 0; r < R; r++) {
       const row = order[r];
       for (let t = 0; t < T; t++) {
-        const k = index(a.values[t * R + row]) * 3;
+        const v = a.values[t * R + row];
         const o = (r * T + t) * 4;
-        pixels.data[o] = lut[k];
-        pixels.data[o + 1] = lut[k + 1];
-        pixels.data[o + 2] = lut[k + 2];
+        if (Number.isNaN(v)) { // a step this pane does not have (a shorter input)
+          pixels.data[o] = pixels.data[o + 1] = pixels.data[o + 2] = 236;
+        } else {
+          const k = index(v) * 3;
+          pixels.data[o] = lut[k];
+          pixels.data[o + 1] = lut[k + 1];
+          pixels.data[o + 2] = lut[k + 2];
+        }
         pixels.data[o + 3] = 255;
       }
     }
@@ -325,18 +341,20 @@ class GateView {
   layout() {
     const h = this.h;
     const width = this.root.clientWidth || 1000;
-    const wide = width >= 720;
+    const wide = width >= 720 && Boolean(this.side);
     const sideWidth = wide ? Math.round(Math.min(420, Math.max(290, width * 0.36))) : width;
     this.root.classList.toggle("gv-narrow", !wide);
-    this.side.style.width = wide ? `${sideWidth}px` : "";
+    this.root.classList.toggle("gv-tight", width < 560); // a pane of Compare: the bar on three rows
+    if (this.side) this.side.style.width = wide ? `${sideWidth}px` : "";
     const gridWidth = wide ? width - sideWidth - 16 : width;
-    const columns = gridWidth >= 440 ? 2 : 1;
+    const columns = h.columns || (gridWidth >= 440 ? 2 : 1);
     this.grid.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
     const shown = Math.min(h.units, MAX_ROWS);
-    const unitRow = h.units > 16 ? Math.max(3, Math.floor(128 / shown)) : Math.max(4, Math.min(9, Math.floor(72 / shown)));
+    const big = h.big ? 1.6 : 1; // a projector: taller rows, larger type (gateview.css .gv-big)
+    const unitRow = Math.round(big * (h.units > 16 ? Math.max(3, Math.floor(128 / shown)) : Math.max(4, Math.min(shown <= 4 ? 28 : 9, Math.floor(72 / shown)))));
     const inputRow = Math.max(2, Math.min(8, Math.floor(56 / Math.max(h.inputs, 1))));
     this.grid.replaceChildren();
-    const all = [...this.panels, this.linePanel];
+    const all = [...this.panels, this.linePanel].filter(Boolean);
     const perColumn = Math.ceil(all.length / columns);
     all.forEach((panel, k) => {
       this.grid.appendChild(panel.box);
@@ -346,13 +364,21 @@ class GateView {
       panel.box.style.gridRow = String((k % perColumn) + 1);
     });
     this.plotWidth = Math.max(120, Math.floor((gridWidth - 16 * (columns - 1)) / columns) - 46);
-    for (const panel of this.panels) {
-      const rows = panel.isUnits ? shown : h.inputs;
+    for (const panel of this.heat) {
+      const rows = panel.isUnits ? shown : panel.p.rows;
       panel.rowPx = panel.isUnits ? unitRow : inputRow;
-      panel.shownRows = rows;
+      panel.shownRows = Math.min(rows, panel.p.rows); // a layer with fewer units than the view's widest
       this.size(panel, rows * panel.rowPx);
     }
-    this.size(this.linePanel, Math.max(56, Math.min(110, shown * unitRow)));
+    if (this.linePanel) this.size(this.linePanel, Math.max(56, Math.min(110, shown * unitRow)));
+    for (const panel of this.panels.filter((p) => p.empty)) {
+      panel.box.querySelector(".gv-empty").style.height = `${shown * unitRow}px`; // rows line up across panes
+      panel.axis.style.marginLeft = "44px";
+      panel.axis.style.width = `${this.plotWidth}px`;
+      panel.axis.width = Math.round(this.plotWidth * (window.devicePixelRatio || 1));
+      panel.axis.height = Math.round(30 * (window.devicePixelRatio || 1));
+      panel.axis.style.height = "30px";
+    }
     this.redraw();
   }
 
@@ -373,8 +399,8 @@ class GateView {
   }
 
   redraw() {
-    for (const panel of this.panels) this.drawHeat(panel);
-    for (const panel of [...this.panels, this.linePanel]) if (!panel.axis.hidden) this.drawAxis(panel.axis);
+    for (const panel of this.heat) this.drawHeat(panel);
+    for (const panel of [...this.panels, this.linePanel]) if (panel && !panel.axis.hidden) this.drawAxis(panel.axis);
     this.drawLines();
   }
 
@@ -403,7 +429,7 @@ class GateView {
     const w = canvas.width / dpr;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, 30);
-    ctx.font = "12px sans-serif";
+    ctx.font = this.h.big ? "18px sans-serif" : "12px sans-serif";
     ctx.fillStyle = "#333";
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -420,6 +446,7 @@ class GateView {
 
   drawLines() {
     const panel = this.linePanel;
+    if (!panel) return;
     const ctx = panel.canvas.getContext("2d");
     const dpr = window.devicePixelRatio || 1;
     const w = panel.canvas.width / dpr;
@@ -427,7 +454,7 @@ class GateView {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, hgt);
     const T = this.h.steps;
-    const gates = this.panels.filter((p) => p.isUnits);
+    const gates = this.heat.filter((p) => p.isUnits);
     let lo = -1;
     let hi = 1;
     for (const g of gates) {
@@ -480,7 +507,8 @@ class GateView {
     const colW = this.plotWidth / T;
     const left = `${t * colW}px`;
     const width = `${Math.max(colW, 3)}px`;
-    for (const panel of [...this.panels, this.linePanel]) {
+    for (const panel of [...this.heat, this.linePanel]) {
+      if (!panel) continue;
       panel.cursor.style.left = left;
       panel.cursor.style.width = width;
       panel.cursor.style.height = `${panel.height}px`;
@@ -496,8 +524,9 @@ class GateView {
     this.nextBtn.disabled = t >= T - 1;
     const token = h.tokens[t];
     const where = h.where ? ` · ${h.where}` : "";
-    this.readout.textContent = `step ${t} of ${T - 1} · token “${token}” · unit ${u}`;
-    this.stepTitle.textContent = `Step ${t} (token “${token}”), unit ${u}${where}: the numbers`;
+    const pane = this.side || !h.where ? "" : `${h.where}: `;
+    this.readout.textContent = `${pane}step ${t} of ${T - 1} · token “${token}” · unit ${u}`;
+    if (this.side) this.stepTitle.textContent = `Step ${t} (token “${token}”), unit ${u}${where}: the numbers`;
     for (const row of this.eqs) {
       const numbers = row.parts
         .map((part) => {
@@ -542,7 +571,7 @@ class GateView {
     const r = this.order.indexOf(this.unit);
     if (r < this.offset || r >= this.offset + shown) {
       this.offset = Math.min(Math.max(r - Math.floor(shown / 2), 0), this.h.units - shown);
-      for (const panel of this.panels) this.drawHeat(panel);
+      for (const panel of this.heat) this.drawHeat(panel);
     }
   }
 
@@ -631,19 +660,19 @@ class GateView {
       on(this.orderBox, "change", () => {
         this.order = this.orderBox.value === "activity" ? [...this.h.activity] : [...Array(this.h.units).keys()];
         this.offset = 0;
-        for (const panel of this.panels) panel.image = this.paint(panel);
+        for (const panel of this.heat) panel.image = this.paint(panel);
         this.keepUnitInView();
-        for (const panel of this.panels) this.drawHeat(panel);
+        for (const panel of this.heat) this.drawHeat(panel);
         this.show();
       });
-      for (const panel of this.panels.filter((p) => p.isUnits)) {
+      for (const panel of this.heat.filter((p) => p.isUnits)) {
         on(panel.canvas, "wheel", (e) => {
           const shown = Math.min(this.h.units, MAX_ROWS);
           const next = Math.min(Math.max(this.offset + Math.sign(e.deltaY) * 4, 0), this.h.units - shown);
           if (next === this.offset) return;
           e.preventDefault();
           this.offset = next;
-          for (const p of this.panels) this.drawHeat(p);
+          for (const p of this.heat) this.drawHeat(p);
           this.show();
         });
       }

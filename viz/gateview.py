@@ -56,10 +56,51 @@ def _scale(crange: ColourRange) -> dict:
     return {"min": crange.zmin, "max": crange.zmax, "label": crange.label, "stops": stops}
 
 
-def _panel(name: str, symbol: str, title: str, crange: ColourRange, rows: int, row_names: Sequence[str] | None,
-           row_title: str) -> dict:
-    return {"name": name, "symbol": eqs.html(symbol), "title": title, "scale": _scale(crange), "rows": rows,
-            "row_names": list(row_names) if row_names is not None else None, "row_title": row_title}
+@dataclass(frozen=True, eq=False)
+class ViewPanel:
+    """One heatmap of a view: ``values`` (T, rows) on a fixed colour range, or an empty slot with a note
+    (a pane whose cell has no gate in a row's role)."""
+
+    name: str  # unique in its view: the array's name
+    symbol: str  # LaTeX, e.g. r"\tilde{C}_t"
+    title: str
+    crange: ColourRange | None
+    values: np.ndarray | None  # (T, rows)
+    row_names: Sequence[str] | None = None  # None: the rows are units 0..H-1
+    row_title: str = "unit"
+    note: str = ""
+
+
+def _panel(panel: ViewPanel) -> dict:
+    if panel.values is None or panel.crange is None:
+        return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title, "empty": True,
+                "note": panel.note, "rows": 0, "row_names": None, "row_title": panel.row_title}
+    return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title, "scale": _scale(panel.crange),
+            "rows": int(panel.values.shape[1]), "note": panel.note,
+            "row_names": list(panel.row_names) if panel.row_names is not None else None, "row_title": panel.row_title}
+
+
+def panel_view(panels: Sequence[ViewPanel], tokens: Sequence[str], *, label: str, where: str = "", t: int = 0,
+               unit: int = 0, columns: int | None = None) -> GateView:
+    """A view of heatmaps only (no equations, diagram or line chart), e.g. one pane of Compare or B − A.
+
+    Every panel has one row per step of ``tokens``; the cursor starts at step ``t`` and unit ``unit``."""
+    tokens = [str(token) for token in tokens]
+    T = len(tokens)
+    drawn = [p for p in panels if p.values is not None]
+    for p in drawn:
+        if p.values.shape[0] != T:
+            raise ValueError(f"{p.name}: expected {T} steps (one per token), got {p.values.shape[0]}")
+    H = max([p.values.shape[1] for p in drawn if p.row_names is None] or [1])
+    header = {
+        "kind": None, "label": label, "family": None, "steps": T, "units": H,
+        "inputs": max([p.values.shape[1] for p in drawn if p.row_names is not None] or [1]),
+        "tokens": tokens, "labels": list(step_labels(tokens)), "panels": [_panel(p) for p in panels],
+        "equations": [], "previous": {}, "initial": {}, "reverse": False, "diagram": None, "activity": list(range(H)),
+        "where": where, "side": False, "lines": False, "columns": columns,
+        "t": min(max(int(t), 0), T - 1), "unit": min(max(int(unit), 0), H - 1),
+    }
+    return GateView(header, {p.name: np.asarray(p.values, dtype=np.float64) for p in drawn})
 
 
 def _diagram(trace: cells.Trace) -> dict:
@@ -95,16 +136,15 @@ def gate_view(
         raise ValueError(f"tokens: expected {T} (one per step), got {len(tokens)}")
     if len(features) != trace.input_size:
         raise ValueError(f"features: expected {trace.input_size} (one per input), got {len(features)}")
-    names = list(heatmap_names(trace))
-    arrays: dict[str, np.ndarray] = {"inputs": np.asarray(trace.inputs, dtype=np.float64)}
-    panels = [_panel("inputs", "x_t", input_title.split("  ", 1)[-1], input_range(trace.inputs), trace.input_size,
-                     features, "input")]
-    for name in names:
+    view_panels = [ViewPanel("inputs", "x_t", input_title.split("  ", 1)[-1], input_range(trace.inputs),
+                             trace.inputs, row_names=features, row_title="input")]
+    for name in heatmap_names(trace):
         info = cells.gate_info(trace.family, name)
         values = trace.values[name]
-        crange = colour_range(trace.family, name, values)
-        panels.append(_panel(name, info.latex, info.title, crange, H, None, "unit"))
-        arrays[name] = values
+        view_panels.append(ViewPanel(name, info.latex, info.title,
+                                     colour_range(trace.family, name, values), values))
+    panels = [_panel(p) for p in view_panels]
+    arrays: dict[str, np.ndarray] = {p.name: p.values for p in view_panels}
     kind = trace.kind
     previous = {"prev.hidden": "hidden", "prev.cell": "cell"}
     slots = eqs.slot_values(kind, trace.values, trace.pre, trace.previous_hidden, trace.previous_cell)
@@ -129,7 +169,7 @@ def gate_view(
         "initial": initial, "reverse": bool(trace.reverse),
         "diagram": _diagram(trace),
         "activity": activity.tolist(),
-        "where": where,
+        "where": where, "side": True, "lines": True, "columns": None,
         "t": min(max(int(t), 0), T - 1), "unit": min(max(int(unit), 0), H - 1),
     }
     return GateView(header, {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})

@@ -15,9 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import cells
-from viz.heatmap import matrix_figure
-from viz.style import DIVERGING, ColourRange, base_layout, symmetric_range
-from viz.timeaxis import columns_for, time_axis
+from viz.gateview import GateView, ViewPanel, panel_view
+from viz.style import DIVERGING, ColourRange, base_layout, colour_range, symmetric_range
 
 SMALL_TICKS = 12  # a weight matrix has a label per column; they must fit beside the editor
 
@@ -87,14 +86,19 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def difference_heatmap(delta: np.ndarray, tokens: Sequence[str], symbol: str, what: str) -> go.Figure:
-    """Clamped minus unclamped values (T, H) over time: diverging, centred on 0, range stated."""
-    delta = np.asarray(delta, np.float64)
-    if delta.ndim != 2 or delta.shape[0] != len(tokens):
-        raise ValueError(f"difference: expected {len(tokens)} steps of units, got shape {delta.shape}")
-    bound = symmetric_range(delta) if np.any(delta) else 1.0
-    crange = ColourRange(-bound, bound, DIVERGING, f"±{bound:g}")
-    axis = time_axis(tokens, columns_for(delta.shape[1]))
-    title = f"Δ{symbol}  {what}: clamped − unclamped (colours ±{bound:g})"
-    return matrix_figure(delta, axis, crange, title=title + (f" · {axis.note}" if axis.note else ""),
-                         what=f"Δ{symbol}", row_names=[str(u) for u in range(delta.shape[1])], row_title="unit")
+def clamp_view(clamped: cells.Trace, free: cells.Trace, gate: str, tokens: Sequence[str], what: str) -> GateView:
+    """A clamp's effect as one view: the clamped gate, then how far the cell state (where the cell has one)
+    and h_t moved, clamped − unclamped, on diverging scales centred on 0 whose range they state."""
+    info = cells.gate_info(clamped.family, gate)
+    panels = [ViewPanel("clamped", info.latex, f"{info.title}, {what}",
+                        colour_range(clamped.family, gate, clamped.values[gate]), clamped.values[gate])]
+    for name in ("cell", "hidden"):
+        if name not in clamped.values:
+            continue
+        delta = clamped.values[name] - free.values[name]  # (T, H)
+        bound = symmetric_range(delta) if np.any(delta) else 1.0
+        symbol = cells.gate_info(clamped.family, name).latex
+        panels.append(ViewPanel(f"delta_{name}", rf"\Delta {symbol}",
+                                f"{cells.gate_info(clamped.family, name).description}: clamped − unclamped",
+                                ColourRange(-bound, bound, DIVERGING, f"±{bound:g}"), delta))
+    return panel_view(panels, tokens, label=f"{info.symbol} clamped", columns=1)

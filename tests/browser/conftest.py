@@ -45,8 +45,20 @@ MAX_SHOT_HEIGHT = 6000  # px; a whole-app screenshot is cut here
 # Streamlit's own markers in the DOM.
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PLOTLY_CHART = ".js-plotly-plot, [data-testid=stPlotlyChart]"
+GATE_VIEW = ".gv"  # the gate view's root (viz/gateview.js), inside its component's shadow root
 EXCEPTION = "[data-testid=stException]"
 ALERT = "[data-testid=stAlert]"
+
+
+# Every gate view on the page, also those inside a component's shadow root (document.querySelectorAll stops there).
+GATE_VIEWS_JS = """() => {
+    const find = (root) => [...root.querySelectorAll('.gv'),
+        ...[...root.querySelectorAll('*')].filter(e => e.shadowRoot).flatMap(e => find(e.shadowRoot))];
+    return find(document);
+}"""
+# A Plotly chart with its data laid out, or a gate view whose live view object is built.
+CHART_DRAWN_JS = f"""() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g.data)
+    || ({GATE_VIEWS_JS})().some(root => root.gatescope !== undefined && root.isConnected)"""
 
 
 def _skip_reason() -> str | None:
@@ -176,13 +188,11 @@ class App:
         return self
 
     def wait_ready(self, timeout_ms: float = 45_000) -> App:
-        """Wait for the app to be idle and for the first Plotly chart to be drawn: the point where a user starts."""
+        """Wait for the app to be idle and for its first chart to be drawn, a Plotly chart or a gate view:
+        the point where a user starts."""
         self.wait_idle(timeout_ms)
-        self.page.locator(PLOTLY_CHART).first.wait_for(state="visible", timeout=timeout_ms)
-        self.page.wait_for_function(
-            "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g.data)",
-            timeout=timeout_ms,
-        )
+        self.page.locator(f"{PLOTLY_CHART}, {GATE_VIEW}").first.wait_for(state="visible", timeout=timeout_ms)
+        self.page.wait_for_function(CHART_DRAWN_JS, timeout=timeout_ms)
         return self.wait_idle(timeout_ms)
 
     def evaluate(self, script: str, arg: Any = None) -> Any:

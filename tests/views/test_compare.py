@@ -4,7 +4,6 @@ the shared cursor, share links and bad input."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import encode
-from tests.viz.figjson import decode
+from tests.views.apptest import gate_view, report_cursor
 from ui import keys
 from ui.compare import joint_vocabulary, shift_memory
 from ui.model import MODEL_KEY, from_network
@@ -36,22 +35,23 @@ def open_page(query: dict[str, str] | None = None, state: dict | None = None) ->
     return at
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """Every Plotly chart by the end of its key (cmp_chart_keep_a ...), decoded as the browser gets it."""
+def side(at: AppTest) -> dict[str, dict]:
+    """The side-by-side gate views' panels by role and pane (``keep_a``, ``keep_b``, ``keep_diff`` ...): each
+    panel's header entry plus its ``values`` (T, H) and its view's ``labels``, as the browser receives them."""
     out = {}
-    for chart in at.get("plotly_chart"):
-        name = chart.proto.id.split("cmp_chart_", 1)[-1]
-        out[name] = decode(json.loads(chart.proto.spec))
+    for key, pane in ((keys.CMP_VIEW_A, "a"), (keys.CMP_VIEW_B, "b"), (keys.CMP_VIEW_DIFF, "diff")):
+        if not any(e.proto.id.endswith(key) for e in at.get("bidi_component")):
+            continue
+        header, arrays = gate_view(at, key)
+        for panel in header["panels"]:
+            if not panel.get("empty"):
+                out[f"{panel['name']}_{pane}"] = {**panel, "values": arrays[panel["name"]], "labels": header["labels"],
+                                                  "header": header}
     return out
 
 
-def z(chart: dict) -> np.ndarray:
-    """The heatmap's values, (T, H) like a trace's (the figure stores units on y)."""
-    return np.asarray(chart["data"][0]["z"], dtype=float).T
-
-
-def title(chart: dict) -> str:
-    return chart["layout"]["title"]["text"]
+def notes(at: AppTest) -> str:
+    return " ".join(panel["note"] for panel in side(at).values())
 
 
 def errors(at: AppTest) -> list[str]:
@@ -76,33 +76,34 @@ ROLES = ("keep", "new", "candidate", "memory", "output", "other")
 def test_default_is_lstm_against_gru_on_one_input_with_gates_lined_up_by_role() -> None:
     at = open_page()
     assert not errors(at)
-    shown = charts(at)
+    shown = side(at)
     assert set(shown) == {f"{r}_{p}" for r in ROLES for p in "ab"} | {f"{r}_diff" for r in ROLES[:-1]}
-    assert title(shown["keep_a"]).startswith("A · f_t")
-    assert title(shown["keep_b"]).startswith("B · 1 − z_t  keep share (derived)")
-    assert title(shown["new_b"]).startswith("B · z_t")
-    assert title(shown["memory_a"]).startswith("A · C_t") and title(shown["memory_b"]).startswith("B · h_t")
+    assert shown["keep_a"]["symbol"] == "f<sub>t</sub>"
+    assert shown["keep_b"]["symbol"] == "1 − z<sub>t</sub>" and "keep share (derived)" in shown["keep_b"]["title"]
+    assert shown["new_b"]["symbol"] == "z<sub>t</sub>"
+    assert shown["memory_a"]["symbol"] == "C<sub>t</sub>" and shown["memory_b"]["symbol"] == "h<sub>t</sub>"
     lstm, gru = engine("lstm", "hello world").layers[0].forward, engine("gru", "hello world").layers[0].forward
-    np.testing.assert_allclose(z(shown["keep_a"]), lstm.values["forget"], atol=6e-4)
-    np.testing.assert_allclose(z(shown["keep_b"]), 1.0 - gru.values["update"], atol=6e-4)
-    notes = captions(at)
-    assert "f_t is the share of C_{t−1} kept" in notes and "keep + new = 1" in notes
-    assert "1 − z_t is the share of h_{t−1} kept (deck form)" in notes
-    # both panes on one time axis: the same x range everywhere
-    assert {tuple(c["layout"]["xaxis"]["range"]) for c in shown.values()} == {(-0.5, 10.5)}
+    np.testing.assert_array_equal(shown["keep_a"]["values"], lstm.values["forget"])
+    np.testing.assert_allclose(shown["keep_b"]["values"], 1.0 - gru.values["update"], atol=1e-15)
+    said = notes(at)
+    assert "f_t is the share of C_{t−1} kept" in said and "keep + new = 1" in said
+    assert "1 − z_t is the share of h_{t−1} kept (deck form)" in said
+    # every pane on one time axis: the same steps, labelled the same, and rows in the same order
+    assert {len(panel["labels"]) for panel in shown.values()} == {11}
+    assert [p["name"] for p in gate_view(at, keys.CMP_VIEW_A)[0]["panels"]] == \
+        [p["name"] for p in gate_view(at, keys.CMP_VIEW_B)[0]["panels"]] == list(ROLES)
 
 
 def test_difference_heatmaps_are_b_minus_a() -> None:
     at = open_page()
-    shown = charts(at)
+    shown = side(at)
     for role in ROLES[:-1]:
-        a, b, diff = z(shown[f"{role}_a"]), z(shown[f"{role}_b"]), z(shown[f"{role}_diff"])
-        np.testing.assert_allclose(diff, b - a, atol=1.5e-3)  # each figure rounds to 3 decimals
-        heat = shown[f"{role}_diff"]["data"][0]
-        assert heat["zmid"] == 0.0 and heat["zmin"] == -heat["zmax"]
-        assert f"colours ±{heat['zmax']:g}" in title(shown[f"{role}_diff"])
+        a, b, diff = shown[f"{role}_a"]["values"], shown[f"{role}_b"]["values"], shown[f"{role}_diff"]["values"]
+        np.testing.assert_allclose(diff, b - a, atol=1e-12)
+        scale = shown[f"{role}_diff"]["scale"]
+        assert scale["min"] == -scale["max"] and scale["label"] == f"±{scale['max']:g}"
     lstm, gru = engine("lstm", "hello world").layers[0].forward, engine("gru", "hello world").layers[0].forward
-    np.testing.assert_allclose(z(shown["new_diff"]), gru.values["update"] - lstm.values["input"], atol=6e-4)
+    np.testing.assert_allclose(shown["new_diff"]["values"], gru.values["update"] - lstm.values["input"], atol=1e-12)
 
 
 def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
@@ -116,11 +117,11 @@ def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
     vocabulary = joint_vocabulary("hello world", "jello world")
     a = engine("lstm", "hello world", vocabulary=vocabulary).layers[0].forward
     b = engine("lstm", "jello world", vocabulary=vocabulary).layers[0].forward
-    shown = charts(at)
-    np.testing.assert_allclose(z(shown["memory_a"]), a.values["cell"], atol=6e-4)
-    np.testing.assert_allclose(z(shown["memory_b"]), b.values["cell"], atol=6e-4)
+    shown = side(at)
+    np.testing.assert_array_equal(shown["memory_a"]["values"], a.values["cell"])
+    np.testing.assert_array_equal(shown["memory_b"]["values"], b.values["cell"])
     assert "other_diff" in shown  # o_t against o_t has a difference
-    diff = z(shown["keep_diff"])
+    diff = shown["keep_diff"]["values"]
     assert np.abs(diff[0]).max() > 0.01  # the first token differs...
     assert np.abs(diff).max(axis=1)[-1] < np.abs(diff).max(axis=1)[0]  # ...and its effect fades
 
@@ -134,7 +135,7 @@ def test_b_on_a_network_reads_its_text_as_a_does_and_must_fit_a_input_size() -> 
     at.text_area(key=keys.pane("b", "text")).input("1 0; 0 1").run(timeout=TIMEOUT)
     shown = " ".join(errors(at))
     assert "Pane B" in shown and "A's network reads 1 number per step, this text gives 2" in shown
-    assert z(charts(at)["keep_b"]).shape == (4, 8)  # B's last good view: four steps
+    assert side(at)["keep_b"]["values"].shape == (4, 8)  # B's last good view: four steps
 
 
 def test_side_by_side_picks_a_layer_and_direction_and_says_what_each_pane_shows() -> None:
@@ -142,7 +143,7 @@ def test_side_by_side_picks_a_layer_and_direction_and_says_what_each_pane_shows(
     assert not errors(at)
     assert "A shows layer 2, backward; B shows layer 1, forward" in captions(at)
     run = engine("lstm", "hello world", layers=2, bidirectional=True)
-    np.testing.assert_allclose(z(charts(at)["keep_a"]), run.layers[1].backward.values["forget"], atol=6e-4)
+    np.testing.assert_array_equal(side(at)["keep_a"]["values"], run.layers[1].backward.values["forget"])
 
 
 def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
@@ -151,10 +152,10 @@ def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
     assert not errors(at)
     assert at.number_input(key=keys.pane("b", "shift")).value == 2.0
     assert at.selectbox(key=keys.pane("b", "kind")).value == "lstm"
-    shown = charts(at)
+    shown = side(at)
     b = engine("lstm", "hello world", shift=2.0).layers[0].forward
-    np.testing.assert_allclose(z(shown["keep_b"]), b.values["forget"], atol=6e-4)
-    assert z(shown["keep_diff"]).mean() > 0.2  # B keeps more: f_t is higher nearly everywhere
+    np.testing.assert_array_equal(shown["keep_b"]["values"], b.values["forget"])
+    assert shown["keep_diff"]["values"].mean() > 0.2  # B keeps more: f_t is higher nearly everywhere
     at.radio(key=keys.CMP_START).set_value("models").run(timeout=TIMEOUT)
     assert at.selectbox(key=keys.pane("b", "kind")).value == "gru"
     assert at.number_input(key=keys.pane("b", "shift")).value == 0.0
@@ -211,7 +212,7 @@ def test_a_trained_model_in_pane_b_brings_its_own_example_and_reads_it_its_own_w
     assert not at.exception and not errors(at)
     assert at.text_area(key=keys.pane("b", "text")).value == "aaaaXbbbb."
     assert "This model reads a's, one X, then b's" in captions(at)
-    assert "B · f_t" in title(charts(at)["keep_b"])
+    assert side(at)["keep_b"]["symbol"] == "f<sub>t</sub>"
     assert at.query_params["b_src"] == "trained" and at.query_params["b_trained"] == "counting_lstm"
     # A still reads "hello world" (11 steps), B its 10 steps: aligned on step index
     assert any("A: 11 steps, B: 10" in i.value for i in at.info)
@@ -219,28 +220,33 @@ def test_a_trained_model_in_pane_b_brings_its_own_example_and_reads_it_its_own_w
     assert any("Pane B" in e and "Showing pane B's last view that worked" in e for e in errors(at))
 
 
-def test_bidirectional_view_shows_both_directions_what_each_has_read_and_the_concatenation() -> None:
+def view_panels(at: AppTest) -> dict[str, dict]:
+    """The bidirectional or deep view's panels by name, each with its ``values``."""
+    header, arrays = gate_view(at, keys.CMP_VIEW_A)
+    return {p["name"]: {**p, "values": arrays[p["name"]]} for p in header["panels"]}
+
+
+def test_bidirectional_view_shows_both_directions_and_the_concatenation() -> None:
     at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_t": "4"})
     assert not errors(at)
-    shown = charts(at)
-    assert list(shown) == ["bidir_strip", "bidir_forward", "bidir_backward", "bidir_concat"]
-    assert "reads →" in title(shown["bidir_forward"]) and "reads ←" in title(shown["bidir_backward"])
-    strip = z(shown["bidir_strip"])  # (T, 2)
-    assert np.flatnonzero(strip[:, 0]).tolist() == [0, 1, 2, 3, 4]
-    assert np.flatnonzero(strip[:, 1]).tolist() == list(range(4, 11))
+    shown = view_panels(at)
+    assert list(shown) == ["forward", "backward", "concat"]
+    assert "reads →" in shown["forward"]["title"] and "reads ←" in shown["backward"]["title"]
     run = engine("lstm", "hello world", bidirectional=True).layers[0]
-    np.testing.assert_allclose(z(shown["bidir_backward"]), run.backward.values["cell"], atol=6e-4)
-    np.testing.assert_allclose(z(shown["bidir_concat"]), run.output, atol=6e-4)
-    assert z(shown["bidir_concat"]).shape == (11, 16)
+    np.testing.assert_array_equal(shown["backward"]["values"], run.backward.values["cell"])
+    np.testing.assert_array_equal(shown["concat"]["values"], run.output)
+    assert shown["concat"]["values"].shape == (11, 16)
+    assert gate_view(at, keys.CMP_VIEW_A)[0]["t"] == 4
+    assert "the backward cell tokens t..T−1" in captions(at)
 
 
 def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() -> None:
     at = open_page({"cmp_view": "bidirectional", "cmp_pane": "b"})
-    assert not at.get("plotly_chart")
+    assert not at.get("bidi_component")
     assert any("Pane B reads in one direction only" in i.value for i in at.info)
     at.button(key=keys.CMP_MAKE_BIDIRECTIONAL).click().run(timeout=TIMEOUT)
     assert at.toggle(key=keys.pane("b", "bidirectional")).value is True
-    assert len(at.get("plotly_chart")) == 4
+    assert list(view_panels(at)) == ["forward", "backward", "concat"]
     assert "GRU" in at.radio(key=keys.CMP_VIEW_PANE).options[1]
 
 
@@ -248,16 +254,14 @@ def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() 
 def test_deep_view_draws_every_layer_and_each_output_as_the_next_input(bidir: str, count: int) -> None:
     at = open_page({"a_layers": "3", "a_bidir": bidir, "cmp_view": "deep"})
     assert not errors(at)
-    shown = charts(at)
+    shown = view_panels(at)
     assert len(shown) == count
-    titles = [title(c) for c in shown.values()]
-    assert titles[0].startswith("x_t  layer 1's input")
-    assert any(t.startswith("h_t of layer 1 = x_t of layer 2") for t in titles)
-    assert any(t.startswith("h_t of layer 3: the network's output") for t in titles)
+    titles = [p["title"] for p in shown.values()]
+    assert titles[0].startswith("layer 1's input")
+    assert "layer 1's h_t = layer 2's x_t" in titles and "layer 3's h_t: the network's output" in titles
     run = engine("lstm", "hello world", layers=3, bidirectional=bidir == "1")
-    np.testing.assert_allclose(z(shown["deep_0_output"]), run.layers[1].forward.inputs, atol=6e-4)
-    np.testing.assert_allclose(z(shown["deep_2_forward"]), run.layers[2].forward.values["cell"], atol=6e-4)
-    assert "layer 1's h_t is layer 2's input x_t" in captions(at)
+    np.testing.assert_array_equal(shown["0_output"]["values"], run.layers[1].forward.inputs)
+    np.testing.assert_array_equal(shown["2_forward"]["values"], run.layers[2].forward.values["cell"])
     table = at.dataframe[0].value
     assert list(table["layer"]) == ([1, 2, 3] if bidir == "0" else [1, 1, 2, 2, 3, 3])
 
@@ -276,59 +280,29 @@ def test_moving_the_shared_cursor_never_reruns_the_engine(monkeypatch: pytest.Mo
     assert len(calls) >= 2  # pane A and pane B (and the Explore page the app opens on)
     calls.clear()
 
-    def cursor_x() -> set[float]:
-        return {(s["x0"] + s["x1"]) / 2 for c in charts(at).values() for s in c["layout"].get("shapes", [])
-                if s.get("name") == "cursor"}
-
-    at.slider(key=keys.CMP_STEP).set_value(4).run(timeout=TIMEOUT)
-    assert cursor_x() == {4.0}
-    at.button(key=keys.CMP_NEXT).click().run(timeout=TIMEOUT)
-    assert at.slider(key=keys.CMP_STEP).value == 5 and cursor_x() == {5.0}
-    assert any(m.value.startswith("**Step 5** · A reads `r` · B reads `r`") for m in at.markdown)
-    at.number_input(key=keys.CMP_UNIT).set_value(3).run(timeout=TIMEOUT)
-    at.button(key=keys.CMP_PLAY).click().run(timeout=TIMEOUT)
-    first = at.slider(key=keys.CMP_STEP).value
-    at.run(timeout=TIMEOUT)
-    assert at.slider(key=keys.CMP_STEP).value == first + 1  # playing moves it on
-    at.button(key=keys.CMP_PAUSE).click().run(timeout=TIMEOUT)
-    assert at.slider(key=keys.CMP_STEP).value == first + 1
-    assert at.query_params["cmp_t"] == str(first + 1) and at.query_params["cmp_unit"] == "3"
+    sent = {key: gate_view(at, key)[0]["id"] for key in (keys.CMP_VIEW_A, keys.CMP_VIEW_B, keys.CMP_VIEW_DIFF)}
+    report_cursor(at, 5, 3, key=keys.CMP_VIEW_A)  # the user stops the shared cursor at step 5, unit 3
+    assert not at.exception
+    assert at.query_params["cmp_t"] == "5" and at.query_params["cmp_unit"] == "3"
+    report_cursor(at, 7, 1, key=keys.CMP_VIEW_B)  # and again, from a click in pane B
+    assert at.query_params["cmp_t"] == "7" and at.query_params["cmp_unit"] == "1"
+    # the views the browser has stay as they are, so every pane keeps the user's cursor
+    assert {key: gate_view(at, key)[0]["id"] for key in sent} == sent
+    assert {gate_view(at, key)[0].get("group") for key in sent} == {"compare"}
     assert not calls, "moving the cursor ran a network again"
     at.number_input(key=keys.pane("b", "seed")).set_value(7).run(timeout=TIMEOUT)
     assert len(calls) == 1  # a new setting runs pane B, and only pane B
-
-
-def click(at: AppTest, chart: str, x: int, y: int) -> None:
-    at.session_state[keys.cmp_chart(chart)] = {"selection": {"points": [{"x": x, "y": y}], "point_indices": [],
-                                                             "box": [], "lasso": []}}
-    at.run(timeout=TIMEOUT)
-
-
-def test_clicking_a_cell_of_either_pane_moves_the_shared_cursor_and_unit() -> None:
-    at = open_page()
-    click(at, "memory_b", 6, 5)
-    assert not at.exception
-    assert at.slider(key=keys.CMP_STEP).value == 6 and at.number_input(key=keys.CMP_UNIT).value == 5
-    cursors = {(s["x0"] + s["x1"]) / 2 for c in charts(at).values() for s in c["layout"].get("shapes", [])
-               if s.get("name") == "cursor"}
-    assert cursors == {6.0}
-
-
-def test_clicking_the_reading_strip_moves_only_the_cursor() -> None:
-    at = open_page({"a_bidir": "1", "cmp_view": "bidirectional", "cmp_unit": "4"})
-    click(at, "bidir_strip", 7, 1)
-    assert at.slider(key=keys.CMP_STEP).value == 7
-    assert at.number_input(key=keys.CMP_UNIT).value == 4  # its rows are directions, not units
 
 
 def test_inputs_of_different_lengths_are_aligned_on_step_index_and_say_so() -> None:
     at = open_page({"same_input": "0", "b_seq": "hello", "cmp_t": "8"})
     assert not errors(at)
     assert any("differ in length (A: 11 steps, B: 5)" in i.value for i in at.info)
-    shown = charts(at)
+    shown = side(at)
     assert not [k for k in shown if k.endswith("_diff")]  # B − A needs equal shapes
-    assert {tuple(c["layout"]["xaxis"]["range"]) for c in shown.values()} == {(-0.5, 10.5)}
-    assert any("B reads (ended)" in m.value for m in at.markdown)
+    assert {len(panel["labels"]) for panel in shown.values()} == {11}
+    assert shown["keep_b"]["labels"][4:6] == ["4·o", "5·(ended)"] and np.isnan(shown["keep_b"]["values"][5:]).all()
+    assert gate_view(at, keys.CMP_VIEW_A)[0]["t"] == 8
 
 
 def test_share_link_round_trip() -> None:
@@ -342,7 +316,8 @@ def test_share_link_round_trip() -> None:
     assert at.selectbox(key=keys.pane("b", "kind")).value == "peephole"
     assert at.number_input(key=keys.pane("b", "seed")).value == 3
     assert at.number_input(key=keys.pane("b", "shift")).value == 1.5
-    assert at.slider(key=keys.CMP_STEP).value == 4 and at.number_input(key=keys.CMP_UNIT).value == 2
+    header = gate_view(at, keys.CMP_VIEW_A)[0]
+    assert (header["t"], header["unit"]) == (4, 2)
     assert dict(at.query_params) == query
     at.number_input(key=keys.pane("b", "hidden")).set_value(6).run(timeout=TIMEOUT)
     at.radio(key=keys.CMP_VIEW).set_value("deep").run(timeout=TIMEOUT)
@@ -372,13 +347,13 @@ def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, s
     at = open_page(query)
     assert not at.exception
     assert any(bad in e for e in errors(at)), errors(at)
-    assert len(at.get("plotly_chart")) >= 3
+    assert len(side(at)) >= 6 or len(view_panels(at)) >= 3
 
 
 def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
     at = open_page()
     at.text_area(key=keys.pane("a", "text")).input("good").run(timeout=TIMEOUT)
-    before = charts(at)["keep_a"]["layout"]["xaxis"]["ticktext"]
+    before = side(at)["keep_a"]["labels"]
     assert len(before) == 4
     at.radio(key=keys.pane("a", "mode")).set_value("numbers").run(timeout=TIMEOUT)
     at.text_area(key=keys.pane("a", "text")).input("1 2 x").run(timeout=TIMEOUT)
@@ -386,5 +361,5 @@ def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
     shown = " ".join(errors(at))
     assert "Pane A" in shown and "'x' at step 3 is not a number" in shown
     assert "Showing pane A's last view that worked" in shown
-    assert charts(at)["keep_a"]["layout"]["xaxis"]["ticktext"] == before
-    assert len(at.get("plotly_chart")) == 17
+    assert side(at)["keep_a"]["labels"] == before
+    assert len(at.get("bidi_component")) == 3

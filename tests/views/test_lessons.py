@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.views.apptest import gate_view, report_cursor
 from tests.viz.figjson import decode
 from ui import keys
 from ui.lessons import BY_SLUG, STOPS, Stop
@@ -37,15 +38,16 @@ def figures(at: AppTest) -> list[dict]:
     return [decode(json.loads(chart.proto.spec)) for chart in at.get("plotly_chart")]
 
 
-def heatmap_values(fig: dict) -> np.ndarray:
-    """A heatmap figure's values, units × steps."""
-    heat = next(trace for trace in fig["data"] if trace["type"] == "heatmap")
-    return np.asarray(heat["z"], dtype=np.float64)
+def heatmaps(at: AppTest) -> list[np.ndarray]:
+    """The stop's gate view panels' values in order, each units × steps."""
+    header, arrays = gate_view(at, keys.LESSON_VIEW)
+    return [arrays[p["name"]].T for p in header["panels"]]
 
 
-def cursor_at(fig: dict) -> float:
-    shape = next(s for s in fig["layout"]["shapes"] if s.get("name") == "cursor")
-    return (shape["x0"] + shape["x1"]) / 2
+def drawn(at: AppTest) -> int:
+    """How many panels the stop draws: its view's heatmaps and its Plotly charts."""
+    views = [e for e in at.get("bidi_component") if e.proto.id.endswith(keys.LESSON_VIEW)]
+    return len(at.get("plotly_chart")) + (len(gate_view(at, keys.LESSON_VIEW)[0]["panels"]) if views else 0)
 
 
 def progress_text(at: AppTest) -> str:
@@ -59,7 +61,7 @@ def test_walk_every_stop_from_first_to_last_with_next() -> None:
         assert heading(at) == f"{k + 1}. {stop.title}"
         assert progress_text(at) == f"Stop {k + 1} of {len(STOPS)}"
         assert at.query_params.get("stop") in (None, stop.slug) if k == 0 else at.query_params["stop"] == stop.slug
-        assert len(at.get("plotly_chart")) == len(stop.panels)
+        assert drawn(at) == len(stop.panels)
         assert any(r"\colorbox" in latex.value for latex in at.latex)
         assert not at.error and not at.warning
         assert at.button(key=keys.LESSON_PREV).disabled == (k == 0)
@@ -75,7 +77,9 @@ def test_each_stops_link_opens_it(stop: Stop) -> None:
     at = open_lessons({"stop": stop.slug})
     assert heading(at).endswith(stop.title)
     assert not at.warning
-    assert at.slider(key=keys.LESSON_STEP).value == stop.cursor
+    if any(p.name != "gradient" for p in stop.panels):
+        header = gate_view(at, keys.LESSON_VIEW)[0]
+        assert (header["t"], header["unit"]) == (stop.cursor, stop.unit)
     assert at.slider(key=keys.lesson_knob(stop.slug)).value == stop.knob.default
 
 
@@ -100,11 +104,9 @@ def test_presenter_link_turns_presenter_mode_on_and_hides_the_extras() -> None:
     assert not at.sidebar.button
     assert not [b for b in at.button if b.key == keys.LESSON_OPEN_EXPLORE]
     kept = {b.key for b in at.button}
-    assert {keys.LESSON_PREV, keys.LESSON_NEXT, keys.LESSON_STEP_PREV, keys.LESSON_STEP_NEXT} <= kept
-    assert at.slider(key=keys.LESSON_STEP)
-    for fig in figures(at):
-        assert fig["layout"]["xaxis"]["tickfont"]["size"] >= 18
-        assert fig["layout"]["hoverlabel"]["font"]["size"] >= 20
+    assert {keys.LESSON_PREV, keys.LESSON_NEXT} <= kept
+    assert gate_view(at, keys.LESSON_VIEW)[0]["big"]  # the view sized for a projector
+    assert not gate_view(normal, keys.LESSON_VIEW)[0]["big"]
     css = " ".join(str(h.proto) for h in at.get("html"))
     assert "stSidebar" in css and "font-size: 24px" in css
 
@@ -116,35 +118,35 @@ def test_presenter_link_turns_presenter_mode_on_and_hides_the_extras() -> None:
 def test_forget_bias_minus_3_makes_the_cell_state_fade_in_the_heatmap() -> None:
     at = open_lessons({"stop": "forget-gate"})
     text = BY_SLUG["forget-gate"].build().text
-    counted = heatmap_values(figures(at)[1])[0]  # C_t, unit 0
+    counted = heatmaps(at)[1][0]  # C_t, unit 0
     assert counted[-1] == pytest.approx(text.count("a"), abs=1e-3)
     at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
     assert not at.exception
-    f, c = (heatmap_values(fig)[0] for fig in figures(at))
+    f, c = (values[0] for values in heatmaps(at))
     assert np.allclose(f, 0.047, atol=1e-3)
     assert c.max() < 1.1 and c[-1] < 0.1  # no count builds up; it fades after each 'a'
     assert at.button(key=keys.LESSON_RESET).disabled is False
     at.button(key=keys.LESSON_RESET).click().run(timeout=TIMEOUT)
-    assert heatmap_values(figures(at)[1])[0][-1] == pytest.approx(text.count("a"), abs=1e-3)
+    assert heatmaps(at)[1][0][-1] == pytest.approx(text.count("a"), abs=1e-3)
 
 
-def test_step_buttons_move_the_cursor_on_every_figure_and_a_new_stop_starts_at_its_own_step() -> None:
+def test_the_view_starts_at_the_stops_step_keeps_the_users_and_a_new_stop_starts_at_its_own() -> None:
     at = open_lessons({"stop": "output-gate"})
-    start = BY_SLUG["output-gate"].cursor
-    assert all(cursor_at(fig) == start for fig in figures(at))
-    at.button(key=keys.LESSON_STEP_NEXT).click().run(timeout=TIMEOUT)
-    at.button(key=keys.LESSON_STEP_NEXT).click().run(timeout=TIMEOUT)
-    assert at.slider(key=keys.LESSON_STEP).value == start + 2
-    assert all(cursor_at(fig) == start + 2 for fig in figures(at))
-    at.button(key=keys.LESSON_STEP_PREV).click().run(timeout=TIMEOUT)
-    assert all(cursor_at(fig) == start + 1 for fig in figures(at))
+    stop = BY_SLUG["output-gate"]
+    header = gate_view(at, keys.LESSON_VIEW)[0]
+    assert (header["t"], header["unit"]) == (stop.cursor, stop.unit)
+    report_cursor(at, stop.cursor + 2, 0, key=keys.LESSON_VIEW)  # the user steps on twice in the browser
+    assert at.session_state[keys.LESSON_STEP] == stop.cursor + 2
+    assert gate_view(at, keys.LESSON_VIEW)[0]["id"] == header["id"]  # the browser keeps its own cursor
     at.button(key=keys.LESSON_NEXT).click().run(timeout=TIMEOUT)
-    assert at.slider(key=keys.LESSON_STEP).value == BY_SLUG["gru"].cursor
+    header = gate_view(at, keys.LESSON_VIEW)[0]
+    assert (header["t"], header["unit"]) == (BY_SLUG["gru"].cursor, BY_SLUG["gru"].unit)
 
 
 def test_open_in_explore_carries_the_model_and_the_input() -> None:
     at = open_lessons({"stop": "cell-update"})
     at.slider(key=keys.lesson_knob("cell-update")).set_value(10.0).run(timeout=TIMEOUT)
+    report_cursor(at, 3, 0, key=keys.LESSON_VIEW)  # where the user stopped the cursor
     at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     model = at.session_state[MODEL_KEY]
@@ -154,7 +156,7 @@ def test_open_in_explore_carries_the_model_and_the_input() -> None:
     W = model.network.layers[0].forward.weights["candidate"]
     assert W[0, 1 + "()ab".index(")")] == 10.0  # the edited weight, exactly as on the stop
     assert model.original is not None  # and the stop's model before the edit, for a reset
-    assert at.session_state[keys.CURSOR_STEP] == stop.cursor
+    assert at.session_state[keys.CURSOR_STEP] == 3
 
 
 def test_open_in_explore_carries_a_numbers_model_unchanged() -> None:

@@ -36,14 +36,16 @@ def test_explore_shows_its_gates_equations_and_diagram() -> None:
 def test_compare_lines_its_keep_share_up_with_the_lstms_forget_gate() -> None:
     at = compare.open_page(state={keys.pane("b", "kind"): "mgu"})
     assert not compare.errors(at)
-    shown = compare.charts(at)
-    assert compare.title(shown["keep_a"]).startswith("A · f_t")
-    assert compare.title(shown["keep_b"]).startswith("B · 1 − f_t  keep share (derived)")
-    assert compare.title(shown["new_b"]).startswith("B · f_t")
+    shown = compare.side(at)
+    assert shown["keep_a"]["symbol"] == "f<sub>t</sub>"
+    assert shown["keep_b"]["symbol"] == "1 − f<sub>t</sub>" and "keep share (derived)" in shown["keep_b"]["title"]
+    assert shown["new_b"]["symbol"] == "f<sub>t</sub>"
     mgu = compare.engine("mgu", "hello world").layers[0].forward
-    np.testing.assert_allclose(compare.z(shown["keep_b"]), 1.0 - mgu.values["forget"], atol=6e-4)
-    np.testing.assert_allclose(compare.z(shown["new_b"]), mgu.values["forget"], atol=6e-4)
-    assert "1 − f_t is the share of h_{t−1} kept (MGU)" in compare.captions(at)
+    np.testing.assert_allclose(shown["keep_b"]["values"], 1.0 - mgu.values["forget"], atol=1e-15)
+    np.testing.assert_array_equal(shown["new_b"]["values"], mgu.values["forget"])
+    np.testing.assert_allclose(shown["keep_diff"]["values"], shown["keep_b"]["values"] - shown["keep_a"]["values"],
+                               atol=1e-12)
+    assert "1 − f_t is the share of h_{t−1} kept (MGU)" in compare.notes(at)
     assert "other_a" in shown and "other_b" not in shown  # the LSTM's o_t has no MGU counterpart
 
 

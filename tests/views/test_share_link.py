@@ -11,7 +11,7 @@ def test_every_setting_survives_a_round_trip() -> None:
         keys.SEQ_MODE: "numbers", keys.SEQ_TEXT: "1 0; 0 1", keys.EMBED_SIZE: 3, keys.EMBED_SEED: 9,
         keys.NET_KIND: "gru_keras_v1", keys.NET_HIDDEN: 64, keys.NET_SEED: 12, keys.NET_SCHEME: "orthogonal",
         keys.NET_SCALE: 0.25, keys.NET_BIDIRECTIONAL: True, keys.NET_LAYERS: 4, keys.VIEW_LAYER: 3,
-        keys.VIEW_DIRECTION: "backward", keys.CURSOR_STEP: 1, keys.CURSOR_UNIT: 63, keys.FOLLOW_UNITS: [0, 63],
+        keys.VIEW_DIRECTION: "backward", keys.CURSOR_STEP: 1, keys.CURSOR_UNIT: 63,
     }
     assert set(values) == {f.key for f in FIELDS}
     back, errors = from_query(to_query(values))
@@ -25,13 +25,13 @@ def test_defaults_make_an_empty_link() -> None:
 def test_refused_values_name_the_parameter_and_keep_the_default() -> None:
     values, errors = from_query({
         "hidden": "999", "kind": "evil", "seed": "-1", "scale": "inf", "bidir": "maybe", "dir": "sideways",
-        "units": "1,2,3,4,5,6,7,8,9", "seq": "x" * (MAX_TEXT + 1), "t": "2.5", "layers": "0",
+        "seq": "x" * (MAX_TEXT + 1), "t": "2.5", "layers": "0",
     })
     assert values == {}
-    assert len(errors) == 10
+    assert len(errors) == 9
     joined = " ".join(errors)
     for name in ("hidden='999'", "kind='evil'", "seed='-1'", "scale='inf'", "bidir='maybe'", "dir='sideways'",
-                 "units=", "seq='xxxx", "t='2.5'", "layers='0'"):
+                 "seq='xxxx", "t='2.5'", "layers='0'"):
         assert name in joined
     assert "kept '8'" in joined and "1 to 64" in joined
 

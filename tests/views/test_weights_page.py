@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import presets
+from tests.views.apptest import gate_view
 from tests.viz.figjson import decode
 from ui import keys
 from ui.model import MODEL_KEY, from_network
@@ -55,8 +56,20 @@ def chart(at: AppTest, name: str) -> dict:
     raise AssertionError(f"no chart {name}; charts: {[e.proto.id[-30:] for e in at.get('plotly_chart')]}")
 
 
+# Heatmaps drawn in a gate view by name: Explore's gates ("explore:cell") and the clamp's, and where they are.
+IN_VIEWS = {
+    **{f"explore:{g}": (keys.GATE_VIEW, g) for g in ("forget", "input", "candidate", "output", "cell", "hidden")},
+    **{keys.weights_chart(n): (keys.W_CLAMP_VIEW, a) for n, a in (("clamped_gate", "clamped"),
+                                                                  ("delta_cell", "delta_cell"),
+                                                                  ("delta_hidden", "delta_hidden"))},
+}
+
+
 def z(at: AppTest, name: str) -> np.ndarray:
-    """A heatmap's colours: (units, steps) for gate heatmaps."""
+    """A heatmap's values: (units, steps) for gate heatmaps, whether a Plotly chart or a gate view's panel."""
+    if name in IN_VIEWS:
+        view, array = IN_VIEWS[name]
+        return gate_view(at, view)[1][array].T
     return np.asarray(chart(at, name)["data"][0]["z"], np.float64)
 
 
@@ -100,7 +113,7 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
     at.switch_page("views/explore.py")
     settle(at, text=TEXT)
     assert "Drawn LSTM (edited)" in " ".join(m.value for m in at.sidebar.markdown)
-    assert z(at, keys.heatmap("forget"))[0, 0] == pytest.approx(1.0, abs=1e-3)
+    assert z(at, "explore:forget")[0, 0] == pytest.approx(1.0, abs=1e-3)
 
 
 @pytest.mark.parametrize(("value", "shown"), [("abc", "'abc'"), (None, "an empty cell"), ("inf", "'inf'"),
@@ -218,9 +231,9 @@ def test_clamping_the_input_gate_shut_shows_the_depth_it_no_longer_stores() -> N
     at.slider(key=keys.W_CLAMP_VALUE).set_value(0.0).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     np.testing.assert_allclose(z(at, keys.weights_chart("clamped_gate"))[0], 0.0, atol=1e-9)
-    delta_c = chart(at, keys.weights_chart("delta_cell"))["data"][0]
-    np.testing.assert_allclose(np.asarray(delta_c["z"])[0], -depth(text), atol=1e-3)  # C stays 0: Δ = −depth
-    assert delta_c["zmid"] == 0 and delta_c["zmin"] == -delta_c["zmax"]
+    np.testing.assert_allclose(z(at, keys.weights_chart("delta_cell"))[0], -depth(text), atol=1e-3)  # Δ = −depth
+    scale = next(p for p in gate_view(at, keys.W_CLAMP_VIEW)[0]["panels"] if p["name"] == "delta_cell")["scale"]
+    assert scale["min"] == -scale["max"] > -np.inf
     np.testing.assert_allclose(z(at, keys.weights_chart("delta_hidden"))[0], -np.tanh(depth(text)), atol=2e-3)
 
     # Only from step 10 on: the depth up to step 9 is stored, then frozen.
@@ -240,16 +253,16 @@ def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
     sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "Preset: LSTM: bracket depth" in sidebar and "characters of '()ab', one-hot" in sidebar
     assert not [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]  # the settings are fixed
-    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], depth(text), atol=1e-3)
+    np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)
 
     at.text_area(key=keys.SEQ_TEXT).input("((x))").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("'x' at position 3" in e and "Showing the last sequence that worked" in e for e in errors(at))
-    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], depth(text), atol=1e-3)  # the last good view
+    np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)  # the last good view
 
     at.text_area(key=keys.SEQ_TEXT).input("(((").run(timeout=TIMEOUT)
     assert not errors(at)
-    np.testing.assert_allclose(z(at, keys.heatmap("cell"))[0], [1, 2, 3], atol=1e-3)
+    np.testing.assert_allclose(z(at, "explore:cell")[0], [1, 2, 3], atol=1e-3)
 
     at.button(key=keys.DROP_MODEL).click().run(timeout=TIMEOUT)
     assert model(at) is None and [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]
@@ -261,7 +274,7 @@ def test_explore_shows_a_shipped_trained_model() -> None:
     at.selectbox(key=keys.READY_MODEL).set_value("trained:brackets_lstm").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert model(at).label == "LSTM trained on brackets"
-    assert z(at, keys.heatmap("cell")).shape == (8, len(at.session_state[keys.SEQ_TEXT]))
+    assert z(at, "explore:cell").shape == (8, len(at.session_state[keys.SEQ_TEXT]))
 
 
 def test_edited_weights_ride_in_the_share_link() -> None:

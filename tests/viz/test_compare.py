@@ -9,16 +9,14 @@ import pytest
 
 import cells
 from cells import encode, presets
-from tests.viz.figjson import spec
 from viz.compare import (
+    bidirectional_view,
+    compare_views,
+    deep_view,
     difference,
-    difference_heatmap,
     gate_summary,
     half_life_table,
-    layer_output_heatmap,
     layer_summary,
-    panel_heatmap,
-    reading_strip,
     role_pairs,
 )
 
@@ -38,10 +36,6 @@ def zero_lstm(inputs: int, hidden: int) -> cells.LSTM:
 
 def by_role(a: cells.Trace, b: cells.Trace) -> dict:
     return {pair.role: pair for pair in role_pairs(a, b)}
-
-
-def heat_z(fig: object) -> np.ndarray:
-    return np.asarray(spec(fig)["data"][0]["z"], dtype=float)
 
 
 def test_lstm_and_deck_gru_line_up_forget_with_keep_share_and_input_with_z() -> None:
@@ -72,19 +66,19 @@ def test_two_grus_have_no_separate_output_row_and_compare_their_reset_gates() ->
     assert "output" not in pairs and pairs["other"].comparable
 
 
-def test_difference_heatmap_values_are_b_minus_a_on_a_stated_diverging_range() -> None:
+def test_the_b_minus_a_view_holds_b_minus_a_on_a_stated_diverging_range() -> None:
     a, b = trace("lstm"), trace("gru")
+    _, _, diff = compare_views(a, b, TEXT.tokens, TEXT.tokens, labels=("A", "B"))
+    assert diff is not None
+    panels = {p["name"]: p for p in diff.header["panels"]}
+    np.testing.assert_allclose(diff.arrays["keep"], (1.0 - b.values["update"]) - a.values["forget"], atol=1e-15)
+    assert (panels["keep"]["scale"]["min"], panels["keep"]["scale"]["max"]) == (-1.0, 1.0)
+    assert panels["keep"]["symbol"] == "(1 − z<sub>t</sub>) − f<sub>t</sub>"
+    assert panels["candidate"]["scale"]["max"] == 2.0  # two tanh values differ by up to 2
     pairs = by_role(a, b)
-    fig = difference_heatmap(pairs["keep"], TEXT.tokens, cursor=2)
-    heat = spec(fig)["data"][0]
-    np.testing.assert_allclose(heat_z(fig), ((1.0 - b.values["update"]) - a.values["forget"]).T, atol=6e-4)
-    assert (heat["zmin"], heat["zmax"], heat["zmid"]) == (-1.0, 1.0, 0.0)
-    assert "colours ±1" in fig.layout.title.text and fig.layout.title.text.startswith("B − A")
-    candidate = difference_heatmap(pairs["candidate"], TEXT.tokens)
-    assert spec(candidate)["data"][0]["zmax"] == 2.0  # two tanh values differ by up to 2
-    memory = difference_heatmap(pairs["memory"], TEXT.tokens)
-    bound = spec(memory)["data"][0]["zmax"]
-    assert bound >= np.max(np.abs(difference(pairs["memory"])))  # unbounded C_t: the range covers the data
+    assert panels["memory"]["scale"]["max"] >= np.max(np.abs(difference(pairs["memory"])))  # C_t: covers the data
+    assert panels["other"]["empty"]  # o_t against r_t is not compared
+    assert "largest |difference|" in panels["keep"]["note"]
 
 
 def test_no_difference_when_the_shapes_differ() -> None:
@@ -94,17 +88,17 @@ def test_no_difference_when_the_shapes_differ() -> None:
         difference(pairs["keep"])
 
 
-def test_panes_of_different_lengths_share_one_x_range_and_the_short_one_draws_no_cursor_past_its_end() -> None:
+def test_panes_of_different_lengths_line_up_on_step_index_and_the_short_one_ends_early() -> None:
     short_input = encode.one_hot("hello")
-    a, b = trace("lstm"), trace("lstm", xs=short_input.xs)
-    pair = by_role(a, b)["keep"]
-    fa = panel_heatmap(pair.a, a, TEXT.tokens, steps=11, cursor=8, unit=0, pane="A")
-    fb = panel_heatmap(pair.b, b, short_input.tokens, steps=11, cursor=8, unit=0, pane="B")
-    assert list(fa.layout.xaxis.range) == list(fb.layout.xaxis.range) == [-0.5, 10.5]
-    assert fa.layout.margin == fb.layout.margin
-    assert [s.name for s in fa.layout.shapes] == ["cursor", "unit"]
-    assert [s.name for s in fb.layout.shapes] == ["unit"]
-    assert fb.layout.title.text.startswith("B · f_t")
+    a, b = trace("lstm"), trace("rnn", xs=short_input.xs)
+    view_a, view_b, diff = compare_views(a, b, TEXT.tokens, short_input.tokens, labels=("A", "B"), t=8)
+    assert diff is None  # B − A needs equal lengths
+    assert view_a.header["steps"] == view_b.header["steps"] == 11
+    assert view_b.header["tokens"][5:] == ["(ended)"] * 6
+    assert np.isnan(view_b.arrays["memory"][5:]).all() and not np.isnan(view_b.arrays["memory"][:5]).any()
+    assert [p["name"] for p in view_a.header["panels"]] == [p["name"] for p in view_b.header["panels"]]
+    assert next(p for p in view_b.header["panels"] if p["name"] == "keep")["empty"]  # a plain RNN keeps nothing
+    assert view_a.header["t"] == view_b.header["t"] == 8
 
 
 def test_gate_summary_of_a_zero_weight_lstm_is_one_half_and_never_saturated() -> None:
@@ -141,22 +135,25 @@ def test_gru_summary_adds_its_keep_share_and_the_rnn_has_no_half_life() -> None:
     assert set(lives["B: half-life (steps)"]) == {"—"}
 
 
-def test_reading_strip_marks_tokens_read_so_far_in_each_direction() -> None:
-    fig = reading_strip(TEXT.tokens, 3)
-    z = heat_z(fig)  # (2, T): forward row, backward row
-    assert z.shape == (2, 11)
-    assert np.flatnonzero(z[0]).tolist() == [0, 1, 2, 3]
-    assert np.flatnonzero(z[1]).tolist() == list(range(3, 11))
-    assert list(spec(fig)["data"][0]["text"][0]) == list(TEXT.tokens)
-    assert list(fig.layout.yaxis.ticktext) == ["→", "←"] and fig.layout.yaxis.title.text == "reads"
-
-
-def test_layer_output_is_both_directions_side_by_side_and_the_layer_table_has_a_row_per_direction() -> None:
+def test_the_deep_view_draws_each_layers_output_as_the_next_ones_input_and_the_table_has_a_row_per_direction(
+) -> None:
     network = cells.Network.create("gru", TEXT.input_size, 4, num_layers=3, bidirectional=True, seed=2)
     run = network.run(TEXT.xs)
-    fig = layer_output_heatmap(run.layers[0], TEXT.tokens, title="h_t of layer 1 = x_t of layer 2")
-    np.testing.assert_allclose(heat_z(fig), run.layers[1].forward.inputs.T, atol=6e-4)  # layer 2 reads it
-    assert list(fig.layout.yaxis.ticktext)[:2] == ["→0", "→1"]
+    view = deep_view(run, "hidden", TEXT.tokens, TEXT.features, label="GRU")
+    names = [p["name"] for p in view.header["panels"]]
+    assert names == ["input", "0_forward", "0_backward", "0_output", "1_forward", "1_backward", "1_output",
+                     "2_forward", "2_backward", "2_output"]
+    np.testing.assert_array_equal(view.arrays["0_output"], run.layers[1].forward.inputs)  # layer 2 reads it
+    output = next(p for p in view.header["panels"] if p["name"] == "0_output")
+    assert output["row_names"][:2] == ["→0", "→1"] and "layer 2's x_t" in output["title"]
+    assert "reads ←" in next(p for p in view.header["panels"] if p["name"] == "2_backward")["title"]
+    both = bidirectional_view(run.layers[2], "update", TEXT.tokens, label="GRU")
+    assert [p["name"] for p in both.header["panels"]] == ["forward", "backward", "concat"]
+    np.testing.assert_array_equal(both.arrays["backward"], run.layers[2].backward.values["update"])
+    np.testing.assert_array_equal(both.arrays["concat"], run.layers[2].output)
+    with pytest.raises(ValueError, match="one direction only"):
+        bidirectional_view(cells.Network.create("gru", TEXT.input_size, 4).run(TEXT.xs).layers[0], "update",
+                           TEXT.tokens, label="GRU")
     table = layer_summary(run)
     assert list(table["layer"]) == [1, 1, 2, 2, 3, 3]
     assert list(table["direction"]) == ["reads →", "reads ←"] * 3

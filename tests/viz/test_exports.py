@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 
 import numpy as np
-import pytest
 
 import cells
 from cells import encode
-from tests.viz.figjson import spec
-from viz.diagram import cell_diagram
-from viz.export import COLUMNS, figure_html, payload_bytes, trace_csv, trace_frame, trace_npz
-from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
-from viz.lines import unit_lines
-from viz.style import colour_range
-
-PAGE_BUDGET = 3_000_000  # bytes of figure JSON the Explore page may send
+from viz.export import COLUMNS, figure_html, gate_view_html, trace_csv, trace_frame, trace_npz
+from viz.gateview import gate_view, pack
+from viz.heatmap import gate_heatmap
 
 
 def run(text: str, kind: str = "lstm", hidden: int = 3, **kw: object) -> tuple[cells.NetworkTrace, encode.Encoded]:
@@ -57,49 +53,13 @@ def test_figure_html_is_a_standalone_page() -> None:
     assert '<script src="http' not in html and len(html) > 1_000_000  # plotly.js is inside: it opens offline
 
 
-def page_figures(trace: cells.NetworkTrace, e: encode.Encoded, cursor: int, units: list[int]) -> list:
-    t = trace.layers[0].forward
-    return [input_heatmap(e.xs, e.tokens, e.features),
-            *(gate_heatmap(t, name, cursor=cursor, tokens=e.tokens, unit=units[0]) for name in heatmap_names(t)),
-            cell_diagram(t, cursor, units[0]), unit_lines(t, units, cursor=cursor, tokens=e.tokens)]
-
-
-@pytest.mark.parametrize("steps", [250, 2000])
-def test_page_figures_stay_under_the_payload_budget_at_64_units(steps: int) -> None:
-    rng = np.random.default_rng(0)
-    text = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz ␣()"), steps))
-    trace, e = run(text, hidden=64)
-    size = payload_bytes(page_figures(trace, e, cursor=steps // 2, units=[0, 5, 63]))
-    assert size < PAGE_BUDGET, f"{size:,} bytes at T={steps}, H=64"
-
-
-def test_diagram_boxes_take_the_heatmap_colour_of_their_value() -> None:
-    trace, _ = run("hello", hidden=4)
-    t = trace.layers[0].forward
-    s = spec(cell_diagram(t, 2, 3))
-    boxes = {shape["name"]: shape for shape in s["layout"]["shapes"] if "name" in shape}
-    assert set(boxes) == {"forget", "input", "candidate", "output", "cell", "hidden"}
-    for name, box in boxes.items():
-        assert box["fillcolor"] == colour_range("lstm", name, t.values[name]).colour(t.values[name][2, 3])
-    texts = " ".join(a["text"] for a in s["layout"]["annotations"])
-    assert f"{t.values['forget'][2, 3]:.2f}" in texts
-
-
-@pytest.mark.parametrize("kind", list(cells.KINDS))
-def test_diagram_draws_every_kind(kind: str) -> None:
-    trace, _ = run("abc", kind=kind, hidden=2)
-    boxes = [s for s in spec(cell_diagram(trace.layers[0].forward, 0, 1))["layout"]["shapes"] if "name" in s]
-    assert len(boxes) == len(cells.KINDS[kind].SHOWN)  # one box per gate and state the page shows
-
-
-def test_unit_lines_follow_h_and_c_of_each_chosen_unit_with_the_cursor() -> None:
+def test_the_offline_view_is_one_file_with_its_script_style_and_data_inside() -> None:
     trace, e = run("hello", hidden=4)
-    t = trace.layers[0].forward
-    s = spec(unit_lines(t, [1, 3], cursor=2, tokens=e.tokens))
-    names = [d["name"] for d in s["data"]]
-    assert names == ["h_t unit 1", "C_t unit 1", "h_t unit 3", "C_t unit 3"]
-    np.testing.assert_allclose(s["data"][3]["y"], t.values["cell"][:, 3], atol=6e-4)
-    cursor = s["layout"]["shapes"][0]
-    assert (cursor["x0"], cursor["x1"]) == (1.5, 2.5)
-    gru, _ = run("hello", kind="gru", hidden=2)
-    assert len(spec(unit_lines(gru.layers[0].forward, [0], tokens=e.tokens))["data"]) == 1
+    packed = pack(gate_view(trace.layers[0].forward, e.tokens, e.features))
+    html = gate_view_html(packed, "A <b>title</b>")
+    assert html.startswith("<!doctype html>") and "<title>A &lt;b&gt;title&lt;/b&gt;</title>" in html
+    # nothing to fetch: no script, style or image from an address, so it opens with no network
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:|@import|fetch\(|import\s*\(""", html)
+    assert "export default" not in html and "function mountGateView" in html and ".gv-bar" in html
+    data = re.search(r'atob\("([A-Za-z0-9+/=]+)"\)', html).group(1)
+    assert base64.b64decode(data) == packed

@@ -7,7 +7,7 @@ import pytest
 
 import cells
 from tests.viz.figjson import spec
-from viz.weights import bias_frame, column_names, difference_heatmap, square_frame, weight_frame, weight_heatmap
+from viz.weights import bias_frame, clamp_view, column_names, square_frame, weight_frame, weight_heatmap
 
 
 def test_columns_put_the_hidden_state_first_then_the_named_inputs() -> None:
@@ -43,14 +43,22 @@ def test_weight_heatmap_draws_the_numbers_on_a_diverging_scale_centred_on_zero()
     assert fig["layout"]["yaxis"]["ticktext"] == ["u0", "u1"]
 
 
-def test_difference_heatmap_is_symmetric_and_names_the_state() -> None:
-    delta = np.array([[0.0, 0.3], [-1.7, 0.0], [0.0, 0.0]])
-    fig = spec(difference_heatmap(delta, ["a", "b", "c"], "C_t", "cell state"))
-    heat = fig["data"][0]
-    assert heat["zmin"] == -2 and heat["zmax"] == 2 and heat["zmid"] == 0
-    np.testing.assert_allclose(heat["z"], delta.T, atol=1e-3)
-    assert "ΔC_t" in fig["layout"]["title"]["text"] and "clamped − unclamped" in fig["layout"]["title"]["text"]
-    flat = spec(difference_heatmap(np.zeros((3, 2)), ["a", "b", "c"], "h_t", "hidden state"))["data"][0]
-    assert (flat["zmin"], flat["zmax"]) == (-1, 1)
-    with pytest.raises(ValueError, match="expected 2 steps"):
-        difference_heatmap(delta, ["a", "b"], "h_t", "hidden state")
+def test_clamp_view_shows_the_clamped_gate_and_what_moved_on_symmetric_ranges() -> None:
+    xs = np.eye(3)[[0, 1, 2, 1]]
+    network = cells.Network.create("lstm", 3, 2, seed=0)
+    free = network.run(xs).layers[0].forward
+    clamped = network.run(xs, clamps=[cells.Clamp("forget", 0.0)]).layers[0].forward
+    view = clamp_view(clamped, free, "forget", list("abcb"), "f_t = 0")
+    panels = {p["name"]: p for p in view.header["panels"]}
+    assert list(panels) == ["clamped", "delta_cell", "delta_hidden"]
+    np.testing.assert_array_equal(view.arrays["clamped"], np.zeros((4, 2)))
+    np.testing.assert_array_equal(view.arrays["delta_cell"], clamped.values["cell"] - free.values["cell"])
+    scale = panels["delta_cell"]["scale"]
+    assert scale["min"] == -scale["max"] and scale["max"] >= np.abs(view.arrays["delta_cell"]).max()
+    assert panels["delta_cell"]["symbol"] == "ΔC<sub>t</sub>" and "clamped − unclamped" in panels["delta_cell"]["title"]
+    unmoved = clamp_view(free, free, "forget", list("abcb"), "nothing")
+    assert {p["name"]: p["scale"]["max"] for p in unmoved.header["panels"]}["delta_hidden"] == 1.0
+    with pytest.raises(ValueError, match="expected 3 steps"):
+        clamp_view(clamped, free, "forget", list("abc"), "f_t = 0")
+
+

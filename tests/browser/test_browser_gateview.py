@@ -1,0 +1,325 @@
+"""The gate view in Chromium, on its offline page: no server at all.
+
+Each test builds a view from a real trace (cells -> viz.gateview -> viz.export.gate_view_html), writes the
+one HTML file a teacher would download, opens it from disk and drives it as a user does: the slider,
+◀ ▶, the keys, Play/Pause, a click on a heatmap cell. What is checked is what the user sees: every
+cursor mark (one per panel, placed by its CSS `left`), the readout, the step panel's numbers (against
+the engine's own `viz.equations.step_equations`), the diagram's boxes, the chosen unit's mark.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+import cells
+from viz import equations as eqs
+from viz.export import gate_view_html
+from viz.gateview import gate_view, pack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+TEXT = "gates remember"  # 14 steps, a repeated letter or two
+
+# What the view shows: the cursor, every mark's CSS left, the chosen unit's marks, the texts around them.
+STATE_JS = """() => {
+    const root = document.querySelector('.gv');
+    const v = root.gatescope;
+    return {
+        t: v.t, unit: v.unit, panels: v.h.panels.length + 1, playing: v.playing, steps: v.h.steps,
+        colW: v.plotWidth / v.h.steps,
+        lefts: [...root.querySelectorAll('.gv-cursor')].map(c => parseFloat(c.style.left)),
+        units: [...root.querySelectorAll('.gv-unit')].map(u => ({
+            hidden: u.hidden, top: parseFloat(u.style.top), height: parseFloat(u.style.height),
+            plot: u.parentElement.getBoundingClientRect().height})),
+        slider: Number(root.querySelector('.gv-slider').value),
+        readout: root.querySelector('.gv-readout').textContent,
+        step: root.querySelector('.gv-step').textContent,
+        nums: [...root.querySelectorAll('.gv-nums')].map(n => n.textContent),
+        boxes: [...root.querySelectorAll('.gv-boxtext')].map(b => b.textContent),
+        play: root.querySelector('.gv-play').textContent,
+    };
+}"""
+NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+@dataclass(frozen=True)
+class Shown:
+    t: int
+    unit: int
+    playing: bool
+    panels: int
+    steps: int
+    colW: float
+    lefts: list[float]
+    units: list[dict]
+    slider: int
+    readout: str
+    step: str
+    nums: list[str]
+    boxes: list[str]
+    play: str
+
+
+def build(tmp_path: Path, kind: str = "lstm", text: str = TEXT, hidden: int = 8, inputs: int = 5, *,
+          backward: bool = False, seed: int = 0) -> tuple[cells.Trace, Path]:
+    """A trace of a ``kind`` network over random inputs, one step per character of ``text``, and its
+    offline page on disk. ``backward`` takes the backward direction of a bidirectional layer."""
+    network = cells.Network.create(kind, inputs, hidden, bidirectional=backward, seed=seed)
+    xs = np.random.default_rng(seed).standard_normal((len(text), inputs))  # (T, I)
+    layer = network.run(xs).layers[0]
+    trace = layer.backward if backward else layer.forward
+    view = gate_view(trace, list(text), [f"x{i}" for i in range(inputs)], where="backward" if backward else "")
+    path = tmp_path / f"view-{kind}-{len(text)}x{hidden}{'-backward' if backward else ''}.html"
+    path.write_text(gate_view_html(pack(view)), encoding="utf-8")
+    return trace, path
+
+
+def open_view(page: Page, path: Path) -> None:
+    page.goto(path.as_uri())
+    page.wait_for_function("() => document.querySelector('.gv')?.gatescope !== undefined", timeout=10_000)
+
+
+def shown(page: Page) -> Shown:
+    return Shown(**page.evaluate(STATE_JS))
+
+
+def assert_marks_at(page: Page, t: int, unit: int | None = None) -> Shown:
+    """Every panel's cursor mark, the slider and the readout show step ``t`` (and the unit, when given)."""
+    s = shown(page)
+    assert s.t == t, f"the view's cursor is at step {s.t}, expected {t}"
+    assert len(s.lefts) == s.panels, f"{len(s.lefts)} cursor marks on {s.panels} panels (the gates, x_t, the lines)"
+    off = [left for left in s.lefts if abs(left - t * s.colW) > 0.5]
+    assert not off, f"marks at {s.lefts} px, expected all at {t * s.colW:.1f} px (step {t})"
+    assert s.slider == t, f"slider at {s.slider}, cursor at {t}"
+    assert s.readout.startswith(f"step {t} of {s.steps - 1} · token “{TEXT[t]}”"), s.readout
+    assert s.step.startswith(f"Step {t} "), s.step
+    if unit is not None:
+        assert s.unit == unit, f"unit {s.unit}, expected {unit}"
+        assert f"unit {unit}" in s.readout, s.readout
+    return s
+
+
+@pytest.fixture
+def lstm_page(page: Page, tmp_path: Path) -> Page:
+    _, path = build(tmp_path)
+    open_view(page, path)
+    return page
+
+
+def test_the_slider_moves_every_mark(lstm_page: Page) -> None:
+    page = lstm_page
+    assert_marks_at(page, 0, 0)
+    slider = page.locator(".gv-slider")
+    for t in (5, 13, 2):
+        slider.fill(str(t))  # sets the value and fires input and change, as dragging does
+        assert_marks_at(page, t)
+
+
+def test_the_buttons_move_every_mark(lstm_page: Page) -> None:
+    page = lstm_page
+    back, forward = page.locator(".gv-btn", has_text="◀"), page.locator(".gv-btn", has_text="▶")
+    assert back.is_disabled(), "◀ is enabled at the first step"
+    for t in (1, 2, 3):
+        forward.click()
+        assert_marks_at(page, t)
+    back.click()
+    assert_marks_at(page, 2)
+
+
+def test_the_keys_move_every_mark(lstm_page: Page) -> None:
+    page = lstm_page
+    page.locator("h1").click()  # the focus on the page, not in the view: ← → Home End still answer
+    for key, t in [("ArrowRight", 1), ("ArrowRight", 2), ("End", len(TEXT) - 1), ("ArrowLeft", len(TEXT) - 2),
+                   ("Home", 0), ("ArrowLeft", 0)]:
+        page.keyboard.press(key)
+        assert_marks_at(page, t)
+    page.locator(".gv").focus()  # ↑ ↓ pick the unit while the view has the focus
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert_marks_at(page, 0, 2)
+    page.keyboard.press("ArrowUp")
+    assert_marks_at(page, 0, 1)
+
+
+def test_play_moves_every_mark_and_pause_stops_at_once(lstm_page: Page) -> None:
+    page = lstm_page
+    page.locator(".gv-speed select").select_option("20")
+    play = page.locator(".gv-play")
+    play.click()
+    page.wait_for_function("() => document.querySelector('.gv').gatescope.t >= 3", timeout=10_000)
+    playing = shown(page)
+    assert playing.playing and playing.play == "Pause", playing
+    # Pause, and read the cursor in the same task as the click: nothing may move after it.
+    paused = page.evaluate("""() => {
+        const root = document.querySelector('.gv');
+        root.querySelector('.gv-play').click();
+        return root.gatescope.t;
+    }""")
+    assert 3 <= paused < len(TEXT) - 1, f"playing at 20/s ran to step {paused} of {len(TEXT) - 1}"
+    page.wait_for_timeout(600)  # 12 steps at 20/s
+    s = assert_marks_at(page, paused)
+    assert not s.playing and s.play == "Play", s
+
+
+def test_play_moves_every_mark_while_playing(lstm_page: Page) -> None:
+    page = lstm_page
+    page.locator(".gv-speed select").select_option("5")
+    page.locator(".gv-play").click()
+    # Sampled in the page while it plays: every mark, the slider and the readout follow the cursor.
+    seen = page.evaluate("""() => new Promise(done => {
+        const root = document.querySelector('.gv');
+        const v = root.gatescope;
+        const samples = [];
+        const look = () => {
+            const marks = [...root.querySelectorAll('.gv-cursor')].map(c => parseFloat(c.style.left));
+            samples.push({t: v.t, ok: marks.every(m => Math.abs(m - v.t * v.plotWidth / v.h.steps) < 0.5)
+                && Number(root.querySelector('.gv-slider').value) === v.t
+                && root.querySelector('.gv-readout').textContent.startsWith(`step ${v.t} `)});
+            if (v.t >= 3) done(samples); else requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);
+    })""")
+    assert {s["t"] for s in seen} >= {0, 1, 2, 3}, [s["t"] for s in seen]
+    assert all(s["ok"] for s in seen), [s for s in seen if not s["ok"]]
+
+
+def cell_centre(page: Page, gate: str, t: int, row: int) -> tuple[float, float]:
+    """Where on screen the cell (step ``t``, shown row ``row``) of a gate's heatmap is drawn."""
+    return tuple(page.evaluate("""([gate, t, row]) => {
+        const root = document.querySelector('.gv');
+        const v = root.gatescope;
+        const panel = v.panels.find(p => p.p.name === gate);
+        const box = panel.canvas.getBoundingClientRect();
+        return [box.left + (t + 0.5) * box.width / v.h.steps, box.top + (row + 0.5) * panel.rowPx];
+    }""", [gate, t, row]))
+
+
+def test_a_click_on_a_heatmap_cell_picks_its_step_and_unit(lstm_page: Page) -> None:
+    page = lstm_page
+    for gate, t, unit in [("forget", 6, 3), ("hidden", 11, 7), ("candidate", 0, 0)]:
+        x, y = cell_centre(page, gate, t, unit)
+        page.mouse.click(x, y)
+        s = assert_marks_at(page, t, unit)
+        marks = s.units
+        assert marks and all(not m["hidden"] for m in marks), marks
+        row = marks[0]["height"]
+        assert all(abs(m["top"] - unit * m["height"]) < 0.5 for m in marks), (unit, marks)
+        assert row > 0
+    # A click on the inputs' map picks the step and keeps the unit.
+    x, y = cell_centre(page, "inputs", 4, 1)
+    page.mouse.click(x, y)
+    assert_marks_at(page, 4, 0)
+
+
+def engine_numbers(kind: str, trace: cells.Trace, t: int, unit: int) -> list[list[str]]:
+    """The numbers of every plugged-in equation at (t, unit), as the engine's step panel writes them."""
+    rows = eqs.step_equations(kind, trace.at(t), unit)
+    return [NUMBER.findall(line.split(" = ", 2)[2]) for line in rows]
+
+
+@pytest.mark.parametrize(
+    ("kind", "backward"),
+    [("lstm", False), ("coupled", False), ("gru", False), ("gru_torch", False), ("lstm", True), ("gru", True)],
+    ids=["lstm", "coupled", "gru", "gru_torch", "lstm-backward", "gru-backward"],
+)
+def test_the_step_panel_shows_the_engines_numbers(page: Page, tmp_path: Path, kind: str, backward: bool) -> None:
+    trace, path = build(tmp_path, kind, backward=backward, seed=3)
+    open_view(page, path)
+    T, H = trace.steps, trace.hidden_size
+    # The edges matter: a forward trace's h_{t-1} at t = 0 and a backward one's at t = T-1 is the initial state.
+    for t, unit in [(0, 0), (1, 3), (T // 2, H - 1), (T - 2, 2), (T - 1, 5)]:
+        page.evaluate("([t, u]) => document.querySelector('.gv').gatescope.go(t, u)", [t, unit])
+        s = assert_marks_at(page, t, unit)
+        got = [NUMBER.findall(text) for text in s.nums]
+        want = engine_numbers(kind, trace, t, unit)
+        which = f"{kind}{' backward' if backward else ''} at step {t}, unit {unit}"
+        assert got == want, f"{which}: page {s.nums}, engine {want}"
+        boxes = page.evaluate("() => document.querySelector('.gv').gatescope.h.diagram.boxes.map(b => b.name)")
+        assert s.boxes == [eqs.fmt(trace.values[name][t, unit]) for name in boxes], (boxes, s.boxes)
+
+
+def test_the_numbers_follow_the_keys(lstm_page: Page, tmp_path: Path) -> None:
+    """Reached by keys, not by a call: → three times and ↓ twice show the engine's numbers at (3, 2)."""
+    trace, _ = build(tmp_path)
+    page = lstm_page
+    page.locator(".gv").focus()
+    for key in ["ArrowRight"] * 3 + ["ArrowDown"] * 2:
+        page.keyboard.press(key)
+    s = assert_marks_at(page, 3, 2)
+    assert [NUMBER.findall(text) for text in s.nums] == engine_numbers("lstm", trace, 3, 2), s.nums
+
+
+def hovered_unit(page: Page, gate: str, row: int) -> str:
+    """The tooltip's text over a shown row of a gate's map, at the cursor's step."""
+    t = shown(page).t
+    x, y = cell_centre(page, gate, t, row)
+    page.mouse.move(x, y)
+    return page.locator(".gv-tip").inner_text()
+
+
+def test_128_units_show_32_rows_and_keep_the_chosen_unit_in_sight(page: Page, tmp_path: Path) -> None:
+    _, path = build(tmp_path, "lstm", hidden=128)
+    open_view(page, path)
+    rows = page.evaluate("""() => document.querySelector('.gv').gatescope.panels.filter(p => p.isUnits)
+        .map(p => [p.shownRows, Math.round(p.canvas.getBoundingClientRect().height / p.rowPx)])""")
+    assert rows and all(r == [32, 32] for r in rows), f"(rows shown, rows that fit) per gate: {rows}"
+
+    # A click on the last shown row picks unit 31; ↓ then leaves the shown rows, and the view follows.
+    x, y = cell_centre(page, "forget", 4, 31)
+    page.mouse.click(x, y)
+    assert_marks_at(page, 4, 31)
+    page.locator(".gv").focus()
+    for unit in range(32, 40):
+        page.keyboard.press("ArrowDown")
+        s = assert_marks_at(page, 4, unit)
+        marks = s.units
+        inside = all(not m["hidden"] and m["top"] >= 0 and m["top"] + m["height"] <= m["plot"] + 0.5 for m in marks)
+        assert inside, f"unit {unit}'s mark is outside its map: {marks}"
+    # What is under the mark is the chosen unit: the tooltip over that row names it.
+    row = round(shown(page).units[0]["top"] / shown(page).units[0]["height"])
+    assert "unit 39 " in hovered_unit(page, "forget", row) + " "
+    # And a click far down, after scrolling by keys, picks what is drawn there.
+    page.keyboard.press("End")
+    x, y = cell_centre(page, "hidden", 13, 0)
+    page.mouse.click(x, y)
+    first = page.evaluate("() => { const v = document.querySelector('.gv').gatescope; return v.order[v.offset]; }")
+    assert_marks_at(page, 13, first)
+
+
+def test_the_file_opens_and_scrubs_with_no_network(browser: Browser, tmp_path: Path) -> None:
+    """The downloaded file is all a laptop in class has: opened offline, it draws, scrubs and plays."""
+    _, path = build(tmp_path, "gru")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, offline=True)
+    requests: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        open_view(page, path)
+        drawn = page.evaluate("""() => [...document.querySelectorAll('.gv-heat')].slice(0, -1).map(c => {
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let painted = 0;
+            for (let k = 3; k < data.length; k += 4) painted += data[k] > 0;
+            return painted / (data.length / 4);
+        })""")
+        assert drawn and min(drawn) > 0.95, f"share of each heatmap painted: {drawn}"
+        page.locator("h1").click()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
+        assert_marks_at(page, 4)
+        page.locator(".gv-slider").fill("9")
+        assert_marks_at(page, 9)
+        page.locator(".gv-play").click()
+        page.wait_for_function("() => document.querySelector('.gv').gatescope.t >= 11", timeout=10_000)
+        assert errors == [], errors
+        assert [u for u in requests if not u.startswith("file:")] == [], requests
+    finally:
+        context.close()
