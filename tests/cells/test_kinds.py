@@ -51,11 +51,12 @@ def test_a_kind_that_leaves_out_its_backward_step_or_templates_is_refused_by_nam
         GATE_INFO: ClassVar[dict] = {}
         NUMBERS: ClassVar[tuple] = MGU.NUMBERS[:2]
 
-    with pytest.raises(ValueError, match="^cell kind 'half': expected one NUMBERS template per equation, got 2 for 3$"):
+    with pytest.raises(ValueError, match=r"^cell kind 'half': expected one NUMBERS template per equation, "
+                                         r"got 2 for 3$"):
         check_kind(Half)
     Half.NUMBERS = MGU.NUMBERS
-    with pytest.raises(ValueError, match="^cell kind 'half': no GATE_INFO for forget, candidate, hidden in the "
-                                         "'half' family$"):
+    with pytest.raises(ValueError, match=r"^cell kind 'half': no GATE_INFO for forget, candidate, hidden in the "
+                                         r"'half' family$"):
         check_kind(Half)
 
     @dataclass(frozen=True, eq=False)
@@ -63,8 +64,8 @@ def test_a_kind_that_leaves_out_its_backward_step_or_templates_is_refused_by_nam
         KIND: ClassVar[str] = "bare"
         GATES: ClassVar[tuple[str, ...]] = ("hidden",)
 
-    with pytest.raises(ValueError, match="^cell kind 'bare': expected its own reference_step, backward_step, "
-                                         "step_jacobian, diagram, _recur, LABEL, FAMILY, SHOWN, EQUATIONS, NUMBERS$"):
+    with pytest.raises(ValueError, match=r"^cell kind 'bare': expected its own reference_step, backward_step, "
+                                         r"step_jacobian, diagram, _recur, LABEL, FAMILY, SHOWN, EQUATIONS, NUMBERS$"):
         check_kind(Bare)
     with pytest.raises(NotImplementedError):  # and nothing falls through to another kind's maths
         Bare(weights={"hidden": np.zeros((1, 2))}, biases={"hidden": np.zeros(1)}).run(np.zeros((2, 1)))
