@@ -3,6 +3,7 @@
 from cells.cell import Cell
 from cells.clamp import Clamp
 from cells.files.interop import from_keras, from_torch, to_keras, to_torch
+from cells.files.model import LoadedModel, load
 from cells.files.storage import from_json, load_npz, save_npz, to_json
 from cells.gates import GATES, GateInfo, gate_info
 from cells.gru import GRU, GRUResetAfter, GRUResetBefore
@@ -28,6 +29,7 @@ __all__ = [
     "GateInfo",
     "Layer",
     "LayerTrace",
+    "LoadedModel",
     "Network",
     "NetworkTrace",
     "PeepholeLSTM",
@@ -40,6 +42,7 @@ __all__ = [
     "from_torch",
     "gate_info",
     "initialise",
+    "load",
     "load_npz",
     "save_npz",
     "to_json",

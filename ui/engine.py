@@ -16,7 +16,7 @@ import cells
 from cells import encode
 from ui import keys
 from ui.model import Model
-from ui.settings import MAX_STEPS
+from ui.settings import MAX_STEPS, MODES
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def encode_sequence(mode: str, text: str, embed_size: int, embed_seed: int) -> e
     else:
         raise ValueError(f"mode: expected one-hot, embedded or numbers, got {mode!r}")
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 
@@ -90,7 +90,7 @@ def _encode(sequence: SequenceInput) -> encode.Encoded:
     try:
         return encode_sequence(q.mode, q.text, q.embed_size, q.embed_seed)
     except ValueError as e:
-        raise ValueError(f"Sequence ({q.mode}): {e}") from None
+        raise ValueError(f"Sequence ({MODES.get(q.mode, q.mode)}): {e}") from None
 
 
 def _network(network: NetworkChoice, xs: np.ndarray) -> cells.NetworkTrace:
@@ -143,7 +143,7 @@ def encode_for_model(model: Model, text: str) -> encode.Encoded:
     except ValueError as e:
         raise ValueError(f"{model.label} reads {model.reads}: {e}") from None
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 

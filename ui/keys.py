@@ -41,10 +41,14 @@ def download_html(name: str) -> str:
     return f"download_html_{name}"
 
 
+PRESENT = "present"  # presenter mode toggle (?present=1)
+
 # Page state that is not a widget
 LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
 LINK_ERRORS = "link_errors"  # what was wrong in the share link
+LAST_NUMBERS = "last_numbers"  # number box key -> the value it last had, put back if it comes empty
+NUMBER_NOTES = "number_notes"  # number box key -> what was put back, said once under the box
 
 
 # ----- Train page (views/train.py) -------------------------------------------------------------------
@@ -75,6 +79,7 @@ TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
 TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
+TRAIN_LAST_TEXT = "train_last_text"  # not a widget: the last typed sequence that ran, for the model shown
 
 
 def train_option(task: str, option: str) -> str:
@@ -121,15 +126,18 @@ W_CLAMP_UNIT = "w_clamp_unit"
 W_CLAMP_START = "w_clamp_start"
 W_CLAMP_REPORTED = "w_clamp_reported"
 W_UPLOAD = "w_upload"
-W_UPLOAD_KIND = "w_upload_kind"
-W_UPLOAD_LAYERS = "w_upload_layers"
-W_UPLOAD_BIDIR = "w_upload_bidir"
-W_UPLOAD_RESET_AFTER = "w_upload_reset_after"
 W_UPLOAD_VOCAB = "w_upload_vocab"
-W_UPLOAD_VOCAB_OFFERED = "w_upload_vocab_offered"  # not a widget: the vocabulary last put in that box
+W_UPLOAD_VOCAB_FILE = "w_upload_vocab_file"
+W_UPLOAD_LAYER = "w_upload_layer"  # which recurrent layer of the file, when it has more than one
+W_UPLOAD_FOUND = "w_upload_found"  # not a widget: (file name, what the last used file held, its layer names)
+W_PREDICT_STEP = "w_predict_step"
+W_PREDICT_OF = "w_predict_of"  # not a widget: the tokens the step slider was set for
+W_PREDICT_TOKEN = "w_predict_token"
 W_UPLOAD_APPLY = "w_upload_apply"
 W_UPLOAD_ERROR = "w_upload_error"  # not a widget: why the last upload was refused
 KEPT_SETTINGS = "kept_settings"  # not a widget: the shared settings' values, kept across pages
+FIRST_VIEW_SHOWN = "first_view_shown"  # not a widget: Explore's first view (a ready model) has been offered
+FIRST_VIEW_DRAWN = "first_view_drawn"  # "Draw a random network instead"
 
 
 def weights_editor(field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
@@ -169,6 +177,7 @@ CMP_DOWNLOAD_HALF_LIFE = "cmp_download_half_life"
 CMP_LAST_GOOD = "cmp_last_good"  # pane -> the last settings that ran
 CMP_LINK_LOADED = "cmp_link_loaded"
 CMP_LINK_ERRORS = "cmp_link_errors"
+CMP_PRESENT = "cmp_present"  # presenter mode toggle (?present=1)
 
 
 def pane(p: str, name: str) -> str:
@@ -199,3 +208,6 @@ def lesson_knob(slug: str) -> str:
 
 def lesson_chart(slug: str, index: int) -> str:
     return f"lessons_chart_{slug}_{index}"
+
+# ----- every page (app.py) ----------------------------------------------------------------------------
+SESSION_SEEN = "session_seen"  # this session has run once (ui/reconnect.py)

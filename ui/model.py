@@ -15,7 +15,6 @@ import io
 import json
 import math
 import re
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +27,14 @@ import streamlit as st
 import cells
 from cells import encode, presets
 from cells.files import interop
+from cells.files import source as file_source
+from cells.files import vocabulary as file_vocabulary
+from cells.files.model import LoadedModel
+from cells.files.parts import Found
 from cells.learning.readout import Readout
+from cells.learning.tasks import TASKS, Task, make_task
 from cells.learning.train import load_model
+from ui.settings import MAX_LINK_TEXT
 
 PRETRAINED = Path(__file__).parents[1] / "assets" / "pretrained"
 # What a shipped model's task reads, and an input to show it (the tasks' own encoders check it).
@@ -58,7 +63,10 @@ class Model:
     readout: Readout | None = None  # trained models predict something from h_t
     original: cells.Network | None = None  # the network before any edit, for "reset"
     vocabulary: str | None = None  # the one-hot columns, for models that read characters one-hot
-    source: str = ""  # where it came from, for share links: "preset:counter", "trained:brackets_lstm", "numbers"
+    source: str = ""  # where it came from, for share links: "preset:counter", "trained:brackets_lstm", "numbers",
+    # "task:brackets" (trained on the Train page: it reads text as that task does)
+    loaded: LoadedModel | None = None  # a model from a file: its own vocabulary, embedding and output head
+    watch: int | None = None  # the unit whose behaviour tells the story, which pages select first
 
     def inputs(self, text: str) -> encode.Encoded:
         """``text`` as this model's inputs, or a ValueError saying what does not fit."""
@@ -68,10 +76,27 @@ class Model:
                              f"({self.reads}), the sequence has {encoded.input_size}")
         return encoded
 
+    @property
+    def shown_note(self) -> str:
+        """The note while it is true: it was written for the model's own weights, so after an edit it gives
+        way to a line that still holds."""
+        if self.original is None:
+            return self.note
+        unit = f" Unit {self.watch} is the one to watch for what the edit changed." if self.watch is not None else ""
+        return f"Edited weights: what was said about the original weights may no longer hold.{unit}"
+
     def edited(self, network: cells.Network, label: str | None = None) -> Model:
         """The same model with new weights; ``original`` keeps the first ones."""
         return dataclasses.replace(self, network=network, label=label or self.label,
                                    original=self.original or self.network)
+
+
+_SYMBOL = re.compile(r"(?<![\w$\\])([A-Za-z])_(t|\{t-1\})(?![\w}])")
+
+
+def symbols_as_math(text: str) -> str:
+    """Plain-text symbols (``C_t``, ``h_{t-1}``) as Markdown math, for notes shown in captions and boxes."""
+    return _SYMBOL.sub(lambda m: f"${m.group(1)}_{m.group(2)}$", text)
 
 
 def _one_hot(vocabulary: str, text: str) -> encode.Encoded:
@@ -87,12 +112,25 @@ def _embedded(size: int, seed: int, text: str) -> encode.Encoded:
 
 
 def _example(size: int, vocabulary: str | None, embedding: tuple[int, int] | None) -> str:
-    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers."""
+    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers.
+
+    The example goes into the sequence box and the share link, so it keeps to the link's limit
+    (MAX_LINK_TEXT characters): a wide model's walk takes as many steps as fit, at least one.
+    """
     if vocabulary:
-        return vocabulary * max(1, 12 // len(vocabulary))
+        return (vocabulary * max(1, 12 // len(vocabulary)))[:MAX_LINK_TEXT]
     if embedding is not None:
         return "hello world"
-    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(max(size, 6)))
+    width = 2 * size  # "0 " per input, "; " between steps
+    steps = max(1, min(max(size, 6), MAX_LINK_TEXT // width))
+    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(steps))
+
+
+def _check_readable(network: cells.Network) -> None:
+    """Refuse a network no typed input can drive: wider than any encoder goes."""
+    if network.input_size > encode.MAX_FEATURES:
+        raise ValueError(f"this network reads {network.input_size:,} inputs per step; Gatescope reads at most "
+                         f"{encode.MAX_FEATURES:,} per step (typed numbers, or characters one-hot)")
 
 
 def from_network(network: cells.Network, label: str, *, vocabulary: str | None = None, sequence: str = "",
@@ -100,6 +138,7 @@ def from_network(network: cells.Network, label: str, *, vocabulary: str | None =
     """A model of any network: one-hot over ``vocabulary`` when given, characters embedded with
     ``embedding = (size, seed)`` when given, else typed numbers. Without a ``sequence`` it gets a
     small one it can read."""
+    _check_readable(network)
     if not sequence:
         sequence = _example(network.input_size, vocabulary, embedding)
     if vocabulary is not None:
@@ -125,7 +164,7 @@ def from_preset(name: str) -> Model:
     p = presets.preset(name)
     reads = reads_characters(p.vocabulary) if p.vocabulary is not None else f"numbers ({p.mode})"
     return Model(p.build(), f"Preset: {p.title}", reads, p.inputs, p.sequence, f"{p.watch} {p.explanation}",
-                 vocabulary=p.vocabulary, source=f"preset:{name}")
+                 vocabulary=p.vocabulary, source=f"preset:{name}", watch=0)  # every preset's story is in unit 0
 
 
 def pretrained_manifest() -> list[dict]:
@@ -141,9 +180,28 @@ def from_pretrained(name: str) -> Model:
                          f"got {name!r}")
     trained = load_model(PRETRAINED / entry["file"])
     task = trained.task
-    reads = f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
-    return Model(trained.network, entry["label"], reads, task.encode, TASK_EXAMPLES.get(task.NAME, ""),
-                 entry["watch"]["note"], readout=trained.readout, source=f"trained:{name}")
+    return Model(trained.network, entry["label"], task_reads(task), task.encode, TASK_EXAMPLES.get(task.NAME, ""),
+                 entry["watch"]["note"], readout=trained.readout, source=f"trained:{name}",
+                 watch=int(entry["watch"]["unit"]))
+
+
+def task_reads(task: Task) -> str:
+    """How a model trained on ``task`` reads typed text, said for the user."""
+    return f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
+
+
+def from_task(network: cells.Network, task_name: str, label: str, *, sequence: str = "", note: str = "",
+              readout: Readout | None = None, watch: int | None = None) -> Model:
+    """A network trained on one of cells.tasks, reading typed text as that task does (its encoder does not
+    depend on the task's options), so a share link needs only the task's name and the weights."""
+    if task_name not in TASKS:
+        raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {task_name[:40]!r}")
+    task = make_task(task_name)
+    if network.input_size != task.input_size:
+        raise ValueError(f"a network reading {network.input_size} inputs cannot read the {task.LABEL.lower()} "
+                         f"task's {task.input_size}")
+    return Model(network, label, task_reads(task), task.encode, sequence or TASK_EXAMPLES.get(task_name, ""), note,
+                 readout=readout, source=f"task:{task_name}", watch=watch)
 
 
 # ----- session -------------------------------------------------------------------------------------
@@ -163,7 +221,7 @@ def drop_model() -> None:
 
 
 # ----- files: export, and import of untrusted uploads -------------------------------------------
-MAX_UPLOAD_BYTES = 5_000_000
+MAX_UPLOAD_BYTES = file_source.MAX_BYTES  # 100 MB; .streamlit/config.toml sets server.maxUploadSize to match
 FORMATS = {"npz": "Gatescope model (.npz)", "json": "Gatescope model (JSON)",
            "torch": "PyTorch state_dict (.npz)", "keras": "Keras weight arrays (.npz)"}
 KERAS_NAMES = ("kernel", "recurrent_kernel", "bias")
@@ -208,131 +266,122 @@ def export_problem(network: cells.Network, fmt: str) -> str | None:
     return None
 
 
-def _open_npz(data: bytes) -> dict[str, np.ndarray]:
-    """Every array of an untrusted .npz: no pickles, nothing that unpacks beyond the cap."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            members = z.infolist()
-            if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
-                raise ValueError(f"its arrays unpack to more than {MAX_UPLOAD_BYTES:,} bytes")
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-        raise ValueError("not a .npz file: not a zip archive, or truncated") from None
-    except ValueError as e:
-        message = str(e)
-        if "pickle" in message:
-            message = "an array holds Python objects (a pickle), never loaded"
-        raise ValueError(f"not a readable .npz: {message}") from None
+_INDEX = re.compile(r"\d+")
 
 
-def _torch_layout(arrays: dict[str, np.ndarray]) -> tuple[str, int, bool]:
-    """Kind, layers and bidirectional read off a PyTorch state_dict's keys and shapes."""
-    hh = arrays.get("weight_hh_l0")
-    if not isinstance(hh, np.ndarray) or hh.ndim != 2 or hh.shape[1] == 0 or hh.shape[0] % hh.shape[1]:
-        raise ValueError("PyTorch state_dict: weight_hh_l0 must be a (gates·hidden, hidden) matrix, got "
-                         + (f"shape {hh.shape}" if isinstance(hh, np.ndarray) else "none"))
-    gates = hh.shape[0] // hh.shape[1]
-    if gates not in (3, 4):
-        raise ValueError(f"PyTorch state_dict: weight_hh_l0 has {gates} gate blocks; nn.LSTM has 4, nn.GRU 3")
-    numbers = [int(m.group(1)) for key in arrays if (m := re.fullmatch(r"\w+?_l(\d+)(_reverse)?", key))]
-    return ("lstm" if gates == 4 else "gru"), max(numbers) + 1, any(k.endswith("_reverse") for k in arrays)
+def _token_indices(text: str) -> np.ndarray:
+    """Typed token indices, "3 1 4, 1": whole numbers separated by spaces or commas."""
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    for k, part in enumerate(parts):
+        if not _INDEX.fullmatch(part):
+            raise ValueError(f"token indices: {part[:20]!r} at position {k + 1} is not a whole number")
+    if not parts:
+        raise ValueError("token indices: expected at least one, got none")
+    return np.array([int(p) for p in parts], dtype=np.int64)
 
 
-def _from_keras_arrays(arrays: dict[str, np.ndarray], kind: str | None, reset_after: bool | None) -> cells.Network:
-    pattern = re.compile(r"layer(\d+)\.(forward|backward)\.(kernel|recurrent_kernel|bias)")
-    found: dict[int, dict[str, dict[str, np.ndarray]]] = {}
-    for key, a in arrays.items():
-        m = pattern.fullmatch(key)
-        if m is None:
-            raise ValueError(f"Keras arrays: unexpected key {key!r}; expected layer{{k}}.forward.kernel, "
-                             "recurrent_kernel and bias")
-        found.setdefault(int(m.group(1)), {}).setdefault(m.group(2), {})[m.group(3)] = a
-    if sorted(found) != list(range(len(found))):
-        raise ValueError(f"Keras arrays: layers must be numbered 0, 1, …, got {sorted(found)}")
-    layers = []
-    for k in range(len(found)):
-        if "forward" not in found[k]:
-            raise ValueError(f"Keras arrays: layer{k} has no forward arrays")
-        directions = []
-        for direction in ("forward", "backward"):
-            parts = found[k].get(direction)
-            if parts is None:
-                continue
-            missing = [n for n in ("kernel", "recurrent_kernel") if n not in parts]
-            if missing:
-                raise ValueError(f"Keras arrays: layer{k}.{direction} is missing {', '.join(missing)}")
-            rk, bias = parts["recurrent_kernel"], parts.get("bias")
-            this_kind = kind
-            if this_kind is None:
-                if rk.ndim != 2 or rk.shape[0] == 0 or rk.shape[1] not in (3 * rk.shape[0], 4 * rk.shape[0]):
-                    raise ValueError(f"Keras arrays: layer{k}.{direction}.recurrent_kernel must be (units, 3·units) "
-                                     f"for a GRU or (units, 4·units) for an LSTM, got {rk.shape}")
-                this_kind = "lstm" if rk.shape[1] == 4 * rk.shape[0] else "gru"
-            after = reset_after if reset_after is not None else not (bias is not None and bias.ndim == 1)
-            try:
-                layer = cells.from_keras(this_kind, parts["kernel"], rk, bias, reset_after=after)
-            except ValueError as e:
-                raise ValueError(f"Keras arrays, layer{k}.{direction}: {e}") from None
-            directions.append(layer.forward)
-        try:
-            layers.append(cells.Layer(*directions))
-        except ValueError as e:
-            raise ValueError(f"Keras arrays, layer{k}: {e}") from None
-    try:
-        return cells.Network(tuple(layers))
-    except ValueError as e:
-        raise ValueError(f"Keras arrays: {e}") from None
+def _loaded_encode(loaded: LoadedModel, text: str) -> encode.Encoded:
+    """Typed text through a file's own vocabulary and embedding (or typed token indices without a vocabulary)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected text, got {type(text).__name__}")
+    tokens, _, xs = loaded.inputs(text if loaded.vocabulary is not None else _token_indices(text))
+    labels = tuple(encode.visible(t) if len(t) == 1 else t for t in tokens)
+    if loaded.embedding is not None:
+        features = tuple(f"e{j + 1}" for j in range(xs.shape[1]))
+    else:
+        features = encode._feature_names(loaded.vocabulary)
+    return encode.Encoded(xs, labels, features)
 
 
-def detect_format(name: str, data: bytes) -> str:
-    """Which of FORMATS an upload is, from its name and (for .npz) its array names."""
-    if name.lower().endswith(".json"):
-        return "json"
-    if not name.lower().endswith(".npz"):
-        raise ValueError(f"{name}: expected a .npz or .json file")
-    keys = set(_open_npz(data))
-    if cells.files.storage.META_KEY in keys:
-        return "npz"
-    if any(k.startswith(("weight_ih", "weight_hh")) for k in keys):
-        return "torch"
-    if any(k.endswith(KERAS_NAMES) for k in keys):
-        return "keras"
-    listed = ", ".join(sorted(keys)[:6]) or "no arrays"
-    raise ValueError(f"{name}: not a Gatescope, PyTorch or Keras weight file (it holds {listed})")
+def loaded_reads(loaded: LoadedModel) -> str:
+    """How a file's model reads typed text, said for the user."""
+    words = loaded.vocabulary
+    through = (f", through its embedding ({loaded.embedding.shape[0]} × {loaded.embedding.shape[1]})"
+               if loaded.embedding is not None else ", one-hot")
+    if words is None:
+        rows = loaded.embedding.shape[0]
+        return f"token indices 0–{rows - 1}, one per step{through}"
+    if file_vocabulary.by_characters(words):
+        shown = "".join(encode.visible(c) for c in words[:60]) + ("…" if len(words) > 60 else "")
+        return f"characters of {shown!r}{through}"
+    return f"words of its {len(words):,}-word vocabulary, separated by spaces{through}"
 
 
-def load_upload(name: str, data: bytes, *, kind: str | None = None, layers: int | None = None,
-                bidirectional: bool | None = None, reset_after: bool | None = None,
-                vocabulary: str | None = None) -> Model:
+def from_loaded(loaded: LoadedModel, label: str) -> Model:
+    """The page's Model of a file's model: typed text goes through its own vocabulary and embedding."""
+    network = loaded.network
+    plain = loaded.embedding is None and loaded.head is None
+    if plain and loaded.vocabulary is None:
+        return dataclasses.replace(from_network(network, label), loaded=loaded)
+    if plain and file_vocabulary.by_characters(loaded.vocabulary):
+        chars = "".join(loaded.vocabulary)
+        return dataclasses.replace(from_network(network, label, vocabulary=chars), loaded=loaded)
+    if loaded.vocabulary is None and loaded.embedding is None:
+        return dataclasses.replace(from_network(network, label), loaded=loaded)
+    if loaded.vocabulary is not None:
+        by_chars = file_vocabulary.by_characters(loaded.vocabulary)
+        sample = loaded.vocabulary[: 12 if by_chars else 6]
+        sequence = ("".join(sample) if by_chars else " ".join(sample))
+    else:
+        sequence = " ".join(str(k % loaded.embedding.shape[0]) for k in range(8))
+    return Model(network, label, loaded_reads(loaded), partial(_loaded_encode, loaded), sequence,
+                 "Typed text goes through the model's own vocabulary and embedding; its predictions sit beside the "
+                 "gates.",
+                 vocabulary="".join(loaded.vocabulary) if loaded.embedding is None and loaded.vocabulary else None,
+                 source="file", loaded=loaded)
+
+
+def describe_found(found: Found) -> list[str]:
+    """What a file held, a line each, for the page."""
+    fmt = file_source.FORMATS.get(found.format, found.format)
+    lines = [f"Format: {fmt}."]
+    for k, r in enumerate(found.recurrent):
+        mark = "→ used: " if k == found.chosen else ""
+        shape = (f"{r.num_layers} layer{'s' if r.num_layers > 1 else ''}{', bidirectional' if r.bidirectional else ''}"
+                 f", {r.input_size} inputs, {r.hidden_size} units")
+        lines.append(f"{mark}{r.style} `{r.name or '(no prefix)'}`: {shape}")
+    if found.embedding:
+        name, (V, E) = found.embedding
+        lines.append(f"Embedding `{name}`: {V} tokens × {E} numbers")
+    else:
+        lines.append("No embedding found: the first layer reads its inputs directly.")
+    if found.head:
+        name, (K, D) = found.head
+        lines.append(f"Output head `{name}`: {K} outputs from {D} numbers")
+    else:
+        lines.append("No output head found.")
+    if found.vocabulary_from:
+        lines.append(f"Vocabulary: from the {'file' if found.vocabulary_from == 'file' else 'vocabulary you gave'}.")
+    if found.ignored:
+        shown = ", ".join(f"`{k}`" for k in found.ignored[:12]) + (" …" if len(found.ignored) > 12 else "")
+        lines.append(f"Ignored: {shown}")
+    lines += list(found.notes)
+    return lines
+
+
+def load_upload(name: str, data: bytes, *, vocabulary: object | None = None, layer: int | str | None = None,
+                fallback_vocabulary: str | None = None) -> Model:
     """A Model from an uploaded file's bytes, or a ValueError naming what is wrong with it.
 
-    Gatescope .npz/JSON carry everything. A PyTorch state_dict's kind ("lstm"/"gru"), layers and
-    directions, and Keras' kind and ``reset_after``, are read off its keys and shapes unless given.
-    The model reads one-hot ``vocabulary`` when it is given, else typed numbers.
+    Every format goes through ``cells.load``, which checks headers and sizes before it allocates.
+    ``vocabulary`` (typed characters, or a vocabulary file's bytes) overrides the file's own;
+    ``fallback_vocabulary`` is used only when the file has none, no embedding, and it fits.
     """
     if not isinstance(data, (bytes, bytearray)):
         raise ValueError(f"{name}: expected the file's bytes")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValueError(f"{name}: {len(data):,} bytes is over the limit of {MAX_UPLOAD_BYTES:,}")
-    fmt = detect_format(name, bytes(data))
-    if fmt == "npz":
-        network = cells.load_npz(bytes(data), max_bytes=MAX_UPLOAD_BYTES)
-    elif fmt == "json":
-        network = cells.from_json(bytes(data), max_bytes=MAX_UPLOAD_BYTES)
-    elif fmt == "torch":
-        arrays = _open_npz(bytes(data))
-        guessed_kind, guessed_layers, guessed_bidir = _torch_layout(arrays)
-        try:
-            network = cells.from_torch(kind or guessed_kind, arrays, num_layers=layers or guessed_layers,
-                                       bidirectional=guessed_bidir if bidirectional is None else bidirectional)
-        except ValueError as e:
-            raise ValueError(f"PyTorch {e}") from None
-    else:
-        network = _from_keras_arrays(_open_npz(bytes(data)), kind, reset_after)
-    if vocabulary:
-        return from_network(network, f"Uploaded: {name}", vocabulary=vocabulary)
-    return from_network(network, f"Uploaded: {name}")
+    if isinstance(vocabulary, str):
+        vocabulary = list(vocabulary) if vocabulary else None
+    try:
+        loaded = cells.load(bytes(data), vocabulary, name=name, layer=layer)
+    except ValueError as e:
+        message = str(e)
+        raise ValueError(message if name and message.startswith(name) else f"{name}: {message}") from None
+    if (loaded.vocabulary is None and loaded.embedding is None and fallback_vocabulary
+            and len(fallback_vocabulary) == loaded.network.input_size):
+        loaded = loaded.with_vocabulary(list(fallback_vocabulary))
+    return from_loaded(loaded, f"Uploaded: {name}")
 
 
 # ----- share links: small models ride in the query string -------------------------------------
@@ -434,8 +483,18 @@ def weights_from_link(text: str) -> cells.Network:
     return cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
 
 
+def model_link_problem(model: Model) -> str | None:
+    """Why this model cannot ride in a share link, or None when it can."""
+    if model.source == "file":
+        return ("This model came from a file with its own vocabulary, embedding or output head, which a link does not "
+                "carry: send the file instead.")
+    return link_problem(model.network)
+
+
 def model_to_link(model: Model) -> dict[str, str]:
     """Query parameters that bring this model back: where it came from, and its weights when edited or made here."""
+    if model.source == "file":
+        raise ValueError(model_link_problem(model))
     params = {"model": model.source or "numbers"}
     base = model.source.split(":", 1)[0]
     if base in ("preset", "trained") and model.original is None:
@@ -451,12 +510,13 @@ def model_from_link(source: str, weights: str | None) -> Model:
         model = from_preset(rest)
     elif base == "trained":
         model = from_pretrained(rest)
-    elif base in ("chars", "embed", "numbers"):
+    elif base in ("chars", "embed", "numbers", "task"):
         if weights is None:
             raise ValueError(f"model={source[:40]!r} needs its weights parameter")
         model = None
     else:
-        raise ValueError(f"model: expected preset:…, trained:…, chars:…, embed:… or numbers, got {source[:40]!r}")
+        raise ValueError(f"model: expected preset:…, trained:…, task:…, chars:…, embed:… or numbers, "
+                         f"got {source[:40]!r}")
     if weights is None:
         return model
     try:
@@ -468,6 +528,12 @@ def model_from_link(source: str, weights: str | None) -> Model:
             raise ValueError(f"weights: a {network.kind} reading {network.input_size} inputs does not fit "
                              f"{model.label}")
         return model.edited(network, label=f"{model.label} (edited)" if "edited" not in model.label else None)
+    if base == "task":
+        try:
+            return from_task(network, rest, f"{cells.KINDS[network.kind].LABEL} trained on the Train page "
+                                            f"({rest.replace('_', ' ')})")
+        except ValueError as e:
+            raise ValueError(f"model: {e}") from None
     if base == "chars":
         return from_network(network, "Edited model from a link", vocabulary=rest)
     if base == "embed":

@@ -8,8 +8,11 @@ from typing import Any
 import streamlit as st
 
 from ui import keys
-from ui.model import Model, model_from_link, model_to_link, use_model
-from ui.settings import BY_QUERY, DEFAULTS, FIELDS, from_query, to_query
+from ui.handoff import reads_numbers, receive
+from ui.literal import literal
+from ui.model import Model, current_model, model_from_link, model_to_link, use_model
+from ui.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
+from ui.state import keep_settings
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
 SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))
@@ -17,15 +20,9 @@ SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "l
 
 def set_defaults() -> None:
     """Every widget's default, set once per session (and again after Streamlit drops a hidden widget's key)."""
-    # Streamlit forgets a widget's value when a page without it is shown, so the values are kept
-    # aside on every run and put back: the sequence and settings survive a trip to another page.
-    # Re-setting a value (after deleting the old widget's entry) lets the new page's widget adopt it.
-    kept = st.session_state.setdefault(keys.KEPT_SETTINGS, {})
-    for key, value in DEFAULTS.items():
-        if key in st.session_state:
-            kept[key] = st.session_state[key]
-            del st.session_state[key]
-        st.session_state[key] = kept.get(key, list(value) if isinstance(value, list) else value)
+    # Streamlit forgets a widget's value when a page without it is shown: ui.state keeps every page's
+    # settings aside on every run and puts them back, so they survive a trip to another page.
+    keep_settings()
 
 
 def load_link() -> None:
@@ -41,6 +38,23 @@ def load_link() -> None:
     st.session_state[keys.LINK_ERRORS] = (errors, current_values(SETTING_NAMES))
 
 
+def take_handoff() -> None:
+    """Put a model another page handed to Explore into Explore's widgets: its text, the mode that reads
+    it, the step and the unit to watch (call after ``load_link``, before the widgets)."""
+    parcel = receive("explore")
+    if parcel is None:
+        return
+    ss = st.session_state
+    ss[keys.SEQ_TEXT] = parcel.text
+    ss[keys.SEQ_MODE] = "numbers" if reads_numbers(parcel.model) else "onehot"
+    ss.pop(keys.LAST_GOOD_MODEL_TEXT, None)
+    ss[keys.CURSOR_STEP] = parcel.step or 0
+    if parcel.present:
+        ss[keys.PRESENT] = True
+    if parcel.unit is not None:
+        ss[keys.CURSOR_UNIT] = parcel.unit
+
+
 def link_errors() -> list[str]:
     """What the share link got wrong, while the settings it loaded are still on screen."""
     errors, loaded = st.session_state.get(keys.LINK_ERRORS, ([], {}))
@@ -53,9 +67,33 @@ def current_values(names: Iterable[str] | None = None) -> dict[str, Any]:
     return {f.key: st.session_state[f.key] for f in fields if f.key in st.session_state}
 
 
-def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> None:
-    """Make the query string say ``values``; with ``names``, touch only those parameters."""
-    sync_query(to_query(values), BY_QUERY if names is None else names)
+def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> str | None:
+    """Make the query string say ``values``; with ``names``, touch only those parameters.
+
+    Returns a note for the page when the sequence was too long to go in the link."""
+    wanted = to_query(values)
+    wanted.pop("seq", None)
+    note = None
+    if keys.SEQ_TEXT in values:
+        seq, note = _sequence_param(values[keys.SEQ_TEXT], fixed=current_model() is not None)
+        wanted |= seq
+    sync_query(wanted, BY_QUERY if names is None else names)
+    return note
+
+
+def _sequence_param(text: str, fixed: bool) -> tuple[dict[str, str], str | None]:
+    """The ``seq`` parameter for ``text`` (or none), and a note when the text is too long for a link.
+
+    A drawn network's link leaves out the default sequence. A fixed model's link always says its
+    sequence: a link without one means the model's own example (see ``load_model_link``), which is
+    not always the text on screen (an edited drawn network reads "hello world", but comes back from
+    its link as a model whose example walks through its vocabulary)."""
+    if len(text) > MAX_LINK_TEXT:
+        return {}, (f"The sequence ({len(text):,} characters) is too long for the share link, which carries "
+                    f"up to {MAX_LINK_TEXT:,}: the link keeps every other setting, so send the text with it.")
+    if fixed or text != DEFAULTS[keys.SEQ_TEXT]:
+        return {"seq": text}, None
+    return {}, None
 
 
 def sync_query(wanted: dict[str, str], scope: Iterable[str]) -> None:
@@ -81,17 +119,38 @@ def load_model_link() -> list[str]:
     try:
         model = model_from_link(source, st.query_params.get("weights"))
     except ValueError as e:
-        return [f"Link: the model was not used ({e}); showing a drawn network."]
+        return [f"Link: the model was not used ({literal(str(e), 300)}); showing a drawn network."]
     use_model(model)
     if "seq" not in st.query_params:  # the link kept the model's own sequence, the default for this model
         st.session_state[keys.SEQ_TEXT] = model.sequence
+    if "unit" not in st.query_params and model.watch is not None:
+        st.session_state[keys.CURSOR_UNIT] = model.watch
     return []
 
 
-def write_model_link(model: Model | None) -> None:
-    """Make the query string name ``model`` (and carry its weights when small), or no model."""
+def link_model() -> tuple[Model | None, list[str]]:
+    """The model the link's model=…&weights=… names, if any, and what was wrong with it (for pages that
+    show the current model in their own widgets, as Compare's panes do)."""
+    source = st.query_params.get("model")
+    if source is None:
+        return None, []
+    try:
+        return model_from_link(source, st.query_params.get("weights")), []
+    except ValueError as e:
+        return None, [f"Link: the model was not used ({e})."]
+
+
+def write_model_link(model: Model | None, sequence: bool = True) -> str | None:
+    """Make the query string name ``model`` (and carry its weights when small, and with ``sequence`` the
+    sequence box's text), or no model. Returns a note for the page when the sequence was too long to go in
+    the link."""
     try:
         wanted = {} if model is None else model_to_link(model)
     except ValueError:
         wanted = {}  # too large for a link: the Weights page says so and offers the file
-    sync_query(wanted, MODEL_PARAMS)
+    if not wanted or not sequence:
+        sync_query(wanted, MODEL_PARAMS)
+        return None
+    seq, note = _sequence_param(st.session_state.get(keys.SEQ_TEXT, model.sequence), fixed=True)
+    sync_query(wanted | seq, (*MODEL_PARAMS, "seq"))
+    return note

@@ -19,14 +19,18 @@ import streamlit as st
 
 import cells
 from cells import presets
+from cells.files import model as file_model
+from cells.files.source import EXTENSIONS
 from ui import keys
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
 from ui.gateview import CursorKeys
+from ui.handoff import send
 from ui.model import (
     FORMATS,
     MAX_UPLOAD_BYTES,
     Model,
+    describe_found,
     drop_model,
     export_keras,
     export_npz,
@@ -36,14 +40,17 @@ from ui.model import (
     from_pretrained,
     load_upload,
     pretrained_manifest,
+    symbols_as_math,
     use_model,
 )
+from viz.predictions import output_labels, token_probability, top_predictions
 from viz.weights import bias_frame, square_frame, weight_frame
 
 DIRECTIONS = ("forward", "backward")
 PICK = "— pick a ready model —"
 SCALE_RANGE = (0.1, 3.0)
 SHIFT_RANGE = (-10.0, 10.0)
+INDEX_COLUMN = "_index"  # what st.data_editor calls the row labels' column in its edits and column_config
 
 CLAMP_CURSOR = CursorKeys(step=keys.W_CLAMP_STEP, unit=keys.W_CLAMP_UNIT, start=keys.W_CLAMP_START,
                           reported=keys.W_CLAMP_REPORTED)  # the clamp view's time cursor
@@ -104,6 +111,9 @@ def apply_edits(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
         if not 0 <= r < len(out) or not isinstance(changes, Mapping):
             raise ValueError(f"{what}: row {row!r} is not a row of this table")
         for column, value in changes.items():
+            if column == INDEX_COLUMN:  # the row labels: a unit's name, not a weight
+                raise ValueError(f"{what}, row {out.index[r]}: the row names (the units) stay as they are; "
+                                 "type numbers into the columns beside them. The weights stay as they were")
             if column not in out.columns:
                 raise ValueError(f"{what}: there is no column {column!r}")
             try:
@@ -130,8 +140,9 @@ def load_ready(value: str) -> Model:
 
 
 def show_model(model: Model) -> None:
-    """Make ``model`` the current one and put its own sequence in the sequence box."""
-    use_model(model)
+    """Make ``model`` the current one and put its own sequence in the sequence box (Explore and Weights share
+    it); Explore starts on the model's unit to watch."""
+    send("explore", model)
     st.session_state[keys.SEQ_TEXT] = model.sequence
     st.session_state[keys.SEQ_MODE] = "onehot" if model.vocabulary else "numbers" if "numbers" in model.reads \
         else st.session_state.get(keys.SEQ_MODE, "onehot")
@@ -176,8 +187,8 @@ def model_panel(model: Model) -> None:
     """Which model is shown, how it reads text, what to look at, and the way back."""
     st.markdown(f"**{model.label}**")
     st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
-    if model.note:
-        st.caption(model.note)
+    if model.shown_note:
+        st.caption(symbols_as_math(model.shown_note))
     st.button("Back to a drawn network", key=keys.DROP_MODEL, on_click=_back_to_drawn,
               help="Forget this model and draw a network from the Network settings again.")
 
@@ -196,13 +207,16 @@ def model_sidebar(model: Model | None, drawn_note: str) -> NetworkChoice | None:
 
 
 # ----- exports and uploads ---------------------------------------------------------------------
-def export_buttons(network: cells.Network, stem: str) -> None:
-    """Download buttons for every format this network can be written in, and why not for the others."""
+def export_buttons(network: cells.Network, stem: str, loaded: cells.LoadedModel | None = None) -> None:
+    """Download buttons for every format this network can be written in, and why not for the others.
+
+    A model from a file keeps its vocabulary, embedding and head in Gatescope's own .npz and JSON."""
     a, b, c, d = st.columns(4)
-    a.download_button(FORMATS["npz"], lambda: export_npz(network), file_name=f"{stem}.npz",
-                      mime="application/octet-stream", key="w_export_npz", on_click="ignore")
-    b.download_button(FORMATS["json"], lambda: cells.to_json(network), file_name=f"{stem}.json",
-                      mime="application/json", key="w_export_json", on_click="ignore")
+    whole = dataclasses.replace(loaded, network=network) if loaded is not None else None
+    a.download_button(FORMATS["npz"], lambda: export_npz(network) if whole is None else file_model.to_npz(whole),
+                      file_name=f"{stem}.npz", mime="application/octet-stream", key="w_export_npz", on_click="ignore")
+    b.download_button(FORMATS["json"], lambda: cells.to_json(network) if whole is None else file_model.to_json(whole),
+                      file_name=f"{stem}.json", mime="application/json", key="w_export_json", on_click="ignore")
     for column, fmt, writer in ((c, "torch", export_torch), (d, "keras", export_keras)):
         problem = export_problem(network, fmt)
         if problem:
@@ -216,28 +230,37 @@ def export_buttons(network: cells.Network, stem: str) -> None:
                "z['layer0.forward.bias']])` per layer and direction.")
 
 
-def upload_controls(default_vocabulary: str) -> None:
-    """Upload a Gatescope, PyTorch or Keras file and continue with it; refusals name the problem."""
-    upload = st.file_uploader("Upload a model (.npz or .json, up to 5 MB)", type=["npz", "json"], key=keys.W_UPLOAD,
-                              max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
-    a, b, c, d = st.columns(4)
-    kind = a.selectbox("PyTorch/Keras kind", ["infer", "lstm", "gru"], key=keys.W_UPLOAD_KIND,
-                       help="Read off the shapes unless chosen (LSTMs have 4 gate blocks, GRUs 3).")
-    layers = b.number_input("PyTorch layers (0: infer)", 0, 4, 0, key=keys.W_UPLOAD_LAYERS)
-    bidir = c.selectbox("PyTorch bidirectional", ["infer", "yes", "no"], key=keys.W_UPLOAD_BIDIR)
-    after = d.selectbox("Keras GRU reset_after", ["infer", "True", "False"], key=keys.W_UPLOAD_RESET_AFTER,
-                        help="Read off the bias shape unless chosen: (2, 3·units) means reset_after=True.")
-    if st.session_state.get(keys.W_UPLOAD_VOCAB_OFFERED) != default_vocabulary:  # follow the current model
-        st.session_state[keys.W_UPLOAD_VOCAB_OFFERED] = st.session_state[keys.W_UPLOAD_VOCAB] = default_vocabulary
-    vocabulary = st.text_input("Read typed characters one-hot over (empty: the model reads numbers)",
-                               key=keys.W_UPLOAD_VOCAB)
+def upload_controls(fallback_vocabulary: str) -> None:
+    """Upload a model file as it was saved (and its vocabulary) and continue with it; refusals name the problem.
+
+    ``fallback_vocabulary`` (the current one-hot characters) is offered only to a file that has no
+    vocabulary and no embedding of its own, and only when it fits the file's input size.
+    """
+    upload = st.file_uploader("Upload a model as saved: safetensors, PyTorch .pt/.pth, Keras .keras/.weights.h5, "
+                              "ONNX, or Gatescope .npz/.json (up to 100 MB)", type=list(EXTENSIONS),
+                              key=keys.W_UPLOAD, max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
+    a, b = st.columns(2)
+    a.text_input("Vocabulary (optional, over the file's own): its characters in index order", key=keys.W_UPLOAD_VOCAB,
+                 placeholder="empty: the file's own, else numbers",
+                 help="A character-level model's tokens, typed in the order of its embedding rows.")
+    b.file_uploader("…or a vocabulary file (JSON list, JSON token → index map, or one token a line)",
+                    type=["json", "txt", "vocab"], key=keys.W_UPLOAD_VOCAB_FILE, max_upload_size=50)
+    found = st.session_state.get(keys.W_UPLOAD_FOUND)
+    if found and len(found[2]) > 1:
+        names = found[2]
+        st.selectbox("Recurrent layer of the file", list(range(len(names))), key=keys.W_UPLOAD_LAYER,
+                     format_func=lambda k: names[k], on_change=_use_upload, args=(fallback_vocabulary,),
+                     help="The file has more than one recurrent layer: pick the one to show.")
     st.button("Use this file", key=keys.W_UPLOAD_APPLY, type="primary", disabled=upload is None, on_click=_use_upload,
-              args=(kind, int(layers), bidir, after, vocabulary))
+              args=(fallback_vocabulary, True))
     if message := st.session_state.pop(keys.W_UPLOAD_ERROR, None):
         st.error(message)
+    if found:
+        with st.expander(f"What {found[0]} held", expanded=True):
+            st.markdown("\n".join(f"- {line}" for line in found[1]))
 
 
-def _use_upload(kind: str, layers: int, bidir: str, after: str, vocabulary: str) -> None:
+def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
     upload = st.session_state.get(keys.W_UPLOAD)
     if upload is None:
         return
@@ -245,15 +268,23 @@ def _use_upload(kind: str, layers: int, bidir: str, after: str, vocabulary: str)
         st.session_state[keys.W_UPLOAD_ERROR] = (f"{upload.name}: {upload.size:,} bytes is over the limit of "
                                                  f"{MAX_UPLOAD_BYTES:,}; the current model stays.")
         return
+    vocabulary: object = st.session_state.get(keys.W_UPLOAD_VOCAB) or None
+    vocab_file = st.session_state.get(keys.W_UPLOAD_VOCAB_FILE)
+    if vocab_file is not None:
+        vocabulary = vocab_file.getvalue()
+    if fresh:
+        st.session_state.pop(keys.W_UPLOAD_LAYER, None)
+    layer = st.session_state.get(keys.W_UPLOAD_LAYER)
     try:
-        model = load_upload(
-            upload.name, upload.getvalue(), kind=None if kind == "infer" else kind, layers=layers or None,
-            bidirectional=None if bidir == "infer" else bidir == "yes",
-            reset_after=None if after == "infer" else after == "True", vocabulary=vocabulary or None,
-        )
+        model = load_upload(upload.name, upload.getvalue(), vocabulary=vocabulary, layer=layer,
+                            fallback_vocabulary=fallback_vocabulary or None)
     except ValueError as e:
         st.session_state[keys.W_UPLOAD_ERROR] = f"{e}. The current model stays."
         return
+    if model.loaded is not None and model.loaded.found is not None:
+        found = model.loaded.found
+        names = [f"{r.style} {r.name or '(no prefix)'}" for r in found.recurrent]
+        st.session_state[keys.W_UPLOAD_FOUND] = (upload.name, describe_found(found), names)
     text = st.session_state.get(keys.SEQ_TEXT, "")
     try:
         model.inputs(text)  # the typed sequence stays when the new model can read it
@@ -263,13 +294,36 @@ def _use_upload(kind: str, layers: int, bidir: str, after: str, vocabulary: str)
     show_model(model)
 
 
+def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None) -> None:
+    """The model's own head beside its gates: the top predictions after a chosen step, and one output over time."""
+    T, K = probabilities.shape
+    st.markdown("**What the model predicts**")
+    if st.session_state.get(keys.W_PREDICT_OF) != tokens or not 0 <= st.session_state.get(keys.W_PREDICT_STEP, -1) < T:
+        st.session_state[keys.W_PREDICT_OF] = list(tokens)  # new text: start at its last step
+        st.session_state[keys.W_PREDICT_STEP] = T - 1
+    step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1,
+                     help="The head's likeliest outputs once the model has read the sequence up to this step.")
+    st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
+    with st.container(key=keys.weights_chart("top_predictions")):
+        st.table(top_predictions(probabilities, tokens, step, outputs))
+    labels = output_labels(K, outputs)
+    if not 0 <= st.session_state.get(keys.W_PREDICT_TOKEN, -1) < K:
+        st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start
+    chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.W_PREDICT_TOKEN,
+                          format_func=lambda k: labels[k])
+    st.plotly_chart(token_probability(probabilities, tokens, chosen, outputs, step),
+                    key=keys.weights_chart("token_probability"), config={"displayModeBar": False})
+
+
 def apply_preset() -> None:
     """The preset chosen in the page's menu becomes the model, with its sequence."""
     show_model(from_preset(st.session_state[keys.W_PRESET]))
 
 
 # ----- editors and knobs -----------------------------------------------------------------------
-EXTRA_CAPTIONS = {"peepholes": "Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):"}
+EXTRA_CAPTIONS = {
+    "peepholes": "Peephole weights on the cell state C (the gate also looks at $C_{t-1}$; $o_t$ at $C_t$):",
+}
 
 
 def _version() -> int:
@@ -329,6 +383,7 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: l
     tables = edit_tables(cell, gate, features)
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for t in tables.values()
               for c in t.columns}
+    config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
     st.data_editor(tables["weights"],
                    key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config)
@@ -343,6 +398,7 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: l
 def bias_editor(cell: cells.Cell, layer: int, direction: str, gate: str) -> None:
     tables = edit_tables(cell, gate, None)
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for c in tables["biases"].columns}
+    config[INDEX_COLUMN] = st.column_config.Column(disabled=True)
     st.data_editor(tables["biases"],
                    key=keys.weights_editor("biases", layer, direction, gate, _version(), tables["biases"].shape),
                    num_rows="fixed", column_config=config)

@@ -10,7 +10,7 @@ from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
-from ui.model import current_model, from_network, link_problem
+from ui.model import current_model, from_network, model_link_problem
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     CLAMP_CURSOR,
@@ -24,6 +24,7 @@ from ui.weights import (
     knobs,
     model_sidebar,
     pending_edits,
+    predictions,
     redraw,
     reset,
     upload_controls,
@@ -86,13 +87,13 @@ if edited is not None:
     if refused:
         st.session_state[keys.W_EDIT_ERROR] = refused
     st.rerun()  # the sidebar, the editors and every heatmap start again from the edited model
-write_model_link(model)
+link_note = write_model_link(model)
 
 trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
 st.subheader(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}")
-st.caption(f"{base.label}. Rows are units, columns the deck's [h_{{t−1}}, x_t]: hidden columns first. "
+st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_t]$: hidden columns first. "
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:
@@ -109,20 +110,27 @@ with b_col:
 with k_col:
     st.markdown("**Knobs**")
     knobs(layer, direction, gate, info.symbol)
-    r1, r2, r3 = st.columns(3)
+    r1, r2, r3 = st.columns([2, 1, 2], vertical_alignment="bottom")  # room for each button's whole label
     r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
               on_click=reset, args=(model,))
-    r2.number_input("Seed", 0, 2**31 - 1, 1, key=keys.W_SEED)
+    r2.number_input("Seed", 0, 2**31 - 1, key=keys.W_SEED)  # 1 at first (ui.state)
     r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
               args=(base,))
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")
+loaded = model.loaded if model is not None else None
+head = loaded.head if loaded is not None else None
+gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [gate, "cell", "hidden"] if cell.HAS_CELL else [gate, "hidden"]
-for name in dict.fromkeys(preview):
-    if name in trace.values:
-        st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
-                        config={"displayModeBar": False})
+with gates_column:
+    for name in dict.fromkeys(preview):
+        if name in trace.values:
+            st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
+                            config={"displayModeBar": False})
+if head is not None:
+    with predictions_column:
+        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens)
 
 # ----- clamp ------------------------------------------------------------------------------------
 st.subheader("Clamp or ablate a gate")
@@ -167,14 +175,16 @@ st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click
 
 # ----- files ------------------------------------------------------------------------------------
 st.subheader("Download and upload")
-export_buttons(network, "gatescope-model")
+export_buttons(network, "gatescope-model", base.loaded)
 upload_controls(base.vocabulary or "")
 
 st.subheader("Share")
-problem = link_problem(network) if model is not None else None
+problem = model_link_problem(model) if model is not None else None
 if model is None:
     st.caption("The address bar holds the settings; the drawn network comes back from them.")
 elif problem:
     st.info(problem)
 else:
     st.caption("The address bar holds this model's weights: copy it to share the edited model.")
+if link_note:
+    st.info(link_note)

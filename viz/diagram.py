@@ -3,8 +3,7 @@ gate's box, each ⊗ / ⊕ node, each label and each wire goes (pure data; the b
 
 Boxes take the same fixed colour ranges as the heatmaps, so a box and the heatmap cell under the
 cursor have the same colour. Wires show where each value goes; ⊗ multiplies, ⊕ adds. The cell
-state (or, in a GRU, the hidden state) runs along the top, the input [h_{t-1}, x_t] along the bottom. Each kind's module
-holds its layout; this turns it into a Drawing.
+state (or, in a GRU, the hidden state) runs along the top, the input [h_{t-1}, x_t] along the bottom.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import cells
 
 BOX_W, BOX_H = 0.62, 0.42  # half sizes of a gate box
 NODE_R = 0.24  # radius of a ⊗ / ⊕ node
-WIRE = "#7f7f7f"
 
 
 @dataclass(frozen=True)
@@ -27,5 +25,5 @@ class Drawing:
 
 
 def drawing(kind: str) -> Drawing:
-    """The layout of a ``kind`` cell, as its module declares it (its ``diagram``)."""
+    """The layout of a ``kind`` cell, as its module declares it."""
     return Drawing(**cells.cell_class(kind).diagram(BOX_W, BOX_H))

@@ -1,1 +1,6 @@
-"""Files: the network file formats (``.npz``/JSON in storage) and the PyTorch/Keras weight layouts (interop)."""
+"""Files in and out: models as they were saved by PyTorch, safetensors, Keras and ONNX, and Gatescope's own
+(``.npz``/JSON in ``storage``; the PyTorch and Keras weight layouts in ``interop``).
+
+``cells.files.model.load`` reads any of them, untrusted, into a ``LoadedModel``: the recurrent
+network, and the embedding, vocabulary and output head found beside it.
+"""

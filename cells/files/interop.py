@@ -221,9 +221,14 @@ def to_torch(network: Network, *, bias: bool = True) -> dict[str, np.ndarray]:
 
 
 # ----- Keras -----------------------------------------------------------------------------------
-def from_keras(kind: str, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray | None, *,
-               reset_after: bool = True) -> Layer:
-    """A one-direction Layer equal to a Keras ``LSTM`` (kind "lstm") or ``GRU`` (kind "gru").
+def from_keras(kind: str, kernel: np.ndarray | list[np.ndarray], recurrent_kernel: np.ndarray | None = None,
+               bias: np.ndarray | None = None, *, reset_after: bool | None = None) -> Layer:
+    """A Layer equal to a Keras ``LSTM`` (kind "lstm") or ``GRU`` (kind "gru"), or a ``Bidirectional`` one.
+
+    ``from_keras(kind, layer.get_weights())`` takes the list as Keras gives it: 2 or 3 arrays for one
+    direction, 4 or 6 for a ``Bidirectional`` layer (the forward layer's, then the backward layer's),
+    and gives a bidirectional Layer for the latter. ``reset_after`` (GRU) is read off the bias's
+    shape unless given. The three arrays may also be passed one by one, as below.
 
     The arrays are ``layer.get_weights()``: ``kernel`` (I, G·H), ``recurrent_kernel`` (H, G·H),
     ``bias``, whose column blocks are LSTM i, f, c, o and GRU z, r, h. Each gate g becomes
@@ -240,9 +245,20 @@ def from_keras(kind: str, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias
     In both GRUs z is the share of the OLD state kept, as in Keras. ``bias=None`` (``use_bias=False``)
     gives zero biases. ``reset_after`` is ignored for the LSTM. The dtype of the arrays is kept.
     """
+    if isinstance(kernel, (list, tuple)):
+        if recurrent_kernel is not None or bias is not None:
+            raise ValueError("from_keras: give layer.get_weights() as one list, or the three arrays, not both")
+        from cells.files.keras_io import from_weights_list  # the list's layouts, beside the other Keras readers
+
+        return from_weights_list(kind, list(kernel), reset_after=reset_after)
     kind = _check_kind(kind)
+    if reset_after is None:
+        reset_after = not (isinstance(bias, np.ndarray) and bias.ndim == 1)  # Keras' default, unless the bias says not
     if not isinstance(reset_after, bool):
         raise ValueError(f"reset_after: expected True or False, got {reset_after!r}")
+    if recurrent_kernel is None:
+        raise ValueError("recurrent_kernel: expected a NumPy array, got nothing (or pass layer.get_weights() as "
+                         "one list)")
     order = KERAS_ORDER[kind]
     G = len(order)
     recurrent_kernel = _checked(recurrent_kernel, "recurrent_kernel")

@@ -318,8 +318,24 @@ def load_npz(path_or_file: str | os.PathLike | IO[bytes] | bytes, *, max_bytes: 
     and any missing, extra, misshapen, non-float or non-finite array.
     """
     data = _read_capped(path_or_file, max_bytes, "model file")
+    return network_from_arrays(read_npz(data, max_bytes=max_bytes))
+
+
+def read_npz(data: bytes, *, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray]:
+    """Every array of an untrusted .npz's bytes: each .npy header is read and checked (no objects, no
+    size beyond ``max_bytes``) before numpy allocates anything; a ValueError starting "model file:"."""
+    if len(data) > max_bytes:
+        raise ValueError(f"model file: larger than the limit of {max_bytes:,} bytes")
     try:
-        arrays = _open_npz(data, max_bytes)
+        return _open_npz(data, max_bytes)
+    except _RefusedError as e:
+        raise ValueError(f"model file: {e}") from None
+
+
+def network_from_arrays(arrays: dict[str, np.ndarray]) -> Network:
+    """The Network that the arrays of a Gatescope .npz (from ``read_npz``) describe, every one checked."""
+    arrays = dict(arrays)
+    try:
         meta_array = arrays.pop(META_KEY, None)
         if meta_array is None:
             raise _RefusedError(f"no {META_KEY!r} description inside: not a Gatescope model file")

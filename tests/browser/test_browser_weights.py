@@ -7,6 +7,7 @@ keys (`st-key-<key>` classes; the keys live in ui/keys.py).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # no playwright: conftest skips every test here
     PlaywrightTimeout = TimeoutError
+
+from conftest import GATE_VIEWS_JS
 
 import cells
 from ui import keys
@@ -24,6 +27,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
 EXCEPTION = "[data-testid=stException]"
+# The clamp's gate view (in its component's shadow root): unit 0 of its ΔC_t map, step by step, once drawn.
+DELTA_CELL_JS = f"""() => {{
+    const root = ({GATE_VIEWS_JS})().find(r => r.gatescope?.h.panels.some(p => p.name === 'delta_cell'));
+    const a = root?.gatescope.a.delta_cell;
+    return a ? Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols]) : null;
+}}"""
 FORGET = f".st-key-{keys.weights_chart('preview_forget')} .js-plotly-plot"
 Z_JS = """selector => {
     const chart = document.querySelector(selector);
@@ -33,7 +42,7 @@ Z_JS = """selector => {
 
 
 def open_weights(app: App) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     app.page.locator("[data-testid=stSidebarNav] a", has_text="Weights").click()
     app.wait_idle()
     app.page.locator(FORGET).wait_for(state="visible", timeout=45_000)
@@ -126,30 +135,28 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
         running += {"(": 1, ")": -1}.get(c, 0)
         depth.append(running)
     assert [round(v) for v in cell[0]] == depth
-    delta = f".st-key-{keys.weights_chart('delta_cell')} .js-plotly-plot"
     switch = app.page.locator(f".st-key-{keys.W_CLAMP_ON} input")
     for attempt in range(3):
         app.wait_idle()
         if not switch.is_checked():
             app.click(app.page.locator(f".st-key-{keys.W_CLAMP_ON} label"))
         try:
-            app.page.locator(delta).wait_for(state="visible", timeout=20_000)
+            app.page.wait_for_function(f"() => ({DELTA_CELL_JS})() !== null", timeout=20_000)
             break
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-    app.page.wait_for_function(f"() => !!document.querySelector({delta!r})?._fullData", timeout=30_000)
     app.wait_idle()
     # The default clamp ablates f_t (f = 0 at every step): C_t keeps only this step's ±1, so
-    # ΔC = (±1 on a bracket, 0 on a letter) − depth.
+    # ΔC = (±1 on a bracket, 0 on a letter) − depth. The clamp's gate view draws ΔC_t for unit 0:
     own = [{"(": 1, ")": -1}.get(c, 0) for c in text]
-    assert [round(v) for v in z(app, delta)[0]] == [o - d for o, d in zip(own, depth, strict=True)]
+    assert [round(v) for v in app.evaluate(DELTA_CELL_JS)] == [o - d for o, d in zip(own, depth, strict=True)]
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-preset-clamp")
 
 
 def test_explore_shows_a_ready_model(app: App) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     choose(app, keys.READY_MODEL, "Trained · LSTM trained on brackets")
     app.page.wait_for_function("() => document.querySelector('.st-key-seq_text textarea')?.value === "
                                "'(()(()))((()))()'", timeout=30_000)
@@ -201,3 +208,71 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     assert app.page.locator(".st-key-seq_text textarea").input_value() == "hello world"  # it reads the typed text
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-uploaded")
+
+
+def test_uploading_a_safetensors_char_lm_as_saved_shows_its_gates_and_predictions(app: App) -> None:
+    model = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
+    open_weights(app)
+    uploader = app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
+    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
+    uploader.set_input_files(str(model))
+    app.page.wait_for_function(f"() => document.querySelector({use!r}) && !document.querySelector({use!r}).disabled",
+                               timeout=30_000)
+    label = app.page.get_by_text("Uploaded: char_lm.safetensors").first
+    for attempt in range(3):  # a click that lands during the upload's own rerun can be lost
+        app.wait_idle()
+        app.click(app.page.locator(use))
+        try:
+            label.wait_for(state="visible", timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    app.wait_idle()
+    held = app.page.locator("[data-testid=stExpander]", has_text="What char_lm.safetensors held").inner_text()
+    assert "nn.LSTM" in held and "Embedding embed: 28 tokens × 8 numbers" in held and "Output head fc" in held
+    box = app.page.locator(".st-key-seq_text textarea")
+    box.fill("the lazy fox jump")
+    box.press("Control+Enter")
+    line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
+    app.page.wait_for_function(f"() => document.querySelector({line!r})?._fullData?.[0]?.y?.length === 17",
+                               timeout=45_000)
+    app.wait_idle()
+    assert len(z(app)) == 16  # the model's own 16 units, not the drawn network's
+    app.screenshot("weights-char-lm-predictions")
+    rows = app.page.locator(f".st-key-{keys.weights_chart('top_predictions')} tbody tr")
+    assert rows.first.locator("td").first.inner_text() == "s", rows.first.inner_text()  # after "…jump": "s"
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+
+
+def test_a_keras_model_with_a_vocabulary_file_beside_it(app: App, tmp_path: Path) -> None:
+    models = Path(__file__).parents[1] / "fixtures" / "models"
+    vocabulary = tmp_path / "chars.json"
+    vocabulary.write_text(json.dumps(sorted(set("the quick brown fox jumps over the lazy dog. "))))
+    open_weights(app)
+    app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]").set_input_files(
+        str(models / "keras_char_lm.keras"))
+    app.wait_idle()
+    app.page.locator(f".st-key-{keys.W_UPLOAD_VOCAB_FILE} input[type=file]").set_input_files(str(vocabulary))
+    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
+    app.page.wait_for_function(f"() => document.querySelector({use!r}) && !document.querySelector({use!r}).disabled "
+                               "&& document.body.innerText.includes('chars.json')", timeout=30_000)
+    label = app.page.get_by_text("Uploaded: keras_char_lm.keras").first
+    for attempt in range(3):
+        app.wait_idle()
+        app.click(app.page.locator(use))
+        try:
+            label.wait_for(state="visible", timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    app.wait_idle()
+    held = app.page.locator("[data-testid=stExpander]", has_text="What keras_char_lm.keras held").inner_text()
+    assert "Keras LSTM" in held and "Vocabulary: from the vocabulary you gave" in held
+    line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
+    app.page.wait_for_function(f"() => document.querySelector({line!r})?._fullData?.[0]?.y?.length === 11",
+                               timeout=45_000)  # it reads the typed "hello world" through its own embedding
+    assert len(z(app)) == 16
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("weights-keras-vocabulary")

@@ -295,7 +295,7 @@ def test_from_keras_refusals():
                                          r"got \(4, 16\)"):
         from_keras("gru", np.zeros((3, 12)), np.zeros((4, 16)), None)
     with pytest.raises(ValueError, match=r"bias: expected shape \(2, 12\), got \(12,\)"):
-        from_keras("gru", np.zeros((3, 12)), np.zeros((4, 12)), np.zeros(12))  # reset_after=True needs two rows
+        from_keras("gru", np.zeros((3, 12)), np.zeros((4, 12)), np.zeros(12), reset_after=True)  # two rows
     with pytest.raises(ValueError, match=r"bias: expected shape \(12,\), got \(2, 12\)"):
         from_keras("gru", np.zeros((3, 12)), np.zeros((4, 12)), np.zeros((2, 12)), reset_after=False)
     kernel = np.zeros((3, 16))

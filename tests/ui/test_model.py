@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,9 +104,10 @@ def test_pytorch_state_dicts_load_back_with_layout_read_off_the_keys(kind: str, 
     network = cells.Network.create(kind, 3, 4, num_layers=layers, bidirectional=bidirectional, seed=2)
     data = export_torch(network)
     assert set(np.load(io.BytesIO(data))) >= {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}
-    same_outputs(network, load_upload("sd.npz", data).network)
-    same_outputs(network, load_upload("sd.npz", data, kind="lstm" if kind == "lstm" else "gru", layers=layers,
-                                      bidirectional=bidirectional).network)
+    loaded = load_upload("sd.npz", data)
+    same_outputs(network, loaded.network)
+    (module,) = loaded.loaded.found.recurrent  # kind, layers and directions are read off the keys alone
+    assert (module.num_layers, module.bidirectional, module.kind) == (layers, bidirectional, kind)
 
 
 def test_pytorch_export_is_what_nn_lstm_computes() -> None:
@@ -141,7 +143,7 @@ def test_an_uploaded_model_reads_the_vocabulary_it_is_given() -> None:
     network = cells.Network.create("lstm", 3, 4)
     model = load_upload("m.npz", export_npz(network), vocabulary="abc")
     np.testing.assert_array_equal(model.inputs("cab").xs, np.eye(3)[[2, 0, 1]])
-    with pytest.raises(ValueError, match="2 characters for a network that reads 3"):
+    with pytest.raises(ValueError, match="2 tokens for 3 one-hot inputs"):
         load_upload("m.npz", export_npz(network), vocabulary="ab")
 
 
@@ -168,12 +170,23 @@ def _zip_without_arrays() -> bytes:
     return out.getvalue()
 
 
+def _huge_header_npz() -> bytes:
+    """A .npz whose one .npy header claims 10^13 float64 values (72.8 TiB) in a file of a few hundred bytes."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("weight_ih_l0.npy", header.getvalue() + b"\0" * 64)  # the header writes its own magic
+    return out.getvalue()
+
+
 MALFORMED = {
+    "an array header claiming 10^13 values": ("huge.npz", _huge_header_npz(), "larger than the limit of 100,000,000"),
     "too large": ("big.npz", b"\0" * (MAX_UPLOAD_BYTES + 1), "over the limit"),
     "not a zip": ("m.npz", b"this is not a zip file", "not a .npz file"),
     "truncated": ("m.npz", export_npz(cells.Network.create("lstm", 3, 4))[:300], "not a .npz file"),
-    "no arrays we know": ("m.npz", _zip_without_arrays(), "not a Gatescope, PyTorch or Keras weight file"),
-    "unknown keys": ("m.npz", npz_bytes(foo=np.zeros(3)), "it holds foo"),
+    "no arrays we know": ("m.npz", _zip_without_arrays(), "a .npz (it holds readme.txt)"),
+    "unknown keys": ("m.npz", npz_bytes(foo=np.zeros(3)), "found foo"),
     "pickled objects": ("sd.npz", _pickled(), "pickle"),
     "torch wrong shape": ("sd.npz", npz_bytes(**{**_torch_dict(), "bias_ih_l0": np.zeros(12)}),
                           "bias_ih_l0: expected shape (16,), got (12,)"),
@@ -197,7 +210,8 @@ MALFORMED = {
     "json wrong shape": ("m.json", _json_wrong_shape(), "expected shape (4, 7), got (1, 2)"),
     "json NaN": ("m.json", b'{"format": "gatescope-network", "version": 1, "layers": NaN}', "NaN"),
     "json a list": ("m.json", b"[1, 2, 3]", "expected an object"),
-    "wrong extension": ("m.pt", b"PK", "expected a .npz or .json file"),
+    "wrong extension": ("m.txt", b"PK", "not a file Gatescope reads (txt)"),
+    "truncated PyTorch file": ("m.pt", b"PK", "not a PyTorch .pt/.pth file"),
 }
 
 
@@ -269,3 +283,62 @@ def test_a_link_naming_an_unknown_model_is_refused() -> None:
         model_from_link("numbers", None)
     with pytest.raises(ValueError, match="expected preset:"):
         model_from_link("http://evil", None)
+
+
+# ----- models from files as saved -----------------------------------------------------------------
+MODELS = Path(__file__).parents[1] / "fixtures" / "models"
+
+
+def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> None:
+    from ui.model import describe_found
+
+    model = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
+    assert model.reads.startswith("characters of '␣.abc") and "through its embedding (28 × 8)" in model.reads
+    encoded = model.inputs("the lazy")
+    np.testing.assert_array_equal(encoded.xs, model.loaded.embedding[[model.loaded.vocabulary.index(c)
+                                                                      for c in "the lazy"]])
+    assert encoded.tokens[3] == "␣" and encoded.features[0] == "e1"
+    with pytest.raises(ValueError, match="unknown character 'Q' at position 2"):
+        model.inputs("aQ")
+    with pytest.raises(ValueError, match="expected text"):
+        model.inputs(None)  # the page's fallback when no text was kept
+    lines = describe_found(model.loaded.found)
+    assert "→ used: nn.LSTM `lstm`: 2 layers, 8 inputs, 16 units" in lines
+    assert "Embedding `embed`: 28 tokens × 8 numbers" in lines and "Vocabulary: from the file." in lines
+    with pytest.raises(ValueError, match="This model came from a file"):
+        model_to_link(model)
+
+
+def test_a_vocabulary_file_is_read_and_the_typed_fallback_never_refuses_a_file() -> None:
+    data = (MODELS / "char_lm.pt").read_bytes()
+    pytest.importorskip("torch")
+    model = load_upload("char_lm.pt", data, vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
+    assert model.loaded.vocabulary[:3] == [" ", ".", "a"]
+    # A drawn network's one-hot characters do not fit a model with its own embedding: they are not used.
+    fallback = load_upload("char_lm.pt", data, fallback_vocabulary="helo wrd")
+    assert fallback.loaded.vocabulary is None and fallback.reads.startswith("token indices 0–27")
+    np.testing.assert_array_equal(fallback.inputs("3 1, 4").xs, fallback.loaded.embedding[[3, 1, 4]])
+    # A plain network that reads 8 inputs takes the fallback when it fits.
+    plain = load_upload("sd.npz", export_torch(cells.Network.create("lstm", 8, 3)), fallback_vocabulary="helo wrd")
+    assert plain.vocabulary == "helo wrd"
+
+
+def test_a_note_written_for_the_weights_goes_with_an_edit_and_comes_back_with_a_reset() -> None:
+    import dataclasses
+
+    from ui.lessons import with_bias
+    from ui.model import from_preset
+
+    model = from_preset("counter")
+    assert model.shown_note == model.note and "+20" in model.note
+    edited = model.edited(with_bias(model.network, "forget", -3.0))
+    assert "+20" not in edited.shown_note and "unit 0" in edited.shown_note.lower()
+    back = dataclasses.replace(edited, network=edited.original, original=None)
+    assert back.shown_note == model.note
+
+
+def test_plain_symbols_in_notes_become_markdown_math_and_math_stays_math() -> None:
+    from ui.model import symbols_as_math
+
+    assert symbols_as_math("Watch unit 3 of C_t; h_{t-1} too.") == "Watch unit 3 of $C_t$; $h_{t-1}$ too."
+    assert symbols_as_math("already $f_t$, and x_1") == "already $f_t$, and x_1"

@@ -17,6 +17,7 @@ import cells
 from cells import encode
 from tests.views.apptest import gate_view, report_cursor
 from ui import keys
+from ui.model import MODEL_KEY
 from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
 
@@ -24,19 +25,43 @@ APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
 
 
-def open_page(query: dict[str, str] | None = None) -> AppTest:
+def open_page(query: dict[str, str] | None = None, *, drawn: bool = True) -> AppTest:
+    """Explore in a new session; with ``drawn``, one click from the first view's ready model to the drawn
+    random network (a link naming any setting opens on what it names instead, with no click)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception
+    if drawn and MODEL_KEY in at.session_state:
+        at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
+        assert not at.exception and MODEL_KEY not in at.session_state
     return at
 
 
 def panels(at: AppTest) -> list[str]:
     """The names of the gate view's panels, inputs first."""
     return [p["name"] for p in gate_view(at)[0]["panels"]]
+
+
+def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> None:
+    at = open_page(drawn=False)
+    assert not errors(at)
+    model = at.session_state[MODEL_KEY]
+    assert model.label == "LSTM trained on brackets"
+    assert at.text_area(key=keys.SEQ_TEXT).value == model.sequence
+    assert at.session_state[keys.CURSOR_UNIT] == 3 == model.watch  # "Watch unit 3 of C_t"
+    assert gate_view(at)[0]["unit"] == 3  # the view starts on it
+    assert any("What to look at" in i.value and "unit 3" in i.value for i in at.info)
+    # the gates do something: unit 3 of C_t moves with the nesting depth on the text shown
+    cell = model.network.run(model.inputs(model.sequence).xs).layers[0].forward.values["cell"]  # (T, H)
+    depth = np.cumsum([1 if c == "(" else -1 for c in model.sequence])
+    assert abs(np.corrcoef(cell[:, 3], depth)[0, 1]) > 0.9
+    # the drawn random network is one click away, on the page's default text
+    at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
+    assert MODEL_KEY not in at.session_state and at.text_area(key=keys.SEQ_TEXT).value == "hello world"
+    assert not errors(at) and at.session_state[keys.CURSOR_UNIT] == 0
 
 
 def time_labels(at: AppTest) -> list[str]:
@@ -48,7 +73,7 @@ def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
 
-def test_default_view_shows_every_lstm_gate_the_equations_and_no_error() -> None:
+def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> None:
     at = open_page()
     assert not errors(at)
     assert at.text_area(key=keys.SEQ_TEXT).value == "hello world"
@@ -167,7 +192,8 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
         ("numbers", "1 2; 3 4; 5", "step 3 has 1 number, expected 2"),
         ("onehot", "", "empty"),
         ("onehot", "a" * (MAX_STEPS + 1), "2,001 steps"),
-        ("numbers", "1 " * (MAX_STEPS + 5), "this page runs up to 2,000"),
+        ("numbers", "1 " * (MAX_STEPS + 5), "the limit is 2,000"),
+        ("onehot", "a" * 6_000, "the sequence has 6,000 steps; the limit is 2,000"),  # as the page's caption says
     ],
 )
 def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, text: str, message: str) -> None:
@@ -265,3 +291,23 @@ def test_share_link_round_trip() -> None:
     assert again.number_input(key=keys.NET_HIDDEN).value == 9
     assert again.selectbox(key=keys.NET_KIND).value == "rnn"
     assert gate_view(again)[0]["t"] == 1
+
+
+@pytest.mark.parametrize(("key", "kept", "note"), [
+    (keys.NET_HIDDEN, 8, "Hidden size was left empty: kept 8."),
+    (keys.NET_SCALE, 1.5, "Weight scale was left empty: kept 1.5."),
+    (keys.NET_LAYERS, 2, "Layers was left empty: kept 2."),
+])
+def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: float, note: str) -> None:
+    at = open_page({"scale": "1.5", "layers": "2"})
+    at.number_input(key=key).set_value(None).run(timeout=TIMEOUT)  # what an emptied box sends, should it arrive
+    assert not at.exception and not errors(at)
+    assert at.number_input(key=key).value == kept
+    assert note in [c.value for c in at.sidebar.caption]
+    assert at.query_params.get("hidden") is None and at.query_params["scale"] == "1.5"
+    assert at.query_params["layers"] == "2"
+    assert at.selectbox(key=keys.VIEW_LAYER).options == ["layer 1 (input)", "layer 2"]
+    at.number_input(key=keys.NET_HIDDEN).set_value(5).run(timeout=TIMEOUT)  # a typed value still applies
+    assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.NET_HIDDEN
+                                                                                   else kept)
+

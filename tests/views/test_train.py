@@ -3,6 +3,8 @@ cells are compared, shipped models load, typed sequences are predicted, and mode
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
@@ -91,9 +93,9 @@ def test_comparing_cells_on_the_first_bit_shows_the_plain_rnn_at_chance() -> Non
     assert fig is not None
     accuracy = {t["name"]: np.asarray(t["y"]) for t in fig["data"]
                 if t["yaxis"] == "y2" and t["name"] != "chance (50%)"}
-    assert list(accuracy) == ["LSTM", "GRU (deck form)", "Plain RNN (tanh)"]
+    assert list(accuracy) == ["LSTM", "GRU (lecture's form)", "Plain RNN (tanh)"]
     assert all(len(y) == 600 for y in accuracy.values())
-    assert accuracy["LSTM"][-1] > 0.9 and accuracy["GRU (deck form)"][-1] > 0.9
+    assert accuracy["LSTM"][-1] > 0.9 and accuracy["GRU (lecture's form)"][-1] > 0.9
     assert abs(accuracy["Plain RNN (tanh)"][-1] - 0.5) < 0.15  # a coin flip
     assert any("a coin flip gets 50%" in m for m in texts(at.markdown))
     # look inside one of them
@@ -132,7 +134,28 @@ def test_typed_sequence_predictions_follow_the_text() -> None:
     at.text_input(keys.TRAIN_TEXT).set_value("aaQbb").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("'Q'" in m and m.startswith("Sequence:") for m in texts(at.error)), texts(at.error)
-    assert chart(at, keys.TRAIN_PREDICTIONS) is None
+
+
+@pytest.mark.parametrize("bad", ["aaQbb", "", "a" * 301, "a" * 2_500])
+def test_a_bad_typed_sequence_keeps_the_last_good_view_with_the_message(bad: str) -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
+    click(at, keys.TRAIN_LOAD)
+    at.text_input(keys.TRAIN_TEXT).set_value("aaXbb.").run(timeout=TIMEOUT)
+    good = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
+    at.text_input(keys.TRAIN_TEXT).set_value(bad).run(timeout=TIMEOUT)
+    assert not at.exception
+    shown = texts(at.error)
+    assert len(shown) == 1 and shown[0].startswith("Sequence:"), shown
+    assert shown[0].endswith("Showing the last sequence that worked.")
+    if len(bad) > 300:
+        assert "this page runs up to 300" in shown[0], shown  # the limit the box's label names
+    kept = chart(at, keys.TRAIN_PREDICTIONS)
+    assert kept is not None and [list(r) for r in kept["data"][0]["text"]] == [list(r) for r in good["text"]]
+    for name in ("forget", "input", "candidate", "output", "cell", "hidden"):
+        assert chart(at, keys.train_heatmap(name))["data"][0]["z"].shape[1] == 6  # the six steps of "aaXbb."
+    click(at, keys.TRAIN_EXPLORE)
+    assert at.session_state[MODEL_KEY].sequence == "aaXbb."  # Explore gets the sequence on screen
 
 
 def test_text_model_predicts_next_characters() -> None:
@@ -153,7 +176,7 @@ def test_open_in_explore_hands_the_model_over() -> None:
     click(at, keys.TRAIN_EXPLORE)
     model = at.session_state[MODEL_KEY]
     assert isinstance(model, PageModel)
-    assert model.label == "GRU (deck form) trained on remembering the first bit (gap 50)"
+    assert model.label == "GRU (lecture's form) trained on remembering the first bit (gap 50)"
     assert model.sequence == "1000" and model.readout is not None
     assert model.inputs("1000").xs.shape == (4, 2)
     assert model.network is at.session_state[keys.TRAIN_RESULT].model.network
@@ -183,19 +206,24 @@ SMALL = TrainSettings("brackets", (("length", 10), ("max_depth", 3)), "lstm", 4,
 
 @pytest.mark.parametrize("interrupt", [StopException(), RerunException(None)])
 def test_an_interrupted_draw_stops_training_and_keeps_the_weights(interrupt: BaseException) -> None:
+    """Training runs in its own process; the page draws the steps that have arrived, and a click (Streamlit
+    raises it inside the draw) stops the run after the step it is in."""
     drawn = []
+    long = dataclasses.replace(SMALL, steps=20_000)
 
     def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
-        drawn.append((step, losses.size))
-        if step == 7:
+        drawn.append((step, losses.size, accuracies.size))
+        if step >= 7:
             raise interrupt  # what Streamlit raises inside an st call once a click asks for a rerun
 
-    result, pending = train_live(SMALL, draw, every_seconds=0.0)
+    result, pending = train_live(long, draw, every_seconds=0.01)
     assert pending is interrupt
-    assert result.status == "stopped" and result.losses.size == 7
-    assert drawn == [(s, s) for s in range(1, 8)]
-    seven = train("lstm", SMALL.make_task(), **{**SMALL.train_kwargs(), "steps": 7})
-    np.testing.assert_array_equal(result.model.readout.weights, seven.model.readout.weights)
+    done = result.losses.size
+    assert result.status == "stopped" and drawn[-1][0] <= done < 20_000
+    assert all(step == n == m for step, n, m in drawn) and [s for s, _, _ in drawn] == sorted({s for s, _, _ in drawn})
+    here = train("lstm", long.make_task(), callback=lambda step, loss, acc: step < done, **long.train_kwargs())
+    np.testing.assert_array_equal(result.losses, here.losses)
+    np.testing.assert_array_equal(result.model.readout.weights, here.model.readout.weights)
 
 
 def test_the_next_run_shows_the_stopped_model() -> None:

@@ -16,8 +16,8 @@ from cells import presets
 from tests.views.apptest import gate_view
 from tests.viz.figjson import decode
 from ui import keys
-from ui.model import MODEL_KEY, from_network
-from ui.settings import DEFAULTS
+from ui.model import MODEL_KEY, export_torch, from_network
+from ui.settings import DEFAULTS, MAX_LINK_TEXT
 from ui.weights import apply_edits
 
 APP = Path(__file__).parents[2] / "app.py"
@@ -30,8 +30,8 @@ def open_weights(query: dict[str, str] | None = None, hidden: int = 4, text: str
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.switch_page("views/weights.py")  # opened straight on the page, as its link does
     at.run(timeout=TIMEOUT)
-    at.switch_page("views/weights.py").run(timeout=TIMEOUT)
     settle(at, hidden=hidden, text=text)
     return at
 
@@ -92,7 +92,7 @@ def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() ->
     at = open_weights()
     assert not errors(at)
     matrix = chart(at, keys.weights_chart("matrix"))
-    assert matrix["layout"]["xaxis"]["ticktext"][:5] == ["h_1", "h_2", "h_3", "h_4", "x_1 (h)"]
+    assert matrix["layout"]["xaxis"]["ticktext"][:5] == ["h0", "h1", "h2", "h3", "x0 (h)"]
     assert z(at, keys.weights_chart("preview_forget")).shape == (4, len(TEXT))
     assert model(at) is None  # nothing is fixed until the user edits
 
@@ -100,7 +100,7 @@ def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() ->
 def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_explore() -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {0: {"x_1 (h)": 30.0}}, (4, 12))
+    edit(at, "weights", {0: {"x0 (h)": 30.0}}, (4, 12))
     assert not errors(at)
     fixed = model(at)
     assert fixed is not None and fixed.label == "Drawn LSTM (edited)" and fixed.original is not None
@@ -121,9 +121,20 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
 def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: object, shown: str) -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {1: {"h_2": value}}, (4, 12))
-    assert errors(at) == [f"f_t weights, row u1, column h_2: {shown} is not a finite number; "
+    edit(at, "weights", {1: {"h1": value}}, (4, 12))
+    assert errors(at) == [f"f_t weights, row u1, column h1: {shown} is not a finite number; "
                           "the weights stay as they were"]
+    assert model(at) is None
+    np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
+
+
+def test_text_typed_over_a_row_name_is_refused_with_a_message_a_reader_understands() -> None:
+    at = open_weights()
+    before = z(at, keys.weights_chart("preview_forget"))
+    edit(at, "weights", {2: {"_index": " "}}, (4, 12))
+    assert not at.exception
+    assert errors(at) == ["f_t weights, row u2: the row names (the units) stay as they are; type numbers into "
+                          "the columns beside them. The weights stay as they were"]
     assert model(at) is None
     np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
 
@@ -279,7 +290,7 @@ def test_explore_shows_a_shipped_trained_model() -> None:
 
 def test_edited_weights_ride_in_the_share_link() -> None:
     at = open_weights()
-    edit(at, "weights", {0: {"x_1 (h)": 30.0}, 3: {"h_1": -2.5}}, (4, 12))
+    edit(at, "weights", {0: {"x0 (h)": 30.0}, 3: {"h0": -2.5}}, (4, 12))
     query = dict(at.query_params)
     assert query["model"] == "chars:helo wrd" and query["weights"].startswith("w1.lstm.1.1.4.8.")
     again = open_weights(query={k: v if isinstance(v, str) else v[-1] for k, v in query.items()})
@@ -315,15 +326,15 @@ def test_a_model_too_large_for_the_link_says_so() -> None:
 
 
 def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> None:
-    frame = pd.DataFrame(np.zeros((2, 2)), index=["u0", "u1"], columns=["h_1", "x_1"])
-    np.testing.assert_array_equal(apply_edits(frame, {"1": {"x_1": "2.5"}}, "f_t weights").to_numpy(),
+    frame = pd.DataFrame(np.zeros((2, 2)), index=["u0", "u1"], columns=["h0", "x0"])
+    np.testing.assert_array_equal(apply_edits(frame, {"1": {"x0": "2.5"}}, "f_t weights").to_numpy(),
                                   [[0, 0], [0, 2.5]])
-    with pytest.raises(ValueError, match="f_t weights: there is no column 'x_9'"):
-        apply_edits(frame, {0: {"x_9": 1.0}}, "f_t weights")
+    with pytest.raises(ValueError, match="f_t weights: there is no column 'x8'"):
+        apply_edits(frame, {0: {"x8": 1.0}}, "f_t weights")
     with pytest.raises(ValueError, match="row 5 is not a row"):
-        apply_edits(frame, {5: {"h_1": 1.0}}, "f_t weights")
-    with pytest.raises(ValueError, match="row u0, column h_1: True is not a finite number"):
-        apply_edits(frame, {0: {"h_1": True}}, "f_t weights")
+        apply_edits(frame, {5: {"h0": 1.0}}, "f_t weights")
+    with pytest.raises(ValueError, match="row u0, column h0: True is not a finite number"):
+        apply_edits(frame, {0: {"h0": True}}, "f_t weights")
     assert frame.to_numpy().sum() == 0
 
 
@@ -331,7 +342,7 @@ def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None
     at = open_weights()
     at.session_state[keys.NET_KIND] = "peephole"
     at.run(timeout=TIMEOUT)
-    edit(at, "peepholes", {2: {"C_3": 1.25}}, (4, 4))
+    edit(at, "peepholes", {2: {"C2": 1.25}}, (4, 4))
     assert not errors(at)
     assert model(at).network.layers[0].forward.peepholes["forget"][2, 2] == 1.25
 
@@ -351,7 +362,7 @@ def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
     at.selectbox(key=keys.W_LAYER).set_value(1).run(timeout=TIMEOUT)
     at.radio(key=keys.W_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
     key = keys.weights_editor("weights", 1, "backward", "forget", 0, (4, 12))  # [h_1..h_4, layer 1's →h, ←h]
-    at.session_state[key] = {"edited_rows": {3: {"x_8": -7.0}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {3: {"x7": -7.0}}, "added_rows": [], "deleted_rows": []}
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     network = model(at).network
@@ -369,7 +380,91 @@ def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: s
     at.session_state[keys.SEQ_MODE] = mode
     at.run(timeout=TIMEOUT)
     assert not errors(at)
-    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 4 + inputs))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 4 + inputs))
     fixed = model(at)
     assert fixed.source == source and fixed.inputs(text).xs.shape == (3 if mode == "numbers" else 5, inputs)
     assert z(at, keys.weights_chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
+
+
+# ----- what the app writes itself keeps to the limits it puts on typed input -------------------------
+def upload(at: AppTest, name: str, data: bytes) -> None:
+    """Upload a file as the model, with the vocabulary box empty (the model then reads typed numbers)."""
+    at.file_uploader(key=keys.W_UPLOAD).set_value((name, data, "application/octet-stream")).run(timeout=TIMEOUT)
+    at.text_input(key=keys.W_UPLOAD_VOCAB).set_value("").run(timeout=TIMEOUT)
+    at.button(key=keys.W_UPLOAD_APPLY).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def test_a_wide_uploaded_model_gets_an_example_the_box_and_the_link_can_hold() -> None:
+    at = open_weights()
+    upload(at, "wide.npz", export_torch(cells.Network.create("lstm", 600, 2, seed=0)))
+    assert not errors(at)
+    assert model(at).label == "Uploaded: wide.npz"
+    text = at.session_state[keys.SEQ_TEXT]
+    assert 0 < len(text) <= MAX_LINK_TEXT  # the box's own limit is MAX_TEXT, a link's MAX_LINK_TEXT
+    assert z(at, keys.weights_chart("preview_forget")).shape[0] == 2  # the model runs on it, here ...
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    assert not errors(at)
+    assert z(at, "explore:forget").shape == (2, text.count(";") + 1)  # ... and in Explore
+    query = {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+    assert len("&".join(f"{k}={v}" for k, v in query.items())) < 12_500
+    assert query["seq"] == text
+
+
+def test_a_model_too_wide_to_read_is_refused_on_upload_and_the_current_model_stays() -> None:
+    at = open_weights()
+    upload(at, "wider.npz", export_torch(cells.Network.create("lstm", 2_100, 2, seed=0)))
+    assert model(at) is None
+    shown = " ".join(errors(at))
+    assert "reads 2,100 inputs per step" in shown and "at most 1,000" in shown and "current model stays" in shown
+    assert at.session_state[keys.SEQ_TEXT] == TEXT
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> None:
+    at = open_weights(text="1 0; 0 1")
+    at.session_state[keys.SEQ_MODE] = "numbers"
+    at.run(timeout=TIMEOUT)
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 6))
+    at.session_state[keys.SEQ_TEXT] = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    assert "seq" not in at.query_params and "weights" in at.query_params
+    assert any("too long for the share link" in i.value and "4,798 characters" in i.value for i in at.info)
+
+
+def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
+    at = open_weights()
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 12))
+    assert model(at).source == "chars:helo wrd"
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in at.query_params.items():
+        fresh.query_params[name] = value if isinstance(value, str) else value[-1]
+    fresh.run(timeout=TIMEOUT)
+    assert not fresh.exception and not errors(fresh)
+    assert model(fresh).network.layers[0].forward.weights["forget"][0, 0] == 2.0
+    assert fresh.text_area(key=keys.SEQ_TEXT).value == TEXT  # not the model's own example, "helo wrd"
+
+
+def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_its_predictions() -> None:
+    from ui.model import load_upload
+
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
+    uploaded = load_upload(path.name, path.read_bytes())
+    at = open_weights(text="the lazy fox jump")
+    at.session_state[MODEL_KEY] = uploaded
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at), errors(at)
+    assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
+    (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
+    assert table["prediction"].iloc[0] == "s"  # after "…jump" the trained model says "s"
+    line = chart(at, keys.weights_chart("token_probability"))
+    p = np.asarray(line["data"][0]["y"], np.float64)
+    assert p.shape == (17,) and p[-1] == pytest.approx(table["probability"].iloc[0], abs=1e-3)
+    assert any("which a link does not carry" in i.value for i in at.info)
+    at.session_state[keys.SEQ_TEXT] = "the lazy fox jumpX"
+    at.run(timeout=TIMEOUT)
+    assert any("unknown character 'X' at position 18" in e for e in errors(at)), errors(at)
+    assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # the last text it could read stays

@@ -1,0 +1,453 @@
+"""Keras weights: ``layer.get_weights()`` lists, Gatescope's Keras .npz, and Keras 3 ``.keras`` / ``.weights.h5`` files.
+
+A ``.keras`` file is a zip of ``config.json`` (the layers, in order, as data) and ``model.weights.h5``
+(their arrays). Both are read as data with ``json`` and ``h5py``; Keras' own loader, which can run
+code named in the config, is never called, and a config naming any layer but these is refused:
+
+    InputLayer, Embedding, LSTM, GRU, Bidirectional(LSTM|GRU, merge_mode="concat"), Dense, Dropout
+
+In the HDF5 file each layer's arrays sit under ``layers/<name>/vars/0, 1, …`` (a recurrent layer's
+under ``…/cell/vars``, a Bidirectional's under ``…/forward_layer/cell`` and ``…/backward_layer/cell``):
+LSTM/GRU kernel (I, G·H), recurrent_kernel (H, G·H), bias; Embedding embeddings (V, E); Dense
+kernel (D, K) and bias (K,), so the head's W is kernel.T. A ``.weights.h5`` without its config is
+put in order by its layers' names and sizes: each recurrent layer reads what the one before writes.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import re
+import zipfile
+
+import numpy as np
+
+from cells.files.interop import from_keras
+from cells.files.parts import Found, Head, Parts, Recurrent
+from cells.layers import Layer, Network
+
+ALLOWED = ("InputLayer", "Embedding", "LSTM", "GRU", "Bidirectional", "Dense", "Dropout")
+RECURRENT = ("LSTM", "GRU")
+MAX_CONFIG = 10_000_000
+
+
+# ----- get_weights() lists -------------------------------------------------------------------------
+def _family(kind: str, weights: list[np.ndarray]) -> str:
+    if kind in ("lstm", "gru"):
+        return kind
+    if kind is None and weights and isinstance(weights[1 if len(weights) > 1 else 0], np.ndarray):
+        rk = weights[1] if len(weights) > 1 else weights[0]
+        if rk.ndim == 2 and rk.shape[0] and rk.shape[1] in (3 * rk.shape[0], 4 * rk.shape[0]):
+            return "lstm" if rk.shape[1] == 4 * rk.shape[0] else "gru"
+    raise ValueError(f"kind: expected 'lstm' or 'gru', got {kind!r}")
+
+
+def from_weights_list(kind: str | None, weights: list[np.ndarray], *, reset_after: bool | None = None) -> Layer:
+    """A Layer from ``layer.get_weights()`` of a Keras LSTM/GRU (2 or 3 arrays) or of a Bidirectional
+    one (4 or 6: the forward layer's arrays, then the backward layer's)."""
+    if len(weights) not in (2, 3, 4, 6):
+        raise ValueError(f"Keras weights: expected layer.get_weights() of an LSTM or GRU (kernel, recurrent_kernel "
+                         f"and bias: 2 or 3 arrays) or of a Bidirectional one (4 or 6), got {len(weights)} arrays")
+    family = _family(kind, weights)
+    if len(weights) in (2, 3):
+        halves = [weights]
+    else:
+        half = len(weights) // 2
+        halves = [weights[:half], weights[half:]]
+    cells = []
+    for direction, arrays in zip(("forward", "backward"), halves, strict=False):
+        kernel, recurrent = arrays[0], arrays[1]
+        bias = arrays[2] if len(arrays) == 3 else None
+        try:
+            cells.append(from_keras(family, kernel, recurrent, bias, reset_after=reset_after).forward)
+        except ValueError as e:
+            raise ValueError(f"Keras weights, {direction} layer: {e}" if len(halves) == 2 else str(e)) from None
+    return Layer(*cells)
+
+
+# ----- Gatescope's own Keras export: layer{k}.{direction}.{kernel|recurrent_kernel|bias} ---------------
+NPZ_KEY = re.compile(r"layer(\d+)\.(forward|backward)\.(kernel|recurrent_kernel|bias)")
+
+
+def npz_parts(arrays: dict[str, np.ndarray]) -> Parts:
+    """The Network of the arrays Gatescope's Keras export writes (one layer{k}.{direction} group each)."""
+    found: dict[int, dict[str, dict[str, np.ndarray]]] = {}
+    for key, a in arrays.items():
+        m = NPZ_KEY.fullmatch(key)
+        if m is None:
+            raise ValueError(f"Keras arrays: unexpected key {key!r}; expected layer{{k}}.forward.kernel, "
+                             "recurrent_kernel and bias")
+        found.setdefault(int(m.group(1)), {}).setdefault(m.group(2), {})[m.group(3)] = a
+    if sorted(found) != list(range(len(found))):
+        raise ValueError(f"Keras arrays: layers must be numbered 0, 1, …, got {sorted(found)}")
+    layers, modules = [], []
+    for k in range(len(found)):
+        if "forward" not in found[k]:
+            raise ValueError(f"Keras arrays: layer{k} has no forward arrays")
+        weights = []
+        for direction in ("forward", "backward"):
+            parts = found[k].get(direction)
+            if parts is None:
+                continue
+            missing = [n for n in ("kernel", "recurrent_kernel") if n not in parts]
+            if missing:
+                raise ValueError(f"Keras arrays: layer{k}.{direction} is missing {', '.join(missing)}")
+            weights.append([parts[n] for n in ("kernel", "recurrent_kernel", "bias") if n in parts])
+        if len(weights) == 2 and len(weights[0]) != len(weights[1]):
+            raise ValueError(f"Keras arrays: layer{k}: the forward and backward directions differ in their bias")
+        try:
+            layer = from_weights_list(None, [a for w in weights for a in w])
+        except ValueError as e:
+            raise ValueError(f"Keras arrays, layer{k}: {e}") from None
+        layers.append(layer)
+        modules.append(_module(f"layer{k}", layer, tuple(f"layer{k}.{d}" for d in found[k])))
+    try:
+        network = Network(tuple(layers))
+    except ValueError as e:
+        raise ValueError(f"Keras arrays: {e}") from None
+    return Parts(network, Found("npz", (_stack(modules, "Keras arrays"),), 0, used=tuple(arrays)))
+
+
+def _module(name: str, layer: Layer, keys: tuple[str, ...], style: str | None = None) -> Recurrent:
+    cell = layer.forward
+    label = "LSTM" if cell.FAMILY == "lstm" else "GRU"
+    style = style or f"Keras {'Bidirectional(' + label + ')' if layer.bidirectional else label}"
+    return Recurrent(name, style, cell.KIND, 1, layer.bidirectional, cell.input_size, cell.hidden_size, keys)
+
+
+def _stack(modules: list[Recurrent], style: str) -> Recurrent:
+    first = modules[0]
+    return Recurrent(" → ".join(m.name for m in modules), style if len(modules) > 1 else first.style, first.kind,
+                     len(modules), first.bidirectional, first.input_size, first.hidden_size,
+                     tuple(k for m in modules for k in m.keys))
+
+
+# ----- HDF5, read as data -----------------------------------------------------------------------------
+class _H5:
+    """Checked access to an HDF5 file's groups and float datasets: hard links only, sizes capped."""
+
+    def __init__(self, data: bytes, max_bytes: int, what: str) -> None:
+        try:
+            import h5py
+        except ImportError:
+            raise ValueError(f"{what}: reading it needs the h5py package (pip install h5py)") from None
+        self.h5py, self.what, self.max_bytes = h5py, what, max_bytes
+        try:
+            self.file = h5py.File(io.BytesIO(data), "r")
+        except OSError:
+            raise ValueError(f"{what}: not a readable HDF5 file (damaged or truncated)") from None
+
+    def get(self, path: str, group: object = None) -> object | None:
+        node = group if group is not None else self.file
+        for part in path.split("/"):
+            if not isinstance(node, self.h5py.Group):
+                return None
+            link = node.get(part, getlink=True)
+            if link is None:
+                return None
+            if not isinstance(link, self.h5py.HardLink):
+                raise ValueError(f"{self.what}: {path} is a link to elsewhere, never followed")
+            node = node[part]
+        return node
+
+    def array(self, ds: object, name: str) -> np.ndarray:
+        if not isinstance(ds, self.h5py.Dataset):
+            raise ValueError(f"{self.what}: {name} is not an array")
+        if ds.dtype.kind != "f" or ds.dtype.itemsize not in (2, 4, 8):
+            raise ValueError(f"{self.what}: {name}: expected float32 or float64 values, got {ds.dtype}")
+        if ds.external or getattr(ds, "is_virtual", False):
+            raise ValueError(f"{self.what}: {name} keeps its data in another file, never read")
+        if math.prod(ds.shape) * ds.dtype.itemsize > self.max_bytes:
+            raise ValueError(f"{self.what}: {name} of shape {ds.shape} is larger than the limit of "
+                             f"{self.max_bytes:,} bytes")
+        try:
+            a = np.asarray(ds[()])
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{self.what}: {name} cannot be read ({e})") from None
+        return a.astype(np.float32) if a.dtype == np.float16 else a
+
+    def vars(self, group: object, name: str) -> list[np.ndarray]:
+        """The arrays under ``group/vars`` in their order 0, 1, …"""
+        node = self.get("vars", group)
+        if node is None:
+            return []
+        names = sorted(node, key=lambda n: int(n) if n.isdigit() else math.inf)
+        return [self.array(self.get(n, node), f"{name}/vars/{n}") for n in names]
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _group_name(class_name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()  # Bidirectional -> bidirectional, GRU -> g_r_u
+
+
+def _snake(class_name: str) -> str:
+    return {"LSTM": "lstm", "GRU": "gru"}.get(class_name, _group_name(class_name))
+
+
+def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]) -> object:
+    """The HDF5 group of a config layer: the one whose vars name it, else Keras' snake_case name and counter."""
+    layers = h5.get("layers")
+    if layers is None:
+        raise ValueError(f"{h5.what}: no layers group inside")
+    for name in layers:
+        vars_ = h5.get(f"{name}/vars", layers)
+        if vars_ is not None and vars_.attrs.get("name") == config_name:
+            return h5.get(name, layers)
+    base = _snake(class_name)
+    count = seen.get(base, 0)
+    seen[base] = count + 1
+    group = h5.get(base if count == 0 else f"{base}_{count}", layers)
+    if group is None:
+        raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
+    return group
+
+
+def _recurrent_weights(h5: _H5, group: object, name: str, bidirectional: bool) -> list[np.ndarray]:
+    if bidirectional:
+        out = []
+        for side in ("forward_layer", "backward_layer"):
+            cell = h5.get(f"{side}/cell", group)
+            if cell is None:
+                raise ValueError(f"{h5.what}: {name} has no {side}/cell arrays")
+            out += h5.vars(cell, f"{name}/{side}/cell")
+        return out
+    cell = h5.get("cell", group)
+    if cell is None:
+        raise ValueError(f"{h5.what}: {name} has no cell arrays")
+    return h5.vars(cell, f"{name}/cell")
+
+
+# ----- .keras: config.json says the order ------------------------------------------------------------
+def _check_recurrent(config: dict, name: str) -> None:
+    for key, wanted in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
+        if config.get(key, wanted) != wanted:
+            raise ValueError(f"Keras layer {name!r}: {key} {config.get(key)!r}; Gatescope's cells use {wanted}")
+    if config.get("go_backwards"):
+        raise ValueError(f"Keras layer {name!r}: go_backwards=True outside a Bidirectional layer is not read")
+    if config.get("stateful"):
+        raise ValueError(f"Keras layer {name!r}: stateful layers are not read")
+
+
+def _layers(config: object) -> list[dict]:
+    if not isinstance(config, dict) or config.get("class_name") not in ("Sequential", "Functional"):
+        got = config.get("class_name") if isinstance(config, dict) else type(config).__name__
+        raise ValueError(f"Keras model: expected a Sequential or Functional model in config.json, got {got!r}")
+    layers = (config.get("config") or {}).get("layers")
+    if not isinstance(layers, list):
+        raise ValueError("Keras model: config.json lists no layers")
+    for layer in layers:
+        cls = layer.get("class_name") if isinstance(layer, dict) else None
+        if cls == "Lambda":
+            raise ValueError("Keras model: it has a Lambda layer, which holds Python code; Gatescope never runs "
+                             "code from a file")
+        module, registered = layer.get("module"), layer.get("registered_name")
+        if cls not in ALLOWED or (module not in (None, "keras.layers")) or registered not in (None, cls):
+            shown = registered or cls
+            raise ValueError(f"Keras model: layer {shown!r} is not one Gatescope reads (a custom or unsupported "
+                             f"layer; it reads {', '.join(ALLOWED)})")
+        if cls == "Bidirectional":
+            inner = (layer.get("config") or {}).get("layer") or {}
+            if inner.get("class_name") not in RECURRENT or inner.get("module") not in (None, "keras.layers"):
+                raise ValueError(f"Keras model: a Bidirectional layer around {inner.get('class_name')!r}; "
+                                 "expected LSTM or GRU")
+            back = (layer.get("config") or {}).get("backward_layer")
+            if back is not None and back.get("class_name") != inner.get("class_name"):
+                raise ValueError("Keras model: a Bidirectional layer whose two directions differ in kind")
+    return layers
+
+
+def _read_keras(data: bytes, max_bytes: int, layer_choice: object, name: str) -> Parts:
+    what = name or "Keras model"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = {i.filename: i for i in z.infolist()}
+            if infos["config.json"].file_size > MAX_CONFIG:
+                raise ValueError(f"{what}: config.json is larger than {MAX_CONFIG:,} bytes")
+            if sum(i.file_size for i in infos.values()) > max_bytes:
+                raise ValueError(f"{what}: its contents unpack to more than the limit of {max_bytes:,} bytes")
+            config_text = z.read("config.json")
+            weights = z.read("model.weights.h5")
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError):
+        raise ValueError(f"{what}: a damaged .keras archive (config.json and model.weights.h5 expected)") from None
+    try:
+        config = json.loads(config_text.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ValueError(f"{what}: config.json is not valid JSON") from None
+    layers = _layers(config)
+    h5 = _H5(weights, max_bytes, f"{what} (model.weights.h5)")
+    try:
+        return _assemble(h5, layers, "keras")
+    finally:
+        h5.close()
+
+
+def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
+    """Embedding → recurrent layers → Dense, in config order."""
+    seen: dict[str, int] = {}
+    embedding = head = None
+    embedding_name = head_name = ""
+    cells_, modules, used, ignored, notes = [], [], [], [], []
+    activation = "linear"
+    after_recurrent: list[str] = []
+    for layer in layers:
+        cls, cfg = layer["class_name"], layer.get("config") or {}
+        name = str(cfg.get("name", cls))
+        if cls in ("InputLayer", "Dropout"):
+            continue
+        group = _find_group(h5, name, cls, seen)
+        if cls == "Embedding":
+            if cells_:
+                raise ValueError(f"Keras model: an Embedding ({name!r}) after a recurrent layer")
+            (embedding,) = h5.vars(group, name)[:1] or [None]
+            if embedding is None or embedding.ndim != 2:
+                raise ValueError(f"Keras model: Embedding {name!r} has no (input_dim, output_dim) array")
+            embedding_name = name
+            if cfg.get("mask_zero"):
+                notes.append(f"{name}: mask_zero=True; Gatescope reads every step, token 0 included")
+            used.append(name)
+        elif cls in RECURRENT or cls == "Bidirectional":
+            if after_recurrent:
+                raise ValueError(f"Keras model: {after_recurrent[0]!r} sits between recurrent layers; only "
+                                 "Dropout may")
+            bidirectional = cls == "Bidirectional"
+            inner = cfg.get("layer", {}).get("config", {}) if bidirectional else cfg
+            inner_cls = cfg.get("layer", {}).get("class_name") if bidirectional else cls
+            if bidirectional and cfg.get("merge_mode", "concat") != "concat":
+                raise ValueError(f"Keras model: Bidirectional {name!r} merges with {cfg.get('merge_mode')!r}; "
+                                 "Gatescope reads merge_mode='concat'")
+            _check_recurrent(inner, name)
+            arrays = _recurrent_weights(h5, group, name, bidirectional)
+            reset_after = bool(inner.get("reset_after", True)) if inner_cls == "GRU" else None
+            try:
+                built = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
+            except ValueError as e:
+                raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            cells_.append(built)
+            modules.append(_module(name, built, (name,)))
+            used.append(name)
+        elif cls == "Dense":
+            if not cells_:
+                ignored.append(name)
+                notes.append(f"{name}: a Dense layer before the recurrent layers is not read")
+                continue
+            after_recurrent.append(name)
+            if head is not None:
+                head = None
+                notes.append("more than one Dense layer after the recurrent layers: no head is read")
+                ignored.append(name)
+                continue
+            vars_ = h5.vars(group, name)
+            if not vars_ or vars_[0].ndim != 2:
+                raise ValueError(f"Keras model: Dense {name!r} has no (inputs, units) kernel")
+            kernel = vars_[0]
+            bias = vars_[1] if len(vars_) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
+            activation = cfg.get("activation", "linear")
+            if activation not in ("linear", "softmax", "sigmoid"):
+                raise ValueError(f"Keras model: Dense {name!r} has activation {activation!r}; the head Gatescope "
+                                 "reads is linear, softmax or sigmoid")
+            head = Head(np.ascontiguousarray(kernel.T), bias, activation)
+            head_name = name
+            used.append(name)
+    if not cells_:
+        raise ValueError("Keras model: no LSTM, GRU or Bidirectional layer in it")
+    try:
+        network = Network(tuple(cells_))
+    except ValueError as e:
+        raise ValueError(f"Keras model: the recurrent layers do not fit together: {e}") from None
+    if embedding is not None and embedding.shape[1] != network.input_size:
+        raise ValueError(f"Keras model: the Embedding gives {embedding.shape[1]} numbers, the first recurrent layer "
+                         f"reads {network.input_size}")
+    if head is not None and head.weights.shape[1] != network.layers[-1].output_size:
+        raise ValueError(f"Keras model: the Dense layer reads {head.weights.shape[1]} numbers, the last recurrent "
+                         f"layer gives {network.layers[-1].output_size}")
+    found = Found(fmt, (_stack(modules, "Keras stack"),), 0,
+                  embedding=None if embedding is None else (embedding_name, embedding.shape),
+                  head=None if head is None else (head_name, head.weights.shape), used=tuple(used),
+                  ignored=tuple(ignored), notes=tuple(notes))
+    return Parts(network, found, embedding, head)
+
+
+# ----- .weights.h5 alone: order from names and sizes ----------------------------------------------------
+_CLASSES = {"embedding": "Embedding", "lstm": "LSTM", "gru": "GRU", "bidirectional": "Bidirectional",
+            "dense": "Dense"}
+
+
+def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: str) -> Parts:
+    h5 = _H5(data, max_bytes, name or "Keras weights")
+    try:
+        group = h5.get("layers")
+        if group is None:
+            raise ValueError(f"{h5.what}: no layers group: not a Keras 3 .weights.h5 file")
+        by_class: dict[str, list[str]] = {}
+        ignored = []
+        for child in group:
+            base = re.sub(r"_\d+$", "", child)
+            if base in _CLASSES:
+                by_class.setdefault(_CLASSES[base], []).append(child)
+            else:
+                ignored.append(child)
+
+        def number(n: str) -> int:
+            m = re.search(r"_(\d+)$", n)
+            return int(m.group(1)) if m else 0
+
+        recurrent = sorted(by_class.get("LSTM", []) + by_class.get("GRU", []) + by_class.get("Bidirectional", []),
+                           key=number)
+        if not recurrent:
+            raise ValueError(f"{h5.what}: no lstm, gru or bidirectional layer inside")
+        info = {}
+        for child in recurrent:
+            node = h5.get(child, group)
+            bidirectional = child.startswith("bidirectional")
+            arrays = _recurrent_weights(h5, node, child, bidirectional)
+            try:
+                info[child] = from_weights_list(None, arrays)
+            except ValueError as e:
+                raise ValueError(f"{h5.what}, layer {child!r}: {e}") from None
+        order = None
+        if len(recurrent) <= 6:
+            for perm in itertools.permutations(recurrent):
+                if all(info[b].input_size == info[a].output_size for a, b in itertools.pairwise(perm)):
+                    order = list(perm)
+                    break
+        if order is None:
+            raise ValueError(f"{h5.what}: its recurrent layers {', '.join(recurrent)} do not form one stack")
+        layers = [{"class_name": "Embedding", "config": {"name": n}} for n in sorted(by_class.get("Embedding", []),
+                                                                                    key=number)[:1]]
+        for child in order:
+            if child.startswith("bidirectional"):
+                inner = "LSTM" if info[child].forward.FAMILY == "lstm" else "GRU"
+                reset = {"reset_after": info[child].forward.KIND != "gru_keras_v1"}
+                layers.append({"class_name": "Bidirectional", "config": {"name": child, "layer": {
+                    "class_name": inner, "config": reset}}})
+            else:
+                reset = {"reset_after": info[child].forward.KIND != "gru_keras_v1"}
+                layers.append({"class_name": "GRU" if child.startswith("gru") else "LSTM",
+                               "config": {"name": child, **reset}})
+        dense = sorted(by_class.get("Dense", []), key=number)
+        fitting = [d for d in dense if (v := h5.vars(h5.get(d, group), d)) and v[0].ndim == 2
+                   and v[0].shape[0] == info[order[-1]].output_size]
+        if fitting:
+            layers.append({"class_name": "Dense", "config": {"name": fitting[-1], "activation": "linear"}})
+        parts = _assemble(h5, layers, "keras_h5")
+        notes = parts.found.notes + (("without its config, the head's activation is not known: read as logits",)
+                                     if fitting else ())
+        extra = tuple(ignored) + tuple(d for d in dense if d not in fitting[-1:])
+        return Parts(parts.network, _replace(parts.found, notes=notes, ignored=parts.found.ignored + extra),
+                     parts.embedding, parts.head)
+    finally:
+        h5.close()
+
+
+def _replace(found: Found, **changes: object) -> Found:
+    from dataclasses import replace
+
+    return replace(found, **changes)
+
+
+def reader(fmt: str):
+    return _read_keras if fmt == "keras" else _read_weights_h5

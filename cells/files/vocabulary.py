@@ -1,0 +1,130 @@
+"""A model's vocabulary: which token each embedding row (and each output of the head) stands for.
+
+A vocabulary comes as a JSON list of tokens in index order, a JSON object mapping token -> index,
+or a text file with one token a line. When every token is one character the model reads text
+character by character; otherwise it reads words separated by white space. An unknown token is a
+ValueError naming it and its position (counted from 1, as a reader does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+MAX_TOKENS = 1_000_000
+MAX_BYTES = 50_000_000
+UNKNOWN = ("<unk>", "[UNK]", "<UNK>")  # never used silently: listed only to say which token to type instead
+
+
+def _checked(tokens: Sequence[object], where: str) -> list[str]:
+    if not 1 <= len(tokens) <= MAX_TOKENS:
+        raise ValueError(f"{where}: expected 1 to {MAX_TOKENS:,} tokens, got {len(tokens):,}")
+    out = []
+    for k, token in enumerate(tokens):
+        if not isinstance(token, str) or token == "":
+            raise ValueError(f"{where}: token {k} should be non-empty text, got {token!r}")
+        out.append(token)
+    seen: dict[str, int] = {}
+    for k, token in enumerate(out):
+        if token in seen:
+            raise ValueError(f"{where}: token {token!r} appears twice, at index {seen[token]} and {k}")
+        seen[token] = k
+    return out
+
+
+def from_mapping(mapping: Mapping[object, object], where: str = "vocabulary") -> list[str]:
+    """Tokens in index order from a {token: index} map whose indices are 0, 1, … V-1, each once."""
+    by_index: dict[int, str] = {}
+    for token, index in mapping.items():
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise ValueError(f"{where}: the index of {token!r} should be a whole number, got {index!r}")
+        if int(index) in by_index:
+            raise ValueError(f"{where}: index {int(index)} is given to both {by_index[int(index)]!r} and {token!r}")
+        by_index[int(index)] = token  # type: ignore[assignment]
+    if sorted(by_index) != list(range(len(by_index))):
+        missing = sorted(set(range(len(by_index))) - set(by_index))
+        raise ValueError(f"{where}: expected indices 0 to {len(by_index) - 1}, each once; "
+                         f"{'index ' + str(missing[0]) + ' is missing' if missing else 'an index is out of range'}")
+    return _checked([by_index[k] for k in range(len(by_index))], where)
+
+
+def from_text(text: str, where: str = "vocabulary") -> list[str]:
+    """Tokens from a vocabulary file's text: JSON (a list, or a token -> index object), else one token a line."""
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            value = json.loads(stripped)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where}: looks like JSON but is not valid: {e.msg} at line {e.lineno}") from None
+        return parse(value, where)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    lines = [line.removesuffix("\r") for line in lines]
+    for k, line in enumerate(lines):
+        if line == "":
+            raise ValueError(f"{where}: line {k + 1} is empty; one token a line (write a newline token in a "
+                             "JSON list instead)")
+    return _checked(lines, where)
+
+
+def parse(value: object, where: str = "vocabulary") -> list[str]:
+    """A vocabulary from a list of tokens, a {token: index} map, a file's bytes, or a path to a file."""
+    if isinstance(value, Mapping):
+        return from_mapping(value, where)
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) > MAX_BYTES:
+            raise ValueError(f"{where}: larger than the limit of {MAX_BYTES:,} bytes")
+        try:
+            return from_text(bytes(value).decode("utf-8"), where)
+        except UnicodeDecodeError:
+            raise ValueError(f"{where}: expected UTF-8 text") from None
+    if isinstance(value, (str, os.PathLike)):
+        try:
+            if os.path.getsize(value) > MAX_BYTES:
+                raise ValueError(f"{where}: larger than the limit of {MAX_BYTES:,} bytes")
+            with open(value, "rb") as f:
+                return parse(f.read(), where)
+        except OSError as e:
+            raise ValueError(f"{where}: cannot read {os.fspath(value)!r} as a vocabulary file "
+                             f"({e.strerror or e})") from None
+    if isinstance(value, (list, tuple)):
+        return _checked(list(value), where)
+    raise ValueError(f"{where}: expected a list of tokens, a token -> index map, or a vocabulary file, "
+                     f"got {type(value).__name__}")
+
+
+def by_characters(vocabulary: Sequence[str]) -> bool:
+    """Whether text is read character by character (every token one character), else word by word."""
+    return all(len(token) == 1 for token in vocabulary)
+
+
+def split(text: str, vocabulary: Sequence[str]) -> list[str]:
+    """``text`` cut into the tokens this vocabulary reads: characters, or white-space separated words."""
+    return list(text) if by_characters(vocabulary) else text.split()
+
+
+def ids(text: str, vocabulary: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The tokens of ``text`` and their indices, (T,); a ValueError names the first unknown token."""
+    if not isinstance(text, str):
+        raise ValueError(f"text: expected a string, got {type(text).__name__}")
+    index = {token: k for k, token in enumerate(vocabulary)}
+    tokens = split(text, vocabulary)
+    if not tokens:
+        raise ValueError("text: expected at least one token, got none")
+    what = "character" if by_characters(vocabulary) else "word"
+    out = np.empty(len(tokens), dtype=np.int64)
+    for position, token in enumerate(tokens):
+        k = index.get(token)
+        if k is None:
+            known = [t for t in UNKNOWN if t in index]
+            hint = f" (type {known[0]!r} for a token it does not know)" if known else ""
+            shown = "".join(vocabulary[:40]) if what == "character" else ", ".join(vocabulary[:8])
+            more = "…" if len(vocabulary) > (40 if what == "character" else 8) else ""
+            raise ValueError(f"unknown {what} {token!r} at position {position + 1}: the vocabulary has "
+                             f"{len(vocabulary)} tokens ({shown!r}{more}){hint}")
+        out[position] = k
+    return tokens, out

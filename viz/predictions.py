@@ -1,0 +1,73 @@
+"""What a model's output head predicts: the top tokens at one step, and one token's probability over time.
+
+Both take the head's probabilities p, (T, K) (softmax of the logits, computed by ``cells``), the
+input token of each step, and the label of each output (the vocabulary's tokens, or ``#k``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from viz.style import TICK_SIZE, base_layout, compact
+from viz.timeaxis import step_labels, time_axis
+
+_SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+
+
+def output_labels(size: int, tokens: Sequence[str] | None) -> list[str]:
+    """A label per output: its token, made visible (␣ for a space), or ``#k`` without a vocabulary."""
+    if tokens is None or len(tokens) != size:
+        return [f"#{k}" for k in range(size)]
+    return [_SHOWN.get(t, t) for t in tokens]
+
+
+def _checked(probabilities: np.ndarray, inputs: Sequence[str]) -> np.ndarray:
+    p = np.asarray(probabilities)
+    if p.ndim != 2 or p.shape[0] != len(inputs) or p.shape[1] == 0:
+        raise ValueError(f"probabilities: expected ({len(inputs)}, outputs), one row per step, got {p.shape}")
+    return p
+
+
+def top_predictions(probabilities: np.ndarray, inputs: Sequence[str], step: int,
+                    labels: Sequence[str] | None = None, k: int = 5) -> pd.DataFrame:
+    """The ``k`` likeliest outputs after reading step ``step``: rank, output and its probability."""
+    p = _checked(probabilities, inputs)
+    if not 0 <= step < p.shape[0]:
+        raise ValueError(f"step: expected 0 to {p.shape[0] - 1}, got {step}")
+    names = output_labels(p.shape[1], labels)
+    order = np.argsort(-p[step], kind="stable")[: max(1, k)]
+    return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "prediction": [names[j] for j in order],
+                         "probability": np.round(p[step, order], 4)}).set_index("rank")
+
+
+def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: int,
+                      labels: Sequence[str] | None = None, step: int | None = None) -> go.Figure:
+    """p_t(output) at every step t, on the shared time axis, with the chosen step marked."""
+    p = _checked(probabilities, inputs)
+    if not 0 <= output < p.shape[1]:
+        raise ValueError(f"output: expected 0 to {p.shape[1] - 1}, got {output}")
+    name = output_labels(p.shape[1], labels)[output]
+    axis = time_axis(list(inputs), p.shape[0])
+    hover = step_labels(list(inputs))
+    fig = go.Figure(go.Scatter(
+        x=np.arange(p.shape[0], dtype="int32"), y=compact(p[:, output]), mode="lines+markers" if len(p) <= 60
+        else "lines", name=f"p({name})", line={"width": 2.5}, customdata=list(hover),
+        hovertemplate=f"p(next = {name})<br>after %{{customdata}}<br>%{{y:.3f}}<extra></extra>",
+    ))
+    layout = base_layout(300, f"p({name}) after each step")
+    layout.update(
+        xaxis={"tickvals": list(axis.tickvals), "ticktext": list(axis.ticktext), "tickfont": {"size": TICK_SIZE},
+               "title": {"text": "after reading step"}, "range": [-0.5, p.shape[0] - 0.5]},
+        yaxis={"title": {"text": "probability"}, "range": [0, 1], "tickfont": {"size": TICK_SIZE}},
+        showlegend=False,
+    )
+    layout["margin"] = {**layout["margin"], "l": 60, "r": 20}  # it sits in a narrow column beside the gates
+    if step is not None and 0 <= step < p.shape[0]:
+        layout["shapes"] = [{"type": "rect", "xref": "x", "yref": "paper", "x0": step - 0.5, "x1": step + 0.5,
+                             "y0": 0, "y1": 1, "line": {"width": 2, "color": "black"}, "fillcolor": "rgba(0,0,0,0)"}]
+    fig.update_layout(layout)
+    return fig
