@@ -237,7 +237,7 @@ def _direction_panel(trace: cells.Trace, name: str, key: str, layer: int | None 
     """A gate of one direction in input order, its title saying which way the cell reads."""
     info = cells.gate_info(trace.family, name)
     where = f"layer {layer + 1} " if layer is not None else ""
-    return ViewPanel(key, info.latex, f"{where}{READS[trace.reverse]} · {info.description.split(':')[0]}",
+    return ViewPanel(key, info.latex, f"{where}{READS[trace.reverse]} · {info.title}",
                      colour_range(trace.family, name, trace.values[name]), trace.values[name], note=info.description)
 
 

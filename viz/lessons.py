@@ -84,7 +84,7 @@ def stop_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[s
     shown = []
     for k, (caption, name, trace) in enumerate(panels):
         info = cells.gate_info(trace.family, name)
-        what = info.description.split(":")[0]
+        what = info.title
         shown.append(ViewPanel(f"{k}_{name}", info.latex, f"{caption} · {what}" if caption else what,
                                colour_range(trace.family, name, trace.values[name]), trace.values[name],
                                note=info.description))

@@ -92,7 +92,7 @@ def clamp_view(clamped: cells.Trace, free: cells.Trace, gate: str, tokens: Seque
     """A clamp's effect as one view: the clamped gate, then how far the cell state (where the cell has one)
     and h_t moved, clamped − unclamped, on diverging scales centred on 0 whose range they state."""
     info = cells.gate_info(clamped.family, gate)
-    panels = [ViewPanel("clamped", info.latex, f"{info.description.split(':')[0]}, {what}",
+    panels = [ViewPanel("clamped", info.latex, f"{info.title}, {what}",
                         colour_range(clamped.family, gate, clamped.values[gate]), clamped.values[gate])]
     for name in ("cell", "hidden"):
         if name not in clamped.values:
