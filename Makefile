@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
+WORKERS ?= 2
 
-.PHONY: run test lint bench fixtures clean
+.PHONY: run serve stop test lint bench bench-class fixtures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
+# n workers behind nginx (Debian's nginx package); Ctrl+C or `make stop` stops them. See deploy/serve.py.
+serve: $(VENV)/.runtime
+	$(BIN)/python deploy/serve.py --workers $(WORKERS) --host $(HOST) --port $(PORT)
+
+stop:
+	$(BIN)/python deploy/serve.py --stop
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
@@ -31,6 +39,10 @@ test: lint
 bench: $(VENV)/.dev
 	@# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, where a machine sets them, pin an older, slower kernel: time without them.
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks
+
+# The class load test: many sessions at once against 1 and 2 workers behind nginx (a few minutes; loopback only).
+bench-class: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.class_load
 
 fixtures: $(VENV)/.dev
 	$(BIN)/python tests/fixtures/make_fixtures.py

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 import cells
-from benchmarks import browser_gateview, payload, train_bench
+from benchmarks import browser_gateview, payload, rerun_cpu, train_bench
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -85,5 +85,7 @@ if __name__ == "__main__":
     train_bench.main()
     print()
     payload.main()
+    print()
+    rerun_cpu.main([])
     print()
     browser_gateview.main()

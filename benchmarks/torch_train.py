@@ -1,6 +1,6 @@
 """The training benchmark's loop in PyTorch CPU, printed as JSON (run by benchmarks/train_bench.py).
 
-The same work as cells.train.train on the bracket task: batches from the same seeded generator,
+The same work as cells.learning.train.train on the bracket task: batches from the same seeded generator,
 nn.LSTM + nn.Linear, softmax cross-entropy at every step, gradient-norm clipping, Adam; once in
 float32 (PyTorch's default) and once in float64 (the engine's dtype).
 """
@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from cells.tasks import Brackets
+from cells.learning.tasks import Brackets
 
 
 def run(settings: dict, dtype: torch.dtype) -> dict:

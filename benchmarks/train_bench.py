@@ -15,8 +15,8 @@ import subprocess
 import sys
 import time
 
-from cells.tasks import Brackets
-from cells.train import evaluate, train
+from cells.learning.tasks import Brackets
+from cells.learning.train import evaluate, train
 
 SETTINGS = {"hidden_size": 8, "steps": 2000, "lr": 0.01, "batch_size": 32, "seed": 0, "clip": 1.0}
 LENGTH = 20

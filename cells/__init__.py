@@ -2,16 +2,16 @@
 
 from cells.cell import Cell
 from cells.clamp import Clamp
+from cells.files.interop import from_keras, from_torch, to_keras, to_torch
 from cells.files.model import LoadedModel, load
+from cells.files.storage import from_json, load_npz, save_npz, to_json
 from cells.gates import GATES, GateInfo, gate_info
 from cells.gru import GRU, GRUResetAfter, GRUResetBefore
 from cells.initializers import SCHEMES, initialise
-from cells.interop import from_keras, from_torch, to_keras, to_torch
 from cells.kinds import KINDS, cell_class
 from cells.layers import Layer, LayerTrace, Network, NetworkTrace
 from cells.lstm import LSTM, CoupledLSTM, PeepholeLSTM
 from cells.rnn import RNN
-from cells.storage import from_json, load_npz, save_npz, to_json
 from cells.trace import State, Step, Trace
 
 __all__ = [

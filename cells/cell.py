@@ -18,7 +18,22 @@ import numpy as np
 
 from cells.clamp import Clamp
 from cells.clamp import check as check_clamps
+from cells.gates import GATES as GATE_TABLE
+from cells.gates import GateInfo
 from cells.trace import State, Step, Trace
+
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class StepParts:
+    """The pieces of a step's products, for gates whose hidden columns read something other than h_{t-1}
+    (or whose product must stay apart): ``xw[g]`` is W_g's input columns times x_t plus b_g, ``hw[g]``
+    W_g's hidden columns times h_{t-1} (gates in RECURRENT), ``W[g]`` gate g's hidden columns, (H, H)."""
+
+    xw: Arrays
+    hw: Arrays
+    W: Arrays
 
 FLOAT_TYPES = (np.float32, np.float64)
 MAX_STEPS = 100_000
@@ -62,10 +77,26 @@ class Cell:
     HAS_CELL: ClassVar[bool] = False
     CLAMPABLE: ClassVar[bool] = True  # whether its gates can be forced to constants (cells.Clamp)
 
+    # ----- what a kind declares (see cells/README.md) -------------------------------------------
+    SHOWN: ClassVar[tuple[str, ...]] = ()  # the gates and states a page draws, in the lecture's order
+    KEEP: ClassVar[tuple[str, int] | None] = None  # (gate, +1): the gate is the share of the old memory
+    #                                                kept; (gate, -1): 1 - gate is. None: nothing decides it
+    EXTRA: ClassVar[dict[str, tuple[str, ...]]] = {}  # more (H, H) parameters: field -> gates ({"peepholes": ...})
+    DRAWS_HIDDEN_BIASES: ClassVar[bool] = False  # PyTorch's initialiser draws the second bias too
+    RECURRENT: ClassVar[tuple[tuple[str, ...], ...]] = ()  # gates whose W_g·h_{t-1} is one product (default: all)
+    RECURRENT_INPUT: ClassVar[dict[str, str]] = {}  # gate -> the value its hidden columns multiply, if not h_{t-1}
+    GATE_INFO: ClassVar[dict[str, GateInfo]] = {}  # this family's own names and symbols, added to cells.GATES
+    EQUATIONS: ClassVar[tuple[str, ...]] = ()  # the lecture's equations, one LaTeX line each
+    NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = ()  # per equation (lhs, numbers with %{slots}, result)
+    NOTE: ClassVar[str] = ""  # what sets this kind apart, in a sentence
+
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if not cls.FUSED or set(cls.FUSED) != set(cls.GATES):
             cls.FUSED = cls.GATES
+        if not cls.RECURRENT or not set(cls.RECURRENT[0]) <= set(cls.GATES):
+            cls.RECURRENT = (tuple(g for g in cls.GATES if g not in cls.RECURRENT_INPUT),)
+        GATE_TABLE.update({(cls.FAMILY, name): info for name, info in cls.GATE_INFO.items()})
 
     def __post_init__(self) -> None:
         if not isinstance(self.weights, dict) or set(self.weights) != set(self.GATES):
@@ -105,13 +136,72 @@ class Cell:
         return {g: as_float_array(given[g], f"{g} {what}", dtype, (hidden,)) for g in self.GATES if g in given}
 
     def _check_extra(self, dtype: np.dtype, hidden: int) -> None:
-        """Subclasses with more parameters (peepholes) check them here."""
+        """The (H, H) parameters the kind declares in EXTRA; a field left None means all zero."""
+        for field, gates in self.EXTRA.items():
+            given = getattr(self, field)
+            if given is None:
+                given = {g: np.zeros((hidden, hidden)) for g in gates}
+            what = field.rstrip("s").replace("_", " ")
+            if not isinstance(given, dict) or set(given) != set(gates):
+                got = sorted(given) if isinstance(given, dict) else type(given).__name__
+                raise ValueError(f"{what} weights: expected gates {list(gates)}, got {got}")
+            checked = {g: as_float_array(given[g], f"{g} {what} weights", dtype, (hidden, hidden)) for g in gates}
+            object.__setattr__(self, field, checked)
 
     @classmethod
     def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray | None:
-        """The share of the old memory each unit keeps at each step, (T, H), from a trace's values;
-        None for cells with no gate that decides it (the plain RNN)."""
-        return None
+        """The share of the old memory each unit keeps at each step, (T, H), from a trace's values
+        (the KEEP gate, or 1 minus it); None for cells with no gate that decides it (the plain RNN)."""
+        if cls.KEEP is None:
+            return None
+        gate, sign = cls.KEEP
+        return values[gate] if sign > 0 else 1.0 - values[gate]
+
+    @classmethod
+    def memory(cls) -> str:
+        """The state that carries memory: ``cell`` (C_t) where the kind has one, else ``hidden`` (h_t)."""
+        return "cell" if cls.HAS_CELL else "hidden"
+
+    @classmethod
+    def derived(cls, values: Arrays, pre: Arrays) -> Arrays:
+        """Numbers the NUMBERS template shows that the trace does not record (e.g. W_in·x_t + b_in)."""
+        return {}
+
+    @staticmethod
+    def diagram(box_w: float, box_h: float) -> dict:
+        """Where the drawing of the cell puts its boxes, nodes, labels and wires, given the boxes' half sizes."""
+        raise NotImplementedError
+
+    # ----- the maths every kind writes (the readable reference, its backward step, its Jacobian) --
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        """One step written as the lecture writes it, for a batch (B, H) or one sequence (H,).
+
+        ``a[g]`` is W_g·[h_{t-1}, x_t] + b_g for the gates in RECURRENT; ``parts`` holds the pieces
+        for the others (see StepParts). Returns (every gate's pre-activation, every value the trace
+        records, states included). The fused ``_recur`` is proven equal to it.
+        """
+        raise NotImplementedError
+
+    def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
+                      dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray | None]:
+        """Step t of backpropagation through time, given its values ``v`` and dh = ∂L/∂h_t (dc = ∂L/∂C_t).
+
+        Returns (da, dr, dh_p, dc_p): da[g] = ∂L/∂ of gate g's pre-activation; dr[g] = ∂L/∂(W_g's hidden
+        columns times their input) where that differs from da[g]; dh_p = what reaches h_{t-1} other
+        than through the hidden columns of the RECURRENT gates (those the caller adds, one product per
+        group), None for nothing; dc_p = ∂L/∂C_{t-1} (None without a cell state).
+        """
+        raise NotImplementedError
+
+    def extra_gradients(self, da: Arrays, values: Arrays, previous_cell: np.ndarray | None) -> Arrays:
+        """∂L/∂ of the EXTRA parameters, from every step's da (T, B, H) and values: {field: {gate: (H, H)}}."""
+        return {}
+
+    def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
+        """J_t = ∂s_t/∂s_{t-1} at one step of one sequence, with s = h (H, H) or [h, C] (2H, 2H);
+        ``v`` holds the step's values (H,) and ``W[g]`` gate g's hidden columns (H, H)."""
+        raise NotImplementedError
 
     # ----- sizes -------------------------------------------------------------------------------
     @property

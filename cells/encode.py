@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_STEPS = 5000  # longest sequence any encoder accepts
+MAX_STEPS = 2_000  # longest sequence any encoder accepts (the pages run up to this many steps)
 MAX_FEATURES = 1000  # widest input: distinct characters for one-hot, numbers per step for vectors
 MAX_EMBEDDING = 256  # largest embedding size
 
@@ -93,13 +93,13 @@ def _check_text(text: object, what: str) -> str:
 
 def _check_length(steps: int) -> None:
     if steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {steps} steps; the limit is {MAX_STEPS}")
+        raise ValueError(f"the sequence has {steps:,} steps; the limit is {MAX_STEPS:,}")
 
 
 def _check_width(width: int, message: str) -> None:
     """Refuse inputs wider than MAX_FEATURES; ``message`` names the width as {n}."""
     if width > MAX_FEATURES:
-        raise ValueError(message.format(n=width) + f"; the limit is {MAX_FEATURES}")
+        raise ValueError(message.format(n=f"{width:,}") + f"; the limit is {MAX_FEATURES:,}")
 
 
 def _short(chars: Sequence[str], limit: int = 40) -> str:
@@ -274,7 +274,7 @@ def _finite(value: object, what: str) -> float:
 def _steps(steps: object) -> int:
     steps = _whole(steps, "steps")
     if not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be between 1 and {MAX_STEPS}, got {steps}")
+        raise ValueError(f"steps must be between 1 and {MAX_STEPS:,}, got {steps:,}")
     return steps
 
 

@@ -14,9 +14,51 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.cell import Cell
+from cells.activations import sigmoid
+from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
+from cells.gates import COMMON, GateInfo
 from cells.trace import State
+
+CONCAT = r"[h_{t-1}, x_t]"
+_ZR_EQUATIONS = (
+    r"z_t = \sigma(W_z \cdot " + CONCAT + r" + b_z)",
+    r"r_t = \sigma(W_r \cdot " + CONCAT + r" + b_r)",
+    r"\tilde{h}_t = \tanh(W \cdot [r_t * h_{t-1}, x_t] + b)",
+)
+_ZR_NUMBERS = (("z_t", r"\sigma(%{pre.update})", "update"), ("r_t", r"\sigma(%{pre.reset})", "reset"))
+
+
+def _sig(v: np.ndarray) -> np.ndarray:
+    return v * (1.0 - v)  # σ'(a) from σ(a)
+
+
+def gru_diagram(z_keeps_old: bool) -> object:
+    """The layout of a GRU drawing: where z's two wires go depends on which share z is."""
+
+    def layout(box_w: float, box_h: float) -> dict:
+        gy, top, bus = 0.6, 3.0, -0.5
+        r, z, n = 1.6, 3.6, 6.0
+        mul_r, mul_old, mul_new, add = (r, 2.0), (z, top), (n, 2.0), (n, top)
+        branch = 4.8  # where z's second wire climbs to the new-candidate product
+        one_minus = (branch, 1.4) if z_keeps_old else (z, 2.1)
+        return {
+            "boxes": {"reset": (r, gy), "update": (z, gy), "candidate": (n, gy), "hidden": (9.6, top)},
+            "nodes": {"mul_r": (*mul_r, "×"), "mul_old": (*mul_old, "×"), "mul_new": (*mul_new, "×"),
+                      "add": (*add, "+"), "one_minus": (*one_minus, "1−")},
+            "labels": {"h_{t-1}": (0.8, top), "[h_{t-1}, x_t]": (0.8, bus)},
+            "wires": (
+                ((0.85, top), (9.6 - box_w, top)),  # the hidden state line
+                ((r, top), mul_r), ((r, gy + box_h), mul_r),
+                (mul_r, (2.6, mul_r[1]), (2.6, 1.3), (n - 0.4, 1.3), (n - 0.4, gy + box_h)),  # r * h_{t-1} into h̃
+                ((z, gy + box_h), mul_old),
+                ((z + box_w, gy), (branch, gy), (branch, mul_new[1]), mul_new),
+                ((n, gy + box_h), mul_new), (mul_new, add),
+                ((0.85, bus), (n, bus)), *(((x, bus), (x, gy - box_h)) for x in (r, z, n)),
+            ),
+        }
+
+    return staticmethod(layout)
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,11 +79,59 @@ class GRU(Cell):
     GATES: ClassVar[tuple[str, ...]] = ("update", "reset", "candidate")
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")
     Z_KEEPS_OLD: ClassVar[bool] = False
+    SHOWN: ClassVar[tuple[str, ...]] = ("update", "reset", "candidate", "hidden")
+    GATE_INFO: ClassVar[dict[str, GateInfo]] = {
+        **{n: COMMON[n] for n in ("update", "reset", "reset_hidden", "candidate_hidden", "hidden")},
+        "candidate": GateInfo("candidate", "h̃_t", r"\tilde{h}_t", "tanh", "candidate hidden state",
+                              "what could replace h_{t-1}"),
+    }
+    KEEP: ClassVar[tuple[str, int]] = ("update", -1)  # the share of h_{t-1} carried into h_t is 1 - z_t
+    RECURRENT: ClassVar[tuple[tuple[str, ...], ...]] = (("update", "reset"),)
+    RECURRENT_INPUT: ClassVar[dict[str, str]] = {"candidate": "reset_hidden"}  # W's hidden columns see r_t*h_{t-1}
+    EQUATIONS: ClassVar[tuple[str, ...]] = (*_ZR_EQUATIONS, r"h_t = (1 - z_t) * h_{t-1} + z_t * \tilde{h}_t")
+    NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        *_ZR_NUMBERS, (r"\tilde{h}_t", r"\tanh(%{pre.candidate})", "candidate"),
+        ("h_t", r"(1 - %{update}) \cdot %{prev.hidden:f} + %{update:f} \cdot %{candidate:f}", "hidden"))
+    NOTE: ClassVar[str] = ("The lecture's GRU: z_t is the share of the NEW candidate h̃_t; the reset gate acts "
+                           "before the matrix product. (The lecture omits biases; here they are b_z, b_r, b.)")
+    diagram = gru_diagram(z_keeps_old=False)
 
-    @classmethod
-    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
-        """The share of h_{t-1} carried into h_t: 1 - z_t in the deck's form, z_t where z keeps the old state."""
-        return values["update"] if cls.Z_KEEPS_OLD else 1.0 - values["update"]
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        z = sigmoid(a["update"])  # z_t
+        r = sigmoid(a["reset"])  # r_t
+        rh = r * h_p  # r_t * h_{t-1}
+        a["candidate"] = parts.xw["candidate"] + rh @ parts.W["candidate"].T  # W·[r_t*h_{t-1}, x_t] + b
+        n = np.tanh(a["candidate"])  # h̃_t
+        if self.Z_KEEPS_OLD:  # noqa: SIM108 (the two forms, each as its lecture writes it)
+            h = z * h_p + (1.0 - z) * n  # h_t = z_t*h_{t-1} + (1 - z_t)*h̃_t
+        else:
+            h = (1.0 - z) * h_p + z * n  # h_t = (1 - z_t)*h_{t-1} + z_t*h̃_t
+        return a, {"update": z, "reset": r, "reset_hidden": rh, "candidate": n, "hidden": h}
+
+    def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
+                      dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, None]:
+        r"""dh̃ = dh·z, dz = dh·(h̃ - h_p), dh_p = dh·(1 - z) (z and 1 - z swap where z keeps the old state);
+        da_h̃ = dh̃·(1 - h̃²), d(r·h_p) = da_h̃·W_h̃, dr = d(r·h_p)·h_p, dh_p += d(r·h_p)·r."""
+        z, r, n = v["update"], v["reset"], v["candidate"]
+        if self.Z_KEEPS_OLD:
+            dn, dz, dh_p = dh * (1.0 - z), dh * (h_p - n), dh * z
+        else:
+            dn, dz, dh_p = dh * z, dh * (n - h_p), dh * (1.0 - z)
+        da_n = dn * (1.0 - n * n)
+        drh = da_n @ W["candidate"]  # ∂L/∂(r·h_p)
+        da = {"update": dz * (z * (1.0 - z)), "reset": (drh * h_p) * (r * (1.0 - r)), "candidate": da_n}
+        return da, {}, dh_p + drh * r, None
+
+    def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
+        r"""∂h/∂h_p = diag(1 - z) + diag(h̃ - h_p)·diag(σ'_z)W_z + diag(z)·∂h̃/∂h_p,
+        ∂h̃/∂h_p = diag(1 - h̃²)·W_h̃·(diag(r) + diag(h_p)·diag(σ'_r)W_r)   (z and 1 - z swap where z keeps the old)."""
+        z, r, n, hp = v["update"][:, None], v["reset"][:, None], v["candidate"][:, None], h_p[:, None]
+        D = np.eye(len(h_p))
+        dn = (1 - n * n) * (W["candidate"] @ (r * D + hp * _sig(r) * W["reset"]))
+        if self.Z_KEEPS_OLD:
+            return z * D + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
+        return (1 - z) * D + (n - hp) * _sig(z) * W["update"] + z * dn
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
@@ -96,6 +186,14 @@ class GRUResetBefore(GRU):
     KIND: ClassVar[str] = "gru_keras_v1"
     LABEL: ClassVar[str] = "GRU (Keras reset_after=False form)"
     Z_KEEPS_OLD: ClassVar[bool] = True
+    KEEP: ClassVar[tuple[str, int]] = ("update", +1)  # z_t is the share of h_{t-1} kept
+    EQUATIONS: ClassVar[tuple[str, ...]] = (*_ZR_EQUATIONS, r"h_t = z_t * h_{t-1} + (1 - z_t) * \tilde{h}_t")
+    NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        *_ZR_NUMBERS, (r"\tilde{h}_t", r"\tanh(%{pre.candidate})", "candidate"),
+        ("h_t", r"%{update:f} \cdot %{prev.hidden:f} + (1 - %{update}) \cdot %{candidate:f}", "hidden"))
+    NOTE: ClassVar[str] = ("Keras reset_after=False: the reset gate acts before the product as in the lecture, "
+                           "but z_t is the share of the OLD state h_{t-1} that is kept (the lecture's 1 − z_t).")
+    diagram = gru_diagram(z_keeps_old=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,14 +214,60 @@ class GRUResetAfter(Cell):
     FAMILY: ClassVar[str] = "gru"
     GATES: ClassVar[tuple[str, ...]] = ("update", "reset", "candidate")
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")
+    SHOWN: ClassVar[tuple[str, ...]] = GRU.SHOWN
+    KEEP: ClassVar[tuple[str, int]] = ("update", +1)  # z_t: the share of h_{t-1} carried into h_t
+    DRAWS_HIDDEN_BIASES: ClassVar[bool] = True  # PyTorch draws b_h* too; it matters inside r*(W_hn h + b_hn)
+    RECURRENT: ClassVar[tuple[tuple[str, ...], ...]] = (("update", "reset"), ("candidate",))
+    EQUATIONS: ClassVar[tuple[str, ...]] = (
+        r"z_t = \sigma(W_z \cdot " + CONCAT + r" + b_z + b_{hz})",
+        r"r_t = \sigma(W_r \cdot " + CONCAT + r" + b_r + b_{hr})",
+        r"\tilde{h}_t = \tanh(W_{in} x_t + b_{in} + r_t * (W_{hn} h_{t-1} + b_{hn}))",
+        r"h_t = (1 - z_t) * \tilde{h}_t + z_t * h_{t-1}",
+    )
+    NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        *_ZR_NUMBERS,
+        (r"\tilde{h}_t", r"\tanh(%{direct} + %{reset:f} \cdot %{candidate_hidden:f}) = \tanh(%{pre.candidate})",
+         "candidate"),
+        ("h_t", r"(1 - %{update}) \cdot %{candidate:f} + %{update:f} \cdot %{prev.hidden:f}", "hidden"))
+    NOTE: ClassVar[str] = ("PyTorch nn.GRU and Keras reset_after=True: z_t is the share of the OLD state h_{t-1} "
+                           "that is kept (the lecture's 1 − z_t), and the reset gate scales W_hn·h_{t-1} + b_hn "
+                           "after the product.")
+    diagram = gru_diagram(z_keeps_old=True)
 
     @classmethod
-    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
-        """z_t: in this form the update gate is the share of h_{t-1} carried into h_t."""
-        return values["update"]
+    def derived(cls, values: Arrays, pre: Arrays) -> Arrays:
+        """W_in·x_t + b_in: the candidate's argument less the reset-gated recurrent part."""
+        return {"direct": pre["candidate"] - values["reset"] * values["candidate_hidden"]}
 
     def _bias(self, gate: str) -> np.ndarray:
         return self.biases[gate] if gate == "candidate" else super()._bias(gate)
+
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        b_hn = (self.hidden_biases or {}).get("candidate", 0.0)
+        z = sigmoid(a["update"])  # z_t: share of the old state kept
+        r = sigmoid(a["reset"])  # r_t
+        hn = parts.hw["candidate"] + b_hn  # W_hn·h_{t-1} + b_hn
+        a["candidate"] = parts.xw["candidate"] + r * hn  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
+        n = np.tanh(a["candidate"])  # n_t (h̃_t)
+        h = (1.0 - z) * n + z * h_p  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
+        return a, {"update": z, "reset": r, "candidate_hidden": hn, "candidate": n, "hidden": h}
+
+    def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
+                      dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, None]:
+        r"""dn = dh·(1 - z), dz = dh·(h_p - n), dh_p = dh·z, da_n = dn·(1 - n²);
+        dr = da_n·(W_hn h_p + b_hn); d(W_hn h_p + b_hn) = da_n·r (to b_hn, W_hn and h_p)."""
+        z, r, n, hn = v["update"], v["reset"], v["candidate"], v["candidate_hidden"]
+        da_n = (dh * (1.0 - z)) * (1.0 - n * n)
+        da = {"update": (dh * (h_p - n)) * (z * (1.0 - z)), "reset": (da_n * hn) * (r * (1.0 - r)), "candidate": da_n}
+        return da, {"candidate": da_n * r}, dh * z, None
+
+    def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
+        r"""∂h/∂h_p = diag(z) + diag(h_p - n)·diag(σ'_z)W_z + diag(1 - z)·∂n/∂h_p,
+        ∂n/∂h_p = diag(1 - n²)·(diag(W_hn h_p + b_hn)·diag(σ'_r)W_r + diag(r)·W_hn)."""
+        z, r, n, hn, hp = (a[:, None] for a in (v["update"], v["reset"], v["candidate"], v["candidate_hidden"], h_p))
+        dn = (1 - n * n) * (hn * _sig(r) * W["reset"] + r * W["candidate"])
+        return z * np.eye(len(h_p)) + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape

@@ -7,9 +7,7 @@ import math
 import numpy as np
 
 from cells.cell import FLOAT_TYPES, Cell
-from cells.gru import GRUResetAfter
 from cells.kinds import cell_class
-from cells.lstm import PeepholeLSTM
 
 SCHEMES: dict[str, str] = {
     "pytorch": "PyTorch's default: every weight and bias uniform in ±1/√H",
@@ -75,17 +73,17 @@ def initialise(
         biases["forget"] = biases["forget"] + 1.0
 
     extra: dict[str, dict[str, np.ndarray]] = {}
-    if cls is GRUResetAfter:  # PyTorch draws its second bias too; it matters inside r*(W_hn h + b_hn)
+    if cls.DRAWS_HIDDEN_BIASES:  # PyTorch draws the second bias too (it matters inside r*(W_hn h + b_hn))
         k = 1 / math.sqrt(H)
         extra["hidden_biases"] = {g: (_uniform(rng, k, (H,)) if scheme == "pytorch" else np.zeros(H)) * scale
                                   for g in cls.GATES}
-    if issubclass(cls, PeepholeLSTM):
-        draw = {
-            "pytorch": lambda: _uniform(rng, 1 / math.sqrt(H), (H, H)),
-            "xavier": lambda: _uniform(rng, math.sqrt(6 / (2 * H)), (H, H)),
-            "orthogonal": lambda: _orthogonal(rng, H),
-        }[scheme]
-        extra["peepholes"] = {g: draw() * scale for g in cls.PEEPHOLES}
+    draw = {
+        "pytorch": lambda: _uniform(rng, 1 / math.sqrt(H), (H, H)),
+        "xavier": lambda: _uniform(rng, math.sqrt(6 / (2 * H)), (H, H)),
+        "orthogonal": lambda: _orthogonal(rng, H),
+    }[scheme]
+    for field, gates in cls.EXTRA.items():  # the kind's (H, H) extras, e.g. the peepholes
+        extra[field] = {g: draw() * scale for g in gates}
 
     def cast(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {k: v.astype(dtype) for k, v in d.items()}

@@ -20,6 +20,9 @@ from cells.trace import State, Trace
 MAX_LAYERS = 16
 
 
+DIRECTIONS = ("forward", "backward")
+
+
 @dataclass(frozen=True, eq=False)
 class LayerTrace:
     forward: Trace
@@ -95,6 +98,19 @@ class NetworkTrace:
     def output(self) -> np.ndarray:
         """The last layer's output, (T, D·H): what PyTorch's nn.LSTM/nn.GRU returns as ``output``."""
         return self.layers[-1].output
+
+    def trace(self, layer: int = 0, direction: str = "forward") -> Trace:
+        """The trace of ``layer`` (0 is the first) read in ``direction`` ("forward" or "backward").
+
+        A layer that reads forward only has one trace, so "backward" there gives its forward trace
+        (a view asking for a direction the model no longer has shows what there is).
+        """
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction: expected 'forward' or 'backward', got {direction!r}")
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < len(self.layers):
+            raise ValueError(f"layer: expected 0 to {len(self.layers) - 1}, got {layer!r}")
+        chosen = self.layers[layer]
+        return chosen.backward if direction == "backward" and chosen.backward is not None else chosen.forward
 
 
 @dataclass(frozen=True, eq=False)

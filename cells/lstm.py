@@ -7,9 +7,68 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.cell import Cell, as_float_array
+from cells.activations import sigmoid
+from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
+from cells.gates import COMMON, GateInfo
 from cells.trace import State
+
+CONCAT = r"[h_{t-1}, x_t]"
+
+
+def _sig(v: np.ndarray) -> np.ndarray:
+    return v * (1.0 - v)  # σ'(a) from σ(a)
+
+
+def lstm_diagram(box_w: float, box_h: float) -> dict:
+    """Where the LSTM family's boxes, ⊗/⊕ nodes, labels and wires go (box half sizes given by the drawing)."""
+    gy, top, bus = 0.6, 3.0, -0.5
+    f, i, g, o = 2.0, 3.8, 5.4, 7.2
+    mul_i, add, tanh, mul_o = (4.6, 1.9), (4.6, top), (8.3, 2.1), (8.3, gy)
+    return {
+        "boxes": {"forget": (f, gy), "input": (i, gy), "candidate": (g, gy), "output": (o, gy),
+                  "cell": (9.6, top), "hidden": (9.6, bus)},
+        "nodes": {"mul_f": (f, top, "×"), "mul_i": (*mul_i, "×"), "add": (*add, "+"), "tanh": (*tanh, "tanh"),
+                  "mul_o": (*mul_o, "×")},
+        "labels": {"C_{t-1}": (0.8, top), "[h_{t-1}, x_t]": (0.8, bus)},
+        "wires": (
+            ((0.85, top), (9.6 - box_w, top)),  # the cell state line
+            ((f, gy + box_h), (f, top)),
+            ((i, gy + box_h), (i, mul_i[1]), mul_i), ((g, gy + box_h), (g, mul_i[1]), mul_i), (mul_i, add),
+            ((tanh[0], top), tanh, mul_o), ((o + box_w, gy), mul_o), (mul_o, (mul_o[0], bus), (9.6 - box_w, bus)),
+            ((0.85, bus), (o, bus)), *(((x, bus), (x, gy - box_h)) for x in (f, i, g, o)),
+        ),
+    }
+
+
+def _sigma(lhs: str, gate: str) -> tuple[str, str, str]:
+    return (lhs, rf"\sigma(%{{pre.{gate}}})", gate)
+
+
+def _tanh(lhs: str, gate: str) -> tuple[str, str, str]:
+    return (lhs, rf"\tanh(%{{pre.{gate}}})", gate)
+
+
+_LSTM_NUMBERS = (
+    _sigma("f_t", "forget"),
+    _sigma("i_t", "input"),
+    _tanh(r"\tilde{C}_t", "candidate"),
+    ("C_t", r"%{forget:f} \cdot %{prev.cell:f} + %{input:f} \cdot %{candidate:f}", "cell"),
+    _sigma("o_t", "output"),
+    ("h_t", r"%{output:f} \cdot \tanh(%{cell})", "hidden"),
+)
+
+
+def _lstm_jacobian(v: Arrays, dC_dh: np.ndarray, dC_dc: np.ndarray, dao_dh: np.ndarray, dao_dc: np.ndarray
+                   ) -> np.ndarray:
+    """The (2H, 2H) step Jacobian of s = [h, C] from the cell state's and the output gate's derivatives."""
+    o, tc = v["output"][:, None], v["cell_tanh"][:, None]
+    H = len(dC_dh)
+    out = np.empty((2 * H, 2 * H))
+    out[:H, :H] = tc * _sig(o) * dao_dh + o * (1 - tc * tc) * dC_dh
+    out[:H, H:] = tc * _sig(o) * dao_dc + o * (1 - tc * tc) * dC_dc
+    out[H:, :H], out[H:, H:] = dC_dh, dC_dc
+    return out
 
 
 def _lstm_values(rows: np.ndarray, H: int) -> dict[str, np.ndarray]:
@@ -41,11 +100,55 @@ class LSTM(Cell):
     # Fused order puts [i, f] beside [C̃, C_{t-1}] in the step's row: one multiply gives i*C̃ and f*C.
     FUSED: ClassVar[tuple[str, ...]] = ("output", "input", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
+    SHOWN: ClassVar[tuple[str, ...]] = ("forget", "input", "candidate", "output", "cell", "hidden")
+    KEEP: ClassVar[tuple[str, int]] = ("forget", +1)  # f_t: the share of C_{t-1} carried into C_t
+    GATE_INFO: ClassVar[dict[str, GateInfo]] = {
+        **{n: COMMON[n] for n in ("forget", "input", "output", "cell", "cell_tanh", "hidden")},
+        "candidate": GateInfo("candidate", "C̃_t", r"\tilde{C}_t", "tanh", "candidate cell values",
+                              "what could be written to C_t"),
+    }
+    EQUATIONS: ClassVar[tuple[str, ...]] = (
+        r"f_t = \sigma(W_f \cdot " + CONCAT + r" + b_f)",
+        r"i_t = \sigma(W_i \cdot " + CONCAT + r" + b_i)",
+        r"\tilde{C}_t = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
+        r"C_t = f_t * C_{t-1} + i_t * \tilde{C}_t",
+        r"o_t = \sigma(W_o \cdot " + CONCAT + r" + b_o)",
+        r"h_t = o_t * \tanh(C_t)",
+    )
+    NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = _LSTM_NUMBERS
+    NOTE: ClassVar[str] = ("The lecture's LSTM: the forget gate keeps a share of the old cell state, the input gate "
+                           "writes a share of the candidate.")
+    diagram = staticmethod(lstm_diagram)
 
-    @classmethod
-    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
-        """f_t: the share of C_{t-1} carried into C_t."""
-        return values["forget"]
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        f = sigmoid(a["forget"])  # f_t
+        i = sigmoid(a["input"])  # i_t
+        g = np.tanh(a["candidate"])  # C̃_t
+        c = f * c_p + i * g  # C_t = f_t*C_{t-1} + i_t*C̃_t
+        o = sigmoid(a["output"])  # o_t
+        tc = np.tanh(c)
+        h = o * tc  # h_t = o_t*tanh(C_t)
+        return a, {"forget": f, "input": i, "candidate": g, "output": o, "cell": c, "cell_tanh": tc, "hidden": h}
+
+    def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
+                      dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray]:
+        r"""do = dh·tanh(C), da_o = do·σ'(a_o); dC += dh·o·(1 - tanh²C);
+        da_f = dC·C_p·σ'(a_f), da_i = dC·C̃·σ'(a_i), da_C̃ = dC·i·(1 - C̃²); dC_p = dC·f."""
+        f, i, g, o, tc = v["forget"], v["input"], v["candidate"], v["output"], v["cell_tanh"]
+        da_o = (dh * tc) * (o * (1.0 - o))
+        dc = dc + dh * o * (1.0 - tc * tc)
+        da = {"forget": (dc * c_p) * (f * (1.0 - f)), "input": (dc * g) * (i * (1.0 - i)),
+              "candidate": (dc * i) * (1.0 - g * g), "output": da_o}
+        return da, {}, None, dc * f
+
+    def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
+        r"""∂C/∂h_p = diag(C_p σ'_f)W_f + diag(C̃ σ'_i)W_i + diag(i(1 - C̃²))W_C,  ∂C/∂C_p = diag(f),
+        ∂h/∂· = diag(tanh(C) σ'_o)·∂a_o/∂· + diag(o(1 - tanh²C))·∂C/∂·  with ∂a_o/∂h_p = W_o."""
+        f, i, g = v["forget"][:, None], v["input"][:, None], v["candidate"][:, None]
+        cp, H = c_p[:, None], len(h_p)
+        dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
+        return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)))
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
@@ -99,18 +202,56 @@ class PeepholeLSTM(LSTM):
 
     KIND: ClassVar[str] = "peephole"
     LABEL: ClassVar[str] = "Peephole LSTM"
-    PEEPHOLES: ClassVar[tuple[str, ...]] = ("forget", "input", "output")
+    EXTRA: ClassVar[dict[str, tuple[str, ...]]] = {"peepholes": ("forget", "input", "output")}
+    EQUATIONS: ClassVar[tuple[str, ...]] = (
+        r"f_t = \sigma(W_f \cdot " + CONCAT + r" + P_f C_{t-1} + b_f)",
+        r"i_t = \sigma(W_i \cdot " + CONCAT + r" + P_i C_{t-1} + b_i)",
+        r"\tilde{C}_t = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
+        r"C_t = f_t * C_{t-1} + i_t * \tilde{C}_t",
+        r"o_t = \sigma(W_o \cdot " + CONCAT + r" + P_o C_t + b_o)",
+        r"h_t = o_t * \tanh(C_t)",
+    )
+    NOTE: ClassVar[str] = ("The gates also look at the cell state (P are the peephole weights; the lecture writes "
+                           "them as extra columns of W over [C_{t-1}, h_{t-1}, x_t]).")
 
-    def _check_extra(self, dtype: np.dtype, hidden: int) -> None:
-        given = self.peepholes
-        if given is None:
-            given = {g: np.zeros((hidden, hidden)) for g in self.PEEPHOLES}
-        if not isinstance(given, dict) or set(given) != set(self.PEEPHOLES):
-            got = sorted(given) if isinstance(given, dict) else type(given).__name__
-            raise ValueError(f"peephole weights: expected gates {list(self.PEEPHOLES)}, got {got}")
-        checked = {g: as_float_array(given[g], f"{g} peephole weights", dtype, (hidden, hidden))
-                   for g in self.PEEPHOLES}
-        object.__setattr__(self, "peepholes", checked)
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        P = self.peepholes
+        a["forget"] = a["forget"] + c_p @ P["forget"].T  # + P_f·C_{t-1}
+        a["input"] = a["input"] + c_p @ P["input"].T  # + P_i·C_{t-1}
+        f, i, g = sigmoid(a["forget"]), sigmoid(a["input"]), np.tanh(a["candidate"])
+        c = f * c_p + i * g  # C_t
+        a["output"] = a["output"] + c @ P["output"].T  # + P_o·C_t
+        o = sigmoid(a["output"])
+        tc = np.tanh(c)
+        return a, {"forget": f, "input": i, "candidate": g, "output": o, "cell": c, "cell_tanh": tc, "hidden": o * tc}
+
+    def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
+                      dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray]:
+        """As the LSTM's, plus the peephole paths: dC += da_o·P_o, dC_p += da_f·P_f + da_i·P_i."""
+        P = self.peepholes
+        f, i, g, o, tc = v["forget"], v["input"], v["candidate"], v["output"], v["cell_tanh"]
+        da_o = (dh * tc) * (o * (1.0 - o))
+        dc = dc + dh * o * (1.0 - tc * tc) + da_o @ P["output"]
+        da_f, da_i = (dc * c_p) * (f * (1.0 - f)), (dc * g) * (i * (1.0 - i))
+        da = {"forget": da_f, "input": da_i, "candidate": (dc * i) * (1.0 - g * g), "output": da_o}
+        return da, {}, None, dc * f + da_f @ P["forget"] + da_i @ P["input"]
+
+    def extra_gradients(self, da: Arrays, values: Arrays, previous_cell: np.ndarray | None) -> Arrays:
+        H = self.hidden_size
+        flat = lambda a: a.reshape(-1, H)  # noqa: E731
+        return {"peepholes": {"forget": flat(da["forget"]).T @ flat(previous_cell),  # (H, H)
+                              "input": flat(da["input"]).T @ flat(previous_cell),
+                              "output": flat(da["output"]).T @ flat(values["cell"])}}
+
+    def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
+        r"""As the LSTM's, with ∂C/∂C_p = diag(f) + diag(C_p σ'_f)P_f + diag(C̃ σ'_i)P_i and ∂a_o/∂· += P_o·∂C/∂·."""
+        P = self.peepholes
+        f, i, g = v["forget"][:, None], v["input"][:, None], v["candidate"][:, None]
+        cp, H = c_p[:, None], len(h_p)
+        dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
+        dC_dc = f * np.eye(H) + cp * _sig(f) * P["forget"] + g * _sig(i) * P["input"]
+        return _lstm_jacobian(v, dC_dh, dC_dc, W["output"] + P["output"] @ dC_dh, P["output"] @ dC_dc)
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
@@ -178,11 +319,46 @@ class CoupledLSTM(Cell):
     SIGMOID: ClassVar[tuple[str, ...]] = ("forget", "output")
     FUSED: ClassVar[tuple[str, ...]] = ("output", "forget", "candidate")
     HAS_CELL: ClassVar[bool] = True
+    SHOWN: ClassVar[tuple[str, ...]] = LSTM.SHOWN
+    KEEP: ClassVar[tuple[str, int]] = ("forget", +1)
+    EQUATIONS: ClassVar[tuple[str, ...]] = (
+        r"f_t = \sigma(W_f \cdot " + CONCAT + r" + b_f)",
+        r"i_t = 1 - f_t",
+        r"\tilde{C}_t = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
+        r"C_t = f_t * C_{t-1} + (1 - f_t) * \tilde{C}_t",
+        r"o_t = \sigma(W_o \cdot " + CONCAT + r" + b_o)",
+        r"h_t = o_t * \tanh(C_t)",
+    )
+    NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        _LSTM_NUMBERS[0], ("i_t", r"1 - %{forget}", "input"), *_LSTM_NUMBERS[2:])
+    NOTE: ClassVar[str] = "What is forgotten is exactly what is written: the input gate is 1 − f_t, not learned."
+    diagram = staticmethod(lstm_diagram)
 
-    @classmethod
-    def keep_share(cls, values: dict[str, np.ndarray]) -> np.ndarray:
-        """f_t: the share of C_{t-1} carried into C_t."""
-        return values["forget"]
+    def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
+                       ) -> tuple[Arrays, Arrays]:
+        f = sigmoid(a["forget"])
+        i = np.subtract(1.0, f)  # i_t = 1 - f_t
+        g = np.tanh(a["candidate"])
+        c = f * c_p + i * g  # C_t = f_t*C_{t-1} + (1 - f_t)*C̃_t
+        o = sigmoid(a["output"])
+        tc = np.tanh(c)
+        return a, {"forget": f, "input": i, "candidate": g, "output": o, "cell": c, "cell_tanh": tc, "hidden": o * tc}
+
+    def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
+                      dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray]:
+        """i = 1 - f, so da_f = dC·(C_p - C̃)·σ'(a_f) and da_C̃ = dC·(1 - f)·(1 - C̃²)."""
+        f, g, o, tc = v["forget"], v["candidate"], v["output"], v["cell_tanh"]
+        da_o = (dh * tc) * (o * (1.0 - o))
+        dc = dc + dh * o * (1.0 - tc * tc)
+        da = {"forget": (dc * (c_p - g)) * (f * (1.0 - f)), "candidate": (dc * (1.0 - f)) * (1.0 - g * g),
+              "output": da_o}
+        return da, {}, None, dc * f
+
+    def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
+        r"""∂C/∂h_p = diag((C_p - C̃)σ'_f)W_f + diag((1 - f)(1 - C̃²))W_C, ∂C/∂C_p = diag(f)."""
+        f, g, cp, H = v["forget"][:, None], v["candidate"][:, None], c_p[:, None], len(h_p)
+        dC_dh = (cp - g) * _sig(f) * W["forget"] + (1 - f) * (1 - g * g) * W["candidate"]
+        return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)))
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape

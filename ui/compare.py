@@ -20,6 +20,7 @@ import streamlit as st
 import cells
 from cells import encode, presets
 from ui import keys
+from ui.controls import number_box
 from ui.engine import encode_sequence, run_network
 from ui.gateview import CursorKeys as GateCursorKeys
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
@@ -86,12 +87,11 @@ class PaneRun:
 
     @property
     def hidden(self) -> int:
-        return self.trace.layers[0].forward.hidden_size
+        return self.trace.trace(0).hidden_size
 
     def view(self, layer: int, direction: str) -> cells.Trace:
         """The trace of ``layer`` and ``direction``, or the nearest one this pane has."""
-        chosen = self.trace.layers[min(layer, self.layers - 1)]
-        return chosen.backward if direction == "backward" and chosen.backward is not None else chosen.forward
+        return self.trace.trace(min(layer, self.layers - 1), direction)
 
 
 # ----- defaults, start modes and the share link ----------------------------------------------------
@@ -182,17 +182,17 @@ def network_controls(p: str) -> PaneNetwork:
     if source == "random":
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
-        c2.number_input(f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=k("hidden"), step=1)
-        c3.number_input("Seed", 0, MAX_SEED, key=k("seed"), step=1)
+        number_box(c2, f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, k("hidden"), step=1)
+        number_box(c3, "Seed", 0, MAX_SEED, k("seed"), step=1)
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Initialiser", list(cells.SCHEMES), key=k("scheme"))
-        c2.number_input("Weight scale", MIN_SCALE, MAX_SCALE, key=k("scale"), step=0.1, format="%.2f")
-        c3.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+        number_box(c2, "Weight scale", MIN_SCALE, MAX_SCALE, k("scale"), step=0.1, format="%.2f")
+        number_box(c3, "Memory bias shift", -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
                         help="Added to the bias of the gate that keeps memory: the LSTM's forget gate, the GRU's "
                              "keep share (the deck's z_t bias goes down, the PyTorch/Keras z_t bias up).")
         c1, c2 = st.columns(2, vertical_alignment="bottom")
         c1.toggle("Bidirectional", key=k("bidirectional"))
-        c2.number_input(f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, key=k("layers"), step=1)
+        number_box(c2, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, k("layers"), step=1)
     else:
         if source == "preset":
             st.selectbox("Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title,
@@ -201,7 +201,7 @@ def network_controls(p: str) -> PaneNetwork:
             labels = {m["name"]: m["label"] for m in pretrained_manifest()}
             st.selectbox("Trained model", list(TRAINED), format_func=labels.get, key=k("trained"),
                          on_change=_fill_model_text, args=(p,))
-        st.number_input("Memory bias shift", -MAX_SHIFT, MAX_SHIFT, key=k("shift"), step=0.5, format="%.1f",
+        number_box(st, "Memory bias shift", -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
                         help="Added to the bias of the gate that keeps memory (forget gate, or the GRU's keep share).")
     ss = st.session_state
     return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
@@ -228,8 +228,8 @@ def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = 
                  help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode.")
     if network.source == "random" and ss[k("mode")] == "embed":
         c1, c2 = st.columns(2)
-        c1.number_input("Embedding size", 1, MAX_EMBED, key=k("embed_size"), step=1)
-        c2.number_input("Embedding seed", 0, MAX_SEED, key=k("embed_seed"), step=1)
+        number_box(c1, "Embedding size", 1, MAX_EMBED, k("embed_size"), step=1)
+        number_box(c2, "Embedding seed", 0, MAX_SEED, k("embed_seed"), step=1)
     return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
 
 
@@ -276,12 +276,9 @@ def shift_memory(network: cells.Network, shift: float) -> cells.Network:
         return network
 
     def shifted(cell: cells.Cell) -> cells.Cell:
-        if cell.FAMILY == "lstm":
-            gate, sign = "forget", 1.0
-        elif cell.FAMILY == "gru":
-            gate, sign = "update", (1.0 if getattr(cell, "Z_KEEPS_OLD", cell.KIND == "gru_torch") else -1.0)
-        else:
+        if cell.KEEP is None:
             return cell
+        gate, sign = cell.KEEP
         return dataclasses.replace(cell, biases={**cell.biases, gate: cell.biases[gate] + sign * shift})
 
     layers = tuple(cells.Layer(shifted(layer.forward), None if layer.backward is None else shifted(layer.backward))
@@ -294,7 +291,7 @@ def encode_joint(mode: str, text: str, vocabulary: str) -> encode.Encoded:
     """``text`` one-hot over a vocabulary shared by both panes (so one network can read both)."""
     encoded = encode.one_hot(text, vocabulary=vocabulary)
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 
@@ -313,7 +310,7 @@ def fingerprint(network: cells.Network) -> str:
     for layer in network.layers:
         for cell in layer.cells:
             digest.update(cell.KIND.encode())
-            for group in (cell.weights, cell.biases, cell.hidden_biases or {}, getattr(cell, "peepholes", None) or {}):
+            for group in cell.parameters().values():
                 for name in sorted(group):
                     digest.update(name.encode())
                     digest.update(np.ascontiguousarray(group[name]).tobytes())
@@ -377,7 +374,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
     except ValueError as e:
         raise ValueError(f"Input: {e}") from None
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
     label = model.label + (f", memory bias {network.shift:+g}" if network.shift else "")
     return PaneRun(label, model.reads, encoded, trace)

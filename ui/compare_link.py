@@ -17,6 +17,7 @@ from ui.settings import (
     MAX_EMBED,
     MAX_HIDDEN,
     MAX_LAYERS,
+    MAX_LINK_TEXT,
     MAX_SEED,
     MAX_STEPS,
     MODES,
@@ -105,6 +106,14 @@ def link_errors() -> list[str]:
     return list(errors) if _values(SETTING_FIELDS) == loaded else []
 
 
-def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> None:
-    """Make the query string say these fields' values (those that differ from their defaults)."""
-    sync_query(to_query(_values(fields), fields, DEFAULTS), [f.query for f in fields])
+def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> str | None:
+    """Make the query string say these fields' values (those that differ from their defaults); a text longer
+    than a link carries (MAX_LINK_TEXT) is left out, and the note returned says so."""
+    wanted = to_query(_values(fields), fields, DEFAULTS)
+    long = {name: len(wanted.pop(name)) for name in ("a_seq", "b_seq") if len(wanted.get(name, "")) > MAX_LINK_TEXT}
+    sync_query(wanted, [f.query for f in fields])
+    if not long:
+        return None
+    said = " and ".join(f"pane {name[0].upper()}'s input ({n:,} characters)" for name, n in long.items())
+    return (f"The share link leaves out {said}: a link carries up to {MAX_LINK_TEXT:,} characters of input, so "
+            "send the text with it.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 import cells
@@ -22,6 +24,32 @@ from ui.settings import (
 )
 
 PICK = "— pick an example —"
+
+
+# ----- number boxes that never apply a value nobody typed ----------------------------------------------
+# Streamlit's number box, emptied (or given text the browser refuses) and confirmed with Enter, sends
+# its default, which is its minimum: hidden size 1, scale 0.01. Declared with no default and as
+# required, the browser keeps the last value instead and marks the box; should an empty value reach
+# the server all the same, the callback puts the last value back and the box says so.
+def _keep_last(key: str, label: str) -> None:
+    if st.session_state.get(key) is None:
+        kept = st.session_state.get(keys.LAST_NUMBERS, {}).get(key)
+        st.session_state[key] = kept
+        shown = f"{kept:g}" if isinstance(kept, float) else str(kept)
+        st.session_state.setdefault(keys.NUMBER_NOTES, {})[key] = f"{label} was left empty: kept {shown}."
+
+
+def number_box(where: Any, label: str, low: float, high: float, key: str, **options: Any) -> Any:
+    """A number box with ``key`` drawn in ``where`` (``st``, a column, the sidebar); its value (an int for
+    whole-number bounds), never None."""
+    value = where.number_input(label, low, high, value=None, key=key, required=True, on_change=_keep_last,
+                               args=(key, label.split(" (")[0]), **options)
+    if value is None:  # no value at all yet: the box's lowest
+        value = low
+    st.session_state.setdefault(keys.LAST_NUMBERS, {})[key] = value
+    if note := st.session_state.get(keys.NUMBER_NOTES, {}).pop(key, None):
+        where.caption(note)
+    return value
 
 
 def _fill_example() -> None:
@@ -57,22 +85,22 @@ def sequence_controls(fixed: str | None = None) -> SequenceInput:
     embed_size, embed_seed = st.session_state[keys.EMBED_SIZE], st.session_state[keys.EMBED_SEED]
     if mode == "embed":
         a, b = st.columns(2)
-        embed_size = a.number_input("Embedding size", 1, MAX_EMBED, key=keys.EMBED_SIZE, step=1)
-        embed_seed = b.number_input("Embedding seed", 0, MAX_SEED, key=keys.EMBED_SEED, step=1)
+        embed_size = number_box(a, "Embedding size", 1, MAX_EMBED, keys.EMBED_SIZE, step=1)
+        embed_seed = number_box(b, "Embedding seed", 0, MAX_SEED, keys.EMBED_SEED, step=1)
     return SequenceInput(mode, text, int(embed_size), int(embed_seed))
 
 
 def network_controls() -> NetworkChoice:
     """Cell kind, sizes, seed and initialiser (drawn where the caller is, e.g. the sidebar)."""
     kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.NET_KIND)
-    hidden = st.number_input(f"Hidden size (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, key=keys.NET_HIDDEN, step=1)
-    seed = st.number_input("Seed", 0, MAX_SEED, key=keys.NET_SEED, step=1)
+    hidden = number_box(st, f"Hidden size (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, keys.NET_HIDDEN, step=1)
+    seed = number_box(st, "Seed", 0, MAX_SEED, keys.NET_SEED, step=1)
     scheme = st.selectbox("Initialiser", list(cells.SCHEMES), key=keys.NET_SCHEME,
                           help="\n\n".join(f"**{k}**: {v}" for k, v in cells.SCHEMES.items()))
-    scale = st.number_input(f"Weight scale ({MIN_SCALE}–{MAX_SCALE:g})", MIN_SCALE, MAX_SCALE, key=keys.NET_SCALE,
-                            step=0.1, format="%.2f", help="Multiplies every random weight and bias.")
+    scale = number_box(st, f"Weight scale ({MIN_SCALE}–{MAX_SCALE:g})", MIN_SCALE, MAX_SCALE, keys.NET_SCALE,
+                       step=0.1, format="%.2f", help="Multiplies every random weight and bias.")
     bidirectional = st.toggle("Bidirectional", key=keys.NET_BIDIRECTIONAL)
-    layers = st.number_input(f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, key=keys.NET_LAYERS, step=1)
+    layers = number_box(st, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, keys.NET_LAYERS, step=1)
     return NetworkChoice(kind, int(hidden), int(seed), scheme, float(scale), bool(bidirectional), int(layers))
 
 

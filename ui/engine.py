@@ -58,7 +58,7 @@ def encode_sequence(mode: str, text: str, embed_size: int, embed_seed: int) -> e
     else:
         raise ValueError(f"mode: expected one-hot, embedded or numbers, got {mode!r}")
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 
@@ -143,7 +143,7 @@ def encode_for_model(model: Model, text: str) -> encode.Encoded:
     except ValueError as e:
         raise ValueError(f"{model.label} reads {model.reads}: {e}") from None
     if encoded.steps > MAX_STEPS:
-        raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_STEPS:,}")
+        raise ValueError(f"the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     return encoded
 
 

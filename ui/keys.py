@@ -45,6 +45,8 @@ def download_html(name: str) -> str:
 LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
 LINK_ERRORS = "link_errors"  # what was wrong in the share link
+LAST_NUMBERS = "last_numbers"  # number box key -> the value it last had, put back if it comes empty
+NUMBER_NOTES = "number_notes"  # number box key -> what was put back, said once under the box
 
 
 # ----- Train page (views/train.py) -------------------------------------------------------------------
@@ -75,6 +77,7 @@ TRAIN_PREDICTIONS = "train_predictions"
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
 TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
+TRAIN_LAST_TEXT = "train_last_text"  # not a widget: the last typed sequence that ran, for the model shown
 
 
 def train_option(task: str, option: str) -> str:
@@ -200,3 +203,6 @@ def lesson_knob(slug: str) -> str:
 
 def lesson_chart(slug: str, index: int) -> str:
     return f"lessons_chart_{slug}_{index}"
+
+# ----- every page (app.py) ----------------------------------------------------------------------------
+SESSION_SEEN = "session_seen"  # this session has run once (ui/reconnect.py)

@@ -20,6 +20,7 @@ from cells import encode, presets
 from cells.gradflow import GradientFlow, gradient_flow
 from ui import keys
 from ui.gateview import CursorKeys
+from ui.literal import literal
 from ui.model import TASK_EXAMPLES, Model, from_network, from_preset, from_pretrained
 
 HIGHLIGHT = "#ffe27a"  # the colour behind the term a stop is about
@@ -479,8 +480,7 @@ def show(stop: Stop, value: float | None = None) -> Shown:
 
 
 def panel_trace(shown: Shown, panel: Panel) -> cells.Trace:
-    layer = shown.trace.layers[panel.layer]
-    return layer.backward if panel.direction == "backward" and layer.backward is not None else layer.forward
+    return shown.trace.trace(panel.layer, panel.direction)
 
 
 # ----- Streamlit: the cached run, presenter mode -----------------------------------------------------------
@@ -571,10 +571,8 @@ def current_stop() -> tuple[int, str | None]:
         return 0, None
     stop = find(raw)
     if stop is None:
-        shown = raw if len(raw) <= 40 else raw[:40] + "…"
-        shown = "".join(c if c.isprintable() else "?" for c in shown)
         names = ", ".join(s.slug for s in STOPS)
-        return 0, f"There is no lesson stop called {shown!r}; showing the first one. The stops are: {names}."
+        return 0, f"There is no lesson stop called '{literal(raw)}'; showing the first one. The stops are: {names}."
     return STOPS.index(stop), None
 
 

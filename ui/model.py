@@ -25,13 +25,15 @@ import numpy as np
 import streamlit as st
 
 import cells
-from cells import encode, interop, presets
+from cells import encode, presets
+from cells.files import interop
 from cells.files import source as file_source
 from cells.files import vocabulary as file_vocabulary
 from cells.files.model import LoadedModel
 from cells.files.parts import Found
-from cells.readout import Readout
-from cells.train import load_model
+from cells.learning.readout import Readout
+from cells.learning.train import load_model
+from ui.settings import MAX_LINK_TEXT
 
 PRETRAINED = Path(__file__).parents[1] / "assets" / "pretrained"
 # What a shipped model's task reads, and an input to show it (the tasks' own encoders check it).
@@ -90,12 +92,25 @@ def _embedded(size: int, seed: int, text: str) -> encode.Encoded:
 
 
 def _example(size: int, vocabulary: str | None, embedding: tuple[int, int] | None) -> str:
-    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers."""
+    """A few steps any model of this kind can read: its characters, or a one-hot walk in numbers.
+
+    The example goes into the sequence box and the share link, so it keeps to the link's limit
+    (MAX_LINK_TEXT characters): a wide model's walk takes as many steps as fit, at least one.
+    """
     if vocabulary:
-        return vocabulary * max(1, 12 // len(vocabulary))
+        return (vocabulary * max(1, 12 // len(vocabulary)))[:MAX_LINK_TEXT]
     if embedding is not None:
         return "hello world"
-    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(max(size, 6)))
+    width = 2 * size  # "0 " per input, "; " between steps
+    steps = max(1, min(max(size, 6), MAX_LINK_TEXT // width))
+    return "; ".join(" ".join("1" if j == t % size else "0" for j in range(size)) for t in range(steps))
+
+
+def _check_readable(network: cells.Network) -> None:
+    """Refuse a network no typed input can drive: wider than any encoder goes."""
+    if network.input_size > encode.MAX_FEATURES:
+        raise ValueError(f"this network reads {network.input_size:,} inputs per step; Gatescope reads at most "
+                         f"{encode.MAX_FEATURES:,} per step (typed numbers, or characters one-hot)")
 
 
 def from_network(network: cells.Network, label: str, *, vocabulary: str | None = None, sequence: str = "",
@@ -103,6 +118,7 @@ def from_network(network: cells.Network, label: str, *, vocabulary: str | None =
     """A model of any network: one-hot over ``vocabulary`` when given, characters embedded with
     ``embedding = (size, seed)`` when given, else typed numbers. Without a ``sequence`` it gets a
     small one it can read."""
+    _check_readable(network)
     if not sequence:
         sequence = _example(network.input_size, vocabulary, embedding)
     if vocabulary is not None:
@@ -137,7 +153,7 @@ def pretrained_manifest() -> list[dict]:
 
 
 def from_pretrained(name: str) -> Model:
-    """A model shipped in assets/pretrained (made by ``python -m cells.train``)."""
+    """A model shipped in assets/pretrained (made by ``python -m cells.learning.train``)."""
     entry = next((m for m in pretrained_manifest() if m["name"] == name), None)
     if entry is None:
         raise ValueError(f"pretrained model: expected one of {', '.join(m['name'] for m in pretrained_manifest())}, "
@@ -344,7 +360,7 @@ def _link_parameters(cell: cells.Cell, hidden_gates: tuple[str, ...]) -> list[tu
     H, I = cell.hidden_size, cell.input_size
     out = [("weights", g, (H, H + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
     out += [("hidden_biases", g, (H,)) for g in hidden_gates]
-    out += [("peepholes", g, (H, H)) for g in getattr(cell, "PEEPHOLES", ())]
+    out += [(field, g, (H, H)) for field, gates in cell.EXTRA.items() for g in gates]  # e.g. the peepholes
     return out
 
 

@@ -15,14 +15,19 @@ from typing import Any
 import cells
 from cells import encode
 from ui import keys
+from ui.literal import literal
 
-MAX_STEPS = 2_000  # longest sequence this page runs
+MAX_STEPS = encode.MAX_STEPS  # longest sequence the pages run: the encoders' own limit, so both say one number
 MAX_HIDDEN = 64
 MAX_LAYERS = 4
 MAX_EMBED = 64
 MAX_SEED = 2**31 - 1
 MIN_SCALE, MAX_SCALE = 0.01, 20.0
 MAX_TEXT = 100_000  # characters in the sequence box (vectors take several per step)
+# Longest sequence a share link carries. With the weights parameter (up to 8,000 characters) and the
+# other settings, a link Gatescope writes stays under about 12,500 characters, which browsers, chat
+# apps and proxies pass on whole; a longer sequence is left out of the link, and the page says so.
+MAX_LINK_TEXT = 4_000
 
 MODES = {"onehot": "characters, one-hot", "embed": "characters, embedded", "numbers": "numbers"}
 DIRECTIONS = ("forward", "backward")
@@ -136,7 +141,8 @@ BY_QUERY = {f.query: f for f in FIELDS}
 
 
 def _shorten(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    """The value as a message quotes it: as typed (see ``literal``), cut short when long."""
+    return f"'{literal(text, limit)}'" + (f" ({len(text):,} characters)" if len(text) > limit else "")
 
 
 def from_query(params: Mapping[str, str | list[str]], fields: tuple[Field, ...] = FIELDS,
@@ -159,7 +165,7 @@ def from_query(params: Mapping[str, str | list[str]], fields: tuple[Field, ...] 
         try:
             values[field.key] = field.parse(text)
         except ValueError as e:
-            errors.append(f"Link: {name}={_shorten(text)!r} was not used ({e}); "
+            errors.append(f"Link: {name}={_shorten(text)} was not used ({e}); "
                           f"kept {field.show(defaults[field.key])!r}.")
     return values, errors
 

@@ -8,8 +8,9 @@ from typing import Any
 import streamlit as st
 
 from ui import keys
-from ui.model import Model, model_from_link, model_to_link, use_model
-from ui.settings import BY_QUERY, DEFAULTS, FIELDS, from_query, to_query
+from ui.literal import literal
+from ui.model import Model, current_model, model_from_link, model_to_link, use_model
+from ui.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
 SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))
@@ -53,9 +54,33 @@ def current_values(names: Iterable[str] | None = None) -> dict[str, Any]:
     return {f.key: st.session_state[f.key] for f in fields if f.key in st.session_state}
 
 
-def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> None:
-    """Make the query string say ``values``; with ``names``, touch only those parameters."""
-    sync_query(to_query(values), BY_QUERY if names is None else names)
+def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> str | None:
+    """Make the query string say ``values``; with ``names``, touch only those parameters.
+
+    Returns a note for the page when the sequence was too long to go in the link."""
+    wanted = to_query(values)
+    wanted.pop("seq", None)
+    note = None
+    if keys.SEQ_TEXT in values:
+        seq, note = _sequence_param(values[keys.SEQ_TEXT], fixed=current_model() is not None)
+        wanted |= seq
+    sync_query(wanted, BY_QUERY if names is None else names)
+    return note
+
+
+def _sequence_param(text: str, fixed: bool) -> tuple[dict[str, str], str | None]:
+    """The ``seq`` parameter for ``text`` (or none), and a note when the text is too long for a link.
+
+    A drawn network's link leaves out the default sequence. A fixed model's link always says its
+    sequence: a link without one means the model's own example (see ``load_model_link``), which is
+    not always the text on screen (an edited drawn network reads "hello world", but comes back from
+    its link as a model whose example walks through its vocabulary)."""
+    if len(text) > MAX_LINK_TEXT:
+        return {}, (f"The sequence ({len(text):,} characters) is too long for the share link, which carries "
+                    f"up to {MAX_LINK_TEXT:,}: the link keeps every other setting, so send the text with it.")
+    if fixed or text != DEFAULTS[keys.SEQ_TEXT]:
+        return {"seq": text}, None
+    return {}, None
 
 
 def sync_query(wanted: dict[str, str], scope: Iterable[str]) -> None:
@@ -81,17 +106,23 @@ def load_model_link() -> list[str]:
     try:
         model = model_from_link(source, st.query_params.get("weights"))
     except ValueError as e:
-        return [f"Link: the model was not used ({e}); showing a drawn network."]
+        return [f"Link: the model was not used ({literal(str(e), 300)}); showing a drawn network."]
     use_model(model)
     if "seq" not in st.query_params:  # the link kept the model's own sequence, the default for this model
         st.session_state[keys.SEQ_TEXT] = model.sequence
     return []
 
 
-def write_model_link(model: Model | None) -> None:
-    """Make the query string name ``model`` (and carry its weights when small), or no model."""
+def write_model_link(model: Model | None) -> str | None:
+    """Make the query string name ``model`` (and carry its weights when small, and the sequence), or no
+    model. Returns a note for the page when the sequence was too long to go in the link."""
     try:
         wanted = {} if model is None else model_to_link(model)
     except ValueError:
         wanted = {}  # too large for a link: the Weights page says so and offers the file
-    sync_query(wanted, MODEL_PARAMS)
+    if not wanted:
+        sync_query(wanted, MODEL_PARAMS)
+        return None
+    seq, note = _sequence_param(st.session_state.get(keys.SEQ_TEXT, model.sequence), fixed=True)
+    sync_query(wanted | seq, (*MODEL_PARAMS, "seq"))
+    return note

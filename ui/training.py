@@ -1,15 +1,16 @@
 """The Train and Gradient flow pages' pieces: settings widgets, the live training runner, cached calls.
 
-Training runs inside the session's own script run (Streamlit gives every session its own thread), so
-other users never wait. ``train_live`` hands the engine's ``train()`` a callback that redraws the
-progress bar and the curve now and then. A click anywhere on the page (the Stop button, say) asks
-Streamlit to rerun the script, and Streamlit raises that request inside the next ``st`` call the
-callback makes: the runner catches it there, tells ``train()`` to stop (it keeps the weights so far),
-and hands the request back so the page can save the model in session state before letting the
-rerun go ahead. The rerun then shows the stopped model.
+Training runs in a separate process (``ui.trainer``: a pool of spawned processes shared by the server's
+sessions, at a lower CPU priority), so a long run never holds the server's interpreter while other
+sessions click and type. The session's script run follows the job: every ``every_seconds`` it reads the
+steps that have arrived and redraws the progress bar and the curve. A click anywhere on the page (the
+Stop button, say) asks Streamlit to rerun the script, and Streamlit raises that request inside the next
+``st`` call a draw makes: the runner catches it there, tells the job to stop (it ends after the step it
+is in and keeps the weights so far), waits for its result and hands the request back so the page can
+save the model in session state before letting the rerun go ahead. The rerun then shows the stopped model.
 
 Streamlit's fast reruns (on by default) do not interrupt the old run in place: they tell it to stop
-and start the new run at once, in another thread, while the old one is still inside ``train()``.
+and start the new run at once, in another thread, while the old one is still following its job.
 Worse, a run told to stop raises at every later ``st`` call, reading session state included. So a
 run puts a ``Handover`` box in session state before it trains and leaves its model in the box (plain
 Python, no ``st`` call); the next run waits for the box to be marked done and moves its contents
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,12 +37,13 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 import cells
 from cells import encode
 from cells.gradflow import gradient_flow
-from cells.readout import softmax
-from cells.tasks import TASKS, Brackets, FirstBit, Task, make_task
-from cells.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model, train
+from cells.learning.readout import softmax
+from cells.learning.tasks import TASKS, Brackets, FirstBit, Task, make_task
+from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model
 from ui import keys
 from ui.model import PRETRAINED, TASK_EXAMPLES, TASK_READS, pretrained_manifest
 from ui.model import Model as PageModel
+from ui.trainer import Job, Trainer
 from viz.gradflow import FlowCurve
 from viz.training import Curve, Predictions
 
@@ -227,26 +230,30 @@ Draw = Callable[[int, np.ndarray, np.ndarray], None]  # (step, losses so far, ac
 Interrupt = RerunException | StopException
 
 
-def _live_callback(draw: Draw, steps: int, pending: list[Interrupt], every_seconds: float
-                   ) -> Callable[[int, float, float], bool | None]:
-    losses: list[float] = []
-    accuracies: list[float] = []
-    last = [-math.inf]
+@st.cache_resource(show_spinner=False)
+def shared_trainer() -> Trainer:
+    """The server's pool of training processes (``GATESCOPE_TRAIN_PROCESSES`` of them; default: one per CPU)."""
+    return Trainer(int(os.environ.get("GATESCOPE_TRAIN_PROCESSES", "0")) or None)
 
-    def callback(step: int, loss: float, accuracy: float) -> bool | None:
-        losses.append(loss)
-        accuracies.append(accuracy)
-        now = time.monotonic()
-        if step == 1 or step == steps or now - last[0] >= every_seconds:
-            last[0] = now
-            try:
-                draw(step, np.array(losses), np.array(accuracies))
-            except (RerunException, StopException) as request:  # a click on the page: stop, keep the weights
-                pending.append(request)
-                return False
-        return None
 
-    return callback
+def follow(job: Job, draw: Draw, every_seconds: float) -> tuple[TrainResult, Interrupt | None]:
+    """Redraw ``job``'s progress every ``every_seconds`` until it ends; an interrupted draw stops the job,
+    whose result (the weights so far) comes back with the interruption."""
+    drawn = 0
+    try:
+        while True:
+            finished = job.wait(every_seconds)
+            steps = job.poll()
+            if steps > drawn:
+                drawn = steps
+                draw(steps, job.losses, job.accuracies)
+            if finished:
+                return job.result(), None
+    except (RerunException, StopException) as request:  # a click on the page: stop, keep the weights
+        job.stop()
+        return job.result(), request
+    except BrokenProcessPool:  # the process was killed (out of memory, say): say so on the page
+        raise ValueError("the training process ended unexpectedly; press Train to try again") from None
 
 
 @dataclass(eq=False)
@@ -298,14 +305,13 @@ def collect_training(timeout: float = 20.0) -> bool:
     return True
 
 
-def train_live(s: TrainSettings, draw: Draw, *, every_seconds: float = 0.3) -> tuple[TrainResult, Interrupt | None]:
-    """Train with these (checked) settings, calling ``draw`` now and then; if Streamlit interrupts a draw
-    to rerun the page, training stops there and the interruption comes back to be raised once the
-    result is saved."""
-    pending: list[Interrupt] = []
-    callback = _live_callback(draw, int(s.steps), pending, every_seconds)
-    result = train(s.kind, s.make_task(), callback=callback, **s.train_kwargs())
-    return result, (pending[0] if pending else None)
+def train_live(s: TrainSettings, draw: Draw, *, every_seconds: float = 0.3, trainer: Trainer | None = None
+               ) -> tuple[TrainResult, Interrupt | None]:
+    """Train with these (checked) settings in a training process, calling ``draw`` as steps arrive; if
+    Streamlit interrupts a draw to rerun the page, training stops there and the interruption comes back
+    to be raised once the result is saved."""
+    job = (trainer or shared_trainer()).submit(s.kind, s.make_task(), **s.train_kwargs())
+    return follow(job, draw, every_seconds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -331,12 +337,11 @@ class Comparison:
 CompareDraw = Callable[[int, list[Curve]], None]  # (steps done over all runs, curves so far)
 
 
-def compare_live(s: TrainSettings, draw: CompareDraw, *, every_seconds: float = 0.3
+def compare_live(s: TrainSettings, draw: CompareDraw, *, every_seconds: float = 0.3, trainer: Trainer | None = None
                  ) -> tuple[Comparison, Interrupt | None]:
-    """Train each of COMPARE_KINDS with the same settings, one after the other; an interruption stops
-    the run in progress (keeping it) and skips the rest."""
+    """Train each of COMPARE_KINDS with the same settings, one after the other, in a training process; an
+    interruption stops the run in progress (keeping it) and skips the rest."""
     results: dict[str, TrainResult] = {}
-    pending: list[Interrupt] = []
     steps = int(s.steps)
     for i, kind in enumerate(COMPARE_KINDS):
         done = [Curve(cells.KINDS[k].LABEL, k, r.losses, r.accuracies) for k, r in results.items()]
@@ -345,11 +350,11 @@ def compare_live(s: TrainSettings, draw: CompareDraw, *, every_seconds: float = 
                      done: list[Curve] = done) -> None:
             draw(i * steps + step, [*done, Curve(cells.KINDS[kind].LABEL, kind, losses, accuracies)])
 
-        callback = _live_callback(draw_one, steps, pending, every_seconds)
-        results[kind] = train(kind, s.make_task(), callback=callback, **s.train_kwargs())
-        if pending:
-            break
-    return Comparison(s, results), (pending[0] if pending else None)
+        job = (trainer or shared_trainer()).submit(kind, s.make_task(), **s.train_kwargs())
+        results[kind], pending = follow(job, draw_one, every_seconds)
+        if pending is not None:
+            return Comparison(s, results), pending
+    return Comparison(s, results), None
 
 
 def from_comparison(comparison: Comparison, kind: str) -> Trained:
@@ -451,12 +456,36 @@ def typed_run(_trained: Trained, ident: str, text: str) -> TypedRun:
     if not text:
         raise ValueError("the sequence is empty; type at least one step")
     model = _trained.model
+    if len(text) > encode.MAX_STEPS:  # past what any encoder takes: say this page's own limit, not theirs
+        raise ValueError(f"the sequence has {len(text):,} characters; this page runs up to {MAX_TYPED} steps")
     encoded = model.task.encode(text)
     if encoded.steps > MAX_TYPED:
         raise ValueError(f"the sequence has {encoded.steps:,} steps; this page runs up to {MAX_TYPED}")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's outputs may be huge
         run = model.network.run(encoded.xs)
-        return TypedRun(encoded, run.layers[0].forward, predictions(model, text, encoded, run.output))
+        return TypedRun(encoded, run.trace(0), predictions(model, text, encoded, run.output))
+
+
+def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str | None]:
+    """The run to show for the typed ``text``: (run, the text it ran on, what was wrong with ``text``).
+
+    Text the model cannot read keeps the last text that ran for this model on screen (else the task's
+    example), with the message, as every other page keeps its last good view."""
+    last = st.session_state.get(keys.TRAIN_LAST_TEXT, {})
+    try:
+        run = typed_run(trained, trained.ident, text)
+    except ValueError as e:
+        problem = str(e)
+    else:
+        st.session_state[keys.TRAIN_LAST_TEXT] = {trained.ident: text}
+        return run, text, None
+    for fallback in dict.fromkeys((last.get(trained.ident), example_text(trained.task))):
+        if fallback:
+            try:
+                return typed_run(trained, trained.ident, fallback), fallback, problem
+            except ValueError:
+                continue
+    return None, "", problem
 
 
 def explore_model(trained: Trained, text: str) -> PageModel:

@@ -48,6 +48,7 @@ DIRECTIONS = ("forward", "backward")
 PICK = "— pick a ready model —"
 SCALE_RANGE = (0.1, 3.0)
 SHIFT_RANGE = (-10.0, 10.0)
+INDEX_COLUMN = "_index"  # what st.data_editor calls the row labels' column in its edits and column_config
 
 CLAMP_CURSOR = CursorKeys(step=keys.W_CLAMP_STEP, unit=keys.W_CLAMP_UNIT, start=keys.W_CLAMP_START,
                           reported=keys.W_CLAMP_REPORTED)  # the clamp view's time cursor
@@ -108,6 +109,9 @@ def apply_edits(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
         if not 0 <= r < len(out) or not isinstance(changes, Mapping):
             raise ValueError(f"{what}: row {row!r} is not a row of this table")
         for column, value in changes.items():
+            if column == INDEX_COLUMN:  # the row labels: a unit's name, not a weight
+                raise ValueError(f"{what}, row {out.index[r]}: the row names (the units) stay as they are; "
+                                 "type numbers into the columns beside them. The weights stay as they were")
             if column not in out.columns:
                 raise ValueError(f"{what}: there is no column {column!r}")
             try:
@@ -314,16 +318,20 @@ def apply_preset() -> None:
 
 
 # ----- editors and knobs -----------------------------------------------------------------------
+EXTRA_CAPTIONS = {"peepholes": "Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):"}
+
+
 def _version() -> int:
     return int(st.session_state.setdefault(keys.W_VERSION, 0))
 
 
 def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict[str, pd.DataFrame]:
-    """field -> the table its editor shows for this gate: weights, biases, and peepholes where there are some."""
+    """field -> the table its editor shows for this gate: weights, biases, and the (H, H) extras the kind
+    declares for this gate (the peepholes)."""
     tables = {"weights": weight_frame(cell.weights[gate], features), "biases": bias_frame(cell, gate)}
-    peepholes = getattr(cell, "peepholes", None)
-    if peepholes is not None and gate in peepholes:
-        tables["peepholes"] = square_frame(peepholes[gate])
+    for field, gates in cell.EXTRA.items():
+        if gate in gates:
+            tables[field] = square_frame(getattr(cell, field)[gate])
     return tables
 
 
@@ -370,19 +378,22 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: l
     tables = edit_tables(cell, gate, features)
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for t in tables.values()
               for c in t.columns}
+    config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
     st.data_editor(tables["weights"],
                    key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config)
-    if "peepholes" in tables:
-        st.caption("Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):")
-        key = keys.weights_editor("peepholes", layer, direction, gate, _version(), tables["peepholes"].shape)
-        st.data_editor(tables["peepholes"], key=key,
-                       num_rows="fixed", column_config=config)
+    for field in cell.EXTRA:
+        if field not in tables:
+            continue
+        st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
+        key = keys.weights_editor(field, layer, direction, gate, _version(), tables[field].shape)
+        st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config)
 
 
 def bias_editor(cell: cells.Cell, layer: int, direction: str, gate: str) -> None:
     tables = edit_tables(cell, gate, None)
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for c in tables["biases"].columns}
+    config[INDEX_COLUMN] = st.column_config.Column(disabled=True)
     st.data_editor(tables["biases"],
                    key=keys.weights_editor("biases", layer, direction, gate, _version(), tables["biases"].shape),
                    num_rows="fixed", column_config=config)

@@ -64,7 +64,7 @@ else:
     shown = c1.radio("Pane shown", list(PANES), format_func=lambda p: f"Pane {p.upper()}: {runs[p].label}",
                      key=keys.CMP_VIEW_PANE, horizontal=True)
     run: PaneRun = runs[shown]
-    names = list(heatmap_names(run.trace.layers[0].forward))
+    names = list(heatmap_names(run.trace.trace(0)))
     if ss.get(keys.CMP_GATE) not in names:
         ss[keys.CMP_GATE] = "cell" if "cell" in names else "hidden"
     c2.selectbox("Gate or state drawn", names, key=keys.CMP_GATE)
@@ -75,7 +75,8 @@ else:
     if view == "deep" and run.layers == 1:
         st.info(f"Pane {shown.upper()} has one layer. Set its Layers to 2–4 (a network drawn at random) to see "
                 "a stack, each layer reading the one below.")
-write_link()
+if link_note := write_link():
+    st.info(link_note)
 
 
 def _make_bidirectional(p: str) -> None:

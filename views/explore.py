@@ -35,11 +35,11 @@ if problem:
 with st.sidebar:
     st.header("View")
     layer, direction = view_controls(run.network.layers, run.network.bidirectional)
-write_link(current_values())
-write_model_link(model)
+link_notes = {write_link(current_values()), write_model_link(model)} - {None}
+for note in link_notes:
+    st.info(note)
 
-layer_trace = run.trace.layers[layer]
-trace = layer_trace.backward if direction == "backward" and layer_trace.backward is not None else layer_trace.forward
+trace = run.trace.trace(layer, direction)
 tokens = list(run.encoded.tokens)
 kind = trace.kind
 H = trace.hidden_size

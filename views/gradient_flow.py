@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
+from ui.controls import number_box
 from ui.training import collect_training, own_flow, random_flows, shipped_flows, shown_model, train_defaults
 from viz.gradflow import gradient_flow_figure, what_to_look_at
 
@@ -26,8 +27,8 @@ st.latex(r"\frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T} \frac{\partial 
 left, middle, right = st.columns(3)
 steps = left.slider("Sequence length T", 10, 200, key=keys.FLOW_STEPS, step=5)
 hidden = middle.slider("Hidden size (random networks)", 1, 64, key=keys.FLOW_HIDDEN)
-seed = right.number_input("Seed", 0, 2**31 - 1, key=keys.FLOW_SEED, step=1,
-                          help="Draws the random weights and the sequence of bits.")
+seed = number_box(right, "Seed", 0, 2**31 - 1, keys.FLOW_SEED, step=1,
+                  help="Draws the random weights and the sequence of bits.")
 seed = int(seed)
 
 st.header("At random initialisation")
@@ -45,9 +46,9 @@ st.plotly_chart(gradient_flow_figure(trained_curves, title="Trained to remember 
                                                            "(the shipped models, 8 units)"),
                 key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(trained_curves)}")
-st.caption("Trained with `python -m cells.train --preset first_bit_lstm` (and _gru, _rnn): the LSTM and the GRU "
-           "got every answer right, the plain RNN stayed at chance. Its gradient never brought the first bit's "
-           "lesson back across the gap.")
+st.caption("Trained with `python -m cells.learning.train --preset first_bit_lstm` (and _gru, _rnn): "
+           "the LSTM and the GRU got every answer right, the plain RNN stayed at chance. Its gradient never "
+           "brought the first bit's lesson back across the gap.")
 
 yours = shown_model()
 if yours is not None and len(yours.model.network.layers) == 1:

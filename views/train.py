@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
 import cells
-from cells.train import model_bytes
+from cells.learning.train import model_bytes
 from ui import keys
 from ui.model import use_model
 from ui.training import (
@@ -27,10 +29,23 @@ from ui.training import (
     train_defaults,
     train_live,
     training,
-    typed_run,
+    typed_view,
 )
 from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
+
+CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
+
+
+def redraw_chart(last: list[float], final: bool) -> bool:
+    """Whether the live curve is due: a second after the last one, or the run's last step. Building and
+    sending the curve costs the server tens of milliseconds; the progress bar costs next to nothing."""
+    now = time.monotonic()
+    if final or now - last[0] >= CHART_EVERY_S:
+        last[0] = now
+        return True
+    return False
+
 
 st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
 train_defaults()
@@ -80,9 +95,13 @@ if train_clicked and not refused:
     hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the weights so far.")
     live = st.empty()
 
+    charted = [-CHART_EVERY_S]
+
     def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
         bar.progress(step / steps, text=f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
                                         f"accuracy {accuracies[-1]:.0%}")
+        if not redraw_chart(charted, step == steps):
+            return
         live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
                                           title="Training…"), key=f"train_live_{step}")
 
@@ -108,8 +127,12 @@ if compare_clicked and not refused:
     hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the curves so far.")
     live = st.empty()
 
+    charted = [-CHART_EVERY_S]
+
     def draw_all(done: int, curves: list) -> None:
         bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
+        if not redraw_chart(charted, done == total):
+            return
         live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…"),
                           key=f"train_compare_live_{done}")
 
@@ -170,11 +193,9 @@ st.subheader("Run your own sequence through it")
 task = trained.task
 text = st.text_input(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", key=keys.TRAIN_TEXT,
                      help=task.DESCRIPTION)
-try:
-    run = typed_run(trained, trained.ident, text)
-except ValueError as e:
-    st.error(f"Sequence: {e}.")
-    run = None
+run, shown_text, problem = typed_view(trained, text)
+if problem:
+    st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
 if run is not None:
     tokens = list(run.encoded.tokens)
     for name in heatmap_names(run.trace):
@@ -190,11 +211,11 @@ if run is not None:
 explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
                       help="Explore shows every gate step by step, with the deck's equations."):
-    use_model(explore_model(trained, text if run is not None else ""))
+    use_model(explore_model(trained, shown_text))
     st.switch_page("views/explore.py")
 if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
                       help="Compare runs it next to another model or input."):
-    model = explore_model(trained, text if run is not None else "")
+    model = explore_model(trained, shown_text)
     use_model(model)
     st.session_state[keys.pane("a", "source")] = "current"  # Compare's pane A shows the current model
     st.session_state[keys.pane("a", "text")] = model.sequence

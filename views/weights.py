@@ -87,13 +87,12 @@ if edited is not None:
     if refused:
         st.session_state[keys.W_EDIT_ERROR] = refused
     st.rerun()  # the sidebar, the editors and every heatmap start again from the edited model
-write_model_link(model)
+link_note = write_model_link(model)
 
-trace_layer = run.trace.layers[layer]
-trace = trace_layer.backward if direction == "backward" else trace_layer.forward
+trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
-st.subheader(f"{info.symbol}: {info.description.split(':')[0]} · layer {layer + 1}, {direction}")
+st.subheader(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}")
 st.caption(f"{base.label}. Rows are units, columns the deck's [h_{{t−1}}, x_t]: hidden columns first. "
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
@@ -156,8 +155,7 @@ if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
         first, last = 0, 0
     clamp = cells.Clamp(clamp_gate, float(value), tuple(units) or None, tuple(range(first, last + 1)),
                         layer=layer, direction=direction)
-    clamped = run_fixed(network, run.encoded.xs, (clamp,)).layers[layer]
-    clamped = clamped.backward if direction == "backward" else clamped.forward
+    clamped = run_fixed(network, run.encoded.xs, (clamp,)).trace(layer, direction)
     symbol = cells.gate_info(cell.FAMILY, clamp_gate).symbol
     what = f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} " \
            f"at steps {first}–{last}"
@@ -188,3 +186,5 @@ elif problem:
     st.info(problem)
 else:
     st.caption("The address bar holds this model's weights: copy it to share the edited model.")
+if link_note:
+    st.info(link_note)

@@ -17,7 +17,7 @@ import pandas as pd
 import cells
 from cells.analysis import SATURATED_HIGH, SATURATED_LOW, keep_share, memory_half_life, saturation
 from viz.gateview import GateView, ViewPanel, panel_view
-from viz.style import DIVERGING, ColourRange, colour_range, input_range, symmetric_range
+from viz.style import DIVERGING, SEQUENTIAL, ColourRange, colour_range, input_range, symmetric_range
 
 ROLES = ("keep", "new", "candidate", "memory", "output", "other")
 ROLE_TITLES = {
@@ -48,51 +48,67 @@ def _from_trace(trace: cells.Trace, name: str, phrase: str) -> Panel:
     info = cells.gate_info(trace.family, name)
     values = trace.values[name]
     crange = colour_range(trace.family, name, values)
-    return Panel(info.symbol, f"{info.symbol}  {info.description.split(':')[0]}", values, crange, info.range, name,
+    return Panel(info.symbol, f"{info.symbol}  {info.title}", values, crange, info.range, name,
                  phrase)
 
 
 def _derived(values: np.ndarray, symbol: str, what: str, phrase: str) -> Panel:
-    return Panel(symbol, f"{symbol}  {what} (derived)", values, colour_range("lstm", "forget"), "sigmoid", None,
-                 phrase)
+    shares = ColourRange(0.0, 1.0, SEQUENTIAL, "0 to 1 (σ)")  # a share, coloured as a sigmoid gate is
+    return Panel(symbol, f"{symbol}  {what} (derived)", values, shares, "sigmoid", None, phrase)
 
 
-def _z_keeps_old(trace: cells.Trace) -> bool:
-    return bool(getattr(cells.cell_class(trace.kind), "Z_KEEPS_OLD", trace.kind == "gru_torch"))
+def _form(cls: type[cells.Cell]) -> str:
+    """" (deck form)" from a label such as "GRU (deck form)": which convention a pane's cell follows."""
+    return f" ({cls.LABEL.split('(', 1)[1].rstrip(')')})" if "(" in cls.LABEL else ""
+
+
+def _keep_symbol(trace: cells.Trace) -> str:
+    """The keep share's symbol: the KEEP gate's (``z_t``), or ``1 − z_t`` where the gate is the share of the new."""
+    gate, sign = cells.cell_class(trace.kind).KEEP
+    symbol = cells.gate_info(trace.family, gate).symbol
+    return symbol if sign > 0 else f"1 − {symbol}"
 
 
 def role_panel(trace: cells.Trace, role: str) -> Panel | None:
-    """The heatmap that plays ``role`` in this trace's cell, or None when the cell has none."""
-    family = trace.family
-    if family == "lstm":
-        return {
-            "keep": lambda: _from_trace(trace, "forget", "f_t is the share of C_{t−1} kept"),
-            "new": lambda: _from_trace(trace, "input", "i_t is how much of the candidate C̃_t is written"),
-            "candidate": lambda: _from_trace(trace, "candidate", "C̃_t is what could be written to C_t"),
-            "memory": lambda: _from_trace(trace, "cell", "C_t is the LSTM's memory, unbounded"),
-            "output": lambda: _from_trace(trace, "hidden", "h_t = o_t·tanh(C_t) is what the LSTM shows"),
-            "other": lambda: _from_trace(trace, "output", "o_t decides how much of tanh(C_t) shows in h_t"),
-        }[role]()
-    if family == "gru":
-        old = _z_keeps_old(trace)
-        keep = keep_share(trace)  # (T, H)
-        if role == "keep":
-            if old:
-                return _from_trace(trace, "update", "z_t is the share of h_{t−1} kept (PyTorch/Keras form)")
-            return _derived(keep, "1 − z_t", "keep share", "1 − z_t is the share of h_{t−1} kept (deck form)")
-        if role == "new":
-            if old:
-                return _derived(1.0 - keep, "1 − z_t", "share of the new",
-                                "1 − z_t is the share of the new candidate h̃_t (PyTorch/Keras form)")
-            return _from_trace(trace, "update", "z_t is the share of the new candidate h̃_t (deck form)")
-        return {
-            "candidate": lambda: _from_trace(trace, "candidate", "h̃_t is the candidate, made from r_t and x_t"),
-            "memory": lambda: _from_trace(trace, "hidden", "h_t is the GRU's only state: memory and output"),
-            "output": lambda: _from_trace(trace, "hidden", "h_t is the GRU's output and its memory"),
-            "other": lambda: _from_trace(trace, "reset", "r_t decides how much of h_{t−1} the candidate sees"),
-        }[role]()
-    if role in ("memory", "output"):
-        return _from_trace(trace, "hidden", "h_t is the plain RNN's only state")
+    """The heatmap that plays ``role`` in this trace's cell, or None when the cell has none.
+
+    Roles come from what the kind declares: its KEEP gate (the share of the old memory kept, or
+    1 minus it), an input gate where it has one (else the complement of the keep share), its
+    candidate, its memory state, and the one gate left over."""
+    cls = cells.cell_class(trace.kind)
+    sym = {name: cells.gate_info(trace.family, name).symbol.replace("-", "−") for name in trace.values}
+    memory = cls.memory()
+    prev = sym[memory].replace("_t", "_{t−1}")
+    form = _form(cls)
+    if role == "memory":
+        what = "the memory, unbounded" if memory == "cell" else "the only state: memory and output"
+        return _from_trace(trace, memory, f"{sym[memory]} is {what}")
+    if role == "output":
+        what = f"what the {cls.LABEL} shows" if memory == "cell" else "the output and the memory"
+        return _from_trace(trace, "hidden", f"h_t is {what}")
+    if cls.KEEP is None:
+        return None
+    gate, sign = cls.KEEP
+    keep = keep_share(trace)  # (T, H)
+    cand = sym.get("candidate", "the candidate")
+    if role == "keep":
+        if sign > 0:
+            return _from_trace(trace, gate, f"{sym[gate]} is the share of {prev} kept{form}")
+        return _derived(keep, f"1 − {sym[gate]}", "keep share", f"1 − {sym[gate]} is the share of {prev} kept{form}")
+    if role == "new":
+        if "input" in trace.values:
+            return _from_trace(trace, "input", f"{sym['input']} is how much of the candidate {cand} is written")
+        if sign < 0:
+            return _from_trace(trace, gate, f"{sym[gate]} is the share of the new candidate {cand}{form}")
+        return _derived(1.0 - keep, f"1 − {sym[gate]}", "share of the new",
+                        f"1 − {sym[gate]} is the share of the new candidate {cand}{form}")
+    if role == "candidate":
+        info = cells.gate_info(trace.family, "candidate")
+        return _from_trace(trace, "candidate", f"{cand} is {info.description}")
+    left = [g for g in cls.GATES if g not in (gate, "input", "candidate", "hidden")]
+    if role == "other" and left:
+        info = cells.gate_info(trace.family, left[0])
+        return _from_trace(trace, left[0], f"{sym[left[0]]} decides the {info.description}")
     return None
 
 
@@ -126,7 +142,7 @@ def role_pairs(a: cells.Trace, b: cells.Trace) -> list[RolePair]:
     families = {a.family, b.family}
     pairs = []
     for role in ROLES:
-        if role == "output" and "lstm" not in families:
+        if role == "output" and not any(cells.cell_class(t.kind).HAS_CELL for t in (a, b)):
             continue  # without a cell state the output is the memory row again
         pa, pb = role_panel(a, role), role_panel(b, role)
         if pa is None and pb is None:
@@ -190,8 +206,8 @@ def gate_summary(traces: Mapping[str, cells.Trace]) -> pd.DataFrame:
             rows.append({"pane": pane, "cell": label, "value": f"{info.symbol} {name}",
                          "mean": float(np.mean(trace.values[name])), "saturated": share, "saturated means": rule})
         keep = keep_share(trace)
-        if keep is not None and trace.family == "gru":
-            symbol = "z_t" if _z_keeps_old(trace) else "1 − z_t"
+        if keep is not None and not cells.cell_class(trace.kind).HAS_CELL:  # a gate on h_t keeps the memory
+            symbol = _keep_symbol(trace)
             rows.append({"pane": pane, "cell": label, "value": f"{symbol} keep share", "mean": float(np.mean(keep)),
                          "saturated": saturation(keep), "saturated means": SIGMOID_RULE})
     return pd.DataFrame(rows, columns=["pane", "cell", "value", "mean", "saturated", "saturated means"])

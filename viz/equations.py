@@ -13,72 +13,15 @@ import numpy as np
 
 import cells
 
-CONCAT = r"[h_{t-1}, x_t]"
-
-_LSTM_GATES = [
-    r"f_t = \sigma(W_f \cdot " + CONCAT + r" + b_f)",
-    r"i_t = \sigma(W_i \cdot " + CONCAT + r" + b_i)",
-    r"\tilde{C}_t = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
-    r"C_t = f_t * C_{t-1} + i_t * \tilde{C}_t",
-    r"o_t = \sigma(W_o \cdot " + CONCAT + r" + b_o)",
-    r"h_t = o_t * \tanh(C_t)",
-]
-_PEEPHOLE = [
-    r"f_t = \sigma(W_f \cdot " + CONCAT + r" + P_f C_{t-1} + b_f)",
-    r"i_t = \sigma(W_i \cdot " + CONCAT + r" + P_i C_{t-1} + b_i)",
-    r"\tilde{C}_t = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
-    r"C_t = f_t * C_{t-1} + i_t * \tilde{C}_t",
-    r"o_t = \sigma(W_o \cdot " + CONCAT + r" + P_o C_t + b_o)",
-    r"h_t = o_t * \tanh(C_t)",
-]
-_COUPLED = [
-    r"f_t = \sigma(W_f \cdot " + CONCAT + r" + b_f)",
-    r"i_t = 1 - f_t",
-    r"\tilde{C}_t = \tanh(W_C \cdot " + CONCAT + r" + b_C)",
-    r"C_t = f_t * C_{t-1} + (1 - f_t) * \tilde{C}_t",
-    r"o_t = \sigma(W_o \cdot " + CONCAT + r" + b_o)",
-    r"h_t = o_t * \tanh(C_t)",
-]
-_GRU_ZR = [
-    r"z_t = \sigma(W_z \cdot " + CONCAT + r" + b_z)",
-    r"r_t = \sigma(W_r \cdot " + CONCAT + r" + b_r)",
-    r"\tilde{h}_t = \tanh(W \cdot [r_t * h_{t-1}, x_t] + b)",
-]
-_GRU_DECK = [*_GRU_ZR, r"h_t = (1 - z_t) * h_{t-1} + z_t * \tilde{h}_t"]
-_GRU_KERAS_V1 = [*_GRU_ZR, r"h_t = z_t * h_{t-1} + (1 - z_t) * \tilde{h}_t"]
-_GRU_TORCH = [
-    r"z_t = \sigma(W_z \cdot " + CONCAT + r" + b_z + b_{hz})",
-    r"r_t = \sigma(W_r \cdot " + CONCAT + r" + b_r + b_{hr})",
-    r"\tilde{h}_t = \tanh(W_{in} x_t + b_{in} + r_t * (W_{hn} h_{t-1} + b_{hn}))",
-    r"h_t = (1 - z_t) * \tilde{h}_t + z_t * h_{t-1}",
-]
-_RNN = [r"h_t = \tanh(W \cdot " + CONCAT + r" + b)"]
-
-DECK: dict[str, list[str]] = {
-    "lstm": _LSTM_GATES, "peephole": _PEEPHOLE, "coupled": _COUPLED, "gru": _GRU_DECK,
-    "gru_keras_v1": _GRU_KERAS_V1, "gru_torch": _GRU_TORCH, "rnn": _RNN,
-}
-
-NOTES: dict[str, str] = {
-    "lstm": "The deck's LSTM: the forget gate keeps a share of the old cell state, the input gate writes "
-    "a share of the candidate.",
-    "peephole": "The gates also look at the cell state (P are the peephole weights; the deck writes them "
-    "as extra columns of W over [C_{t-1}, h_{t-1}, x_t]).",
-    "coupled": "What is forgotten is exactly what is written: the input gate is 1 − f_t, not learned.",
-    "gru": "The deck's GRU: z_t is the share of the NEW candidate h̃_t; the reset gate acts before the "
-    "matrix product. (The deck omits biases; here they are b_z, b_r, b.)",
-    "gru_keras_v1": "Keras reset_after=False: the reset gate acts before the product as in the deck, but "
-    "z_t is the share of the OLD state h_{t-1} that is kept (the deck's 1 − z_t).",
-    "gru_torch": "PyTorch nn.GRU and Keras reset_after=True: z_t is the share of the OLD state h_{t-1} "
-    "that is kept (the deck's 1 − z_t), and the reset gate scales W_hn·h_{t-1} + b_hn after the product.",
-    "rnn": "The plain RNN: nothing decides what to keep; every step squashes the whole state.",
-}
+# Each kind's module holds its lecture equations (EQUATIONS), its note (NOTE) and its numbers template
+# (NUMBERS); these tables are views of the registry.
+DECK: dict[str, list[str]] = {kind: list(cls.EQUATIONS) for kind, cls in cells.KINDS.items()}
+NOTES: dict[str, str] = {kind: cls.NOTE for kind, cls in cells.KINDS.items()}
 
 
 def deck_equations(kind: str) -> list[str]:
     """The equations of a ``kind`` cell, one LaTeX string per line."""
-    cells.cell_class(kind)  # a ValueError naming the known kinds for anything else
-    return list(DECK[kind])
+    return list(cells.cell_class(kind).EQUATIONS)  # a ValueError naming the known kinds for anything else
 
 
 def fmt(value: float, digits: int = 2) -> str:
@@ -114,54 +57,16 @@ class Equation:
 SLOT = re.compile(r"%\{([a-z_.]+)(:f)?\}")
 
 
-def _sigma(lhs: str, gate: str) -> Equation:
-    return Equation(lhs, "", rf"\sigma(%{{pre.{gate}}})", gate)
-
-
-def _tanh(lhs: str, gate: str) -> Equation:
-    return Equation(lhs, "", rf"\tanh(%{{pre.{gate}}})", gate)
-
-
-_LSTM_NUMBERS = [
-    _sigma("f_t", "forget"),
-    _sigma("i_t", "input"),
-    _tanh(r"\tilde{C}_t", "candidate"),
-    Equation("C_t", "", r"%{forget:f} \cdot %{prev.cell:f} + %{input:f} \cdot %{candidate:f}", "cell"),
-    _sigma("o_t", "output"),
-    Equation("h_t", "", r"%{output:f} \cdot \tanh(%{cell})", "hidden"),
-]
-_GRU_ZR_NUMBERS = [_sigma("z_t", "update"), _sigma("r_t", "reset")]
-_NUMBERS: dict[str, list[Equation]] = {
-    "lstm": _LSTM_NUMBERS,
-    "peephole": _LSTM_NUMBERS,
-    "coupled": [_LSTM_NUMBERS[0], Equation("i_t", "", r"1 - %{forget}", "input"), *_LSTM_NUMBERS[2:]],
-    "gru": [*_GRU_ZR_NUMBERS, _tanh(r"\tilde{h}_t", "candidate"),
-            Equation("h_t", "", r"(1 - %{update}) \cdot %{prev.hidden:f} + %{update:f} \cdot %{candidate:f}",
-                     "hidden")],
-    "gru_keras_v1": [*_GRU_ZR_NUMBERS, _tanh(r"\tilde{h}_t", "candidate"),
-                     Equation("h_t", "", r"%{update:f} \cdot %{prev.hidden:f} + (1 - %{update}) \cdot %{candidate:f}",
-                              "hidden")],
-    "gru_torch": [*_GRU_ZR_NUMBERS,
-                  Equation(r"\tilde{h}_t", "", r"\tanh(%{direct} + %{reset:f} \cdot %{candidate_hidden:f}) = "
-                           r"\tanh(%{pre.candidate})", "candidate"),
-                  Equation("h_t", "", r"(1 - %{update}) \cdot %{candidate:f} + %{update:f} \cdot %{prev.hidden:f}",
-                           "hidden")],
-    "rnn": [_tanh("h_t", "hidden")],
-}
-
-
 def _derived(kind: str, values: Mapping[str, np.ndarray], pre: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Numbers a kind's equations show that the trace does not record."""
-    if kind == "gru_torch":  # W_in·x_t + b_in: the candidate's argument less the reset-gated recurrent part
-        return {"direct": pre["candidate"] - values["reset"] * values["candidate_hidden"]}
-    return {}
+    """Numbers a kind's equations show that the trace does not record (the kind's ``derived``)."""
+    return dict(cells.cell_class(kind).derived(values, pre))
 
 
 def equations(kind: str) -> list[Equation]:
     """The equations of a ``kind`` cell as templates: the lecture's rule, and slots for the numbers."""
-    rules = deck_equations(kind)
-    return [Equation(eq.lhs, rule.split(" = ", 1)[1], eq.numbers, eq.result)
-            for eq, rule in zip(_NUMBERS[kind], rules, strict=True)]
+    cls = cells.cell_class(kind)
+    return [Equation(lhs, rule.split(" = ", 1)[1], numbers, result)
+            for (lhs, numbers, result), rule in zip(cls.NUMBERS, cls.EQUATIONS, strict=True)]
 
 
 def slot_names(kind: str) -> list[str]:

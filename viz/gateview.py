@@ -141,7 +141,7 @@ def gate_view(
     for name in heatmap_names(trace):
         info = cells.gate_info(trace.family, name)
         values = trace.values[name]
-        view_panels.append(ViewPanel(name, info.latex, info.description.split(":")[0],
+        view_panels.append(ViewPanel(name, info.latex, info.title,
                                      colour_range(trace.family, name, values), values))
     panels = [_panel(p) for p in view_panels]
     arrays: dict[str, np.ndarray] = {p.name: p.values for p in view_panels}

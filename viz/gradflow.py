@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+import cells
 from cells.gradflow import GradientFlow
 from viz.training import KIND_COLOURS
 
@@ -105,9 +106,11 @@ def _subject(label: str) -> str:
 
 def what_to_look_at(curves: Sequence[FlowCurve]) -> str:
     """The sentence under the plot: how fast the plain RNN's gradient vanishes, and what the gates keep."""
-    by_kind = {c.kind: c for c in curves}
+    def first(wanted: object) -> FlowCurve | None:
+        return next((c for c in curves if wanted(cells.cell_class(c.kind))), None)
+
     parts = []
-    rnn = by_kind.get("rnn")
+    rnn = first(lambda cls: cls.KEEP is None)  # nothing decides what to keep
     if rnn is not None and rnn.flow.steps > 1:
         factor = decay_per_ten(rnn.flow)
         back = rnn.flow.steps - 1
@@ -131,8 +134,10 @@ def what_to_look_at(curves: Sequence[FlowCurve]) -> str:
                          f"∂Cₜ/∂Cₜ₋₁ is mostly the forget gate fₜ, and these forget gates are not near 1 "
                          f"(training opens them)" + (", yet it falls more slowly than the RNN's." if slower
                                                      else "."))
-    gru = by_kind.get("gru") or by_kind.get("gru_torch")
+    gru = first(lambda cls: cls.KEEP is not None and not cls.HAS_CELL)  # a gate on h_t keeps the memory
     if gru is not None:
-        parts.append(f"{_subject(gru.label)} keeps {power_of_ten(gru.flow.hidden[0])} through hₜ, whose update gate "
+        cls = cells.cell_class(gru.kind)
+        gate = cells.gate_info(cls.FAMILY, cls.KEEP[0]).title
+        parts.append(f"{_subject(gru.label)} keeps {power_of_ten(gru.flow.hidden[0])} through hₜ, whose {gate} "
                      f"mixes old state straight in.")
     return " ".join(parts)

@@ -127,7 +127,7 @@ def matrix_figure(
 def gate_title(family: str, name: str, crange: ColourRange, axis: TimeAxis) -> str:
     """``f_t  forget gate``, the cell state's colour range when it is not fixed, and any time binning."""
     info = cells.gate_info(family, name)
-    title = f"{info.symbol}  {info.description.split(':')[0]}"
+    title = f"{info.symbol}  {info.title}"
     if info.range == "unbounded":
         title += f" (colours {crange.label})"
     return f"{title} · {axis.note}" if axis.note else title
@@ -180,13 +180,6 @@ def input_heatmap(
     return fig
 
 
-HEATMAPS: dict[str, tuple[str, ...]] = {
-    "lstm": ("forget", "input", "candidate", "output", "cell", "hidden"),
-    "gru": ("update", "reset", "candidate", "hidden"),
-    "rnn": ("hidden",),
-}
-
-
 def heatmap_names(trace: cells.Trace) -> tuple[str, ...]:
-    """The gates and states a trace's page shows, one heatmap each, in the deck's order."""
-    return HEATMAPS[trace.family]
+    """The gates and states a trace's page shows, one heatmap each, in the lecture's order (the kind's SHOWN)."""
+    return cells.cell_class(trace.kind).SHOWN

@@ -1,6 +1,6 @@
 """Learning curves and a trained model's predictions: pure figure and table builders, no Streamlit.
 
-A learning curve plots what ``cells.train.train`` records per step: the loss of each training batch
+A learning curve plots what ``cells.learning.train.train`` records per step: the loss of each training batch
 (log scale, it spans decades) and the share of that batch the model got right. Batch values are
 noisy, so each is drawn faint with a bold running mean over the last few batches on top.
 """
@@ -21,8 +21,9 @@ from viz.style import TICK_SIZE, base_layout, compact
 from viz.timeaxis import time_axis
 
 # One colour per cell kind, the same in every figure that compares them.
-KIND_COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "rnn": "#d62728", "gru_torch": "#17becf",
-                "gru_keras_v1": "#bcbd22", "peephole": "#9467bd", "coupled": "#8c564b"}
+_PALETTE = ("#1f77b4", "#2ca02c", "#17becf", "#9467bd", "#8c564b", "#d62728", "#bcbd22", "#e377c2", "#7f7f7f",
+            "#ff7f0e")  # in the registry's order (lstm, gru, gru_torch, peephole, coupled, rnn, gru_keras_v1, …)
+KIND_COLOURS = {kind: _PALETTE[k % len(_PALETTE)] for k, kind in enumerate(cells.KINDS)}
 RIGHT, WRONG, UNKNOWN = "#b7e4c7", "#f4b6b6", "#e9ecef"
 
 

@@ -24,8 +24,8 @@ import zipfile
 
 import numpy as np
 
+from cells.files.interop import from_keras
 from cells.files.parts import Found, Head, Parts, Recurrent
-from cells.interop import from_keras
 from cells.layers import Layer, Network
 
 ALLOWED = ("InputLayer", "Embedding", "LSTM", "GRU", "Bidirectional", "Dense", "Dropout")

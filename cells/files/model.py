@@ -24,8 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cells import storage
-from cells.files import source
+from cells.files import source, storage
 from cells.files import vocabulary as vocab
 from cells.files.parts import Found, Head, Parts, Recurrent, probabilities
 from cells.layers import Network, NetworkTrace

@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
+from cells.files.interop import from_keras, from_torch
 from cells.files.parts import Found, Head, Parts, Recurrent
-from cells.interop import from_keras, from_torch
 from cells.layers import Network
 
 ALLOWED = {"LSTM", "GRU", "Gather", "MatMul", "Add", "Gemm", "Squeeze", "Unsqueeze", "Transpose", "Reshape",

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from cells.files.interop import from_torch
 from cells.files.parts import Found, Head, Parts, Recurrent
-from cells.interop import from_torch
 
 _LAYERED = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?")
 _CELL = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -94,7 +94,7 @@ def choose(found: list[Recurrent], layer: int | str | None) -> int:
 
 
 def network_of(arrays: Mapping[str, np.ndarray], module: Recurrent):
-    """The cells.Network of one recurrent module, through cells.interop.from_torch."""
+    """The cells.Network of one recurrent module, through cells.files.interop.from_torch."""
     dot = module.name + "." if module.name else ""
     if module.style.endswith("Cell"):
         sub = {f"{leaf}_l0": arrays[f"{dot}{leaf}"] for leaf in _CELL if f"{dot}{leaf}" in arrays}

@@ -1,7 +1,9 @@
 """The Compare page in Chromium: an LSTM and a GRU side by side at hidden size 16 on a 1,280-pixel screen,
-the shared cursor moved with the step button, and no horizontal scrolling.
+three gate views (A, B, B − A) on one cursor moved in the browser, rows lined up by role, no horizontal
+scrolling; a deep bidirectional stack on one time axis.
 
-Charts are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in ui/keys.py).
+Gate views are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in
+ui/keys.py) and read through their root's live view object (`gatescope`).
 """
 
 from __future__ import annotations
@@ -9,65 +11,76 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import GATE_VIEWS_JS
+
+from ui import keys
 
 if TYPE_CHECKING:
     from conftest import App
 
-NEXT = ".st-key-cmp_next button"  # the ▶ button (its tooltip wrapper holds a second button element)
-SLIDER = ".st-key-cmp_step input[type=range]"
 EXCEPTION = "[data-testid=stException]"
 
-# Every Compare chart: its key's end, whether Plotly drew its heatmap, its title, where the cursor box is,
-# and where its plot area sits on the screen.
-CHARTS_JS = """() => [...document.querySelectorAll('[class*="st-key-cmp_chart_"]')].map(box => {
-    const chart = box.querySelector('.js-plotly-plot');
-    const name = [...box.classList].find(c => c.startsWith('st-key-cmp_chart_')).slice('st-key-cmp_chart_'.length);
-    const cursor = chart?.layout?.shapes?.find(s => s.name === 'cursor');
-    const plot = chart?.querySelector('.nsewdrag')?.getBoundingClientRect();
-    return {
-        name,
-        drawn: !!chart && chart.querySelectorAll('.heatmaplayer image').length > 0,
-        title: (chart?.layout?.title?.text ?? '').replace(/<[^>]+>/g, ''),
-        cursor: cursor ? (cursor.x0 + cursor.x1) / 2 : null,
-        left: plot ? plot.left : null,
-        width: plot ? plot.width : null,
-    };
-})"""
+# Every gate view on the page (in its component's shadow root), in page order: its key's end, its cursor, its
+# box on the screen, and per panel its name (the role its row plays), title, box and cursor mark.
+VIEWS_JS = f"""() => ({GATE_VIEWS_JS})().filter(r => r.gatescope).map(root => {{
+    const v = root.gatescope;
+    const host = root.getRootNode().host.closest('[class*="st-key-"]');
+    const box = (e) => {{ const r = e.getBoundingClientRect();
+                          return {{left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width}}; }};
+    return {{
+        key: [...(host?.classList ?? [])].find(c => c.startsWith('st-key-'))?.slice('st-key-'.length) ?? null,
+        t: v.t, steps: v.h.steps, column: v.plotWidth / v.h.steps, ...box(root),
+        readout: root.querySelector('.gv-readout')?.textContent ?? null,
+        panels: v.panels.map(p => ({{name: p.p.name, title: p.p.title, symbol: p.p.symbol.replace(/<[^>]+>/g, ''),
+                                     top: p.box ? box(p.box).top : null, canvas: p.canvas ? box(p.canvas) : null,
+                                     mark: p.cursor ? parseFloat(p.cursor.style.left) : null}})),
+    }};
+}})"""
 
 
-def charts(app: App) -> list[dict]:
-    return app.evaluate(CHARTS_JS)
+def views(app: App) -> list[dict]:
+    return app.evaluate(VIEWS_JS)
+
+
+def marks_at(view: dict, t: int) -> bool:
+    marks = [p["mark"] for p in view["panels"] if p["mark"] is not None]
+    return bool(marks) and all(abs(m - t * view["column"]) < 0.5 for m in marks)
 
 
 @pytest.mark.viewport(1280, 800)
 def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: App) -> None:
     app.open("compare?a_hidden=16&b_hidden=16").wait_ready()
     assert app.page.locator("[data-testid=stSidebarNavLink]", has_text="Explore").count() == 1
-    all_drawn = f"() => {{ const c = ({CHARTS_JS})(); return c.length >= 17 && c.every(m => m.drawn); }}"
-    app.page.wait_for_function(all_drawn, timeout=45_000)
+    app.page.wait_for_function(f"() => ({VIEWS_JS})().length === 3", timeout=45_000)
+    app.wait_idle()
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
-    shown = {c["name"]: c for c in charts(app)}
-    assert shown["keep_a"]["title"].startswith("A · f_t") and "1 − z_t" in shown["keep_b"]["title"]
-    # A and B side by side: B's plot area starts right of A's, and both are as wide
-    a, b = shown["keep_a"], shown["keep_b"]
-    assert b["left"] > a["left"] + a["width"]
-    assert abs(a["width"] - b["width"]) < 2
-    assert abs(shown["keep_diff"]["width"] - a["width"]) < 2 and abs(shown["keep_diff"]["left"] - a["left"]) < 2
+    a, b, diff = views(app)
+    assert (a["key"], b["key"], diff["key"]) == (keys.CMP_VIEW_A, keys.CMP_VIEW_B, keys.CMP_VIEW_DIFF)
+    first_a, first_b = a["panels"][0], b["panels"][0]
+    assert first_a["symbol"].startswith("f") and "1 − z" in first_b["symbol"] + first_b["title"], (first_a, first_b)
+    # A, B and B − A side by side, as wide as each other, their rows lined up by the role they play
+    assert b["left"] > a["right"] and diff["left"] > b["right"], (a, b, diff)
+    assert abs(a["width"] - b["width"]) < 2 and abs(diff["width"] - a["width"]) < 2
+    for row in zip(a["panels"], b["panels"], diff["panels"], strict=False):
+        assert len({p["name"] for p in row}) == 1, [p["name"] for p in row]
+        assert max(p["top"] for p in row) - min(p["top"] for p in row) < 2, row
 
-    for step in (1, 2, 3):  # one click at a time: each waits for the slider to show the step it made
-        app.click(app.page.locator(NEXT).first)
-        app.page.wait_for_function(f"() => document.querySelector('{SLIDER}')?.value === '{step}'", timeout=20_000)
-        app.wait_idle()
-    app.page.wait_for_function(f"() => ({CHARTS_JS})().every(m => m.cursor === 3)", timeout=20_000)
-    assert app.page.locator(SLIDER).input_value() == "3"
-    assert app.page.get_by_text("Step 3 · A reads").count() == 1
+    # One cursor for all: ▶ in A's bar moves every mark of every pane, in the browser.
+    for step in (1, 2, 3):
+        app.page.locator(".gv-btn", has_text="▶").first.click()
+        shown = views(app)
+        assert all(v["t"] == step and marks_at(v, step) for v in shown), [(v["key"], v["t"]) for v in shown]
+    assert "step 3 of " in views(app)[0]["readout"], views(app)[0]["readout"]
+    app.wait_idle()
 
     width = app.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 1280, f"the page scrolls sideways: {width} px wide"
-    # the picture: the shared cursor at the top, then both panes' first row and its B − A
-    app.evaluate("() => document.querySelector('.st-key-cmp_view').scrollIntoView({block: 'start'})")
-    app.page.mouse.move(0, 0)  # and no "Next step" tooltip left over from the clicks
-    app.page.locator("[data-baseweb=tooltip]").first.wait_for(state="detached", timeout=10_000)
+    shown = views(app)
+    tall = max(v["bottom"] for v in shown) - min(v["top"] for v in shown)
+    assert tall <= 800, f"both panes' gates take {tall:.0f} px: more than one 800 px screen"
+    # the picture: the shared cursor at the top, then both panes and their B − A
+    app.evaluate(f"() => ({GATE_VIEWS_JS})()[0].scrollIntoView({{block: 'start'}})")
+    app.page.mouse.move(0, 0)
     app.screenshot("compare-1280x800", whole_app=False)
     app.screenshot("compare-1280-whole")
     assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
@@ -77,16 +90,18 @@ def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: A
 def test_deep_bidirectional_stack_lines_every_layer_up_on_one_time_axis(app: App) -> None:
     app.open().wait_ready()
     app.open("compare?a_layers=3&a_bidir=1&cmp_view=deep&cmp_t=4").wait_ready()
-    all_drawn = f"() => {{ const c = ({CHARTS_JS})(); return c.length === 10 && c.every(m => m.drawn); }}"
-    app.page.wait_for_function(all_drawn, timeout=45_000)
+    app.page.wait_for_function(f"() => ({VIEWS_JS})().length === 1", timeout=45_000)
+    app.wait_idle()
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
-    shown = charts(app)
-    titles = [c["title"] for c in shown]
-    assert titles[0].startswith("x_t  layer 1's input") and titles[-1].startswith("h_t of layer 3: the network's")
-    assert sum("reads ←" in t for t in titles) == 3
+    (view,) = views(app)
+    titles = [p["title"] for p in view["panels"]]
+    assert len(titles) == 10, titles
+    assert titles[0].startswith("layer 1's input") and titles[-1].startswith("layer 3's h_t: the network's"), titles
+    assert sum("reads ←" in t for t in titles) == 3, titles
     # every layer, direction and output on the same plot area: step t sits at one x down the whole stack
-    assert max(c["left"] for c in shown) - min(c["left"] for c in shown) < 2
-    assert max(c["width"] for c in shown) - min(c["width"] for c in shown) < 2
-    assert {c["cursor"] for c in shown} == {4}
+    lefts = [p["canvas"]["left"] for p in view["panels"] if p["canvas"]]
+    widths = [p["canvas"]["width"] for p in view["panels"] if p["canvas"]]
+    assert max(lefts) - min(lefts) < 2 and max(widths) - min(widths) < 2, (lefts, widths)
+    assert view["t"] == 4 and marks_at(view, 4), view
     assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
     app.screenshot("compare-deep-1280")

@@ -374,7 +374,17 @@ LABEL_CLASHES_JS = f"""() => [...{VIEW}.querySelectorAll('.gv-axis')].filter(a =
 CUT_TEXT_JS = f"""() => [...{VIEW}.querySelectorAll(
         '.gv-readout, .gv-step, .gv-lhs, .gv-rule, .gv-nums, .gv-title, .gv-sym, .gv-btn, .gv-boxtext')]
     .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
-    .map(e => `${{e.className}} "${{e.textContent.trim()}}" (${{e.scrollWidth}} px in ${{e.clientWidth}} px)`)"""
+    .map(e => `${{e.className}} "${{e.textContent.trim()}}" (${{e.scrollWidth}} px in ${{e.clientWidth}} px)`)
+    .concat([...{VIEW}.querySelectorAll('.gv-diagram')].flatMap(svg => {{
+        const frame = svg.getBoundingClientRect();  // an SVG cuts what lies outside its box
+        const textBox = (e) => {{ const range = document.createRange(); range.selectNodeContents(e);
+                                  return range.getBoundingClientRect(); }};  // the glyphs, not their div
+        return [...svg.querySelectorAll('.gv-box, .gv-node, .gv-boxname, .gv-label, .gv-nodetext')]
+            .filter(e => {{ const r = e.tagName === 'DIV' ? textBox(e) : e.getBoundingClientRect();
+                            return r.top < frame.top - 1 || r.bottom > frame.bottom + 1
+                                || r.left < frame.left - 1 || r.right > frame.right + 1; }})
+            .map(e => `diagram ${{e.getAttribute("class")}} "${{e.textContent.trim()}}" outside the drawing`);
+    }}))"""
 
 
 @pytest.mark.parametrize(
@@ -550,3 +560,28 @@ def test_links_with_a_bad_step_still_open(app: App) -> None:
     v = wait_for_view_showing(app, step_labels("hello world"))
     assert re.match(r"step \d+ of 10", v["readout"]), v["readout"]
     assert_no_traceback(app)
+
+
+def units_shown(app: App) -> int:
+    """How many units (rows) the gate view draws: the hidden size it runs."""
+    return app.evaluate(f"() => {VIEW}.gatescope.h.units")
+
+
+@pytest.mark.parametrize("typed", ["", "abc"])
+def test_an_emptied_number_box_keeps_the_size_and_the_link(app: App, typed: str) -> None:
+    open_explore(app, "?unit=6")
+    assert units_shown(app) == 8 and view(app)["unit"] == 6
+    box = app.page.locator(".st-key-net_hidden input").first
+    box.fill("")
+    if typed:
+        box.press_sequentially(typed)  # a number box's browser field refuses letters: it stays empty
+    box.press("Enter")
+    app.page.wait_for_timeout(2_500)  # time for a rerun, had the box sent anything
+    app.wait_idle()
+    assert_no_traceback(app)
+    assert units_shown(app) == 8 and view(app)["unit"] == 6  # the size, and the unit chosen, stay
+    assert "hidden=" not in app.page.url
+    box.fill("16")
+    box.press("Enter")
+    wait_until(app, f"() => {VIEW}?.gatescope?.h.units === 16", "the page to take the typed size")
+    assert "hidden=16" in app.page.url

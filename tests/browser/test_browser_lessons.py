@@ -1,8 +1,9 @@
 """The Lessons page in Chromium, as a projector shows it: every stop in presenter mode at 1280×720.
 
 Checked is what the back of the room sees: no sidebar, body text of at least 22 px, axis ticks of at
-least 18 px, nothing wider than the screen, no error box; and that the keyboard and the buttons move
-the time cursor and the stops. Screenshots go to tests/browser/screenshots/lessons-<stop>.png.
+least 18 px (Plotly's ticks, the gate view's time and unit labels), nothing wider than the screen, the
+whole stop on one screen without scrolling, no error box; and that the keyboard and the buttons move
+the gate view's time cursor and the stops. Screenshots go to tests/browser/screenshots/lessons-<stop>.png.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import App, Server, _answers, _free_port, _stop
+from conftest import GATE_VIEWS_JS, App, Server, _answers, _free_port, _stop
 
 from ui.lessons import BY_SLUG, STOPS
 
@@ -30,55 +31,79 @@ EXCEPTION = "[data-testid=stException]"
 ALERT = "[data-testid=stAlert]"
 PROJECTOR = pytest.mark.viewport(1280, 720)
 
-# What a viewer sees, measured in the page: fonts, the widest element, each chart's tick sizes and cursor.
-MEASURE_JS = """() => {
+# Every text drawn on a gate view's time axis, with its font size, kept on its canvas as it is drawn.
+AXIS_FONTS_JS = """(() => {
+    const proto = CanvasRenderingContext2D.prototype;
+    const fill = proto.fillText;
+    proto.fillText = function (text, x, y, ...rest) {
+        if (this.canvas.classList?.contains('gv-axis')) this.canvas.axisFont = parseFloat(this.font);
+        return fill.call(this, text, x, y, ...rest);
+    };
+})();"""
+
+# What a viewer sees, measured in the page: fonts, the widest element, each Plotly chart's tick sizes, and
+# each gate view's type sizes, cursor and panels (gate views live in their component's shadow root).
+MEASURE_JS = f"""() => {{
     const main = document.querySelector('[data-testid=stMain]');
     const para = [...main.querySelectorAll('[data-testid=stMarkdownContainer] p')]
         .find(p => p.innerText.length > 120);
     const sidebar = document.querySelector('[data-testid=stSidebar]');
-    const charts = [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
+    const size = (e) => e ? parseFloat(getComputedStyle(e).fontSize) : null;
+    const charts = [...document.querySelectorAll('.js-plotly-plot')].map(g => ({{
         xtick: g._fullLayout.xaxis.tickfont.size,
         ytick: g._fullLayout.yaxis.tickfont.size,
         hover: g._fullLayout.hoverlabel.font.size,
-        cursor: (g.layout.shapes || []).filter(s => s.name === 'cursor').map(s => (s.x0 + s.x1) / 2)[0],
         right: g.getBoundingClientRect().right,
-    }));
-    return {
+    }}));
+    const views = ({GATE_VIEWS_JS})().filter(r => r.gatescope).map(root => ({{
+        t: root.gatescope.t,
+        panels: root.gatescope.h.panels.length,
+        axis: Math.min(...[...root.querySelectorAll('.gv-axis')].filter(a => !a.hidden).map(a => a.axisFont || 0)),
+        rows: Math.min(...[...root.querySelectorAll('.gv-rowname')].map(size)),
+        title: Math.min(...[...root.querySelectorAll('.gv-title')].map(size)),
+        readout: size(root.querySelector('.gv-readout')),
+        right: root.getBoundingClientRect().right,
+        bottom: root.getBoundingClientRect().bottom,
+    }}));
+    return {{
         body: para ? parseFloat(getComputedStyle(para).fontSize) : 0,
         sidebarShown: !!sidebar && sidebar.getBoundingClientRect().width > 0 &&
             getComputedStyle(sidebar).display !== 'none',
         overflow: main.scrollWidth - main.clientWidth,
+        scroll: main.scrollHeight - main.clientHeight,
         widest: Math.max(...[...main.querySelectorAll('.katex-display > .katex, .js-plotly-plot, button')]
-            .map(e => e.getBoundingClientRect().right)),
+            .map(e => e.getBoundingClientRect().right), ...views.map(v => v.right)),
         clipped: [...main.querySelectorAll('.katex-display')].filter(e => e.scrollWidth > e.clientWidth + 6).length,
         equation: Math.max(0, ...[...main.querySelectorAll('.katex-display > .katex')]
             .map(e => parseFloat(getComputedStyle(e).fontSize))),
         width: innerWidth,
+        height: innerHeight,
         charts,
-    };
-}"""
+        views,
+    }};
+}}"""
+VIEW_T_JS = f"() => ({GATE_VIEWS_JS})().find(r => r.gatescope)?.gatescope.t"
+
+
+def heatmap_panels(slug: str) -> int:
+    """How many of a stop's panels are gate heatmaps (drawn in its gate view); the rest are Plotly charts."""
+    return sum(p.name != "gradient" for p in BY_SLUG[slug].panels)
 
 
 def open_stop(app: App, slug: str, present: bool = True) -> None:
+    app.page.add_init_script(AXIS_FONTS_JS)
     app.open(f"lessons?stop={slug}" + ("&present=1" if present else "")).wait_ready()
+    plotly = len(BY_SLUG[slug].panels) - heatmap_panels(slug)
     app.page.wait_for_function(
-        "(n) => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).length >= n",
-        arg=len(BY_SLUG[slug].panels), timeout=30_000,
+        f"""([views, charts]) => ({GATE_VIEWS_JS})().filter(r => r.gatescope).length >= views
+            && [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).length >= charts""",
+        arg=[1 if heatmap_panels(slug) else 0, plotly], timeout=30_000,
     )
     app.wait_idle()
 
 
-def cursor_steps(app: App) -> list[float]:
-    return [c["cursor"] for c in app.evaluate(MEASURE_JS)["charts"]]
-
-
 def wait_for_cursor(app: App, step: int) -> None:
-    app.page.wait_for_function(
-        "(t) => { const g = [...document.querySelectorAll('.js-plotly-plot')];"
-        " return g.length > 0 && g.every(c => (c.layout.shapes || []).some("
-        " s => s.name === 'cursor' && (s.x0 + s.x1) / 2 === t)); }",
-        arg=step, timeout=20_000,
-    )
+    app.page.wait_for_function(f"(t) => ({VIEW_T_JS})() === t", arg=step, timeout=20_000)
 
 
 @PROJECTOR
@@ -91,10 +116,13 @@ def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
     assert app.page.locator(ALERT).count() == 0, app.page.locator(ALERT).all_inner_texts()
     assert not seen["sidebarShown"]
     assert seen["body"] >= 22, seen
-    assert len(seen["charts"]) == len(BY_SLUG[slug].panels)
+    assert len(seen["charts"]) == len(BY_SLUG[slug].panels) - heatmap_panels(slug)
     for chart in seen["charts"]:
         assert chart["xtick"] >= 18 and chart["ytick"] >= 18 and chart["hover"] >= 20, chart
-        assert chart["cursor"] == BY_SLUG[slug].cursor
+    assert len(seen["views"]) == (1 if heatmap_panels(slug) else 0), seen["views"]
+    for view in seen["views"]:
+        assert view["panels"] >= heatmap_panels(slug), view
+        assert view["t"] == BY_SLUG[slug].cursor, view
     assert seen["overflow"] <= 0 and seen["widest"] <= seen["width"], seen  # nothing cut off at the right
     assert seen["clipped"] == 0 and seen["equation"] >= 30, seen  # the equation is big and whole
     assert app.page.get_by_text(f"Stop {[s.slug for s in STOPS].index(slug) + 1} of {len(STOPS)}").is_visible()
@@ -102,6 +130,13 @@ def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
         target = ROOT / "assets" / "screenshots" / f"lessons-{slug}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target)
+    # The gate view from the back of the room: time and unit labels as large as a chart's ticks, titles
+    # and the readout as large as its hover text; and the whole stop, knob included, on one 1280×720 screen.
+    small = [f"{part} {view[part]} px" for view in seen["views"] for part, least in
+             (("axis", 18), ("rows", 18), ("title", 20), ("readout", 20)) if view[part] < least]
+    assert small == [], f"gate view type too small for a projector: {small}"
+    assert seen["scroll"] <= 0 and all(v["bottom"] <= seen["height"] for v in seen["views"]), \
+        f"the stop scrolls by {seen['scroll']} px; gate view ends at {[v['bottom'] for v in seen['views']]}"
 
 
 @PROJECTOR
@@ -134,6 +169,13 @@ def test_next_button_and_presenter_toggle_write_the_link(app: App) -> None:
     app.page.wait_for_function("() => getComputedStyle(document.querySelector('[data-testid=stSidebar]') "
                                "|| document.body).display === 'none' || !document.querySelector("
                                "'[data-testid=stSidebar]')", timeout=20_000)
+
+
+@pytest.mark.parametrize(("raw", "shown"), [("__init__%00", "'__init__U+0000'"), ("%24x%24%20*y*", "'$x$ *y*'")])
+def test_an_unknown_stop_is_named_as_it_was_typed(app: App, raw: str, shown: str) -> None:
+    app.open(f"lessons?stop={raw}").wait_ready()
+    message = app.page.locator(ALERT).first.inner_text()
+    assert f"There is no lesson stop called {shown};" in message, message
 
 
 def open_in_explore(app: App) -> str:
@@ -190,4 +232,4 @@ def test_a_slide_link_on_a_fresh_server_opens_in_explore(page: Page, fresh_serve
     nav = [link.inner_text().split("\n")[-1].strip() for link in links]  # the last line: the icon's name comes first
     assert "Lessons" in nav and "app" not in nav, nav
     assert open_in_explore(app) == BY_SLUG["input-gate"].build().text
-    app.page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    app.wait_ready()  # Explore draws its gate view

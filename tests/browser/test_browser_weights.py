@@ -16,6 +16,8 @@ try:
 except ImportError:  # no playwright: conftest skips every test here
     PlaywrightTimeout = TimeoutError
 
+from conftest import GATE_VIEWS_JS
+
 import cells
 from ui import keys
 from ui.model import export_torch
@@ -25,6 +27,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
 EXCEPTION = "[data-testid=stException]"
+# The clamp's gate view (in its component's shadow root): unit 0 of its ΔC_t map, step by step, once drawn.
+DELTA_CELL_JS = f"""() => {{
+    const root = ({GATE_VIEWS_JS})().find(r => r.gatescope?.h.panels.some(p => p.name === 'delta_cell'));
+    const a = root?.gatescope.a.delta_cell;
+    return a ? Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols]) : null;
+}}"""
 FORGET = f".st-key-{keys.weights_chart('preview_forget')} .js-plotly-plot"
 Z_JS = """selector => {
     const chart = document.querySelector(selector);
@@ -127,24 +135,22 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
         running += {"(": 1, ")": -1}.get(c, 0)
         depth.append(running)
     assert [round(v) for v in cell[0]] == depth
-    delta = f".st-key-{keys.weights_chart('delta_cell')} .js-plotly-plot"
     switch = app.page.locator(f".st-key-{keys.W_CLAMP_ON} input")
     for attempt in range(3):
         app.wait_idle()
         if not switch.is_checked():
             app.click(app.page.locator(f".st-key-{keys.W_CLAMP_ON} label"))
         try:
-            app.page.locator(delta).wait_for(state="visible", timeout=20_000)
+            app.page.wait_for_function(f"() => ({DELTA_CELL_JS})() !== null", timeout=20_000)
             break
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-    app.page.wait_for_function(f"() => !!document.querySelector({delta!r})?._fullData", timeout=30_000)
     app.wait_idle()
     # The default clamp ablates f_t (f = 0 at every step): C_t keeps only this step's ±1, so
-    # ΔC = (±1 on a bracket, 0 on a letter) − depth.
+    # ΔC = (±1 on a bracket, 0 on a letter) − depth. The clamp's gate view draws ΔC_t for unit 0:
     own = [{"(": 1, ")": -1}.get(c, 0) for c in text]
-    assert [round(v) for v in z(app, delta)[0]] == [o - d for o, d in zip(own, depth, strict=True)]
+    assert [round(v) for v in app.evaluate(DELTA_CELL_JS)] == [o - d for o, d in zip(own, depth, strict=True)]
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-preset-clamp")
 

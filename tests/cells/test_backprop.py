@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import cells
-from cells import backprop
-from cells.readout import Readout
+from cells.learning import backprop
+from cells.learning.readout import Readout
 
 KINDS = tuple(cells.KINDS)
 EPS = 1e-5  # central differences: truncation ~EPS², round-off ~1e-16/EPS; 1e-5 balances them
@@ -233,7 +233,7 @@ def test_gru_torch_gradients_match_torch_autograd() -> None:
 
 
 def test_losses_by_hand() -> None:
-    from cells.readout import accuracy, loss_and_gradient
+    from cells.learning.readout import accuracy, loss_and_gradient
 
     soft = Readout(np.zeros((4, 2)), np.zeros(4))
     value, dy = loss_and_gradient(soft, np.zeros((2, 4)), np.array([1, 3]))

@@ -119,13 +119,13 @@ def test_empty_text_refused(encode):
 @pytest.mark.parametrize("encode", [one_hot, lambda t: embed(t, 4)])
 def test_max_steps_boundary_for_text(encode):
     assert encode("ab" * (MAX_STEPS // 2)).steps == MAX_STEPS
-    with pytest.raises(ValueError, match=f"the sequence has {MAX_STEPS + 1} steps; the limit is {MAX_STEPS}"):
+    with pytest.raises(ValueError, match=f"the sequence has {MAX_STEPS + 1:,} steps; the limit is {MAX_STEPS:,}"):
         encode("a" * (MAX_STEPS + 1))
 
 
 def test_one_hot_too_many_distinct_characters():
     text = "".join(chr(0x4E00 + k) for k in range(MAX_FEATURES + 1))
-    with pytest.raises(ValueError, match=f"the text has {MAX_FEATURES + 1} distinct characters; the limit is"):
+    with pytest.raises(ValueError, match=f"the text has {MAX_FEATURES + 1:,} distinct characters; the limit is"):
         one_hot(text)
     assert one_hot(text[:MAX_FEATURES]).input_size == MAX_FEATURES
 
@@ -311,10 +311,10 @@ def test_parse_numbers_refuses_non_text():
 
 def test_parse_numbers_max_steps_boundary():
     assert parse_numbers(", ".join(["1"] * MAX_STEPS)).steps == MAX_STEPS
-    with pytest.raises(ValueError, match=f"the sequence has {MAX_STEPS + 1} steps; the limit is {MAX_STEPS}"):
+    with pytest.raises(ValueError, match=f"the sequence has {MAX_STEPS + 1:,} steps; the limit is {MAX_STEPS:,}"):
         parse_numbers(" ".join(["1"] * (MAX_STEPS + 1)))
     assert parse_numbers("; ".join(["1 0"] * MAX_STEPS)).steps == MAX_STEPS
-    with pytest.raises(ValueError, match=f"the sequence has {MAX_STEPS + 1} steps; the limit is {MAX_STEPS}"):
+    with pytest.raises(ValueError, match=f"the sequence has {MAX_STEPS + 1:,} steps; the limit is {MAX_STEPS:,}"):
         parse_numbers("\n".join(["1 0"] * (MAX_STEPS + 1)))
 
 
@@ -367,7 +367,7 @@ def test_generators_steps_boundary(make):
     assert make(1).steps == 1
     assert make(MAX_STEPS).steps == MAX_STEPS
     for bad in (0, MAX_STEPS + 1):
-        with pytest.raises(ValueError, match=f"steps must be between 1 and {MAX_STEPS}, got {bad}"):
+        with pytest.raises(ValueError, match=f"steps must be between 1 and {MAX_STEPS:,}, got {bad:,}"):
             make(bad)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import cells
-from cells.interop import from_keras, from_torch, to_keras, to_torch
+from cells.files.interop import from_keras, from_torch, to_keras, to_torch
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 TORCH_FIXTURES = sorted(FIXTURES.glob("torch_*.npz"))

@@ -178,3 +178,16 @@ def test_mixed_stacks_report_their_kind() -> None:
     run = net.run(np.ones((3, 2)))
     assert (run.layers[0].forward.kind, run.layers[1].forward.kind) == ("lstm", "gru")
     assert cells.Network([cells.Layer(cells.initialise("rnn", 2, 2))]).kind == "rnn"  # a list is taken too
+
+
+def test_network_trace_picks_a_layer_and_direction_by_name() -> None:
+    xs = np.random.default_rng(0).normal(size=(5, 2))
+    run = cells.Network.create("gru", 2, 3, num_layers=2, bidirectional=True, seed=1).run(xs)
+    assert run.trace(1, "backward") is run.layers[1].backward and run.trace(1, "backward").reverse
+    assert run.trace(0) is run.layers[0].forward and run.trace(0, "forward") is run.layers[0].forward
+    one_way = cells.Network.create("lstm", 2, 3, seed=1).run(xs)
+    assert one_way.trace(0, "backward") is one_way.layers[0].forward  # a forward-only layer has one trace
+    with pytest.raises(ValueError, match=r"^direction: expected 'forward' or 'backward', got 'sideways'$"):
+        run.trace(0, "sideways")
+    with pytest.raises(ValueError, match=r"^layer: expected 0 to 1, got 2$"):
+        run.trace(2, "forward")

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cells.train import PRESETS, arithmetic_fingerprint, evaluate, load_model, model_bytes, train_preset
-from cells.train import main as train_main
+from cells.learning.train import PRESETS, arithmetic_fingerprint, evaluate, load_model, model_bytes, train_preset
+from cells.learning.train import main as train_main
 
 FOLDER = Path(__file__).parents[2] / "assets" / "pretrained"
 FRESH = 31337  # a seed neither training (0) nor the recorded evaluation (2024) used

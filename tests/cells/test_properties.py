@@ -17,8 +17,7 @@ from cells import activations, gate_info
 
 KINDS = tuple(cells.KINDS)
 LSTM_KINDS = tuple(k for k, c in cells.KINDS.items() if c.FAMILY == "lstm")
-GRU_KINDS = tuple(k for k, c in cells.KINDS.items() if c.FAMILY == "gru")
-PEEPHOLES = ("forget", "input", "output")
+MIXING_KINDS = tuple(k for k, c in cells.KINDS.items() if c.KEEP is not None and not c.HAS_CELL)  # GRUs, the MGU
 SETTINGS = settings(max_examples=60, deadline=None)
 
 
@@ -37,8 +36,8 @@ def cell_params(draw: st.DrawFn, kind: str, input_size: int, hidden_size: int, w
         return {g: draw(hnp.arrays(np.float64, shape, elements=elements)) for g in gates}
 
     extra: dict[str, dict[str, np.ndarray]] = {}
-    if kind == "peephole":
-        extra["peepholes"] = arrays((H, H), weight, PEEPHOLES)
+    for field, gates in cls.EXTRA.items():  # the peepholes
+        extra[field] = arrays((H, H), weight, gates)
     if kind == "gru_torch" and draw(st.booleans()):
         extra["hidden_biases"] = arrays((H,), bias)
     return cls(weights=arrays((H, H + I), weight), biases=arrays((H,), bias), **extra)
@@ -102,9 +101,9 @@ def test_lstm_cell_state_grows_by_at_most_one_per_step(case: tuple) -> None:
 
 
 @SETTINGS
-@given(cases(GRU_KINDS))
+@given(cases(MIXING_KINDS))
 def test_gru_hidden_state_lies_between_old_state_and_candidate(case: tuple) -> None:
-    """Every GRU form mixes h_{t-1} and h̃_t with weights z and 1 - z, so h_t lies between them."""
+    """Every GRU form (and the MGU) mixes h_{t-1} and h̃_t with weights z and 1 - z, so h_t lies between them."""
     cell, xs, state = case
     trace = cell.run(xs, state)
     old, new, h = trace.previous_hidden, trace.values["candidate"], trace.output
@@ -216,8 +215,8 @@ def test_extreme_biases_and_weights_for_every_kind(kind: str, sign: float) -> No
     cell = cells.initialise(kind, 3, 4, seed=1)
     params = {"weights": {g: np.where(np.arange(7) % 2, 1e6, -1e6) * np.ones((4, 1)) for g in cell.GATES},
               "biases": {g: np.full(4, sign * 1e300) for g in cell.GATES}}
-    if kind == "peephole":
-        params["peepholes"] = {g: np.full((4, 4), -sign * 1e6) for g in PEEPHOLES}
+    for field, gates in cell.EXTRA.items():
+        params[field] = {g: np.full((4, 4), -sign * 1e6) for g in gates}
     if kind == "gru_torch":
         params["hidden_biases"] = {g: np.full(4, sign * 1e300) for g in cell.GATES}
     cell = dataclasses.replace(cell, **params)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import cells
-from cells.storage import from_json, load_npz, save_npz, to_json
+from cells.files.storage import from_json, load_npz, save_npz, to_json
 
 XS = np.random.default_rng(7).standard_normal((6, 3))
 

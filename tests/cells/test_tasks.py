@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cells.tasks import TASKS, TEXT, Brackets, Counting, FirstBit, Sine, Text, make_task
+from cells.learning.tasks import TASKS, TEXT, Brackets, Counting, FirstBit, Sine, Text, make_task
 
 
 @pytest.mark.parametrize("name", list(TASKS))

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import cells
-from cells import optim, storage
-from cells.backprop import network_parameters
-from cells.tasks import Brackets, FirstBit, make_task
-from cells.train import Model, evaluate, load_model, main, model_bytes, save_model, train
+from cells.files import storage
+from cells.learning import optim
+from cells.learning.backprop import network_parameters
+from cells.learning.tasks import Brackets, FirstBit, make_task
+from cells.learning.train import Model, evaluate, load_model, main, model_bytes, save_model, train
 
 SMALL = {"hidden_size": 4, "steps": 20, "lr": 0.02, "batch_size": 8}
 
@@ -196,8 +197,8 @@ def test_evaluating_a_model_with_huge_weights_gives_a_non_finite_loss_without_a_
     import dataclasses
     import warnings
 
-    from cells.tasks import make_task
-    from cells.train import evaluate, train
+    from cells.learning.tasks import make_task
+    from cells.learning.train import evaluate, train
 
     model = train("lstm", make_task("sine"), hidden_size=4, steps=2, lr=0.01, batch_size=4, seed=0).model
     huge = dataclasses.replace(model.readout, weights=model.readout.weights * 1e300)

@@ -19,7 +19,6 @@ from tests.views.apptest import gate_view, report_cursor
 from ui import keys
 from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
-from viz.heatmap import HEATMAPS
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -54,7 +53,7 @@ def test_default_view_shows_every_lstm_gate_the_equations_and_no_error() -> None
     assert not errors(at)
     assert at.text_area(key=keys.SEQ_TEXT).value == "hello world"
     header, arrays = gate_view(at)
-    assert [p["name"] for p in header["panels"]] == ["inputs", *HEATMAPS["lstm"]]
+    assert [p["name"] for p in header["panels"]] == ["inputs", *cells.LSTM.SHOWN]
     assert [e["lhs"] for e in header["equations"]] == ["f<sub>t</sub>", "i<sub>t</sub>", "C̃<sub>t</sub>",
                                                        "C<sub>t</sub>", "o<sub>t</sub>", "h<sub>t</sub>"]
     assert arrays["forget"].shape == (11, 8) and arrays["inputs"].shape == (11, 8)
@@ -92,9 +91,8 @@ def test_every_cell_kind_shows_its_own_gates_and_equations(kind: str) -> None:
     at = open_page()
     at.selectbox(key=keys.NET_KIND).set_value(kind).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    family = cells.KINDS[kind].FAMILY
     header, _ = gate_view(at)
-    assert [p["name"] for p in header["panels"]] == ["inputs", *HEATMAPS[family]]
+    assert [p["name"] for p in header["panels"]] == ["inputs", *cells.KINDS[kind].SHOWN]
     assert len(header["equations"]) == len(deck_equations(kind))
     latex = " ".join(x.value for x in at.latex)
     for line in deck_equations(kind):
@@ -169,7 +167,8 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
         ("numbers", "1 2; 3 4; 5", "step 3 has 1 number, expected 2"),
         ("onehot", "", "empty"),
         ("onehot", "a" * (MAX_STEPS + 1), "2,001 steps"),
-        ("numbers", "1 " * (MAX_STEPS + 5), "this page runs up to 2,000"),
+        ("numbers", "1 " * (MAX_STEPS + 5), "the limit is 2,000"),
+        ("onehot", "a" * 6_000, "the sequence has 6,000 steps; the limit is 2,000"),  # as the page's caption says
     ],
 )
 def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, text: str, message: str) -> None:
@@ -199,7 +198,7 @@ def test_network_that_overflows_is_reported_and_the_view_stays() -> None:
     at = open_page()
     at.number_input(key=keys.NET_SCALE).set_value(20.0).run(timeout=TIMEOUT)
     assert not at.exception  # a large scale saturates the gates; it must not break the page
-    assert panels(at) == ["inputs", *HEATMAPS["lstm"]]
+    assert panels(at) == ["inputs", *cells.LSTM.SHOWN]
 
 
 @pytest.mark.parametrize(
@@ -267,3 +266,23 @@ def test_share_link_round_trip() -> None:
     assert again.number_input(key=keys.NET_HIDDEN).value == 9
     assert again.selectbox(key=keys.NET_KIND).value == "rnn"
     assert gate_view(again)[0]["t"] == 1
+
+
+@pytest.mark.parametrize(("key", "kept", "note"), [
+    (keys.NET_HIDDEN, 8, "Hidden size was left empty: kept 8."),
+    (keys.NET_SCALE, 1.5, "Weight scale was left empty: kept 1.5."),
+    (keys.NET_LAYERS, 2, "Layers was left empty: kept 2."),
+])
+def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: float, note: str) -> None:
+    at = open_page({"scale": "1.5", "layers": "2"})
+    at.number_input(key=key).set_value(None).run(timeout=TIMEOUT)  # what an emptied box sends, should it arrive
+    assert not at.exception and not errors(at)
+    assert at.number_input(key=key).value == kept
+    assert note in [c.value for c in at.sidebar.caption]
+    assert at.query_params.get("hidden") is None and at.query_params["scale"] == "1.5"
+    assert at.query_params["layers"] == "2"
+    assert at.selectbox(key=keys.VIEW_LAYER).options == ["layer 1 (input)", "layer 2"]
+    at.number_input(key=keys.NET_HIDDEN).set_value(5).run(timeout=TIMEOUT)  # a typed value still applies
+    assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.NET_HIDDEN
+                                                                                   else kept)
+

@@ -59,3 +59,12 @@ def test_the_train_pages_model_gets_its_own_plot() -> None:
     assert fig["layout"]["yaxis"]["type"] == "log"
     assert [t["name"] for t in fig["data"]] == ["your LSTM: ‖∂h_T/∂h_t‖", "your LSTM: ‖∂C_T/∂C_t‖"]
     assert any(m.value.startswith("##### Your LSTM's cell-state path") for m in at.markdown)
+
+
+def test_an_emptied_seed_box_keeps_the_seed_it_had() -> None:
+    at = open_page(**{keys.FLOW_SEED: 7})
+    at.number_input(key=keys.FLOW_SEED).set_value(None).run()
+    assert not at.exception
+    assert at.number_input(key=keys.FLOW_SEED).value == 7
+    assert "Seed was left empty: kept 7." in [c.value for c in at.caption]
+    assert chart(at, keys.FLOW_RANDOM_CHART)["layout"]["title"]["text"].endswith("seed 7")

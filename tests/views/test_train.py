@@ -3,12 +3,14 @@ cells are compared, shipped models load, typed sequences are predicted, and mode
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
-from cells.train import train
+from cells.learning.train import train
 from tests.views.apptest import TIMEOUT, chart, open_view
 from ui import keys
 from ui.model import MODEL_KEY
@@ -132,7 +134,28 @@ def test_typed_sequence_predictions_follow_the_text() -> None:
     at.text_input(keys.TRAIN_TEXT).set_value("aaQbb").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("'Q'" in m and m.startswith("Sequence:") for m in texts(at.error)), texts(at.error)
-    assert chart(at, keys.TRAIN_PREDICTIONS) is None
+
+
+@pytest.mark.parametrize("bad", ["aaQbb", "", "a" * 301, "a" * 2_500])
+def test_a_bad_typed_sequence_keeps_the_last_good_view_with_the_message(bad: str) -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
+    click(at, keys.TRAIN_LOAD)
+    at.text_input(keys.TRAIN_TEXT).set_value("aaXbb.").run(timeout=TIMEOUT)
+    good = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
+    at.text_input(keys.TRAIN_TEXT).set_value(bad).run(timeout=TIMEOUT)
+    assert not at.exception
+    shown = texts(at.error)
+    assert len(shown) == 1 and shown[0].startswith("Sequence:"), shown
+    assert shown[0].endswith("Showing the last sequence that worked.")
+    if len(bad) > 300:
+        assert "this page runs up to 300" in shown[0], shown  # the limit the box's label names
+    kept = chart(at, keys.TRAIN_PREDICTIONS)
+    assert kept is not None and [list(r) for r in kept["data"][0]["text"]] == [list(r) for r in good["text"]]
+    for name in ("forget", "input", "candidate", "output", "cell", "hidden"):
+        assert chart(at, keys.train_heatmap(name))["data"][0]["z"].shape[1] == 6  # the six steps of "aaXbb."
+    click(at, keys.TRAIN_EXPLORE)
+    assert at.session_state[MODEL_KEY].sequence == "aaXbb."  # Explore gets the sequence on screen
 
 
 def test_text_model_predicts_next_characters() -> None:
@@ -183,19 +206,24 @@ SMALL = TrainSettings("brackets", (("length", 10), ("max_depth", 3)), "lstm", 4,
 
 @pytest.mark.parametrize("interrupt", [StopException(), RerunException(None)])
 def test_an_interrupted_draw_stops_training_and_keeps_the_weights(interrupt: BaseException) -> None:
+    """Training runs in its own process; the page draws the steps that have arrived, and a click (Streamlit
+    raises it inside the draw) stops the run after the step it is in."""
     drawn = []
+    long = dataclasses.replace(SMALL, steps=20_000)
 
     def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
-        drawn.append((step, losses.size))
-        if step == 7:
+        drawn.append((step, losses.size, accuracies.size))
+        if step >= 7:
             raise interrupt  # what Streamlit raises inside an st call once a click asks for a rerun
 
-    result, pending = train_live(SMALL, draw, every_seconds=0.0)
+    result, pending = train_live(long, draw, every_seconds=0.01)
     assert pending is interrupt
-    assert result.status == "stopped" and result.losses.size == 7
-    assert drawn == [(s, s) for s in range(1, 8)]
-    seven = train("lstm", SMALL.make_task(), **{**SMALL.train_kwargs(), "steps": 7})
-    np.testing.assert_array_equal(result.model.readout.weights, seven.model.readout.weights)
+    done = result.losses.size
+    assert result.status == "stopped" and drawn[-1][0] <= done < 20_000
+    assert all(step == n == m for step, n, m in drawn) and [s for s, _, _ in drawn] == sorted({s for s, _, _ in drawn})
+    here = train("lstm", long.make_task(), callback=lambda step, loss, acc: step < done, **long.train_kwargs())
+    np.testing.assert_array_equal(result.losses, here.losses)
+    np.testing.assert_array_equal(result.model.readout.weights, here.model.readout.weights)
 
 
 def test_the_next_run_shows_the_stopped_model() -> None:

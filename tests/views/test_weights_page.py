@@ -16,8 +16,8 @@ from cells import presets
 from tests.views.apptest import gate_view
 from tests.viz.figjson import decode
 from ui import keys
-from ui.model import MODEL_KEY, from_network
-from ui.settings import DEFAULTS
+from ui.model import MODEL_KEY, export_torch, from_network
+from ui.settings import DEFAULTS, MAX_LINK_TEXT
 from ui.weights import apply_edits
 
 APP = Path(__file__).parents[2] / "app.py"
@@ -124,6 +124,17 @@ def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: obj
     edit(at, "weights", {1: {"h_2": value}}, (4, 12))
     assert errors(at) == [f"f_t weights, row u1, column h_2: {shown} is not a finite number; "
                           "the weights stay as they were"]
+    assert model(at) is None
+    np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
+
+
+def test_text_typed_over_a_row_name_is_refused_with_a_message_a_reader_understands() -> None:
+    at = open_weights()
+    before = z(at, keys.weights_chart("preview_forget"))
+    edit(at, "weights", {2: {"_index": " "}}, (4, 12))
+    assert not at.exception
+    assert errors(at) == ["f_t weights, row u2: the row names (the units) stay as they are; type numbers into "
+                          "the columns beside them. The weights stay as they were"]
     assert model(at) is None
     np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
 
@@ -373,6 +384,68 @@ def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: s
     fixed = model(at)
     assert fixed.source == source and fixed.inputs(text).xs.shape == (3 if mode == "numbers" else 5, inputs)
     assert z(at, keys.weights_chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
+
+
+# ----- what the app writes itself keeps to the limits it puts on typed input -------------------------
+def upload(at: AppTest, name: str, data: bytes) -> None:
+    """Upload a file as the model, with the vocabulary box empty (the model then reads typed numbers)."""
+    at.file_uploader(key=keys.W_UPLOAD).set_value((name, data, "application/octet-stream")).run(timeout=TIMEOUT)
+    at.text_input(key=keys.W_UPLOAD_VOCAB).set_value("").run(timeout=TIMEOUT)
+    at.button(key=keys.W_UPLOAD_APPLY).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def test_a_wide_uploaded_model_gets_an_example_the_box_and_the_link_can_hold() -> None:
+    at = open_weights()
+    upload(at, "wide.npz", export_torch(cells.Network.create("lstm", 600, 2, seed=0)))
+    assert not errors(at)
+    assert model(at).label == "Uploaded: wide.npz"
+    text = at.session_state[keys.SEQ_TEXT]
+    assert 0 < len(text) <= MAX_LINK_TEXT  # the box's own limit is MAX_TEXT, a link's MAX_LINK_TEXT
+    assert z(at, keys.weights_chart("preview_forget")).shape[0] == 2  # the model runs on it, here ...
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    assert not errors(at)
+    assert z(at, "explore:forget").shape == (2, text.count(";") + 1)  # ... and in Explore
+    query = {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+    assert len("&".join(f"{k}={v}" for k, v in query.items())) < 12_500
+    assert query["seq"] == text
+
+
+def test_a_model_too_wide_to_read_is_refused_on_upload_and_the_current_model_stays() -> None:
+    at = open_weights()
+    upload(at, "wider.npz", export_torch(cells.Network.create("lstm", 2_100, 2, seed=0)))
+    assert model(at) is None
+    shown = " ".join(errors(at))
+    assert "reads 2,100 inputs per step" in shown and "at most 1,000" in shown and "current model stays" in shown
+    assert at.session_state[keys.SEQ_TEXT] == TEXT
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> None:
+    at = open_weights(text="1 0; 0 1")
+    at.session_state[keys.SEQ_MODE] = "numbers"
+    at.run(timeout=TIMEOUT)
+    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 6))
+    at.session_state[keys.SEQ_TEXT] = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    assert "seq" not in at.query_params and "weights" in at.query_params
+    assert any("too long for the share link" in i.value and "4,798 characters" in i.value for i in at.info)
+
+
+def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
+    at = open_weights()
+    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 12))
+    assert model(at).source == "chars:helo wrd"
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in at.query_params.items():
+        fresh.query_params[name] = value if isinstance(value, str) else value[-1]
+    fresh.run(timeout=TIMEOUT)
+    assert not fresh.exception and not errors(fresh)
+    assert model(fresh).network.layers[0].forward.weights["forget"][0, 0] == 2.0
+    assert fresh.text_area(key=keys.SEQ_TEXT).value == TEXT  # not the model's own example, "helo wrd"
 
 
 def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_its_predictions() -> None:

@@ -1,15 +1,15 @@
 """Train a small network on a toy task, in NumPy; save and load trained models; the CLI that makes
 the pretrained examples in ``assets/pretrained/``.
 
-    python -m cells.train --preset brackets_lstm --out assets/pretrained/brackets_lstm.npz
-    python -m cells.train --task first_bit --option gap=50 --cell gru --hidden 8 --steps 600 \
+    python -m cells.learning.train --preset brackets_lstm --out assets/pretrained/brackets_lstm.npz
+    python -m cells.learning.train --task first_bit --option gap=50 --cell gru --hidden 8 --steps 600 \
         --lr 0.01 --batch 32 --seed 0 --out first_bit_gru.npz
-    python -m cells.train --all assets/pretrained      # every preset, as shipped
+    python -m cells.learning.train --all assets/pretrained      # every preset, as shipped
 
 The same command gives a bit-identical file: training is seeded (weights, readout and every
 mini-batch), and the file is written with fixed member order and timestamps.
 
-A model file is a .npz: the network's arrays and description exactly as ``cells.storage.save_npz``
+A model file is a .npz: the network's arrays and description exactly as ``cells.files.storage.save_npz``
 writes them, plus ``readout.weights``, ``readout.bias`` and ``model`` (JSON text: the task and its
 options, the readout's loss and position, the training settings and the accuracy reached).
 """
@@ -32,13 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from cells import storage
-from cells.backprop import loss_and_gradients, network_forward, network_parameters, network_with
+from cells.files import storage
 from cells.kinds import KINDS
 from cells.layers import Network
-from cells.optim import OPTIMIZERS, clip_by_norm, flatten, make_optimizer, unflatten
-from cells.readout import Readout, accuracy, loss_and_gradient
-from cells.tasks import TASKS, Task, make_task
+from cells.learning.backprop import loss_and_gradients, network_forward, network_parameters, network_with
+from cells.learning.optim import OPTIMIZERS, clip_by_norm, flatten, make_optimizer, unflatten
+from cells.learning.readout import Readout, accuracy, loss_and_gradient
+from cells.learning.tasks import TASKS, Task, make_task
 
 MAX_HIDDEN = 64
 MAX_STEPS = 20_000
@@ -96,7 +96,7 @@ def _task(task: Task | str) -> Task:
     if isinstance(task, str):
         return make_task(task)
     names = ", ".join(TASKS)
-    raise ValueError(f"task: expected a task name ({names}) or a cells.tasks.Task, got {type(task).__name__}")
+    raise ValueError(f"task: expected a task name ({names}) or a cells.learning.tasks.Task, got {type(task).__name__}")
 
 
 # ----- evaluation ----------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
     task = model.task
     batch = task.sample(np.random.default_rng(seed), samples)
     cell = model.network.layers[0].forward
-    state = "cell" if cell.HAS_CELL else "hidden"
+    state = cell.memory()
     values = np.stack([cell.run(x).values[state] for x in batch.inputs])  # (B, T, H)
     if task.AT == "last":
         pairs = values[:, -1], np.broadcast_to(batch.targets[:, None], values[:, -1].shape)
@@ -159,17 +159,15 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
 
 # ----- training ------------------------------------------------------------------------------------
 def _with_memory_bias(network: Network, amount: float) -> Network:
-    """``network`` with ``amount`` added to the bias of the gate that keeps the old state: the LSTM's
-    forget gate, the GRU's update gate where z keeps the old state (PyTorch, Keras), and subtracted
-    from the deck GRU's update gate (there z is the share of the new candidate). A plain RNN has none."""
+    """``network`` with ``amount`` added to the bias of the gate that keeps the old state (the kind's
+    KEEP: the LSTM's forget gate, the PyTorch/Keras GRU's z), or subtracted where the gate is the share
+    of the new (the lecture's GRU's z). A plain RNN has none."""
     params = network_parameters(network)
     for layer, per_dir in zip(network.layers, params, strict=True):
         for cell, p in zip(layer.cells, per_dir, strict=True):
-            if "forget" in p["biases"]:
-                p["biases"]["forget"] = p["biases"]["forget"] + amount
-            elif "update" in p["biases"]:
-                sign = -1.0 if getattr(cell, "Z_KEEPS_OLD", True) is False else 1.0
-                p["biases"]["update"] = p["biases"]["update"] + sign * amount
+            if cell.KEEP is not None:
+                gate, sign = cell.KEEP
+                p["biases"][gate] = p["biases"][gate] + sign * amount
     return network_with(network, params)
 
 
@@ -408,7 +406,7 @@ def _option(text: str) -> tuple[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cells.train", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cells.learning.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", choices=sorted(PRESETS), help="a shipped example's settings (others override)")
     parser.add_argument("--all", metavar="DIR", help="train every preset into DIR/<preset>.npz")
     parser.add_argument("--task", choices=sorted(TASKS))
@@ -431,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         entries = []
         for name in PRESETS:
             entry = _report(name, train_preset(name), folder / f"{name}.npz")
-            entry["command"] = f"python -m cells.train --preset {name} --out {(folder / name).as_posix()}.npz"
+            entry["command"] = f"python -m cells.learning.train --preset {name} --out {(folder / name).as_posix()}.npz"
             entries.append(entry)
         manifest = {"format": "gatescope-pretrained", "version": 1, "models": entries,
                     "arithmetic": arithmetic_fingerprint()}

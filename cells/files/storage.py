@@ -37,7 +37,6 @@ from cells.cell import Cell, first_nonfinite
 from cells.initializers import MAX_HIDDEN, MAX_INPUT
 from cells.kinds import KINDS, cell_class
 from cells.layers import MAX_LAYERS, Layer, Network
-from cells.lstm import PeepholeLSTM
 
 FORMAT = "gatescope-network"
 VERSION = 1
@@ -160,8 +159,7 @@ def _expected_shapes(spec: dict) -> dict[tuple[str, str], tuple[int, ...]]:
     shapes = {("weights", g): (H, H + I) for g in cls.GATES}
     shapes |= {("biases", g): (H,) for g in cls.GATES}
     shapes |= {("hidden_biases", g): (H,) for g in spec["hidden_biases"] or ()}
-    if issubclass(cls, PeepholeLSTM):
-        shapes |= {("peepholes", g): (H, H) for g in cls.PEEPHOLES}
+    shapes |= {(field, g): (H, H) for field, gates in cls.EXTRA.items() for g in gates}
     return shapes
 
 

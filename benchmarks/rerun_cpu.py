@@ -1,0 +1,217 @@
+"""Server CPU per rerun of each page, in Streamlit's AppTest: what one click or one typed sequence costs.
+
+    .venv/bin/python -m benchmarks.rerun_cpu            # every case, with the profile of each
+    .venv/bin/python -m benchmarks.rerun_cpu --quick    # fewer repeats, no profiles
+
+Each case opens a page in a fresh AppTest session, then repeats one user action (type a new sequence,
+move a knob to a new value: never a value seen before, so no cache answers it) and reads the process's
+CPU time (time.process_time, every thread) around each rerun. "Page load" is the first run of a new
+session on the page with the server's caches warm (another session opened it before); "first ever" is
+the same with every cache cleared. AppTest decodes the page's messages in this same process, so the
+figures include that (a real server instead encodes them and writes them to a websocket: of the same order).
+Budgets (issue: a whole class on one server): a rerun after typing a sequence or moving a knob ≤ 30 ms at
+the default size and ≤ 150 ms at 100×32; a page load ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import pstats
+import statistics
+import string
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from streamlit.logger import set_log_level
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+from ui import keys
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 300
+LONG = ("the gates decide what the cell keeps and what it forgets " * 2)[:100]  # 100 characters
+BUDGET_MS = {"default": 30.0, "100x32": 150.0, "load": 100.0}
+
+
+@dataclass(frozen=True)
+class Case:
+    page: str  # views/<page>.py
+    action: str  # what the user does, said for the report
+    size: str  # "default" or "100x32"
+    state: dict[str, Any] = field(default_factory=dict)  # put into session state before the page's first run
+    change: Callable[[int], dict[str, Any]] | None = None  # the i-th action's new widget values
+    setup: Callable[[AppTest], None] | None = None
+
+
+def _typed(base: str) -> Callable[[int], dict[str, Any]]:
+    """A new sequence each time: the base text with its last character changed."""
+    return lambda i: {keys.SEQ_TEXT: base[:-1] + string.ascii_lowercase[i % 26]}
+
+
+def _load_shipped(name: str) -> Callable[[AppTest], None]:
+    def setup(at: AppTest) -> None:
+        at.session_state[keys.TRAIN_PRETRAINED] = name
+        at.button(keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
+
+    return setup
+
+
+BRACKETS = "(()(()))((()))()"
+CASES = [
+    Case("explore", "type a sequence", "default", change=_typed("hello world")),
+    Case("explore", "move a knob (seed)", "default", change=lambda i: {keys.NET_SEED: i + 1}),
+    Case("explore", "type a sequence", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32}, _typed(LONG)),
+    Case("explore", "move a knob (seed)", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32},
+         lambda i: {keys.NET_SEED: i + 1}),
+    Case("compare", "type pane A's sequence", "default",
+         change=lambda i: {keys.pane("a", "text"): "hello worl" + string.ascii_lowercase[i % 26]}),
+    Case("compare", "move a knob (A's seed)", "default", change=lambda i: {keys.pane("a", "seed"): i + 1}),
+    Case("weights", "move a knob (forget-gate shift)", "default",
+         change=lambda i: {keys.weights_knob("shift", 0, "forward", "forget"): 0.25 * (i + 1)}),
+    Case("train", "type a sequence (brackets model)", "default", setup=_load_shipped("brackets_lstm"),
+         change=lambda i: {keys.TRAIN_TEXT: BRACKETS + "()" * (i + 1)}),
+    Case("gradient_flow", "move a knob (T)", "default", change=lambda i: {keys.FLOW_STEPS: 101 + i}),
+    Case("lessons", "next stop", "default", change=lambda i: {}),
+]
+PAGES = ["explore", "compare", "weights", "lessons", "train", "gradient_flow"]
+
+
+def open_page(page: str, state: dict[str, Any]) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.switch_page(f"views/{page}.py")
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run(timeout=TIMEOUT)
+    if at.exception:
+        raise RuntimeError(f"{page}: {at.exception}")
+    return at
+
+
+@contextlib.contextmanager
+def profiled_script_thread(profile: cProfile.Profile) -> Iterator[None]:
+    """Profile the script's own thread (AppTest runs the page in a thread of its own; cProfile sees one thread)."""
+    original = LocalScriptRunner._run_script
+
+    def run_profiled(self: LocalScriptRunner, rerun_data: Any) -> None:
+        profile.enable()
+        try:
+            original(self, rerun_data)
+        finally:
+            profile.disable()
+
+    LocalScriptRunner._run_script = run_profiled  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        LocalScriptRunner._run_script = original  # type: ignore[method-assign]
+
+
+def timed_run(at: AppTest, profile: cProfile.Profile | None = None) -> tuple[float, float]:
+    """(CPU ms, wall ms) of one rerun."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profile is None:
+        at.run(timeout=TIMEOUT)
+    else:
+        with profiled_script_thread(profile):
+            at.run(timeout=TIMEOUT)
+    return (time.process_time() - cpu) * 1e3, (time.perf_counter() - wall) * 1e3
+
+
+def act(at: AppTest, case: Case, i: int) -> None:
+    if case.page == "lessons" and case.action == "next stop":
+        at.button(keys.LESSON_NEXT).click()
+        return
+    assert case.change is not None
+    for key, value in case.change(i).items():
+        at.session_state[key] = value
+
+
+def top(profile: cProfile.Profile, n: int = 10) -> str:
+    """The ``n`` functions with the most own time: own ms, cumulative ms, calls, where."""
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    site = str(Path(st.__file__).parents[1]) + "/"
+    here = str(APP.parent) + "/"
+    rows = []
+    for (file, line, func), (_, calls, own, cumulative, _) in sorted(stats.items(), key=lambda kv: -kv[1][2])[:n]:
+        where = file.replace(site, "").replace(here, "")
+        rows.append(f"    {own * 1e3:7.1f} ms own {cumulative * 1e3:7.1f} ms cum {calls:7d}x  {where}:{line}({func})")
+    return "\n".join(rows)
+
+
+def page_loads(repeats: int) -> list[tuple[str, str, list[float], list[float]]]:
+    rows = []
+    for page in PAGES:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        first: list[float] = []
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.run(timeout=TIMEOUT)
+        at.switch_page(f"views/{page}.py")
+        first.append(timed_run(at)[0])
+        warm: list[float] = []
+        for _ in range(repeats):
+            at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+            at.run(timeout=TIMEOUT)
+            at.switch_page(f"views/{page}.py")
+            warm.append(timed_run(at)[0])
+        rows.append((page, "page load", first, warm))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 repeats, no profiles")
+    parser.add_argument("--repeats", type=int, default=6)
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else args.repeats
+    set_log_level("error")  # clearing the caches outside a server run logs a warning each time
+    print("Server CPU per rerun (AppTest, time.process_time; median and min of "
+          f"{repeats} reruns, each a new value)")
+    head = f"{'page':14} {'action':34} {'size':8} {'CPU ms':>8} {'min':>7} {'wall ms':>8}  budget"
+    print(head)
+    print("-" * len(head))
+    profiles: list[tuple[str, cProfile.Profile]] = []
+    for case in CASES:
+        at = open_page(case.page, case.state)
+        if case.setup is not None:
+            case.setup(at)
+        act(at, case, 0)
+        timed_run(at)  # the first change warms what the page imports lazily
+        cpu, wall = [], []
+        for i in range(1, repeats + 1):
+            act(at, case, i)
+            c, w = timed_run(at)
+            cpu.append(c)
+            wall.append(w)
+        if at.exception:
+            raise RuntimeError(f"{case.page} / {case.action}: {at.exception}")
+        if not args.quick:
+            profile = cProfile.Profile()
+            act(at, case, repeats + 1)
+            timed_run(at, profile)
+            profiles.append((f"{case.page} · {case.action} · {case.size}", profile))
+        median = statistics.median(cpu)
+        limit = BUDGET_MS[case.size]
+        verdict = f"<= {limit:.0f} ms: {'ok' if median <= limit else 'OVER'}"
+        print(f"{case.page:14} {case.action:34} {case.size:8} {median:8.1f} {min(cpu):7.1f} "
+              f"{statistics.median(wall):8.1f}  {verdict}")
+    for page, what, first, warm in page_loads(repeats):
+        median = statistics.median(warm)
+        verdict = f"<= {BUDGET_MS['load']:.0f} ms: {'ok' if median <= BUDGET_MS['load'] else 'OVER'}"
+        print(f"{page:14} {what + f' (first ever {first[0]:.0f} ms)':34} {'default':8} {median:8.1f} "
+              f"{min(warm):7.1f} {'':>8}  {verdict}")
+    for name, profile in profiles:
+        print(f"\n  {name}: top functions by own time")
+        print(top(profile))
+
+
+if __name__ == "__main__":
+    main()
