@@ -74,7 +74,7 @@ class GRU(Cell):
     """
 
     KIND: ClassVar[str] = "gru"
-    LABEL: ClassVar[str] = "GRU (deck form)"
+    LABEL: ClassVar[str] = "GRU (lecture's form)"
     FAMILY: ClassVar[str] = "gru"
     GATES: ClassVar[tuple[str, ...]] = ("update", "reset", "candidate")
     SIGMOID: ClassVar[tuple[str, ...]] = ("update", "reset")

@@ -290,7 +290,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
         title="GRU: remember forever",
         kind="gru",
         explanation=(
-            "In the deck's GRU, h_t = (1 − z_t)·h_{t−1} + z_t·h̃_t: z_t is the share of the new candidate, so a "
+            "In the lecture's GRU, h_t = (1 − z_t)·h_{t−1} + z_t·h̃_t: z_t is the share of the new candidate, so a "
             "GRU remembers when z_t ≈ 0. Unit 1 is an \"already written\" flag, and both units' update gates are "
             "z_t = σ(20 − 60·h_{t−1}) with h_{t−1} of unit 1. At the first step h_0 = 0, so z_1 ≈ 1: unit 0 takes "
             "its candidate h̃_1 = tanh(x_1) and unit 1 takes h̃_1 = tanh(10) ≈ 1. From the second step on "

@@ -23,17 +23,30 @@ from ui import keys
 from ui.controls import number_box
 from ui.engine import encode_sequence, run_network
 from ui.gateview import CursorKeys as GateCursorKeys
+from ui.handoff import receive
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
-from ui.settings import MAX_EMBED, MAX_HIDDEN, MAX_LAYERS, MAX_SCALE, MAX_SEED, MAX_STEPS, MAX_TEXT, MIN_SCALE, MODES
+from ui.settings import (
+    MAX_EMBED,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_SCALE,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TEXT,
+    MIN_SCALE,
+    MODES,
+    SCHEME_LABELS,
+)
 
 PANES = ("a", "b")
 SOURCES = {"random": "Drawn at random", "preset": "Hand-built preset", "trained": "Trained model",
            "current": "The model from Explore/Weights"}
-LINK_SOURCES = ("random", "preset", "trained")  # the picked model lives in one session only
+LINK_SOURCES = ("random", "preset", "trained", "current")  # "current": the link's model=…&weights=…
 STARTS = {"models": "Same input, two models", "inputs": "Same model, two inputs",
           "weights": "Same model, two weight settings"}
 VIEWS = {"side": "Side by side", "bidirectional": "Bidirectional", "deep": "Deep stack"}
 MAX_SHIFT = 10.0
+SHIFT_LABEL = "Extra bias to keep memory"
 SIDE_CURSOR = GateCursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, start=keys.CMP_CURSOR_START,
                              reported=keys.CMP_REPORTED)
 TRAINED = tuple(m["name"] for m in pretrained_manifest())
@@ -125,7 +138,7 @@ START_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
                 {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
 }
 START_NOTES = {
-    "models": "Both panes read the same text; A is an LSTM and B the deck's GRU, both with 8 units.",
+    "models": "Both panes read the same text; A is an LSTM and B the lecture's GRU, both with 8 units.",
     "inputs": "One network reads two texts that differ in their first character: B − A shows how far that "
               "one change travels.",
     "weights": "The same LSTM twice, but B's forget-gate bias is raised by 2: B keeps more of its memory. "
@@ -137,6 +150,21 @@ def set_defaults() -> None:
     """The page's widget defaults, set once per session (and again after Streamlit drops a hidden widget's key)."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
+
+
+def take_handoff() -> None:
+    """A model another page handed to Compare goes into pane A, with its text and its unit to watch."""
+    parcel = receive("compare")
+    if parcel is None:
+        return
+    ss = st.session_state
+    ss[keys.pane("a", "source")] = "current"
+    ss[keys.pane("a", "text")] = parcel.text
+    ss[keys.pane("a", "shift")] = 0.0
+    ss[keys.CMP_SAME_NET] = False
+    ss[keys.CMP_STEP] = parcel.step or 0
+    if parcel.unit is not None:
+        ss[keys.CMP_UNIT] = parcel.unit
 
 
 def _start(mode: str | None = None) -> None:
@@ -154,13 +182,26 @@ def _start(mode: str | None = None) -> None:
 def start_controls() -> tuple[bool, bool]:
     """The start-mode radio and the two links between the panes; returns (same input, same network)."""
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    mode = left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.CMP_START, horizontal=True,
-                      on_change=_start, help="Sets both panes to a ready comparison; change anything afterwards.")
+    left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.CMP_START, horizontal=True,
+               on_change=_start, help="Sets both panes to a ready comparison; change anything afterwards.")
     with right:
         same_input = st.toggle("B reads A's input", key=keys.CMP_SAME_INPUT)
         same_net = st.toggle("B runs A's network", key=keys.CMP_SAME_NET)
-    st.caption(START_NOTES[mode])
     return bool(same_input), bool(same_net)
+
+
+def start_note() -> str | None:
+    """The start mode's note while both panes are still as that mode set them (the note describes those
+    settings, so any change makes it untrue); None after a change."""
+    ss = st.session_state
+    mode = ss[keys.CMP_START]
+    a, b, shared = START_SETTINGS[mode]
+    for p, extra in (("a", a), ("b", b)):
+        if any(ss.get(keys.pane(p, name)) != value for name, value in {**PANE_DEFAULTS, **extra}.items()):
+            return None
+    if any(ss.get(key) != value for key, value in shared.items()):
+        return None
+    return START_NOTES[mode]
 
 
 def _fill_model_text(p: str) -> None:
@@ -179,20 +220,22 @@ def network_controls(p: str) -> PaneNetwork:
         st.session_state[k("source")] = "random"
     source = st.selectbox("Network", sources, format_func=SOURCES.get, key=k("source"),
                           on_change=_fill_model_text, args=(p,))
+    shift_help = ("Added to the bias of the gate that keeps memory, so a positive number keeps more of the old "
+                  "state: the LSTM's forget gate; for a GRU its keep share (the lecture's z_t bias goes down, the "
+                  "PyTorch/Keras z_t bias up). A plain RNN has no such gate.")
     if source == "random":
+        st.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
         c1, c2, c3 = st.columns(3)
-        c1.selectbox("Cell", list(cells.KINDS), format_func=lambda name: cells.KINDS[name].LABEL, key=k("kind"))
-        number_box(c2, f"Hidden (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, k("hidden"), step=1)
-        number_box(c3, "Seed", 0, MAX_SEED, k("seed"), step=1)
-        c1, c2, c3 = st.columns(3)
-        c1.selectbox("Initialiser", list(cells.SCHEMES), key=k("scheme"))
+        number_box(c1, f"Units (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, k("hidden"), step=1)
+        number_box(c2, "Seed", 0, MAX_SEED, k("seed"), step=1)
+        number_box(c3, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, k("layers"), step=1)
+        c1, c2 = st.columns([3, 2])
+        c1.selectbox("Starting weights", list(cells.SCHEMES), format_func=SCHEME_LABELS.get, key=k("scheme"),
+                     help="How the random weights are drawn.")
         number_box(c2, "Weight scale", MIN_SCALE, MAX_SCALE, k("scale"), step=0.1, format="%.2f")
-        number_box(c3, "Memory bias shift", -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
-                        help="Added to the bias of the gate that keeps memory: the LSTM's forget gate, the GRU's "
-                             "keep share (the deck's z_t bias goes down, the PyTorch/Keras z_t bias up).")
-        c1, c2 = st.columns(2, vertical_alignment="bottom")
-        c1.toggle("Bidirectional", key=k("bidirectional"))
-        number_box(c2, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, k("layers"), step=1)
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        number_box(c1, SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f", help=shift_help)
+        c2.toggle("Bidirectional", key=k("bidirectional"))
     else:
         if source == "preset":
             st.selectbox("Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title,
@@ -201,8 +244,7 @@ def network_controls(p: str) -> PaneNetwork:
             labels = {m["name"]: m["label"] for m in pretrained_manifest()}
             st.selectbox("Trained model", list(TRAINED), format_func=labels.get, key=k("trained"),
                          on_change=_fill_model_text, args=(p,))
-        number_box(st, "Memory bias shift", -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
-                        help="Added to the bias of the gate that keeps memory (forget gate, or the GRU's keep share).")
+        number_box(st, SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f", help=shift_help)
     ss = st.session_state
     return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
                        int(ss[k("seed")]), ss[k("scheme")], float(ss[k("scale")]), float(ss[k("shift")]),
@@ -330,7 +372,7 @@ def joint_vocabulary(*texts: str) -> str:
 
 def _describe(network: PaneNetwork) -> str:
     n = network
-    shift = f", memory bias {n.shift:+g}" if n.shift else ""
+    shift = f", keep-memory bias {n.shift:+g}" if n.shift else ""
     if n.source != "random":
         return {"preset": f"Preset: {presets.PRESETS[n.preset].title}", "trained": n.trained,
                 "current": "The model from Explore/Weights"}[n.source] + shift
@@ -376,7 +418,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
     if encoded.steps > MAX_STEPS:
         raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
-    label = model.label + (f", memory bias {network.shift:+g}" if network.shift else "")
+    label = model.label + (f", keep-memory bias {network.shift:+g}" if network.shift else "")
     return PaneRun(label, model.reads, encoded, trace)
 
 

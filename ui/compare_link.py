@@ -13,6 +13,7 @@ import cells
 from cells import presets
 from ui import keys
 from ui.compare import DEFAULTS, LINK_SOURCES, MAX_SHIFT, PANES, STARTS, TRAINED, VIEWS
+from ui.model import current_model, use_model
 from ui.settings import (
     MAX_EMBED,
     MAX_HIDDEN,
@@ -30,7 +31,7 @@ from ui.settings import (
     from_query,
     to_query,
 )
-from ui.share import sync_query
+from ui.share import link_model, sync_query, write_model_link
 
 GATES = ("forget", "input", "candidate", "output", "cell", "hidden", "update", "reset")
 
@@ -95,6 +96,16 @@ def load_link() -> None:
     st.session_state[keys.CMP_LINK_LOADED] = True
     params = {name: st.query_params.get_all(name) for name in st.query_params}
     values, errors = from_query(params, FIELDS, DEFAULTS)
+    model, refused = link_model()
+    if model is not None:
+        use_model(model)
+    errors += refused
+    for p in PANES:
+        key = keys.pane(p, "source")
+        if values.get(key) == "current" and current_model() is None:
+            del values[key]
+            errors.append(f"Link: {p}_src='current' was not used (the link carries no model=… to show); "
+                          f"kept {DEFAULTS[key]!r}.")
     for key, value in values.items():
         st.session_state[key] = value
     st.session_state[keys.CMP_LINK_ERRORS] = (errors, _values(SETTING_FIELDS))
@@ -112,6 +123,9 @@ def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> str | None:
     wanted = to_query(_values(fields), fields, DEFAULTS)
     long = {name: len(wanted.pop(name)) for name in ("a_seq", "b_seq") if len(wanted.get(name, "")) > MAX_LINK_TEXT}
     sync_query(wanted, [f.query for f in fields])
+    if fields is SETTING_FIELDS:  # a pane showing the current model carries it in the link, as Explore does
+        shows_current = any(st.session_state.get(keys.pane(p, "source")) == "current" for p in PANES)
+        write_model_link(current_model() if shows_current else None, sequence=False)
     if not long:
         return None
     said = " and ".join(f"pane {name[0].upper()}'s input ({n:,} characters)" for name, n in long.items())

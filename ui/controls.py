@@ -21,6 +21,7 @@ from ui.settings import (
     MAX_TEXT,
     MIN_SCALE,
     MODES,
+    SCHEME_LABELS,
 )
 
 PICK = "— pick an example —"
@@ -95,8 +96,9 @@ def network_controls() -> NetworkChoice:
     kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.NET_KIND)
     hidden = number_box(st, f"Hidden size (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, keys.NET_HIDDEN, step=1)
     seed = number_box(st, "Seed", 0, MAX_SEED, keys.NET_SEED, step=1)
-    scheme = st.selectbox("Initialiser", list(cells.SCHEMES), key=keys.NET_SCHEME,
-                          help="\n\n".join(f"**{k}**: {v}" for k, v in cells.SCHEMES.items()))
+    scheme = st.selectbox("Starting weights", list(cells.SCHEMES), key=keys.NET_SCHEME, format_func=SCHEME_LABELS.get,
+                          help="How the random weights are drawn. "
+                               + "\n\n".join(f"**{SCHEME_LABELS[k]}**: {v}" for k, v in cells.SCHEMES.items()))
     scale = number_box(st, f"Weight scale ({MIN_SCALE}–{MAX_SCALE:g})", MIN_SCALE, MAX_SCALE, keys.NET_SCALE,
                        step=0.1, format="%.2f", help="Multiplies every random weight and bias.")
     bidirectional = st.toggle("Bidirectional", key=keys.NET_BIDIRECTIONAL)

@@ -16,7 +16,7 @@ import cells
 from cells import encode
 from ui import keys
 from ui.model import Model
-from ui.settings import MAX_STEPS
+from ui.settings import MAX_STEPS, MODES
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _encode(sequence: SequenceInput) -> encode.Encoded:
     try:
         return encode_sequence(q.mode, q.text, q.embed_size, q.embed_seed)
     except ValueError as e:
-        raise ValueError(f"Sequence ({q.mode}): {e}") from None
+        raise ValueError(f"Sequence ({MODES.get(q.mode, q.mode)}): {e}") from None
 
 
 def _network(network: NetworkChoice, xs: np.ndarray) -> cells.NetworkTrace:

@@ -37,11 +37,10 @@ EXPLORE = CursorKeys()
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def packed_view(trace: cells.Trace, tokens: tuple[str, ...], features: tuple[str, ...], input_title: str,
-                where: str, t: int, unit: int, group: str) -> bytes:
+                where: str, t: int, unit: int, group: str = "", big: bool = False) -> bytes:
     """The packed gate view of ``trace`` (built once per trace and start, not per rerun)."""
     view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit)
-    if group:
-        view.header["group"] = group
+    view.header.update(group=group, big=big)
     return pack(view)
 
 
@@ -85,11 +84,12 @@ def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, bi
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
-                   input_title: str = "x_t  encoded inputs", where: str = "", group: str = "",
+                   input_title: str = "x_t  encoded inputs", where: str = "", group: str = "", big: bool = False,
                    k: CursorKeys = EXPLORE) -> None:
-    """Draw ``trace`` as one gate view; views that share a ``group`` share one cursor in the browser."""
+    """Draw ``trace`` as one gate view; views that share a ``group`` share one cursor in the browser, and
+    ``big`` sizes it for a projector."""
     t, unit = _start(trace.steps, trace.hidden_size, k)
-    data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group)
+    data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big)
     result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
     _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
 

@@ -41,6 +41,8 @@ def download_html(name: str) -> str:
     return f"download_html_{name}"
 
 
+PRESENT = "present"  # presenter mode toggle (?present=1)
+
 # Page state that is not a widget
 LAST_GOOD = "last_good"  # the last settings that encoded and ran
 LINK_LOADED = "link_loaded"  # the share link has been read into the widgets
@@ -134,6 +136,8 @@ W_PREDICT_TOKEN = "w_predict_token"
 W_UPLOAD_APPLY = "w_upload_apply"
 W_UPLOAD_ERROR = "w_upload_error"  # not a widget: why the last upload was refused
 KEPT_SETTINGS = "kept_settings"  # not a widget: the shared settings' values, kept across pages
+FIRST_VIEW_SHOWN = "first_view_shown"  # not a widget: Explore's first view (a ready model) has been offered
+FIRST_VIEW_DRAWN = "first_view_drawn"  # "Draw a random network instead"
 
 
 def weights_editor(field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
@@ -173,6 +177,7 @@ CMP_DOWNLOAD_HALF_LIFE = "cmp_download_half_life"
 CMP_LAST_GOOD = "cmp_last_good"  # pane -> the last settings that ran
 CMP_LINK_LOADED = "cmp_link_loaded"
 CMP_LINK_ERRORS = "cmp_link_errors"
+CMP_PRESENT = "cmp_present"  # presenter mode toggle (?present=1)
 
 
 def pane(p: str, name: str) -> str:

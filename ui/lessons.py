@@ -22,6 +22,7 @@ from ui import keys
 from ui.gateview import CursorKeys
 from ui.literal import literal
 from ui.model import TASK_EXAMPLES, Model, from_network, from_preset, from_pretrained
+from ui.presenter import presenter_keys, presenting
 
 HIGHLIGHT = "#ffe27a"  # the colour behind the term a stop is about
 
@@ -54,7 +55,7 @@ class Scene:
 class Knob:
     """The "try this" control: a slider whose value edits the scene."""
 
-    label: str
+    label: str  # plain words: it is the slider's accessible name too, where $…$ math would be read out raw
     low: float
     high: float
     default: float
@@ -281,7 +282,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("cell"), Panel("input")),
         try_this=("Lower unit 0's forget-gate bias from 20 to 2: $f_t$ = σ(2) ≈ 0.88, and the stored number leaks"
                   " off the belt a little at every step."),
-        knob=Knob("Forget-gate bias $b_f$ of unit 0", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f", unit=0)),
+        knob=Knob("Forget-gate bias of unit 0", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f", unit=0)),
     ),
     Stop(
         slug="forget-gate",
@@ -299,7 +300,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("forget"), Panel("cell")),
         try_this=("Set the forget-gate bias to −3: $f_t$ = σ(−3) ≈ 0.05, the cell keeps 5% of its count at each "
                   "step, and $C_t$ fades back to 0 after every 'a'."),
-        knob=Knob("Forget-gate bias $b_f$", -10.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
+        knob=Knob("Forget-gate bias", -10.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
         cursor=6,
     ),
     Stop(
@@ -320,7 +321,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("input"), Panel("candidate"), Panel("cell")),
         try_this=("Raise the input-gate bias $b_i$ from −20 to +20: the gate opens at every step, and every "
                   "value, marked or not, is added into $C_t$."),
-        knob=Knob("Input-gate bias $b_i$", -20.0, 20.0, -OPEN, 1.0, set_bias("input", "b_i")),
+        knob=Knob("Input-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("input", "b_i")),
         cursor=1,
     ),
     Stop(
@@ -357,7 +358,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("output"), Panel("hidden")),
         try_this=("Raise the output-gate bias $b_o$ from −20 to +20: the gate stays open and $h_t$ shows the "
                   "depth at every step, not only at the a's."),
-        knob=Knob("Output-gate bias $b_o$", -20.0, 20.0, -OPEN, 1.0, set_bias("output", "b_o")),
+        knob=Knob("Output-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("output", "b_o")),
         cursor=5,
     ),
     Stop(
@@ -378,14 +379,14 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("update"), Panel("hidden")),
         try_this=("Raise the update-gate bias $b_z$ from −20 to +20: $z_t$ ≈ 1 at every step, the GRU takes every"
                   " new candidate, and $h_t$ just follows tanh(value)."),
-        knob=Knob("Update-gate bias $b_z$", -20.0, 20.0, -OPEN, 1.0, set_bias("update", "b_z")),
+        knob=Knob("Update-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("update", "b_z")),
         cursor=1,
     ),
     Stop(
         slug="peephole",
         title="LSTM variant: peephole connections",
         explanation=(
-            "In the deck's LSTM the gates see $h_{t-1}$ and $x_t$ but never the cell state itself: a cell whose "
+            "In the lecture's LSTM the gates see $h_{t-1}$ and $x_t$ but never the cell state itself: a cell whose "
             "output gate was shut cannot tell what it holds. Peephole connections add a weight from C to each "
             "gate: $f_t$ and $i_t$ look at $C_{t-1}$, $o_t$ at the new $C_t$. Here the output gate reads the "
             "bracket depth straight from the cell, $o_t = \\sigma(20\\,C_t - 30)$, so $h_t$ speaks only while the "
@@ -397,7 +398,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("cell"), Panel("output")),
         try_this=("Set the output-gate bias $b_o$ from −30 to −10: $o_t = \\sigma(20\\,C_t - 10)$ now opens from "
                   "depth 1."),
-        knob=Knob("Output-gate bias $b_o$", -50.0, 10.0, -1.5 * OPEN, 1.0, set_bias("output", "b_o")),
+        knob=Knob("Output-gate bias", -50.0, 10.0, -1.5 * OPEN, 1.0, set_bias("output", "b_o")),
         cursor=4,
     ),
     Stop(
@@ -415,7 +416,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("forget"), Panel("input"), Panel("cell")),
         try_this=("Set the forget-gate bias $b_f$ from 20 to 0: between markers $f_t$ = $i_t$ = 0.5, and $C_t$ "
                   "becomes a running average of the values."),
-        knob=Knob("Forget-gate bias $b_f$", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
+        knob=Knob("Forget-gate bias", -5.0, 20.0, OPEN, 0.5, set_bias("forget", "b_f")),
         cursor=1,
     ),
     Stop(
@@ -452,7 +453,7 @@ STOPS: tuple[Stop, ...] = (
         panels=(Panel("cell", caption="Layer 1"), Panel("cell", layer=1, caption="Layer 2")),
         try_this=("Set layer 2's input-gate bias from −87 to −70: it now opens from depth 1 (100·tanh(1) − 70 > "
                   "0) and counts every step inside a bracket."),
-        knob=Knob("Layer 2's input-gate bias $b_i$", -100.0, 0.0, DEEP_THRESHOLD, 1.0,
+        knob=Knob("Layer 2's input-gate bias", -100.0, 0.0, DEEP_THRESHOLD, 1.0,
                   set_bias("input", "b_i", layer=1)),
         cursor=4,
     ),
@@ -491,8 +492,6 @@ def cached_show(slug: str, value: float) -> Shown:
     return show(BY_SLUG[slug], value)
 
 
-PRESENT_VALUES = ("1", "true", "yes", "on")
-
 # Presenter mode: no sidebar or header, big text and equations, big buttons; the page's own
 # controls are not drawn at all (see views/lessons.py), so hiding here is only Streamlit's chrome.
 PRESENTER_CSS = """<style>
@@ -509,34 +508,14 @@ PRESENTER_CSS = """<style>
   font-size: 20px !important; }
 </style>"""
 
-# Page Up and Page Down (what a presentation clicker sends) click the stop buttons; the gate view
-# moves its own time cursor with the arrow keys. Keys typed into a field or a focused slider are left alone.
-KEYS_SCRIPT = """<script>
-(() => {
-  if (window.__gatescopeLessonKeys) return;
-  window.__gatescopeLessonKeys = true;
-  const targets = {PageUp: "lessons_prev", PageDown: "lessons_next"};
-  document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const key = targets[event.key];
-    if (!key) return;
-    const typing = event.target instanceof Element &&
-      event.target.closest("input, textarea, select, [contenteditable=true], [role=slider], [role=combobox]");
-    if (typing) return;
-    const button = document.querySelector(".st-key-" + key + " button");
-    if (!button || button.disabled) return;
-    event.preventDefault();
-    button.click();
-  });
-})();
-</script>"""
+# Page Up and Page Down (what a presentation clicker sends) click the stop buttons whatever has focus
+# (ui/presenter_keys.js); the gate view moves its own time cursor with the arrow keys.
+KEYS = {"PageUp": keys.LESSON_PREV, "PageDown": keys.LESSON_NEXT}
 
 
 def read_presenter() -> bool:
     """Presenter mode: the toggle's value, started from ``?present=1`` when the session first shows the page."""
-    if keys.LESSON_PRESENT not in st.session_state:
-        st.session_state[keys.LESSON_PRESENT] = str(st.query_params.get("present", "")).lower() in PRESENT_VALUES
-    return bool(st.session_state[keys.LESSON_PRESENT])
+    return presenting(keys.LESSON_PRESENT)
 
 
 def _write_presenter() -> None:
@@ -553,8 +532,8 @@ def presenter_toggle() -> None:
 
 
 def presenter_style(present: bool) -> None:
-    """The keyboard script always; the projector's CSS in presenter mode."""
-    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
+    """The presenter keys always; the projector's CSS in presenter mode."""
+    presenter_keys(KEYS)
     if present:
         st.html(PRESENTER_CSS)
 
@@ -603,4 +582,16 @@ def knob_control(stop: Stop) -> float:
         value = st.slider(k.label, k.low, k.high, step=k.step, key=key)
     reset.button("↺", key=keys.LESSON_RESET, on_click=_reset_knob, args=(stop,), width="stretch",
                  disabled=value == k.default, help=f"Reset: back to {k.default:g}, the stop as built.")
+    if note := knob_note(stop, float(value)):
+        st.caption(note)
     return float(value)
+
+
+def knob_note(stop: Stop, value: float) -> str | None:
+    """While the knob is off the stop's own value, the paragraph (written for the stop as built) no longer
+    describes the charts: say so, with both values. None while it does."""
+    k = stop.knob
+    if value == k.default:
+        return None
+    return (f"{k.label} is now {value:g}, not {k.default:g}: the paragraph above describes the stop as built; "
+            "the charts show the model as you set it.")

@@ -32,6 +32,7 @@ from cells.files import vocabulary as file_vocabulary
 from cells.files.model import LoadedModel
 from cells.files.parts import Found
 from cells.learning.readout import Readout
+from cells.learning.tasks import TASKS, Task, make_task
 from cells.learning.train import load_model
 from ui.settings import MAX_LINK_TEXT
 
@@ -62,8 +63,10 @@ class Model:
     readout: Readout | None = None  # trained models predict something from h_t
     original: cells.Network | None = None  # the network before any edit, for "reset"
     vocabulary: str | None = None  # the one-hot columns, for models that read characters one-hot
-    source: str = ""  # where it came from, for share links: "preset:counter", "trained:brackets_lstm", "numbers"
+    source: str = ""  # where it came from, for share links: "preset:counter", "trained:brackets_lstm", "numbers",
+    # "task:brackets" (trained on the Train page: it reads text as that task does)
     loaded: LoadedModel | None = None  # a model from a file: its own vocabulary, embedding and output head
+    watch: int | None = None  # the unit whose behaviour tells the story, which pages select first
 
     def inputs(self, text: str) -> encode.Encoded:
         """``text`` as this model's inputs, or a ValueError saying what does not fit."""
@@ -73,10 +76,27 @@ class Model:
                              f"({self.reads}), the sequence has {encoded.input_size}")
         return encoded
 
+    @property
+    def shown_note(self) -> str:
+        """The note while it is true: it was written for the model's own weights, so after an edit it gives
+        way to a line that still holds."""
+        if self.original is None:
+            return self.note
+        unit = f" Unit {self.watch} is the one to watch for what the edit changed." if self.watch is not None else ""
+        return f"Edited weights: what was said about the original weights may no longer hold.{unit}"
+
     def edited(self, network: cells.Network, label: str | None = None) -> Model:
         """The same model with new weights; ``original`` keeps the first ones."""
         return dataclasses.replace(self, network=network, label=label or self.label,
                                    original=self.original or self.network)
+
+
+_SYMBOL = re.compile(r"(?<![\w$\\])([A-Za-z])_(t|\{t-1\})(?![\w}])")
+
+
+def symbols_as_math(text: str) -> str:
+    """Plain-text symbols (``C_t``, ``h_{t-1}``) as Markdown math, for notes shown in captions and boxes."""
+    return _SYMBOL.sub(lambda m: f"${m.group(1)}_{m.group(2)}$", text)
 
 
 def _one_hot(vocabulary: str, text: str) -> encode.Encoded:
@@ -144,7 +164,7 @@ def from_preset(name: str) -> Model:
     p = presets.preset(name)
     reads = reads_characters(p.vocabulary) if p.vocabulary is not None else f"numbers ({p.mode})"
     return Model(p.build(), f"Preset: {p.title}", reads, p.inputs, p.sequence, f"{p.watch} {p.explanation}",
-                 vocabulary=p.vocabulary, source=f"preset:{name}")
+                 vocabulary=p.vocabulary, source=f"preset:{name}", watch=0)  # every preset's story is in unit 0
 
 
 def pretrained_manifest() -> list[dict]:
@@ -160,9 +180,28 @@ def from_pretrained(name: str) -> Model:
                          f"got {name!r}")
     trained = load_model(PRETRAINED / entry["file"])
     task = trained.task
-    reads = f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
-    return Model(trained.network, entry["label"], reads, task.encode, TASK_EXAMPLES.get(task.NAME, ""),
-                 entry["watch"]["note"], readout=trained.readout, source=f"trained:{name}")
+    return Model(trained.network, entry["label"], task_reads(task), task.encode, TASK_EXAMPLES.get(task.NAME, ""),
+                 entry["watch"]["note"], readout=trained.readout, source=f"trained:{name}",
+                 watch=int(entry["watch"]["unit"]))
+
+
+def task_reads(task: Task) -> str:
+    """How a model trained on ``task`` reads typed text, said for the user."""
+    return f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
+
+
+def from_task(network: cells.Network, task_name: str, label: str, *, sequence: str = "", note: str = "",
+              readout: Readout | None = None, watch: int | None = None) -> Model:
+    """A network trained on one of cells.tasks, reading typed text as that task does (its encoder does not
+    depend on the task's options), so a share link needs only the task's name and the weights."""
+    if task_name not in TASKS:
+        raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {task_name[:40]!r}")
+    task = make_task(task_name)
+    if network.input_size != task.input_size:
+        raise ValueError(f"a network reading {network.input_size} inputs cannot read the {task.LABEL.lower()} "
+                         f"task's {task.input_size}")
+    return Model(network, label, task_reads(task), task.encode, sequence or TASK_EXAMPLES.get(task_name, ""), note,
+                 readout=readout, source=f"task:{task_name}", watch=watch)
 
 
 # ----- session -------------------------------------------------------------------------------------
@@ -471,12 +510,13 @@ def model_from_link(source: str, weights: str | None) -> Model:
         model = from_preset(rest)
     elif base == "trained":
         model = from_pretrained(rest)
-    elif base in ("chars", "embed", "numbers"):
+    elif base in ("chars", "embed", "numbers", "task"):
         if weights is None:
             raise ValueError(f"model={source[:40]!r} needs its weights parameter")
         model = None
     else:
-        raise ValueError(f"model: expected preset:…, trained:…, chars:…, embed:… or numbers, got {source[:40]!r}")
+        raise ValueError(f"model: expected preset:…, trained:…, task:…, chars:…, embed:… or numbers, "
+                         f"got {source[:40]!r}")
     if weights is None:
         return model
     try:
@@ -488,6 +528,12 @@ def model_from_link(source: str, weights: str | None) -> Model:
             raise ValueError(f"weights: a {network.kind} reading {network.input_size} inputs does not fit "
                              f"{model.label}")
         return model.edited(network, label=f"{model.label} (edited)" if "edited" not in model.label else None)
+    if base == "task":
+        try:
+            return from_task(network, rest, f"{cells.KINDS[network.kind].LABEL} trained on the Train page "
+                                            f"({rest.replace('_', ' ')})")
+        except ValueError as e:
+            raise ValueError(f"model: {e}") from None
     if base == "chars":
         return from_network(network, "Edited model from a link", vocabulary=rest)
     if base == "embed":

@@ -30,6 +30,8 @@ MAX_TEXT = 100_000  # characters in the sequence box (vectors take several per s
 MAX_LINK_TEXT = 4_000
 
 MODES = {"onehot": "characters, one-hot", "embed": "characters, embedded", "numbers": "numbers"}
+# How a drawn network's first weights are picked, said for a student (cells.SCHEMES has the details).
+SCHEME_LABELS = {"pytorch": "PyTorch's default", "xavier": "Xavier (Glorot)", "orthogonal": "Keras' default"}
 DIRECTIONS = ("forward", "backward")
 
 

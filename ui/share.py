@@ -8,9 +8,11 @@ from typing import Any
 import streamlit as st
 
 from ui import keys
+from ui.handoff import reads_numbers, receive
 from ui.literal import literal
 from ui.model import Model, current_model, model_from_link, model_to_link, use_model
 from ui.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
+from ui.state import keep_settings
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
 SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))
@@ -18,15 +20,9 @@ SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "l
 
 def set_defaults() -> None:
     """Every widget's default, set once per session (and again after Streamlit drops a hidden widget's key)."""
-    # Streamlit forgets a widget's value when a page without it is shown, so the values are kept
-    # aside on every run and put back: the sequence and settings survive a trip to another page.
-    # Re-setting a value (after deleting the old widget's entry) lets the new page's widget adopt it.
-    kept = st.session_state.setdefault(keys.KEPT_SETTINGS, {})
-    for key, value in DEFAULTS.items():
-        if key in st.session_state:
-            kept[key] = st.session_state[key]
-            del st.session_state[key]
-        st.session_state[key] = kept.get(key, list(value) if isinstance(value, list) else value)
+    # Streamlit forgets a widget's value when a page without it is shown: ui.state keeps every page's
+    # settings aside on every run and puts them back, so they survive a trip to another page.
+    keep_settings()
 
 
 def load_link() -> None:
@@ -40,6 +36,23 @@ def load_link() -> None:
         st.session_state[key] = value
     errors += load_model_link()
     st.session_state[keys.LINK_ERRORS] = (errors, current_values(SETTING_NAMES))
+
+
+def take_handoff() -> None:
+    """Put a model another page handed to Explore into Explore's widgets: its text, the mode that reads
+    it, the step and the unit to watch (call after ``load_link``, before the widgets)."""
+    parcel = receive("explore")
+    if parcel is None:
+        return
+    ss = st.session_state
+    ss[keys.SEQ_TEXT] = parcel.text
+    ss[keys.SEQ_MODE] = "numbers" if reads_numbers(parcel.model) else "onehot"
+    ss.pop(keys.LAST_GOOD_MODEL_TEXT, None)
+    ss[keys.CURSOR_STEP] = parcel.step or 0
+    if parcel.present:
+        ss[keys.PRESENT] = True
+    if parcel.unit is not None:
+        ss[keys.CURSOR_UNIT] = parcel.unit
 
 
 def link_errors() -> list[str]:
@@ -110,17 +123,32 @@ def load_model_link() -> list[str]:
     use_model(model)
     if "seq" not in st.query_params:  # the link kept the model's own sequence, the default for this model
         st.session_state[keys.SEQ_TEXT] = model.sequence
+    if "unit" not in st.query_params and model.watch is not None:
+        st.session_state[keys.CURSOR_UNIT] = model.watch
     return []
 
 
-def write_model_link(model: Model | None) -> str | None:
-    """Make the query string name ``model`` (and carry its weights when small, and the sequence), or no
-    model. Returns a note for the page when the sequence was too long to go in the link."""
+def link_model() -> tuple[Model | None, list[str]]:
+    """The model the link's model=…&weights=… names, if any, and what was wrong with it (for pages that
+    show the current model in their own widgets, as Compare's panes do)."""
+    source = st.query_params.get("model")
+    if source is None:
+        return None, []
+    try:
+        return model_from_link(source, st.query_params.get("weights")), []
+    except ValueError as e:
+        return None, [f"Link: the model was not used ({e})."]
+
+
+def write_model_link(model: Model | None, sequence: bool = True) -> str | None:
+    """Make the query string name ``model`` (and carry its weights when small, and with ``sequence`` the
+    sequence box's text), or no model. Returns a note for the page when the sequence was too long to go in
+    the link."""
     try:
         wanted = {} if model is None else model_to_link(model)
     except ValueError:
         wanted = {}  # too large for a link: the Weights page says so and offers the file
-    if not wanted:
+    if not wanted or not sequence:
         sync_query(wanted, MODEL_PARAMS)
         return None
     seq, note = _sequence_param(st.session_state.get(keys.SEQ_TEXT, model.sequence), fixed=True)

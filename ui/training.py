@@ -41,7 +41,7 @@ from cells.learning.readout import softmax
 from cells.learning.tasks import TASKS, Brackets, FirstBit, Task, make_task
 from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model
 from ui import keys
-from ui.model import PRETRAINED, TASK_EXAMPLES, TASK_READS, pretrained_manifest
+from ui.model import PRETRAINED, TASK_EXAMPLES, from_task, pretrained_manifest
 from ui.model import Model as PageModel
 from ui.trainer import Job, Trainer
 from viz.gradflow import FlowCurve
@@ -73,12 +73,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def option_defaults() -> dict[str, Any]:
+    """Every task option's widget key and default."""
+    return {keys.train_option(name, f.name): f.default for name, cls in TASKS.items() for f in dataclasses.fields(cls)}
+
+
 def train_defaults() -> None:
-    for key, value in DEFAULTS.items():
+    for key, value in {**DEFAULTS, **option_defaults()}.items():
         st.session_state.setdefault(key, value)
-    for name, cls in TASKS.items():
-        for f in dataclasses.fields(cls):
-            st.session_state.setdefault(keys.train_option(name, f.name), f.default)
 
 
 # ----- settings ------------------------------------------------------------------------------------
@@ -132,7 +134,7 @@ def problems(s: TrainSettings) -> list[str]:
         _whole(s.steps, "Steps", 1, MAX_STEPS),
         None if s.optimizer in OPTIMIZER_LABELS else f"Optimizer: expected adam or sgd, got {s.optimizer!r}.",
         _whole(s.seed, "Seed", 0, MAX_SEED),
-        _number(s.memory_bias, "Memory bias", -MAX_MEMORY_BIAS, MAX_MEMORY_BIAS, above=False),
+        _number(s.memory_bias, "Head start for memory", -MAX_MEMORY_BIAS, MAX_MEMORY_BIAS, above=False),
         _number(s.clip, "Gradient clip", 0.0, MAX_CLIP, above=False),
     ]
     if s.task in TASKS:
@@ -164,7 +166,7 @@ def train_controls() -> TrainSettings:
         lr = st.number_input(f"Learning rate (above 0, at most {MAX_LR:g})", step=0.001, format="%g",
                              key=keys.TRAIN_LR)
         memory_bias = st.number_input(
-            "Memory bias", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
+            "Head start for memory (bias)", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
             help="Added at the start to the bias of the gate that keeps the old state (the LSTM's forget gate, "
                  "the GRU's update gate), so memory lasts from the first step. A plain RNN has no such gate.",
         )
@@ -489,11 +491,16 @@ def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str |
 
 
 def explore_model(trained: Trained, text: str) -> PageModel:
-    """The model as Explore shows it: how it reads typed text, the sequence typed here, what to watch."""
+    """The model as Explore and Compare show it: how it reads typed text, the sequence typed here, the unit to
+    watch. A shipped model keeps its name (its link is short); one trained here says its task, and its
+    weights ride in the link."""
     task = trained.task
-    reads = f"{TASK_READS.get(task.NAME, task.LABEL)} (inputs: {', '.join(task.features)})"
-    return PageModel(trained.model.network, trained.label, reads, task.encode, sequence=text or example_text(task),
-                     note=trained.note or trained.message, readout=trained.model.readout)
+    text = text or example_text(task)
+    model = from_task(trained.model.network, task.NAME, trained.label, sequence=text,
+                      note=trained.note or trained.message, readout=trained.model.readout, watch=trained.watch)
+    if trained.ident.startswith("pretrained:"):
+        return dataclasses.replace(model, source="trained:" + trained.ident.split(":", 1)[1])
+    return model
 
 
 # ----- gradient flow -------------------------------------------------------------------------------

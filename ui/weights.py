@@ -25,6 +25,7 @@ from ui import keys
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
 from ui.gateview import CursorKeys
+from ui.handoff import send
 from ui.model import (
     FORMATS,
     MAX_UPLOAD_BYTES,
@@ -39,6 +40,7 @@ from ui.model import (
     from_pretrained,
     load_upload,
     pretrained_manifest,
+    symbols_as_math,
     use_model,
 )
 from viz.predictions import output_labels, token_probability, top_predictions
@@ -138,8 +140,9 @@ def load_ready(value: str) -> Model:
 
 
 def show_model(model: Model) -> None:
-    """Make ``model`` the current one and put its own sequence in the sequence box."""
-    use_model(model)
+    """Make ``model`` the current one and put its own sequence in the sequence box (Explore and Weights share
+    it); Explore starts on the model's unit to watch."""
+    send("explore", model)
     st.session_state[keys.SEQ_TEXT] = model.sequence
     st.session_state[keys.SEQ_MODE] = "onehot" if model.vocabulary else "numbers" if "numbers" in model.reads \
         else st.session_state.get(keys.SEQ_MODE, "onehot")
@@ -184,8 +187,8 @@ def model_panel(model: Model) -> None:
     """Which model is shown, how it reads text, what to look at, and the way back."""
     st.markdown(f"**{model.label}**")
     st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
-    if model.note:
-        st.caption(model.note)
+    if model.shown_note:
+        st.caption(symbols_as_math(model.shown_note))
     st.button("Back to a drawn network", key=keys.DROP_MODEL, on_click=_back_to_drawn,
               help="Forget this model and draw a network from the Network settings again.")
 
@@ -318,7 +321,9 @@ def apply_preset() -> None:
 
 
 # ----- editors and knobs -----------------------------------------------------------------------
-EXTRA_CAPTIONS = {"peepholes": "Peephole weights on the cell state C (the gate also looks at C_{t−1}; o_t at C_t):"}
+EXTRA_CAPTIONS = {
+    "peepholes": "Peephole weights on the cell state C (the gate also looks at $C_{t-1}$; $o_t$ at $C_t$):",
+}
 
 
 def _version() -> int:

@@ -14,20 +14,27 @@ from ui.compare import (
     pane_runs,
     set_defaults,
     start_controls,
+    start_note,
+    take_handoff,
 )
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.gateview import show_view
+from ui.presenter import presenter_switch
 from viz.compare import bidirectional_view, compare_views, deep_view, gate_summary, half_life_table, layer_summary
 from viz.heatmap import heatmap_names
 
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()
 load_link()
+take_handoff()
+presenter_switch(keys.CMP_PRESENT)
 st.title("Compare two cells")
 for message in link_errors():
     st.error(message)
 
 same_input, same_net = start_controls()
+if note := start_note():
+    st.caption(note)
 left, right = st.columns(2)
 boxes = {"a": left.container(border=True), "b": right.container(border=True)}
 with boxes["a"]:
@@ -134,9 +141,8 @@ if view == "side":
                "falls below 0.5; “> T” when it never does within the sequence.")
     c1, c2 = st.columns([3, 2])
     rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
-    c1.dataframe(gates.drop(columns="cell"), hide_index=True, height=35 * (rows + 1) + 3,
-                 column_config={"mean": st.column_config.NumberColumn(format="%.3f"),
-                                "saturated": st.column_config.NumberColumn(format="%.3f")})
+    shown = gates.drop(columns="cell").style.format({"mean": "{:.3f}", "saturated": "{:.3f}"}, na_rep="—")
+    c1.dataframe(shown, hide_index=True, height=35 * (rows + 1) + 3)  # "—": no saturation for an unbounded C_t
     c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
     c1.download_button("Gate summary (CSV)", gates.to_csv(index=False), file_name="gatescope-compare-gates.csv",
                        mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")

@@ -8,20 +8,26 @@ import cells
 from ui import keys
 from ui.controls import sequence_controls, view_controls
 from ui.engine import current_run, model_run
+from ui.first_view import first_view, what_to_look_at
 from ui.gateview import offline_view, show_gate_view
 from ui.model import current_model
-from ui.share import current_values, link_errors, load_link, write_link, write_model_link
+from ui.presenter import presenter_switch
+from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
 from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names
 
 load_link()
+first_view()
+take_handoff()
+present = presenter_switch(keys.PRESENT)
 st.title("Explore a recurrent cell")
 for message in link_errors():
     st.error(message)
 
 model = current_model()
+what_to_look_at(model)
 sequence = sequence_controls(model.reads if model else None)
 network = model_sidebar(model, "Drawn from the Network settings below. A ready model, or an edit on the Weights "
                                 "page, fixes the weights.")
@@ -51,7 +57,7 @@ else:
     input_title = f"x_t  layer {layer}'s h_t, this layer's input"
 where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
 
-show_gate_view(trace, tokens, features, key=keys.GATE_VIEW, input_title=input_title, where=where)
+show_gate_view(trace, tokens, features, key=keys.GATE_VIEW, input_title=input_title, where=where, big=present)
 st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
            "it gives the same view.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import keys
 from ui.gateview import show_view
+from ui.handoff import send
 from ui.lessons import (
     LESSON_CURSOR,
     STOPS,
@@ -21,7 +22,6 @@ from ui.lessons import (
     read_presenter,
     start_cursor,
 )
-from ui.model import use_model
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.lessons import for_projector, stop_view
 
@@ -69,7 +69,11 @@ def gradient_figure(shown: Shown) -> go.Figure:
 
 words, views = st.columns([2, 3], gap="large")
 with words:
-    st.markdown(stop.explanation)
+    if present:  # a slide shows the knob and the gates; the paragraph is the teacher's, one click away
+        with st.expander("What this stop says"):
+            st.markdown(stop.explanation)
+    else:
+        st.markdown(stop.explanation)
     with st.container(border=True):
         st.markdown(f"**Try this:** {stop.try_this}")
         value = knob_control(stop)
@@ -77,15 +81,12 @@ shown = cached_show(stop.slug, value)
 scene = shown.scene
 with words:
     if not present:
-        st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.note}")
-        if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
-                     help="Carry this model and input to the Explore page, with every gate and the numbers."):
-            use_model(scene.model)
-            st.session_state[keys.SEQ_TEXT] = scene.text
-            st.session_state[keys.SEQ_MODE] = "numbers" if scene.model.reads.startswith("numbers") else "onehot"
-            st.session_state[keys.CURSOR_STEP] = int(st.session_state.get(keys.LESSON_STEP, 0))
-            st.session_state[keys.CURSOR_UNIT] = int(st.session_state.get(keys.LESSON_UNIT, stop.unit))
-            st.switch_page("views/explore.py")
+        st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.shown_note}")
+    if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
+                 help="Carry this model and input to the Explore page, with every gate and the numbers."):
+        send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSON_STEP, 0)),
+             unit=int(st.session_state.get(keys.LESSON_UNIT, stop.unit)), present=present)
+        st.switch_page("views/explore.py")
 
 with views:
     tokens = shown.encoded.tokens

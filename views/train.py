@@ -10,7 +10,7 @@ import streamlit as st
 import cells
 from cells.learning.train import model_bytes
 from ui import keys
-from ui.model import use_model
+from ui.handoff import send
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -210,15 +210,12 @@ if run is not None:
 
 explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
-                      help="Explore shows every gate step by step, with the deck's equations."):
-    use_model(explore_model(trained, shown_text))
+                      help="Explore shows every gate step by step, with the lecture's equations."):
+    send("explore", explore_model(trained, shown_text))
     st.switch_page("views/explore.py")
 if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
                       help="Compare runs it next to another model or input."):
-    model = explore_model(trained, shown_text)
-    use_model(model)
-    st.session_state[keys.pane("a", "source")] = "current"  # Compare's pane A shows the current model
-    st.session_state[keys.pane("a", "text")] = model.sequence
+    send("compare", explore_model(trained, shown_text))  # Compare's pane A shows it
     st.switch_page("views/compare.py")
 download_col.download_button("Download the model (.npz)", lambda: model_bytes(trained.model),
                              file_name=f"gatescope-{trained.model.network.kind}-{task.NAME}.npz",

@@ -93,7 +93,7 @@ trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
 st.subheader(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}")
-st.caption(f"{base.label}. Rows are units, columns the deck's [h_{{t−1}}, x_t]: hidden columns first. "
+st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_t]$: hidden columns first. "
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:
@@ -110,10 +110,10 @@ with b_col:
 with k_col:
     st.markdown("**Knobs**")
     knobs(layer, direction, gate, info.symbol)
-    r1, r2, r3 = st.columns(3)
+    r1, r2, r3 = st.columns([2, 1, 2], vertical_alignment="bottom")  # room for each button's whole label
     r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
               on_click=reset, args=(model,))
-    r2.number_input("Seed", 0, 2**31 - 1, 1, key=keys.W_SEED)
+    r2.number_input("Seed", 0, 2**31 - 1, key=keys.W_SEED)  # 1 at first (ui.state)
     r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
               args=(base,))
 

@@ -41,7 +41,7 @@ class Panel:
     crange: ColourRange
     bound: str  # "sigmoid" | "tanh" | "unbounded"
     name: str | None  # the trace value drawn, None when derived
-    phrase: str  # what this value is, for the pairing note
+    phrase: str  # what this value is, for the pairing note (a Markdown caption: symbols as $…$ math)
 
 
 def _from_trace(trace: cells.Trace, name: str, phrase: str) -> Panel:

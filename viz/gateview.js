@@ -414,7 +414,7 @@ class GateView {
     panel.rows.replaceChildren();
     panel.rows.style.height = `${panel.height}px`;
     const names = panel.p.row_names;
-    const every = Math.max(1, Math.ceil(12 / panel.rowPx));
+    const every = Math.max(1, Math.ceil((this.h.big ? 20 : 12) / panel.rowPx)); // labels never overlap
     for (let r = 0; r < panel.shownRows; r += every) {
       const row = panel.isUnits ? this.order[first + r] : r;
       const label = el("span", "gv-rowname", panel.rows, names ? names[row] : String(row));
@@ -437,10 +437,13 @@ class GateView {
     const stride = Math.max(1, Math.ceil((widest * T) / w));
     const nice = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
     const step = nice.find((n) => n >= stride) || stride;
+    const short = step > 1 && widest * (T / step) > w; // step numbers only, when labels would not fit
     for (let t = 0; t < T; t += step) {
       const x = ((t + 0.5) * w) / T;
+      const text = short ? String(t) : this.h.labels[t];
+      const half = ctx.measureText(text).width / 2;
       ctx.fillRect(x, 0, 1, 4);
-      ctx.fillText(step > 1 && widest * (T / step) > w ? String(t) : this.h.labels[t], x, 6);
+      ctx.fillText(text, Math.min(Math.max(x, half), w - half), 6); // the first and last stay on the axis
     }
   }
 
@@ -495,7 +498,8 @@ class GateView {
       key.innerHTML = g.p.symbol;
     });
     ctx.setLineDash([]);
-    this.linesTitle.textContent = `unit ${this.unit} over time (${fmt(lo, 1)} to ${fmt(hi, 1)})`;
+    this.linesTitle.textContent = `unit ${this.unit} over time`;
+    this.linesTitle.title = `every gate and state of unit ${this.unit}, drawn from ${fmt(lo, 1)} to ${fmt(hi, 1)}`;
   }
 
   // ---- the cursor -----------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def _diagram(trace: cells.Trace) -> dict:
         "nodes": [{"x": x, "y": y, "symbol": s} for x, y, s in d.nodes.values()],
         "labels": [{"x": x, "y": y, "text": eqs.html(text)} for text, (x, y) in d.labels.items()],
         "wires": [[list(p) for p in line] for line in d.wires],
-        "box": [BOX_W, BOX_H], "node_r": NODE_R, "frame": [-1.9, 10.4, -1.1, 3.6],
+        "box": [BOX_W, BOX_H], "node_r": NODE_R, "frame": [-1.9, 10.4, -1.1, 4.1],  # room for box names
     }
 
 

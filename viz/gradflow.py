@@ -47,13 +47,15 @@ def _shown(values: np.ndarray) -> list[float | None]:
 
 
 def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int = 500) -> go.Figure:
-    """‖∂h_T/∂h_t‖ (solid) and ‖∂C_T/∂C_t‖ (dashed, LSTM family) against the step t, log y axis."""
+    """‖∂h_T/∂h_t‖ (solid) and ‖∂C_T/∂C_t‖ (dashed, LSTM family) against the step t, log y axis.
+
+    Steps are counted t = 1 … T, as the equation's product runs to h_T: a sequence of T steps ends at t = T."""
     fig = go.Figure()
     last = 0
     for c in curves:
         colour = KIND_COLOURS.get(c.kind, "#444444")
-        t = np.arange(c.flow.steps, dtype=np.int32)
-        last = max(last, c.flow.steps - 1)
+        t = np.arange(1, c.flow.steps + 1, dtype=np.int32)
+        last = max(last, c.flow.steps)
         fig.add_trace(go.Scatter(
             x=t, y=_shown(c.flow.hidden), mode="lines", name=f"{c.label}: ‖∂h_T/∂h_t‖",
             line={"color": colour, "width": 4},
@@ -72,7 +74,7 @@ def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int
         hoverlabel={"font": {"size": FONT}},
         legend={"orientation": "h", "y": -0.22, "x": 0, "font": {"size": FONT - 1}},
         xaxis={"title": {"text": f"step t (the gradient starts at T = {last} and flows back to the left)"},
-               "range": [0, max(last, 1)], "tickfont": {"size": TICK}, "zeroline": False},
+               "range": [1, max(last, 2)], "tickfont": {"size": TICK}, "zeroline": False},
         yaxis={"title": {"text": "gradient norm"}, "type": "log", "exponentformat": "power",
                "tickfont": {"size": TICK}, "dtick": _dtick(curves)},
     )

@@ -47,8 +47,10 @@ def _two_rows(height: int, title: str, loss_title: str, acc_title: str) -> go.Fi
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=(loss_title, acc_title))
     layout = base_layout(height, title)
-    layout["margin"] = {**layout["margin"], "r": 40, "t": 70}
-    fig.update_layout(layout, hovermode="x unified", legend={"orientation": "h", "y": -0.12, "x": 0})
+    layout["margin"] = {**layout["margin"], "r": 40, "t": 70, "b": 100}
+    # the legend on the figure's bottom edge, under the "training step" axis title, never over it
+    fig.update_layout(layout, hovermode="x unified",
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss", tickfont={"size": TICK_SIZE}, row=1, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", title_text="accuracy", tickfont={"size": TICK_SIZE},
                      row=2, col=1)

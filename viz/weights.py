@@ -1,9 +1,9 @@
 """Weights as tables and pictures: one gate's matrix as a DataFrame and a heatmap, and the
 difference a clamped gate makes (ΔC, Δh) over time.
 
-Columns follow the deck's [h_{t-1}, x_t]: the H hidden columns h_1…h_H first, then the inputs,
-named by the input's features when it has them. Rows are the units u0, u1, … as the gate heatmaps
-count them.
+Columns follow the lecture's [h_{t-1}, x_t]: the H hidden columns h0…h(H−1) first, then the inputs
+x0, x1, …, named by the input's features when it has them. Rows are the units u0, u1, …: one numbering,
+from 0, as the gate heatmaps count units.
 """
 
 from __future__ import annotations
@@ -26,27 +26,28 @@ def unit_names(hidden: int) -> list[str]:
 
 
 def column_names(hidden: int, features: Sequence[str] | None, inputs: int) -> list[str]:
-    """h_1…h_H, then x_1…x_I, each input named by its feature when there is one: ``x_2 (b)``."""
-    names = [f"h_{j + 1}" for j in range(hidden)]
+    """h0…h(H−1), then x0…x(I−1), each input named by its feature when there is one: ``x1 (b)``.
+    Counted from 0, as units are: column h3 is what unit 3's h_{t-1} contributes."""
+    names = [f"h{j}" for j in range(hidden)]
     if features is not None and len(features) == inputs:
-        names += [f"x_{j + 1} ({f})" for j, f in enumerate(features)]
+        names += [f"x{j} ({f})" for j, f in enumerate(features)]
     else:
-        names += [f"x_{j + 1}" for j in range(inputs)]
+        names += [f"x{j}" for j in range(inputs)]
     return names
 
 
 def weight_frame(matrix: np.ndarray, features: Sequence[str] | None = None) -> pd.DataFrame:
-    """An (H, H + I) gate matrix as a table: rows u0…, columns h_1…h_H, x_1…x_I."""
+    """An (H, H + I) gate matrix as a table: rows u0…, columns h0…, x0…."""
     H, width = matrix.shape
     return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
                         columns=column_names(H, features, width - H))
 
 
 def square_frame(matrix: np.ndarray) -> pd.DataFrame:
-    """An (H, H) peephole matrix on C: rows u0…, columns C_1…C_H."""
+    """An (H, H) peephole matrix on C: rows u0…, columns C0…."""
     H = matrix.shape[0]
     return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
-                        columns=[f"C_{j + 1}" for j in range(H)])
+                        columns=[f"C{j}" for j in range(H)])
 
 
 def bias_frame(cell: cells.Cell, gate: str) -> pd.DataFrame:
@@ -73,7 +74,8 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure([heat])
     small = {"size": SMALL_TICKS}
     every = -(-len(cols) // 24)  # at most 24 column labels
-    layout = base_layout(170 + 22 * min(len(rows), 32), title)
+    # at least six rows tall: with one or two units the colour bar would squeeze its ticks together
+    layout = base_layout(170 + 22 * max(6, min(len(rows), 32)), title)
     layout.update(
         margin={"l": 50, "r": 70, "t": 45, "b": 100},
         xaxis={"tickmode": "array", "tickvals": list(range(0, len(cols), every)), "ticktext": cols[::every],

@@ -1,6 +1,6 @@
-"""Files in and out: Gatescope's own network formats (``.npz``/JSON in storage), the PyTorch/Keras weight
-layouts (interop), and models as they were saved by PyTorch, safetensors, Keras and ONNX.
+"""Files in and out: models as they were saved by PyTorch, safetensors, Keras and ONNX, and Gatescope's own
+(``.npz``/JSON in ``storage``; the PyTorch and Keras weight layouts in ``interop``).
 
-``cells.files.model.load`` (``cells.load``) reads any of them, untrusted, into a ``LoadedModel``: the
-recurrent network, and the embedding, vocabulary and output head found beside it.
+``cells.files.model.load`` reads any of them, untrusted, into a ``LoadedModel``: the recurrent
+network, and the embedding, vocabulary and output head found beside it.
 """

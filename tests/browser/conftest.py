@@ -182,6 +182,14 @@ class App:
         self.page.goto(self.server.url + "/" + query, wait_until="domcontentloaded")
         return self
 
+    def open_drawn(self) -> App:
+        """Explore in a fresh session, then one click from its first view (a trained model) to the drawn
+        random network on the default text, as a user who wants random weights does."""
+        self.open().wait_ready()
+        self.click(self.page.get_by_role("button", name="Draw a random network instead").first)
+        self.page.locator(".st-key-first_view_drawn").wait_for(state="detached", timeout=30_000)
+        return self.wait_ready()
+
     def wait_idle(self, timeout_ms: float = 30_000) -> App:
         """Wait until the script has finished its run (Streamlit marks the app root while a run is in flight)."""
         self.page.wait_for_selector(APP_IDLE, timeout=timeout_ms)

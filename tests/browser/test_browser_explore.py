@@ -128,8 +128,10 @@ def wait_for_view_showing(app: App, labels: list[str], timeout_ms: float = 20_00
 
 
 def open_explore(app: App, query: str = "") -> App:
+    """Explore in a fresh session: on a link's settings, or (with none) on the drawn random network, one
+    click from the first view's trained model."""
     app.page.add_init_script(TEXT_RECORDER_JS)
-    return app.open(query).wait_ready()
+    return app.open(query).wait_ready() if query else app.open_drawn()
 
 
 def assert_marks_at(app: App, t: int) -> dict:

@@ -42,7 +42,7 @@ Z_JS = """selector => {
 
 
 def open_weights(app: App) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     app.page.locator("[data-testid=stSidebarNav] a", has_text="Weights").click()
     app.wait_idle()
     app.page.locator(FORGET).wait_for(state="visible", timeout=45_000)
@@ -156,7 +156,7 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
 
 
 def test_explore_shows_a_ready_model(app: App) -> None:
-    app.open().wait_ready()
+    app.open_drawn()
     choose(app, keys.READY_MODEL, "Trained · LSTM trained on brackets")
     app.page.wait_for_function("() => document.querySelector('.st-key-seq_text textarea')?.value === "
                                "'(()(()))((()))()'", timeout=30_000)

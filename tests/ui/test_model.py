@@ -321,3 +321,24 @@ def test_a_vocabulary_file_is_read_and_the_typed_fallback_never_refuses_a_file()
     # A plain network that reads 8 inputs takes the fallback when it fits.
     plain = load_upload("sd.npz", export_torch(cells.Network.create("lstm", 8, 3)), fallback_vocabulary="helo wrd")
     assert plain.vocabulary == "helo wrd"
+
+
+def test_a_note_written_for_the_weights_goes_with_an_edit_and_comes_back_with_a_reset() -> None:
+    import dataclasses
+
+    from ui.lessons import with_bias
+    from ui.model import from_preset
+
+    model = from_preset("counter")
+    assert model.shown_note == model.note and "+20" in model.note
+    edited = model.edited(with_bias(model.network, "forget", -3.0))
+    assert "+20" not in edited.shown_note and "unit 0" in edited.shown_note.lower()
+    back = dataclasses.replace(edited, network=edited.original, original=None)
+    assert back.shown_note == model.note
+
+
+def test_plain_symbols_in_notes_become_markdown_math_and_math_stays_math() -> None:
+    from ui.model import symbols_as_math
+
+    assert symbols_as_math("Watch unit 3 of C_t; h_{t-1} too.") == "Watch unit 3 of $C_t$; $h_{t-1}$ too."
+    assert symbols_as_math("already $f_t$, and x_1") == "already $f_t$, and x_1"

@@ -14,10 +14,9 @@ TIMEOUT = 180
 
 
 def open_view(view: str, **state: object) -> AppTest:
-    """The app switched to ``views/<view>.py``, with ``state`` put into session state before its first run."""
+    """The app opened on ``views/<view>.py``, with ``state`` put into session state before its first run."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run(timeout=TIMEOUT)
-    at.switch_page(f"views/{view}.py")
+    at.switch_page(f"views/{view}.py")  # opened straight on the page, as its link does
     for key, value in state.items():
         at.session_state[key] = value
     at.run(timeout=TIMEOUT)

@@ -29,8 +29,8 @@ def open_page(query: dict[str, str] | None = None, state: dict | None = None) ->
         at.query_params[name] = value
     for key, value in (state or {}).items():
         at.session_state[key] = value
+    at.switch_page(PAGE)  # opened straight on the page, as its link does
     at.run(timeout=TIMEOUT)
-    at.switch_page(PAGE).run(timeout=TIMEOUT)
     assert not at.exception
     return at
 
@@ -87,7 +87,7 @@ def test_default_is_lstm_against_gru_on_one_input_with_gates_lined_up_by_role() 
     np.testing.assert_allclose(shown["keep_b"]["values"], 1.0 - gru.values["update"], atol=1e-15)
     said = notes(at)
     assert "f_t is the share of C_{t−1} kept" in said and "keep + new = 1" in said
-    assert "1 − z_t is the share of h_{t−1} kept (deck form)" in said
+    assert "1 − z_t is the share of h_{t−1} kept (lecture's form)" in said
     # every pane on one time axis: the same steps, labelled the same, and rows in the same order
     assert {len(panel["labels"]) for panel in shown.values()} == {11}
     assert [p["name"] for p in gate_view(at, keys.CMP_VIEW_A)[0]["panels"]] == \

@@ -17,6 +17,7 @@ import cells
 from cells import encode
 from tests.views.apptest import gate_view, report_cursor
 from ui import keys
+from ui.model import MODEL_KEY
 from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
 
@@ -24,19 +25,43 @@ APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
 
 
-def open_page(query: dict[str, str] | None = None) -> AppTest:
+def open_page(query: dict[str, str] | None = None, *, drawn: bool = True) -> AppTest:
+    """Explore in a new session; with ``drawn``, one click from the first view's ready model to the drawn
+    random network (a link naming any setting opens on what it names instead, with no click)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception
+    if drawn and MODEL_KEY in at.session_state:
+        at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
+        assert not at.exception and MODEL_KEY not in at.session_state
     return at
 
 
 def panels(at: AppTest) -> list[str]:
     """The names of the gate view's panels, inputs first."""
     return [p["name"] for p in gate_view(at)[0]["panels"]]
+
+
+def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> None:
+    at = open_page(drawn=False)
+    assert not errors(at)
+    model = at.session_state[MODEL_KEY]
+    assert model.label == "LSTM trained on brackets"
+    assert at.text_area(key=keys.SEQ_TEXT).value == model.sequence
+    assert at.session_state[keys.CURSOR_UNIT] == 3 == model.watch  # "Watch unit 3 of C_t"
+    assert gate_view(at)[0]["unit"] == 3  # the view starts on it
+    assert any("What to look at" in i.value and "unit 3" in i.value for i in at.info)
+    # the gates do something: unit 3 of C_t moves with the nesting depth on the text shown
+    cell = model.network.run(model.inputs(model.sequence).xs).layers[0].forward.values["cell"]  # (T, H)
+    depth = np.cumsum([1 if c == "(" else -1 for c in model.sequence])
+    assert abs(np.corrcoef(cell[:, 3], depth)[0, 1]) > 0.9
+    # the drawn random network is one click away, on the page's default text
+    at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
+    assert MODEL_KEY not in at.session_state and at.text_area(key=keys.SEQ_TEXT).value == "hello world"
+    assert not errors(at) and at.session_state[keys.CURSOR_UNIT] == 0
 
 
 def time_labels(at: AppTest) -> list[str]:
@@ -48,7 +73,7 @@ def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
 
-def test_default_view_shows_every_lstm_gate_the_equations_and_no_error() -> None:
+def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> None:
     at = open_page()
     assert not errors(at)
     assert at.text_area(key=keys.SEQ_TEXT).value == "hello world"

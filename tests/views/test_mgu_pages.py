@@ -18,7 +18,7 @@ LABEL = cells.KINDS["mgu"].LABEL
 
 
 def test_explore_shows_its_gates_equations_and_diagram() -> None:
-    at = open_view("explore")
+    at = open_view("explore", **{keys.FIRST_VIEW_SHOWN: True})  # the drawn network, not the first view's model
     at.selectbox(key=keys.NET_KIND).set_value("mgu").run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     header, arrays = gate_view(at)  # what the browser gets

@@ -93,9 +93,9 @@ def test_comparing_cells_on_the_first_bit_shows_the_plain_rnn_at_chance() -> Non
     assert fig is not None
     accuracy = {t["name"]: np.asarray(t["y"]) for t in fig["data"]
                 if t["yaxis"] == "y2" and t["name"] != "chance (50%)"}
-    assert list(accuracy) == ["LSTM", "GRU (deck form)", "Plain RNN (tanh)"]
+    assert list(accuracy) == ["LSTM", "GRU (lecture's form)", "Plain RNN (tanh)"]
     assert all(len(y) == 600 for y in accuracy.values())
-    assert accuracy["LSTM"][-1] > 0.9 and accuracy["GRU (deck form)"][-1] > 0.9
+    assert accuracy["LSTM"][-1] > 0.9 and accuracy["GRU (lecture's form)"][-1] > 0.9
     assert abs(accuracy["Plain RNN (tanh)"][-1] - 0.5) < 0.15  # a coin flip
     assert any("a coin flip gets 50%" in m for m in texts(at.markdown))
     # look inside one of them
@@ -176,7 +176,7 @@ def test_open_in_explore_hands_the_model_over() -> None:
     click(at, keys.TRAIN_EXPLORE)
     model = at.session_state[MODEL_KEY]
     assert isinstance(model, PageModel)
-    assert model.label == "GRU (deck form) trained on remembering the first bit (gap 50)"
+    assert model.label == "GRU (lecture's form) trained on remembering the first bit (gap 50)"
     assert model.sequence == "1000" and model.readout is not None
     assert model.inputs("1000").xs.shape == (4, 2)
     assert model.network is at.session_state[keys.TRAIN_RESULT].model.network

@@ -30,8 +30,8 @@ def open_weights(query: dict[str, str] | None = None, hidden: int = 4, text: str
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.switch_page("views/weights.py")  # opened straight on the page, as its link does
     at.run(timeout=TIMEOUT)
-    at.switch_page("views/weights.py").run(timeout=TIMEOUT)
     settle(at, hidden=hidden, text=text)
     return at
 
@@ -92,7 +92,7 @@ def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() ->
     at = open_weights()
     assert not errors(at)
     matrix = chart(at, keys.weights_chart("matrix"))
-    assert matrix["layout"]["xaxis"]["ticktext"][:5] == ["h_1", "h_2", "h_3", "h_4", "x_1 (h)"]
+    assert matrix["layout"]["xaxis"]["ticktext"][:5] == ["h0", "h1", "h2", "h3", "x0 (h)"]
     assert z(at, keys.weights_chart("preview_forget")).shape == (4, len(TEXT))
     assert model(at) is None  # nothing is fixed until the user edits
 
@@ -100,7 +100,7 @@ def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() ->
 def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_explore() -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {0: {"x_1 (h)": 30.0}}, (4, 12))
+    edit(at, "weights", {0: {"x0 (h)": 30.0}}, (4, 12))
     assert not errors(at)
     fixed = model(at)
     assert fixed is not None and fixed.label == "Drawn LSTM (edited)" and fixed.original is not None
@@ -121,8 +121,8 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
 def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: object, shown: str) -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {1: {"h_2": value}}, (4, 12))
-    assert errors(at) == [f"f_t weights, row u1, column h_2: {shown} is not a finite number; "
+    edit(at, "weights", {1: {"h1": value}}, (4, 12))
+    assert errors(at) == [f"f_t weights, row u1, column h1: {shown} is not a finite number; "
                           "the weights stay as they were"]
     assert model(at) is None
     np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
@@ -290,7 +290,7 @@ def test_explore_shows_a_shipped_trained_model() -> None:
 
 def test_edited_weights_ride_in_the_share_link() -> None:
     at = open_weights()
-    edit(at, "weights", {0: {"x_1 (h)": 30.0}, 3: {"h_1": -2.5}}, (4, 12))
+    edit(at, "weights", {0: {"x0 (h)": 30.0}, 3: {"h0": -2.5}}, (4, 12))
     query = dict(at.query_params)
     assert query["model"] == "chars:helo wrd" and query["weights"].startswith("w1.lstm.1.1.4.8.")
     again = open_weights(query={k: v if isinstance(v, str) else v[-1] for k, v in query.items()})
@@ -326,15 +326,15 @@ def test_a_model_too_large_for_the_link_says_so() -> None:
 
 
 def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> None:
-    frame = pd.DataFrame(np.zeros((2, 2)), index=["u0", "u1"], columns=["h_1", "x_1"])
-    np.testing.assert_array_equal(apply_edits(frame, {"1": {"x_1": "2.5"}}, "f_t weights").to_numpy(),
+    frame = pd.DataFrame(np.zeros((2, 2)), index=["u0", "u1"], columns=["h0", "x0"])
+    np.testing.assert_array_equal(apply_edits(frame, {"1": {"x0": "2.5"}}, "f_t weights").to_numpy(),
                                   [[0, 0], [0, 2.5]])
-    with pytest.raises(ValueError, match="f_t weights: there is no column 'x_9'"):
-        apply_edits(frame, {0: {"x_9": 1.0}}, "f_t weights")
+    with pytest.raises(ValueError, match="f_t weights: there is no column 'x8'"):
+        apply_edits(frame, {0: {"x8": 1.0}}, "f_t weights")
     with pytest.raises(ValueError, match="row 5 is not a row"):
-        apply_edits(frame, {5: {"h_1": 1.0}}, "f_t weights")
-    with pytest.raises(ValueError, match="row u0, column h_1: True is not a finite number"):
-        apply_edits(frame, {0: {"h_1": True}}, "f_t weights")
+        apply_edits(frame, {5: {"h0": 1.0}}, "f_t weights")
+    with pytest.raises(ValueError, match="row u0, column h0: True is not a finite number"):
+        apply_edits(frame, {0: {"h0": True}}, "f_t weights")
     assert frame.to_numpy().sum() == 0
 
 
@@ -342,7 +342,7 @@ def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None
     at = open_weights()
     at.session_state[keys.NET_KIND] = "peephole"
     at.run(timeout=TIMEOUT)
-    edit(at, "peepholes", {2: {"C_3": 1.25}}, (4, 4))
+    edit(at, "peepholes", {2: {"C2": 1.25}}, (4, 4))
     assert not errors(at)
     assert model(at).network.layers[0].forward.peepholes["forget"][2, 2] == 1.25
 
@@ -362,7 +362,7 @@ def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
     at.selectbox(key=keys.W_LAYER).set_value(1).run(timeout=TIMEOUT)
     at.radio(key=keys.W_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
     key = keys.weights_editor("weights", 1, "backward", "forget", 0, (4, 12))  # [h_1..h_4, layer 1's →h, ←h]
-    at.session_state[key] = {"edited_rows": {3: {"x_8": -7.0}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {3: {"x7": -7.0}}, "added_rows": [], "deleted_rows": []}
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     network = model(at).network
@@ -380,7 +380,7 @@ def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: s
     at.session_state[keys.SEQ_MODE] = mode
     at.run(timeout=TIMEOUT)
     assert not errors(at)
-    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 4 + inputs))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 4 + inputs))
     fixed = model(at)
     assert fixed.source == source and fixed.inputs(text).xs.shape == (3 if mode == "numbers" else 5, inputs)
     assert z(at, keys.weights_chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
@@ -427,7 +427,7 @@ def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> No
     at = open_weights(text="1 0; 0 1")
     at.session_state[keys.SEQ_MODE] = "numbers"
     at.run(timeout=TIMEOUT)
-    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 6))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 6))
     at.session_state[keys.SEQ_TEXT] = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
@@ -437,7 +437,7 @@ def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> No
 
 def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
     at = open_weights()
-    edit(at, "weights", {0: {"h_1": 2.0}}, (4, 12))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 12))
     assert model(at).source == "chars:helo wrd"
     fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in at.query_params.items():

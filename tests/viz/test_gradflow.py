@@ -35,7 +35,8 @@ def test_figure_has_a_log_axis_and_a_dashed_cell_line_for_the_lstm() -> None:
     names = [t["name"] for t in fig["data"]]
     assert names == ["plain RNN: ‖∂h_T/∂h_t‖", "LSTM: ‖∂h_T/∂h_t‖", "LSTM: ‖∂C_T/∂C_t‖"]
     assert fig["data"][2]["line"]["dash"] == "dash"
-    np.testing.assert_array_equal(fig["data"][0]["x"], np.arange(51))
+    np.testing.assert_array_equal(fig["data"][0]["x"], np.arange(1, 52))  # t = 1 … T
+    assert "T = 51" in fig["layout"]["xaxis"]["title"]["text"]  # the axis says the length the slider says
     assert fig["data"][0]["y"][-1] == 1.0
     assert fig["layout"]["font"]["size"] >= 18  # readable on a projector
 

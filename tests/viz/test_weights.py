@@ -11,8 +11,8 @@ from viz.weights import bias_frame, clamp_view, column_names, square_frame, weig
 
 
 def test_columns_put_the_hidden_state_first_then_the_named_inputs() -> None:
-    assert column_names(2, ("a", "b", "c"), 3) == ["h_1", "h_2", "x_1 (a)", "x_2 (b)", "x_3 (c)"]
-    assert column_names(2, None, 2) == ["h_1", "h_2", "x_1", "x_2"]
+    assert column_names(2, ("a", "b", "c"), 3) == ["h0", "h1", "x0 (a)", "x1 (b)", "x2 (c)"]
+    assert column_names(2, None, 2) == ["h0", "h1", "x0", "x1"]
 
 
 def test_a_gate_matrix_becomes_a_table_of_units_by_columns() -> None:
@@ -20,7 +20,7 @@ def test_a_gate_matrix_becomes_a_table_of_units_by_columns() -> None:
     frame = weight_frame(cell.weights["forget"], ("a", "b", "c"))
     assert list(frame.index) == ["u0", "u1"] and frame.shape == (2, 5)
     np.testing.assert_array_equal(frame.to_numpy(), cell.weights["forget"])
-    assert frame.loc["u1", "x_3 (c)"] == cell.weights["forget"][1, 4]
+    assert frame.loc["u1", "x2 (c)"] == cell.weights["forget"][1, 4]
 
 
 def test_bias_tables_show_the_recurrent_bias_only_where_the_cell_has_one() -> None:
@@ -30,7 +30,7 @@ def test_bias_tables_show_the_recurrent_bias_only_where_the_cell_has_one() -> No
     assert list(bias_frame(torch_gru, "candidate").columns) == ["b", "b_h"]
     np.testing.assert_array_equal(bias_frame(torch_gru, "candidate")["b_h"], torch_gru.hidden_biases["candidate"])
     peep = cells.initialise("peephole", 3, 2)
-    assert list(square_frame(peep.peepholes["input"]).columns) == ["C_1", "C_2"]
+    assert list(square_frame(peep.peepholes["input"]).columns) == ["C0", "C1"]
 
 
 def test_weight_heatmap_draws_the_numbers_on_a_diverging_scale_centred_on_zero() -> None:
@@ -39,7 +39,7 @@ def test_weight_heatmap_draws_the_numbers_on_a_diverging_scale_centred_on_zero()
     heat = fig["data"][0]
     np.testing.assert_allclose(heat["z"], matrix, atol=1e-6)
     assert heat["zmid"] == 0 and heat["zmin"] == -5 and heat["zmax"] == 5
-    assert fig["layout"]["xaxis"]["ticktext"] == ["h_1", "h_2", "x_1 (a)"]
+    assert fig["layout"]["xaxis"]["ticktext"] == ["h0", "h1", "x0 (a)"]
     assert fig["layout"]["yaxis"]["ticktext"] == ["u0", "u1"]
 
 

@@ -1,0 +1,174 @@
+"""Hand-offs between pages, each in a fresh session and again through the link the receiving page writes:
+the model, how it reads text and the text arrive, with no error; and every page keeps its settings when
+the user visits another page and comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.views.apptest import TIMEOUT, open_view
+from ui import keys
+
+APP = Path(__file__).parents[2] / "app.py"
+
+
+def fresh(view: str, query: dict[str, str]) -> AppTest:
+    """A new session opened on ``query`` (a copied link), showing ``views/<view>.py``."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run(timeout=TIMEOUT)
+    at.switch_page(f"views/{view}.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def problems(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join([m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption])
+
+
+def trained_here(at: AppTest) -> AppTest:
+    """The Train page after a short training run of its default task (brackets, LSTM)."""
+    at.number_input(key=keys.TRAIN_STEPS).set_value(20).run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN_GO).click().run(timeout=TIMEOUT)
+    assert not at.exception and at.session_state[keys.TRAIN_RESULT] is not None
+    return at
+
+
+def test_train_open_in_explore_shows_the_model_on_its_own_text_and_the_link_brings_it_back() -> None:
+    at = trained_here(open_view("train"))
+    at.text_input(key=keys.TRAIN_TEXT).set_value("(())()").run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert not at.exception and problems(at) == []
+    assert at.text_area(key=keys.SEQ_TEXT).value == "(())()"
+    assert "LSTM trained on brackets" in sidebar_text(at) and "brackets ( and )" in sidebar_text(at)
+    link = dict(at.query_params)
+    assert link["model"] == "task:brackets" and "weights" in link
+    again = fresh("explore", link)
+    assert problems(again) == []
+    assert "trained on the Train page (brackets)" in sidebar_text(again)
+    assert "brackets ( and )" in sidebar_text(again) and "reads numbers" not in sidebar_text(again)
+    assert again.text_area(key=keys.SEQ_TEXT).value == "(())()"
+    assert current_model_of(again).network.layers[0].forward.weights["forget"].shape == (8, 10)
+
+
+def current_model_of(at: AppTest):
+    return at.session_state["model"]
+
+
+def test_a_shipped_model_goes_from_train_to_explore_with_its_unit_to_watch_selected() -> None:
+    at = open_view("train", **{keys.TRAIN_PRETRAINED: "brackets_lstm"})
+    at.button(key=keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert not at.exception and problems(at) == []
+    assert at.session_state[keys.CURSOR_UNIT] == 3  # "Watch unit 3 of C_t"
+    assert at.query_params["model"] == "trained:brackets_lstm" and at.query_params["unit"] == "3"
+
+
+def test_train_to_compare_puts_the_model_in_pane_a_and_the_link_brings_it_back() -> None:
+    at = trained_here(open_view("train"))
+    at.button(key=keys.TRAIN_TO_COMPARE).click().run(timeout=TIMEOUT)
+    assert not at.exception and problems(at) == []
+    assert at.selectbox(key=keys.pane("a", "source")).value == "current"
+    shown = " ".join(c.value for c in at.caption)
+    assert "Shown: LSTM trained on brackets" in shown and "brackets ( and )" in shown
+    link = dict(at.query_params)
+    assert link["a_src"] == "current" and link["model"] == "task:brackets"
+    again = fresh("compare", link)
+    assert problems(again) == []
+    assert "Shown: LSTM trained on the Train page (brackets)" in " ".join(c.value for c in again.caption)
+
+
+def test_lessons_open_in_explore_carries_the_edited_model_its_text_step_and_unit() -> None:
+    at = open_view("lessons")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert not at.exception and problems(at) == []
+    model = at.session_state["model"]
+    assert model.network.layers[0].forward.biases["forget"][0] == -3.0
+    text = at.text_area(key=keys.SEQ_TEXT).value
+    link = dict(at.query_params)
+    again = fresh("explore", link)
+    assert problems(again) == []
+    assert again.text_area(key=keys.SEQ_TEXT).value == text
+    assert again.session_state["model"].network.layers[0].forward.biases["forget"][0] == -3.0
+
+
+def test_weights_to_explore_shows_the_preset_on_its_text_in_a_fresh_session_and_through_the_link() -> None:
+    at = open_view("weights", **{keys.W_PRESET: "counter"})
+    at.button(key=keys.W_PRESET_APPLY).click().run(timeout=TIMEOUT)
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    assert not at.exception and problems(at) == []
+    assert "Preset: " in sidebar_text(at)
+    text = at.text_area(key=keys.SEQ_TEXT).value
+    assert text and at.session_state[keys.CURSOR_UNIT] == 0
+    again = fresh("explore", dict(at.query_params))
+    assert problems(again) == [] and again.text_area(key=keys.SEQ_TEXT).value == text
+    assert "Preset: " in sidebar_text(again)
+
+
+def test_compare_keeps_pane_a_as_peephole_after_a_visit_to_explore() -> None:
+    at = open_view("compare")
+    at.selectbox(key=keys.pane("a", "kind")).set_value("peephole").run(timeout=TIMEOUT)
+    at.number_input(key=keys.pane("b", "seed")).set_value(4).run(timeout=TIMEOUT)
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    at.switch_page("views/compare.py").run(timeout=TIMEOUT)
+    assert not at.exception
+    assert at.selectbox(key=keys.pane("a", "kind")).value == "peephole"
+    assert at.number_input(key=keys.pane("b", "seed")).value == 4
+
+
+def test_gradient_flow_keeps_its_length_after_a_visit_to_train() -> None:
+    at = open_view("gradient_flow")
+    at.slider(key=keys.FLOW_STEPS).set_value(200).run(timeout=TIMEOUT)
+    at.switch_page("views/train.py").run(timeout=TIMEOUT)
+    at.switch_page("views/gradient_flow.py").run(timeout=TIMEOUT)
+    assert not at.exception and at.slider(key=keys.FLOW_STEPS).value == 200
+
+
+def test_lessons_keep_each_knob_after_a_visit_to_explore() -> None:
+    at = open_view("lessons")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    at.slider(key=keys.lesson_knob("forget-gate")).set_value(4.0).run(timeout=TIMEOUT)
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    at.switch_page("views/lessons.py")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and at.slider(key=keys.lesson_knob("forget-gate")).value == 4.0
+
+
+# ----- explanations follow the model ----------------------------------------------------------------
+def test_a_presets_note_is_shown_only_while_its_weights_are_its_own() -> None:
+    at = open_view("lessons")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert "+20" in sidebar_text(at)  # the counter preset as built: its forget gate held open
+    at.switch_page("views/lessons.py")
+    at.query_params["stop"] = "forget-gate"
+    at.run(timeout=TIMEOUT)
+    at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
+    assert any("now -3, not 20" in c.value for c in at.caption)  # the paragraph is about the stop as built
+    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    assert "+20" not in sidebar_text(at) and "never leaks" not in sidebar_text(at)
+    assert "may no longer hold" in sidebar_text(at)
+
+
+def test_compares_start_note_goes_when_a_pane_no_longer_matches_it() -> None:
+    at = open_view("compare")
+    note = "A is an LSTM and B the lecture's GRU, both with 8 units"
+    assert any(note in c.value for c in at.caption)
+    at.selectbox(key=keys.pane("b", "kind")).set_value("rnn").run(timeout=TIMEOUT)
+    assert not any(note in c.value for c in at.caption)
+    at.number_input(key=keys.pane("b", "hidden")).set_value(8).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.pane("b", "kind")).set_value("gru").run(timeout=TIMEOUT)
+    assert any(note in c.value for c in at.caption)  # true again
