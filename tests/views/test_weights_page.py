@@ -468,3 +468,36 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     at.run(timeout=TIMEOUT)
     assert any("unknown character 'X' at position 18" in e for e in errors(at)), errors(at)
     assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # the last text it could read stays
+
+
+def test_a_file_with_two_recurrent_layers_offers_the_choice_and_refusals_keep_the_model() -> None:
+    import safetensors.numpy
+
+    first = cells.Network.create("lstm", 3, 4, seed=1, dtype=np.float32)
+    second = cells.Network.create("gru_torch", 5, 6, seed=2, dtype=np.float32)
+    arrays = {**{f"encoder.{k}": v for k, v in cells.to_torch(first).items()},
+              **{f"decoder.rnn.{k}": v for k, v in cells.to_torch(second).items()}}
+    at = open_weights()
+    upload(at, "two.safetensors", safetensors.numpy.save(arrays))
+    assert model(at).label == "Uploaded: two.safetensors"
+    choice = at.selectbox(key=keys.W_UPLOAD_LAYER)
+    assert sorted(choice.options) == ["nn.GRU decoder.rnn", "nn.LSTM encoder"]
+    first_kind = model(at).network.kind  # the first in the file's order
+    other = 1 - choice.index
+    choice.select_index(other).run(timeout=TIMEOUT)
+    assert not at.exception and {first_kind, model(at).network.kind} == {"lstm", "gru_torch"}
+    if model(at).network.kind == "lstm":
+        choice = at.selectbox(key=keys.W_UPLOAD_LAYER)
+        choice.select_index(next(k for k, label in enumerate(choice.options) if "GRU" in label)).run(timeout=TIMEOUT)
+    assert model(at).network.kind == "gru_torch"
+    at.session_state[keys.W_GATE] = "update"
+    at.run(timeout=TIMEOUT)
+    assert z(at, keys.weights_chart("preview_update")).shape[0] == 6
+    held = " ".join(e.label for e in at.expander)
+    assert "What two.safetensors held" in held
+    # A file that lies about its tensors is refused, and the GRU stays.
+    lying = safetensors.numpy.save({"rnn.weight_hh_l0": np.zeros((16, 4), np.float32)})
+    lying = lying.replace(b'"shape":[16,4]', b'"shape":[16,40]')
+    upload(at, "lying.safetensors", lying)
+    assert any("needs 2,560 bytes, its offsets span 256" in e and "current model stays" in e for e in errors(at))
+    assert model(at).network.kind == "gru_torch"
