@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from ui.focus import focus_style
 from ui.share import set_defaults
 
 st.set_page_config(page_title="Gatescope", layout="wide")
 set_defaults()
+focus_style()
 pg = st.navigation([
     st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
     st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
