@@ -9,7 +9,7 @@ from cells import presets
 from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
-from ui.model import current_model, from_network, link_problem
+from ui.model import current_model, from_network, link_problem, symbols_as_math
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     DIRECTIONS,
@@ -90,7 +90,7 @@ trace_layer = run.trace.layers[layer]
 trace = trace_layer.backward if direction == "backward" else trace_layer.forward
 info = cells.gate_info(cell.FAMILY, gate)
 
-st.subheader(f"{info.symbol}: {info.description.split(':')[0]} · layer {layer + 1}, {direction}")
+st.subheader(symbols_as_math(f"{info.symbol}: {info.description.split(':')[0]} · layer {layer + 1}, {direction}"))
 st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_t]$: hidden columns first. "
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
