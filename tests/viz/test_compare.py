@@ -161,3 +161,13 @@ def test_layer_output_is_both_directions_side_by_side_and_the_layer_table_has_a_
     assert list(table["layer"]) == [1, 1, 2, 2, 3, 3]
     assert list(table["direction"]) == ["reads →", "reads ←"] * 3
     np.testing.assert_allclose(table.loc[5, "mean h_t"], run.layers[2].backward.output.mean())
+
+
+def test_a_51_step_pane_labels_few_enough_steps_that_they_do_not_run_into_each_other() -> None:
+    long = encode.one_hot("abcdefghij" * 5 + "k")  # 51 steps
+    a = trace("lstm", xs=long.xs)
+    pair = role_pairs(a, a)[0]
+    fig = spec(panel_heatmap(pair.a, a, long.tokens, steps=51, cursor=0, unit=0, pane="A"))
+    ticks = fig["layout"]["xaxis"]["ticktext"]
+    assert 6 < len(ticks) <= 14 and ticks[0] == "0·a"
+    assert len(fig["layout"]["xaxis"]["tickvals"]) == len(ticks)
