@@ -10,7 +10,7 @@ from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
-from ui.model import current_model, from_network, model_link_problem
+from ui.model import current_model, from_network, model_link_problem, symbols_as_math
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     CLAMP_CURSOR,
@@ -92,7 +92,7 @@ link_note = write_model_link(model)
 trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
-st.subheader(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}")
+st.subheader(symbols_as_math(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}"))
 st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_t]$: hidden columns first. "
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])

@@ -31,3 +31,16 @@ def test_no_label_is_cut_off(app: App, path: str) -> None:
 def test_the_longest_cell_and_weight_names_fit_in_compares_panes(app: App) -> None:
     app.open("compare?a_kind=gru_keras_v1&b_kind=gru_torch&a_init=orthogonal").wait_ready()
     assert app.evaluate(CUT_LABELS) == []
+
+
+def test_keyboard_focus_is_visible(app: App) -> None:
+    """Tab to a control: it gets a ring at least 2 px wide, whatever the control."""
+    app.open("compare").wait_ready()
+    app.page.locator("h1").first.click()
+    widths = []
+    for _ in range(6):
+        app.page.keyboard.press("Tab")
+        widths.append(app.evaluate("() => { const e = document.activeElement;"
+                                   " const s = getComputedStyle(e); return [e.tagName, s.outlineStyle,"
+                                   " parseFloat(s.outlineWidth)]; }"))
+    assert all(style != "none" and width >= 2 for tag, style, width in widths if tag != "BODY"), widths

@@ -169,3 +169,9 @@ def test_projector_figures_have_big_ticks_and_few_time_labels() -> None:
     assert fig.layout.hoverlabel.font.size >= 20 and fig.layout.font.size >= 22
     assert len(fig.layout.xaxis.tickvals) <= 12
     assert fig.layout.height >= 34 * trace.hidden_size
+
+
+def test_knob_labels_are_plain_words_a_screen_reader_can_say() -> None:
+    # the label is the slider's accessible name: $…$ or TeX would be read out raw
+    for stop in STOPS:
+        assert not any(c in stop.knob.label for c in "$\\{}_"), stop.knob.label

@@ -158,3 +158,5 @@ def test_the_deep_view_draws_each_layers_output_as_the_next_ones_input_and_the_t
     assert list(table["layer"]) == [1, 1, 2, 2, 3, 3]
     assert list(table["direction"]) == ["reads →", "reads ←"] * 3
     np.testing.assert_allclose(table.loc[5, "mean h_t"], run.layers[2].backward.output.mean())
+
+
