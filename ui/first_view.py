@@ -42,7 +42,7 @@ def what_to_look_at(model: Model | None) -> None:
         return
     line, button = st.columns([5, 2], vertical_alignment="center")
     first = model.shown_note.split(". ")[0].rstrip(".")
-    line.info(f"**What to look at:** {symbols_as_math(first)}.", icon=":material/visibility:")
+    line.markdown(f":material/visibility: **What to look at:** {symbols_as_math(first)}.")
     button.button("Draw a random network instead", key=keys.FIRST_VIEW_DRAWN, on_click=_drawn_instead,
                   width="stretch", help="Random weights from the Network settings in the sidebar: every gate "
                                         "starts near 0.5, as before training.")

@@ -20,6 +20,14 @@ from viz.export import gate_view_html
 from viz.gateview import CSS, JS, GateView, gate_view, pack
 
 _COMPONENT = st.components.v2.component("gatescope_gate_view", js=JS, css=CSS, html="")
+# Streamlit leaves 6rem above a page's title; a page built around one gate view keeps 2.5rem, so the
+# controls and every gate share a 1280×800 screen.
+ONE_SCREEN_CSS = "<style>[data-testid=stMainBlockContainer] { padding-top: 2.5rem !important; }</style>"
+
+
+def one_screen() -> None:
+    """Less space above the page's title, for a page whose controls and gate view share one screen."""
+    st.html(ONE_SCREEN_CSS)
 
 
 @dataclass(frozen=True)

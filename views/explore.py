@@ -9,7 +9,7 @@ from ui import keys
 from ui.controls import sequence_controls, view_controls
 from ui.engine import current_run, model_run
 from ui.first_view import first_view, what_to_look_at
-from ui.gateview import offline_view, show_gate_view
+from ui.gateview import offline_view, one_screen, show_gate_view
 from ui.model import current_model
 from ui.presenter import presenter_switch
 from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
@@ -22,6 +22,8 @@ load_link()
 first_view()
 take_handoff()
 present = presenter_switch(keys.PRESENT)
+if not present:
+    one_screen()
 st.title("Explore a recurrent cell")
 for message in link_errors():
     st.error(message)

@@ -53,7 +53,7 @@ def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> 
     assert at.text_area(key=keys.SEQ_TEXT).value == model.sequence
     assert at.session_state[keys.CURSOR_UNIT] == 3 == model.watch  # "Watch unit 3 of C_t"
     assert gate_view(at)[0]["unit"] == 3  # the view starts on it
-    assert any("What to look at" in i.value and "unit 3" in i.value for i in at.info)
+    assert any("What to look at" in m.value and "unit 3" in m.value for m in at.markdown)
     # the gates do something: unit 3 of C_t moves with the nesting depth on the text shown
     cell = model.network.run(model.inputs(model.sequence).xs).layers[0].forward.values["cell"]  # (T, H)
     depth = np.cumsum([1 if c == "(" else -1 for c in model.sequence])
