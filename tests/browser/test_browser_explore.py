@@ -514,6 +514,9 @@ def test_the_view_works_again_after_a_server_restart(
     for _ in range(4):
         page.locator(".gv-btn", has_text="▶").click()
     assert_marks_at(app, 4)
+    # the stop is reported, and its rerun done, before typing starts
+    wait_until(app, "() => new URLSearchParams(location.search).get('t') === '4'", "the link to hold t=4")
+    app.wait_idle()
     text = RESTART_TEXT if edited else "hello world"
     if edited:
         commit_sequence(app, RESTART_TEXT, "ctrl+enter")

@@ -100,6 +100,9 @@ def open_stop(app: App, slug: str, present: bool = True) -> None:
             && [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).length >= charts""",
         arg=[views, plotly], timeout=30_000,
     )
+    if present:  # presenter mode's style lands with the page's first elements: measure once it has
+        app.page.wait_for_function("""() => { const s = document.querySelector('[data-testid=stSidebar]');
+            return !s || getComputedStyle(s).display === 'none'; }""", timeout=20_000)
     app.wait_idle()
 
 
