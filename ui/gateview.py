@@ -79,6 +79,12 @@ def _packed(view: GateView) -> bytes:
     return pack(view)
 
 
+def _mount(data: bytes, key: str, k: CursorKeys) -> None:
+    """Mount the component with a packed view and take the cursor the browser reported, if any."""
+    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
+    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+
+
 def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
               k: CursorKeys = EXPLORE) -> None:
     """Draw a view built by viz (e.g. Compare's panes); views sharing a ``group`` share the cursor,
@@ -87,8 +93,7 @@ def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, bi
     t, unit = _start(view.header["steps"], view.header["units"], k)
     view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
     data = _packed(view)
-    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
-    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+    _mount(data, key, k)
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
@@ -98,8 +103,7 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
     ``big`` sizes it for a projector."""
     t, unit = _start(trace.steps, trace.hidden_size, k)
     data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big)
-    result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
-    _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+    _mount(data, key, k)
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
