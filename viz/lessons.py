@@ -1,5 +1,5 @@
-"""Figure touches for the Lessons page: a caption before a heatmap's title, the time cursor on a line
-chart, and the projector's sizes (big fonts, ticks and hover labels, taller plots) for presenter mode.
+"""The Lessons page's figures: a stop's heatmaps as one gate view, and the projector's sizes (big fonts,
+ticks and hover labels, taller plots) for a Plotly chart in presenter mode.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 
 import cells
 from viz.gateview import GateView, ViewPanel, panel_view
-from viz.heatmap import CURSOR_COLOUR
 from viz.style import colour_range
 
 PROJECTOR_FONT = 22  # body text of a figure: legend, colour bar title
@@ -18,23 +17,6 @@ PROJECTOR_TITLE = 26
 PROJECTOR_TICK = 20  # axis tick labels, readable from the back of a room at 1280×720
 PROJECTOR_HOVER = 22
 PROJECTOR_TICKS = 12  # labelled time steps at most: more would overlap at this size
-
-
-def captioned(fig: go.Figure, caption: str) -> go.Figure:
-    """``fig`` with ``caption`` before its title ("Layer 2 · C_t  cell state")."""
-    if caption:
-        title = fig.layout.title.text or ""
-        fig.update_layout(title_text=f"<b>{caption}</b> · {title}" if title else f"<b>{caption}</b>")
-    return fig
-
-
-def cursor_line(fig: go.Figure, step: int) -> go.Figure:
-    """A vertical line at ``step`` on a line chart, the same colour as the heatmaps' cursor box."""
-    shapes = [s for s in fig.layout.shapes if s.name != "cursor"]
-    fig.update_layout(shapes=[*shapes, {"type": "line", "name": "cursor", "xref": "x", "yref": "paper",
-                                        "x0": step, "x1": step, "y0": 0, "y1": 1,
-                                        "line": {"color": CURSOR_COLOUR, "width": 3}}])
-    return fig
 
 
 def for_projector(fig: go.Figure, height: int | None = None) -> go.Figure:
