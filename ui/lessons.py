@@ -22,7 +22,7 @@ from ui import keys
 from ui.gateview import CursorKeys
 from ui.literal import literal
 from ui.model import TASK_EXAMPLES, Model, from_network, from_preset, from_pretrained
-from ui.presenter import presenter_keys, presenting
+from ui.presenter import presenter_keys, presenting, write_flag
 
 HIGHLIGHT = "#ffe27a"  # the colour behind the term a stop is about
 
@@ -518,15 +518,8 @@ def read_presenter() -> bool:
     return presenting(keys.LESSON_PRESENT)
 
 
-def _write_presenter() -> None:
-    if st.session_state[keys.LESSON_PRESENT]:
-        st.query_params["present"] = "1"
-    elif "present" in st.query_params:
-        del st.query_params["present"]
-
-
 def presenter_toggle() -> None:
-    st.toggle("Presenter", key=keys.LESSON_PRESENT, on_change=_write_presenter,
+    st.toggle("Presenter", key=keys.LESSON_PRESENT, on_change=write_flag, args=(keys.LESSON_PRESENT,),
               help="Hides the sidebar and the extra controls and makes everything big enough for a projector. "
                    "A link with ?present=1 opens in it. Keys: ← → move the time step; Page Up/Down change stop.")
 

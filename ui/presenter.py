@@ -38,7 +38,8 @@ def presenting(key: str) -> bool:
     return bool(st.session_state[key])
 
 
-def _write_flag(key: str) -> None:
+def write_flag(key: str) -> None:
+    """Make the link say ``?present=1`` while page state ``key`` is on (a presenter toggle's callback)."""
     if st.session_state[key]:
         st.query_params["present"] = "1"
     elif "present" in st.query_params:
@@ -50,7 +51,7 @@ def presenter_switch(key: str) -> bool:
     presenting, as the sidebar is hidden then), kept in the link as ``?present=1``; returns whether on."""
     on = presenting(key)
     place = st.container() if on else st.sidebar
-    place.toggle("Presenter mode", key=key, on_change=_write_flag, args=(key,),
+    place.toggle("Presenter mode", key=key, on_change=write_flag, args=(key,),
                  help="Large type and no sidebar, for a projector. A link with ?present=1 opens in it.")
     if on:
         if st.query_params.get("present") != "1":
