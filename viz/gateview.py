@@ -15,6 +15,7 @@ the view then says); the colours and the equations' two decimals read the same a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import struct
@@ -49,7 +50,10 @@ class GateView:
     arrays: dict[str, np.ndarray]  # name -> (T, H) or (T, I) float64
 
 
+@functools.lru_cache(maxsize=256)
 def _scale(crange: ColourRange) -> dict:
+    """A colour range as the browser takes it: its bounds, label and COLOUR_STOPS rgb samples (cached:
+    Plotly's sampling costs about a millisecond a range, and a page draws dozens of panels on a few ranges)."""
     shares = np.linspace(0.0, 1.0, COLOUR_STOPS)
     stops = [[int(c) for c in rgb[rgb.index("(") + 1 : -1].split(",")]
              for rgb in sample_colorscale(crange.colorscale, list(shares))]

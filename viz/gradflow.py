@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 import cells
 from cells.gradflow import GradientFlow
+from viz.figure import figure
 from viz.training import KIND_COLOURS
 
 FONT = 18
@@ -50,24 +51,24 @@ def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int
     """‖∂h_T/∂h_t‖ (solid) and ‖∂C_T/∂C_t‖ (dashed, LSTM family) against the step t, log y axis.
 
     Steps are counted t = 1 … T, as the equation's product runs to h_T: a sequence of T steps ends at t = T."""
-    fig = go.Figure()
+    data = []
     last = 0
     for c in curves:
         colour = KIND_COLOURS.get(c.kind, "#444444")
         t = np.arange(1, c.flow.steps + 1, dtype=np.int32)
         last = max(last, c.flow.steps)
-        fig.add_trace(go.Scatter(
-            x=t, y=_shown(c.flow.hidden), mode="lines", name=f"{c.label}: ‖∂h_T/∂h_t‖",
-            line={"color": colour, "width": 4},
-            hovertemplate=f"<b>{c.label}</b><br>‖∂h_T/∂h_t‖ at t = %{{x}}: %{{y:.2e}}<extra></extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": t, "y": _shown(c.flow.hidden), "mode": "lines", "name": f"{c.label}: ‖∂h_T/∂h_t‖",
+            "line": {"color": colour, "width": 4},
+            "hovertemplate": f"<b>{c.label}</b><br>‖∂h_T/∂h_t‖ at t = %{{x}}: %{{y:.2e}}<extra></extra>",
+        })
         if c.flow.cell is not None:
-            fig.add_trace(go.Scatter(
-                x=t, y=_shown(c.flow.cell), mode="lines", name=f"{c.label}: ‖∂C_T/∂C_t‖",
-                line={"color": colour, "width": 4, "dash": "dash"},
-                hovertemplate=f"<b>{c.label}</b><br>‖∂C_T/∂C_t‖ at t = %{{x}}: %{{y:.2e}}<extra></extra>",
-            ))
-    fig.update_layout(
+            data.append({
+                "type": "scatter", "x": t, "y": _shown(c.flow.cell), "mode": "lines",
+                "name": f"{c.label}: ‖∂C_T/∂C_t‖", "line": {"color": colour, "width": 4, "dash": "dash"},
+                "hovertemplate": f"<b>{c.label}</b><br>‖∂C_T/∂C_t‖ at t = %{{x}}: %{{y:.2e}}<extra></extra>",
+            })
+    layout = dict(
         title={"text": title, "font": {"size": TITLE}, "x": 0, "xanchor": "left"},
         font={"size": FONT}, height=height, hovermode="closest",
         margin={"l": 90, "r": 30, "t": 60, "b": 150},
@@ -78,7 +79,7 @@ def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int
         yaxis={"title": {"text": "gradient norm"}, "type": "log", "exponentformat": "power",
                "tickfont": {"size": TICK}, "dtick": _dtick(curves)},
     )
-    return fig
+    return figure(data, layout)
 
 
 def _dtick(curves: Sequence[FlowCurve]) -> int:

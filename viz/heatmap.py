@@ -1,7 +1,8 @@
 """Heatmaps of one gate or state over time: units on y, steps on x, one fixed colour range.
 
-A heatmap cannot be clicked in Streamlit, so an invisible marker sits on every drawn cell: it
-carries the hover text (gate, unit, step, token, value) and makes a click select (step, unit).
+The pages step through a trace in the gate view (viz/gateview.py); these Plotly heatmaps are for
+the files a user saves (a heatmap's .html) and the Weights page's preview. Hover names the gate,
+unit, step, token and value.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 import cells
+from viz.figure import colorscale, figure
 from viz.style import TICK_SIZE, ColourRange, base_layout, colour_range, compact, input_range
 from viz.timeaxis import MAX_CELLS, TimeAxis, bin_steps, columns_for, time_axis
 
 CURSOR_COLOUR = "#111111"
 UNIT_COLOUR = "#ff7f0e"
-MARKER_GL_ABOVE = 5_000  # cells drawn with WebGL markers above this many
 
 
 def _height(rows: int) -> int:
@@ -70,22 +71,14 @@ def matrix_figure(
     row_title: str,
     cursor: int | None = None,
     unit: int | None = None,
+    height: int | None = None,
 ) -> go.Figure:
     """A (T, R) array as a heatmap on ``axis``, rows on y, with hover naming ``what``, row, step and value."""
     cols = compact(bin_steps(values, axis.bin))  # (N, R)
     N, R = cols.shape
     z = cols.T  # (R, N): rows on y
-    heat = go.Heatmap(
-        x=axis.positions.astype(np.int16),
-        y=np.arange(R, dtype=np.uint8 if R < 256 else np.int16), z=z,
-        zmin=crange.zmin, zmax=crange.zmax, colorscale=crange.colorscale,
-        zmid=0.0 if crange.zmin < 0 else None,
-        colorbar={"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0,
-                  "tickfont": {"size": TICK_SIZE}},
-        hoverinfo="skip", name=what, xgap=0, ygap=1 if R <= 32 else 0,
-    )
-    gx = np.broadcast_to(axis.positions.astype(np.int16), (R, N)).ravel()  # (R·N,) step of each cell
-    gy = np.broadcast_to(np.arange(R, dtype=np.uint8 if R < 256 else np.int16)[:, None], (R, N)).ravel()  # (R·N,)
+    x = axis.positions.astype(np.int16)  # (N,)
+    y = np.arange(R, dtype=np.uint8 if R < 256 else np.int16)  # (R,)
     names = list(row_names)
     numbered = names == [str(r) for r in range(R)]
     tokens = None if axis.binned else [label.split("·", 1)[1] for label in axis.labels]
@@ -93,24 +86,26 @@ def matrix_figure(
                  else "step %{x:d} · token %{text}")
     row_part = f"{row_title} %{{y}}" if numbered else f"{row_title} %{{text}}"
     if numbered:
-        text = None if tokens is None else np.array(tokens * R, dtype=object)
+        text = None if tokens is None else [tokens] * R  # (R, N): each cell's token
     elif tokens is None:
-        text = np.array([names[r] for r in range(R) for _ in range(N)], dtype=object)
+        text = [[names[r]] * N for r in range(R)]
     else:  # a named row and a token per cell: one string carries both
         row_part, step_part = "%{text}", ""
-        text = np.array([f"{row_title} {names[r]}<br>step {c} · token {tokens[c]}" for r in range(R)
-                         for c in range(N)], dtype=object)
-    lines = [f"<b>{what}</b>", row_part, step_part, "value %{customdata:.3f}"]
-    hover = "<br>".join(line for line in lines if line) + "<extra></extra>"
-    # Invisible markers: the value rides in customdata (a colour array would make Plotly recolour
-    # every marker on each redraw), tokens in text; WebGL once there are many.
-    marker_cls = go.Scattergl if R * N > MARKER_GL_ABOVE else go.Scatter
-    picker = marker_cls(
-        x=gx, y=gy, mode="markers", customdata=z.ravel(), text=text, hovertemplate=hover, name=f"{what} cells",
-        marker={"color": "#000000", "opacity": 0, "size": 12}, showlegend=False,
-    )
-    fig = go.Figure([heat, picker])
-    layout = base_layout(_height(R), title)
+        text = [[f"{row_title} {names[r]}<br>step {c} · token {tokens[c]}" for c in range(N)] for r in range(R)]
+    lines = [f"<b>{what}</b>", row_part, step_part, "value %{z:.3f}"]
+    heat = {
+        "type": "heatmap", "x": x, "y": y, "z": z, "text": text, "name": what,
+        "zmin": crange.zmin, "zmax": crange.zmax, "colorscale": colorscale(crange.colorscale),
+        "colorbar": {"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0,
+                     "tickfont": {"size": TICK_SIZE}},
+        "hovertemplate": "<br>".join(line for line in lines if line) + "<extra></extra>",
+        "xgap": 0, "ygap": 1 if R <= 32 else 0,
+    }
+    if crange.zmin < 0:
+        heat["zmid"] = 0.0
+    if text is None:
+        del heat["text"]
+    layout = base_layout(height or _height(R), title)
     layout.update(
         xaxis=_time_xaxis(axis),
         yaxis={"title": {"text": row_title}, "autorange": "reversed", "tickfont": {"size": TICK_SIZE},
@@ -118,10 +113,8 @@ def matrix_figure(
         shapes=cursor_shapes(axis, cursor, unit, R),
         hovermode="closest",
         dragmode=False,
-        clickmode="event+select",
     )
-    fig.update_layout(layout)
-    return fig
+    return figure([heat], layout)
 
 
 def gate_title(family: str, name: str, crange: ColourRange, axis: TimeAxis) -> str:
@@ -174,10 +167,8 @@ def input_heatmap(
     axis = time_axis(tokens, columns_for(xs.shape[1]))
     crange = input_range(xs)
     title = title + (f" · {axis.note}" if axis.note else "")
-    fig = matrix_figure(xs, axis, crange, title=title, what="x_t", row_names=list(features),
-                        row_title="input", cursor=cursor)
-    fig.update_layout(height=150 + 14 * min(xs.shape[1], 16))
-    return fig
+    return matrix_figure(xs, axis, crange, title=title, what="x_t", row_names=list(features),
+                         row_title="input", cursor=cursor, height=150 + 14 * min(xs.shape[1], 16))
 
 
 def heatmap_names(trace: cells.Trace) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from viz.figure import figure
 from viz.style import TICK_SIZE, base_layout, compact
 from viz.timeaxis import step_labels, time_axis
 
@@ -53,11 +54,11 @@ def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: 
     name = output_labels(p.shape[1], labels)[output]
     axis = time_axis(list(inputs), p.shape[0])
     hover = step_labels(list(inputs))
-    fig = go.Figure(go.Scatter(
-        x=np.arange(p.shape[0], dtype="int32"), y=compact(p[:, output]), mode="lines+markers" if len(p) <= 60
-        else "lines", name=f"p({name})", line={"width": 2.5}, customdata=list(hover),
-        hovertemplate=f"p(next = {name})<br>after %{{customdata}}<br>%{{y:.3f}}<extra></extra>",
-    ))
+    line = {
+        "type": "scatter", "x": np.arange(p.shape[0], dtype="int32"), "y": compact(p[:, output]),
+        "mode": "lines+markers" if len(p) <= 60 else "lines", "name": f"p({name})", "line": {"width": 2.5},
+        "text": list(hover), "hovertemplate": f"p(next = {name})<br>after %{{text}}<br>%{{y:.3f}}<extra></extra>",
+    }
     layout = base_layout(300, f"p({name}) after each step")
     layout.update(
         xaxis={"tickvals": list(axis.tickvals), "ticktext": list(axis.ticktext), "tickfont": {"size": TICK_SIZE},
@@ -69,5 +70,4 @@ def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: 
     if step is not None and 0 <= step < p.shape[0]:
         layout["shapes"] = [{"type": "rect", "xref": "x", "yref": "paper", "x0": step - 0.5, "x1": step + 0.5,
                              "y0": 0, "y1": 1, "line": {"width": 2, "color": "black"}, "fillcolor": "rgba(0,0,0,0)"}]
-    fig.update_layout(layout)
-    return fig
+    return figure([line], layout)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 import cells
+from viz.figure import figure
 from viz.heatmap import _time_xaxis
 from viz.style import TICK_SIZE, base_layout, compact
 from viz.timeaxis import time_axis
@@ -43,22 +43,33 @@ def running_mean(values: np.ndarray, window: int) -> np.ndarray:
     return (c[ends] - c[starts]) / (ends - starts)
 
 
-def _two_rows(height: int, title: str, loss_title: str, acc_title: str) -> go.Figure:
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=(loss_title, acc_title))
+ROW_GAP = 0.08  # of the plot's height, between the loss and the accuracy rows
+AXES = {1: {"xaxis": "x", "yaxis": "y"}, 2: {"xaxis": "x2", "yaxis": "y2"}}  # the traces of each row
+
+
+def _two_rows(height: int, title: str, loss_title: str, acc_title: str, total: int, dtick: str | int | None
+              ) -> dict:
+    """The layout of a loss row (log scale) over an accuracy row, sharing the training-step axis."""
+    tick = {"size": TICK_SIZE}
+    share = (1 - ROW_GAP) / 2  # each row's part of the height
     layout = base_layout(height, title)
     layout["margin"] = {**layout["margin"], "r": 40, "t": 70, "b": 100}
-    # the legend on the figure's bottom edge, under the "training step" axis title, never over it
-    fig.update_layout(layout, hovermode="x unified",
-                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
-    fig.update_yaxes(type="log", exponentformat="power", title_text="loss", tickfont={"size": TICK_SIZE}, row=1, col=1)
-    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", title_text="accuracy", tickfont={"size": TICK_SIZE},
-                     row=2, col=1)
-    fig.update_xaxes(tickfont={"size": TICK_SIZE}, row=1, col=1)
-    fig.update_xaxes(title_text="training step", tickfont={"size": TICK_SIZE}, row=2, col=1)
-    for annotation in fig.layout.annotations:
-        annotation.font = {"size": TICK_SIZE + 1}
-    return fig
+    layout.update(
+        hovermode="x unified",
+        # the legend on the figure's bottom edge, under the "training step" axis title, never over it
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        xaxis={"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False, "tickfont": tick},
+        yaxis={"anchor": "x", "domain": [1 - share, 1.0], "type": "log", "exponentformat": "power",
+               "title": {"text": "loss"}, "tickfont": tick, "dtick": dtick},
+        xaxis2={"anchor": "y2", "domain": [0.0, 1.0], "range": [1, total], "title": {"text": "training step"},
+                "tickfont": tick},
+        yaxis2={"anchor": "x2", "domain": [0.0, share], "range": [-0.02, 1.02], "tickformat": ".0%",
+                "title": {"text": "accuracy"}, "tickfont": tick},
+        annotations=[{"text": text, "x": 0.5, "xanchor": "center", "xref": "paper", "y": top, "yanchor": "bottom",
+                      "yref": "paper", "showarrow": False, "font": {"size": TICK_SIZE + 1}}
+                     for text, top in ((loss_title, 1.0), (acc_title, share))],
+    )
+    return layout
 
 
 def _y(values: np.ndarray, row: int) -> np.ndarray:
@@ -66,11 +77,13 @@ def _y(values: np.ndarray, row: int) -> np.ndarray:
     return np.asarray(values, dtype=np.float64) if row == 1 else compact(values)
 
 
-def _chance_line(fig: go.Figure, chance: float | None, total: int) -> None:
-    if chance is not None:
-        fig.add_trace(go.Scatter(x=[1, max(total, 2)], y=[chance, chance], mode="lines", name=f"chance ({chance:.0%})",
-                                 line={"color": "#777777", "dash": "dot", "width": 2}, hoverinfo="skip"),
-                      row=2, col=1)
+def _chance_line(chance: float | None, total: int) -> list[dict]:
+    """The accuracy of guessing, dotted across the accuracy row (none when unknown)."""
+    if chance is None:
+        return []
+    return [{"type": "scatter", "x": [1, max(total, 2)], "y": [chance, chance], "mode": "lines",
+             "name": f"chance ({chance:.0%})", "line": {"color": "#777777", "dash": "dot", "width": 2},
+             "hoverinfo": "skip", **AXES[2]}]
 
 
 def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[float] | np.ndarray, *,
@@ -90,19 +103,18 @@ def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[f
     w = window_for(total)
     steps = np.arange(1, n + 1, dtype=np.int32)
     bold = f" (bold: mean of the last {w})" if w > 1 else ""
-    fig = _two_rows(520, title, f"loss of each batch{bold}", f"accuracy on each batch{bold}")
+    data = []
     for row, values, name, fmt in ((1, losses, "loss", ".4g"), (2, accuracies, "accuracy", ".1%")):
-        fig.add_trace(go.Scatter(x=steps, y=_y(values, row), mode="lines", name=f"{name} (each batch)",
-                                 line={"color": colour, "width": 1}, opacity=0.35, showlegend=False,
-                                 hovertemplate=f"{name} %{{y:{fmt}}}<extra>batch</extra>"), row=row, col=1)
-        fig.add_trace(go.Scatter(x=steps, y=_y(running_mean(values, w), row), mode="lines",
-                                 name=f"{name} (mean of the last {w})", line={"color": colour, "width": 3},
-                                 showlegend=False, hovertemplate=f"{name} %{{y:{fmt}}}<extra>mean of {w}</extra>"),
-                      row=row, col=1)
-    _chance_line(fig, chance, total)
-    fig.update_xaxes(range=[1, total], row=2, col=1)
-    fig.update_yaxes(dtick=log_dtick(losses), row=1, col=1)
-    return fig
+        data.append({"type": "scatter", "x": steps, "y": _y(values, row), "mode": "lines",
+                     "name": f"{name} (each batch)", "line": {"color": colour, "width": 1}, "opacity": 0.35,
+                     "showlegend": False, "hovertemplate": f"{name} %{{y:{fmt}}}<extra>batch</extra>", **AXES[row]})
+        data.append({"type": "scatter", "x": steps, "y": _y(running_mean(values, w), row), "mode": "lines",
+                     "name": f"{name} (mean of the last {w})", "line": {"color": colour, "width": 3},
+                     "showlegend": False, "hovertemplate": f"{name} %{{y:{fmt}}}<extra>mean of {w}</extra>",
+                     **AXES[row]})
+    layout = _two_rows(520, title, f"loss of each batch{bold}", f"accuracy on each batch{bold}", total,
+                       log_dtick(losses))
+    return figure(data + _chance_line(chance, total), layout)
 
 
 def log_dtick(values: np.ndarray) -> str | int | None:
@@ -135,19 +147,19 @@ def compare_curves(curves: Sequence[Curve], *, title: str = "LSTM, GRU and plain
     total = max([total_steps or 0, *(c.losses.size for c in curves), 1])
     w = window_for(total)
     mean = f" (mean of the last {w} batches)" if w > 1 else ""
-    fig = _two_rows(560, title, f"loss{mean}", f"accuracy{mean}")
+    data = []
     for c in curves:
         colour = KIND_COLOURS.get(c.kind, "#444444")
         steps = np.arange(1, c.losses.size + 1, dtype=np.int32)
         for row, values, fmt in ((1, c.losses, ".4g"), (2, c.accuracies, ".1%")):
-            fig.add_trace(go.Scatter(x=steps, y=_y(running_mean(values, w), row), mode="lines", name=c.label,
-                                     legendgroup=c.kind, showlegend=row == 1, line={"color": colour, "width": 3},
-                                     hovertemplate=f"{c.label} %{{y:{fmt}}}<extra></extra>"), row=row, col=1)
-    _chance_line(fig, chance, total)
-    fig.update_xaxes(range=[1, total], row=2, col=1)
+            data.append({"type": "scatter", "x": steps, "y": _y(running_mean(values, w), row), "mode": "lines",
+                         "name": c.label, "legendgroup": c.kind, "showlegend": row == 1,
+                         "line": {"color": colour, "width": 3},
+                         "hovertemplate": f"{c.label} %{{y:{fmt}}}<extra></extra>", **AXES[row]})
     every = [running_mean(c.losses, w) for c in curves if c.losses.size]
-    fig.update_yaxes(dtick=log_dtick(np.concatenate(every)) if every else 1, row=1, col=1)
-    return fig
+    layout = _two_rows(560, title, f"loss{mean}", f"accuracy{mean}", total,
+                       log_dtick(np.concatenate(every)) if every else 1)
+    return figure(data + _chance_line(chance, total), layout)
 
 
 # ----- predictions on a typed sequence ------------------------------------------------------------------
@@ -192,13 +204,14 @@ def prediction_figure(p: Predictions, *, title: str | None = None, max_labels: i
         for t in range(T)
     ]
     labels = "%{text}" if len(p.tokens) <= max_labels else None  # beyond that the hover says it
-    heat = go.Heatmap(
-        x=axis.positions.astype(np.int32), y=rows, z=z, zmin=0.0, zmax=1.0, showscale=False,
-        colorscale=[[0.0, WRONG], [0.5, UNKNOWN], [1.0, RIGHT]], xgap=1, ygap=2,
-        text=text, texttemplate=labels, textfont={"size": TICK_SIZE},
-        customdata=[hover] * len(rows), hovertemplate="%{customdata}<extra></extra>", name="predictions",
-    )
-    fig = go.Figure([heat])
+    heat = {
+        "type": "heatmap", "x": axis.positions.astype(np.int32), "y": rows, "z": z, "zmin": 0.0, "zmax": 1.0,
+        "showscale": False, "colorscale": [[0.0, WRONG], [0.5, UNKNOWN], [1.0, RIGHT]], "xgap": 1, "ygap": 2,
+        "text": text, "textfont": {"size": TICK_SIZE},
+        "customdata": [hover] * len(rows), "hovertemplate": "%{customdata}<extra></extra>", "name": "predictions",
+    }
+    if labels is not None:
+        heat["texttemplate"] = labels
     scored = [r for r in p.right if r is not None]
     default = f"Predicted {p.what} after each step"
     if scored:
@@ -207,8 +220,7 @@ def prediction_figure(p: Predictions, *, title: str | None = None, max_labels: i
     layout.update(xaxis=_time_xaxis(axis),
                   yaxis={"autorange": "reversed", "tickfont": {"size": TICK_SIZE}, "showgrid": False},
                   dragmode=False)
-    fig.update_layout(layout)
-    return fig
+    return figure([heat], layout)
 
 
 def prediction_table(p: Predictions) -> pd.DataFrame:

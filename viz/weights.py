@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import cells
+from viz.figure import colorscale, figure
 from viz.gateview import GateView, ViewPanel, panel_view
 from viz.style import DIVERGING, ColourRange, base_layout, colour_range, symmetric_range
 
@@ -63,15 +64,15 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
     values = frame.to_numpy(np.float64)
     bound = symmetric_range(values)
     rows, cols = list(frame.index), list(frame.columns)
-    heat = go.Heatmap(
-        z=np.round(values, 4).astype(np.float32), x=list(range(len(cols))), y=list(range(len(rows))),
-        zmin=-bound, zmax=bound, zmid=0.0, colorscale=DIVERGING, xgap=1, ygap=1,
-        customdata=np.array([[f"{r} · {c}" for c in cols] for r in rows], dtype=object),
-        hovertemplate="%{customdata}<br>weight %{z:.4f}<extra></extra>",
-        colorbar={"title": {"text": f"±{bound:g}", "side": "right"}, "thickness": 12,
-                  "tickfont": {"size": SMALL_TICKS}},
-    )
-    fig = go.Figure([heat])
+    heat = {
+        "type": "heatmap", "z": np.round(values, 4).astype(np.float32), "x": list(range(len(cols))),
+        "y": list(range(len(rows))), "zmin": -bound, "zmax": bound, "zmid": 0.0,
+        "colorscale": colorscale(DIVERGING), "xgap": 1, "ygap": 1,
+        "text": [[f"{r} · {c}" for c in cols] for r in rows],
+        "hovertemplate": "%{text}<br>weight %{z:.4f}<extra></extra>",
+        "colorbar": {"title": {"text": f"±{bound:g}", "side": "right"}, "thickness": 12,
+                     "tickfont": {"size": SMALL_TICKS}},
+    }
     small = {"size": SMALL_TICKS}
     every = -(-len(cols) // 24)  # at most 24 column labels
     # at least six rows tall: with one or two units the colour bar would squeeze its ticks together
@@ -84,8 +85,7 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
                "tickfont": small, "showgrid": False, "zeroline": False},
         dragmode=False,
     )
-    fig.update_layout(layout)
-    return fig
+    return figure([heat], layout)
 
 
 def clamp_view(clamped: cells.Trace, free: cells.Trace, gate: str, tokens: Sequence[str], what: str) -> GateView:

@@ -22,10 +22,6 @@ def heat(s: dict) -> dict:
     return next(t for t in s["data"] if t["type"] == "heatmap")
 
 
-def picker(s: dict) -> dict:
-    return next(t for t in s["data"] if t["type"] in ("scatter", "scattergl"))
-
-
 @pytest.mark.parametrize("scale", [0.1, 5.0])
 def test_colour_ranges_are_fixed_by_the_kind_of_value_not_the_data(scale: float) -> None:
     trace, tokens = lstm_trace(scale=scale)
@@ -73,15 +69,14 @@ def test_time_labels_are_unique_even_with_repeated_tokens() -> None:
 
 def test_hover_names_gate_unit_step_token_and_value() -> None:
     trace, tokens = lstm_trace("hello")
-    p = picker(spec(gate_heatmap(trace, "forget", tokens=tokens)))
-    template = p["hovertemplate"]
-    for part in ("f_t", "unit %{y}", "step %{x:d}", "token %{text}", "value %{customdata:.3f}"):
+    h = heat(spec(gate_heatmap(trace, "forget", tokens=tokens)))
+    template = h["hovertemplate"]
+    for part in ("f_t", "unit %{y}", "step %{x:d}", "token %{text}", "value %{z:.3f}"):
         assert part in template
-    # one hover point per cell: point k is unit k // T at step k % T, carrying that cell's token and value
-    T = trace.steps
-    k = 2 * T + 3
-    assert (p["x"][k], p["y"][k], p["text"][k]) == (3, 2, "l")
-    assert p["customdata"][k] == pytest.approx(trace.values["forget"][3, 2], abs=6e-4)
+    # the cell of unit 2 at step 3 carries that step's token and that unit's value
+    assert h["text"][2][3] == "l"
+    assert h["z"][2, 3] == pytest.approx(trace.values["forget"][3, 2], abs=6e-4)
+    assert [t["type"] for t in spec(gate_heatmap(trace, "forget", tokens=tokens))["data"]] == ["heatmap"]
 
 
 def test_cursor_box_sits_on_the_cursor_step_and_the_unit_row_is_outlined() -> None:
