@@ -7,15 +7,16 @@ from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
 
 st.set_page_config(page_title="Gatescope", layout="wide")
-set_defaults()
+pages = {
+    "explore": st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
+    "compare": st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    "weights": st.Page("views/weights.py", title="Weights", icon=":material/tune:"),
+    "lessons": st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
+    "train": st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+    "gradient_flow": st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
+}
+pg = st.navigation(list(pages.values()))
+set_defaults(next((name for name, page in pages.items() if page is pg), None))
 note_if_reconnected()
 focus_style()
-pg = st.navigation([
-    st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
-    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("views/weights.py", title="Weights", icon=":material/tune:"),
-    st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
-    st.Page("views/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
-])
 pg.run()

@@ -18,11 +18,11 @@ from ui.state import keep_settings
 SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))
 
 
-def set_defaults() -> None:
+def set_defaults(page: str | None = None) -> None:
     """Every widget's default, set once per session (and again after Streamlit drops a hidden widget's key)."""
     # Streamlit forgets a widget's value when a page without it is shown: ui.state keeps every page's
-    # settings aside on every run and puts them back, so they survive a trip to another page.
-    keep_settings()
+    # settings aside on every run and puts back those of the page shown, so they survive a trip to another page.
+    keep_settings(page)
 
 
 def load_link() -> None:

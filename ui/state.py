@@ -10,6 +10,7 @@ this module only lists them, it never decides their values.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,14 +29,21 @@ class _KeepOnly:
 KEEP_ONLY: Any = _KeepOnly()
 
 
-def keep(defaults: Mapping[str, Any]) -> None:
-    """Keep every key of ``defaults`` across pages: its value now, else the value kept, else its default."""
+def keep(defaults: Mapping[str, Any], shown: Iterable[str] | None = None) -> None:
+    """Keep every key of ``defaults`` across pages: its value now is put aside, and the keys in ``shown``
+    (every key when None) are put back: the value kept, else the default.
+
+    A key left out of ``shown`` waits in the kept values, not in session state: each Streamlit widget
+    reads the whole session state when it is drawn, so every key there makes every widget dearer."""
     ss = st.session_state
     kept = ss.setdefault(keys.KEPT_SETTINGS, {})
+    shown = set(defaults) if shown is None else set(shown)
     for key, default in defaults.items():
         if key in ss:
             kept[key] = ss[key]
             del ss[key]
+        if key not in shown:
+            continue
         if key in kept:
             ss[key] = kept[key]
         elif default is not KEEP_ONLY:
@@ -49,8 +57,9 @@ def forget(names: Iterable[str]) -> None:
         kept.pop(key, None)
 
 
-def keep_settings() -> None:
-    """Every page's settings, kept on every run (the router calls this before the page runs)."""
+@functools.cache
+def settings() -> dict[str, dict[str, Any]]:
+    """Each group of settings by name, with their defaults (KEEP_ONLY: kept once set, never created)."""
     from ui.compare import DEFAULTS as COMPARE
     from ui.lessons import STOPS
     from ui.settings import DEFAULTS as EXPLORE
@@ -59,8 +68,36 @@ def keep_settings() -> None:
 
     lessons = {keys.lesson_knob(stop.slug): stop.knob.default for stop in STOPS}
     lessons[keys.LESSON_STEP] = KEEP_ONLY
-    presenting = {keys.LESSON_PRESENT: KEEP_ONLY, keys.PRESENT: KEEP_ONLY, keys.CMP_PRESENT: KEEP_ONLY}
-    weights = {keys.W_PRESET: KEEP_ONLY, keys.W_SEED: 1, keys.W_CLAMP_ON: False, keys.W_LAYER: KEEP_ONLY,
-               keys.W_DIRECTION: KEEP_ONLY, keys.W_GATE: KEEP_ONLY}
-    train = {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY}
-    keep({**EXPLORE, **COMPARE, **train, **lessons, **weights, **presenting})
+    return {
+        "explore": dict(EXPLORE),
+        "compare": dict(COMPARE),
+        "lessons": lessons,
+        "presenting": {keys.LESSON_PRESENT: KEEP_ONLY, keys.PRESENT: KEEP_ONLY, keys.CMP_PRESENT: KEEP_ONLY},
+        "weights": {keys.W_PRESET: KEEP_ONLY, keys.W_SEED: 1, keys.W_CLAMP_ON: False, keys.W_LAYER: KEEP_ONLY,
+                    keys.W_DIRECTION: KEEP_ONLY, keys.W_GATE: KEEP_ONLY},
+        "train": {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY},
+    }
+
+
+# The groups of settings each page reads: the Weights page edits the model Explore shows, with its text.
+READS: dict[str, tuple[str, ...]] = {
+    "explore": ("explore", "presenting"),
+    "compare": ("compare", "presenting"),
+    "weights": ("weights", "explore"),
+    "lessons": ("lessons", "presenting"),
+    "train": ("train",),
+    "gradient_flow": ("train",),
+}
+
+
+def keep_settings(page: str | None = None) -> None:
+    """Every page's settings, kept on every run (the router calls this before the page runs); only the
+    settings ``page`` reads are in session state during its run (all of them when ``page`` is None)."""
+    groups = settings()
+    defaults = {key: default for group in groups.values() for key, default in group.items()}
+    if page is None:
+        keep(defaults)
+        return
+    if page not in READS:
+        raise ValueError(f"page: expected one of {', '.join(READS)}, got {page!r}")
+    keep(defaults, [key for name in READS[page] for key in groups[name]])
