@@ -76,6 +76,12 @@ TRAIN_DOWNLOAD = "train_download"
 TRAIN_CURVE = "train_curve"
 TRAIN_COMPARE_CHART = "train_compare_chart"
 TRAIN_PREDICTIONS = "train_predictions"
+TRAIN_VIEW = "train_view"  # the gate view of the typed sequence
+TRAIN_STEP = "train_step"  # its cursor: step, unit, where it was told to start, what the browser reported
+TRAIN_UNIT = "train_unit"
+TRAIN_CURSOR_START = "train_cursor_start"
+TRAIN_CURSOR_REPORTED = "train_cursor_reported"
+TRAIN_WATCHED = "train_watched"  # not a widget: the model whose unit to watch the cursor was last put on
 TRAIN_RESULT = "train_result"  # not a widget: the model the page shows (trained, stopped, diverged or loaded)
 TRAIN_COMPARISON = "train_comparison"  # not a widget: the last LSTM/GRU/RNN comparison
 TRAIN_BUSY = "train_busy"  # not a widget: the Handover a training run leaves its model in
@@ -85,10 +91,6 @@ TRAIN_LAST_TEXT = "train_last_text"  # not a widget: the last typed sequence tha
 def train_option(task: str, option: str) -> str:
     """The key of a task option's widget (``train_opt_first_bit_gap``)."""
     return f"train_opt_{task}_{option}"
-
-
-def train_heatmap(name: str) -> str:
-    return f"train_heatmap_{name}"
 
 
 # ----- Gradient flow page (views/gradient_flow.py) ---------------------------------------------------
@@ -121,6 +123,11 @@ W_CLAMP_VALUE = "w_clamp_value"
 W_CLAMP_UNITS = "w_clamp_units"
 W_CLAMP_STEPS = "w_clamp_steps"
 W_CLAMP_VIEW = "w_clamp_view"  # the clamp's gate view
+W_PREVIEW_VIEW = "w_preview_view"  # the gate being edited, C_t and h_t over the sequence, and its cursor
+W_PREVIEW_STEP = "w_preview_step"
+W_PREVIEW_UNIT = "w_preview_unit"
+W_PREVIEW_START = "w_preview_start"
+W_PREVIEW_REPORTED = "w_preview_reported"
 W_CLAMP_STEP = "w_clamp_step"  # its time cursor (the browser reports it)
 W_CLAMP_UNIT = "w_clamp_unit"
 W_CLAMP_START = "w_clamp_start"

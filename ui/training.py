@@ -41,6 +41,7 @@ from cells.learning.readout import softmax
 from cells.learning.tasks import TASKS, Brackets, FirstBit, Task, make_task
 from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model
 from ui import keys
+from ui.gateview import CursorKeys
 from ui.model import PRETRAINED, TASK_EXAMPLES, from_task, pretrained_manifest
 from ui.model import Model as PageModel
 from ui.trainer import Job, Trainer
@@ -195,7 +196,7 @@ class Trained:
     accuracies: np.ndarray = field(default_factory=lambda: np.zeros(0))
     total_steps: int = 0  # steps asked for (the curve's x axis)
     note: str = ""  # what to look at
-    watch: int | None = None  # the unit to outline in the heatmaps
+    watch: int | None = None  # the unit to watch: the gate view opens on it
     ident: str = field(default_factory=lambda: uuid.uuid4().hex)  # names it for cached calls
 
     @property
@@ -395,6 +396,18 @@ class TypedRun:
     encoded: encode.Encoded
     trace: cells.Trace  # the first layer's forward cell
     predictions: Predictions
+
+
+TRAIN_CURSOR = CursorKeys(step=keys.TRAIN_STEP, unit=keys.TRAIN_UNIT, start=keys.TRAIN_CURSOR_START,
+                          reported=keys.TRAIN_CURSOR_REPORTED)
+
+
+def watch_cursor(trained: Trained) -> None:
+    """Put the gate view's cursor on the unit the model's note says to watch, once per model shown."""
+    ss = st.session_state
+    if ss.get(keys.TRAIN_WATCHED) != trained.ident:
+        ss[keys.TRAIN_WATCHED] = trained.ident
+        ss[keys.TRAIN_STEP], ss[keys.TRAIN_UNIT] = 0, trained.watch or 0
 
 
 def example_text(task: Task) -> str:

@@ -52,6 +52,8 @@ SCALE_RANGE = (0.1, 3.0)
 SHIFT_RANGE = (-10.0, 10.0)
 INDEX_COLUMN = "_index"  # what st.data_editor calls the row labels' column in its edits and column_config
 
+PREVIEW_CURSOR = CursorKeys(step=keys.W_PREVIEW_STEP, unit=keys.W_PREVIEW_UNIT, start=keys.W_PREVIEW_START,
+                            reported=keys.W_PREVIEW_REPORTED)
 CLAMP_CURSOR = CursorKeys(step=keys.W_CLAMP_STEP, unit=keys.W_CLAMP_UNIT, start=keys.W_CLAMP_START,
                           reported=keys.W_CLAMP_REPORTED)  # the clamp view's time cursor
 

@@ -23,8 +23,9 @@ from ui.lessons import (
     start_cursor,
 )
 from viz.equations import visible_length
+from viz.gateview import traces_view
 from viz.gradflow import FlowCurve, gradient_flow_figure
-from viz.lessons import for_projector, stop_view
+from viz.lessons import for_projector
 
 SHORT_EQUATION = 56  # glyphs: an equation this short fits beside the stop's title on a projector
 
@@ -102,7 +103,7 @@ with views:
     heatmaps = [(p.caption, p.name, panel_trace(shown, p)) for p in stop.panels if p.name != "gradient"]
     gradient = any(p.name == "gradient" for p in stop.panels)
     if heatmaps and not (present and gradient):  # a projector shows the gradient stop's one chart, large
-        show_view(stop_view(heatmaps, tokens, label=stop.title), key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
+        show_view(traces_view(heatmaps, tokens, label=stop.title), key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
     if gradient:
         fig = gradient_figure(shown)
         if present:

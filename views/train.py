@@ -10,10 +10,12 @@ import streamlit as st
 import cells
 from cells.learning.train import model_bytes
 from ui import keys
+from ui.gateview import show_gate_view
 from ui.handoff import send
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
+    TRAIN_CURSOR,
     chance,
     collect_training,
     compare_live,
@@ -30,8 +32,8 @@ from ui.training import (
     train_live,
     training,
     typed_view,
+    watch_cursor,
 )
-from viz.heatmap import gate_heatmap, heatmap_names
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
 
 CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
@@ -197,10 +199,8 @@ run, shown_text, problem = typed_view(trained, text)
 if problem:
     st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
 if run is not None:
-    tokens = list(run.encoded.tokens)
-    for name in heatmap_names(run.trace):
-        st.plotly_chart(gate_heatmap(run.trace, name, tokens=tokens, unit=trained.watch),
-                        key=keys.train_heatmap(name), config={"displaylogo": False})
+    watch_cursor(trained)
+    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN_VIEW, k=TRAIN_CURSOR)
     st.plotly_chart(prediction_figure(run.predictions), key=keys.TRAIN_PREDICTIONS, config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "

@@ -15,6 +15,7 @@ from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     CLAMP_CURSOR,
     DIRECTIONS,
+    PREVIEW_CURSOR,
     apply_preset,
     bias_editor,
     cell_of,
@@ -29,7 +30,7 @@ from ui.weights import (
     reset,
     upload_controls,
 )
-from viz.heatmap import gate_heatmap
+from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_frame, weight_heatmap
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
@@ -122,12 +123,10 @@ st.subheader("What it does to the sequence")
 loaded = model.loaded if model is not None else None
 head = loaded.head if loaded is not None else None
 gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
-preview = [gate, "cell", "hidden"] if cell.HAS_CELL else [gate, "hidden"]
+preview = [("", name, trace) for name in dict.fromkeys((gate, cell.memory(), "hidden")) if name in trace.values]
 with gates_column:
-    for name in dict.fromkeys(preview):
-        if name in trace.values:
-            st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
-                            config={"displayModeBar": False})
+    show_view(traces_view(preview, tokens, label=f"{info.symbol} edited"), key=keys.W_PREVIEW_VIEW,
+              k=PREVIEW_CURSOR)
 if head is not None:
     with predictions_column:
         predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens)

@@ -107,6 +107,19 @@ def panel_view(panels: Sequence[ViewPanel], tokens: Sequence[str], *, label: str
     return GateView(header, {p.name: np.asarray(p.values, dtype=np.float64) for p in drawn})
 
 
+def traces_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[str], *, label: str) -> GateView:
+    """Heatmaps of gates and states on one time axis, one column: each (caption, gate or state, trace) a panel
+    (a lesson stop's heatmaps, the Weights page's preview of the gate being edited)."""
+    shown = []
+    for k, (caption, name, trace) in enumerate(panels):
+        info = cells.gate_info(trace.family, name)
+        what = info.title
+        shown.append(ViewPanel(f"{k}_{name}", info.latex, f"{caption} · {what}" if caption else what,
+                               colour_range(trace.family, name, trace.values[name]), trace.values[name],
+                               note=info.description))
+    return panel_view(shown, tokens, label=label, columns=1)
+
+
 def _diagram(trace: cells.Trace) -> dict:
     d = drawing(trace.kind)
     return {

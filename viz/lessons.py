@@ -1,16 +1,10 @@
-"""The Lessons page's figures: a stop's heatmaps as one gate view, and the projector's sizes (big fonts,
+"""The Lessons page's figures: the projector's sizes (big fonts,
 ticks and hover labels, taller plots) for a Plotly chart in presenter mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import plotly.graph_objects as go
-
-import cells
-from viz.gateview import GateView, ViewPanel, panel_view
-from viz.style import colour_range
 
 PROJECTOR_FONT = 22  # body text of a figure: legend, colour bar title
 PROJECTOR_TITLE = 26
@@ -59,15 +53,3 @@ def fewer_ticks(fig: go.Figure, most: int) -> go.Figure:
 def projector_height(rows: int) -> int:
     """A heatmap's height on a projector: every row's tick label readable at PROJECTOR_TICK."""
     return 270 + 34 * min(rows, 16)
-
-
-def stop_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[str], *, label: str) -> GateView:
-    """A lesson stop's heatmaps as one view: each (caption, gate or state, trace) one panel on one time axis."""
-    shown = []
-    for k, (caption, name, trace) in enumerate(panels):
-        info = cells.gate_info(trace.family, name)
-        what = info.title
-        shown.append(ViewPanel(f"{k}_{name}", info.latex, f"{caption} · {what}" if caption else what,
-                               colour_range(trace.family, name, trace.values[name]), trace.values[name],
-                               note=info.description))
-    return panel_view(shown, tokens, label=label, columns=1)

@@ -11,7 +11,7 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
 from cells.learning.train import train
-from tests.views.apptest import TIMEOUT, chart, open_view
+from tests.views.apptest import TIMEOUT, chart, gate_view, open_view
 from ui import keys
 from ui.model import MODEL_KEY
 from ui.model import Model as PageModel
@@ -113,8 +113,10 @@ def test_a_shipped_model_loads_without_training_and_reads_brackets() -> None:
     assert any(m.startswith("Loaded the shipped model") for m in texts(at.info))
     assert chart(at, keys.TRAIN_CURVE) is None  # shipped: no curve to show
     assert at.text_input(keys.TRAIN_TEXT).value == "(()(()))((()))()"
-    for name in ("forget", "input", "candidate", "output", "cell", "hidden"):
-        assert chart(at, keys.train_heatmap(name)) is not None
+    header, _ = gate_view(at, keys.TRAIN_VIEW)
+    assert [p["name"] for p in header["panels"]] == ["inputs", "forget", "input", "candidate", "output", "cell",
+                                                      "hidden"]
+    assert header["unit"] == 3 and header["steps"] == 16  # on the unit the note says to watch
     strip = chart(at, keys.TRAIN_PREDICTIONS)
     heat = strip["data"][0]
     assert list(heat["y"]) == ["predicted", "true"]
@@ -152,8 +154,7 @@ def test_a_bad_typed_sequence_keeps_the_last_good_view_with_the_message(bad: str
         assert "this page runs up to 300" in shown[0], shown  # the limit the box's label names
     kept = chart(at, keys.TRAIN_PREDICTIONS)
     assert kept is not None and [list(r) for r in kept["data"][0]["text"]] == [list(r) for r in good["text"]]
-    for name in ("forget", "input", "candidate", "output", "cell", "hidden"):
-        assert chart(at, keys.train_heatmap(name))["data"][0]["z"].shape[1] == 6  # the six steps of "aaXbb."
+    assert gate_view(at, keys.TRAIN_VIEW)[0]["steps"] == 6  # the six steps of "aaXbb."
     click(at, keys.TRAIN_EXPLORE)
     assert at.session_state[MODEL_KEY].sequence == "aaXbb."  # Explore gets the sequence on screen
 

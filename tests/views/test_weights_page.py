@@ -63,6 +63,7 @@ IN_VIEWS = {
                                                                   ("delta_cell", "delta_cell"),
                                                                   ("delta_hidden", "delta_hidden"))},
 }
+PREVIEW = keys.weights_chart("preview_")  # the preview's panels: the gate being edited, the memory state, h_t
 
 
 def z(at: AppTest, name: str) -> np.ndarray:
@@ -70,6 +71,9 @@ def z(at: AppTest, name: str) -> np.ndarray:
     if name in IN_VIEWS:
         view, array = IN_VIEWS[name]
         return gate_view(at, view)[1][array].T
+    if name.startswith(PREVIEW):  # panels are numbered in the order shown: "0_forget", "1_cell", "2_hidden"
+        arrays = gate_view(at, keys.W_PREVIEW_VIEW)[1]
+        return next(a for n, a in arrays.items() if n.split("_", 1)[-1] == name[len(PREVIEW):]).T
     return np.asarray(chart(at, name)["data"][0]["z"], np.float64)
 
 
