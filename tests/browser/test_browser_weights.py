@@ -33,7 +33,14 @@ DELTA_CELL_JS = f"""() => {{
     const a = root?.gatescope.a.delta_cell;
     return a ? Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols]) : null;
 }}"""
-FORGET = f".st-key-{keys.weights_chart('preview_forget')} .js-plotly-plot"
+# The preview's gate view: one panel of it ("forget", "cell", "update" ...) as (units, steps), once drawn.
+PREVIEW_JS = f"""name => {{
+    const root = ({GATE_VIEWS_JS})().find(r => r.gatescope?.h.label?.endsWith(' edited'));
+    const key = root && Object.keys(root.gatescope.a).find(k => k.split('_').slice(1).join('_') === name);
+    const a = key && root.gatescope.a[key];
+    const row = u => Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols + u]);
+    return a ? Array.from({{length: a.cols}}, (_, u) => row(u)) : null;
+}}"""
 Z_JS = """selector => {
     const chart = document.querySelector(selector);
     const z = chart?._fullData?.[0]?.z;
@@ -45,8 +52,7 @@ def open_weights(app: App) -> None:
     app.open_drawn()
     app.page.locator("[data-testid=stSidebarNav] a", has_text="Weights").click()
     app.wait_idle()
-    app.page.locator(FORGET).wait_for(state="visible", timeout=45_000)
-    app.page.wait_for_function(f"() => !!document.querySelector({FORGET!r})?._fullData", timeout=45_000)
+    app.page.wait_for_function(f"() => !!({PREVIEW_JS})('forget')", timeout=45_000)
     app.wait_idle()
 
 
@@ -68,8 +74,9 @@ def choose(app: App, key: str, option: str, tries: int = 3) -> None:
     app.wait_idle()
 
 
-def z(app: App, selector: str = FORGET) -> list[list[float]]:
-    values = app.evaluate(Z_JS, selector)
+def z(app: App, name: str = "forget") -> list[list[float]]:
+    """A panel of the preview, as (units, steps)."""
+    values = app.evaluate(PREVIEW_JS, name)
     assert values is not None, app.diagnostics()
     return values
 
@@ -88,7 +95,7 @@ def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     # grid's left edge and step right with the arrow key, so the column widths (which follow the measured
     # text) cannot send the click elsewhere. Typing on a selected cell opens its editor; Enter writes the
     # number. A rerun landing mid-edit can drop it: type again.
-    changed = f"before => {{ const z = ({Z_JS})({FORGET!r}); return z && z[0][1] !== before[0][1]; }}"
+    changed = f"before => {{ const z = ({PREVIEW_JS})('forget'); return z && z[0][1] !== before[0][1]; }}"
     for attempt in range(3):
         app.wait_idle()
         app.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
@@ -126,9 +133,9 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
     choose(app, keys.W_PRESET, "LSTM: bracket depth")
     app.page.locator(f".st-key-{keys.W_PRESET_APPLY} button").click()
     app.wait_idle()
-    app.page.wait_for_function(f"() => document.querySelector({FORGET!r})?._fullData?.[0]?.z?.[0]?.length === 20",
+    app.page.wait_for_function(f"() => ({PREVIEW_JS})('forget')?.[0]?.length === 20",
                                timeout=30_000)
-    cell = z(app, f".st-key-{keys.weights_chart('preview_cell')} .js-plotly-plot")
+    cell = z(app, "cell")
     text = "(a(b(ab))a)(b)((a)b)"
     depth, running = [], 0
     for c in text:
@@ -204,7 +211,7 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
 
     upload(good, app.page.get_by_text("Uploaded: gru-state-dict.npz").first)
     # Its three units, its own gates (z_t update first), reading the sequence box's 8 characters one-hot.
-    assert len(z(app, f".st-key-{keys.weights_chart('preview_update')} .js-plotly-plot")) == 3
+    assert len(z(app, "update")) == 3
     assert app.page.locator(".st-key-seq_text textarea").input_value() == "hello world"  # it reads the typed text
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-uploaded")
