@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.rerun_cpu            # every case, with the profile of each
     .venv/bin/python -m benchmarks.rerun_cpu --quick    # fewer repeats, no profiles
+    .venv/bin/python -m benchmarks.rerun_cpu --quick --page explore   # one page
 
 Each case opens a page in a fresh AppTest session, then repeats one user action (type a new sequence,
 move a knob to a new value: never a value seen before, so no cache answers it) and reads the process's
@@ -146,9 +147,9 @@ def top(profile: cProfile.Profile, n: int = 10) -> str:
     return "\n".join(rows)
 
 
-def page_loads(repeats: int) -> list[tuple[str, str, list[float], list[float]]]:
+def page_loads(repeats: int, pages: list[str]) -> list[tuple[str, str, list[float], list[float]]]:
     rows = []
-    for page in PAGES:
+    for page in pages:
         st.cache_data.clear()
         st.cache_resource.clear()
         first: list[float] = []
@@ -170,7 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, no profiles")
     parser.add_argument("--repeats", type=int, default=6)
+    parser.add_argument("--page", action="append", choices=PAGES, help="only this page (repeatable)")
     args = parser.parse_args(argv)
+    pages = args.page or PAGES
     repeats = 3 if args.quick else args.repeats
     set_log_level("error")  # clearing the caches outside a server run logs a warning each time
     print("Server CPU per rerun (AppTest, time.process_time; median and min of "
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     print(head)
     print("-" * len(head))
     profiles: list[tuple[str, cProfile.Profile]] = []
-    for case in CASES:
+    for case in [c for c in CASES if c.page in pages]:
         at = open_page(case.page, case.state)
         if case.setup is not None:
             case.setup(at)
@@ -203,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         verdict = f"<= {limit:.0f} ms: {'ok' if median <= limit else 'OVER'}"
         print(f"{case.page:14} {case.action:34} {case.size:8} {median:8.1f} {min(cpu):7.1f} "
               f"{statistics.median(wall):8.1f}  {verdict}")
-    for page, what, first, warm in page_loads(repeats):
+    for page, what, first, warm in page_loads(repeats, pages):
         median = statistics.median(warm)
         verdict = f"<= {BUDGET_MS['load']:.0f} ms: {'ok' if median <= BUDGET_MS['load'] else 'OVER'}"
         print(f"{page:14} {what + f' (first ever {first[0]:.0f} ms)':34} {'default':8} {median:8.1f} "
