@@ -20,7 +20,15 @@ from ui.compare import (
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.gateview import show_view
 from ui.presenter import presenter_switch
-from viz.compare import bidirectional_view, compare_views, deep_view, gate_summary, half_life_table, layer_summary
+from viz.compare import (
+    bidirectional_view,
+    compare_views,
+    deep_view,
+    gate_summary,
+    half_life_table,
+    layer_summary,
+    shown_summary,
+)
 from viz.heatmap import heatmap_names
 
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
@@ -141,8 +149,7 @@ if view == "side":
                "falls below 0.5; “> T” when it never does within the sequence.")
     c1, c2 = st.columns([3, 2])
     rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
-    shown = gates.drop(columns="cell").style.format({"mean": "{:.3f}", "saturated": "{:.3f}"}, na_rep="—")
-    c1.dataframe(shown, hide_index=True, height=35 * (rows + 1) + 3)  # "—": no saturation for an unbounded C_t
+    c1.dataframe(shown_summary(gates), hide_index=True, height=35 * (rows + 1) + 3)
     c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
     c1.download_button("Gate summary (CSV)", gates.to_csv(index=False), file_name="gatescope-compare-gates.csv",
                        mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")

@@ -213,6 +213,15 @@ def gate_summary(traces: Mapping[str, cells.Trace]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pane", "cell", "value", "mean", "saturated", "saturated means"])
 
 
+def shown_summary(gates: pd.DataFrame) -> pd.DataFrame:
+    """``gate_summary`` as the page shows it: means to 3 decimals, the saturated share as text to 3 decimals
+    (it sorts as the numbers do), "—" where a state is unbounded and has no saturation."""
+    return gates.drop(columns="cell").assign(
+        mean=gates["mean"].round(3),
+        saturated=["—" if np.isnan(v) else f"{v:.3f}" for v in gates["saturated"]],
+    )
+
+
 def half_life_text(value: float, steps: int) -> str:
     """A half-life in steps, or "> T" when the memory never halves within the sequence."""
     return f"> {steps}" if np.isinf(value) else f"{value:.0f}"

@@ -179,9 +179,11 @@ def test_summary_table_of_forget_and_remember_presets_matches_the_hand_computati
     assert not errors(at)
     gates, lives = at.dataframe[0].value, at.dataframe[1].value
     forget = gates[(gates["pane"] == "A") & (gates["value"] == "f_t forget")].iloc[0]
-    assert forget["mean"] < 1e-8 and forget["saturated"] == 1.0  # f_t = σ(−20) at every step
+    assert forget["mean"] == 0.0 and forget["saturated"] == "1.000"  # f_t = σ(−20) at every step
     inputs = gates[(gates["pane"] == "A") & (gates["value"] == "i_t input")].iloc[0]
-    assert inputs["mean"] > 1 - 1e-8 and inputs["saturated"] == 1.0  # i_t = σ(20)
+    assert inputs["mean"] == 1.0 and inputs["saturated"] == "1.000"  # i_t = σ(20)
+    cell = gates[(gates["pane"] == "A") & (gates["value"] == "C_t cell")].iloc[0]
+    assert cell["saturated"] == "—"  # an unbounded state has no saturation
     assert lives.loc[0, "A: half-life (steps)"] == "1"  # 2·10⁻⁹ < 0.5 after the first step
     assert lives.loc[0, "B: half-life (steps)"] == "> 5"  # σ(20)⁵ never falls below 0.5
     assert len(at.get("download_button")) == 2
@@ -198,7 +200,7 @@ def test_summary_of_a_zero_weight_model_from_explore_is_exactly_one_half() -> No
     gates, lives = at.dataframe[0].value, at.dataframe[1].value
     a = gates[gates["pane"] == "A"].set_index("value")
     for gate in ("f_t forget", "i_t input", "o_t output"):
-        assert a.loc[gate, "mean"] == 0.5 and a.loc[gate, "saturated"] == 0.0
+        assert a.loc[gate, "mean"] == 0.5 and a.loc[gate, "saturated"] == "0.000"
     assert a.loc["C_t cell", "mean"] == 0.0
     # 0.5 after one step is not below a half; 0.25 after two is
     assert list(lives["A: half-life (steps)"][:4]) == ["2", "2", "2", "2"]
