@@ -22,7 +22,7 @@ from ui import keys
 from ui.gateview import CursorKeys
 from ui.literal import literal
 from ui.model import TASK_EXAMPLES, Model, from_network, from_preset, from_pretrained
-from ui.presenter import presenter_keys, presenting, write_flag
+from ui.presenter import Projector, present_style, presenter_keys, presenting, write_flag
 
 HIGHLIGHT = "#ffe27a"  # the colour behind the term a stop is about
 
@@ -494,19 +494,9 @@ def cached_show(slug: str, value: float) -> Shown:
 
 # Presenter mode: no sidebar or header, big text and equations, big buttons; the page's own
 # controls are not drawn at all (see views/lessons.py), so hiding here is only Streamlit's chrome.
-PRESENTER_CSS = """<style>
-[data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
-[data-testid=stToolbar], [data-testid=stDecoration] { display: none !important; }
-[data-testid=stMainBlockContainer] { padding: 1rem 2rem 0.5rem 2rem !important; max-width: 100% !important; }
-[data-testid=stMain] p, [data-testid=stMain] li { font-size: 24px !important; line-height: 1.4 !important; }
-[data-testid=stMain] h2 { font-size: 40px !important; padding: 0 !important; }
-[data-testid=stMain] .katex-display > .katex { font-size: 32px !important; }
-[data-testid=stMain] [data-testid=stWidgetLabel] p { font-size: 22px !important; }
-[data-testid=stMain] button { min-height: 3.2rem !important; }
-[data-testid=stMain] button p { font-size: 24px !important; }
-[data-testid=stMain] [data-testid=stSliderThumbValue], [data-testid=stMain] [data-testid=stSliderTickBar] {
-  font-size: 20px !important; }
-</style>"""
+# A stop's title is an h2, larger than Explore's, with no padding so the stop fits 1280×720.
+LESSON_SIZES = Projector(text=24, heading=40, heading_pad="0", maths=32, label=22, button=24, button_height="3.2rem",
+                         slider=20, slider_pad=None)
 
 # Page Up and Page Down (what a presentation clicker sends) click the stop buttons whatever has focus
 # (ui/presenter_keys.js); the gate view moves its own time cursor with the arrow keys.
@@ -528,7 +518,7 @@ def presenter_style(present: bool) -> None:
     """The presenter keys always; the projector's CSS in presenter mode."""
     presenter_keys(KEYS)
     if present:
-        st.html(PRESENTER_CSS)
+        present_style(LESSON_SIZES)
 
 
 def go_to(index: int) -> None:

@@ -4,6 +4,7 @@ keyboard component (ui/presenter_keys.js) that lets a clicker change stop whatev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -12,22 +13,50 @@ PRESENT_VALUES = ("1", "true", "yes", "on")
 KEYS_JS = (Path(__file__).with_name("presenter_keys.js")).read_text()
 _keys_component = st.components.v2.component("gatescope_presenter_keys", js=KEYS_JS, html="")
 
-# Large type and no sidebar for a projector; the page decides what it leaves out.
-PRESENT_CSS = """<style>
-[data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
-[data-testid=stToolbar], [data-testid=stDecoration] { display: none !important; }
-[data-testid=stMainBlockContainer] { padding: 1rem 2rem 0.5rem 2rem !important; max-width: 100% !important; }
-[data-testid=stMain] p, [data-testid=stMain] li { font-size: 22px !important; line-height: 1.4 !important; }
-[data-testid=stMain] h1 { font-size: 44px !important; padding: 0 0 0.5rem 0 !important; }
-[data-testid=stMain] h2, [data-testid=stMain] h5 { font-size: 32px !important; }
-[data-testid=stMain] .katex-display > .katex { font-size: 30px !important; }
-[data-testid=stMain] [data-testid=stWidgetLabel] p { font-size: 20px !important; }
-[data-testid=stMain] button { min-height: 3rem !important; }
-[data-testid=stMain] button p { font-size: 22px !important; }
-[data-testid=stMain] [data-testid=stSlider] [data-baseweb=slider] { padding-top: 0.9rem !important; }
-[data-testid=stMain] [data-testid=stSliderThumbValue], [data-testid=stMain] [data-testid=stSliderTickBar] {
-  font-size: 18px !important; }
-</style>"""
+@dataclass(frozen=True)
+class Projector:
+    """Presenter mode's type sizes (px unless said): large enough for the back of a room, small enough that
+    the page still fits a 1280×720 projector."""
+
+    text: int = 22  # paragraphs and list items
+    title: int = 44  # h1
+    heading: int = 32  # h2 and h5
+    heading_pad: str | None = None  # h2's padding, where the page needs it tighter
+    maths: int = 30  # displayed equations
+    label: int = 20  # widget labels
+    button: int = 22  # button text
+    button_height: str = "3rem"
+    slider: int = 18  # a slider's value and ticks
+    slider_pad: str | None = "0.9rem"  # room above a slider for its larger value
+
+
+EXPLORE_SIZES = Projector()
+
+
+def projector_css(p: Projector) -> str:
+    """The style that hides the sidebar and Streamlit's chrome and sets ``p``'s type sizes (the page decides
+    what else it leaves out)."""
+    main = "[data-testid=stMain]"
+    rules = [
+        "[data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader], "
+        "[data-testid=stToolbar], [data-testid=stDecoration] { display: none !important; }",
+        "[data-testid=stMainBlockContainer] { padding: 1rem 2rem 0.5rem 2rem !important; max-width: 100% !important; }",
+        f"{main} p, {main} li {{ font-size: {p.text}px !important; line-height: 1.4 !important; }}",
+        f"{main} h1 {{ font-size: {p.title}px !important; padding: 0 0 0.5rem 0 !important; }}",
+        f"{main} h2, {main} h5 {{ font-size: {p.heading}px !important; }}",
+        f"{main} .katex-display > .katex {{ font-size: {p.maths}px !important; }}",
+        f"{main} [data-testid=stWidgetLabel] p {{ font-size: {p.label}px !important; }}",
+        f"{main} button {{ min-height: {p.button_height} !important; }}",
+        f"{main} button p {{ font-size: {p.button}px !important; }}",
+        f"{main} [data-testid=stSliderThumbValue], {main} [data-testid=stSliderTickBar] "
+        f"{{ font-size: {p.slider}px !important; }}",
+    ]
+    if p.heading_pad is not None:
+        rules.append(f"{main} h2 {{ padding: {p.heading_pad} !important; }}")
+    if p.slider_pad is not None:
+        slider = f"{main} [data-testid=stSlider] [data-baseweb=slider]"
+        rules.append(f"{slider} {{ padding-top: {p.slider_pad} !important; }}")
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 def presenting(key: str) -> bool:
@@ -60,9 +89,9 @@ def presenter_switch(key: str) -> bool:
     return on
 
 
-def present_style() -> None:
+def present_style(sizes: Projector = EXPLORE_SIZES) -> None:
     """Large type and no sidebar, for a projector."""
-    st.html(PRESENT_CSS)
+    st.html(projector_css(sizes))
 
 
 def presenter_keys(targets: Mapping[str, str], always: Sequence[str] = ("PageUp", "PageDown")) -> None:
