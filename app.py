@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.focus import focus_style
+from ui.palette import palette_setting
 from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
 
@@ -18,4 +19,5 @@ pg = st.navigation([
     st.Page("views/train.py", title="Train", icon=":material/model_training:"),
     st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
 ])
+palette_setting(pg.url_path)
 pg.run()

@@ -11,6 +11,7 @@ import cells
 from cells.learning.train import model_bytes
 from ui import keys
 from ui.handoff import send
+from ui.palette import current_palette
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -48,6 +49,7 @@ def redraw_chart(last: list[float], final: bool) -> bool:
 
 
 st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
+palette = current_palette()
 train_defaults()
 if not collect_training():
     st.warning("The last training run is still stopping; its model will show on the next click.")
@@ -103,7 +105,7 @@ if train_clicked and not refused:
         if not redraw_chart(charted, step == steps):
             return
         live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
-                                          title="Training…"), key=f"train_live_{step}")
+                                          title="Training…", palette=palette), key=f"train_live_{step}")
 
     interrupted = None
     with training() as box:
@@ -133,8 +135,8 @@ if compare_clicked and not refused:
         bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
         if not redraw_chart(charted, done == total):
             return
-        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…"),
-                          key=f"train_compare_live_{done}")
+        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
+                                         palette=palette), key=f"train_compare_live_{done}")
 
     interrupted = None
     with training() as box:
@@ -155,8 +157,8 @@ if comparison is not None:
     s = comparison.settings
     task = comparison.task
     st.plotly_chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
-                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}"),
-                    key=keys.TRAIN_COMPARE_CHART)
+                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}",
+                                   palette=palette), key=keys.TRAIN_COMPARE_CHART)
     finals = final_accuracies(comparison.curves)
     summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
     note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
@@ -182,8 +184,8 @@ if trained.status == "diverged":
                 "weights whose loss was finite; a smaller learning rate usually keeps the run stable.")
 if trained.losses.size:
     st.plotly_chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
-                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}"),
-                    key=keys.TRAIN_CURVE)
+                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}",
+                                    palette=palette), key=keys.TRAIN_CURVE)
 loss, accuracy = fresh_accuracy(trained, trained.ident)
 st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
 if trained.note:
@@ -199,9 +201,10 @@ if problem:
 if run is not None:
     tokens = list(run.encoded.tokens)
     for name in heatmap_names(run.trace):
-        st.plotly_chart(gate_heatmap(run.trace, name, tokens=tokens, unit=trained.watch),
+        st.plotly_chart(gate_heatmap(run.trace, name, tokens=tokens, unit=trained.watch, palette=palette),
                         key=keys.train_heatmap(name), config={"displaylogo": False})
-    st.plotly_chart(prediction_figure(run.predictions), key=keys.TRAIN_PREDICTIONS, config={"displayModeBar": False})
+    st.plotly_chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN_PREDICTIONS,
+                    config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 import cells
 from viz.gateview import GateView, ViewPanel, panel_view
-from viz.style import colour_range
+from viz.style import STANDARD, Palette, colour_range
 
 PROJECTOR_FONT = 22  # body text of a figure: legend, colour bar title
 PROJECTOR_TITLE = 26
@@ -61,8 +61,10 @@ def projector_height(rows: int) -> int:
     return 270 + 34 * min(rows, 16)
 
 
-def stop_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[str], *, label: str) -> GateView:
-    """A lesson stop's heatmaps as one view: each (caption, gate or state, trace) one panel on one time axis."""
+def stop_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[str], *, label: str,
+              palette: Palette = STANDARD, watch: int | None = None) -> GateView:
+    """A lesson stop's heatmaps as one view: each (caption, gate or state, trace) one panel on one time axis,
+    coloured by ``palette``; ``watch`` is the unit the stop says to watch."""
     shown = []
     for k, (caption, name, trace) in enumerate(panels):
         info = cells.gate_info(trace.family, name)
@@ -70,4 +72,4 @@ def stop_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[s
         shown.append(ViewPanel(f"{k}_{name}", info.latex, f"{caption} · {what}" if caption else what,
                                colour_range(trace.family, name, trace.values[name]), trace.values[name],
                                note=info.description))
-    return panel_view(shown, tokens, label=label, columns=1)
+    return panel_view(shown, tokens, label=label, columns=1, palette=palette, watch=watch)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from viz.style import TICK_SIZE, base_layout, compact
+from viz.style import STANDARD, TICK_SIZE, Palette, base_layout, compact
 from viz.timeaxis import step_labels, time_axis
 
 _SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
@@ -45,7 +45,8 @@ def top_predictions(probabilities: np.ndarray, inputs: Sequence[str], step: int,
 
 
 def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: int,
-                      labels: Sequence[str] | None = None, step: int | None = None) -> go.Figure:
+                      labels: Sequence[str] | None = None, step: int | None = None,
+                      palette: Palette = STANDARD) -> go.Figure:
     """p_t(output) at every step t, on the shared time axis, with the chosen step marked."""
     p = _checked(probabilities, inputs)
     if not 0 <= output < p.shape[1]:
@@ -55,7 +56,7 @@ def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: 
     hover = step_labels(list(inputs))
     fig = go.Figure(go.Scatter(
         x=np.arange(p.shape[0], dtype="int32"), y=compact(p[:, output]), mode="lines+markers" if len(p) <= 60
-        else "lines", name=f"p({name})", line={"width": 2.5}, customdata=list(hover),
+        else "lines", name=f"p({name})", line={"width": 2.5, "color": palette.lines[0]}, customdata=list(hover),
         hovertemplate=f"p(next = {name})<br>after %{{customdata}}<br>%{{y:.3f}}<extra></extra>",
     ))
     layout = base_layout(300, f"p({name}) after each step")
