@@ -13,6 +13,7 @@ const REPORT_AFTER_KEYS_MS = 600;
 const MAX_ROWS = 32; // units shown at once; a larger layer scrolls through its units
 const CURSOR_EVENT = "gatescope:cursor"; // views in one group (Compare's two panes) share their cursor
 const RANGES_EVENT = "gatescope:ranges"; // ... and how they colour a stretched panel's rows
+const GATE_DASHES = [[], [1.5, 2.5], [8, 3, 2, 3], [12, 3]]; // a unit's gate lines in turn: solid, dotted, dash-dot, long
 const RANGES = [["shared", "one range"], ["unit", "per unit"]]; // a stretched panel's colour range
 
 function el(tag, cls, parent, text) {
@@ -565,11 +566,17 @@ class GateView {
     ctx.stroke();
     const colours = this.h.colours.lines;
     this.linesKey.replaceChildren();
+    let plain = 0;
     gates.forEach((g, k) => {
       const a = this.a[g.p.name];
+      // Told apart by their dashes too, not by colour alone: h_t bold, C_t dashed, the gates each their own pattern.
+      let dash = [];
+      if (g.p.name === "cell") dash = [5, 3];
+      else if (g.p.name !== "hidden") dash = GATE_DASHES[plain++ % GATE_DASHES.length];
+      const width = g.p.name === "hidden" ? 2.5 : 1.5;
       ctx.strokeStyle = colours[k % colours.length];
-      ctx.lineWidth = g.p.name === "hidden" ? 2.5 : 1.5;
-      ctx.setLineDash(g.p.name === "cell" ? [5, 3] : []);
+      ctx.lineWidth = width;
+      ctx.setLineDash(dash);
       ctx.beginPath();
       for (let t = 0; t < T; t++) {
         const y = Y(a.values[t * a.cols + this.unit]);
@@ -578,8 +585,10 @@ class GateView {
       }
       ctx.stroke();
       const key = el("span", "gv-keyitem", this.linesKey);
-      key.style.borderColor = colours[k % colours.length];
-      key.innerHTML = g.p.symbol;
+      el("span", "", key).innerHTML = g.p.symbol;
+      const sample = svg("svg", { width: 16, height: 5, class: "gv-keyline", "aria-hidden": "true" }, key);
+      svg("line", { x1: 0, y1: 2.5, x2: 16, y2: 2.5, stroke: colours[k % colours.length], "stroke-width": width + 1,
+        "stroke-dasharray": dash.join(" ") }, sample);
     });
     ctx.setLineDash([]);
     this.linesTitle.textContent = `unit ${this.unit} over time`;

@@ -410,3 +410,9 @@ def test_a_view_drawn_in_the_colour_blind_palette_paints_its_stops(page: Page, t
     assert mark == "dashed"  # the chosen unit's outline is dashed, the cursor's solid: told apart by shape
     cursor = page.evaluate("() => getComputedStyle(document.querySelector('.gv-cursor')).borderTopStyle")
     assert cursor == "solid"
+    # The chosen unit's lines: the palette's colours, and each its own dash or width, so no line needs its colour.
+    key = page.evaluate("""() => [...document.querySelectorAll('.gv-keyline line')].map(l =>
+        [l.getAttribute('stroke'), `${l.getAttribute('stroke-dasharray')}/${l.getAttribute('stroke-width')}`])""")
+    shown_lines = len(cells.KINDS["lstm"].SHOWN)
+    assert [colour for colour, _ in key] == list(COLOURBLIND.lines[:shown_lines])
+    assert len({style for _, style in key}) == shown_lines, key
