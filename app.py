@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.focus import focus_style
+from ui.palette import palette_setting
 from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
 
@@ -16,7 +17,9 @@ pages = {
     "gradient_flow": st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
 }
 pg = st.navigation(list(pages.values()))
-set_defaults(next((name for name, page in pages.items() if page is pg), None))
+page = next((name for name, p in pages.items() if p is pg), None)
+set_defaults(page)
 note_if_reconnected()
 focus_style()
+palette_setting(page or "explore")
 pg.run()

@@ -5,6 +5,10 @@ The browser moves the time cursor itself; it reports the step and unit only when
 the share link and every later view start there. The server moves the cursor by changing where
 the view starts (a link, a lesson stop, a "watch unit k" cue); a new trace with the same start
 keeps the step and unit the user was looking at.
+
+Views are drawn in the palette the user picked (ui.palette), which is part of every cached view's key.
+The browser switches a stretched panel (C_t) between one colour range and each unit's own; a view opens
+in the latter when the unit a cue says to watch (``watch``) would be pale on the shared range.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import cells
 from ui import keys
 from viz.export import gate_view_html
 from viz.gateview import CSS, JS, GateView, gate_view, pack
+from viz.style import STANDARD, Palette
 
 _COMPONENT = st.components.v2.component("gatescope_gate_view", js=JS, css=CSS, html="")
 # Streamlit leaves 6rem above a page's title; a page built around one gate view keeps 2.5rem, so the
@@ -45,9 +50,11 @@ EXPLORE = CursorKeys()
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def packed_view(trace: cells.Trace, tokens: tuple[str, ...], features: tuple[str, ...], input_title: str,
-                where: str, t: int, unit: int, group: str = "", big: bool = False) -> bytes:
-    """The packed gate view of ``trace`` (built once per trace and start, not per rerun)."""
-    view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit)
+                where: str, t: int, unit: int, group: str = "", big: bool = False, palette: Palette = STANDARD,
+                watch: int | None = None) -> bytes:
+    """The packed gate view of ``trace`` (built once per trace, start and palette, not per rerun)."""
+    view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit, palette=palette,
+                     watch=watch)
     view.header.update(group=group, big=big)
     return pack(view)
 
@@ -98,16 +105,17 @@ def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, bi
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
                    input_title: str = "x_t  encoded inputs", where: str = "", group: str = "", big: bool = False,
-                   k: CursorKeys = EXPLORE) -> None:
-    """Draw ``trace`` as one gate view; views that share a ``group`` share one cursor in the browser, and
-    ``big`` sizes it for a projector."""
+                   k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None) -> None:
+    """Draw ``trace`` as one gate view in ``palette``; views that share a ``group`` share one cursor in the
+    browser, ``big`` sizes it for a projector, and ``watch`` is the unit a cue says to watch, if any."""
     t, unit = _start(trace.steps, trace.hidden_size, k)
-    data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big)
+    data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big, palette, watch)
     _mount(data, key, k)
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
-                 title: str, k: CursorKeys = EXPLORE) -> str:
-    """The view as one self-contained HTML page, starting where the user's cursor is now."""
+                 title: str, k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None) -> str:
+    """The view as one self-contained HTML page in ``palette``, starting where the user's cursor is now."""
     t, unit = int(st.session_state.get(k.step, 0)), int(st.session_state.get(k.unit, 0))
-    return gate_view_html(packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, ""), title)
+    packed = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, "", False, palette, watch)
+    return gate_view_html(packed, title)

@@ -44,6 +44,7 @@ from ui.model import (
     use_model,
 )
 from viz.predictions import output_labels, token_probability, top_predictions
+from viz.style import STANDARD, Palette
 from viz.weights import bias_frame, square_frame, weight_frame
 
 DIRECTIONS = ("forward", "backward")
@@ -296,7 +297,8 @@ def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
     show_model(model)
 
 
-def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None) -> None:
+def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None,
+                palette: Palette = STANDARD) -> None:
     """The model's own head beside its gates: the top predictions after a chosen step, and one output over time."""
     T, K = probabilities.shape
     st.markdown("**What the model predicts**")
@@ -313,7 +315,7 @@ def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str]
         st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start
     chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.W_PREDICT_TOKEN,
                           format_func=lambda k: labels[k])
-    st.plotly_chart(token_probability(probabilities, tokens, chosen, outputs, step),
+    st.plotly_chart(token_probability(probabilities, tokens, chosen, outputs, step, palette=palette),
                     key=keys.weights_chart("token_probability"), config={"displayModeBar": False})
 
 

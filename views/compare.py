@@ -19,6 +19,7 @@ from ui.compare import (
 )
 from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
 from ui.gateview import show_view
+from ui.palette import current_palette
 from ui.presenter import presenter_switch
 from viz.compare import (
     bidirectional_view,
@@ -59,6 +60,7 @@ for p, box in boxes.items():
 
 view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.CMP_VIEW, horizontal=True)
 ss = st.session_state
+palette = current_palette()
 if view == "side":
     deepest = max(run.layers for run in runs.values())
     anybidir = any(run.bidirectional for run in runs.values())
@@ -105,7 +107,7 @@ if view == "side":
         st.info(f"The inputs differ in length (A: {lengths['a']} steps, B: {lengths['b']}): the panes are aligned "
                 "on the step index and the shorter one ends early (grey). B − A needs equal lengths.")
     view_a, view_b, view_diff = compare_views(traces["a"], traces["b"], runs["a"].tokens, runs["b"].tokens,
-                                              labels=(runs["a"].label, runs["b"].label))
+                                              labels=(runs["a"].label, runs["b"].label), palette=palette)
     columns = st.columns(3 if view_diff is not None else 2)
     for column, pane_view, key, first in ((columns[0], view_a, keys.CMP_VIEW_A, True),
                                           (columns[1], view_b, keys.CMP_VIEW_B, False)):
@@ -127,8 +129,8 @@ elif view == "bidirectional":
         layer = min(ss[keys.CMP_LAYER], run.layers - 1)
         if run.layers > 1:
             st.caption(f"Layer {layer + 1} of {run.layers}; Deep stack shows them all.")
-        show_view(bidirectional_view(run.trace.layers[layer], ss[keys.CMP_GATE], run.tokens, label=run.label),
-                  key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
+        show_view(bidirectional_view(run.trace.layers[layer], ss[keys.CMP_GATE], run.tokens, label=run.label,
+                                     palette=palette), key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
         st.caption("Both directions are drawn in input order: at step t the forward cell has read tokens 0..t and "
                    "the backward cell tokens t..T−1, from the end. Their outputs side by side make the layer's "
                    "output.")
@@ -136,8 +138,8 @@ else:
     st.caption(f"{run.layers} layer{'s' if run.layers > 1 else ''}" + (", each bidirectional" if run.bidirectional
                                                                        else "") + ": every layer on one time axis, "
                "each layer's h_t drawn again as the next layer's input x_t.")
-    show_view(deep_view(run.trace, ss[keys.CMP_GATE], run.tokens, run.encoded.features, label=run.label),
-              key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
+    show_view(deep_view(run.trace, ss[keys.CMP_GATE], run.tokens, run.encoded.features, label=run.label,
+                        palette=palette), key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
 write_link(CURSOR_FIELDS)
 
 st.subheader("Summary")

@@ -11,6 +11,7 @@ from ui.engine import current_run, model_run
 from ui.first_view import first_view, what_to_look_at
 from ui.gateview import offline_view, one_screen, show_gate_view
 from ui.model import current_model
+from ui.palette import current_palette
 from ui.presenter import presenter_switch
 from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
@@ -59,7 +60,10 @@ else:
     input_title = f"x_t  layer {layer}'s h_t, this layer's input"
 where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
 
-show_gate_view(trace, tokens, features, key=keys.GATE_VIEW, input_title=input_title, where=where, big=present)
+palette = current_palette()
+watch = model.watch if model is not None else None  # the unit the model's "what to look at" names
+show_gate_view(trace, tokens, features, key=keys.GATE_VIEW, input_title=input_title, where=where, big=present,
+               palette=palette, watch=watch)
 st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
            "it gives the same view.")
@@ -76,7 +80,8 @@ st.subheader("Download")
 offline, csv, npz, html = st.columns(4)
 offline.download_button(
     "This view, offline (.html)", lambda: offline_view(trace, tokens, features, input_title, where,
-                                                       f"Gatescope · {cells.KINDS[kind].LABEL}"),
+                                                       f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette,
+                                                       watch=watch),
     file_name="gatescope-view.html", mime="text/html", key=keys.DOWNLOAD_VIEW, on_click="ignore",
     help="One file that scrubs and plays like this view, with no server and no network: for a laptop in class.",
 )
@@ -88,6 +93,7 @@ with html.popover("Figures as HTML"):
     for name in heatmap_names(trace):
         symbol = cells.gate_info(trace.family, name).symbol
         st.download_button(
-            f"{symbol} heatmap", lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens)),
+            f"{symbol} heatmap",
+            lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens, palette=palette)),
             file_name=f"gatescope-{name}.html", mime="text/html", key=keys.download_html(name), on_click="ignore",
         )

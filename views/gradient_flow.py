@@ -6,10 +6,12 @@ import streamlit as st
 
 from ui import keys
 from ui.controls import number_box
+from ui.palette import current_palette
 from ui.training import collect_training, own_flow, random_flows, shipped_flows, shown_model, train_defaults
 from viz.gradflow import gradient_flow_figure, what_to_look_at
 
 st.set_page_config(page_title="Gatescope · Gradient flow", layout="wide")  # the browser tab names the page
+palette = current_palette()
 train_defaults()
 collect_training(timeout=5.0)  # a model the Train page was still stopping
 
@@ -34,7 +36,7 @@ seed = int(seed)
 st.header("At random initialisation")
 curves = random_flows(int(steps), int(hidden), seed)
 st.plotly_chart(gradient_flow_figure(curves, title=f"Plain RNN, LSTM and GRU, {hidden} units, weights drawn from "
-                                                   f"seed {seed}"),
+                                                   f"seed {seed}", palette=palette),
                 key=keys.FLOW_RANDOM_CHART, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(curves)}")
 st.caption("The input is a remember-the-first-bit sequence: a bit, then random bits. At random weights the "
@@ -43,7 +45,7 @@ st.caption("The input is a remember-the-first-bit sequence: a bit, then random b
 st.header("After training")
 trained_curves = shipped_flows(int(steps), seed)
 st.plotly_chart(gradient_flow_figure(trained_curves, title="Trained to remember the first bit across 50 steps "
-                                                           "(the shipped models, 8 units)"),
+                                                           "(the shipped models, 8 units)", palette=palette),
                 key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(trained_curves)}")
 st.caption("Trained with `python -m cells.learning.train --preset first_bit_lstm` (and _gru, _rnn): "
@@ -54,6 +56,7 @@ yours = shown_model()
 if yours is not None and len(yours.model.network.layers) == 1:
     st.header("Your model from the Train page")
     curve = own_flow(yours, yours.ident, int(steps), seed)
-    st.plotly_chart(gradient_flow_figure([curve], title=f"{yours.label}, on {steps} steps of its own task"),
+    st.plotly_chart(gradient_flow_figure([curve], title=f"{yours.label}, on {steps} steps of its own task",
+                                         palette=palette),
                     key=keys.FLOW_OWN_CHART, config={"displayModeBar": False})
     st.markdown(f"##### {what_to_look_at([curve]) or 'Compare its slope with the lines above.'}")

@@ -22,6 +22,7 @@ from ui.lessons import (
     read_presenter,
     start_cursor,
 )
+from ui.palette import current_palette
 from viz.equations import visible_length
 from viz.gateview import traces_view
 from viz.gradflow import FlowCurve, gradient_flow_figure
@@ -70,7 +71,8 @@ def gradient_figure(shown: Shown) -> go.Figure:
     curves = [FlowCurve("Plain RNN", "rnn", shown.flows[0])]
     if scene.compare is not None:
         curves.append(FlowCurve("LSTM", scene.compare.network.kind, shown.flows[1]))
-    fig = gradient_flow_figure(curves, title="How much gradient reaches step t", height=430)
+    fig = gradient_flow_figure(curves, title="How much gradient reaches step t", height=430,
+                               palette=current_palette())
     fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.03, "yanchor": "bottom",
                               "bgcolor": "rgba(255,255,255,0.85)"}, margin={"b": 70})
     return fig
@@ -103,7 +105,8 @@ with views:
     heatmaps = [(p.caption, p.name, panel_trace(shown, p)) for p in stop.panels if p.name != "gradient"]
     gradient = any(p.name == "gradient" for p in stop.panels)
     if heatmaps and not (present and gradient):  # a projector shows the gradient stop's one chart, large
-        show_view(traces_view(heatmaps, tokens, label=stop.title), key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
+        show_view(traces_view(heatmaps, tokens, label=stop.title, palette=current_palette(), watch=stop.unit),
+                  key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
     if gradient:
         fig = gradient_figure(shown)
         if present:

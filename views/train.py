@@ -12,6 +12,7 @@ from cells.learning.train import model_bytes
 from ui import keys
 from ui.gateview import show_gate_view
 from ui.handoff import send
+from ui.palette import current_palette
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -50,6 +51,7 @@ def redraw_chart(last: list[float], final: bool) -> bool:
 
 
 st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
+palette = current_palette()
 train_defaults()
 if not collect_training():
     st.warning("The last training run is still stopping; its model will show on the next click.")
@@ -105,7 +107,7 @@ if train_clicked and not refused:
         if not redraw_chart(charted, step == steps):
             return
         live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
-                                          title="Training…"), key=f"train_live_{step}")
+                                          title="Training…", palette=palette), key=f"train_live_{step}")
 
     interrupted = None
     with training() as box:
@@ -135,8 +137,8 @@ if compare_clicked and not refused:
         bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
         if not redraw_chart(charted, done == total):
             return
-        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…"),
-                          key=f"train_compare_live_{done}")
+        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
+                                         palette=palette), key=f"train_compare_live_{done}")
 
     interrupted = None
     with training() as box:
@@ -157,8 +159,8 @@ if comparison is not None:
     s = comparison.settings
     task = comparison.task
     st.plotly_chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
-                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}"),
-                    key=keys.TRAIN_COMPARE_CHART)
+                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}",
+                                   palette=palette), key=keys.TRAIN_COMPARE_CHART)
     finals = final_accuracies(comparison.curves)
     summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
     note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
@@ -184,8 +186,8 @@ if trained.status == "diverged":
                 "weights whose loss was finite; a smaller learning rate usually keeps the run stable.")
 if trained.losses.size:
     st.plotly_chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
-                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}"),
-                    key=keys.TRAIN_CURVE)
+                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}",
+                                    palette=palette), key=keys.TRAIN_CURVE)
 loss, accuracy = fresh_accuracy(trained, trained.ident)
 st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
 if trained.note:
@@ -200,8 +202,10 @@ if problem:
     st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
 if run is not None:
     watch_cursor(trained)
-    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN_VIEW, k=TRAIN_CURSOR)
-    st.plotly_chart(prediction_figure(run.predictions), key=keys.TRAIN_PREDICTIONS, config={"displayModeBar": False})
+    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN_VIEW, k=TRAIN_CURSOR,
+                   palette=palette, watch=trained.watch)
+    st.plotly_chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN_PREDICTIONS,
+                    config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")

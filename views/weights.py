@@ -11,6 +11,7 @@ from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
 from ui.model import current_model, from_network, model_link_problem, symbols_as_math
+from ui.palette import current_palette
 from ui.share import link_errors, load_link, write_model_link
 from ui.weights import (
     CLAMP_CURSOR,
@@ -34,6 +35,7 @@ from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_frame, weight_heatmap
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
+palette = current_palette()
 load_link()
 st.title("Weights: edit, preset, clamp, load")
 for message in link_errors():
@@ -102,7 +104,7 @@ with left:
     if refused:
         st.error(refused)
 with right:
-    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})"),
+    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})", palette),
                     key=keys.weights_chart("matrix"), config={"displayModeBar": False})
 b_col, k_col = st.columns([2, 3])
 with b_col:
@@ -125,11 +127,11 @@ head = loaded.head if loaded is not None else None
 gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [("", name, trace) for name in dict.fromkeys((gate, cell.memory(), "hidden")) if name in trace.values]
 with gates_column:
-    show_view(traces_view(preview, tokens, label=f"{info.symbol} edited"), key=keys.W_PREVIEW_VIEW,
+    show_view(traces_view(preview, tokens, label=f"{info.symbol} edited", palette=palette), key=keys.W_PREVIEW_VIEW,
               k=PREVIEW_CURSOR)
 if head is not None:
     with predictions_column:
-        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens)
+        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens, palette)
 
 # ----- clamp ------------------------------------------------------------------------------------
 st.subheader("Clamp or ablate a gate")
@@ -159,8 +161,8 @@ if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
     what = f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} " \
            f"at steps {first}–{last}"
     st.caption(f"{what}. Below: the clamped gate, then how much the cell state and h_t moved (clamped − "
-               "unclamped; blue lower, red higher). Step through it as in Explore.")
-    show_view(clamp_view(clamped, trace, clamp_gate, tokens, what.split(" for ")[0]), key=keys.W_CLAMP_VIEW,
+               f"unclamped; {palette.below} lower, {palette.above} higher). Step through it as in Explore.")
+    show_view(clamp_view(clamped, trace, clamp_gate, tokens, what.split(" for ")[0], palette), key=keys.W_CLAMP_VIEW,
               k=CLAMP_CURSOR)
 
 # ----- presets ----------------------------------------------------------------------------------

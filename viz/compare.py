@@ -17,7 +17,7 @@ import pandas as pd
 import cells
 from cells.analysis import SATURATED_HIGH, SATURATED_LOW, keep_share, memory_half_life, saturation
 from viz.gateview import GateView, ViewPanel, panel_view
-from viz.style import DIVERGING, SEQUENTIAL, ColourRange, colour_range, input_range, symmetric_range
+from viz.style import STANDARD, ColourRange, Palette, colour_range, input_range, symmetric_range
 
 ROLES = ("keep", "new", "candidate", "memory", "output", "other")
 ROLE_TITLES = {
@@ -53,7 +53,7 @@ def _from_trace(trace: cells.Trace, name: str, phrase: str) -> Panel:
 
 
 def _derived(values: np.ndarray, symbol: str, what: str, phrase: str) -> Panel:
-    shares = ColourRange(0.0, 1.0, SEQUENTIAL, "0 to 1 (σ)")  # a share, coloured as a sigmoid gate is
+    shares = ColourRange(0.0, 1.0, "sequential", "0 to 1 (σ)")  # a share, coloured as a sigmoid gate is
     return Panel(symbol, f"{symbol}  {what} (derived)", values, shares, "sigmoid", None, phrase)
 
 
@@ -264,17 +264,18 @@ def _output_panel(layer: cells.LayerTrace, key: str, title: str) -> ViewPanel:
                      row_names=_output_rows(layer))
 
 
-def bidirectional_view(layer: cells.LayerTrace, name: str, tokens: Sequence[str], *, label: str) -> GateView:
+def bidirectional_view(layer: cells.LayerTrace, name: str, tokens: Sequence[str], *, label: str,
+                       palette: Palette = STANDARD, watch: int | None = None) -> GateView:
     """Both directions of one bidirectional layer in input order, and the output they make together."""
     if layer.backward is None:
         raise ValueError("bidirectional view: this layer reads in one direction only")
     panels = [_direction_panel(layer.forward, name, "forward"), _direction_panel(layer.backward, name, "backward"),
               _output_panel(layer, "concat", "[h→_t, h←_t]: both directions' outputs, concatenated")]
-    return panel_view(panels, tokens, label=label, columns=1)
+    return panel_view(panels, tokens, label=label, columns=1, palette=palette, watch=watch)
 
 
 def deep_view(network: cells.NetworkTrace, name: str, tokens: Sequence[str], features: Sequence[str], *,
-              label: str) -> GateView:
+              label: str, palette: Palette = STANDARD, watch: int | None = None) -> GateView:
     """Every layer of a stack on one time axis, each layer's output drawn again as the next one's input."""
     first = network.layers[0].forward
     panels = [ViewPanel("input", "x_t", "layer 1's input: the encoded sequence", input_range(first.inputs),
@@ -287,7 +288,7 @@ def deep_view(network: cells.NetworkTrace, name: str, tokens: Sequence[str], fea
         title = (f"layer {index + 1}'s h_t: the network's output" if index == last
                  else f"layer {index + 1}'s h_t = layer {index + 2}'s x_t")
         panels.append(_output_panel(layer, f"{index}_output", title))
-    return panel_view(panels, tokens, label=label, columns=1)
+    return panel_view(panels, tokens, label=label, columns=1, palette=palette, watch=watch)
 
 
 def layer_summary(network: cells.NetworkTrace) -> pd.DataFrame:
@@ -328,13 +329,16 @@ def _difference_range(pair: RolePair) -> tuple[np.ndarray, ColourRange, str]:
     bound = difference_bound(pair.a, pair.b, diff)
     a, b = (f"({s})" if " " in s else s for s in (pair.a.symbol, pair.b.symbol))
     symbol = pair.a.symbol if pair.a.symbol == pair.b.symbol else f"{b} − {a}"
-    return diff, ColourRange(-bound, bound, DIVERGING, f"±{bound:g}"), symbol
+    stretched = "unbounded" in (pair.a.bound, pair.b.bound)  # the data's range, not a fixed ±1 or ±2
+    return diff, ColourRange(-bound, bound, "diverging", f"±{bound:g}", stretched=stretched), symbol
 
 
 def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], tokens_b: Sequence[str], *,
-                  labels: tuple[str, str], t: int = 0, unit: int = 0) -> tuple[GateView, GateView, GateView | None]:
+                  labels: tuple[str, str], t: int = 0, unit: int = 0, palette: Palette = STANDARD,
+                  watch: int | None = None) -> tuple[GateView, GateView, GateView | None]:
     """Pane A's and pane B's gates as two views with one row per role, and B − A of the roles they share
-    (None when no role compares): rows line up across the three, and so do the steps."""
+    (None when no role compares): rows line up across the three, and so do the steps; ``palette`` colours
+    them and ``watch`` is the unit a cue says to watch, if any."""
     steps = max(a.steps, b.steps)
     pairs = role_pairs(a, b)
     views = []
@@ -350,7 +354,7 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
                                     panel.crange, _padded(panel.values, steps), note=pair.note))
         padded = [*tokens, *[ENDED] * (steps - trace.steps)]
         views.append(panel_view(panels, padded, label=label, where=f"Pane {pane.upper()}", t=t, unit=unit,
-                                columns=1))
+                                columns=1, palette=palette, watch=watch))
     shared = [pair for pair in pairs if pair.comparable]
     if not shared or a.steps != b.steps:
         return views[0], views[1], None
@@ -361,4 +365,5 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
             continue
         diff, crange, symbol = _difference_range(pair)
         panels.append(ViewPanel(pair.role, symbol, "", crange, diff, note=difference_note(pair, tokens_a)))
-    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit, columns=1)
+    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit, columns=1,
+                                          palette=palette, watch=watch)

@@ -20,8 +20,12 @@ def figure(data: Sequence[dict], layout: dict) -> go.Figure:
     return go.Figure(data=list(data), layout=layout, _validate=False)
 
 
+def colorscale(scale: str | Sequence[Sequence]) -> Sequence[Sequence]:
+    """A colour scale as the (share, colour) stops the browser takes: a Plotly name ("Viridis", "RdBu_r") looked
+    up (unchecked figures get no lookup, and plotly.js does not know reversed "_r" names), stops as they are."""
+    return _named(scale) if isinstance(scale, str) else scale
+
+
 @functools.lru_cache(maxsize=64)
-def colorscale(name: str) -> tuple[tuple[float, str], ...]:
-    """A named Plotly colour scale ("Viridis", "RdBu_r") as the (share, colour) stops the browser takes:
-    unchecked figures get no name lookup, and plotly.js does not know reversed ("_r") names."""
+def _named(name: str) -> tuple[tuple[float, str], ...]:
     return tuple((float(share), colour) for share, colour in get_colorscale(name))

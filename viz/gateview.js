@@ -12,6 +12,9 @@ const SPEEDS = [1, 2, 5, 10, 20, 50, 100]; // steps per second while playing
 const REPORT_AFTER_KEYS_MS = 600;
 const MAX_ROWS = 32; // units shown at once; a larger layer scrolls through its units
 const CURSOR_EVENT = "gatescope:cursor"; // views in one group (Compare's two panes) share their cursor
+const RANGES_EVENT = "gatescope:ranges"; // ... and how they colour a stretched panel's rows
+const GATE_DASHES = [[], [1.5, 2.5], [8, 3, 2, 3], [12, 3]]; // a unit's gate lines in turn: solid, dotted, dash-dot, long
+const RANGES = [["shared", "one range"], ["unit", "per unit"]]; // a stretched panel's colour range
 
 function el(tag, cls, parent, text) {
   const node = document.createElement(tag);
@@ -89,20 +92,43 @@ function colourMap(scale) {
     const w = pos - lo;
     for (let c = 0; c < 3; c++) lut[k * 3 + c] = stops[lo][c] * (1 - w) + stops[hi][c] * w;
   }
-  const span = scale.max - scale.min;
-  const index = (v) => (Number.isFinite(v) ? Math.round(Math.min(Math.max((v - scale.min) / span, 0), 1) * 255) : 0);
+  // ``bound`` (optional): colour on ±bound instead of the scale's own range (a unit's own range).
+  const index = (v, bound) => {
+    if (!Number.isFinite(v)) return 0;
+    const lo = bound === undefined ? scale.min : -bound;
+    const hi = bound === undefined ? scale.max : bound;
+    return Math.round(Math.min(Math.max((v - lo) / (hi - lo), 0), 1) * 255);
+  };
   return {
     lut,
     index,
-    css(v) {
-      const k = index(v) * 3;
+    css(v, bound) {
+      const k = index(v, bound) * 3;
       return `rgb(${lut[k]}, ${lut[k + 1]}, ${lut[k + 2]})`;
     },
-    dark(v) {
-      const k = index(v) * 3;
+    dark(v, bound) {
+      const k = index(v, bound) * 3;
       return 0.299 * lut[k] + 0.587 * lut[k + 1] + 0.114 * lut[k + 2] < 140;
     },
   };
+}
+
+// A legend's number: two significant digits at most, a true minus sign ("−0.98", "20").
+function short(value) {
+  const text = String(Number(Math.abs(value).toPrecision(2)));
+  return value < 0 ? `−${text}` : text;
+}
+
+// Each row's own symmetric bound, max |v| over its steps (1 for a row that stays at 0).
+function rowBounds(a) {
+  const bounds = new Float64Array(a.cols);
+  for (let t = 0; t < a.rows; t++) {
+    for (let r = 0; r < a.cols; r++) {
+      const v = Math.abs(a.values[t * a.cols + r]);
+      if (v > bounds[r]) bounds[r] = v;
+    }
+  }
+  return bounds.map((b) => (b > 0 ? b : 1));
 }
 
 class GateView {
@@ -113,6 +139,7 @@ class GateView {
     this.report = report;
     this.t = header.t;
     this.unit = header.unit;
+    this.ranges = header.ranges || "shared";
     this.reported = { t: header.t, unit: header.unit };
     this.order = [...Array(header.units).keys()];
     this.offset = 0;
@@ -143,6 +170,7 @@ class GateView {
     const root = el("div", "gv");
     root.tabIndex = 0;
     if (h.big) root.classList.add("gv-big");
+    if (h.colours) root.style.setProperty("--gv-unit-mark", h.colours.unit_mark);
     root.gatescope = this; // the live view, for the browser tests and the exported page
     root.setAttribute("role", "group");
     root.setAttribute("aria-label", `Gate view: ${h.label}${h.where ? ", " + h.where : ""}; arrow keys move the time cursor`);
@@ -207,11 +235,24 @@ class GateView {
       const axis = el("canvas", "gv-axis", box);
       return { p, box, axis, empty: true };
     }
+    // The legend states its numbers: "0 ▭ 1 (σ)", "−20 ▭ 20", or the chosen unit's own "−0.98 ▭ 0.98 per unit".
     const legend = el("span", "gv-legend", head);
-    el("span", "", legend, fmt(p.scale.min, 0));
+    const low = el("span", "gv-low", legend);
     const ramp = el("span", "gv-ramp", legend);
     ramp.style.background = `linear-gradient(to right, ${p.scale.stops.map((c) => `rgb(${c.join(",")})`).join(",")})`;
-    el("span", "", legend, p.scale.label.replace(/^0 to 1 |^−1 to 1 /, "").trim() || fmt(p.scale.max, 0));
+    const high = el("span", "gv-high", legend);
+    const what = el("span", "gv-what", legend);
+    const stretched = !p.row_names && Boolean(p.scale.stretched);
+    let pick = null;
+    if (stretched) { // its range covers its largest unit: offer each unit's own, so a small unit shows too
+      pick = el("select", "gv-rangepick", legend);
+      for (const [value, text] of RANGES) {
+        const option = el("option", "", pick, text);
+        option.value = value;
+      }
+      pick.setAttribute("aria-label", `${p.title}: colour range, one for every unit or each unit's own`);
+      pick.addEventListener("change", () => this.setRanges(pick.value));
+    }
     const frame = el("div", "gv-frame", box);
     const rows = el("div", "gv-rows", frame);
     const plot = el("div", "gv-plot", frame);
@@ -219,12 +260,55 @@ class GateView {
     const cursor = el("div", "gv-cursor", plot);
     const unitMark = p.row_names ? null : el("div", "gv-unit", plot);
     const axis = el("canvas", "gv-axis", box);
-    const panel = { p, box, rows, plot, canvas, cursor, unitMark, axis, map: colourMap(p.scale), isUnits: !p.row_names };
+    const panel = { p, box, rows, plot, canvas, cursor, unitMark, axis, map: colourMap(p.scale), isUnits: !p.row_names,
+      legend: { box: legend, low, high, what, pick } };
+    panel.stretched = stretched;
+    if (panel.stretched) panel.bounds = rowBounds(this.a[p.name]);
     panel.image = this.paint(panel);
+    this.drawLegend(panel);
     canvas.addEventListener("mousemove", (e) => this.hover(panel, e));
     canvas.addEventListener("mouseleave", () => (this.tip.hidden = true));
     canvas.addEventListener("click", (e) => this.pick(panel, e));
     return panel;
+  }
+
+  // The bound a row is coloured on: its own in "each unit's own range", else undefined (the panel's range).
+  boundOf(panel, row) {
+    return panel.stretched && this.ranges === "unit" ? panel.bounds[row] : undefined;
+  }
+
+  drawLegend(panel) {
+    const { box, low, high, what, pick } = panel.legend;
+    if (pick) pick.value = this.ranges;
+    const s = panel.p.scale;
+    const bound = this.boundOf(panel, this.unit);
+    if (bound !== undefined) {
+      low.textContent = short(-bound);
+      high.textContent = short(bound);
+      what.textContent = "";
+      box.title = `Each unit's row is coloured by its own range, ±its largest |value|; unit ${this.unit}'s is ±${short(bound)}. `
+        + `The numbers in the step panel are the values themselves.`;
+    } else {
+      low.textContent = short(s.min);
+      high.textContent = short(s.max);
+      const fn = /\((σ|tanh)\)/.exec(s.label);
+      what.textContent = fn ? `(${fn[1]})` : "";
+      box.title = `Colours from ${short(s.min)} to ${short(s.max)}${panel.stretched ? ", one range for every unit" : ""}`;
+    }
+  }
+
+  setRanges(ranges, { fromGroup = false } = {}) {
+    if (!this.heat.some((p) => p.stretched) || ranges === this.ranges) return;
+    this.ranges = ranges;
+    for (const panel of this.heat.filter((p) => p.stretched)) {
+      panel.image = this.paint(panel);
+      this.drawHeat(panel);
+      this.drawLegend(panel);
+    }
+    this.show();
+    if (!fromGroup && this.h.group) {
+      window.dispatchEvent(new CustomEvent(RANGES_EVENT, { detail: { group: this.h.group, ranges, source: this } }));
+    }
   }
 
   // The whole (rows × steps) picture once, one pixel a value; drawing scales it to the panel.
@@ -241,13 +325,14 @@ class GateView {
     const order = panel.isUnits ? this.order : [...Array(R).keys()];
     for (let r = 0; r < R; r++) {
       const row = order[r];
+      const bound = this.boundOf(panel, row);
       for (let t = 0; t < T; t++) {
         const v = a.values[t * R + row];
         const o = (r * T + t) * 4;
         if (Number.isNaN(v)) { // a step this pane does not have (a shorter input)
           pixels.data[o] = pixels.data[o + 1] = pixels.data[o + 2] = 236;
         } else {
-          const k = index(v) * 3;
+          const k = index(v, bound) * 3;
           pixels.data[o] = lut[k];
           pixels.data[o + 1] = lut[k + 1];
           pixels.data[o + 2] = lut[k + 2];
@@ -318,7 +403,7 @@ class GateView {
       sym.innerHTML = b.symbol;
       name.appendChild(sym);
       const panel = this.panels.find((p) => p.p.name === b.name);
-      return { b, rect, div, map: panel ? panel.map : null };
+      return { b, rect, div, panel: panel && !panel.empty ? panel : null };
     });
     for (const n of d.nodes) {
       const wide = n.symbol.length > 1;
@@ -479,13 +564,19 @@ class GateView {
     ctx.moveTo(0, Y(0));
     ctx.lineTo(w, Y(0));
     ctx.stroke();
-    const colours = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#d62728", "#111111", "#8c564b"];
+    const colours = this.h.colours.lines;
     this.linesKey.replaceChildren();
+    let plain = 0;
     gates.forEach((g, k) => {
       const a = this.a[g.p.name];
+      // Told apart by their dashes too, not by colour alone: h_t bold, C_t dashed, the gates each their own pattern.
+      let dash = [];
+      if (g.p.name === "cell") dash = [5, 3];
+      else if (g.p.name !== "hidden") dash = GATE_DASHES[plain++ % GATE_DASHES.length];
+      const width = g.p.name === "hidden" ? 2.5 : 1.5;
       ctx.strokeStyle = colours[k % colours.length];
-      ctx.lineWidth = g.p.name === "hidden" ? 2.5 : 1.5;
-      ctx.setLineDash(g.p.name === "cell" ? [5, 3] : []);
+      ctx.lineWidth = width;
+      ctx.setLineDash(dash);
       ctx.beginPath();
       for (let t = 0; t < T; t++) {
         const y = Y(a.values[t * a.cols + this.unit]);
@@ -494,8 +585,10 @@ class GateView {
       }
       ctx.stroke();
       const key = el("span", "gv-keyitem", this.linesKey);
-      key.style.borderColor = colours[k % colours.length];
-      key.innerHTML = g.p.symbol;
+      el("span", "", key).innerHTML = g.p.symbol;
+      const sample = svg("svg", { width: 16, height: 5, class: "gv-keyline", "aria-hidden": "true" }, key);
+      svg("line", { x1: 0, y1: 2.5, x2: 16, y2: 2.5, stroke: colours[k % colours.length], "stroke-width": width + 1,
+        "stroke-dasharray": dash.join(" ") }, sample);
     });
     ctx.setLineDash([]);
     this.linesTitle.textContent = `unit ${this.unit} over time`;
@@ -544,9 +637,10 @@ class GateView {
     }
     for (const box of this.boxes) {
       const v = this.value(box.b.name, t, u);
-      if (box.map) {
-        box.rect.style.fill = box.map.css(v);
-        box.div.style.color = box.map.dark(v) ? "#fff" : "#111";
+      if (box.panel) { // coloured as its heatmap colours this unit
+        const bound = this.boundOf(box.panel, u);
+        box.rect.style.fill = box.panel.map.css(v, bound);
+        box.div.style.color = box.panel.map.dark(v, bound) ? "#fff" : "#111";
       }
       box.div.textContent = fmt(v);
     }
@@ -563,6 +657,7 @@ class GateView {
     if (unitChanged) {
       this.keepUnitInView();
       this.drawLines();
+      for (const panel of this.heat.filter((p) => p.stretched)) this.drawLegend(panel);
     }
     this.show();
     if (!fromGroup && this.h.group) {
@@ -660,6 +755,10 @@ class GateView {
     on(this.speedBox, "change", () => (this.speed = Number(this.speedBox.value)));
     on(this.slider, "input", () => { this.pause(); this.go(Number(this.slider.value)); });
     on(this.slider, "change", () => this.tell());
+    on(window, RANGES_EVENT, (e) => {
+      const d = e.detail;
+      if (d.source !== this && d.group === this.h.group) this.setRanges(d.ranges, { fromGroup: true });
+    });
     if (this.orderBox) {
       on(this.orderBox, "change", () => {
         this.order = this.orderBox.value === "activity" ? [...this.h.activity] : [...Array(this.h.units).keys()];
@@ -771,9 +870,12 @@ export default function mountGateView(component) {
     view.go(last.t, last.unit);
     view.reported = { t: last.t, unit: last.unit };
   }
+  // The user's choice of colour range stays while the server opens views the same way.
+  if (last && last.opened === view.h.ranges) view.setRanges(last.ranges);
   if (view.h.group && !LEADERS.has(view.h.group)) LEADERS.set(view.h.group, view);
   VIEWS.set(host, view);
-  view.remember = () => LAST.set(key || host, { t: view.t, unit: view.unit, start: `${view.h.t}/${view.h.unit}` });
+  view.remember = () => LAST.set(key || host, { t: view.t, unit: view.unit, start: `${view.h.t}/${view.h.unit}`,
+    ranges: view.ranges, opened: view.h.ranges });
   return () => {
     if (VIEWS.get(host) === view) {
       view.remember();

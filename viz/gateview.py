@@ -11,6 +11,12 @@ the server anything. ``pack`` turns a view into the one binary message the brows
 and the header says where each array lies (offset, dtype, shape). Arrays go as float64 while the
 view is small, as float32 up to a few megabytes, and as float16 beyond (3 significant digits, which
 the view then says); the colours and the equations' two decimals read the same at every width.
+
+Colours come from the ``Palette`` the page passes (viz.style): each panel's scale as sampled stops,
+and the lines' and the chosen unit's colours. A panel whose range is stretched to the data (the cell
+state C_t) can be coloured row by row, each unit on its own symmetric range; the browser switches
+that itself, and the view opens in it when the unit a cue says to watch would be pale on the shared
+range (``watch``).
 """
 
 from __future__ import annotations
@@ -24,13 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from plotly.colors import sample_colorscale
 
 import cells
 from viz import equations as eqs
 from viz.diagram import BOX_H, BOX_W, NODE_R, drawing
 from viz.heatmap import heatmap_names
-from viz.style import ColourRange, colour_range, input_range
+from viz.style import STANDARD, ColourRange, Palette, colour_range, input_range, pale
 from viz.timeaxis import step_labels
 
 MAGIC = b"GSV1"
@@ -51,13 +56,27 @@ class GateView:
 
 
 @functools.lru_cache(maxsize=256)
-def _scale(crange: ColourRange) -> dict:
-    """A colour range as the browser takes it: its bounds, label and COLOUR_STOPS rgb samples (cached:
-    Plotly's sampling costs about a millisecond a range, and a page draws dozens of panels on a few ranges)."""
-    shares = np.linspace(0.0, 1.0, COLOUR_STOPS)
-    stops = [[int(c) for c in rgb[rgb.index("(") + 1 : -1].split(",")]
-             for rgb in sample_colorscale(crange.colorscale, list(shares))]
-    return {"min": crange.zmin, "max": crange.zmax, "label": crange.label, "stops": stops}
+def _scale(crange: ColourRange, palette: Palette) -> dict:
+    """A colour range as the browser takes it: its bounds, label and COLOUR_STOPS rgb samples of the palette's
+    scale (cached: sampling costs about a millisecond a range, and a page draws dozens of panels on a few ranges)."""
+    return {"min": crange.zmin, "max": crange.zmax, "label": crange.label, "stretched": crange.stretched,
+            "stops": palette.stops(crange.scale, COLOUR_STOPS)}
+
+
+def _colours(palette: Palette) -> dict:
+    return {"palette": palette.name, "lines": list(palette.lines), "unit_mark": palette.unit_mark}
+
+
+def _ranges(panels: Sequence[ViewPanel], watch: int | None) -> str:
+    """How the view opens: "unit" (each unit's row on its own range) when the unit a cue says to watch
+    would be pale on a stretched panel's shared range, else "shared"."""
+    if watch is None:
+        return "shared"
+    for p in panels:
+        if (p.values is not None and p.crange is not None and p.row_names is None and 0 <= watch < p.values.shape[1]
+                and pale(p.values, p.crange, watch)):
+            return "unit"
+    return "shared"
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,20 +94,23 @@ class ViewPanel:
     note: str = ""
 
 
-def _panel(panel: ViewPanel) -> dict:
+def _panel(panel: ViewPanel, palette: Palette) -> dict:
     if panel.values is None or panel.crange is None:
         return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title, "empty": True,
                 "note": panel.note, "rows": 0, "row_names": None, "row_title": panel.row_title}
-    return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title, "scale": _scale(panel.crange),
+    return {"name": panel.name, "symbol": eqs.html(panel.symbol), "title": panel.title,
+            "scale": _scale(panel.crange, palette),
             "rows": int(panel.values.shape[1]), "note": panel.note,
             "row_names": list(panel.row_names) if panel.row_names is not None else None, "row_title": panel.row_title}
 
 
 def panel_view(panels: Sequence[ViewPanel], tokens: Sequence[str], *, label: str, where: str = "", t: int = 0,
-               unit: int = 0, columns: int | None = None) -> GateView:
+               unit: int = 0, columns: int | None = None, palette: Palette = STANDARD,
+               watch: int | None = None) -> GateView:
     """A view of heatmaps only (no equations, diagram or line chart), e.g. one pane of Compare or B − A.
 
-    Every panel has one row per step of ``tokens``; the cursor starts at step ``t`` and unit ``unit``."""
+    Every panel has one row per step of ``tokens``; the cursor starts at step ``t`` and unit ``unit``,
+    coloured by ``palette``; ``watch`` is the unit a cue says to watch, if any."""
     tokens = [str(token) for token in tokens]
     T = len(tokens)
     drawn = [p for p in panels if p.values is not None]
@@ -99,17 +121,20 @@ def panel_view(panels: Sequence[ViewPanel], tokens: Sequence[str], *, label: str
     header = {
         "kind": None, "label": label, "family": None, "steps": T, "units": H,
         "inputs": max([p.values.shape[1] for p in drawn if p.row_names is not None] or [1]),
-        "tokens": tokens, "labels": list(step_labels(tokens)), "panels": [_panel(p) for p in panels],
+        "tokens": tokens, "labels": list(step_labels(tokens)), "panels": [_panel(p, palette) for p in panels],
         "equations": [], "previous": {}, "initial": {}, "reverse": False, "diagram": None, "activity": list(range(H)),
         "where": where, "side": False, "lines": False, "columns": columns,
+        "colours": _colours(palette), "ranges": _ranges(panels, watch),
         "t": min(max(int(t), 0), T - 1), "unit": min(max(int(unit), 0), H - 1),
     }
     return GateView(header, {p.name: np.asarray(p.values, dtype=np.float64) for p in drawn})
 
 
-def traces_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[str], *, label: str) -> GateView:
+def traces_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence[str], *, label: str,
+                palette: Palette = STANDARD, watch: int | None = None) -> GateView:
     """Heatmaps of gates and states on one time axis, one column: each (caption, gate or state, trace) a panel
-    (a lesson stop's heatmaps, the Weights page's preview of the gate being edited)."""
+    (a lesson stop's heatmaps, the Weights page's preview of the gate being edited), coloured by ``palette``;
+    ``watch`` is the unit a cue says to watch."""
     shown = []
     for k, (caption, name, trace) in enumerate(panels):
         info = cells.gate_info(trace.family, name)
@@ -117,7 +142,7 @@ def traces_view(panels: Sequence[tuple[str, str, cells.Trace]], tokens: Sequence
         shown.append(ViewPanel(f"{k}_{name}", info.latex, f"{caption} · {what}" if caption else what,
                                colour_range(trace.family, name, trace.values[name]), trace.values[name],
                                note=info.description))
-    return panel_view(shown, tokens, label=label, columns=1)
+    return panel_view(shown, tokens, label=label, columns=1, palette=palette, watch=watch)
 
 
 def _diagram(trace: cells.Trace) -> dict:
@@ -141,11 +166,14 @@ def gate_view(
     where: str = "",
     t: int = 0,
     unit: int = 0,
+    palette: Palette = STANDARD,
+    watch: int | None = None,
 ) -> GateView:
     """The gate view of ``trace``: its inputs (rows ``features``) and every gate and state it shows,
     steps labelled by ``tokens``; the cursor starts at step ``t`` and unit ``unit``.
 
-    ``where`` names the layer and direction for deep or bidirectional networks ("layer 2, backward").
+    ``where`` names the layer and direction for deep or bidirectional networks ("layer 2, backward");
+    ``palette`` gives the colours, and ``watch`` is the unit a cue says to watch, if any.
     """
     T, H = trace.steps, trace.hidden_size
     tokens = [str(token) for token in tokens]
@@ -160,7 +188,7 @@ def gate_view(
         values = trace.values[name]
         view_panels.append(ViewPanel(name, info.latex, info.title,
                                      colour_range(trace.family, name, values), values))
-    panels = [_panel(p) for p in view_panels]
+    panels = [_panel(p, palette) for p in view_panels]
     arrays: dict[str, np.ndarray] = {p.name: p.values for p in view_panels}
     kind = trace.kind
     previous = {"prev.hidden": "hidden", "prev.cell": "cell"}
@@ -187,6 +215,7 @@ def gate_view(
         "diagram": _diagram(trace),
         "activity": activity.tolist(),
         "where": where, "side": True, "lines": True, "columns": None,
+        "colours": _colours(palette), "ranges": _ranges(view_panels, watch),
         "t": min(max(int(t), 0), T - 1), "unit": min(max(int(unit), 0), H - 1),
     }
     return GateView(header, {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})

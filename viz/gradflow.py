@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import cells
 from cells.gradflow import GradientFlow
 from viz.figure import figure
-from viz.training import KIND_COLOURS
+from viz.style import STANDARD, Palette
 
 FONT = 18
 TITLE = 21
@@ -47,14 +47,15 @@ def _shown(values: np.ndarray) -> list[float | None]:
     return [float(v) if v > TINY else None for v in values]
 
 
-def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int = 500) -> go.Figure:
+def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int = 500,
+                         palette: Palette = STANDARD) -> go.Figure:
     """‖∂h_T/∂h_t‖ (solid) and ‖∂C_T/∂C_t‖ (dashed, LSTM family) against the step t, log y axis.
 
     Steps are counted t = 1 … T, as the equation's product runs to h_T: a sequence of T steps ends at t = T."""
     data = []
     last = 0
     for c in curves:
-        colour = KIND_COLOURS.get(c.kind, "#444444")
+        colour = palette.kind_colour(c.kind)
         t = np.arange(1, c.flow.steps + 1, dtype=np.int32)
         last = max(last, c.flow.steps)
         data.append({

@@ -14,11 +14,10 @@ import plotly.graph_objects as go
 
 import cells
 from viz.figure import colorscale, figure
-from viz.style import TICK_SIZE, ColourRange, base_layout, colour_range, compact, input_range
+from viz.style import STANDARD, TICK_SIZE, ColourRange, Palette, base_layout, colour_range, compact, input_range
 from viz.timeaxis import MAX_CELLS, TimeAxis, bin_steps, columns_for, time_axis
 
 CURSOR_COLOUR = "#111111"
-UNIT_COLOUR = "#ff7f0e"
 
 
 def _height(rows: int) -> int:
@@ -32,8 +31,10 @@ def _row_ticks(names: Sequence[str], most: int = 10) -> dict:
     return {"tickmode": "array", "tickvals": list(rows), "ticktext": [names[r] for r in rows]}
 
 
-def cursor_shapes(axis: TimeAxis, cursor: int | None, unit: int | None, rows: int) -> list[dict]:
-    """A box around the cursor's column, and a thin box around the chosen unit's row."""
+def cursor_shapes(axis: TimeAxis, cursor: int | None, unit: int | None, rows: int,
+                  palette: Palette = STANDARD) -> list[dict]:
+    """A solid box around the cursor's column, and a thin dashed box around the chosen unit's row: told apart
+    by their shape, not only their colour."""
     shapes = []
     if cursor is not None:
         x0, x1 = axis.cursor_span(cursor)
@@ -41,8 +42,8 @@ def cursor_shapes(axis: TimeAxis, cursor: int | None, unit: int | None, rows: in
                        "y0": 0, "y1": 1, "line": {"color": CURSOR_COLOUR, "width": 3}, "layer": "above"})
     if unit is not None and 0 <= unit < rows:
         shapes.append({"type": "rect", "name": "unit", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
-                       "y0": unit - 0.5, "y1": unit + 0.5, "line": {"color": UNIT_COLOUR, "width": 2},
-                       "layer": "above"})
+                       "y0": unit - 0.5, "y1": unit + 0.5, "layer": "above",
+                       "line": {"color": palette.unit_mark, "width": 2, "dash": "dash"}})
     return shapes
 
 
@@ -72,8 +73,10 @@ def matrix_figure(
     cursor: int | None = None,
     unit: int | None = None,
     height: int | None = None,
+    palette: Palette = STANDARD,
 ) -> go.Figure:
-    """A (T, R) array as a heatmap on ``axis``, rows on y, with hover naming ``what``, row, step and value."""
+    """A (T, R) array as a heatmap on ``axis``, rows on y, with hover naming ``what``, row, step and value,
+    coloured by ``palette``."""
     cols = compact(bin_steps(values, axis.bin))  # (N, R)
     N, R = cols.shape
     z = cols.T  # (R, N): rows on y
@@ -95,7 +98,7 @@ def matrix_figure(
     lines = [f"<b>{what}</b>", row_part, step_part, "value %{z:.3f}"]
     heat = {
         "type": "heatmap", "x": x, "y": y, "z": z, "text": text, "name": what,
-        "zmin": crange.zmin, "zmax": crange.zmax, "colorscale": colorscale(crange.colorscale),
+        "zmin": crange.zmin, "zmax": crange.zmax, "colorscale": colorscale(palette.plotly(crange.scale)),
         "colorbar": {"title": {"text": crange.label, "side": "right"}, "thickness": 14, "x": 1.01, "len": 1.0,
                      "tickfont": {"size": TICK_SIZE}},
         "hovertemplate": "<br>".join(line for line in lines if line) + "<extra></extra>",
@@ -110,7 +113,7 @@ def matrix_figure(
         xaxis=_time_xaxis(axis),
         yaxis={"title": {"text": row_title}, "autorange": "reversed", "tickfont": {"size": TICK_SIZE},
                "zeroline": False, "showgrid": False, **_row_ticks(names)},
-        shapes=cursor_shapes(axis, cursor, unit, R),
+        shapes=cursor_shapes(axis, cursor, unit, R, palette),
         hovermode="closest",
         dragmode=False,
     )
@@ -134,11 +137,12 @@ def gate_heatmap(
     *,
     unit: int | None = None,
     max_cells: int | None = None,
+    palette: Palette = STANDARD,
 ) -> go.Figure:
     """Gate or state ``name`` of ``trace`` over time: units on y, steps on x labelled by ``tokens``.
 
-    The colour range is the value's fixed range (see ``viz.style``); ``cursor`` draws a box round
-    that step's column and ``unit`` outlines that unit's row.
+    The colour range is the value's fixed range (see ``viz.style``) in ``palette``'s colours; ``cursor``
+    draws a box round that step's column and ``unit`` outlines that unit's row.
     """
     if name not in trace.values:
         raise ValueError(f"gate {name!r}: this {trace.kind} trace records {', '.join(trace.values)}")
@@ -153,12 +157,13 @@ def gate_heatmap(
     return matrix_figure(
         values, axis, crange, title=gate_title(trace.family, name, crange, axis), what=info.symbol,
         row_names=[str(u) for u in range(H)], row_title="unit", cursor=cursor, unit=unit,
+        palette=palette,
     )
 
 
 def input_heatmap(
     xs: np.ndarray, tokens: Sequence[str], features: Sequence[str], cursor: int | None = None,
-    title: str = "x_t  encoded inputs",
+    title: str = "x_t  encoded inputs", palette: Palette = STANDARD,
 ) -> go.Figure:
     """The inputs x_t (T, I): one row per input feature, steps on x."""
     xs = np.asarray(xs)
@@ -168,7 +173,7 @@ def input_heatmap(
     crange = input_range(xs)
     title = title + (f" · {axis.note}" if axis.note else "")
     return matrix_figure(xs, axis, crange, title=title, what="x_t", row_names=list(features),
-                         row_title="input", cursor=cursor, height=150 + 14 * min(xs.shape[1], 16))
+                         row_title="input", cursor=cursor, height=150 + 14 * min(xs.shape[1], 16), palette=palette)
 
 
 def heatmap_names(trace: cells.Trace) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from viz.figure import figure
-from viz.style import TICK_SIZE, base_layout, compact
+from viz.style import STANDARD, TICK_SIZE, Palette, base_layout, compact
 from viz.timeaxis import step_labels, time_axis
 
 _SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
@@ -46,7 +46,8 @@ def top_predictions(probabilities: np.ndarray, inputs: Sequence[str], step: int,
 
 
 def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: int,
-                      labels: Sequence[str] | None = None, step: int | None = None) -> go.Figure:
+                      labels: Sequence[str] | None = None, step: int | None = None,
+                      palette: Palette = STANDARD) -> go.Figure:
     """p_t(output) at every step t, on the shared time axis, with the chosen step marked."""
     p = _checked(probabilities, inputs)
     if not 0 <= output < p.shape[1]:
@@ -56,7 +57,8 @@ def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: 
     hover = step_labels(list(inputs))
     line = {
         "type": "scatter", "x": np.arange(p.shape[0], dtype="int32"), "y": compact(p[:, output]),
-        "mode": "lines+markers" if len(p) <= 60 else "lines", "name": f"p({name})", "line": {"width": 2.5},
+        "mode": "lines+markers" if len(p) <= 60 else "lines", "name": f"p({name})",
+        "line": {"width": 2.5, "color": palette.lines[0]},
         "text": list(hover), "hovertemplate": f"p(next = {name})<br>after %{{text}}<br>%{{y:.3f}}<extra></extra>",
     }
     layout = base_layout(300, f"p({name}) after each step")

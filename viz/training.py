@@ -17,14 +17,8 @@ import plotly.graph_objects as go
 import cells
 from viz.figure import figure
 from viz.heatmap import _time_xaxis
-from viz.style import TICK_SIZE, base_layout, compact
+from viz.style import STANDARD, TICK_SIZE, Palette, base_layout, compact
 from viz.timeaxis import time_axis
-
-# One colour per cell kind, the same in every figure that compares them.
-_PALETTE = ("#1f77b4", "#2ca02c", "#17becf", "#9467bd", "#8c564b", "#d62728", "#bcbd22", "#e377c2", "#7f7f7f",
-            "#ff7f0e")  # in the registry's order (lstm, gru, gru_torch, peephole, coupled, rnn, gru_keras_v1, …)
-KIND_COLOURS = {kind: _PALETTE[k % len(_PALETTE)] for k, kind in enumerate(cells.KINDS)}
-RIGHT, WRONG, UNKNOWN = "#b7e4c7", "#f4b6b6", "#e9ecef"
 
 
 def window_for(steps: int) -> int:
@@ -88,12 +82,13 @@ def _chance_line(chance: float | None, total: int) -> list[dict]:
 
 def learning_curves(losses: Sequence[float] | np.ndarray, accuracies: Sequence[float] | np.ndarray, *,
                     title: str = "Learning curve", total_steps: int | None = None, chance: float | None = None,
-                    colour: str = "#1f77b4") -> go.Figure:
+                    colour: str | None = None, palette: Palette = STANDARD) -> go.Figure:
     """Loss (top, log scale) and accuracy (bottom) of every training batch, each with its running mean.
 
     ``total_steps`` fixes the x axis to the whole run, so a live curve grows into it; ``chance`` draws
-    the accuracy of guessing as a dotted line.
+    the accuracy of guessing as a dotted line; the lines are ``colour``, by default ``palette``'s first.
     """
+    colour = colour or palette.kinds[0]
     losses, accuracies = np.asarray(losses, dtype=np.float64), np.asarray(accuracies, dtype=np.float64)
     if losses.shape != accuracies.shape or losses.ndim != 1:
         raise ValueError(f"curves: expected one loss and one accuracy per step, got {losses.shape} and "
@@ -141,15 +136,16 @@ class Curve:
 
 
 def compare_curves(curves: Sequence[Curve], *, title: str = "LSTM, GRU and plain RNN on the same task",
-                   total_steps: int | None = None, chance: float | None = None) -> go.Figure:
+                   total_steps: int | None = None, chance: float | None = None,
+                   palette: Palette = STANDARD) -> go.Figure:
     """Several runs' learning curves overlaid: one bold running-mean line per run in each row,
-    one colour per cell kind (loss on top, accuracy below)."""
+    one colour per cell kind, ``palette``'s (loss on top, accuracy below)."""
     total = max([total_steps or 0, *(c.losses.size for c in curves), 1])
     w = window_for(total)
     mean = f" (mean of the last {w} batches)" if w > 1 else ""
     data = []
     for c in curves:
-        colour = KIND_COLOURS.get(c.kind, "#444444")
+        colour = palette.kind_colour(c.kind)
         steps = np.arange(1, c.losses.size + 1, dtype=np.int32)
         for row, values, fmt in ((1, c.losses, ".4g"), (2, c.accuracies, ".1%")):
             data.append({"type": "scatter", "x": steps, "y": _y(running_mean(values, w), row), "mode": "lines",
@@ -185,11 +181,13 @@ class Predictions:
         return sum(t is not None for t in self.truth)
 
 
-def prediction_figure(p: Predictions, *, title: str | None = None, max_labels: int = 80) -> go.Figure:
+def prediction_figure(p: Predictions, *, title: str | None = None, max_labels: int = 80,
+                      palette: Palette = STANDARD) -> go.Figure:
     """A strip under the heatmaps: the predicted answer after each step, and the true one where known.
 
     Same time axis and margins as the gate heatmaps, so a step's prediction sits under its column;
-    green where the prediction is right, red where it is wrong, grey where nothing is known.
+    ``palette``'s right colour where the prediction is right (green, or sky blue), its wrong colour where
+    it is wrong (red, or orange), grey where nothing is known; the hover gives both answers in words.
     """
     T = len(p.tokens)
     axis = time_axis(p.tokens, T)
@@ -206,7 +204,8 @@ def prediction_figure(p: Predictions, *, title: str | None = None, max_labels: i
     labels = "%{text}" if len(p.tokens) <= max_labels else None  # beyond that the hover says it
     heat = {
         "type": "heatmap", "x": axis.positions.astype(np.int32), "y": rows, "z": z, "zmin": 0.0, "zmax": 1.0,
-        "showscale": False, "colorscale": [[0.0, WRONG], [0.5, UNKNOWN], [1.0, RIGHT]], "xgap": 1, "ygap": 2,
+        "showscale": False, "colorscale": [[0.0, palette.wrong], [0.5, palette.unknown], [1.0, palette.right]],
+        "xgap": 1, "ygap": 2,
         "text": text, "textfont": {"size": TICK_SIZE},
         "customdata": [hover] * len(rows), "hovertemplate": "%{customdata}<extra></extra>", "name": "predictions",
     }

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import cells
 from viz.figure import colorscale, figure
 from viz.gateview import GateView, ViewPanel, panel_view
-from viz.style import DIVERGING, ColourRange, base_layout, colour_range, symmetric_range
+from viz.style import STANDARD, Palette, base_layout, colour_range, stretched_range, symmetric_range
 
 SMALL_TICKS = 12  # a weight matrix has a label per column; they must fit beside the editor
 
@@ -59,7 +59,7 @@ def bias_frame(cell: cells.Cell, gate: str) -> pd.DataFrame:
     return pd.DataFrame(data, index=unit_names(cell.hidden_size))
 
 
-def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
+def weight_heatmap(frame: pd.DataFrame, title: str, palette: Palette = STANDARD) -> go.Figure:
     """A weight table as a heatmap: diverging colours centred on 0 over a round symmetric range."""
     values = frame.to_numpy(np.float64)
     bound = symmetric_range(values)
@@ -67,7 +67,7 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
     heat = {
         "type": "heatmap", "z": np.round(values, 4).astype(np.float32), "x": list(range(len(cols))),
         "y": list(range(len(rows))), "zmin": -bound, "zmax": bound, "zmid": 0.0,
-        "colorscale": colorscale(DIVERGING), "xgap": 1, "ygap": 1,
+        "colorscale": colorscale(palette.plotly("diverging")), "xgap": 1, "ygap": 1,
         "text": [[f"{r} · {c}" for c in cols] for r in rows],
         "hovertemplate": "%{text}<br>weight %{z:.4f}<extra></extra>",
         "colorbar": {"title": {"text": f"±{bound:g}", "side": "right"}, "thickness": 12,
@@ -88,7 +88,8 @@ def weight_heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
     return figure([heat], layout)
 
 
-def clamp_view(clamped: cells.Trace, free: cells.Trace, gate: str, tokens: Sequence[str], what: str) -> GateView:
+def clamp_view(clamped: cells.Trace, free: cells.Trace, gate: str, tokens: Sequence[str], what: str,
+               palette: Palette = STANDARD) -> GateView:
     """A clamp's effect as one view: the clamped gate, then how far the cell state (where the cell has one)
     and h_t moved, clamped − unclamped, on diverging scales centred on 0 whose range they state."""
     info = cells.gate_info(clamped.family, gate)
@@ -98,9 +99,8 @@ def clamp_view(clamped: cells.Trace, free: cells.Trace, gate: str, tokens: Seque
         if name not in clamped.values:
             continue
         delta = clamped.values[name] - free.values[name]  # (T, H)
-        bound = symmetric_range(delta) if np.any(delta) else 1.0
         symbol = cells.gate_info(clamped.family, name).latex
         panels.append(ViewPanel(f"delta_{name}", rf"\Delta {symbol}",
                                 f"{cells.gate_info(clamped.family, name).description}: clamped − unclamped",
-                                ColourRange(-bound, bound, DIVERGING, f"±{bound:g}"), delta))
-    return panel_view(panels, tokens, label=f"{info.symbol} clamped", columns=1)
+                                stretched_range(delta), delta))
+    return panel_view(panels, tokens, label=f"{info.symbol} clamped", columns=1, palette=palette)

@@ -20,7 +20,8 @@ import pytest
 import cells
 from viz import equations as eqs
 from viz.export import gate_view_html
-from viz.gateview import gate_view, pack
+from viz.gateview import gate_view, pack, unpack
+from viz.style import COLOURBLIND, STANDARD, Palette
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -323,3 +324,95 @@ def test_the_file_opens_and_scrubs_with_no_network(browser: Browser, tmp_path: P
         assert [u for u in requests if not u.startswith("file:")] == [], requests
     finally:
         context.close()
+
+
+# ----- colours ----------------------------------------------------------------------------------------------
+# A shown cell's colour, read from the heatmap the user sees (its canvas, at the cell's centre).
+PIXEL_JS = """([gate, t, row]) => {
+    const v = document.querySelector('.gv').gatescope;
+    const panel = v.panels.find(p => p.p.name === gate);
+    const c = panel.canvas;
+    const x = Math.floor((t + 0.5) * c.width / v.h.steps);
+    const y = Math.floor((row + 0.5) * c.height / panel.shownRows);
+    return [...c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)];
+}"""
+LEGEND_JS = """(gate) => {
+    const box = document.querySelector(`.gv-panel[data-name="${gate}"] .gv-legend`);
+    const pick = box.querySelector('select');
+    return {low: box.querySelector('.gv-low').textContent, high: box.querySelector('.gv-high').textContent,
+            what: box.querySelector('.gv-what').textContent, pick: pick ? pick.selectedOptions[0].textContent : null,
+            title: box.title};
+}"""
+
+
+def expected_colour(stops: list[list[int]], value: float, lo: float, hi: float) -> np.ndarray:
+    """The colour the view gives ``value`` on [lo, hi]: 256 levels between the palette's stops."""
+    share = round(min(max((value - lo) / (hi - lo), 0.0), 1.0) * 255) / 255
+    pos = share * (len(stops) - 1)
+    k = min(int(pos), len(stops) - 2)
+    w = pos - k
+    return np.array(stops[k]) * (1 - w) + np.array(stops[k + 1]) * w
+
+
+def counting_view(tmp_path: Path, palette: Palette = STANDARD) -> tuple[cells.Trace, Path]:
+    """Unit 0 of C_t counts the steps (up to 14, so C_t's range is ±20); unit 1 creeps up by 0.05 a step."""
+    H = 2
+    zeros = {g: np.zeros((H, H + 1)) for g in cells.LSTM.GATES}
+    biases = {"forget": np.full(H, 10.0), "input": np.full(H, 10.0), "candidate": np.array([10.0, 0.05]),
+              "output": np.zeros(H)}
+    trace = cells.LSTM(zeros, biases).run(np.zeros((len(TEXT), 1)))
+    path = tmp_path / f"counting-{palette.name}.html"
+    path.write_text(gate_view_html(pack(gate_view(trace, list(TEXT), ["x"], palette=palette))), encoding="utf-8")
+    return trace, path
+
+
+def test_each_units_own_range_colours_a_small_unit_and_the_legend_says_so(page: Page, tmp_path: Path) -> None:
+    trace, path = counting_view(tmp_path)
+    open_view(page, path)
+    last = len(TEXT) - 1
+    small = float(trace.values["cell"][last, 1])  # about 0.7, on C_t's ±20
+    shared = np.array(page.evaluate(PIXEL_JS, ["cell", last, 1]))
+    stops = STANDARD.stops("diverging", 11)
+    assert np.abs(shared - expected_colour(stops, small, -20, 20)).max() <= 2, shared
+    legend = page.evaluate(LEGEND_JS, "cell")
+    assert (legend["low"], legend["high"], legend["pick"]) == ("−20", "20", "one range"), legend
+    page.evaluate("([t, u]) => document.querySelector('.gv').gatescope.go(t, u)", [last, 1])
+    numbers = shown(page).nums
+    page.locator('.gv-panel[data-name="cell"] .gv-rangepick').select_option("unit")
+    own = np.array(page.evaluate(PIXEL_JS, ["cell", last, 1]))
+    assert np.abs(own - np.array(stops[-1])).max() <= 2, own  # unit 1's largest value: the top of its own range
+    assert np.abs(own - shared).max() > 60, (shared, own)
+    legend = page.evaluate(LEGEND_JS, "cell")
+    bound = np.abs(trace.values["cell"][:, 1]).max()
+    assert (legend["low"], legend["high"], legend["pick"]) == (f"−{bound:.2g}", f"{bound:.2g}", "per unit"), legend
+    assert "unit 1's is ±" in legend["title"]
+    assert shown(page).nums == numbers  # the step panel still says the values themselves
+    # The forget gate's fixed 0..1 range is not stretched: its legend and colours stay.
+    assert page.evaluate(LEGEND_JS, "forget")["pick"] is None
+
+
+def test_a_view_drawn_in_the_colour_blind_palette_paints_its_stops(page: Page, tmp_path: Path) -> None:
+    trace, path = build(tmp_path)
+    view = unpack(pack(gate_view(trace, list(TEXT), [f"x{i}" for i in range(5)], palette=COLOURBLIND)))[0]
+    path.write_text(gate_view_html(pack(gate_view(trace, list(TEXT), [f"x{i}" for i in range(5)],
+                                                  palette=COLOURBLIND))), encoding="utf-8")
+    open_view(page, path)
+    for gate, t, unit, (lo, hi), scale in [("forget", 3, 2, (0, 1), "sequential"),
+                                          ("hidden", 7, 5, (-1, 1), "diverging")]:
+        value = float(trace.values[gate][t, unit])
+        got = np.array(page.evaluate(PIXEL_JS, [gate, t, unit]))
+        want = expected_colour(COLOURBLIND.stops(scale, 11), value, lo, hi)
+        assert np.abs(got - want).max() <= 2, (gate, value, got, want)
+        standard = expected_colour(STANDARD.stops(scale, 11), value, lo, hi)
+        assert np.abs(got - standard).max() > 20, (gate, got, standard)  # not the standard colours
+    assert view["colours"]["unit_mark"] == COLOURBLIND.unit_mark
+    mark = page.evaluate("() => getComputedStyle(document.querySelector('.gv-unit')).borderTopStyle")
+    assert mark == "dashed"  # the chosen unit's outline is dashed, the cursor's solid: told apart by shape
+    cursor = page.evaluate("() => getComputedStyle(document.querySelector('.gv-cursor')).borderTopStyle")
+    assert cursor == "solid"
+    # The chosen unit's lines: the palette's colours, and each its own dash or width, so no line needs its colour.
+    key = page.evaluate("""() => [...document.querySelectorAll('.gv-keyline line')].map(l =>
+        [l.getAttribute('stroke'), `${l.getAttribute('stroke-dasharray')}/${l.getAttribute('stroke-width')}`])""")
+    shown_lines = len(cells.KINDS["lstm"].SHOWN)
+    assert [colour for colour, _ in key] == list(COLOURBLIND.lines[:shown_lines])
+    assert len({style for _, style in key}) == shown_lines, key

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.viz.figjson import spec
+from viz.style import COLOURBLIND, PALETTES, STANDARD, Palette
 from viz.training import (
-    KIND_COLOURS,
     Curve,
     Predictions,
     compare_curves,
@@ -70,15 +70,16 @@ def _curves() -> list[Curve]:
     ]
 
 
-def test_comparison_overlays_three_cells_on_both_rows() -> None:
-    fig = spec(compare_curves(_curves(), chance=0.5))
+@pytest.mark.parametrize("palette", PALETTES.values(), ids=list(PALETTES))
+def test_comparison_overlays_three_cells_on_both_rows(palette: Palette) -> None:
+    fig = spec(compare_curves(_curves(), chance=0.5, palette=palette))
     cells = [t for t in fig["data"] if not t["name"].startswith("chance")]
     loss_rows = [t for t in cells if t["yaxis"] == "y"]
     acc_rows = [t for t in cells if t["yaxis"] == "y2"]
     assert [t["name"] for t in loss_rows] == ["LSTM", "GRU", "Plain RNN (tanh)"]
     assert [t["name"] for t in acc_rows] == ["LSTM", "GRU", "Plain RNN (tanh)"]
     for loss, acc, kind in zip(loss_rows, acc_rows, ["lstm", "gru", "rnn"], strict=True):
-        assert loss["line"]["color"] == acc["line"]["color"] == KIND_COLOURS[kind]
+        assert loss["line"]["color"] == acc["line"]["color"] == palette.kind_colour(kind)
         assert len(loss["y"]) == 40
     assert len({t["line"]["color"] for t in loss_rows}) == 3
     assert [t["showlegend"] for t in cells] == [True, False] * 3  # one legend entry per cell
@@ -106,6 +107,14 @@ def test_prediction_strip_marks_right_and_wrong_under_each_step() -> None:
     assert fig["layout"]["title"]["text"].endswith("2 of 3 right")
     assert list(fig["layout"]["xaxis"]["ticktext"]) == ["0·(", "1·(", "2·)", "3·)"]
     assert "predicted depth: 2 (p = 0.60)<br>true: 1" in heat["customdata"][0][2]
+
+
+def test_the_colour_blind_palette_marks_right_and_wrong_in_blue_and_orange_not_green_and_red() -> None:
+    standard = spec(prediction_figure(_predictions()))["data"][0]["colorscale"]
+    safe = spec(prediction_figure(_predictions(), palette=COLOURBLIND))["data"][0]["colorscale"]
+    assert [c for _, c in standard] == [STANDARD.wrong, STANDARD.unknown, STANDARD.right]
+    assert [c for _, c in safe] == [COLOURBLIND.wrong, COLOURBLIND.unknown, COLOURBLIND.right]
+    assert COLOURBLIND.right != STANDARD.right and COLOURBLIND.wrong != STANDARD.wrong
 
 
 def test_prediction_strip_without_any_truth_has_one_row() -> None:
