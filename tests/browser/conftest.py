@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,6 +43,18 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT_S = 60.0
 DEFAULT_VIEWPORT = (1280, 800)
 MAX_SHOT_HEIGHT = 6000  # px; a whole-app screenshot is cut here
+# The README's pictures: the test screenshot each is copied from when GATESCOPE_UPDATE_SCREENSHOTS=1.
+README_SHOTS = {
+    "explore-readme": "explore-browser.png",
+    "compare-1280x800": "compare.png",
+    "weights-char-lm-predictions": "weights-model-predictions.png",
+    "lessons-forget-gate": "lessons-forget-gate.png",
+    "lessons-rnn-forgets": "lessons-rnn-forgets.png",
+    "lessons-bidirectional": "lessons-bidirectional.png",
+    "train": "train.png",
+    "gradient-flow": "gradient-flow.png",
+}
+README_SHOTS_DIR = ROOT / "assets" / "screenshots"
 
 # Streamlit's own markers in the DOM.
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
@@ -243,6 +257,9 @@ class App:
         finally:
             if whole_app:
                 self.page.set_viewport_size(size)
+        if name in README_SHOTS and os.environ.get("GATESCOPE_UPDATE_SCREENSHOTS") == "1":
+            README_SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, README_SHOTS_DIR / README_SHOTS[name])
         return path
 
     def _settle(self) -> None:

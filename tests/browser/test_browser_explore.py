@@ -10,9 +10,7 @@ CSS locators pierce it). The view's root element carries the live view as `gates
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -27,7 +25,6 @@ from conftest import GATE_VIEWS_JS, ROOT, SERVER_START_TIMEOUT_S, App, Server, _
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, WebSocket
 
-README_SHOT = ROOT / "assets" / "screenshots" / "explore-browser.png"
 
 LSTM_PANELS = ["inputs", "forget", "input", "candidate", "output", "cell", "hidden"]  # the default cell's maps
 EXCEPTION = "[data-testid=stException]"
@@ -176,10 +173,7 @@ def test_explore_loads_with_every_panel_drawn(app: App) -> None:
 
     app.screenshot("explore")
     # The README's picture: the controls and the whole gate view (gates, step panel, diagram), not the downloads.
-    shot = app.screenshot("explore-readme", until=".gv")
-    if os.environ.get("GATESCOPE_UPDATE_SCREENSHOTS") == "1":
-        README_SHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, README_SHOT)
+    app.screenshot("explore-readme", until=".gv")
 
 
 @pytest.mark.parametrize("how", ["ctrl+enter", "blur"])

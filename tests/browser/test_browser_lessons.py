@@ -8,8 +8,6 @@ the gate view's time cursor and the stops. Screenshots go to tests/browser/scree
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
-README_SHOTS = ("forget-gate", "rnn-forgets", "bidirectional")  # copied to assets/screenshots/ for the README
 EXCEPTION = "[data-testid=stException]"
 ALERT = "[data-testid=stAlert]"
 PROJECTOR = pytest.mark.viewport(1280, 720)
@@ -115,7 +112,7 @@ def wait_for_cursor(app: App, step: int) -> None:
 def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
     open_stop(app, slug)
     seen = app.evaluate(MEASURE_JS)
-    shot = app.screenshot(f"lessons-{slug}")
+    app.screenshot(f"lessons-{slug}")
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     assert app.page.locator(ALERT).count() == 0, app.page.locator(ALERT).all_inner_texts()
     assert not seen["sidebarShown"]
@@ -132,10 +129,6 @@ def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
     assert seen["overflow"] <= 0 and seen["widest"] <= seen["width"], seen  # nothing cut off at the right
     assert seen["clipped"] == 0 and seen["equation"] >= 30, seen  # the equation is big and whole
     assert app.page.get_by_text(f"Stop {[s.slug for s in STOPS].index(slug) + 1} of {len(STOPS)}").is_visible()
-    if os.environ.get("GATESCOPE_UPDATE_SCREENSHOTS") == "1" and slug in README_SHOTS:
-        target = ROOT / "assets" / "screenshots" / f"lessons-{slug}.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, target)
     # The gate view from the back of the room: time and unit labels as large as a chart's ticks, titles
     # and the readout as large as its hover text; and the whole stop, knob included, on one 1280×720 screen.
     small = [f"{part} {view[part]} px" for view in seen["views"] for part, least in

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ui import keys
+
 if TYPE_CHECKING:
     from conftest import App
 
@@ -16,3 +18,17 @@ def test_app_loads_without_a_traceback(app: App) -> None:
     assert app.page.title() == "Gatescope", app.diagnostics()
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("smoke")
+
+
+def test_gradient_flow_draws_each_kind_s_curve(app: App) -> None:
+    app.open("gradient_flow").wait_idle()
+    charts = app.page.locator(f".st-key-{keys.FLOW_RANDOM_CHART} .js-plotly-plot, "
+                              f".st-key-{keys.FLOW_TRAINED_CHART} .js-plotly-plot")
+    charts.nth(1).wait_for(state="visible", timeout=45_000)
+    app.page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData).length >= 2", timeout=45_000)
+    # the curves the browser draws: a solid line per kind, and the LSTM's dashed cell path
+    names = app.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.map(t => t.name)")
+    assert names == ["plain RNN: ‖∂h_T/∂h_t‖", "LSTM: ‖∂h_T/∂h_t‖", "LSTM: ‖∂C_T/∂C_t‖", "GRU: ‖∂h_T/∂h_t‖"], names
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("gradient-flow")
