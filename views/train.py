@@ -11,6 +11,7 @@ import cells
 from cells.learning.train import model_bytes
 from ui import keys
 from ui.handoff import send
+from ui.sequence_input import sequence_box
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -191,8 +192,8 @@ if trained.note:
 
 st.subheader("Run your own sequence through it")
 task = trained.task
-text = st.text_input(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", key=keys.TRAIN_TEXT,
-                     help=task.DESCRIPTION)
+text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", keys.TRAIN_TEXT,
+                    rows=1, help=task.DESCRIPTION)
 run, shown_text, problem = typed_view(trained, text)
 if problem:
     st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))

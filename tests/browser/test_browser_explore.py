@@ -32,7 +32,7 @@ README_SHOT = ROOT / "assets" / "screenshots" / "explore-browser.png"
 LSTM_PANELS = ["inputs", "forget", "input", "candidate", "output", "cell", "hidden"]  # the default cell's maps
 EXCEPTION = "[data-testid=stException]"
 ERROR = "[data-testid=stAlert]:has([data-testid=stAlertContentError])"
-SEQUENCE_BOX = ".st-key-seq_text textarea"
+SEQUENCE_BOX = ".st-key-seq_text_box textarea"
 APP = "[data-testid=stApp]"
 VIEW = f"({GATE_VIEWS_JS})()[0]"  # JS: the page's (first) gate view root
 
