@@ -9,13 +9,14 @@ keeps the step and unit the user was looking at.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
 import cells
 from ui import keys
+from ui.tables import view_numbers
 from viz.export import gate_view_html
 from viz.gateview import CSS, JS, GateView, gate_view, pack
 
@@ -79,10 +80,12 @@ def _packed(view: GateView) -> bytes:
     return pack(view)
 
 
-def _mount(data: bytes, key: str, k: CursorKeys) -> None:
-    """Mount the component with a packed view and take the cursor the browser reported, if any."""
+def _mount(data: bytes, key: str, k: CursorKeys, view: Callable[[], GateView]) -> None:
+    """Mount the component with a packed view and take the cursor the browser reported, if any; the view's
+    numbers as tables under it when the user asked for them (``view`` builds it only then)."""
     result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
     _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+    view_numbers(view)
 
 
 def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
@@ -93,7 +96,7 @@ def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, bi
     t, unit = _start(view.header["steps"], view.header["units"], k)
     view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
     data = _packed(view)
-    _mount(data, key, k)
+    _mount(data, key, k, lambda: view)
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
@@ -103,7 +106,7 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
     ``big`` sizes it for a projector."""
     t, unit = _start(trace.steps, trace.hidden_size, k)
     data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big)
-    _mount(data, key, k)
+    _mount(data, key, k, lambda: gate_view(trace, tokens, features, input_title=input_title, where=where))
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,

@@ -211,3 +211,4 @@ def lesson_chart(slug: str, index: int) -> str:
 
 # ----- every page (app.py) ----------------------------------------------------------------------------
 SESSION_SEEN = "session_seen"  # this session has run once (ui/reconnect.py)
+SHOW_TABLES = "show_tables"  # "Show numbers as tables" (ui/tables.py), one setting for every page

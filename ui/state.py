@@ -60,7 +60,8 @@ def keep_settings() -> None:
     lessons = {keys.lesson_knob(stop.slug): stop.knob.default for stop in STOPS}
     lessons[keys.LESSON_STEP] = KEEP_ONLY
     presenting = {keys.LESSON_PRESENT: KEEP_ONLY, keys.PRESENT: KEEP_ONLY, keys.CMP_PRESENT: KEEP_ONLY}
+    everywhere = {keys.SHOW_TABLES: False}
     weights = {keys.W_PRESET: KEEP_ONLY, keys.W_SEED: 1, keys.W_CLAMP_ON: False, keys.W_LAYER: KEEP_ONLY,
                keys.W_DIRECTION: KEEP_ONLY, keys.W_GATE: KEEP_ONLY}
     train = {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY}
-    keep({**EXPLORE, **COMPARE, **train, **lessons, **weights, **presenting})
+    keep({**EXPLORE, **COMPARE, **train, **lessons, **weights, **presenting, **everywhere})

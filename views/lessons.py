@@ -22,6 +22,7 @@ from ui.lessons import (
     read_presenter,
     start_cursor,
 )
+from ui.tables import chart
 from viz.equations import visible_length
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.lessons import for_projector, stop_view
@@ -108,7 +109,7 @@ with views:
         if present:
             for_projector(fig, height=430)
             st.caption("Open in Explore steps through the plain RNN's h_t, gate by gate.")
-        st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
+        chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
 
 if not present:
     st.caption("Every stop has its own link (the address bar), so a slide can open it; add ?present=1 for "

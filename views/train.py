@@ -12,6 +12,7 @@ from cells.learning.train import model_bytes
 from ui import keys
 from ui.handoff import send
 from ui.sequence_input import sequence_box
+from ui.tables import chart
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -155,9 +156,9 @@ if comparison is not None:
     st.header("LSTM, GRU and plain RNN")
     s = comparison.settings
     task = comparison.task
-    st.plotly_chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
-                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}"),
-                    key=keys.TRAIN_COMPARE_CHART)
+    chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
+                         title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}"),
+          key=keys.TRAIN_COMPARE_CHART)
     finals = final_accuracies(comparison.curves)
     summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
     note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
@@ -182,9 +183,9 @@ if trained.status == "diverged":
     st.markdown("The loss stopped being a finite number, so training ended by itself. The model below has the last "
                 "weights whose loss was finite; a smaller learning rate usually keeps the run stable.")
 if trained.losses.size:
-    st.plotly_chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
-                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}"),
-                    key=keys.TRAIN_CURVE)
+    chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
+                          chance=chance(trained.task), title=f"Learning curve: {trained.label}"),
+          key=keys.TRAIN_CURVE)
 loss, accuracy = fresh_accuracy(trained, trained.ident)
 st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
 if trained.note:
@@ -200,9 +201,9 @@ if problem:
 if run is not None:
     tokens = list(run.encoded.tokens)
     for name in heatmap_names(run.trace):
-        st.plotly_chart(gate_heatmap(run.trace, name, tokens=tokens, unit=trained.watch),
-                        key=keys.train_heatmap(name), config={"displaylogo": False})
-    st.plotly_chart(prediction_figure(run.predictions), key=keys.TRAIN_PREDICTIONS, config={"displayModeBar": False})
+        chart(gate_heatmap(run.trace, name, tokens=tokens, unit=trained.watch),
+              key=keys.train_heatmap(name), config={"displaylogo": False})
+    chart(prediction_figure(run.predictions), key=keys.TRAIN_PREDICTIONS, config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")

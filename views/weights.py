@@ -12,6 +12,7 @@ from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
 from ui.model import current_model, from_network, model_link_problem, symbols_as_math
 from ui.share import link_errors, load_link, write_model_link
+from ui.tables import chart
 from ui.weights import (
     CLAMP_CURSOR,
     DIRECTIONS,
@@ -101,8 +102,8 @@ with left:
     if refused:
         st.error(refused)
 with right:
-    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})"),
-                    key=keys.weights_chart("matrix"), config={"displayModeBar": False})
+    chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})"),
+          key=keys.weights_chart("matrix"), config={"displayModeBar": False})
 b_col, k_col = st.columns([2, 3])
 with b_col:
     st.markdown(f"**Bias of {info.symbol}**")
@@ -126,8 +127,8 @@ preview = [gate, "cell", "hidden"] if cell.HAS_CELL else [gate, "hidden"]
 with gates_column:
     for name in dict.fromkeys(preview):
         if name in trace.values:
-            st.plotly_chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
-                            config={"displayModeBar": False})
+            chart(gate_heatmap(trace, name, tokens=tokens), key=keys.weights_chart(f"preview_{name}"),
+                  config={"displayModeBar": False})
 if head is not None:
     with predictions_column:
         predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens)
