@@ -63,9 +63,9 @@ def _fill_example() -> None:
         st.session_state[keys.SEQ_TEXT] = text
 
 
-def sequence_controls(fixed: str | None = None) -> SequenceInput:
+def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceInput:
     """The sequence box, its mode and the examples menu. ``fixed`` says how a fixed model reads
-    text; the mode is then the model's, not the user's."""
+    text; the mode is then the model's, not the user's. ``big``: presenter mode's large type."""
     left, middle, right = st.columns([4, 2, 3])
     with middle:
         st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.SEQ_EXAMPLE, on_change=_fill_example,
@@ -81,7 +81,7 @@ def sequence_controls(fixed: str | None = None) -> SequenceInput:
             hint = f"the model reads {fixed}"
         text = sequence_box(
             f"Sequence ({hint})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
-            newline="step" if (fixed or mode).startswith("numbers") else "character",
+            newline="step" if (fixed or mode).startswith("numbers") else "character", big=big,
             help=f"Up to {MAX_STEPS:,} steps on this page, hidden size 1–{MAX_HIDDEN}, 1–{MAX_LAYERS} layers. "
                  "The text applies as you type; Enter applies it at once.",
         )

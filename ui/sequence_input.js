@@ -4,9 +4,9 @@
 // Enter (or Ctrl+Enter), and when the box loses focus; never on every key. Shift+Enter types a line
 // break where the page says one means something (numbers: a new step; characters: a ⏎ step), and
 // applies like Enter where it does not. Python passes `text` (what the server holds now), `label`,
-// `keys` (the line under the label saying what Enter does), `help`, `max` (characters, or 0 for no
-// limit), `rows`, `newline` and `disabled`; the box reports {text} as the trigger "text".
-// No build step, no network: Streamlit loads this text as it is.
+// `keys` (the line under the box saying what Enter does), `help`, `max` (characters, 0 for no
+// limit), `rows`, `newline`, `disabled` and `big` (presenter mode's type); the box reports the
+// text as the trigger "text". No build step, no network: Streamlit loads this text as it is.
 
 const DEBOUNCE_MS = 350;
 const BOXES = new WeakMap(); // the component's host -> its box, kept across reruns
@@ -45,6 +45,7 @@ class SequenceBox {
     if (d.max > 0) this.box.maxLength = d.max;
     else this.box.removeAttribute("maxlength");
     this.box.disabled = Boolean(d.disabled);
+    this.root.classList.toggle("sq-big", Boolean(d.big));
     const text = typeof d.text === "string" ? d.text : "";
     if (text === this.held) return;
     this.held = text;

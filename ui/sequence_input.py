@@ -40,13 +40,14 @@ def _take(key: str) -> None:
 
 
 def sequence_box(label: str, key: str, *, help: str = "", max_chars: int = 0, rows: int = 2,
-                 newline: str | None = None, disabled: bool = False) -> str:
+                 newline: str | None = None, disabled: bool = False, big: bool = False) -> str:
     """A box showing the text in session state ``key``; returns that text (as the user last applied it).
 
     ``newline`` says what a line break means in this box: ``"step"`` (numbers, one step per line),
-    ``"character"`` (text, where a line break is a ⏎ step) or None (Shift+Enter applies like Enter)."""
+    ``"character"`` (text, where a line break is a ⏎ step) or None (Shift+Enter applies like Enter); ``big`` sizes
+    it for a projector, as presenter mode sizes Streamlit's own widgets."""
     text = st.session_state.get(key, "")
     data = {"text": text, "label": label, "keys": KEYS[newline], "help": help, "max": int(max_chars),
-            "rows": int(rows), "newline": newline is not None, "disabled": bool(disabled)}
+            "rows": int(rows), "newline": newline is not None, "disabled": bool(disabled), "big": bool(big)}
     _COMPONENT(key=box_key(key), data=data, on_text_change=partial(_take, key))
     return text

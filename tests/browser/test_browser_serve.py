@@ -195,7 +195,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     # The other worker has never seen this session: its first run rebuilds the page from its link and says so.
     box = tab.page.locator(SEQUENCE_BOX)
     box.fill("gates shut")
-    box.press("Control+Enter")
+    box.press("Enter")
     note = tab.page.locator("[data-testid=stToast]", has_text=NOTE)
     note.wait_for(state="visible", timeout=60_000)
     tab.idle()
@@ -205,7 +205,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     assert box.input_value() in ("gates open", "gates shut")  # the link's view (or the edit, if it survived)
     # From then on the session lives on the other worker: a new sequence runs there and goes into the link.
     box.fill("gates shut")
-    box.press("Control+Enter")
+    box.press("Enter")
     tab.page.wait_for_function("() => new URLSearchParams(location.search).get('seq') === 'gates shut'",
                                timeout=60_000)
     tab.idle()

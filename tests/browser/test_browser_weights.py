@@ -232,7 +232,7 @@ def test_uploading_a_safetensors_char_lm_as_saved_shows_its_gates_and_prediction
     assert "nn.LSTM" in held and "Embedding embed: 28 tokens × 8 numbers" in held and "Output head fc" in held
     box = app.page.locator(".st-key-seq_text_box textarea")
     box.fill("the lazy fox jump")
-    box.press("Control+Enter")
+    box.press("Enter")
     line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
     app.page.wait_for_function(f"() => document.querySelector({line!r})?._fullData?.[0]?.y?.length === 17",
                                timeout=45_000)

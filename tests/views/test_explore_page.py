@@ -311,3 +311,17 @@ def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: 
     assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.NET_HIDDEN
                                                                                    else kept)
 
+
+
+def test_the_sequence_box_says_what_shift_enter_types_in_each_mode() -> None:
+    at = open_page()
+    box = sequence_box(at, keys.SEQ_TEXT)
+    assert box["keys"] == "Enter applies · Shift+Enter: a ⏎ step" and box["newline"] is True  # a line break is a step
+    assert box["label"] == "Sequence (one character per step)" and box["big"] is False
+    at.radio(key=keys.SEQ_MODE).set_value("numbers").run(timeout=TIMEOUT)
+    assert sequence_box(at, keys.SEQ_TEXT)["keys"] == "Enter applies · Shift+Enter: new step"  # one step per line
+
+
+def test_presenter_mode_sizes_the_sequence_box_for_a_projector() -> None:
+    at = open_page({"present": "1"})
+    assert sequence_box(at, keys.SEQ_TEXT)["big"] is True
