@@ -75,8 +75,10 @@ class SequenceBox {
     clearTimeout(this.timer);
     this.timer = 0;
     const text = this.box.value;
-    const newest = this.sent.length ? this.sent[this.sent.length - 1] : this.held;
-    if (text === newest) return;
+    // Nothing new for a server that holds this text and has nothing on its way. A text sent but not
+    // yet echoed goes again: a report can be lost (a worker that died took it along), and one more
+    // costs a rerun of cached results.
+    if (text === this.held && !this.sent.length) return;
     this.sent.push(text);
     this.report("text", text);
   }
