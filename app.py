@@ -6,6 +6,7 @@ from ui.focus import focus_style
 from ui.palette import palette_setting
 from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
+from ui.tables import tables_switch
 
 st.set_page_config(page_title="Gatescope", layout="wide")
 pages = {
@@ -22,4 +23,5 @@ set_defaults(page)
 note_if_reconnected()
 focus_style()
 palette_setting(page or "explore")
+tables_switch()
 pg.run()

@@ -25,6 +25,7 @@ from ui.engine import encode_sequence, run_network
 from ui.gateview import CursorKeys as GateCursorKeys
 from ui.handoff import receive
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
+from ui.sequence_input import sequence_box
 from ui.settings import (
     MAX_EMBED,
     MAX_HIDDEN,
@@ -251,6 +252,11 @@ def network_controls(p: str) -> PaneNetwork:
                        bool(ss[k("bidirectional")]), int(ss[k("layers")]))
 
 
+def _newline(reads: str) -> str:
+    """What a line break means in a pane's box: a new step for numbers, a ⏎ step for characters."""
+    return "step" if reads.startswith("numbers") else "character"
+
+
 def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = None) -> PaneInput:
     """Pane ``p``'s text, and how it is read when the network is drawn at random; ``reads_like`` (A's input,
     when B runs A's network) fixes how, so both texts become inputs of one size."""
@@ -258,16 +264,18 @@ def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = 
     ss = st.session_state
     if network.source == "random" and reads_like is not None:
         st.caption(f"Read as A reads: {MODES[reads_like.mode]}.")
-        text = st.text_area("Input", key=k("text"), height=68, max_chars=MAX_TEXT,
-                            help=f"Up to {MAX_STEPS:,} steps.")
+        text = sequence_box("Input", k("text"), max_chars=MAX_TEXT, newline=_newline(reads_like.mode),
+                            help=f"Up to {MAX_STEPS:,} steps. The text applies as you type; Enter applies it at once.")
         return dataclasses.replace(reads_like, text=text)
     if network.source == "random":
-        st.radio("Read the text as", list(MODES), format_func=MODES.get, key=k("mode"), horizontal=True)
+        reads = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=k("mode"), horizontal=True)
     else:
         model = _model(network.source, network.preset, network.trained)
         st.caption(f"This model reads {model.reads}." if model else "")
-    st.text_area("Input", key=k("text"), height=68, max_chars=MAX_TEXT,
-                 help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode.")
+        reads = model.reads if model else ""
+    sequence_box("Input", k("text"), max_chars=MAX_TEXT, newline=_newline(reads),
+                 help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode. The text "
+                      "applies as you type; Enter applies it at once.")
     if network.source == "random" and ss[k("mode")] == "embed":
         c1, c2 = st.columns(2)
         number_box(c1, "Embedding size", 1, MAX_EMBED, k("embed_size"), step=1)

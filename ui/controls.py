@@ -9,6 +9,7 @@ import streamlit as st
 import cells
 from ui import keys
 from ui.engine import NetworkChoice, SequenceInput
+from ui.sequence_input import sequence_box
 from ui.settings import (
     DIRECTIONS,
     EXAMPLES,
@@ -62,9 +63,9 @@ def _fill_example() -> None:
         st.session_state[keys.SEQ_TEXT] = text
 
 
-def sequence_controls(fixed: str | None = None) -> SequenceInput:
+def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceInput:
     """The sequence box, its mode and the examples menu. ``fixed`` says how a fixed model reads
-    text; the mode is then the model's, not the user's."""
+    text; the mode is then the model's, not the user's. ``big``: presenter mode's large type."""
     left, middle, right = st.columns([4, 2, 3])
     with middle:
         st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.SEQ_EXAMPLE, on_change=_fill_example,
@@ -78,10 +79,11 @@ def sequence_controls(fixed: str | None = None) -> SequenceInput:
                 else "numbers per step: '1 0 0.5', or vectors, one step per line or ';' ('1 0; 0 1')")
         if fixed is not None:
             hint = f"the model reads {fixed}"
-        text = st.text_area(
-            f"Sequence ({hint})", key=keys.SEQ_TEXT, height=68, max_chars=MAX_TEXT,
+        text = sequence_box(
+            f"Sequence ({hint})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
+            newline="step" if (fixed or mode).startswith("numbers") else "character", big=big,
             help=f"Up to {MAX_STEPS:,} steps on this page, hidden size 1–{MAX_HIDDEN}, 1–{MAX_LAYERS} layers. "
-                 "Ctrl+Enter (or a click outside the box) applies the text.",
+                 "The text applies as you type; Enter applies it at once.",
         )
     embed_size, embed_seed = st.session_state[keys.EMBED_SIZE], st.session_state[keys.EMBED_SEED]
     if mode == "embed":

@@ -13,13 +13,14 @@ in the latter when the unit a cue says to watch (``watch``) would be pale on the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
 import cells
 from ui import keys
+from ui.tables import view_numbers
 from viz.export import gate_view_html
 from viz.gateview import CSS, JS, GateView, gate_view, pack
 from viz.style import STANDARD, Palette
@@ -86,10 +87,12 @@ def _packed(view: GateView) -> bytes:
     return pack(view)
 
 
-def _mount(data: bytes, key: str, k: CursorKeys) -> None:
-    """Mount the component with a packed view and take the cursor the browser reported, if any."""
+def _mount(data: bytes, key: str, k: CursorKeys, view: Callable[[], GateView]) -> None:
+    """Mount the component with a packed view and take the cursor the browser reported, if any; the view's
+    numbers as tables under it when the user asked for them (``view`` builds it only then)."""
     result = _COMPONENT(data=data, key=key, default={"cursor": None}, on_cursor_change=lambda: None)
     _take_report(result.get("cursor") if isinstance(result, dict) else getattr(result, "cursor", None), k)
+    view_numbers(view)
 
 
 def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
@@ -100,7 +103,7 @@ def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, bi
     t, unit = _start(view.header["steps"], view.header["units"], k)
     view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
     data = _packed(view)
-    _mount(data, key, k)
+    _mount(data, key, k, lambda: view)
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
@@ -110,7 +113,7 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
     browser, ``big`` sizes it for a projector, and ``watch`` is the unit a cue says to watch, if any."""
     t, unit = _start(trace.steps, trace.hidden_size, k)
     data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big, palette, watch)
-    _mount(data, key, k)
+    _mount(data, key, k, lambda: gate_view(trace, tokens, features, input_title=input_title, where=where))
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,

@@ -221,3 +221,4 @@ SESSION_SEEN = "session_seen"  # this session has run once (ui/reconnect.py)
 PALETTE = "palette"  # the colour setting in every page's sidebar (?palette=colourblind)
 PALETTE_LINK_READ = "palette_link_read"  # not a widget: the link's palette has been read
 PALETTE_NOTE = "palette_note"  # not a widget: (what was wrong with the link's palette, the page it opened)
+SHOW_TABLES = "show_tables"  # "Show numbers as tables" (ui/tables.py), one setting for every page

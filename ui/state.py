@@ -73,6 +73,7 @@ def settings() -> dict[str, dict[str, Any]]:
         "compare": dict(COMPARE),
         "lessons": lessons,
         "presenting": {keys.LESSON_PRESENT: KEEP_ONLY, keys.PRESENT: KEEP_ONLY, keys.CMP_PRESENT: KEEP_ONLY},
+        "everywhere": {keys.SHOW_TABLES: False},
         "weights": {keys.W_PRESET: KEEP_ONLY, keys.W_SEED: 1, keys.W_CLAMP_ON: False, keys.W_LAYER: KEEP_ONLY,
                     keys.W_DIRECTION: KEEP_ONLY, keys.W_GATE: KEEP_ONLY},
         "train": {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY},
@@ -81,12 +82,12 @@ def settings() -> dict[str, dict[str, Any]]:
 
 # The groups of settings each page reads: the Weights page edits the model Explore shows, with its text.
 READS: dict[str, tuple[str, ...]] = {
-    "explore": ("explore", "presenting"),
-    "compare": ("compare", "presenting"),
-    "weights": ("weights", "explore"),
-    "lessons": ("lessons", "presenting"),
-    "train": ("train",),
-    "gradient_flow": ("train",),
+    "explore": ("explore", "presenting", "everywhere"),
+    "compare": ("compare", "presenting", "everywhere"),
+    "weights": ("weights", "explore", "everywhere"),
+    "lessons": ("lessons", "presenting", "everywhere"),
+    "train": ("train", "everywhere"),
+    "gradient_flow": ("train", "everywhere"),
 }
 
 

@@ -43,6 +43,7 @@ from ui.model import (
     symbols_as_math,
     use_model,
 )
+from ui.tables import chart
 from viz.predictions import output_labels, token_probability, top_predictions
 from viz.style import STANDARD, Palette
 from viz.weights import bias_frame, square_frame, weight_frame
@@ -315,8 +316,8 @@ def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str]
         st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start
     chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.W_PREDICT_TOKEN,
                           format_func=lambda k: labels[k])
-    st.plotly_chart(token_probability(probabilities, tokens, chosen, outputs, step, palette=palette),
-                    key=keys.weights_chart("token_probability"), config={"displayModeBar": False})
+    chart(token_probability(probabilities, tokens, chosen, outputs, step, palette=palette),
+          key=keys.weights_chart("token_probability"), config={"displayModeBar": False})
 
 
 def apply_preset() -> None:

@@ -31,7 +31,7 @@ for message in link_errors():
 
 model = current_model()
 what_to_look_at(model)
-sequence = sequence_controls(model.reads if model else None)
+sequence = sequence_controls(model.reads if model else None, big=present)
 network = model_sidebar(model, "Drawn from the Network settings below. A ready model, or an edit on the Weights "
                                 "page, fixes the weights.")
 with st.sidebar:

@@ -7,6 +7,7 @@ import streamlit as st
 from ui import keys
 from ui.controls import number_box
 from ui.palette import current_palette
+from ui.tables import chart
 from ui.training import collect_training, own_flow, random_flows, shipped_flows, shown_model, train_defaults
 from viz.gradflow import gradient_flow_figure, what_to_look_at
 
@@ -35,18 +36,18 @@ seed = int(seed)
 
 st.header("At random initialisation")
 curves = random_flows(int(steps), int(hidden), seed)
-st.plotly_chart(gradient_flow_figure(curves, title=f"Plain RNN, LSTM and GRU, {hidden} units, weights drawn from "
-                                                   f"seed {seed}", palette=palette),
-                key=keys.FLOW_RANDOM_CHART, config={"displayModeBar": False})
+chart(gradient_flow_figure(curves, title=f"Plain RNN, LSTM and GRU, {hidden} units, weights drawn from "
+                                         f"seed {seed}", palette=palette),
+      key=keys.FLOW_RANDOM_CHART, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(curves)}")
 st.caption("The input is a remember-the-first-bit sequence: a bit, then random bits. At random weights the "
            "LSTM's forget gates sit near 0.5, so its cell path fades too; training is what opens them.")
 
 st.header("After training")
 trained_curves = shipped_flows(int(steps), seed)
-st.plotly_chart(gradient_flow_figure(trained_curves, title="Trained to remember the first bit across 50 steps "
-                                                           "(the shipped models, 8 units)", palette=palette),
-                key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
+chart(gradient_flow_figure(trained_curves, title="Trained to remember the first bit across 50 steps "
+                                                 "(the shipped models, 8 units)", palette=palette),
+      key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(trained_curves)}")
 st.caption("Trained with `python -m cells.learning.train --preset first_bit_lstm` (and _gru, _rnn): "
            "the LSTM and the GRU got every answer right, the plain RNN stayed at chance. Its gradient never "
@@ -56,7 +57,7 @@ yours = shown_model()
 if yours is not None and len(yours.model.network.layers) == 1:
     st.header("Your model from the Train page")
     curve = own_flow(yours, yours.ident, int(steps), seed)
-    st.plotly_chart(gradient_flow_figure([curve], title=f"{yours.label}, on {steps} steps of its own task",
-                                         palette=palette),
-                    key=keys.FLOW_OWN_CHART, config={"displayModeBar": False})
+    chart(gradient_flow_figure([curve], title=f"{yours.label}, on {steps} steps of its own task",
+                               palette=palette),
+          key=keys.FLOW_OWN_CHART, config={"displayModeBar": False})
     st.markdown(f"##### {what_to_look_at([curve]) or 'Compare its slope with the lines above.'}")

@@ -23,6 +23,7 @@ from ui.lessons import (
     start_cursor,
 )
 from ui.palette import current_palette
+from ui.tables import chart
 from viz.equations import visible_length
 from viz.gateview import traces_view
 from viz.gradflow import FlowCurve, gradient_flow_figure
@@ -112,7 +113,7 @@ with views:
         if present:
             for_projector(fig, height=430)
             st.caption("Open in Explore steps through the plain RNN's h_t, gate by gate.")
-        st.plotly_chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
+        chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
 
 if not present:
     st.caption("Every stop has its own link (the address bar), so a slide can open it; add ?present=1 for "

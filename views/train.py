@@ -13,6 +13,8 @@ from ui import keys
 from ui.gateview import show_gate_view
 from ui.handoff import send
 from ui.palette import current_palette
+from ui.sequence_input import sequence_box
+from ui.tables import chart
 from ui.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -158,9 +160,9 @@ if comparison is not None:
     st.header("LSTM, GRU and plain RNN")
     s = comparison.settings
     task = comparison.task
-    st.plotly_chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
-                                   title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}",
-                                   palette=palette), key=keys.TRAIN_COMPARE_CHART)
+    chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
+                         title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}",
+                         palette=palette), key=keys.TRAIN_COMPARE_CHART)
     finals = final_accuracies(comparison.curves)
     summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
     note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
@@ -185,9 +187,9 @@ if trained.status == "diverged":
     st.markdown("The loss stopped being a finite number, so training ended by itself. The model below has the last "
                 "weights whose loss was finite; a smaller learning rate usually keeps the run stable.")
 if trained.losses.size:
-    st.plotly_chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
-                                    chance=chance(trained.task), title=f"Learning curve: {trained.label}",
-                                    palette=palette), key=keys.TRAIN_CURVE)
+    chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
+                          chance=chance(trained.task), title=f"Learning curve: {trained.label}",
+                          palette=palette), key=keys.TRAIN_CURVE)
 loss, accuracy = fresh_accuracy(trained, trained.ident)
 st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
 if trained.note:
@@ -195,8 +197,8 @@ if trained.note:
 
 st.subheader("Run your own sequence through it")
 task = trained.task
-text = st.text_input(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", key=keys.TRAIN_TEXT,
-                     help=task.DESCRIPTION)
+text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", keys.TRAIN_TEXT,
+                    rows=1, help=task.DESCRIPTION)
 run, shown_text, problem = typed_view(trained, text)
 if problem:
     st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
@@ -204,8 +206,8 @@ if run is not None:
     watch_cursor(trained)
     show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN_VIEW, k=TRAIN_CURSOR,
                    palette=palette, watch=trained.watch)
-    st.plotly_chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN_PREDICTIONS,
-                    config={"displayModeBar": False})
+    chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN_PREDICTIONS,
+          config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")

@@ -13,6 +13,7 @@ from ui.gateview import show_view
 from ui.model import current_model, from_network, model_link_problem, symbols_as_math
 from ui.palette import current_palette
 from ui.share import link_errors, load_link, write_model_link
+from ui.tables import chart
 from ui.weights import (
     CLAMP_CURSOR,
     DIRECTIONS,
@@ -104,8 +105,8 @@ with left:
     if refused:
         st.error(refused)
 with right:
-    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})", palette),
-                    key=keys.weights_chart("matrix"), config={"displayModeBar": False})
+    chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})", palette),
+          key=keys.weights_chart("matrix"), config={"displayModeBar": False})
 b_col, k_col = st.columns([2, 3])
 with b_col:
     st.markdown(f"**Bias of {info.symbol}**")

@@ -70,6 +70,15 @@ GATE_VIEWS_JS = """() => {
         ...[...root.querySelectorAll('*')].filter(e => e.shadowRoot).flatMap(e => find(e.shadowRoot))];
     return find(document);
 }"""
+
+
+def sequence_box_js(key: str = "seq_text") -> str:
+    """JS: the textarea of the sequence box whose text lives in ``key`` (ui/sequence_input.js), inside its
+    component's shadow root (document.querySelector stops there; Playwright's CSS locators do not)."""
+    return (f"document.querySelector('.st-key-{key}_box [data-testid=stBidiComponentIsolated]')"
+            "?.shadowRoot?.querySelector('textarea')")
+
+
 # A Plotly chart with its data laid out, or a gate view whose live view object is built.
 CHART_DRAWN_JS = f"""() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g.data)
     || ({GATE_VIEWS_JS})().some(root => root.gatescope !== undefined && root.isConnected)"""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import sequence_box_js
 
 import cells
 from deploy.serve import NGINX
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not i
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-SEQUENCE_BOX = ".st-key-seq_text textarea"
+SEQUENCE_BOX = ".st-key-seq_text_box textarea"
 EXCEPTION = "[data-testid=stException]"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -175,7 +176,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     tabs.append(tab)
     tab.page.goto(cluster.url + "/?seq=gates+open", wait_until="domcontentloaded")
     tab.idle()
-    tab.page.wait_for_function(f"() => document.querySelector({SEQUENCE_BOX!r})?.value === 'gates open'")
+    tab.page.wait_for_function(f"() => {sequence_box_js()}?.value === 'gates open'")
     (first,) = tab.workers()
     workers = cluster.workers()
     (other,) = set(workers) - {first}
@@ -194,7 +195,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     # The other worker has never seen this session: its first run rebuilds the page from its link and says so.
     box = tab.page.locator(SEQUENCE_BOX)
     box.fill("gates shut")
-    box.press("Control+Enter")
+    box.press("Enter")
     note = tab.page.locator("[data-testid=stToast]", has_text=NOTE)
     note.wait_for(state="visible", timeout=60_000)
     tab.idle()
@@ -204,7 +205,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     assert box.input_value() in ("gates open", "gates shut")  # the link's view (or the edit, if it survived)
     # From then on the session lives on the other worker: a new sequence runs there and goes into the link.
     box.fill("gates shut")
-    box.press("Control+Enter")
+    box.press("Enter")
     tab.page.wait_for_function("() => new URLSearchParams(location.search).get('seq') === 'gates shut'",
                                timeout=60_000)
     tab.idle()

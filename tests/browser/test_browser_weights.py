@@ -16,7 +16,7 @@ try:
 except ImportError:  # no playwright: conftest skips every test here
     PlaywrightTimeout = TimeoutError
 
-from conftest import GATE_VIEWS_JS
+from conftest import GATE_VIEWS_JS, sequence_box_js
 
 import cells
 from ui import keys
@@ -165,8 +165,7 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
 def test_explore_shows_a_ready_model(app: App) -> None:
     app.open_drawn()
     choose(app, keys.READY_MODEL, "Trained · LSTM trained on brackets")
-    app.page.wait_for_function("() => document.querySelector('.st-key-seq_text textarea')?.value === "
-                               "'(()(()))((()))()'", timeout=30_000)
+    app.page.wait_for_function(f"() => {sequence_box_js()}?.value === '(()(()))((()))()'", timeout=30_000)
     app.wait_idle()
     sidebar = app.page.locator("[data-testid=stSidebar]").inner_text()
     assert "LSTM trained on brackets" in sidebar and "Back to a drawn network" in sidebar
@@ -212,7 +211,7 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     upload(good, app.page.get_by_text("Uploaded: gru-state-dict.npz").first)
     # Its three units, its own gates (z_t update first), reading the sequence box's 8 characters one-hot.
     assert len(z(app, "update")) == 3
-    assert app.page.locator(".st-key-seq_text textarea").input_value() == "hello world"  # it reads the typed text
+    assert app.page.locator(".st-key-seq_text_box textarea").input_value() == "hello world"  # it reads the typed text
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-uploaded")
 
@@ -238,9 +237,9 @@ def test_uploading_a_safetensors_char_lm_as_saved_shows_its_gates_and_prediction
     app.wait_idle()
     held = app.page.locator("[data-testid=stExpander]", has_text="What char_lm.safetensors held").inner_text()
     assert "nn.LSTM" in held and "Embedding embed: 28 tokens × 8 numbers" in held and "Output head fc" in held
-    box = app.page.locator(".st-key-seq_text textarea")
+    box = app.page.locator(".st-key-seq_text_box textarea")
     box.fill("the lazy fox jump")
-    box.press("Control+Enter")
+    box.press("Enter")
     line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
     app.page.wait_for_function(f"() => document.querySelector({line!r})?._fullData?.[0]?.y?.length === 17",
                                timeout=45_000)

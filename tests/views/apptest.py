@@ -32,6 +32,11 @@ def chart(at: AppTest, key: str) -> dict | None:
     return None
 
 
+def gate_views(at: AppTest) -> list:
+    """Every gate view mounted on the page (custom components fed a packed view; the sequence boxes are fed JSON)."""
+    return [e for e in at.get("bidi_component") if e.proto.bytes]
+
+
 def gate_view(at: AppTest, key: str = "gate_view") -> tuple[dict, dict]:
     """The header and arrays of the gate view mounted with ``key``, as the browser receives them."""
     from viz.gateview import unpack
@@ -45,4 +50,22 @@ def gate_view(at: AppTest, key: str = "gate_view") -> tuple[dict, dict]:
 def report_cursor(at: AppTest, t: int, unit: int, key: str = "gate_view") -> AppTest:
     """What the browser does when the user stops the cursor at step ``t`` and unit ``unit``."""
     at.session_state[key] = {"cursor": {"t": t, "unit": unit}}
+    return at.run(timeout=TIMEOUT)
+
+
+def sequence_box(at: AppTest, key: str) -> dict:
+    """What the sequence box whose text lives in ``key`` was told to show (its text, label, help), as the
+    browser receives it (ui/sequence_input.py)."""
+    from ui.sequence_input import box_key
+
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(box_key(key)):
+            return json.loads(element.proto.json)
+    raise AssertionError(f"no sequence box for {key!r} on the page: {[e.proto.id for e in at.get('bidi_component')]}")
+
+
+def type_text(at: AppTest, key: str, text: str) -> AppTest:
+    """What the browser does when the user types ``text`` into the sequence box of ``key`` and pauses (or presses
+    Enter): the box reports the text, which lands in ``key`` before the page runs."""
+    at.session_state[key] = text
     return at.run(timeout=TIMEOUT)

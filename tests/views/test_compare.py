@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import encode
-from tests.views.apptest import gate_view, report_cursor
+from tests.views.apptest import gate_view, gate_views, report_cursor, sequence_box, type_text
 from ui import keys
 from ui.compare import joint_vocabulary, shift_memory
 from ui.model import MODEL_KEY, from_network
@@ -111,7 +111,7 @@ def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
     at.radio(key=keys.CMP_START).set_value("inputs").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert at.session_state[keys.CMP_SAME_NET] and not at.session_state[keys.CMP_SAME_INPUT]
-    assert at.text_area(key=keys.pane("b", "text")).value == "jello world"
+    assert sequence_box(at, keys.pane("b", "text"))["text"] == "jello world"
     assert any("the same as A's" in c.value for c in at.caption)
     assert "reads characters, one-hot over both panes' text; 11 steps" in captions(at)
     vocabulary = joint_vocabulary("hello world", "jello world")
@@ -132,7 +132,7 @@ def test_b_on_a_network_reads_its_text_as_a_does_and_must_fit_a_input_size() -> 
     assert not errors(at)
     assert "Read as A reads: numbers" in captions(at)
     assert not at.radio(key=keys.pane("a", "mode")).disabled and len(at.radio) == 3  # start, A's mode, view
-    at.text_area(key=keys.pane("b", "text")).input("1 0; 0 1").run(timeout=TIMEOUT)
+    type_text(at, keys.pane("b", "text"), "1 0; 0 1")
     shown = " ".join(errors(at))
     assert "Pane B" in shown and "A's network reads 1 number per step, this text gives 2" in shown
     assert side(at)["keep_b"]["values"].shape == (4, 8)  # B's last good view: four steps
@@ -212,13 +212,13 @@ def test_a_trained_model_in_pane_b_brings_its_own_example_and_reads_it_its_own_w
     at.selectbox(key=keys.pane("b", "source")).set_value("trained").run(timeout=TIMEOUT)
     at.selectbox(key=keys.pane("b", "trained")).set_value("counting_lstm").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    assert at.text_area(key=keys.pane("b", "text")).value == "aaaaXbbbb."
+    assert sequence_box(at, keys.pane("b", "text"))["text"] == "aaaaXbbbb."
     assert "This model reads a's, one X, then b's" in captions(at)
     assert side(at)["keep_b"]["symbol"] == "f<sub>t</sub>"
     assert at.query_params["b_src"] == "trained" and at.query_params["b_trained"] == "counting_lstm"
     # A still reads "hello world" (11 steps), B its 10 steps: aligned on step index
     assert any("A: 11 steps, B: 10" in i.value for i in at.info)
-    at.text_area(key=keys.pane("b", "text")).input("aaXbz").run(timeout=TIMEOUT)
+    type_text(at, keys.pane("b", "text"), "aaXbz")
     assert any("Pane B" in e and "Showing pane B's last view that worked" in e for e in errors(at))
 
 
@@ -244,7 +244,7 @@ def test_bidirectional_view_shows_both_directions_and_the_concatenation() -> Non
 
 def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() -> None:
     at = open_page({"cmp_view": "bidirectional", "cmp_pane": "b"})
-    assert not at.get("bidi_component")
+    assert not gate_views(at)
     assert any("Pane B reads in one direction only" in i.value for i in at.info)
     at.button(key=keys.CMP_MAKE_BIDIRECTIONAL).click().run(timeout=TIMEOUT)
     assert at.toggle(key=keys.pane("b", "bidirectional")).value is True
@@ -314,7 +314,7 @@ def test_share_link_round_trip() -> None:
     assert not errors(at)
     assert at.selectbox(key=keys.pane("a", "kind")).value == "gru_torch"
     assert at.number_input(key=keys.pane("a", "hidden")).value == 5
-    assert at.text_area(key=keys.pane("a", "text")).value == "abcabc"
+    assert sequence_box(at, keys.pane("a", "text"))["text"] == "abcabc"
     assert at.selectbox(key=keys.pane("b", "kind")).value == "peephole"
     assert at.number_input(key=keys.pane("b", "seed")).value == 3
     assert at.number_input(key=keys.pane("b", "shift")).value == 1.5
@@ -354,17 +354,17 @@ def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, s
 
 def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
     at = open_page()
-    at.text_area(key=keys.pane("a", "text")).input("good").run(timeout=TIMEOUT)
+    type_text(at, keys.pane("a", "text"), "good")
     before = side(at)["keep_a"]["labels"]
     assert len(before) == 4
     at.radio(key=keys.pane("a", "mode")).set_value("numbers").run(timeout=TIMEOUT)
-    at.text_area(key=keys.pane("a", "text")).input("1 2 x").run(timeout=TIMEOUT)
+    type_text(at, keys.pane("a", "text"), "1 2 x")
     assert not at.exception
     shown = " ".join(errors(at))
     assert "Pane A" in shown and "'x' at step 3 is not a number" in shown
     assert "Showing pane A's last view that worked" in shown
     assert side(at)["keep_a"]["labels"] == before
-    assert len(at.get("bidi_component")) == 3
+    assert len(gate_views(at)) == 3
 
 
 def test_an_input_too_long_for_a_link_is_left_out_and_the_page_says_so() -> None:
@@ -373,5 +373,5 @@ def test_an_input_too_long_for_a_link_is_left_out_and_the_page_says_so() -> None
     assert not at.exception and not errors(at)
     assert "a_seq" not in at.query_params and at.query_params["a_mode"] == "numbers"
     assert any("leaves out pane A's input (4,798 characters)" in i.value for i in at.info), [i.value for i in at.info]
-    at.text_area(key=keys.pane("a", "text")).input("0.5 1; 1 0").run(timeout=TIMEOUT)
+    type_text(at, keys.pane("a", "text"), "0.5 1; 1 0")
     assert at.query_params["a_seq"] == "0.5 1; 1 0" and not any("leaves out" in i.value for i in at.info)

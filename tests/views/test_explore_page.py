@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import encode
-from tests.views.apptest import gate_view, report_cursor
+from tests.views.apptest import gate_view, gate_views, report_cursor, sequence_box, type_text
 from ui import keys
 from ui.model import MODEL_KEY
 from ui.settings import EXAMPLES, MAX_STEPS
@@ -50,7 +50,7 @@ def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> 
     assert not errors(at)
     model = at.session_state[MODEL_KEY]
     assert model.label == "LSTM trained on brackets"
-    assert at.text_area(key=keys.SEQ_TEXT).value == model.sequence
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == model.sequence
     assert at.session_state[keys.CURSOR_UNIT] == 3 == model.watch  # "Watch unit 3 of C_t"
     assert gate_view(at)[0]["unit"] == 3  # the view starts on it
     assert any("What to look at" in m.value and "unit 3" in m.value for m in at.markdown)
@@ -60,7 +60,7 @@ def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> 
     assert abs(np.corrcoef(cell[:, 3], depth)[0, 1]) > 0.9
     # the drawn random network is one click away, on the page's default text
     at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
-    assert MODEL_KEY not in at.session_state and at.text_area(key=keys.SEQ_TEXT).value == "hello world"
+    assert MODEL_KEY not in at.session_state and sequence_box(at, keys.SEQ_TEXT)["text"] == "hello world"
     assert not errors(at) and at.session_state[keys.CURSOR_UNIT] == 0
 
 
@@ -76,7 +76,7 @@ def errors(at: AppTest) -> list[str]:
 def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> None:
     at = open_page()
     assert not errors(at)
-    assert at.text_area(key=keys.SEQ_TEXT).value == "hello world"
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "hello world"
     header, arrays = gate_view(at)
     assert [p["name"] for p in header["panels"]] == ["inputs", *cells.LSTM.SHOWN]
     assert [e["lhs"] for e in header["equations"]] == ["f<sub>t</sub>", "i<sub>t</sub>", "C̃<sub>t</sub>",
@@ -84,7 +84,7 @@ def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> No
     assert arrays["forget"].shape == (11, 8) and arrays["inputs"].shape == (11, 8)
     latex = " ".join(x.value for x in at.latex)
     assert r"f_t &= \sigma(W_f" in latex  # the lecture's equations, in the expander below the view
-    assert "2,000 steps" in at.text_area(key=keys.SEQ_TEXT).help
+    assert "2,000 steps" in sequence_box(at, keys.SEQ_TEXT)["help"]
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -93,7 +93,7 @@ def test_each_example_fills_the_box_and_redraws(name: str) -> None:
     at.selectbox(key=keys.SEQ_EXAMPLE).set_value(name).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     mode, text = EXAMPLES[name]
-    assert at.text_area(key=keys.SEQ_TEXT).value == text
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == text
     assert at.radio(key=keys.SEQ_MODE).value == mode
     steps = len(text) if mode == "onehot" else len(text.split())
     assert gate_view(at)[0]["steps"] == steps
@@ -102,7 +102,7 @@ def test_each_example_fills_the_box_and_redraws(name: str) -> None:
 
 def test_typing_a_sequence_redraws_the_heatmaps() -> None:
     at = open_page()
-    at.text_area(key=keys.SEQ_TEXT).input("abcab").run(timeout=TIMEOUT)
+    type_text(at, keys.SEQ_TEXT, "abcab")
     assert not errors(at)
     assert time_labels(at) == ["0·a", "1·b", "2·c", "3·a", "4·b"]
     at.radio(key=keys.SEQ_MODE).set_value("embed").run(timeout=TIMEOUT)
@@ -176,12 +176,12 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
     header, _ = gate_view(at)
     assert (header["t"], header["unit"]) == (6, 2)
     report_cursor(at, 3, 1)
-    at.text_area(key=keys.SEQ_TEXT).input("abcdefghij").run(timeout=TIMEOUT)
+    type_text(at, keys.SEQ_TEXT, "abcdefghij")
     header, _ = gate_view(at)
     assert header["steps"] == 10
     assert (header["t"], header["unit"]) == (6, 2)  # the browser keeps its own cursor (3, 1) on a new trace
     assert at.query_params["t"] == "3" and at.query_params["unit"] == "1"
-    at.text_area(key=keys.SEQ_TEXT).input("ab").run(timeout=TIMEOUT)  # shorter than the cursor: clamped
+    type_text(at, keys.SEQ_TEXT, "ab")  # shorter than the cursor: clamped
     assert not at.exception and gate_view(at)[0]["t"] <= 1
 
 
@@ -198,11 +198,11 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
 )
 def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, text: str, message: str) -> None:
     at = open_page()
-    at.text_area(key=keys.SEQ_TEXT).input("good").run(timeout=TIMEOUT)
+    type_text(at, keys.SEQ_TEXT, "good")
     before = time_labels(at)
     assert before == ["0·g", "1·o", "2·o", "3·d"]
     at.radio(key=keys.SEQ_MODE).set_value(mode).run(timeout=TIMEOUT)
-    at.text_area(key=keys.SEQ_TEXT).input(text).run(timeout=TIMEOUT)
+    type_text(at, keys.SEQ_TEXT, text)
     assert not at.exception
     shown = " ".join(errors(at))
     assert message in shown and "Showing the last sequence that worked" in shown
@@ -247,7 +247,7 @@ def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, s
 def test_a_megabyte_link_is_dropped_whole_and_the_default_view_draws() -> None:
     at = open_page({"seq": "x" * 1_000_000, "hidden": "3"})  # Streamlit ignores query strings over 512 KiB
     assert not at.exception
-    assert at.text_area(key=keys.SEQ_TEXT).value == "hello world"
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "hello world"
     assert time_labels(at)[0] == "0·h"
 
 
@@ -256,7 +256,7 @@ def test_gate_view_payload_at_2000_steps_and_64_units_is_under_3_mb() -> None:
     text = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz ()"), MAX_STEPS))
     at = open_page({"seq": text, "hidden": "64", "t": "1000", "unit": "31"})
     assert not errors(at)
-    element = at.get("bidi_component")[0].proto
+    element = gate_views(at)[0].proto
     size = len(element.bytes) + len(element.js_content) + len(element.css_content)
     assert size < 3_000_000, f"{size:,} bytes for the view"
     header, arrays = gate_view(at)
@@ -269,7 +269,7 @@ def test_share_link_round_trip() -> None:
              "scale": "0.5", "bidir": "1", "layers": "2", "layer": "1", "dir": "backward", "t": "4", "unit": "2"}
     at = open_page(query)
     assert not errors(at)
-    assert at.text_area(key=keys.SEQ_TEXT).value == "abcabc"
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "abcabc"
     assert at.selectbox(key=keys.NET_KIND).value == "gru_torch"
     assert at.number_input(key=keys.NET_HIDDEN).value == 5
     assert at.number_input(key=keys.NET_SEED).value == 3
@@ -311,3 +311,17 @@ def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: 
     assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.NET_HIDDEN
                                                                                    else kept)
 
+
+
+def test_the_sequence_box_says_what_shift_enter_types_in_each_mode() -> None:
+    at = open_page()
+    box = sequence_box(at, keys.SEQ_TEXT)
+    assert box["keys"] == "Enter applies · Shift+Enter: a ⏎ step" and box["newline"] is True  # a line break is a step
+    assert box["label"] == "Sequence (one character per step)" and box["big"] is False
+    at.radio(key=keys.SEQ_MODE).set_value("numbers").run(timeout=TIMEOUT)
+    assert sequence_box(at, keys.SEQ_TEXT)["keys"] == "Enter applies · Shift+Enter: new step"  # one step per line
+
+
+def test_presenter_mode_sizes_the_sequence_box_for_a_projector() -> None:
+    at = open_page({"present": "1"})
+    assert sequence_box(at, keys.SEQ_TEXT)["big"] is True

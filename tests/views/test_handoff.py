@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.views.apptest import TIMEOUT, open_view
+from tests.views.apptest import TIMEOUT, open_view, sequence_box, type_text
 from ui import keys
 
 APP = Path(__file__).parents[2] / "app.py"
@@ -43,10 +43,10 @@ def trained_here(at: AppTest) -> AppTest:
 
 def test_train_open_in_explore_shows_the_model_on_its_own_text_and_the_link_brings_it_back() -> None:
     at = trained_here(open_view("train"))
-    at.text_input(key=keys.TRAIN_TEXT).set_value("(())()").run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN_TEXT, "(())()")
     at.button(key=keys.TRAIN_EXPLORE).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
-    assert at.text_area(key=keys.SEQ_TEXT).value == "(())()"
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "(())()"
     assert "LSTM trained on brackets" in sidebar_text(at) and "brackets ( and )" in sidebar_text(at)
     link = dict(at.query_params)
     assert link["model"] == "task:brackets" and "weights" in link
@@ -54,7 +54,7 @@ def test_train_open_in_explore_shows_the_model_on_its_own_text_and_the_link_brin
     assert problems(again) == []
     assert "trained on the Train page (brackets)" in sidebar_text(again)
     assert "brackets ( and )" in sidebar_text(again) and "reads numbers" not in sidebar_text(again)
-    assert again.text_area(key=keys.SEQ_TEXT).value == "(())()"
+    assert sequence_box(again, keys.SEQ_TEXT)["text"] == "(())()"
     assert current_model_of(again).network.layers[0].forward.weights["forget"].shape == (8, 10)
 
 
@@ -94,11 +94,11 @@ def test_lessons_open_in_explore_carries_the_edited_model_its_text_step_and_unit
     assert not at.exception and problems(at) == []
     model = at.session_state["model"]
     assert model.network.layers[0].forward.biases["forget"][0] == -3.0
-    text = at.text_area(key=keys.SEQ_TEXT).value
+    text = sequence_box(at, keys.SEQ_TEXT)["text"]
     link = dict(at.query_params)
     again = fresh("explore", link)
     assert problems(again) == []
-    assert again.text_area(key=keys.SEQ_TEXT).value == text
+    assert sequence_box(again, keys.SEQ_TEXT)["text"] == text
     assert again.session_state["model"].network.layers[0].forward.biases["forget"][0] == -3.0
 
 
@@ -108,10 +108,10 @@ def test_weights_to_explore_shows_the_preset_on_its_text_in_a_fresh_session_and_
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
     assert "Preset: " in sidebar_text(at)
-    text = at.text_area(key=keys.SEQ_TEXT).value
+    text = sequence_box(at, keys.SEQ_TEXT)["text"]
     assert text and at.session_state[keys.CURSOR_UNIT] == 0
     again = fresh("explore", dict(at.query_params))
-    assert problems(again) == [] and again.text_area(key=keys.SEQ_TEXT).value == text
+    assert problems(again) == [] and sequence_box(again, keys.SEQ_TEXT)["text"] == text
     assert "Preset: " in sidebar_text(again)
 
 

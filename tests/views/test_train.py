@@ -11,7 +11,7 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
 from cells.learning.train import train
-from tests.views.apptest import TIMEOUT, chart, gate_view, open_view
+from tests.views.apptest import TIMEOUT, chart, gate_view, open_view, sequence_box, type_text
 from ui import keys
 from ui.model import MODEL_KEY
 from ui.model import Model as PageModel
@@ -112,7 +112,7 @@ def test_a_shipped_model_loads_without_training_and_reads_brackets() -> None:
     assert any(h.value == "LSTM trained on brackets" for h in at.header)
     assert any(m.startswith("Loaded the shipped model") for m in texts(at.info))
     assert chart(at, keys.TRAIN_CURVE) is None  # shipped: no curve to show
-    assert at.text_input(keys.TRAIN_TEXT).value == "(()(()))((()))()"
+    assert sequence_box(at, keys.TRAIN_TEXT)["text"] == "(()(()))((()))()"
     header, _ = gate_view(at, keys.TRAIN_VIEW)
     assert [p["name"] for p in header["panels"]] == ["inputs", "forget", "input", "candidate", "output", "cell",
                                                       "hidden"]
@@ -129,11 +129,11 @@ def test_typed_sequence_predictions_follow_the_text() -> None:
     at = open_page()
     at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
     click(at, keys.TRAIN_LOAD)
-    at.text_input(keys.TRAIN_TEXT).set_value("aaXbb.").run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN_TEXT, "aaXbb.")
     heat = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
     assert list(heat["text"][1]) == ["", "", "2", "1", "0", "0"]  # b's left, known from the X on
     assert list(heat["text"][0])[2:] == ["2", "1", "0", "0"]
-    at.text_input(keys.TRAIN_TEXT).set_value("aaQbb").run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN_TEXT, "aaQbb")
     assert not at.exception
     assert any("'Q'" in m and m.startswith("Sequence:") for m in texts(at.error)), texts(at.error)
 
@@ -143,9 +143,9 @@ def test_a_bad_typed_sequence_keeps_the_last_good_view_with_the_message(bad: str
     at = open_page()
     at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
     click(at, keys.TRAIN_LOAD)
-    at.text_input(keys.TRAIN_TEXT).set_value("aaXbb.").run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN_TEXT, "aaXbb.")
     good = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
-    at.text_input(keys.TRAIN_TEXT).set_value(bad).run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN_TEXT, bad)
     assert not at.exception
     shown = texts(at.error)
     assert len(shown) == 1 and shown[0].startswith("Sequence:"), shown
@@ -164,7 +164,7 @@ def test_text_model_predicts_next_characters() -> None:
     at.selectbox(keys.TRAIN_PRETRAINED).set_value("text_lstm")
     click(at, keys.TRAIN_LOAD)
     heat = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
-    typed = at.text_input(keys.TRAIN_TEXT).value
+    typed = sequence_box(at, keys.TRAIN_TEXT)["text"]
     assert len(heat["text"][0]) == len(typed)
     assert [t for t in heat["text"][1]] == [c.replace(" ", "␣") for c in typed[1:]] + [""]
 
@@ -173,7 +173,7 @@ def test_open_in_explore_hands_the_model_over() -> None:
     at = open_page()
     at.selectbox(keys.TRAIN_PRETRAINED).set_value("first_bit_gru")
     click(at, keys.TRAIN_LOAD)
-    at.text_input(keys.TRAIN_TEXT).set_value("1000").run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN_TEXT, "1000")
     click(at, keys.TRAIN_EXPLORE)
     model = at.session_state[MODEL_KEY]
     assert isinstance(model, PageModel)

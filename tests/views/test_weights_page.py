@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import presets
-from tests.views.apptest import gate_view
+from tests.views.apptest import gate_view, sequence_box, type_text
 from tests.viz.figjson import decode
 from ui import keys
 from ui.model import MODEL_KEY, export_torch, from_network
@@ -264,18 +264,18 @@ def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
     at.selectbox(key=keys.READY_MODEL).set_value("preset:bracket-depth").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     text = presets.PRESETS["bracket-depth"].sequence
-    assert at.text_area(key=keys.SEQ_TEXT).value == text
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == text
     sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "Preset: LSTM: bracket depth" in sidebar and "characters of '()ab', one-hot" in sidebar
     assert not [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]  # the settings are fixed
     np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)
 
-    at.text_area(key=keys.SEQ_TEXT).input("((x))").run(timeout=TIMEOUT)
+    type_text(at, keys.SEQ_TEXT, "((x))")
     assert not at.exception
     assert any("'x' at position 3" in e and "Showing the last sequence that worked" in e for e in errors(at))
     np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)  # the last good view
 
-    at.text_area(key=keys.SEQ_TEXT).input("(((").run(timeout=TIMEOUT)
+    type_text(at, keys.SEQ_TEXT, "(((")
     assert not errors(at)
     np.testing.assert_allclose(z(at, "explore:cell")[0], [1, 2, 3], atol=1e-3)
 
@@ -312,7 +312,7 @@ def test_a_preset_link_names_the_preset_and_a_hostile_weights_link_is_refused() 
     at.query_params["model"] = "preset:counter"
     at.run(timeout=TIMEOUT)
     assert model(at).label == "Preset: LSTM: count the a's" and not errors(at)
-    assert at.text_area(key=keys.SEQ_TEXT).value == presets.PRESETS["counter"].sequence
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == presets.PRESETS["counter"].sequence
     bad = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     bad.query_params.update({"model": "numbers", "weights": "w1.lstm.1.1.4.3.-.AAAA"})
     bad.run(timeout=TIMEOUT)
@@ -449,7 +449,7 @@ def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
     fresh.run(timeout=TIMEOUT)
     assert not fresh.exception and not errors(fresh)
     assert model(fresh).network.layers[0].forward.weights["forget"][0, 0] == 2.0
-    assert fresh.text_area(key=keys.SEQ_TEXT).value == TEXT  # not the model's own example, "helo wrd"
+    assert sequence_box(fresh, keys.SEQ_TEXT)["text"] == TEXT  # not the model's own example, "helo wrd"
 
 
 def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_its_predictions() -> None:
