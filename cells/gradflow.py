@@ -41,12 +41,13 @@ class GradientFlow:
 
 
 def step_jacobians(cell: Cell, trace: Trace) -> np.ndarray:
-    r"""J_t = ∂s_t/∂s_{t-1} for every step, (T, S, S), with s = h (S = H) or s = [h, C] (S = 2H):
-    each kind's ``step_jacobian`` (its module writes out the formula) at every step of the trace."""
-    H, T = cell.hidden_size, trace.steps
-    W = {g: cell.weights[g][:, :H] for g in cell.GATES}  # (H, H) recurrent columns
+    r"""J_t = ∂s_t/∂s_{t-1} for every step, (T, S, S), with s = h (S = P) or s = [h, C] (S = P + H):
+    each kind's ``step_jacobian`` (its module writes out the formula) at every step of the trace.
+    P is the width of h_t, H except for a cell with a projection."""
+    H, P, T = cell.hidden_size, cell.state_size, trace.steps
+    W = {g: cell.weights[g][:, :P] for g in cell.GATES}  # (H, P) recurrent columns
     h_prev, c_prev = trace.previous_hidden, trace.previous_cell
-    S = 2 * H if cell.HAS_CELL else H
+    S = P + H if cell.HAS_CELL else P
     out = np.empty((T, S, S))
     for t in range(T):
         v = {k: a[t] for k, a in trace.values.items()}
@@ -58,12 +59,12 @@ def gradient_flow(cell: Cell, xs: np.ndarray, initial_state: State | None = None
     """‖∂h_T/∂h_t‖ (and ‖∂C_T/∂C_t‖ for the LSTM family) for every step t of one sequence xs, (T, I)."""
     trace = cell.run(xs, initial_state)
     J = step_jacobians(cell, trace)  # (T, S, S)
-    T, S, H = trace.steps, J.shape[1], cell.hidden_size
+    T, S, P = trace.steps, J.shape[1], cell.state_size
     M = np.eye(S)  # ∂s_{T-1}/∂s_t, starting at t = T-1
-    hidden, cells = np.empty(T), np.empty(T) if S == 2 * H else None
+    hidden, cells = np.empty(T), np.empty(T) if cell.HAS_CELL else None
     for t in range(T - 1, -1, -1):
-        hidden[t] = np.linalg.norm(M[:H, :H], 2)
+        hidden[t] = np.linalg.norm(M[:P, :P], 2)
         if cells is not None:
-            cells[t] = np.linalg.norm(M[H:, H:], 2)
+            cells[t] = np.linalg.norm(M[P:, P:], 2)
         M = M @ J[t]  # ∂s_{T-1}/∂s_{t-1}
     return GradientFlow(cell.KIND, hidden, cells)
