@@ -58,7 +58,7 @@ def initialise(
         raise ValueError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
     P = cls.default_state_size(hidden_size) if state_size is None else state_size
     if not cls.PROJECTED and state_size not in (None, hidden_size):
-        raise ValueError(f"state size: a {cls.LABEL} has h_t of its {hidden_size} units, got {P!r}")
+        raise ValueError(f"state size: {cls.LABEL} cells have one h_t number per unit ({hidden_size}), got {P!r}")
     if isinstance(P, bool) or not isinstance(P, (int, np.integer)) or not 1 <= P <= hidden_size:
         raise ValueError(f"state size: expected a whole number from 1 to the hidden size {hidden_size}, got {P!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
