@@ -333,7 +333,7 @@ def _version() -> int:
 def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict[str, pd.DataFrame]:
     """field -> the table its editor shows for this gate: weights, biases, and the (H, H) extras the kind
     declares for this gate (the peepholes)."""
-    tables = {"weights": weight_frame(cell.weights[gate], features), "biases": bias_frame(cell, gate)}
+    tables = {"weights": weight_frame(cell.weights[gate], features, cell.state_size), "biases": bias_frame(cell, gate)}
     for field, gates in cell.EXTRA.items():
         if gate in gates:
             tables[field] = square_frame(getattr(cell, field)[gate])
@@ -441,6 +441,6 @@ def redraw(base: Model) -> None:
     seed = int(st.session_state.get(keys.W_SEED, 1))
     n = base.network
     network = cells.Network.create(n.kind, n.input_size, n.hidden_size, num_layers=len(n.layers),
-                                   bidirectional=n.bidirectional, seed=seed)
+                                   bidirectional=n.bidirectional, seed=seed, state_size=n.state_size)
     forget_edits()
     commit(base, network)

@@ -101,7 +101,7 @@ with left:
     if refused:
         st.error(refused)
 with right:
-    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})"),
+    st.plotly_chart(weight_heatmap(weight_frame(cell.weights[gate], features, cell.state_size), f"W ({info.symbol})"),
                     key=keys.weights_chart("matrix"), config={"displayModeBar": False})
 b_col, k_col = st.columns([2, 3])
 with b_col:

@@ -36,11 +36,14 @@ def column_names(hidden: int, features: Sequence[str] | None, inputs: int) -> li
     return names
 
 
-def weight_frame(matrix: np.ndarray, features: Sequence[str] | None = None) -> pd.DataFrame:
-    """An (H, H + I) gate matrix as a table: rows u0…, columns h0…, x0…."""
+def weight_frame(matrix: np.ndarray, features: Sequence[str] | None = None, hidden: int | None = None
+                 ) -> pd.DataFrame:
+    """An (H, P + I) gate matrix as a table: rows u0…, columns h0…, x0…; ``hidden`` is P, the numbers
+    of h_{t-1} (H, the rows, unless a projection makes h_t shorter)."""
     H, width = matrix.shape
+    P = H if hidden is None else hidden
     return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
-                        columns=column_names(H, features, width - H))
+                        columns=column_names(P, features, width - P))
 
 
 def square_frame(matrix: np.ndarray) -> pd.DataFrame:
