@@ -16,14 +16,15 @@ from cells.trace import State
 
 
 def _diagram(box_w: float, box_h: float) -> dict:
-    """The LSTM's drawing, with o_t ∗ tanh(C_t) as m_t and W_hr lifting it into h_t."""
+    """The LSTM's drawing, with o_t ∗ tanh(C_t) as m_t where the LSTM has h_t, and W_hr lifting it into h_t
+    above (the wire runs round the right of the boxes, clear of their names)."""
     d = lstm_diagram(box_w, box_h)
-    m, h = (9.6, -0.5), (9.6, 1.25)
+    m, h, side = (9.6, -0.5), (9.6, 1.45), 10.32
     return {
         "boxes": {**{k: v for k, v in d["boxes"].items() if k != "hidden"}, "unprojected": m, "hidden": h},
         "nodes": d["nodes"],
-        "labels": {**d["labels"], "W_{hr}": (10.35, 0.4)},
-        "wires": (*d["wires"], ((m[0], m[1] + box_h), (h[0], h[1] - box_h))),
+        "labels": {**d["labels"], "W_{hr}": (side - 0.06, 0.72)},
+        "wires": (*d["wires"], ((m[0] + box_w, m[1]), (side, m[1]), (side, h[1]), (h[0] + box_w, h[1]))),
     }
 
 

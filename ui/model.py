@@ -339,6 +339,8 @@ def describe_found(found: Found) -> list[str]:
         mark = "→ used: " if k == found.chosen else ""
         shape = (f"{r.num_layers} layer{'s' if r.num_layers > 1 else ''}{', bidirectional' if r.bidirectional else ''}"
                  f", {r.input_size} inputs, {r.hidden_size} units")
+        if r.state_size is not None and r.state_size != r.hidden_size:
+            shape += f", projected to an h_t of {r.state_size} (proj_size)"
         lines.append(f"{mark}{r.style} `{r.name or '(no prefix)'}`: {shape}")
     if found.embedding:
         name, (V, E) = found.embedding

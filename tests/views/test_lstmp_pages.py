@@ -44,8 +44,22 @@ def test_an_uploaded_pytorch_model_with_proj_size_runs_on_weights_and_in_explore
     network = weights.model(at).network
     assert network.kind == "lstmp" and (network.hidden_size, network.state_size) == (6, 3)
     assert weights.z(at, keys.weights_chart("preview_forget")).shape[0] == 6
+    held = " ".join(m.value for m in at.markdown)
+    assert "nn.LSTM `lstm`: 2 layers, bidirectional, 5 inputs, 6 units, projected to an h_t of 3 (proj_size)" in held
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception and not weights.errors(at), weights.errors(at)
     header, arrays = gate_view(at)
     assert header["label"] == cells.KINDS["lstmp"].LABEL
     assert arrays["cell"].shape[1] == 6 and arrays["hidden"].shape[1] == 3
+
+
+def test_a_share_link_carries_the_default_p_and_refuses_one_of_its_own() -> None:
+    from ui.model import link_problem, weights_from_link, weights_to_link
+
+    drawn = cells.Network.create("lstmp", 3, 6, seed=1)  # P = H // 2 = 3, what the link's header implies
+    back = weights_from_link(weights_to_link(drawn))
+    assert back.state_size == 3
+    np.testing.assert_allclose(back.layers[0].forward.projection["hidden"],
+                               drawn.layers[0].forward.projection["hidden"], atol=1e-6)  # float32 in the link
+    own = cells.Network.create("lstmp", 3, 6, seed=1, state_size=2)
+    assert "a size of its own" in link_problem(own)
