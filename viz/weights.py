@@ -53,6 +53,13 @@ def square_frame(matrix: np.ndarray) -> pd.DataFrame:
                         columns=[f"C{j}" for j in range(H)])
 
 
+def projection_frame(matrix: np.ndarray) -> pd.DataFrame:
+    """A (P, H) projection W_hr as a table: a row per number of h_t (h0…), a column per unit's m_t (m0…)."""
+    P, H = matrix.shape
+    return pd.DataFrame(np.asarray(matrix, np.float64), index=[f"h{r}" for r in range(P)],
+                        columns=[f"m{u}" for u in range(H)])
+
+
 def bias_frame(cell: cells.Cell, gate: str) -> pd.DataFrame:
     """One gate's bias b (and PyTorch's/Keras' recurrent bias b_h where the cell has one) per unit."""
     data = {"b": np.asarray(cell.biases[gate], np.float64)}

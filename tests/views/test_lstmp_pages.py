@@ -1,8 +1,9 @@
 """The LSTM with projections on the pages (AppTest): C_t and the gates have H units, h_t has P numbers.
 
 Explore draws it from the kind picker, with its seven equations and the h_t panel P rows tall; a PyTorch
-model with proj_size uploaded on the Weights page runs there and in Explore. (The step panel's numbers
-for a unit past h_t's end are checked in Chromium: tests/browser/test_browser_gateview.py.)
+model with proj_size uploaded on the Weights page runs there and in Explore; the Weights page edits W_hr.
+(The step panel's numbers for a unit past h_t's end are checked in Chromium:
+tests/browser/test_browser_gateview.py.)
 """
 
 from __future__ import annotations
@@ -63,3 +64,18 @@ def test_a_share_link_carries_the_default_p_and_refuses_one_of_its_own() -> None
                                drawn.layers[0].forward.projection["hidden"], atol=1e-6)  # float32 in the link
     own = cells.Network.create("lstmp", 3, 6, seed=1, state_size=2)
     assert "a size of its own" in link_problem(own)
+
+
+def test_weights_edits_the_projection_and_the_h_t_heatmap_follows() -> None:
+    at = weights.open_weights()
+    at.session_state[keys.NET_KIND] = "lstmp"
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not weights.errors(at)
+    before = weights.z(at, keys.weights_chart("preview_hidden"))
+    assert before.shape[0] == 2  # hidden size 4: P = 2 rows of h_t
+    weights.edit(at, "projection", {1: {"m0": 0.0, "m1": 0.0, "m2": 0.0, "m3": 0.0}}, (2, 4))
+    assert not weights.errors(at), weights.errors(at)
+    network = weights.model(at).network
+    np.testing.assert_array_equal(network.layers[0].forward.projection["hidden"][1], 0.0)
+    after = weights.z(at, keys.weights_chart("preview_hidden"))
+    assert np.all(after[1] == 0.0) and np.any(before[1] != 0.0)  # row 1 of h_t is W_hr's row 1 times m_t
