@@ -11,6 +11,7 @@ from cells.initializers import SCHEMES, initialise
 from cells.kinds import KINDS, cell_class
 from cells.layers import Layer, LayerTrace, Network, NetworkTrace
 from cells.lstm import LSTM, CoupledLSTM, PeepholeLSTM
+from cells.lstmp import ProjectedLSTM
 from cells.rnn import RNN
 from cells.trace import State, Step, Trace
 
@@ -33,6 +34,7 @@ __all__ = [
     "Network",
     "NetworkTrace",
     "PeepholeLSTM",
+    "ProjectedLSTM",
     "State",
     "Step",
     "Trace",

@@ -1,7 +1,9 @@
 """The base every cell shares: named per-gate parameters, their checks, and the step/run driver.
 
 A cell is a frozen dataclass of per-gate arrays over the deck's concatenation [h_{t-1}, x_t]:
-``weights[g]`` is (H, H + I) with the hidden columns first, ``biases[g]`` is (H,). PyTorch and
+``weights[g]`` is (H, P + I) with the hidden columns first, ``biases[g]`` is (H,). H counts the units
+(the rows of every gate, the width of C_t); P is the width of h_t, ``state_size``, which is H for
+every kind except one that maps its output through a projection (the LSTM with projections). PyTorch and
 Keras keep a second, recurrent bias; ``hidden_biases`` holds it when a model came from them, and
 the deck's cells leave it ``None``. The fused matrices the loop multiplies are derived from these
 on every run, never stored.
@@ -29,7 +31,7 @@ Arrays = dict[str, np.ndarray]
 class StepParts:
     """The pieces of a step's products, for gates whose hidden columns read something other than h_{t-1}
     (or whose product must stay apart): ``xw[g]`` is W_g's input columns times x_t plus b_g, ``hw[g]``
-    W_g's hidden columns times h_{t-1} (gates in RECURRENT), ``W[g]`` gate g's hidden columns, (H, H)."""
+    W_g's hidden columns times h_{t-1} (gates in RECURRENT), ``W[g]`` gate g's hidden columns, (H, P)."""
 
     xw: Arrays
     hw: Arrays
@@ -64,7 +66,7 @@ def as_float_array(value: object, name: str, dtype: np.dtype, shape: tuple[int, 
 class Cell:
     """Parameters of one recurrent cell; ``step`` and ``run`` are pure functions of them."""
 
-    weights: dict[str, np.ndarray]  # gate -> (H, H + I) over [h_{t-1}, x_t]
+    weights: dict[str, np.ndarray]  # gate -> (H, P + I) over [h_{t-1}, x_t]
     biases: dict[str, np.ndarray]  # gate -> (H,)
     hidden_biases: dict[str, np.ndarray] | None = None  # gate -> (H,): PyTorch's b_h*, Keras' recurrent bias
 
@@ -75,13 +77,15 @@ class Cell:
     SIGMOID: ClassVar[tuple[str, ...]] = ()  # which of GATES are squashed by σ (the rest by tanh)
     FUSED: ClassVar[tuple[str, ...]] = ()  # the GATES in the order of the fused matrices (default: GATES)
     HAS_CELL: ClassVar[bool] = False
+    PROJECTED: ClassVar[bool] = False  # h_t is a projection of the units: its width P is chosen (state_size)
     CLAMPABLE: ClassVar[bool] = True  # whether its gates can be forced to constants (cells.Clamp)
 
     # ----- what a kind declares (see cells/README.md) -------------------------------------------
     SHOWN: ClassVar[tuple[str, ...]] = ()  # the gates and states a page draws, in the lecture's order
     KEEP: ClassVar[tuple[str, int] | None] = None  # (gate, +1): the gate is the share of the old memory
     #                                                kept; (gate, -1): 1 - gate is. None: nothing decides it
-    EXTRA: ClassVar[dict[str, tuple[str, ...]]] = {}  # more (H, H) parameters: field -> gates ({"peepholes": ...})
+    EXTRA: ClassVar[dict[str, tuple[str, ...]]] = {}  # more parameters, (H, H) unless extra_shape says otherwise:
+    #                                                   field -> gates ({"peepholes": ...})
     DRAWS_HIDDEN_BIASES: ClassVar[bool] = False  # PyTorch's initialiser draws the second bias too
     RECURRENT: ClassVar[tuple[tuple[str, ...], ...]] = ()  # gates whose W_g·h_{t-1} is one product (default: all)
     RECURRENT_INPUT: ClassVar[dict[str, str]] = {}  # gate -> the value its hidden columns multiply, if not h_{t-1}
@@ -105,9 +109,11 @@ class Cell:
         # The shape most gates agree on is the expected one, so the odd gate out is the one blamed.
         shapes = [np.shape(self.weights[g]) for g in self.GATES]
         shape = max(shapes, key=shapes.count)
-        if len(shape) != 2 or shape[1] <= shape[0] or shape[0] == 0:
+        state = self._state_width(shape[0]) if len(shape) == 2 and shape[0] else 0
+        if len(shape) != 2 or shape[0] == 0 or shape[1] <= state:
+            h = "hidden" if state in (0, shape[0]) else str(state)
             raise ValueError(
-                f"{self.GATES[shapes.index(shape)]} weights: expected a 2-D (hidden, hidden + input) array with "
+                f"{self.GATES[shapes.index(shape)]} weights: expected a 2-D (hidden, {h} + input) array with "
                 f"at least one input column, got shape {shape}"
             )
         hidden, width = shape
@@ -119,6 +125,20 @@ class Cell:
         if self.hidden_biases is not None:
             set_(self, "hidden_biases", self._vectors(self.hidden_biases, "hidden bias", dtype, hidden))
         self._check_extra(dtype, hidden)
+
+    def _state_width(self, hidden: int) -> int:
+        """P, the width of h_t, for a cell of ``hidden`` units (read off the given parameters; H here)."""
+        return hidden
+
+    @classmethod
+    def default_state_size(cls, hidden_size: int) -> int:
+        """The width of h_t a new cell of ``hidden_size`` units gets when nobody chooses it."""
+        return hidden_size
+
+    @classmethod
+    def extra_shape(cls, field: str, hidden_size: int, state_size: int) -> tuple[int, int]:
+        """The shape of each matrix of the EXTRA ``field``: (H, H) unless the kind says otherwise."""
+        return (hidden_size, hidden_size)
 
     def _pick_dtype(self) -> np.dtype:
         """float32 when every given array is float32, else float64 (the default)."""
@@ -136,16 +156,18 @@ class Cell:
         return {g: as_float_array(given[g], f"{g} {what}", dtype, (hidden,)) for g in self.GATES if g in given}
 
     def _check_extra(self, dtype: np.dtype, hidden: int) -> None:
-        """The (H, H) parameters the kind declares in EXTRA; a field left None means all zero."""
+        """The parameters the kind declares in EXTRA ((H, H) unless extra_shape says otherwise); a field
+        left None means all zero."""
         for field, gates in self.EXTRA.items():
+            shape = self.extra_shape(field, hidden, self._state_width(hidden))
             given = getattr(self, field)
             if given is None:
-                given = {g: np.zeros((hidden, hidden)) for g in gates}
+                given = {g: np.zeros(shape) for g in gates}
             what = field.rstrip("s").replace("_", " ")
             if not isinstance(given, dict) or set(given) != set(gates):
                 got = sorted(given) if isinstance(given, dict) else type(given).__name__
                 raise ValueError(f"{what} weights: expected gates {list(gates)}, got {got}")
-            checked = {g: as_float_array(given[g], f"{g} {what} weights", dtype, (hidden, hidden)) for g in gates}
+            checked = {g: as_float_array(given[g], f"{g} {what} weights", dtype, shape) for g in gates}
             object.__setattr__(self, field, checked)
 
     @classmethod
@@ -194,23 +216,31 @@ class Cell:
         """
         raise NotImplementedError
 
-    def extra_gradients(self, da: Arrays, values: Arrays, previous_cell: np.ndarray | None) -> Arrays:
-        """∂L/∂ of the EXTRA parameters, from every step's da (T, B, H) and values: {field: {gate: (H, H)}}."""
+    def extra_gradients(self, da: Arrays, values: Arrays, previous_cell: np.ndarray | None, dh: np.ndarray
+                        ) -> Arrays:
+        """∂L/∂ of the EXTRA parameters, from every step's da (T, B, H), values and dh = ∂L/∂h_t (T, B, P):
+        {field: {gate: an array of the parameter's shape}}."""
         return {}
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
-        """J_t = ∂s_t/∂s_{t-1} at one step of one sequence, with s = h (H, H) or [h, C] (2H, 2H);
-        ``v`` holds the step's values (H,) and ``W[g]`` gate g's hidden columns (H, H)."""
+        """J_t = ∂s_t/∂s_{t-1} at one step of one sequence, with s = h (P, P) or [h, C] (P + H, P + H);
+        ``v`` holds the step's values (H,; h_t is (P,)) and ``W[g]`` gate g's hidden columns (H, P)."""
         raise NotImplementedError
 
     # ----- sizes -------------------------------------------------------------------------------
     @property
     def hidden_size(self) -> int:
+        """H, the number of units: the rows of every gate (and the width of C_t)."""
         return self.weights[self.GATES[0]].shape[0]
 
     @property
+    def state_size(self) -> int:
+        """P, the width of h_t (and of the hidden columns of every gate): H except with a projection."""
+        return self._state_width(self.hidden_size)
+
+    @property
     def input_size(self) -> int:
-        return self.weights[self.GATES[0]].shape[1] - self.hidden_size
+        return self.weights[self.GATES[0]].shape[1] - self.state_size
 
     @property
     def dtype(self) -> np.dtype:
@@ -234,13 +264,13 @@ class Cell:
     # ----- fused views of the per-gate parameters ----------------------------------------------
     def _input_weights(self) -> np.ndarray:
         """The input columns of every gate side by side in FUSED order, (I, G·H)."""
-        H = self.hidden_size
-        return np.ascontiguousarray(np.concatenate([self.weights[g][:, H:] for g in self.FUSED]).T)
+        P = self.state_size
+        return np.ascontiguousarray(np.concatenate([self.weights[g][:, P:] for g in self.FUSED]).T)
 
     def _recurrent_weights(self, gates: tuple[str, ...]) -> np.ndarray:
-        """The hidden columns of ``gates`` side by side, (H, len(gates)·H)."""
-        H = self.hidden_size
-        return np.ascontiguousarray(np.concatenate([self.weights[g][:, :H] for g in gates]).T)
+        """The hidden columns of ``gates`` side by side, (P, len(gates)·H)."""
+        P = self.state_size
+        return np.ascontiguousarray(np.concatenate([self.weights[g][:, :P] for g in gates]).T)
 
     def _bias(self, gate: str) -> np.ndarray:
         """b_g, plus the recurrent bias b_hg where the model has one, (H,)."""
@@ -251,8 +281,8 @@ class Cell:
 
     # ----- running -----------------------------------------------------------------------------
     def initial_state(self) -> State:
-        zeros = np.zeros(self.hidden_size, self.dtype)
-        return State(zeros, zeros.copy() if self.HAS_CELL else None)
+        return State(np.zeros(self.state_size, self.dtype),
+                     np.zeros(self.hidden_size, self.dtype) if self.HAS_CELL else None)
 
     def _check_state(self, state: State | None) -> State:
         if state is None:
@@ -260,7 +290,7 @@ class Cell:
         if not isinstance(state, State):
             raise ValueError(f"initial state: expected a cells.State, got {type(state).__name__}")
         H = self.hidden_size
-        hidden = as_float_array(state.hidden, "initial hidden state", self.dtype, (H,))
+        hidden = as_float_array(state.hidden, "initial hidden state", self.dtype, (self.state_size,))
         if not self.HAS_CELL:
             return State(hidden)
         if state.cell is None:

@@ -41,12 +41,13 @@ class GradientFlow:
 
 
 def step_jacobians(cell: Cell, trace: Trace) -> np.ndarray:
-    r"""J_t = ∂s_t/∂s_{t-1} for every step, (T, S, S), with s = h (S = H) or s = [h, C] (S = 2H):
-    each kind's ``step_jacobian`` (its module writes out the formula) at every step of the trace."""
-    H, T = cell.hidden_size, trace.steps
-    W = {g: cell.weights[g][:, :H] for g in cell.GATES}  # (H, H) recurrent columns
+    r"""J_t = ∂s_t/∂s_{t-1} for every step, (T, S, S), with s = h (S = P) or s = [h, C] (S = P + H):
+    each kind's ``step_jacobian`` (its module writes out the formula) at every step of the trace.
+    P is the width of h_t, H except for a cell with a projection."""
+    H, P, T = cell.hidden_size, cell.state_size, trace.steps
+    W = {g: cell.weights[g][:, :P] for g in cell.GATES}  # (H, P) recurrent columns
     h_prev, c_prev = trace.previous_hidden, trace.previous_cell
-    S = 2 * H if cell.HAS_CELL else H
+    S = P + H if cell.HAS_CELL else P
     out = np.empty((T, S, S))
     for t in range(T):
         v = {k: a[t] for k, a in trace.values.items()}
@@ -58,13 +59,13 @@ def gradient_flow(cell: Cell, xs: np.ndarray, initial_state: State | None = None
     """‖∂h_T/∂h_t‖ (and ‖∂C_T/∂C_t‖ for the LSTM family) for every step t of one sequence xs, (T, I)."""
     trace = cell.run(xs, initial_state)
     J = step_jacobians(cell, trace)  # (T, S, S)
-    T, S, H = trace.steps, J.shape[1], cell.hidden_size
+    T, S, P = trace.steps, J.shape[1], cell.state_size
     products = np.empty((T, S, S))  # products[t] = ∂s_{T-1}/∂s_t
     products[T - 1] = np.eye(S)
     for t in range(T - 1, 0, -1):
         products[t - 1] = products[t] @ J[t]  # ∂s_{T-1}/∂s_{t-1}
-    hidden = _spectral_norms(products[:, :H, :H])
-    cells = _spectral_norms(products[:, H:, H:]) if S == 2 * H else None
+    hidden = _spectral_norms(products[:, :P, :P])
+    cells = _spectral_norms(products[:, P:, P:]) if cell.HAS_CELL else None
     return GradientFlow(cell.KIND, hidden, cells)
 
 

@@ -38,11 +38,13 @@ def initialise(
     scheme: str = "pytorch",
     scale: float = 1.0,
     dtype: type | np.dtype = np.float64,
+    state_size: int | None = None,
 ) -> Cell:
     """A new cell of ``kind`` with random weights drawn by ``scheme`` from ``seed``, times ``scale``.
 
-    The same arguments give the same weights. ``scale`` multiplies every random draw, not the
-    constant forget bias of the Keras scheme.
+    ``state_size`` is P, the width of h_t, for a kind with a projection (1 to H; None gives the
+    kind's default); every other kind's h_t has H numbers. The same arguments give the same weights.
+    ``scale`` multiplies every random draw, not the constant forget bias of the Keras scheme.
     """
     cls = cell_class(kind)
     for name, value, top in (("input size", input_size, MAX_INPUT), ("hidden size", hidden_size, MAX_HIDDEN)):
@@ -54,19 +56,25 @@ def initialise(
         raise ValueError(f"scale: expected a finite number, got {scale!r}")
     if np.dtype(dtype).type not in FLOAT_TYPES:
         raise ValueError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
+    P = cls.default_state_size(hidden_size) if state_size is None else state_size
+    if not cls.PROJECTED and state_size not in (None, hidden_size):
+        raise ValueError(f"state size: {cls.LABEL} cells have one h_t number per unit ({hidden_size}), got {P!r}")
+    if isinstance(P, bool) or not isinstance(P, (int, np.integer)) or not 1 <= P <= hidden_size:
+        raise ValueError(f"state size: expected a whole number from 1 to the hidden size {hidden_size}, got {P!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     H, I, G = hidden_size, input_size, len(cls.GATES)
 
     weights, biases = {}, {}
     for g in cls.GATES:
         if scheme == "pytorch":
-            W = _uniform(rng, 1 / math.sqrt(H), (H, H + I))
+            W = _uniform(rng, 1 / math.sqrt(H), (H, P + I))
             b = _uniform(rng, 1 / math.sqrt(H), (H,))
         elif scheme == "xavier":
-            W = _uniform(rng, math.sqrt(6 / (H + I + H)), (H, H + I))
+            W = _uniform(rng, math.sqrt(6 / (P + I + H)), (H, P + I))
             b = np.zeros(H)
         else:  # Keras: kernel (I, G·H) Glorot, recurrent kernel orthogonal
-            W = np.concatenate([_orthogonal(rng, H), _uniform(rng, math.sqrt(6 / (I + G * H)), (H, I))], axis=1)
+            W = np.concatenate([_orthogonal(rng, H)[:, :P], _uniform(rng, math.sqrt(6 / (I + G * H)), (H, I))],
+                               axis=1)
             b = np.zeros(H)
         weights[g], biases[g] = W * scale, b * scale
     if scheme == "orthogonal" and "forget" in biases:
@@ -77,13 +85,13 @@ def initialise(
         k = 1 / math.sqrt(H)
         extra["hidden_biases"] = {g: (_uniform(rng, k, (H,)) if scheme == "pytorch" else np.zeros(H)) * scale
                                   for g in cls.GATES}
-    draw = {
-        "pytorch": lambda: _uniform(rng, 1 / math.sqrt(H), (H, H)),
-        "xavier": lambda: _uniform(rng, math.sqrt(6 / (2 * H)), (H, H)),
-        "orthogonal": lambda: _orthogonal(rng, H),
+    draw = {  # an (r, c) matrix, r, c <= H
+        "pytorch": lambda r, c: _uniform(rng, 1 / math.sqrt(H), (r, c)),
+        "xavier": lambda r, c: _uniform(rng, math.sqrt(6 / (r + c)), (r, c)),
+        "orthogonal": lambda r, c: _orthogonal(rng, H)[:r, :c],
     }[scheme]
-    for field, gates in cls.EXTRA.items():  # the kind's (H, H) extras, e.g. the peepholes
-        extra[field] = {g: draw() * scale for g in gates}
+    for field, gates in cls.EXTRA.items():  # the kind's extras, e.g. the peepholes (H, H), a projection (P, H)
+        extra[field] = {g: draw(*cls.extra_shape(field, H, P)) * scale for g in gates}
 
     def cast(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {k: v.astype(dtype) for k, v in d.items()}

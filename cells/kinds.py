@@ -10,6 +10,7 @@ from cells.cell import Cell
 from cells.gates import GATES
 from cells.gru import GRU, GRUResetAfter, GRUResetBefore
 from cells.lstm import LSTM, CoupledLSTM, PeepholeLSTM
+from cells.lstmp import ProjectedLSTM
 from cells.mgu import MGU
 from cells.rnn import RNN
 
@@ -22,6 +23,7 @@ REGISTERED: tuple[type[Cell], ...] = (
     RNN,
     GRUResetBefore,
     MGU,
+    ProjectedLSTM,
 )
 _OWN = ("reference_step", "backward_step", "step_jacobian", "diagram", "_recur")  # what no kind may inherit from Cell
 

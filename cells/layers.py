@@ -1,7 +1,8 @@
 """Bidirectional layers and deep stacks of them.
 
 A layer reads the sequence forward, and, when bidirectional, a second cell reads it backward;
-its output at step t is [h_t forward, h_t backward], (T, D·H), as in PyTorch. A network is a
+its output at step t is [h_t forward, h_t backward], (T, D·P), as in PyTorch (P, the width of h_t,
+is the number of units H except for a cell with a projection). A network is a
 stack of layers, layer k reading layer k-1's output. Every layer and direction keeps its Trace.
 """
 
@@ -34,7 +35,7 @@ class LayerTrace:
 
     @property
     def output(self) -> np.ndarray:
-        """h_t of every direction side by side, (T, D·H)."""
+        """h_t of every direction side by side, (T, D·P)."""
         if self.backward is None:
             return self.forward.output
         return np.concatenate([self.forward.output, self.backward.output], axis=1)
@@ -50,11 +51,15 @@ class Layer:
             if cell is not None and not isinstance(cell, Cell):
                 raise ValueError(f"{name} cell: expected a cells.Cell, got {type(cell).__name__}")
         b = self.backward
-        if b is not None and (b.input_size, b.hidden_size) != (self.forward.input_size, self.forward.hidden_size):
+        f = self.forward
+        if b is not None and (b.input_size, b.hidden_size) != (f.input_size, f.hidden_size):
             raise ValueError(
-                f"backward cell: expected input size {self.forward.input_size} and hidden size "
-                f"{self.forward.hidden_size} like the forward cell, got {b.input_size} and {b.hidden_size}"
+                f"backward cell: expected input size {f.input_size} and hidden size "
+                f"{f.hidden_size} like the forward cell, got {b.input_size} and {b.hidden_size}"
             )
+        if b is not None and b.state_size != f.state_size:
+            raise ValueError(f"backward cell: expected an h_t of {f.state_size} numbers like the forward cell, "
+                             f"got {b.state_size}")
 
     @property
     def cells(self) -> tuple[Cell, ...]:
@@ -70,7 +75,7 @@ class Layer:
 
     @property
     def output_size(self) -> int:
-        return self.forward.hidden_size * len(self.cells)
+        return self.forward.state_size * len(self.cells)
 
     def run(self, xs: np.ndarray, initial: Sequence[State | None] | None = None, clamps: Sequence[Clamp] = ()
             ) -> LayerTrace:
@@ -96,7 +101,7 @@ class NetworkTrace:
 
     @property
     def output(self) -> np.ndarray:
-        """The last layer's output, (T, D·H): what PyTorch's nn.LSTM/nn.GRU returns as ``output``."""
+        """The last layer's output, (T, D·P): what PyTorch's nn.LSTM/nn.GRU returns as ``output``."""
         return self.layers[-1].output
 
     def trace(self, layer: int = 0, direction: str = "forward") -> Trace:
@@ -147,14 +152,18 @@ class Network:
         scheme: str = "pytorch",
         scale: float = 1.0,
         dtype: type | np.dtype = np.float64,
+        state_size: int | None = None,
     ) -> Network:
-        """A new network of ``num_layers`` layers of ``kind`` cells, all drawn from one seeded stream."""
+        """A new network of ``num_layers`` layers of ``kind`` cells, all drawn from one seeded stream.
+
+        ``state_size`` is the width of h_t for a kind with a projection (its default when None)."""
         if isinstance(num_layers, bool) or not isinstance(num_layers, int) or not 1 <= num_layers <= MAX_LAYERS:
             raise ValueError(f"layers: expected a whole number from 1 to {MAX_LAYERS}, got {num_layers!r}")
         rng = np.random.default_rng(seed)
         layers, size = [], input_size
         for _ in range(num_layers):
-            cells = [initialise(kind, size, hidden_size, seed=rng, scheme=scheme, scale=scale, dtype=dtype)
+            cells = [initialise(kind, size, hidden_size, seed=rng, scheme=scheme, scale=scale, dtype=dtype,
+                                state_size=state_size)
                      for _ in range(2 if bidirectional else 1)]
             layers.append(Layer(*cells))
             size = layers[-1].output_size
@@ -167,6 +176,11 @@ class Network:
     @property
     def hidden_size(self) -> int:
         return self.layers[0].forward.hidden_size
+
+    @property
+    def state_size(self) -> int:
+        """The width of h_t in the first layer (its hidden size except with a projection)."""
+        return self.layers[0].forward.state_size
 
     @property
     def bidirectional(self) -> bool:

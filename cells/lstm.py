@@ -237,7 +237,8 @@ class PeepholeLSTM(LSTM):
         da = {"forget": da_f, "input": da_i, "candidate": (dc * i) * (1.0 - g * g), "output": da_o}
         return da, {}, None, dc * f + da_f @ P["forget"] + da_i @ P["input"]
 
-    def extra_gradients(self, da: Arrays, values: Arrays, previous_cell: np.ndarray | None) -> Arrays:
+    def extra_gradients(self, da: Arrays, values: Arrays, previous_cell: np.ndarray | None, dh: np.ndarray
+                        ) -> Arrays:
         H = self.hidden_size
         flat = lambda a: a.reshape(-1, H)  # noqa: E731
         return {"peepholes": {"forget": flat(da["forget"]).T @ flat(previous_cell),  # (H, H)

@@ -11,7 +11,7 @@ import numpy as np
 class State:
     """What a cell carries from one step to the next: h_t, and C_t for the LSTM family."""
 
-    hidden: np.ndarray  # (H,)
+    hidden: np.ndarray  # (P,): P = H except for a cell with a projection
     cell: np.ndarray | None = None  # (H,)
 
 
@@ -22,14 +22,15 @@ class Step:
     t: int
     x: np.ndarray  # (I,) x_t
     previous: State  # h_{t-1} (and C_{t-1}) in reading order
-    concat: np.ndarray  # (H + I,) [h_{t-1}, x_t]
+    concat: np.ndarray  # (P + I,) [h_{t-1}, x_t]
     pre: dict[str, np.ndarray]  # gate -> (H,) argument of its σ or tanh
     values: dict[str, np.ndarray]  # gate or state -> (H,)
 
 
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """One direction of one layer over a whole sequence; every array is (T, H) in input order.
+    """One direction of one layer over a whole sequence; every array is (T, H) in input order
+    (h_t and what is made from it (T, P), P the width of h_t: H except for a cell with a projection).
 
     ``pre`` holds each gate's pre-activation, ``values`` every gate's activation and every state
     (``cell``, ``hidden`` ...). A backward direction (``reverse=True``) read the sequence from its
@@ -50,6 +51,12 @@ class Trace:
 
     @property
     def hidden_size(self) -> int:
+        """H, the number of units: the width of C_t where there is one, else of h_t."""
+        return self.values["cell" if "cell" in self.values else "hidden"].shape[1]
+
+    @property
+    def state_size(self) -> int:
+        """P, the width of h_t (H except for a cell with a projection)."""
         return self.values["hidden"].shape[1]
 
     @property
@@ -58,7 +65,7 @@ class Trace:
 
     @property
     def output(self) -> np.ndarray:
-        """h_t for every step, (T, H)."""
+        """h_t for every step, (T, P)."""
         return self.values["hidden"]
 
     @property
@@ -79,7 +86,7 @@ class Trace:
 
     @property
     def previous_hidden(self) -> np.ndarray:
-        """h_{t-1} for every step (the h the cell read before token t), (T, H)."""
+        """h_{t-1} for every step (the h the cell read before token t), (T, P)."""
         return self._previous("hidden", self.initial.hidden)
 
     @property
@@ -89,7 +96,7 @@ class Trace:
 
     @property
     def concat(self) -> np.ndarray:
-        """[h_{t-1}, x_t] for every step, (T, H + I): the vector every gate's weights multiply."""
+        """[h_{t-1}, x_t] for every step, (T, P + I): the vector every gate's weights multiply."""
         return np.concatenate([self.previous_hidden, self.inputs], axis=1)
 
     def at(self, t: int) -> Step:

@@ -339,6 +339,8 @@ def describe_found(found: Found) -> list[str]:
         mark = "→ used: " if k == found.chosen else ""
         shape = (f"{r.num_layers} layer{'s' if r.num_layers > 1 else ''}{', bidirectional' if r.bidirectional else ''}"
                  f", {r.input_size} inputs, {r.hidden_size} units")
+        if r.state_size is not None and r.state_size != r.hidden_size:
+            shape += f", projected to an h_t of {r.state_size} (proj_size)"
         lines.append(f"{mark}{r.style} `{r.name or '(no prefix)'}`: {shape}")
     if found.embedding:
         name, (V, E) = found.embedding
@@ -396,10 +398,10 @@ def _link_cells(network: cells.Network) -> list[cells.Cell]:
 
 def _link_parameters(cell: cells.Cell, hidden_gates: tuple[str, ...]) -> list[tuple[str, str, tuple[int, ...]]]:
     """(field, gate, shape) of every parameter of a cell like this one, in link order."""
-    H, I = cell.hidden_size, cell.input_size
-    out = [("weights", g, (H, H + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
+    H, P, I = cell.hidden_size, cell.state_size, cell.input_size  # P: h_t's width, H but for a projection
+    out = [("weights", g, (H, P + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
     out += [("hidden_biases", g, (H,)) for g in hidden_gates]
-    out += [(field, g, (H, H)) for field, gates in cell.EXTRA.items() for g in gates]  # e.g. the peepholes
+    out += [(field, g, cell.extra_shape(field, H, P)) for field, gates in cell.EXTRA.items() for g in gates]
     return out
 
 
@@ -410,6 +412,9 @@ def link_problem(network: cells.Network) -> str | None:
                 f"{LINK_MAX_HIDDEN}. Download the model file and send that instead.")
     if network.kind == "mixed" or len({c.hidden_size for c in _link_cells(network)}) != 1:
         return "This model mixes cell kinds or sizes; download the model file and send that instead."
+    if any(c.state_size != c.default_state_size(c.hidden_size) for c in _link_cells(network)):
+        return ("This model's h_t has a size of its own (a projection's P); share links carry the default one. "
+                "Download the model file and send that instead.")
     if len({tuple(c.hidden_biases or ()) for c in _link_cells(network)}) != 1:
         return "This model's cells differ in their hidden biases; download the model file and send that instead."
     return None

@@ -46,7 +46,7 @@ from ui.model import (
 from ui.tables import chart
 from viz.predictions import output_labels, token_probability, top_predictions
 from viz.style import STANDARD, Palette
-from viz.weights import bias_frame, square_frame, weight_frame
+from viz.weights import bias_frame, projection_frame, square_frame, weight_frame
 
 DIRECTIONS = ("forward", "backward")
 PICK = "— pick a ready model —"
@@ -328,7 +328,19 @@ def apply_preset() -> None:
 # ----- editors and knobs -----------------------------------------------------------------------
 EXTRA_CAPTIONS = {
     "peepholes": "Peephole weights on the cell state C (the gate also looks at $C_{t-1}$; $o_t$ at $C_t$):",
+    "projection": "Projection $W_{hr}$, shared by every gate: $h_t = W_{hr} \\cdot m_t$ with "
+                  "$m_t = o_t * \\tanh(C_t)$; a row per number of $h_t$, a column per unit:",
 }
+EXTRA_FRAMES = {"projection": projection_frame}  # how an extra that is not (H, H) is laid out as a table
+
+
+def _own_key(cell: cells.Cell, field: str, gate: str) -> str | None:
+    """The key of ``field`` shown beside ``gate``'s editor: the gate itself, or the one key of a parameter
+    that belongs to no gate (a projection's W_hr, under "hidden"); None when the field is not shown there."""
+    gates = cell.EXTRA[field]
+    if gate in gates:
+        return gate
+    return gates[0] if len(gates) == 1 and gates[0] not in cell.GATES else None
 
 
 def _version() -> int:
@@ -336,12 +348,13 @@ def _version() -> int:
 
 
 def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict[str, pd.DataFrame]:
-    """field -> the table its editor shows for this gate: weights, biases, and the (H, H) extras the kind
-    declares for this gate (the peepholes)."""
-    tables = {"weights": weight_frame(cell.weights[gate], features), "biases": bias_frame(cell, gate)}
-    for field, gates in cell.EXTRA.items():
-        if gate in gates:
-            tables[field] = square_frame(getattr(cell, field)[gate])
+    """field -> the table its editor shows for this gate: weights, biases, and the extras the kind
+    declares for this gate (the peepholes) or for the whole cell (a projection's W_hr)."""
+    tables = {"weights": weight_frame(cell.weights[gate], features, cell.state_size), "biases": bias_frame(cell, gate)}
+    for field in cell.EXTRA:
+        own = _own_key(cell, field, gate)
+        if own is not None:
+            tables[field] = EXTRA_FRAMES.get(field, square_frame)(getattr(cell, field)[own])
     return tables
 
 
@@ -352,7 +365,9 @@ def _from_tables(network: cells.Network, layer: int, direction: str, gate: str, 
         if "b_h" in table.columns:
             network = with_parameter(network, layer, direction, "hidden_biases", gate, table["b_h"].to_numpy())
         return network
-    return with_parameter(network, layer, direction, field, gate, table.to_numpy())
+    cell = cell_of(network, layer, direction)
+    own = gate if field == "weights" else _own_key(cell, field, gate)
+    return with_parameter(network, layer, direction, field, own, table.to_numpy())
 
 
 def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
@@ -446,6 +461,6 @@ def redraw(base: Model) -> None:
     seed = int(st.session_state.get(keys.W_SEED, 1))
     n = base.network
     network = cells.Network.create(n.kind, n.input_size, n.hidden_size, num_layers=len(n.layers),
-                                   bidirectional=n.bidirectional, seed=seed)
+                                   bidirectional=n.bidirectional, seed=seed, state_size=n.state_size)
     forget_edits()
     commit(base, network)

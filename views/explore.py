@@ -56,7 +56,7 @@ if layer == 0:
     features, input_title = list(run.encoded.features), "x_t  encoded inputs"
 else:
     arrows = ("→", "←") if run.network.bidirectional else ("",)
-    features = [f"{a}h{u}" for a in arrows for u in range(H)]
+    features = [f"{a}h{u}" for a in arrows for u in range(trace.input_size // len(arrows))]  # the h_t below
     input_title = f"x_t  layer {layer}'s h_t, this layer's input"
 where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.network.bidirectional else ""
 

@@ -105,7 +105,7 @@ with left:
     if refused:
         st.error(refused)
 with right:
-    chart(weight_heatmap(weight_frame(cell.weights[gate], features), f"W ({info.symbol})", palette),
+    chart(weight_heatmap(weight_frame(cell.weights[gate], features, cell.state_size), f"W ({info.symbol})", palette),
           key=keys.weights_chart("matrix"), config={"displayModeBar": False})
 b_col, k_col = st.columns([2, 3])
 with b_col:

@@ -251,7 +251,7 @@ def _direction_panel(trace: cells.Trace, name: str, key: str, layer: int | None 
 
 
 def _output_rows(layer: cells.LayerTrace) -> list[str]:
-    H = layer.forward.hidden_size
+    H = layer.forward.state_size  # the numbers of h_t per direction (fewer than the units with a projection)
     if layer.backward is None:
         return [str(u) for u in range(H)]
     return [f"→{u}" for u in range(H)] + [f"←{u}" for u in range(H)]

@@ -98,13 +98,15 @@ def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> l
     """Every equation of a ``kind`` cell at ``step`` for hidden unit ``unit``, numbers plugged in.
 
     E.g. ``f_t = σ(W_f·[h_{t-1}, x_t] + b_f) = σ(1.23) = 0.77`` and
-    ``C_t = f_t·C_{t-1} + i_t·C̃_t = 0.77·(-0.40) + 0.31·0.92 = -0.02``.
+    ``C_t = f_t·C_{t-1} + i_t·C̃_t = 0.77·(-0.40) + 0.31·0.92 = -0.02``. A value with fewer numbers
+    than the units (h_t of a projection, P < H) shows its last one for the units past its end, as
+    the gate view does.
     """
-    H = len(step.values["hidden"])
+    H = len(next(iter(step.pre.values())))  # the units: every gate has one number per unit
     if not 0 <= unit < H:
         raise ValueError(f"unit: expected 0 to {H - 1}, got {unit}")
     arrays = slot_values(kind, step.values, step.pre, step.previous.hidden, step.previous.cell)
-    numbers = {name: float(a[unit]) for name, a in arrays.items()}
+    numbers = {name: float(a[min(unit, len(a) - 1)]) for name, a in arrays.items()}
     return [f"{eq.lhs} = {eq.rule} = {fill(eq.numbers, numbers, digits)} = {fmt(numbers[eq.result], digits)}"
             for eq in equations(kind)]
 

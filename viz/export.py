@@ -33,10 +33,10 @@ def trace_frame(network: cells.NetworkTrace, tokens: Sequence[str]) -> pd.DataFr
         for direction, trace in directions(layer):
             if len(tokens) != trace.steps:
                 raise ValueError(f"tokens: expected {trace.steps} (one per step), got {len(tokens)}")
-            T, H = trace.steps, trace.hidden_size
-            step = np.repeat(np.arange(T), H)  # (T·H,)
-            unit = np.tile(np.arange(H), T)  # (T·H,)
             for gate, values in trace.values.items():
+                T, H = values.shape  # H units; h_t of a projection has P numbers
+                step = np.repeat(np.arange(T), H)  # (T·H,)
+                unit = np.tile(np.arange(H), T)  # (T·H,)
                 parts.append(pd.DataFrame({
                     "layer": k, "direction": direction, "step": step, "token": tokens[step],
                     "gate": gate, "unit": unit, "value": values.ravel(),

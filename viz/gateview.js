@@ -157,11 +157,14 @@ class GateView {
     if (prev) {
       const T = this.h.steps;
       const before = this.h.reverse ? t + 1 : t - 1;
-      if (before < 0 || before >= T) return this.h.initial[prev][row];
+      if (before < 0 || before >= T) {
+        const start = this.h.initial[prev];
+        return start[Math.min(row, start.length - 1)];
+      }
       return this.value(prev, before, row);
     }
     const a = this.a[name];
-    return a.values[t * a.cols + row];
+    return a.values[t * a.cols + Math.min(row, a.cols - 1)]; // h_t of a projection: fewer rows than units
   }
 
   // ---- building -------------------------------------------------------------------------------
@@ -322,7 +325,9 @@ class GateView {
     const ctx = image.getContext("2d");
     const pixels = ctx.createImageData(T, R);
     const { lut, index } = panel.map;
-    const order = panel.isUnits ? this.order : [...Array(R).keys()];
+    // A units panel narrower than the view (h_t of a projection) keeps only its own rows, in the view's order.
+    const order = panel.isUnits ? this.order.filter((u) => u < R) : [...Array(R).keys()];
+    panel.order = order;
     for (let r = 0; r < R; r++) {
       const row = order[r];
       const bound = this.boundOf(panel, row);
@@ -492,7 +497,8 @@ class GateView {
   drawHeat(panel) {
     const ctx = panel.canvas.getContext("2d");
     const T = this.h.steps;
-    const first = panel.isUnits ? this.offset : 0;
+    const first = panel.isUnits ? Math.min(this.offset, Math.max(panel.p.rows - panel.shownRows, 0)) : 0;
+    panel.first = first;
     ctx.imageSmoothingEnabled = T > panel.canvas.width;
     ctx.clearRect(0, 0, panel.canvas.width, panel.canvas.height);
     ctx.drawImage(panel.image, 0, first, T, panel.shownRows, 0, 0, panel.canvas.width, panel.canvas.height);
@@ -501,7 +507,7 @@ class GateView {
     const names = panel.p.row_names;
     const every = Math.max(1, Math.ceil((this.h.big ? 20 : 12) / panel.rowPx)); // labels never overlap
     for (let r = 0; r < panel.shownRows; r += every) {
-      const row = panel.isUnits ? this.order[first + r] : r;
+      const row = panel.isUnits ? panel.order[first + r] : r;
       const label = el("span", "gv-rowname", panel.rows, names ? names[row] : String(row));
       label.style.top = `${(r + 0.5) * panel.rowPx}px`;
     }
@@ -569,6 +575,7 @@ class GateView {
     let plain = 0;
     gates.forEach((g, k) => {
       const a = this.a[g.p.name];
+      if (this.unit >= a.cols) return; // h_t of a projection has no row for this unit
       // Told apart by their dashes too, not by colour alone: h_t bold, C_t dashed, the gates each their own pattern.
       let dash = [];
       if (g.p.name === "cell") dash = [5, 3];
@@ -610,7 +617,7 @@ class GateView {
       panel.cursor.style.width = width;
       panel.cursor.style.height = `${panel.height}px`;
       if (panel.unitMark) {
-        const r = this.order.indexOf(u) - this.offset;
+        const r = panel.order.indexOf(u) - (panel.first || 0);
         panel.unitMark.hidden = r < 0 || r >= panel.shownRows;
         panel.unitMark.style.top = `${r * panel.rowPx}px`;
         panel.unitMark.style.height = `${panel.rowPx}px`;
@@ -719,7 +726,7 @@ class GateView {
     const rect = panel.canvas.getBoundingClientRect();
     const t = Math.floor(((e.clientX - rect.left) / rect.width) * this.h.steps);
     const r = Math.floor((e.clientY - rect.top) / panel.rowPx);
-    const row = panel.isUnits ? this.order[this.offset + r] : r;
+    const row = panel.isUnits ? panel.order[(panel.first || 0) + r] : r;
     return { t: Math.min(Math.max(t, 0), this.h.steps - 1), row };
   }
 

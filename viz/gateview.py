@@ -202,7 +202,9 @@ def gate_view(
     initial = {"hidden": trace.initial.hidden.tolist()}
     if trace.initial.cell is not None:
         initial["cell"] = trace.initial.cell.tolist()
-    activity = np.argsort(-np.std(trace.values["hidden"], axis=0), kind="stable")  # (H,) most active unit first
+    # (H,) the most active unit first; h_t of a projection has fewer numbers than units, so its memory speaks
+    busy = trace.values["hidden"] if trace.state_size == H else trace.values[cells.cell_class(kind).memory()]
+    activity = np.argsort(-np.std(busy, axis=0), kind="stable")
     header = {
         "kind": kind, "label": cells.cell_class(kind).LABEL, "family": trace.family,
         "steps": T, "units": H, "inputs": trace.input_size,

@@ -146,14 +146,14 @@ def gate_heatmap(
     """
     if name not in trace.values:
         raise ValueError(f"gate {name!r}: this {trace.kind} trace records {', '.join(trace.values)}")
-    values = trace.values[name]  # (T, H)
+    values = trace.values[name]  # (T, H), or (T, P) for the h_t of an LSTM with projections
     tokens = tuple(tokens) if tokens is not None else tuple(str(t) for t in range(trace.steps))
     if len(tokens) != trace.steps:
         raise ValueError(f"tokens: expected {trace.steps} (one per step), got {len(tokens)}")
-    axis = time_axis(tokens, columns_for(trace.hidden_size, max_cells or MAX_CELLS))
+    H = values.shape[1]
+    axis = time_axis(tokens, columns_for(H, max_cells or MAX_CELLS))
     crange = colour_range(trace.family, name, values)
     info = cells.gate_info(trace.family, name)
-    H = trace.hidden_size
     return matrix_figure(
         values, axis, crange, title=gate_title(trace.family, name, crange, axis), what=info.symbol,
         row_names=[str(u) for u in range(H)], row_title="unit", cursor=cursor, unit=unit,

@@ -37,11 +37,14 @@ def column_names(hidden: int, features: Sequence[str] | None, inputs: int) -> li
     return names
 
 
-def weight_frame(matrix: np.ndarray, features: Sequence[str] | None = None) -> pd.DataFrame:
-    """An (H, H + I) gate matrix as a table: rows u0…, columns h0…, x0…."""
+def weight_frame(matrix: np.ndarray, features: Sequence[str] | None = None, hidden: int | None = None
+                 ) -> pd.DataFrame:
+    """An (H, P + I) gate matrix as a table: rows u0…, columns h0…, x0…; ``hidden`` is P, the numbers
+    of h_{t-1} (H, the rows, unless a projection makes h_t shorter)."""
     H, width = matrix.shape
+    P = H if hidden is None else hidden
     return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
-                        columns=column_names(H, features, width - H))
+                        columns=column_names(P, features, width - P))
 
 
 def square_frame(matrix: np.ndarray) -> pd.DataFrame:
@@ -49,6 +52,13 @@ def square_frame(matrix: np.ndarray) -> pd.DataFrame:
     H = matrix.shape[0]
     return pd.DataFrame(np.asarray(matrix, np.float64), index=unit_names(H),
                         columns=[f"C{j}" for j in range(H)])
+
+
+def projection_frame(matrix: np.ndarray) -> pd.DataFrame:
+    """A (P, H) projection W_hr as a table: a row per number of h_t (h0…), a column per unit's m_t (m0…)."""
+    P, H = matrix.shape
+    return pd.DataFrame(np.asarray(matrix, np.float64), index=[f"h{r}" for r in range(P)],
+                        columns=[f"m{u}" for u in range(H)])
 
 
 def bias_frame(cell: cells.Cell, gate: str) -> pd.DataFrame:

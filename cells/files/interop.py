@@ -1,9 +1,11 @@
 """Weights in and out of PyTorch and Keras layouts, with NumPy only (torch and keras are never imported).
 
-Our cells keep one (H, H + I) matrix per named gate over [h_{t-1}, x_t], hidden columns first.
-PyTorch and Keras fuse the gates into big matrices, each in its own gate order and orientation:
+Our cells keep one (H, P + I) matrix per named gate over [h_{t-1}, x_t], hidden columns first
+(P = H but for the LSTM with projections). PyTorch and Keras fuse the gates into big matrices, each
+in its own gate order and orientation:
 
     PyTorch nn.LSTM  weight_ih (4H, I), weight_hh (4H, H), rows    i, f, g, o; bias_ih, bias_hh (4H,)
+      proj_size = P  weight_hh (4H, P) and weight_hr (P, H), h_t = W_hr·(o_t ∗ tanh(C_t))
     PyTorch nn.GRU   weight_ih (3H, I), weight_hh (3H, H), rows    r, z, n;    bias_ih, bias_hh (3H,)
     Keras LSTM       kernel (I, 4H), recurrent_kernel (H, 4H), columns i, f, c, o; bias (4H,)
     Keras GRU        kernel (I, 3H), recurrent_kernel (H, 3H), columns z, r, h;
@@ -23,6 +25,7 @@ from cells.cell import Cell, first_nonfinite
 from cells.gru import GRUResetAfter, GRUResetBefore
 from cells.layers import MAX_LAYERS, Layer, Network
 from cells.lstm import LSTM
+from cells.lstmp import ProjectedLSTM
 
 # Gate names in the order the frameworks stack their blocks.
 TORCH_ORDER: dict[str, tuple[str, ...]] = {
@@ -33,7 +36,7 @@ KERAS_ORDER: dict[str, tuple[str, ...]] = {
     "lstm": ("input", "forget", "candidate", "output"),  # i, f, c, o
     "gru": ("update", "reset", "candidate"),  # z, r, h
 }
-TORCH_KINDS = ("lstm", "gru_torch")  # the cell kinds whose equations are nn.LSTM's and nn.GRU's
+TORCH_KINDS = ("lstm", "lstmp", "gru_torch")  # the cell kinds whose equations are nn.LSTM's and nn.GRU's
 KERAS_KINDS = ("lstm", "gru_torch", "gru_keras_v1")
 _TORCH_PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 _CONVERT_HINT = "convert tensors first: {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}"
@@ -83,17 +86,15 @@ def _zeros_like_biases(cell: Cell) -> dict[str, np.ndarray]:
 
 
 # ----- PyTorch ---------------------------------------------------------------------------------
-def _torch_keys(num_layers: int, bidirectional: bool, bias: bool) -> list[str]:
+def _torch_keys(num_layers: int, bidirectional: bool, bias: bool, projected: bool = False) -> list[str]:
     """Every key of the state_dict, in PyTorch's order."""
-    params = _TORCH_PARAMS if bias else _TORCH_PARAMS[:2]
+    params = (_TORCH_PARAMS if bias else _TORCH_PARAMS[:2]) + (("weight_hr",) if projected else ())
     suffixes = ("", "_reverse") if bidirectional else ("",)
     return [f"{p}_l{k}{s}" for k in range(num_layers) for s in suffixes for p in params]
 
 
 def _unexpected_hint(extra: list[str], num_layers: int, bidirectional: bool) -> str:
     hints = []
-    if any(k.startswith("weight_hr") for k in extra):
-        hints.append("projections (nn.LSTM proj_size > 0) are not supported")
     deeper = [int(m.group(1)) for k in extra if (m := re.search(r"_l(\d+)", k)) and int(m.group(1)) >= num_layers]
     if deeper:
         hints.append(f"the state_dict has layer {max(deeper)}: pass num_layers={max(deeper) + 1}?")
@@ -104,7 +105,7 @@ def _unexpected_hint(extra: list[str], num_layers: int, bidirectional: bool) -> 
 
 def from_torch(kind: str, state_dict: dict[str, np.ndarray], *, num_layers: int = 1,
                bidirectional: bool = False) -> Network:
-    """A Network equal to a PyTorch ``nn.LSTM`` (kind "lstm") or ``nn.GRU`` (kind "gru").
+    """A Network equal to a PyTorch ``nn.LSTM`` (kind "lstm", with or without proj_size) or ``nn.GRU`` (kind "gru").
 
     ``state_dict`` maps PyTorch's names to NumPy arrays, ``{k: v.numpy() for k, v in m.state_dict().items()}``.
     For layer k (``_l{k}``, and ``_l{k}_reverse`` for the backward direction), with G gates,
@@ -118,7 +119,9 @@ def from_torch(kind: str, state_dict: dict[str, np.ndarray], *, num_layers: int 
         biases[g]        = b_ih_g
         hidden_biases[g] = b_hh_g
 
-    LSTM -> ``cells.LSTM`` (both biases add up inside every gate). GRU -> ``cells.GRUResetAfter``
+    LSTM -> ``cells.LSTM`` (both biases add up inside every gate). An nn.LSTM with ``proj_size`` = P
+    has ``weight_hr_l{k}`` (P, H) too, ``weight_hh_l{k}`` is (4H, P) and I_k = D·P above layer 0:
+    -> ``cells.ProjectedLSTM`` ("lstmp") with ``projection = {"hidden": weight_hr}``. GRU -> ``cells.GRUResetAfter``
     ("gru_torch"): update = z, reset = r, candidate = n with b_hn kept in
     ``hidden_biases["candidate"]``, inside r_t * (W_hn·h_{t-1} + b_hn). A ``bias=False`` model has no
     bias keys: its biases are zero and ``hidden_biases`` None. float32 stays float32, float64 float64.
@@ -132,7 +135,8 @@ def from_torch(kind: str, state_dict: dict[str, np.ndarray], *, num_layers: int 
     if not isinstance(state_dict, dict):
         raise ValueError(f"state_dict: expected a dict of arrays, got {type(state_dict).__name__} ({_CONVERT_HINT})")
     bias = any(str(k).rsplit(".", 1)[-1].startswith("bias_") for k in state_dict)
-    wanted = _torch_keys(num_layers, bidirectional, bias)
+    projected = kind == "lstm" and any(str(k).startswith("weight_hr") for k in state_dict)
+    wanted = _torch_keys(num_layers, bidirectional, bias, projected)
     missing = [k for k in wanted if k not in state_dict]
     extra = sorted(str(k) for k in state_dict if k not in wanted)
     if missing:
@@ -149,42 +153,55 @@ def from_torch(kind: str, state_dict: dict[str, np.ndarray], *, num_layers: int 
     order = TORCH_ORDER[kind]
     G = len(order)
     first = state_dict["weight_hh_l0"]
-    if first.ndim != 2 or first.shape[0] != G * first.shape[1] or first.shape[1] == 0:
+    if projected:  # weight_hr_l0 (P, H) says both sizes
+        hr = state_dict["weight_hr_l0"]
+        if hr.ndim != 2 or 0 in hr.shape or hr.shape[0] > hr.shape[1]:
+            raise ValueError(f"weight_hr_l0: expected shape (proj_size, hidden) with proj_size ≤ hidden, "
+                             f"got {hr.shape}")
+        P, H = hr.shape
+        if first.shape != (G * H, P):
+            raise ValueError(f"weight_hh_l0: expected shape ({G * H}, {P}) for an LSTM of hidden size {H} and "
+                             f"proj_size {P}, got {first.shape}")
+    elif first.ndim != 2 or first.shape[0] != G * first.shape[1] or first.shape[1] == 0:
         raise ValueError(f"weight_hh_l0: expected shape ({G}·hidden, hidden) for {'an LSTM' if G == 4 else 'a GRU'}, "
                          f"got {first.shape}")
-    H = first.shape[1]
+    else:
+        H = P = first.shape[1]
     if state_dict["weight_ih_l0"].ndim != 2 or state_dict["weight_ih_l0"].shape[1] == 0:
         raise ValueError(f"weight_ih_l0: expected shape ({G * H}, input size), got {state_dict['weight_ih_l0'].shape}")
     size = state_dict["weight_ih_l0"].shape[1]
     directions = ("", "_reverse") if bidirectional else ("",)
-    cls = LSTM if kind == "lstm" else GRUResetAfter
+    cls = (ProjectedLSTM if projected else LSTM) if kind == "lstm" else GRUResetAfter
 
     layers = []
     for layer in range(num_layers):
         cells = []
         for suffix in directions:
             name = f"_l{layer}{suffix}"
-            shapes = {"weight_ih": (G * H, size), "weight_hh": (G * H, H), "bias_ih": (G * H,), "bias_hh": (G * H,)}
-            arrays = {p: _checked(state_dict[p + name], p + name, shapes[p]) for p in _TORCH_PARAMS if p + name in
+            shapes = {"weight_ih": (G * H, size), "weight_hh": (G * H, P), "bias_ih": (G * H,), "bias_hh": (G * H,),
+                      "weight_hr": (P, H)}
+            arrays = {p: _checked(state_dict[p + name], p + name, shapes[p]) for p in shapes if p + name in
                       state_dict}
             W_ih = _blocks(arrays["weight_ih"], order, H)  # gate -> (H, I_k)
-            W_hh = _blocks(arrays["weight_hh"], order, H)  # gate -> (H, H)
-            weights = {g: np.concatenate([W_hh[g], W_ih[g]], axis=1) for g in order}  # (H, H + I_k)
+            W_hh = _blocks(arrays["weight_hh"], order, H)  # gate -> (H, P)
+            weights = {g: np.concatenate([W_hh[g], W_ih[g]], axis=1) for g in order}  # (H, P + I_k)
             if bias:
                 biases, hidden_biases = _blocks(arrays["bias_ih"], order, H), _blocks(arrays["bias_hh"], order, H)
             else:
                 biases, hidden_biases = {g: np.zeros(H, dtype) for g in order}, None
-            cells.append(cls(weights=weights, biases=biases, hidden_biases=hidden_biases))
+            extra = {"projection": {"hidden": arrays["weight_hr"]}} if projected else {}
+            cells.append(cls(weights=weights, biases=biases, hidden_biases=hidden_biases, **extra))
         layers.append(Layer(*cells))
-        size = H * len(directions)
+        size = P * len(directions)
     return Network(tuple(layers))
 
 
 def to_torch(network: Network, *, bias: bool = True) -> dict[str, np.ndarray]:
     """The PyTorch state_dict of ``network``, the exact inverse of ``from_torch``.
 
-    Every layer must hold "lstm" cells (-> nn.LSTM) or every layer "gru_torch" cells (-> nn.GRU),
-    all of one hidden size, all bidirectional or none. Gate g's [W_hh_g, W_ih_g] is split back and
+    Every layer must hold "lstm" cells (-> nn.LSTM), "lstmp" cells (-> nn.LSTM with proj_size, whose
+    ``weight_hr`` is the projection) or every layer "gru_torch" cells (-> nn.GRU), all of one hidden
+    size (and one proj_size), all bidirectional or none. Gate g's [W_hh_g, W_ih_g] is split back and
     the row blocks stacked in PyTorch's order (LSTM i, f, g, o; GRU r, z, n); ``bias_ih`` is
     ``biases``, ``bias_hh`` is ``hidden_biases`` (zeros where a gate has none). With ``bias=False``
     no bias keys are written, which is only allowed when every bias is zero. Load it with
@@ -196,20 +213,24 @@ def to_torch(network: Network, *, bias: bool = True) -> dict[str, np.ndarray]:
     if len(kinds) != 1 or next(iter(kinds)) not in TORCH_KINDS:
         raise ValueError(f"PyTorch export: only networks of one kind, {' or '.join(TORCH_KINDS)} (nn.LSTM, nn.GRU), "
                          f"can be exported, got {', '.join(sorted(kinds))}")
-    order = TORCH_ORDER["lstm" if kinds == {"lstm"} else "gru"]
+    order = TORCH_ORDER["gru" if kinds == {"gru_torch"} else "lstm"]
     if len({layer.bidirectional for layer in network.layers}) != 1:
         raise ValueError("PyTorch export: every layer must be bidirectional, or none")
-    if len({cell.hidden_size for layer in network.layers for cell in layer.cells}) != 1:
-        raise ValueError("PyTorch export: every layer must have the same hidden size")
+    if len({(cell.hidden_size, cell.state_size) for layer in network.layers for cell in layer.cells}) != 1:
+        raise ValueError("PyTorch export: every layer must have the same hidden size (and h_t size)")
     if len({cell.dtype for layer in network.layers for cell in layer.cells}) != 1:
         raise ValueError("PyTorch export: every cell must have the same dtype")
+    first = network.layers[0].forward
+    if first.PROJECTED and first.state_size >= first.hidden_size:
+        raise ValueError(f"PyTorch export: nn.LSTM's proj_size must be smaller than its hidden size, got h_t of "
+                         f"{first.state_size} numbers for {first.hidden_size} units")
 
     out: dict[str, np.ndarray] = {}
     for k, layer in enumerate(network.layers):
         for cell, suffix in zip(layer.cells, ("", "_reverse"), strict=False):
-            H, name = cell.hidden_size, f"_l{k}{suffix}"
-            out["weight_ih" + name] = _fuse({g: cell.weights[g][:, H:] for g in order}, order)  # (G·H, I_k)
-            out["weight_hh" + name] = _fuse({g: cell.weights[g][:, :H] for g in order}, order)  # (G·H, H)
+            P, name = cell.state_size, f"_l{k}{suffix}"
+            out["weight_ih" + name] = _fuse({g: cell.weights[g][:, P:] for g in order}, order)  # (G·H, I_k)
+            out["weight_hh" + name] = _fuse({g: cell.weights[g][:, :P] for g in order}, order)  # (G·H, P)
             hidden_biases = {**_zeros_like_biases(cell), **(cell.hidden_biases or {})}
             if bias:
                 out["bias_ih" + name] = _fuse(cell.biases, order)  # (G·H,)
@@ -217,6 +238,8 @@ def to_torch(network: Network, *, bias: bool = True) -> dict[str, np.ndarray]:
             elif any(np.any(b) for b in (*cell.biases.values(), *hidden_biases.values())):
                 raise ValueError(f"PyTorch export with bias=False: layer {k}{' backward' if suffix else ''} has "
                                  f"non-zero biases that would be lost; export with bias=True")
+            if cell.PROJECTED:
+                out["weight_hr" + name] = np.array(cell.projection["hidden"])  # (P, H)
     return out
 
 

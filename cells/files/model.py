@@ -182,7 +182,7 @@ def _read_npz(data: bytes, max_bytes: int, layer: int | str | None, name: str) -
 def _own_found(fmt: str, network: Network, used: list[str]) -> Found:
     layer = network.layers[0]
     module = Recurrent("gatescope", "Gatescope network", network.kind, len(network.layers), layer.bidirectional,
-                       network.input_size, network.hidden_size, ())
+                       network.input_size, network.hidden_size, (), network.state_size)
     return Found(fmt, (module,), 0, used=tuple(used))
 
 

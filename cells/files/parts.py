@@ -29,10 +29,11 @@ class Recurrent:
     input_size: int
     hidden_size: int
     keys: tuple[str, ...]  # the file's names of its arrays
+    state_size: int | None = None  # the width of h_t, when a projection makes it other than hidden_size
 
     @property
     def output_size(self) -> int:
-        return self.hidden_size * (2 if self.bidirectional else 1)
+        return (self.state_size or self.hidden_size) * (2 if self.bidirectional else 1)
 
 
 @dataclass(frozen=True, eq=False)

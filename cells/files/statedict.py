@@ -5,10 +5,12 @@ Recurrent modules are told by their key names, whatever prefix the model gives t
     {prefix}.weight_ih_l{k}[_reverse], weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}   nn.LSTM / nn.GRU
     {prefix}.weight_ih, weight_hh, bias_ih, bias_hh                                nn.LSTMCell / nn.GRUCell
 
-and their kind by weight_hh's shape: (4H, H) an LSTM, (3H, H) a GRU. Beside the chosen one:
+and their kind by weight_hh's shape: (4H, H) an LSTM, (3H, H) a GRU; an nn.LSTM with proj_size = P
+also has weight_hr_l{k} (P, H), and its weight_hh is (4H, P). Beside the chosen one:
 
     embedding  a 2-D ``{name}.weight`` with no bias, (V, I) with I the recurrent input size (nn.Embedding)
-    head       a 2-D ``{name}.weight`` (K, D·H) reading the recurrent output, with ``{name}.bias`` (K,) (nn.Linear)
+    head       a 2-D ``{name}.weight`` (K, D·P) reading the recurrent output (P = H without a projection),
+               with ``{name}.bias`` (K,) (nn.Linear)
 
 Where more than one fits, names say which (``embed``/``encoder`` for the embedding, ``fc``, ``head``,
 ``decoder``, ``out`` ... for the head) and then the order of the keys (the embedding before, the head
@@ -52,8 +54,18 @@ def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent]
         hh = arrays.get(f"{dot}weight_hh_l0" if layered else f"{dot}weight_hh")
         ih = arrays.get(f"{dot}weight_ih_l0" if layered else f"{dot}weight_ih")
         name = prefix or "(no prefix)"
+        hr = arrays.get(f"{dot}weight_hr_l0") if layered else None
         if any("weight_hr" in k for k in keys):
-            problems.append(f"{name}: an nn.LSTM with projections (proj_size > 0) is not supported yet")
+            if hh is None or ih is None or hr is None or hr.ndim != 2 or ih.ndim != 2 or 0 in hr.shape \
+                    or hh.shape != (4 * hr.shape[1], hr.shape[0]):
+                problems.append(f"{name}: keys like an nn.LSTM with proj_size, but no (4·H, P) weight_hh_l0 beside a "
+                                f"(P, H) weight_hr_l0 and a weight_ih_l0")
+                continue
+            numbers = [int(m.group(2)) for k in keys if (m := _LAYERED.fullmatch(_split(k)[1]))]
+            found.append(Recurrent(name=prefix, style="nn.LSTM", kind="lstmp", num_layers=max(numbers) + 1,
+                                   bidirectional=any(k.endswith("_reverse") for k in keys),
+                                   input_size=int(ih.shape[1]), hidden_size=int(hr.shape[1]), keys=tuple(keys),
+                                   state_size=int(hr.shape[0])))
             continue
         if hh is None or ih is None or hh.ndim != 2 or ih.ndim != 2 or hh.shape[1] == 0 or hh.shape[0] % hh.shape[1]:
             problems.append(f"{name}: keys like a recurrent layer's, but no (gates·H, H) weight_hh"
@@ -100,7 +112,7 @@ def network_of(arrays: Mapping[str, np.ndarray], module: Recurrent):
         sub = {f"{leaf}_l0": arrays[f"{dot}{leaf}"] for leaf in _CELL if f"{dot}{leaf}" in arrays}
     else:
         sub = {k[len(dot):]: arrays[k] for k in module.keys}
-    family = "lstm" if module.kind == "lstm" else "gru"
+    family = "gru" if module.kind == "gru_torch" else "lstm"  # nn.LSTM, with or without proj_size
     try:
         return from_torch(family, sub, num_layers=module.num_layers, bidirectional=module.bidirectional)
     except ValueError as e:

@@ -9,9 +9,11 @@ with LAYER = {"forward": CELL} or {"forward": CELL, "backward": CELL}, and
     CELL = {"kind": "lstm", "input_size": I, "hidden_size": H, "dtype": "float64",
             "hidden_biases": ["forget", ...] or null}
 
-naming which gates have a recurrent bias. The parameters are, per cell, ``weights`` (H, H + I) and
-``biases`` (H,) for every gate, ``hidden_biases`` (H,) for the gates listed, and for "peephole"
-cells ``peepholes`` (H, H) for forget, input and output, all in the cell's dtype (float32 or float64):
+naming which gates have a recurrent bias; a cell whose h_t is a projection of P < H numbers
+(kind "lstmp") also says ``"state_size": P`` (absent, P is H). The parameters are, per cell,
+``weights`` (H, P + I) and ``biases`` (H,) for every gate, ``hidden_biases`` (H,) for the gates
+listed, for "peephole" cells ``peepholes`` (H, H) for forget, input and output, and for "lstmp"
+cells ``projection`` (P, H) under the name ``hidden``, all in the cell's dtype (float32 or float64):
 
 - in a .npz each is an array named ``layers.{k}.{direction}.{field}.{gate}``, beside the
   description stored as JSON text in the array ``gatescope``;
@@ -50,9 +52,12 @@ _MAX_MEMBERS = 10_000
 
 # ----- writing ---------------------------------------------------------------------------------
 def _describe_cell(cell: Cell) -> dict[str, Any]:
-    return {"kind": cell.KIND, "input_size": cell.input_size, "hidden_size": cell.hidden_size,
+    spec = {"kind": cell.KIND, "input_size": cell.input_size, "hidden_size": cell.hidden_size,
             "dtype": str(cell.dtype),
             "hidden_biases": None if cell.hidden_biases is None else [g for g in cell.GATES if g in cell.hidden_biases]}
+    if cell.state_size != cell.hidden_size:
+        spec["state_size"] = cell.state_size
+    return spec
 
 
 def _describe(network: Network, inline: bool) -> dict[str, Any]:
@@ -118,11 +123,16 @@ def _size(value: object, where: str, top: int) -> int:
 
 
 def _check_cell(obj: object, where: str, inline: bool) -> dict:
-    spec = _fields(obj, where, _CELL_FIELDS + (("parameters",) if inline else ()))
+    spec = _fields(obj, where, _CELL_FIELDS + (("parameters",) if inline else ()), ("state_size",))
     if spec["kind"] not in KINDS:
         raise _RefusedError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {spec['kind']!r}")
     _size(spec["input_size"], f"{where}.input_size", MAX_INPUT)
     _size(spec["hidden_size"], f"{where}.hidden_size", MAX_HIDDEN)
+    if "state_size" in spec:
+        if not cell_class(spec["kind"]).PROJECTED:
+            raise _RefusedError(f"{where}.state_size: a {spec['kind']} cell's h_t has its hidden size; "
+                                f"only a cell with a projection gives one")
+        _size(spec["state_size"], f"{where}.state_size", spec["hidden_size"])
     if spec["dtype"] not in _DTYPES:
         raise _RefusedError(f"{where}.dtype: expected 'float32' or 'float64', got {spec['dtype']!r}")
     gates = cell_class(spec["kind"]).GATES
@@ -156,10 +166,11 @@ def _expected_shapes(spec: dict) -> dict[tuple[str, str], tuple[int, ...]]:
     """(field, gate) -> shape of every parameter a cell of this description must have."""
     cls = cell_class(spec["kind"])
     H, I = spec["hidden_size"], spec["input_size"]
-    shapes = {("weights", g): (H, H + I) for g in cls.GATES}
+    P = spec.get("state_size", H)
+    shapes = {("weights", g): (H, P + I) for g in cls.GATES}
     shapes |= {("biases", g): (H,) for g in cls.GATES}
     shapes |= {("hidden_biases", g): (H,) for g in spec["hidden_biases"] or ()}
-    shapes |= {(field, g): (H, H) for field, gates in cls.EXTRA.items() for g in gates}
+    shapes |= {(field, g): cls.extra_shape(field, H, P) for field, gates in cls.EXTRA.items() for g in gates}
     return shapes
 
 

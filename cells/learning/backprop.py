@@ -8,8 +8,11 @@ Training reads a batch of B sequences of equal length T at once. ``forward`` is 
 value the backward pass needs. ``backward`` walks the steps from last to first and returns the
 gradient of the loss with respect to every parameter, in the cell's own structure::
 
-    {"weights": {gate: (H, H + I)}, "biases": {gate: (H,)},
-     "hidden_biases": {gate: (H,)} (when the cell has them), "peepholes": {gate: (H, H)} (peephole cells)}
+    {"weights": {gate: (H, P + I)}, "biases": {gate: (H,)},
+     "hidden_biases": {gate: (H,)} (when the cell has them), "peepholes": {gate: (H, H)} (peephole cells),
+     "projection": {"hidden": (P, H)} (the LSTM with projections)}
+
+(H units; P = the width of h_t, which is H except for a cell with a projection.)
 
 so an optimiser can update a cell with ``dataclasses.replace(cell, **new)``. Inside, arrays are
 time-major, (T, B, ·): one step is one contiguous slice.
@@ -61,15 +64,15 @@ class BatchRecord:
 
     ``steps[t]`` and ``pres[t]`` are what the kind's reference step returned at step t (values and
     pre-activations, each (B, H)); ``values`` and ``pre`` stack them, (T, B, H) per name, as the
-    engine's Trace names them. ``previous_hidden``/``previous_cell`` are h_{t-1}/C_{t-1}, (T, B, H).
+    engine's Trace names them. ``previous_hidden``/``previous_cell`` are h_{t-1} (T, B, P) and C_{t-1} (T, B, H).
     """
 
     cell: Cell
     inputs: np.ndarray  # (T, B, I)
     steps: tuple[dict[str, np.ndarray], ...]
     pres: tuple[dict[str, np.ndarray], ...]
-    output: np.ndarray  # (T, B, H): h_t for every step
-    previous_hidden: np.ndarray  # (T, B, H)
+    output: np.ndarray  # (T, B, P): h_t for every step
+    previous_hidden: np.ndarray  # (T, B, P)
     previous_cell: np.ndarray | None  # (T, B, H)
 
     @cached_property
@@ -77,7 +80,7 @@ class BatchRecord:
         return {name: self.value(name) for name in self.steps[0]}
 
     def value(self, name: str) -> np.ndarray:
-        """One recorded value for every step, (T, B, H)."""
+        """One recorded value for every step, (T, B, H) ((T, B, P) for h_t)."""
         return self.output if name == "hidden" else np.stack([v[name] for v in self.steps])
 
     @cached_property
@@ -86,21 +89,21 @@ class BatchRecord:
 
 
 def _split(cell: Cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fused views in GATES order: input weights (I, G·H), recurrent weights (G·H, H) and biases (G·H,).
+    """Fused views in GATES order: input weights (I, G·H), recurrent weights (G·H, P) and biases (G·H,).
 
     Every bias is the cell's own ``_bias`` (b_g plus b_hg where the kind folds it in).
     """
-    H = cell.hidden_size
-    W_x = np.concatenate([cell.weights[g][:, H:] for g in cell.GATES]).T  # (I, G·H)
-    W_h = np.concatenate([cell.weights[g][:, :H] for g in cell.GATES])  # (G·H, H)
+    P = cell.state_size
+    W_x = np.concatenate([cell.weights[g][:, P:] for g in cell.GATES]).T  # (I, G·H)
+    W_h = np.concatenate([cell.weights[g][:, :P] for g in cell.GATES])  # (G·H, P)
     b = np.concatenate([cell._bias(g) for g in cell.GATES])  # (G·H,)
     return np.ascontiguousarray(W_x), np.ascontiguousarray(W_h), b
 
 
 def _hidden_columns(cell: Cell) -> dict[str, np.ndarray]:
-    """Every gate's hidden columns, (H, H) each, contiguous."""
-    H = cell.hidden_size
-    return {g: np.ascontiguousarray(cell.weights[g][:, :H]) for g in cell.GATES}
+    """Every gate's hidden columns, (H, P) each, contiguous."""
+    P = cell.state_size
+    return {g: np.ascontiguousarray(cell.weights[g][:, :P]) for g in cell.GATES}
 
 
 def _columns(cell: Cell, gates: tuple[str, ...]) -> slice | np.ndarray:
@@ -123,18 +126,18 @@ def forward(cell: Cell, xs: np.ndarray) -> BatchRecord:
 def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
     """``forward`` on time-major inputs xs, (T, B, I): the kind's ``reference_step`` at every step."""
     T, B, _ = xs.shape
-    H = cell.hidden_size
+    H, P = cell.hidden_size, cell.state_size
     W_x, _, b = _split(cell)
     proj = xs @ W_x + b  # (T, B, G·H): every gate's input part and bias, all steps at once
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
     W = _hidden_columns(cell)
     groups = [(group, _columns(cell, group), np.ascontiguousarray(np.concatenate([W[g] for g in group]).T))
-              for group in cell.RECURRENT]  # the gates whose W·h_{t-1} is one product, (H, len·H)
-    h_p = np.zeros((B, H), cell.dtype)  # h_0
+              for group in cell.RECURRENT]  # the gates whose W·h_{t-1} is one product, (P, len·H)
+    h_p = np.zeros((B, P), cell.dtype)  # h_0
     c_p = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None  # C_0
     pres: list[dict[str, np.ndarray]] = []
     steps: list[dict[str, np.ndarray]] = []
-    hs = np.empty((T, B, H), cell.dtype)
+    hs = np.empty((T, B, P), cell.dtype)
     for t in range(T):
         xw = {g: proj[t, :, gate[g]] for g in cell.GATES}
         a, hw = {}, {}
@@ -150,11 +153,12 @@ def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
         c_p = v.get("cell")
     zeros = np.zeros((1, B, H), cell.dtype)
     previous_cell = np.concatenate([zeros, np.stack([v["cell"] for v in steps[:-1]])]) if cell.HAS_CELL else None
-    return BatchRecord(cell, xs, tuple(steps), tuple(pres), hs, np.concatenate([zeros, hs[:-1]]), previous_cell)
+    previous_hidden = np.concatenate([np.zeros((1, B, P), cell.dtype), hs[:-1]])
+    return BatchRecord(cell, xs, tuple(steps), tuple(pres), hs, previous_hidden, previous_cell)
 
 
 def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarray]:
-    r"""Gradients of the loss for one cell, given ∂L/∂h_t from above at every step, dh_out (T, B, H).
+    r"""Gradients of the loss for one cell, given ∂L/∂h_t from above at every step, dh_out (T, B, P).
 
     Returns (the parameter gradients in the cell's structure, ∂L/∂x_t (T, B, I)). With
     dh = dh_out_t + (what step t+1 sends to h_t), and dC likewise, the kind's ``backward_step``
@@ -166,24 +170,25 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
     Σ dr_g (equal to da_g except where the kind says otherwise, as PyTorch's b_hn).
     """
     cell = record.cell
-    T, B, H = record.output.shape
-    G = len(cell.GATES)
+    T, B, P = record.output.shape
+    H, G = cell.hidden_size, len(cell.GATES)
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
     W = _hidden_columns(cell)
     groups = [(_columns(cell, group), np.concatenate([W[g] for g in group])) for group in cell.RECURRENT]
     h_prev, c_prev = record.previous_hidden, record.previous_cell
     da_rows: list[np.ndarray] = [None] * T  # ∂L/∂a for every gate, step and sequence: (B, G·H) per step
     dr_rows: list[np.ndarray] = [None] * T  # ∂L/∂(hidden columns · their input), the same where a kind's is
-    dh_next = np.zeros((B, H), cell.dtype)
+    dh_next = np.zeros((B, P), cell.dtype)
     dc_next = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None
+    dh_rows: list[np.ndarray] = [None] * T  # ∂L/∂h_t, all that reaches it: (B, P) per step
     for t in range(T - 1, -1, -1):
-        dh = dh_out[t] + dh_next  # (B, H)
+        dh_rows[t] = dh = dh_out[t] + dh_next  # (B, P)
         d_a, d_r, dh_p, dc_next = cell.backward_step(record.steps[t], h_prev[t],
                                                       None if c_prev is None else c_prev[t], dh, dc_next, W)
         da_rows[t] = np.concatenate([d_a[g] for g in cell.GATES], axis=1)
         dr_rows[t] = np.concatenate([d_r.get(g, d_a[g]) for g in cell.GATES], axis=1) if d_r else da_rows[t]
         for columns, W_group in groups:
-            back = dr_rows[t][:, columns] @ W_group  # (B, H)
+            back = dr_rows[t][:, columns] @ W_group  # (B, P)
             dh_p = back if dh_p is None else dh_p + back
         dh_next = dh_p
     da = np.stack(da_rows)  # (T, B, G·H)
@@ -192,20 +197,21 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
     # Sums over steps and sequences, one matmul per distinct recurrent input
     flat_da, flat_dr = da.reshape(T * B, G * H), dr.reshape(T * B, G * H)
     dW_x = flat_da.T @ record.inputs.reshape(T * B, -1)  # (G·H, I)
-    dW_h = flat_dr.T @ h_prev.reshape(T * B, H)  # (G·H, H), right for every gate that reads h_p
+    dW_h = flat_dr.T @ h_prev.reshape(T * B, P)  # (G·H, P), right for every gate that reads h_p
     db, db_h = flat_da.sum(axis=0), flat_dr.sum(axis=0)  # (G·H,)
     weights, biases = {}, {}
     for g in cell.GATES:
         rec = dW_h[gate[g]]
         if g in cell.RECURRENT_INPUT:
-            rec = flat_dr[:, gate[g]].T @ record.value(cell.RECURRENT_INPUT[g]).reshape(T * B, H)
-        weights[g] = np.concatenate([rec, dW_x[gate[g]]], axis=1)  # (H, H + I) over [h_{t-1}, x_t]
+            rec = flat_dr[:, gate[g]].T @ record.value(cell.RECURRENT_INPUT[g]).reshape(T * B, P)
+        weights[g] = np.concatenate([rec, dW_x[gate[g]]], axis=1)  # (H, P + I) over [h_{t-1}, x_t]
         biases[g] = db[gate[g]]
     grads: Params = {"weights": weights, "biases": biases}
     if cell.hidden_biases is not None:
         grads["hidden_biases"] = {g: db_h[gate[g]] for g in cell.GATES if g in cell.hidden_biases}
     if cell.EXTRA:
-        grads.update(cell.extra_gradients({g: da[:, :, gate[g]] for g in cell.GATES}, record.values, c_prev))
+        grads.update(cell.extra_gradients({g: da[:, :, gate[g]] for g in cell.GATES}, record.values, c_prev,
+                                          np.stack(dh_rows)))
     dxs = da @ _split(cell)[0].T  # (T, B, I)
     return grads, dxs
 
@@ -235,12 +241,12 @@ def network_forward(network: Network, xs: np.ndarray) -> NetworkRecord:
             continue
         bwd = _forward_tm(layer.backward, np.ascontiguousarray(h[::-1]))
         records.append((fwd, bwd))
-        h = np.concatenate([fwd.output, bwd.output[::-1]], axis=2)  # (T, B, 2H)
+        h = np.concatenate([fwd.output, bwd.output[::-1]], axis=2)  # (T, B, 2P)
     return NetworkRecord(network, tuple(records), h)
 
 
 def network_backward(record: NetworkRecord, d_out: np.ndarray) -> tuple[NetworkParams, np.ndarray]:
-    """Gradients for every layer and direction, given ∂L/∂output, d_out (T, B, D·H) in input order.
+    """Gradients for every layer and direction, given ∂L/∂output, d_out (T, B, D·P) in input order.
 
     Layer k's input gradient is layer k-1's output gradient; a backward direction's gradients are
     flipped into its reading order and back. Returns (layer -> direction -> Params, ∂L/∂x (T, B, I)).
@@ -248,12 +254,12 @@ def network_backward(record: NetworkRecord, d_out: np.ndarray) -> tuple[NetworkP
     grads = []
     d = d_out
     for recs in reversed(record.layers):
-        H = recs[0].output.shape[2]
-        g_fwd, dx = backward(recs[0], np.ascontiguousarray(d[:, :, :H]))
+        P = recs[0].output.shape[2]  # the width of one direction's h_t
+        g_fwd, dx = backward(recs[0], np.ascontiguousarray(d[:, :, :P]))
         if len(recs) == 1:
             grads.append((g_fwd,))
         else:
-            g_bwd, dx_b = backward(recs[1], np.ascontiguousarray(d[::-1, :, H:]))
+            g_bwd, dx_b = backward(recs[1], np.ascontiguousarray(d[::-1, :, P:]))
             grads.append((g_fwd, g_bwd))
             dx = dx + dx_b[::-1]
         d = dx

@@ -140,11 +140,11 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
         pairs = values[keep], np.broadcast_to(target[keep][:, None], values[keep].shape)
     symbol = "C_t" if state == "cell" else "h_t"
     if task.NAME == "text":  # no single number to follow: point at the busiest unit
-        unit = int(np.argmax(values.reshape(-1, cell.hidden_size).std(axis=0)))
+        unit = int(np.argmax(values.reshape(-1, values.shape[-1]).std(axis=0)))
         note = (f"Unit {unit} of {symbol} swings the most while reading; type a phrase from the text, such as "
                 f"\"the input gate decides\", and watch its gates and the predicted next characters.")
         return {"unit": unit, "state": state, "correlation": None, "note": note}
-    r = np.array([_corr(pairs[0][:, k], pairs[1][:, k]) for k in range(cell.hidden_size)])
+    r = np.array([_corr(pairs[0][:, k], pairs[1][:, k]) for k in range(values.shape[-1])])
     unit = int(np.argmax(np.abs(r)))
     what = {"brackets": "the nesting depth", "counting": "how many b are left", "first_bit": "the first bit",
             "sine": "the next value"}[task.NAME]

@@ -134,21 +134,21 @@ def test_forward_refuses_wrong_input_width() -> None:
 @pytest.mark.parametrize(("loss", "at"), [("softmax", "each"), ("squared", "last")])
 def test_every_gradient_matches_finite_differences(kind: str, loss: str, at: str) -> None:
     net = network_of(kind)
-    readout = Readout.create(net.hidden_size, 3, loss=loss, at=at, seed=7)
+    readout = Readout.create(net.layers[-1].output_size, 3, loss=loss, at=at, seed=7)
     assert check_gradients(net, readout, batch(net, readout)) < TOLERANCE
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "gru_torch", "rnn"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "gru_torch", "rnn", "lstmp"])
 def test_bidirectional_gradients_match(kind: str) -> None:
     net = network_of(kind, bidirectional=True)
-    readout = Readout.create(2 * net.hidden_size, 2, loss="sigmoid", at="each", seed=8)
+    readout = Readout.create(net.layers[-1].output_size, 2, loss="sigmoid", at="each", seed=8)
     check_gradients(net, readout, batch(net, readout, T=4))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "peephole", "gru_keras_v1", "rnn"])
+@pytest.mark.parametrize("kind", ["lstm", "peephole", "gru_keras_v1", "rnn", "lstmp"])
 def test_two_layer_stack_gradients_match(kind: str) -> None:
     net = network_of(kind, layers=2)
-    readout = Readout.create(net.hidden_size, 3, loss="softmax", at="last", seed=9)
+    readout = Readout.create(net.layers[-1].output_size, 3, loss="softmax", at="last", seed=9)
     check_gradients(net, readout, batch(net, readout, T=4))
 
 

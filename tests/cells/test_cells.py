@@ -72,7 +72,8 @@ def test_zero_weights_give_half_open_gates_and_zero_states(kind: str) -> None:
     assert set(cell.SIGMOID) <= set(sigmoid_names)
     for name, v in trace.values.items():
         want = 0.5 if name in sigmoid_names else 0.0  # every σ gate is exactly 1/2, every tanh and state 0
-        assert np.array_equal(v, np.full((5, 2), want)), (name, v)
+        width = cell.state_size if name == "hidden" else 2  # h_t of a projection has P numbers
+        assert np.array_equal(v, np.full((5, width), want)), (name, v)
 
 
 # ----- the LSTM family by hand ------------------------------------------------------------------
@@ -238,8 +239,8 @@ def test_plain_rnn_is_tanh_of_the_concatenation() -> None:
 
 
 def random_state(cell: cells.Cell, rng: np.random.Generator) -> cells.State:
-    H = cell.hidden_size
-    return cells.State(rng.uniform(-1, 1, H), rng.normal(size=H) * 2 if cell.HAS_CELL else None)
+    H, P = cell.hidden_size, cell.state_size  # h_t has P numbers (H but for a projection), C_t H
+    return cells.State(rng.uniform(-1, 1, P), rng.normal(size=H) * 2 if cell.HAS_CELL else None)
 
 
 def step_through(cell: cells.Cell, xs: np.ndarray, state: cells.State) -> tuple[list[cells.Step], cells.State]:
@@ -385,9 +386,10 @@ def test_pytorch_scheme_stays_within_one_over_root_h(kind: str) -> None:
 def test_orthogonal_scheme_has_orthogonal_recurrent_blocks(kind: str) -> None:
     H = 5
     cell = cells.initialise(kind, 3, H, seed=4, scheme="orthogonal")
+    P = cell.state_size  # H, or fewer columns of an orthogonal matrix for a projection
     for g in cell.GATES:
-        W_h = cell.weights[g][:, :H]
-        np.testing.assert_allclose(W_h @ W_h.T, np.eye(H), rtol=0, atol=1e-12, err_msg=g)
+        W_h = cell.weights[g][:, :P]
+        np.testing.assert_allclose(W_h.T @ W_h, np.eye(P), rtol=0, atol=1e-12, err_msg=g)
     for g, b in cell.biases.items():
         want = 1.0 if g == "forget" else 0.0  # Keras' unit forget bias; every other bias zero
         assert np.array_equal(b, np.full(H, want)), (g, b)

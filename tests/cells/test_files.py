@@ -141,10 +141,34 @@ def test_a_file_without_recurrent_keys_says_what_it_holds():
         cells.load(safetensors_bytes({"conv.weight": np.zeros((2, 3), np.float32)}))
 
 
-def test_projections_are_named_not_misread():
-    sd = {"lstm.weight_ih_l0": np.zeros((16, 3), np.float32), "lstm.weight_hh_l0": np.zeros((16, 2), np.float32),
+def test_an_lstm_with_projections_reads_text_as_pytorch_did():
+    model = cells.load(MODELS / "lstmp_lm.safetensors")
+    reading = check_against_framework(model, "lstmp_lm")
+    (lstm,) = model.found.recurrent
+    assert (lstm.style, lstm.kind, lstm.num_layers, lstm.bidirectional) == ("nn.LSTM", "lstmp", 2, True)
+    assert (lstm.input_size, lstm.hidden_size, lstm.state_size, lstm.output_size) == (5, 6, 3, 6)
+    assert model.found.embedding == ("embed", (28, 5)) and model.found.head == ("fc", (28, 6))
+    top = reading.trace.trace(1, "backward")
+    assert top.values["cell"].shape == (19, 6) and top.values["hidden"].shape == (19, 3)  # C: H units, h: P
+    assert reading.trace.layers[1].forward.inputs.shape == (19, 6)  # layer 2 reads D·P numbers
+
+
+def test_the_float64_lstm_with_projections_matches_to_1e_12():
+    check_against_framework(cells.load(MODELS / "lstmp_lm_f64.safetensors"), "lstmp_lm_f64")
+
+
+def test_an_lstm_with_projections_saved_as_pt_and_gatescope_files_of_it():
+    pytest.importorskip("torch")
+    model = cells.load(MODELS / "lstmp_lm.pt", vocabulary=json.loads((MODELS / "char_lm.vocab.json").read_text()))
+    check_against_framework(model, "lstmp_lm")
+    for data, name in ((to_npz(model), "m.npz"), (to_json(model).encode(), "m.json")):
+        check_against_framework(cells.load(data, name=name), "lstmp_lm")  # and back, through Gatescope's files
+
+
+def test_a_projection_of_the_wrong_shape_is_named_not_misread():
+    sd = {"lstm.weight_ih_l0": np.zeros((16, 3), np.float32), "lstm.weight_hh_l0": np.zeros((16, 3), np.float32),
           "lstm.weight_hr_l0": np.zeros((2, 4), np.float32)}
-    with pytest.raises(ValueError, match=r"proj_size > 0\) is not supported"):
+    with pytest.raises(ValueError, match=r"lstm: keys like an nn.LSTM with proj_size, but no \(4·H, P\) weight_hh_l0"):
         cells.load(safetensors_bytes(sd))
 
 

@@ -18,8 +18,8 @@ def state_vector(cell: cells.Cell, state: cells.State) -> np.ndarray:
 
 
 def as_state(cell: cells.Cell, s: np.ndarray) -> cells.State:
-    H = cell.hidden_size
-    return cells.State(s[:H], s[H:]) if cell.HAS_CELL else cells.State(s)
+    P = cell.state_size
+    return cells.State(s[:P], s[P:]) if cell.HAS_CELL else cells.State(s)
 
 
 def numeric_jacobian(fn, s: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -38,7 +38,7 @@ def test_step_jacobians_match_finite_differences(kind: str) -> None:
     if cell.hidden_biases is None:
         cell = dataclasses.replace(cell, hidden_biases={g: rng.uniform(-1, 1, 4) for g in cell.GATES})
     xs = rng.normal(size=(5, 2))
-    start = cells.State(rng.uniform(-1, 1, 4), rng.normal(size=4) if cell.HAS_CELL else None)
+    start = cells.State(rng.uniform(-1, 1, cell.state_size), rng.normal(size=4) if cell.HAS_CELL else None)
     trace = cell.run(xs, start)
     J = step_jacobians(cell, trace)
     for t in range(5):

@@ -201,10 +201,33 @@ def test_from_torch_lists_unexpected_keys_with_a_hint():
         from_torch("lstm", {**small_torch_dict(), "extra": np.zeros(3)})
 
 
-def test_from_torch_refuses_projections():
+def test_from_torch_reads_projections_as_the_lstm_with_projections():
+    net = cells.Network.create("lstmp", 3, 4, num_layers=2, bidirectional=True, seed=1, state_size=2)
+    state = to_torch(net)
+    assert state["weight_hh_l1_reverse"].shape == (16, 2) and state["weight_hr_l1_reverse"].shape == (2, 4)
+    assert state["weight_ih_l1"].shape == (16, 4)  # layer 2 reads D·P = 4 numbers
+    assert list(state)[:5] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"]  # torch's
+    back = from_torch("lstm", state, num_layers=2, bidirectional=True)
+    assert back.kind == "lstmp" and back.state_size == 2
+    for mine, theirs in zip(net.layers, back.layers, strict=True):
+        for a, b in zip(mine.cells, theirs.cells, strict=True):
+            for field, per_gate in a.parameters().items():
+                if field != "hidden_biases":
+                    for g, v in per_gate.items():
+                        np.testing.assert_array_equal(getattr(b, field)[g], v)
+    xs = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_array_equal(back.run(xs).output, net.run(xs).output)
+
+
+def test_from_torch_names_a_projection_that_does_not_fit():
     state = {**small_torch_dict(), "weight_hr_l0": np.zeros((2, 4))}
-    with pytest.raises(ValueError, match=r"unexpected keys weight_hr_l0; projections .*proj_size.* not supported"):
+    with pytest.raises(ValueError, match=r"weight_hh_l0: expected shape \(16, 2\) for an LSTM of hidden size 4 and "
+                                         r"proj_size 2, got \(16, 4\)"):
         from_torch("lstm", state)
+    with pytest.raises(ValueError, match=r"weight_hr_l0: expected shape \(proj_size, hidden\) with proj_size ≤ hidden"):
+        from_torch("lstm", {**small_torch_dict(), "weight_hr_l0": np.zeros((5, 4))})
+    with pytest.raises(ValueError, match=r"missing keys weight_ih_l1, .*, weight_hr_l1$"):
+        from_torch("lstm", {**small_torch_dict(), "weight_hr_l0": np.zeros((2, 4))}, num_layers=2)
 
 
 def test_from_torch_names_wrong_shapes():
@@ -258,8 +281,10 @@ def test_from_torch_refuses_bad_values():
 
 def test_to_torch_refuses_kinds_pytorch_does_not_have():
     for kind in ("gru", "peephole", "coupled", "rnn", "gru_keras_v1"):
-        with pytest.raises(ValueError, match=rf"only networks of one kind, lstm or gru_torch .*got {kind}"):
+        with pytest.raises(ValueError, match=rf"only networks of one kind, lstm or lstmp or gru_torch .*got {kind}"):
             to_torch(cells.Network.create(kind, 3, 4))
+    with pytest.raises(ValueError, match=r"proj_size must be smaller than its hidden size, got h_t of 4 numbers"):
+        to_torch(cells.Network.create("lstmp", 3, 4, state_size=4))
     lstm, gru = cells.initialise("lstm", 3, 4), cells.initialise("gru_torch", 4, 4)
     mixed = cells.Network((cells.Layer(lstm), cells.Layer(gru)))
     with pytest.raises(ValueError, match=r"got gru_torch, lstm"):
@@ -309,7 +334,7 @@ def test_from_keras_refusals():
 
 
 def test_to_keras_refusals():
-    for kind in ("gru", "peephole", "coupled", "rnn"):
+    for kind in ("gru", "peephole", "coupled", "rnn", "lstmp"):  # Keras' LSTM has no projection
         with pytest.raises(ValueError, match=rf"only lstm, gru_torch, gru_keras_v1 cells can be exported, got {kind}"):
             to_keras(cells.initialise(kind, 3, 4))
     with pytest.raises(ValueError, match=r"bidirectional layer has two cells; export layer.forward and layer.backward"):
@@ -372,3 +397,50 @@ def test_live_against_torch(kind, num_layers, bidirectional, bias, dtype):
         with torch.no_grad():
             again, _ = fresh(torch.from_numpy(xs)[:, None, :])
         np.testing.assert_array_equal(again.numpy(), output.numpy())
+
+
+PROJECTED = list(itertools.product((1, 2), (False, True), (True, False), ("float32", "float64")))
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")  # torch's own note
+@pytest.mark.parametrize(("num_layers", "bidirectional", "bias", "dtype"), PROJECTED,
+                         ids=["-".join(map(str, c)) for c in PROJECTED])
+def test_live_lstm_with_projections_against_torch(num_layers, bidirectional, bias, dtype):
+    """nn.LSTM(proj_size=P) -> the engine gives its output, h_n and c_n; the engine -> a state_dict -> torch gives
+    the same output back."""
+    torch = pytest.importorskip("torch")
+    seed = PROJECTED.index((num_layers, bidirectional, bias, dtype))
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(2):  # two sizes per configuration
+        input_size, hidden, steps = (int(v) for v in rng.integers([1, 2, 1], [6, 7, 13]))
+        proj = int(rng.integers(1, hidden))
+        torch.manual_seed(seed)
+        model = torch.nn.LSTM(input_size, hidden, num_layers=num_layers, bidirectional=bidirectional, bias=bias,
+                              proj_size=proj).to(getattr(torch, dtype))
+        with torch.no_grad():  # weights big enough that the gates leave their middle
+            for p in model.parameters():
+                p.uniform_(-1, 1)
+        xs = rng.standard_normal((steps, input_size)).astype(dtype)
+        with torch.no_grad():
+            output, (h_n, c_n) = model(torch.from_numpy(xs)[:, None, :])
+        net = from_torch("lstm", {k: v.numpy() for k, v in model.state_dict().items()}, num_layers=num_layers,
+                         bidirectional=bidirectional)
+        assert net.kind == "lstmp" and (net.hidden_size, net.state_size) == (hidden, proj)
+        trace = net.run(xs)
+        tol = tolerance(np.dtype(dtype))
+        np.testing.assert_allclose(trace.output, output[:, 0, :].numpy(), rtol=0, atol=tol)
+        np.testing.assert_allclose(np.stack([s.hidden for s in finals(trace)]), h_n[:, 0, :].numpy(), rtol=0, atol=tol)
+        np.testing.assert_allclose(np.stack([s.cell for s in finals(trace)]), c_n[:, 0, :].numpy(), rtol=0, atol=tol)
+
+        mine = cells.Network.create("lstmp", input_size, hidden, num_layers=num_layers, bidirectional=bidirectional,
+                                    seed=seed, scale=2.0, dtype=getattr(np, dtype), state_size=proj)
+        if not bias:
+            mine = cells.Network(tuple(cells.Layer(*(dataclasses.replace(
+                c, biases={g: np.zeros_like(b) for g, b in c.biases.items()}) for c in layer.cells))
+                for layer in mine.layers))
+        fresh = torch.nn.LSTM(input_size, hidden, num_layers=num_layers, bidirectional=bidirectional, bias=bias,
+                              proj_size=proj).to(getattr(torch, dtype))
+        fresh.load_state_dict({k: torch.from_numpy(v) for k, v in to_torch(mine, bias=bias).items()})
+        with torch.no_grad():
+            theirs, _ = fresh(torch.from_numpy(xs)[:, None, :])
+        np.testing.assert_allclose(theirs[:, 0, :].numpy(), mine.run(xs).output, rtol=0, atol=tol)

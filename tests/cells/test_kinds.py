@@ -30,7 +30,7 @@ def test_every_kind_declares_what_the_pages_ask(kind: str) -> None:
     lambda: cells.Network.create("lstmm", 2, 3),
 ])
 def test_an_unknown_kind_is_a_value_error_naming_the_known_ones(entry: object) -> None:
-    with pytest.raises(ValueError, match=r"^cell kind: expected one of lstm, gru, .*mgu, got 'lstmm'$"):
+    with pytest.raises(ValueError, match=r"^cell kind: expected one of lstm, gru, .*mgu, lstmp, got 'lstmm'$"):
         entry()
 
 

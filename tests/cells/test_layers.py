@@ -11,8 +11,8 @@ KINDS = tuple(cells.KINDS)
 
 
 def random_state(cell: cells.Cell, rng: np.random.Generator) -> cells.State:
-    H = cell.hidden_size
-    return cells.State(rng.uniform(-1, 1, H), rng.normal(size=H) if cell.HAS_CELL else None)
+    H, P = cell.hidden_size, cell.state_size  # h_t has P numbers (H but for a projection)
+    return cells.State(rng.uniform(-1, 1, P), rng.normal(size=H) if cell.HAS_CELL else None)
 
 
 def bidirectional(kind: str, input_size: int = 2, hidden_size: int = 3, seed: int = 0) -> cells.Layer:
@@ -91,10 +91,11 @@ def test_bidirectional_output_is_forward_then_backward(kind: str) -> None:
     layer = bidirectional(kind, 2, 3)
     xs = np.random.default_rng(4).normal(size=(5, 2))
     out = layer.run(xs)
-    assert layer.bidirectional and layer.output_size == 6
-    assert out.output.shape == (5, 6)
-    assert np.array_equal(out.output[:, :3], out.forward.output)
-    assert np.array_equal(out.output[:, 3:], out.backward.output)
+    P = layer.forward.state_size  # 3, but for a projection
+    assert layer.bidirectional and layer.output_size == 2 * P
+    assert out.output.shape == (5, 2 * P)
+    assert np.array_equal(out.output[:, :P], out.forward.output)
+    assert np.array_equal(out.output[:, P:], out.backward.output)
     assert out.directions == (out.forward, out.backward)
     assert np.array_equal(out.forward.output, layer.forward.run(xs).output)
 
@@ -133,7 +134,8 @@ def test_each_layer_reads_the_output_below(kind: str, bi: bool) -> None:
     assert np.array_equal(run.layers[0].forward.inputs, xs)
     for k in (1, 2):
         below = run.layers[k - 1].output
-        assert below.shape == (6, 8 if bi else 4)
+        P = net.layers[k - 1].forward.state_size  # 4, but for a projection
+        assert below.shape == (6, 2 * P if bi else P)
         for direction in run.layers[k].directions:
             assert np.array_equal(direction.inputs, below)
         assert np.array_equal(run.layers[k].output, net.layers[k].run(below).output)

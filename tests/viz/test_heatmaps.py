@@ -147,3 +147,12 @@ def test_unknown_gate_and_wrong_token_count_are_value_errors() -> None:
 
 def test_vector_tokens_are_bracketed_so_their_numbers_stay_apart() -> None:
     assert step_labels(["0.3 0", "0.8 1", "a"]) == ("0·(0.3, 0)", "1·(0.8, 1)", "2·a")
+
+
+def test_a_projected_h_t_has_a_row_per_number_of_h() -> None:
+    trace = cells.Network.create("lstmp", 3, 6).run(np.eye(3)).layers[0].forward
+    P = trace.values["hidden"].shape[1]
+    assert P < trace.hidden_size  # h_t has fewer numbers than the cell has units
+    s = spec(gate_heatmap(trace, "hidden"))
+    assert heat(s)["z"].shape == (P, 3)
+    assert len(s["layout"]["yaxis"]["ticktext"]) <= P
