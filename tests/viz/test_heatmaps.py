@@ -152,7 +152,7 @@ def test_vector_tokens_are_bracketed_so_their_numbers_stay_apart() -> None:
 def test_a_projected_h_t_has_a_row_per_number_of_h() -> None:
     trace = cells.Network.create("lstmp", 3, 6).run(np.eye(3)).layers[0].forward
     P = trace.values["hidden"].shape[1]
-    assert P < trace.hidden_size  # h_t has fewer numbers than the cell has units
+    assert trace.hidden_size > P  # h_t has fewer numbers than the cell has units
     s = spec(gate_heatmap(trace, "hidden"))
     assert heat(s)["z"].shape == (P, 3)
     assert len(s["layout"]["yaxis"]["ticktext"]) <= P
