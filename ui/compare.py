@@ -82,6 +82,7 @@ class PaneRun:
     reads: str  # how its text became inputs
     encoded: encode.Encoded
     trace: cells.NetworkTrace
+    watch: int | None = None  # the unit a fixed model's note says to watch
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -427,7 +428,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
         raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
     trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
     label = model.label + (f", keep-memory bias {network.shift:+g}" if network.shift else "")
-    return PaneRun(label, model.reads, encoded, trace)
+    return PaneRun(label, model.reads, encoded, trace, model.watch)
 
 
 DEFAULT_NETWORK = PaneNetwork(**{f.name: PANE_DEFAULTS[f.name] for f in dataclasses.fields(PaneNetwork)})

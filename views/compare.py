@@ -107,7 +107,8 @@ if view == "side":
         st.info(f"The inputs differ in length (A: {lengths['a']} steps, B: {lengths['b']}): the panes are aligned "
                 "on the step index and the shorter one ends early (grey). B − A needs equal lengths.")
     view_a, view_b, view_diff = compare_views(traces["a"], traces["b"], runs["a"].tokens, runs["b"].tokens,
-                                              labels=(runs["a"].label, runs["b"].label), palette=palette)
+                                              labels=(runs["a"].label, runs["b"].label), palette=palette,
+                                              watch=runs["a"].watch if runs["a"].watch is not None else runs["b"].watch)
     columns = st.columns(3 if view_diff is not None else 2)
     for column, pane_view, key, first in ((columns[0], view_a, keys.CMP_VIEW_A, True),
                                           (columns[1], view_b, keys.CMP_VIEW_B, False)):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.views.apptest import TIMEOUT, open_view, sequence_box, type_text
+from tests.views.apptest import TIMEOUT, gate_view, open_view, sequence_box, type_text
 from ui import keys
 
 APP = Path(__file__).parents[2] / "app.py"
@@ -83,6 +83,17 @@ def test_train_to_compare_puts_the_model_in_pane_a_and_the_link_brings_it_back()
     again = fresh("compare", link)
     assert problems(again) == []
     assert "Shown: LSTM trained on the Train page (brackets)" in " ".join(c.value for c in again.caption)
+
+
+def test_a_shipped_model_put_in_compare_opens_on_its_unit_to_watch_on_that_unit_s_own_colours() -> None:
+    at = open_view("train")
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
+    at.button(key=keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN_TO_COMPARE).click().run(timeout=TIMEOUT)
+    assert not at.exception and problems(at) == []
+    header = gate_view(at, keys.CMP_VIEW_A)[0]
+    # "Watch unit 3 of C_t": selected, and coloured on its own range (C_t's shared ±20 would leave it pale)
+    assert header["unit"] == 3 and header["ranges"] == "unit"
 
 
 def test_lessons_open_in_explore_carries_the_edited_model_its_text_step_and_unit() -> None:
