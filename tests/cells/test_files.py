@@ -180,6 +180,17 @@ def test_gatescope_files_keep_vocabulary_embedding_and_head(writer):
     check_against_framework(back, "char_lm_f64")
 
 
+@pytest.mark.parametrize("writer, names", [(to_npz, ("model.embedding", "model.head.weights")),
+                                           (lambda m: to_json(m).encode(), ("embedding", "head"))],
+                         ids=["npz", "json"])
+def test_gatescope_files_say_they_hold_their_embedding_and_head(writer, names):
+    back = cells.load(writer(cells.load(MODELS / "char_lm.safetensors")))
+    assert back.found.embedding == (names[0], (28, 8))  # what the upload's "held" list names, not "none found"
+    assert back.found.head == (names[1], (28, 16))
+    plain = cells.load(to_npz(cells.LoadedModel(back.network)))
+    assert plain.found.embedding is None and plain.found.head is None
+
+
 # ----- from_keras ------------------------------------------------------------------------------------------
 def test_from_keras_takes_get_weights_lists_and_bidirectional_arrays():
     forward = cells.Network.create("gru_torch", 3, 4, seed=3).layers[0]
