@@ -209,9 +209,11 @@ def test_from_keras_takes_get_weights_lists_and_bidirectional_arrays():
 def test_a_pickle_is_never_opened_without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # as on a machine without PyTorch
     data = (MODELS / "word_gru.pt").read_bytes()
-    with pytest.raises(ValueError, match=r"PyTorch is not installed here.*save_file\(torch.load\('model.pt', "
-                                         r"weights_only=True\)"):
+    with pytest.raises(ValueError, match=r"PyTorch is not installed here.*save_file\(torch.load\('word_gru.pt', "
+                                         r"weights_only=True\), 'word_gru.safetensors'\)"):  # the file's own name
         cells.load(data, name="word_gru.pt")
+    with pytest.raises(ValueError, match=r"torch.load\('model.pt'"):  # a name the command cannot quote as it is
+        cells.load(data, name="it's mine.pt")
     legacy = b"\x80\x02c__builtin__\neval\nq\x00X\x04\x00\x00\x00'hi'q\x01\x85q\x02Rq\x03."  # eval('hi') if unpickled
     with pytest.raises(ValueError, match="PyTorch is not installed"):
         cells.load(legacy, name="evil.pt")
