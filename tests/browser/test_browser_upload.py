@@ -256,6 +256,28 @@ def test_a_model_file_as_saved_shows_its_gates_and_predictions(weights: App, cas
     app.screenshot(f"upload-{case.file.replace('.', '-')}")
 
 
+def test_the_page_s_own_download_comes_back_as_the_same_model(weights: App, tmp_path: Path) -> None:
+    """Download the model shown as Gatescope's .npz, upload that file: the same gates and predictions."""
+    app = weights
+    if app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: ").count() == 0:  # run alone
+        upload(app, MODELS / "char_lm.safetensors", None,
+               app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: char_lm.safetensors"))
+    before = (app.evaluate(Z_JS, chart("preview_hidden")), shown_top(app))
+    button = app.page.locator(".st-key-w_export_npz button")
+    button.scroll_into_view_if_needed()
+    with app.page.expect_download(timeout=30_000) as download:
+        app.click(button)
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "gatescope-model.npz"
+    upload(app, saved, None, app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: gatescope-model.npz"))
+    held = app.page.locator("[data-testid=stExpander]", has_text="What gatescope-model.npz held").inner_text()
+    assert "Embedding model.embedding" in held and "Output head model.head.weights" in held, held
+    assert "Vocabulary: from the file" in held
+    no_error(app)
+    assert (app.evaluate(Z_JS, chart("preview_hidden")), shown_top(app)) == before
+
+
 def lambda_keras(folder: Path) -> Path:
     """The Keras char LM with a Lambda layer (Python code) put in its config."""
     source = zipfile.ZipFile(MODELS / "keras_char_lm.keras")
