@@ -6,7 +6,8 @@ vocabulary file, Keras 3 .keras and .weights.h5, ONNX read by token indices, and
 and JSON as the page's download buttons write them. For each: no error and no exception, the layers
 the file held are listed, the gates are drawn with the model's units and the typed text's steps, and
 the head's likeliest outputs at the cursor's step are those the engine computes from the same file.
-Then hostile files are refused by name while the last good model stays.
+Then the page's own .npz download comes back as the same model, and hostile files are refused by name
+while the last good model stays.
 """
 
 from __future__ import annotations
