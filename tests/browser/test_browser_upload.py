@@ -28,7 +28,7 @@ try:
 except ImportError:  # no playwright: conftest skips every test here
     PlaywrightTimeout = TimeoutError
 
-from conftest import ALERT, DEFAULT_VIEWPORT, EXCEPTION, App
+from conftest import ALERT, DEFAULT_VIEWPORT, EXCEPTION, GATE_VIEWS_JS, App
 
 import cells
 from cells import encode
@@ -322,3 +322,23 @@ def test_hostile_files_are_refused_by_name_and_the_last_model_stays(weights: App
         assert still == gate  # the same gates of the same model on the same text
         assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
         app.screenshot(f"upload-refused-{path.stem}")
+
+
+def test_see_it_in_explore_draws_the_uploaded_model_s_gates(weights: App) -> None:
+    """From the Weights page to Explore with an uploaded model: its gate view draws the model's own units
+    over the typed text's steps. (Last here: it leaves the Weights page.)"""
+    app = weights
+    path, vocabulary = MODELS / "char_lm.pt", MODELS / "char_lm.vocab.json"
+    upload(app, path, vocabulary, app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: char_lm.pt"))
+    engine = Engine.of(path, vocabulary, "over the lazy fox")
+    type_text(app, "over the lazy fox", engine.steps)
+    app.click(app.page.locator("[data-testid=stSidebar]").get_by_role("link", name="See it in Explore"))
+    app.page.wait_for_function(f"""steps => {{
+        const v = ({GATE_VIEWS_JS})()[0]?.gatescope;
+        return !!v && JSON.stringify(v.h.labels) === JSON.stringify(steps);
+    }}""", arg=engine.steps, timeout=45_000)  # the text typed on the Weights page, not the one it was uploaded on
+    app.wait_idle()
+    assert app.evaluate(f"() => ({GATE_VIEWS_JS})()[0].gatescope.h.units") == 16
+    assert "Uploaded: char_lm.pt" in app.page.locator("[data-testid=stSidebar]").inner_text()
+    no_error(app)
+    app.screenshot("upload-char_lm-pt-in-explore")
