@@ -20,6 +20,7 @@ from ui.model import (
     export_npz,
     export_problem,
     export_torch,
+    from_loaded,
     from_network,
     from_preset,
     from_pretrained,
@@ -369,3 +370,14 @@ def test_a_pytorch_upload_without_torch_says_how_to_convert_it(monkeypatch, tmp_
     model = load_upload("char_lm.safetensors", (tmp_path / "char_lm.safetensors").read_bytes(),
                         vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
     assert model.loaded.head.size == 28 and model.loaded.network.hidden_size == 16
+
+
+def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_it_has_a_head() -> None:
+    # Explore shows the same note above its gates, and it draws no predictions: the note says which page does.
+    chars = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
+    assert chars.note == ("Typed text goes through the model's own vocabulary and embedding; the Weights page shows "
+                          "what its output head predicts beside the gates.")
+    indices = load_upload("word_gru.onnx", (MODELS / "word_gru.onnx").read_bytes())
+    assert indices.note.startswith("Typed token indices go through the model's own embedding; the Weights page")
+    headless = dataclasses.replace(chars.loaded, head=None)
+    assert from_loaded(headless, "x").note == "Typed text goes through the model's own vocabulary and embedding."
