@@ -30,9 +30,9 @@ PICK = "— pick an example —"
 
 # ----- number boxes that never apply a value nobody typed ----------------------------------------------
 # Streamlit's number box, emptied (or given text the browser refuses) and confirmed with Enter, sends
-# its default, which is its minimum: hidden size 1, scale 0.01. Declared with no default and as
-# required, the browser keeps the last value instead and marks the box; should an empty value reach
-# the server all the same, the callback puts the last value back and the box says so.
+# its default, which is its minimum: hidden size 1, scale 0.01. Declared with no default, it sends
+# None instead, and the callback puts the last value back and the box says so. (Not required=True:
+# Streamlit then writes "(required)" after every label, in the accessible name too.)
 def _keep_last(key: str, label: str) -> None:
     if st.session_state.get(key) is None:
         kept = st.session_state.get(keys.LAST_NUMBERS, {}).get(key)
@@ -44,7 +44,7 @@ def _keep_last(key: str, label: str) -> None:
 def number_box(where: Any, label: str, low: float, high: float, key: str, **options: Any) -> Any:
     """A number box with ``key`` drawn in ``where`` (``st``, a column, the sidebar); its value (an int for
     whole-number bounds), never None."""
-    value = where.number_input(label, low, high, value=None, key=key, required=True, on_change=_keep_last,
+    value = where.number_input(label, low, high, value=None, key=key, on_change=_keep_last,
                                args=(key, label.split(" (")[0]), **options)
     if value is None:  # no value at all yet: the box's lowest
         value = low

@@ -9,7 +9,7 @@ share link then names the model, so a copied link brings the same view back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -37,6 +37,14 @@ def send(to: str, model: Model, text: str | None = None, *, step: int | None = N
     use_model(model)
     st.session_state[PARCEL] = Parcel(to, model, text or model.sequence, step, model.watch if unit is None else unit,
                                       present)
+
+
+def follow_text(page: str, text: str) -> None:
+    """A parcel still waiting for ``page`` takes ``text``, typed since it was left on a page that shares the
+    sequence box (the Weights page's uploads and menu leave one for Explore without switching page)."""
+    parcel = st.session_state.get(PARCEL)
+    if isinstance(parcel, Parcel) and parcel.to == page and parcel.text != text:
+        st.session_state[PARCEL] = replace(parcel, text=text)
 
 
 def receive(page: str) -> Parcel | None:

@@ -307,6 +307,17 @@ def loaded_reads(loaded: LoadedModel) -> str:
     return f"words of its {len(words):,}-word vocabulary, separated by spaces{through}"
 
 
+def loaded_note(loaded: LoadedModel) -> str:
+    """What to look at in a file's model that reads through its own vocabulary or embedding, said for every page
+    that shows it (only the Weights page draws the head's predictions)."""
+    words = "the model's own " + " and ".join(w for w, has in (("vocabulary", loaded.vocabulary is not None),
+                                                              ("embedding", loaded.embedding is not None)) if has)
+    what = "Typed text goes" if loaded.vocabulary is not None else "Typed token indices go"
+    if loaded.head is None:
+        return f"{what} through {words}."
+    return f"{what} through {words}; the Weights page shows what its output head predicts beside the gates."
+
+
 def from_loaded(loaded: LoadedModel, label: str) -> Model:
     """The page's Model of a file's model: typed text goes through its own vocabulary and embedding."""
     network = loaded.network
@@ -324,9 +335,7 @@ def from_loaded(loaded: LoadedModel, label: str) -> Model:
         sequence = ("".join(sample) if by_chars else " ".join(sample))
     else:
         sequence = " ".join(str(k % loaded.embedding.shape[0]) for k in range(8))
-    return Model(network, label, loaded_reads(loaded), partial(_loaded_encode, loaded), sequence,
-                 "Typed text goes through the model's own vocabulary and embedding; its predictions sit beside the "
-                 "gates.",
+    return Model(network, label, loaded_reads(loaded), partial(_loaded_encode, loaded), sequence, loaded_note(loaded),
                  vocabulary="".join(loaded.vocabulary) if loaded.embedding is None and loaded.vocabulary else None,
                  source="file", loaded=loaded)
 

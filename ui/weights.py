@@ -298,12 +298,21 @@ def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
     show_model(model)
 
 
+def is_position(value: object, size: int) -> bool:
+    """Whether a widget's ``value`` is a position 0 … size-1.
+
+    A menu's value can come back from the browser as the label it showed (a model's "␣") when its options
+    have changed since (another model's head: "#0", "#1"); that is no position, and no number."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < size
+
+
 def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None,
                 palette: Palette = STANDARD) -> None:
     """The model's own head beside its gates: the top predictions after a chosen step, and one output over time."""
     T, K = probabilities.shape
     st.markdown("**What the model predicts**")
-    if st.session_state.get(keys.W_PREDICT_OF) != tokens or not 0 <= st.session_state.get(keys.W_PREDICT_STEP, -1) < T:
+    state = st.session_state
+    if state.get(keys.W_PREDICT_OF) != tokens or not is_position(state.get(keys.W_PREDICT_STEP), T):
         st.session_state[keys.W_PREDICT_OF] = list(tokens)  # new text: start at its last step
         st.session_state[keys.W_PREDICT_STEP] = T - 1
     step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1,
@@ -312,7 +321,7 @@ def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str]
     with st.container(key=keys.weights_chart("top_predictions")):
         st.table(top_predictions(probabilities, tokens, step, outputs))
     labels = output_labels(K, outputs)
-    if not 0 <= st.session_state.get(keys.W_PREDICT_TOKEN, -1) < K:
+    if not is_position(st.session_state.get(keys.W_PREDICT_TOKEN), K):
         st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start
     chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.W_PREDICT_TOKEN,
                           format_func=lambda k: labels[k])

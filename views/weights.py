@@ -10,6 +10,7 @@ from ui import keys
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
+from ui.handoff import follow_text
 from ui.model import current_model, from_network, model_link_problem, symbols_as_math
 from ui.palette import current_palette
 from ui.share import link_errors, load_link, write_model_link
@@ -46,6 +47,7 @@ if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
 
 model = current_model()
 sequence = sequence_controls(model.reads if model else None)
+follow_text("explore", sequence.text)  # Explore, when next shown, shows the text typed here
 choice = model_sidebar(model, "A network drawn from the Network settings below. Editing a weight fixes it as a "
                               "model.")
 with st.sidebar:

@@ -175,15 +175,24 @@ def _read_npz(data: bytes, max_bytes: int, layer: int | str | None, name: str) -
     if "head.weights" in extra:
         activation = str(extra["head.activation"][()]) if "head.activation" in extra else "linear"
         head = Head(extra["head.weights"], extra.get("head.bias", np.zeros(len(extra["head.weights"]))), activation)
-    return Parts(network, _own_found("npz", network, list(arrays) + list(EXTRA[f] for f in extra)),
-                 extra.get("embedding"), head, words)
+    embedding = extra.get("embedding")
+    return Parts(network, _own_found("npz", network, list(arrays) + list(EXTRA[f] for f in extra), embedding, head,
+                                     (EXTRA["embedding"], EXTRA["head.weights"])),
+                 embedding, head, words)
 
 
-def _own_found(fmt: str, network: Network, used: list[str]) -> Found:
+def _own_found(fmt: str, network: Network, used: list[str], embedding: np.ndarray | None = None,
+               head: Head | None = None, names: tuple[str, str] = ("embedding", "head")) -> Found:
+    """What a Gatescope file held: its network, and the embedding and head beside it (``names`` in the file)."""
     layer = network.layers[0]
     module = Recurrent("gatescope", "Gatescope network", network.kind, len(network.layers), layer.bidirectional,
                        network.input_size, network.hidden_size, (), network.state_size)
-    return Found(fmt, (module,), 0, used=tuple(used))
+    found = Found(fmt, (module,), 0, used=tuple(used))
+    if embedding is not None and np.ndim(embedding) == 2:  # another shape is refused with the LoadedModel
+        found = replace(found, embedding=(names[0], tuple(map(int, np.shape(embedding)))))
+    if head is not None:
+        found = replace(found, head=(names[1], tuple(map(int, head.weights.shape))))
+    return found
 
 
 def _read_json(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Parts:
@@ -217,7 +226,8 @@ def _read_json(data: bytes, max_bytes: int, layer: int | str | None, name: str) 
             raise ValueError("model JSON: head: expected an object with weights and bias")
         head = Head(matrix(h["weights"], "head.weights"), matrix(h["bias"], "head.bias"),
                     str(h.get("activation", "linear")))
-    return Parts(network, _own_found("json", network, sorted(doc)), embedding, head, doc.get("vocabulary"))
+    return Parts(network, _own_found("json", network, sorted(doc), embedding, head), embedding, head,
+                 doc.get("vocabulary"))
 
 
 def load(path_or_bytes: object, vocabulary: object | None = None, *, name: str = "", layer: int | str | None = None,

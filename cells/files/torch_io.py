@@ -8,6 +8,7 @@ torch the file is refused with the one line that converts it to safetensors.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -17,7 +18,8 @@ from cells.files.parts import Parts
 from cells.files.source import zip_names
 
 CONVERT = ("python -c \"import torch; from safetensors.torch import save_file; "
-           "save_file(torch.load('model.pt', weights_only=True), 'model.safetensors')\"")
+           "save_file(torch.load('{name}', weights_only=True), '{stem}.safetensors')\"")
+_PLAIN_NAME = re.compile(r"[\w.+-]+\.(pt|pth|bin)")  # a name the command can quote as it is
 NESTED = ("state_dict", "model_state_dict", "model", "net", "module")  # where checkpoints keep the weights
 VOCABULARY = ("vocabulary", "vocab", "itos", "chars", "stoi", "tokens")
 
@@ -30,12 +32,19 @@ def _torch():
     return torch
 
 
-def read(data: bytes, max_bytes: int) -> tuple[dict[str, np.ndarray], object | None, list[str]]:
+def convert_command(name: str = "") -> str:
+    """The one line that turns the .pt file ``name`` into safetensors where PyTorch is installed."""
+    name = name if _PLAIN_NAME.fullmatch(name) else "model.pt"
+    return CONVERT.format(name=name, stem=name.rsplit(".", 1)[0])
+
+
+def read(data: bytes, max_bytes: int, name: str = "") -> tuple[dict[str, np.ndarray], object | None, list[str]]:
     """(float arrays by state_dict key, a vocabulary kept beside them or None, keys that are not float tensors)."""
     torch = _torch()
     if torch is None:
         raise ValueError("PyTorch file: it is a pickle, which Gatescope opens only with PyTorch's weights_only "
-                         f"loader, and PyTorch is not installed here. Convert it to safetensors where it is: {CONVERT}")
+                         "loader, and PyTorch is not installed here. Convert it to safetensors where it is: "
+                         f"{convert_command(name)}")
     if data[:4] == b"PK\x03\x04":
         zip_names(data, max_bytes, "PyTorch file")  # refuses archives that unpack beyond the cap
     try:
@@ -69,5 +78,5 @@ def read(data: bytes, max_bytes: int) -> tuple[dict[str, np.ndarray], object | N
 
 
 def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Parts:
-    arrays, words, other = read(data, max_bytes)
+    arrays, words, other = read(data, max_bytes, name)
     return statedict.parts(arrays, "torch", layer, other, words)

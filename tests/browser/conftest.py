@@ -47,7 +47,7 @@ MAX_SHOT_HEIGHT = 6000  # px; a whole-app screenshot is cut here
 README_SHOTS = {
     "explore-readme": "explore-browser.png",
     "compare-1280x800": "compare.png",
-    "weights-char-lm-predictions": "weights-model-predictions.png",
+    "upload-char_lm-safetensors": "weights-model-predictions.png",
     "lessons-forget-gate": "lessons-forget-gate.png",
     "lessons-rnn-forgets": "lessons-rnn-forgets.png",
     "lessons-bidirectional": "lessons-bidirectional.png",
@@ -79,6 +79,14 @@ def sequence_box_js(key: str = "seq_text") -> str:
             "?.shadowRoot?.querySelector('textarea')")
 
 
+# The Weights page's preview (the gate being edited, C_t, h_t): one panel of it by name, as (units, steps).
+PREVIEW_JS = f"""name => {{
+    const root = ({GATE_VIEWS_JS})().find(r => r.gatescope?.h.label?.endsWith(' edited'));
+    const key = root && Object.keys(root.gatescope.a).find(k => k.split('_').slice(1).join('_') === name);
+    const a = key && root.gatescope.a[key];
+    const row = u => Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols + u]);
+    return a ? Array.from({{length: a.cols}}, (_, u) => row(u)) : null;
+}}"""
 # A Plotly chart with its data laid out, or a gate view whose live view object is built.
 CHART_DRAWN_JS = f"""() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullLayout && g.data)
     || ({GATE_VIEWS_JS})().some(root => root.gatescope !== undefined && root.isConnected)"""

@@ -570,6 +570,10 @@ def units_shown(app: App) -> int:
 def test_an_emptied_number_box_keeps_the_size_and_the_link(app: App, typed: str) -> None:
     open_explore(app, "?unit=6")
     assert units_shown(app) == 8 and view(app)["unit"] == 6
+    # The boxes' labels are their own words: no "(required)" after them, nor in what a screen reader says.
+    assert "(required)" not in app.page.locator("[data-testid=stSidebar]").inner_text()
+    assert "required" not in (app.page.locator(".st-key-net_hidden").get_by_role("spinbutton").get_attribute(
+        "aria-label") or "")
     box = app.page.locator(".st-key-net_hidden input").first
     box.fill("")
     if typed:
@@ -579,6 +583,7 @@ def test_an_emptied_number_box_keeps_the_size_and_the_link(app: App, typed: str)
     app.wait_idle()
     assert_no_traceback(app)
     assert units_shown(app) == 8 and view(app)["unit"] == 6  # the size, and the unit chosen, stay
+    assert box.input_value() == "8"  # the box shows it again
     assert "hidden=" not in app.page.url
     box.fill("16")
     box.press("Enter")

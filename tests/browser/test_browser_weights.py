@@ -1,5 +1,6 @@
 """The Weights page in Chromium: type a weight into the data editor and watch the heatmaps follow;
-apply a preset and clamp a gate; pick a ready model in Explore.
+apply a preset and clamp a gate; pick a ready model in Explore; upload a state_dict and a broken file.
+Model files as their frameworks saved them are uploaded in test_browser_upload.py.
 
 Reached the way a user does, through the sidebar from Explore. Charts and editors are found by their
 keys (`st-key-<key>` classes; the keys live in ui/keys.py).
@@ -7,7 +8,6 @@ keys (`st-key-<key>` classes; the keys live in ui/keys.py).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ try:
 except ImportError:  # no playwright: conftest skips every test here
     PlaywrightTimeout = TimeoutError
 
-from conftest import GATE_VIEWS_JS, sequence_box_js
+from conftest import GATE_VIEWS_JS, PREVIEW_JS, sequence_box_js
 
 import cells
 from ui import keys
@@ -32,14 +32,6 @@ DELTA_CELL_JS = f"""() => {{
     const root = ({GATE_VIEWS_JS})().find(r => r.gatescope?.h.panels.some(p => p.name === 'delta_cell'));
     const a = root?.gatescope.a.delta_cell;
     return a ? Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols]) : null;
-}}"""
-# The preview's gate view: one panel of it ("forget", "cell", "update" ...) as (units, steps), once drawn.
-PREVIEW_JS = f"""name => {{
-    const root = ({GATE_VIEWS_JS})().find(r => r.gatescope?.h.label?.endsWith(' edited'));
-    const key = root && Object.keys(root.gatescope.a).find(k => k.split('_').slice(1).join('_') === name);
-    const a = key && root.gatescope.a[key];
-    const row = u => Array.from({{length: a.rows}}, (_, t) => a.values[t * a.cols + u]);
-    return a ? Array.from({{length: a.cols}}, (_, u) => row(u)) : null;
 }}"""
 Z_JS = """selector => {
     const chart = document.querySelector(selector);
@@ -214,71 +206,3 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     assert app.page.locator(".st-key-seq_text_box textarea").input_value() == "hello world"  # it reads the typed text
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-uploaded")
-
-
-def test_uploading_a_safetensors_char_lm_as_saved_shows_its_gates_and_predictions(app: App) -> None:
-    model = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
-    open_weights(app)
-    uploader = app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
-    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
-    uploader.set_input_files(str(model))
-    app.page.wait_for_function(f"() => document.querySelector({use!r}) && !document.querySelector({use!r}).disabled",
-                               timeout=30_000)
-    label = app.page.get_by_text("Uploaded: char_lm.safetensors").first
-    for attempt in range(3):  # a click that lands during the upload's own rerun can be lost
-        app.wait_idle()
-        app.click(app.page.locator(use))
-        try:
-            label.wait_for(state="visible", timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    app.wait_idle()
-    held = app.page.locator("[data-testid=stExpander]", has_text="What char_lm.safetensors held").inner_text()
-    assert "nn.LSTM" in held and "Embedding embed: 28 tokens × 8 numbers" in held and "Output head fc" in held
-    box = app.page.locator(".st-key-seq_text_box textarea")
-    box.fill("the lazy fox jump")
-    box.press("Enter")
-    line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
-    app.page.wait_for_function(f"() => document.querySelector({line!r})?._fullData?.[0]?.y?.length === 17",
-                               timeout=45_000)
-    app.wait_idle()
-    assert len(z(app)) == 16  # the model's own 16 units, not the drawn network's
-    app.screenshot("weights-char-lm-predictions")
-    rows = app.page.locator(f".st-key-{keys.weights_chart('top_predictions')} tbody tr")
-    assert rows.first.locator("td").first.inner_text() == "s", rows.first.inner_text()  # after "…jump": "s"
-    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
-
-
-def test_a_keras_model_with_a_vocabulary_file_beside_it(app: App, tmp_path: Path) -> None:
-    models = Path(__file__).parents[1] / "fixtures" / "models"
-    vocabulary = tmp_path / "chars.json"
-    vocabulary.write_text(json.dumps(sorted(set("the quick brown fox jumps over the lazy dog. "))))
-    open_weights(app)
-    app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]").set_input_files(
-        str(models / "keras_char_lm.keras"))
-    app.wait_idle()
-    app.page.locator(f".st-key-{keys.W_UPLOAD_VOCAB_FILE} input[type=file]").set_input_files(str(vocabulary))
-    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
-    app.page.wait_for_function(f"() => document.querySelector({use!r}) && !document.querySelector({use!r}).disabled "
-                               "&& document.body.innerText.includes('chars.json')", timeout=30_000)
-    label = app.page.get_by_text("Uploaded: keras_char_lm.keras").first
-    for attempt in range(3):
-        app.wait_idle()
-        app.click(app.page.locator(use))
-        try:
-            label.wait_for(state="visible", timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    app.wait_idle()
-    held = app.page.locator("[data-testid=stExpander]", has_text="What keras_char_lm.keras held").inner_text()
-    assert "Keras LSTM" in held and "Vocabulary: from the vocabulary you gave" in held
-    line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
-    app.page.wait_for_function(f"() => document.querySelector({line!r})?._fullData?.[0]?.y?.length === 11",
-                               timeout=45_000)  # it reads the typed "hello world" through its own embedding
-    assert len(z(app)) == 16
-    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
-    app.screenshot("weights-keras-vocabulary")

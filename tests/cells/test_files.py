@@ -204,6 +204,17 @@ def test_gatescope_files_keep_vocabulary_embedding_and_head(writer):
     check_against_framework(back, "char_lm_f64")
 
 
+@pytest.mark.parametrize("writer, names", [(to_npz, ("model.embedding", "model.head.weights")),
+                                           (lambda m: to_json(m).encode(), ("embedding", "head"))],
+                         ids=["npz", "json"])
+def test_gatescope_files_say_they_hold_their_embedding_and_head(writer, names):
+    back = cells.load(writer(cells.load(MODELS / "char_lm.safetensors")))
+    assert back.found.embedding == (names[0], (28, 8))  # what the upload's "held" list names, not "none found"
+    assert back.found.head == (names[1], (28, 16))
+    plain = cells.load(to_npz(cells.LoadedModel(back.network)))
+    assert plain.found.embedding is None and plain.found.head is None
+
+
 # ----- from_keras ------------------------------------------------------------------------------------------
 def test_from_keras_takes_get_weights_lists_and_bidirectional_arrays():
     forward = cells.Network.create("gru_torch", 3, 4, seed=3).layers[0]
@@ -222,9 +233,11 @@ def test_from_keras_takes_get_weights_lists_and_bidirectional_arrays():
 def test_a_pickle_is_never_opened_without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # as on a machine without PyTorch
     data = (MODELS / "word_gru.pt").read_bytes()
-    with pytest.raises(ValueError, match=r"PyTorch is not installed here.*save_file\(torch.load\('model.pt', "
-                                         r"weights_only=True\)"):
+    with pytest.raises(ValueError, match=r"PyTorch is not installed here.*save_file\(torch.load\('word_gru.pt', "
+                                         r"weights_only=True\), 'word_gru.safetensors'\)"):  # the file's own name
         cells.load(data, name="word_gru.pt")
+    with pytest.raises(ValueError, match=r"torch.load\('model.pt'"):  # a name the command cannot quote as it is
+        cells.load(data, name="it's mine.pt")
     legacy = b"\x80\x02c__builtin__\neval\nq\x00X\x04\x00\x00\x00'hi'q\x01\x85q\x02Rq\x03."  # eval('hi') if unpickled
     with pytest.raises(ValueError, match="PyTorch is not installed"):
         cells.load(legacy, name="evil.pt")

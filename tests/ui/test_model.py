@@ -20,6 +20,7 @@ from ui.model import (
     export_npz,
     export_problem,
     export_torch,
+    from_loaded,
     from_network,
     from_preset,
     from_pretrained,
@@ -342,3 +343,41 @@ def test_plain_symbols_in_notes_become_markdown_math_and_math_stays_math() -> No
 
     assert symbols_as_math("Watch unit 3 of C_t; h_{t-1} too.") == "Watch unit 3 of $C_t$; $h_{t-1}$ too."
     assert symbols_as_math("already $f_t$, and x_1") == "already $f_t$, and x_1"
+
+
+def test_a_pytorch_upload_without_torch_says_how_to_convert_it(monkeypatch, tmp_path: Path) -> None:
+    """What the Weights page shows for a .pt file on a machine without PyTorch: the one line to run where it is,
+    which (run there) makes a safetensors file that loads."""
+    import shlex
+    import sys
+
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "torch", None)  # as on a machine without PyTorch: import torch fails
+        with pytest.raises(ValueError) as refused:
+            load_upload("char_lm.pt", (MODELS / "char_lm.pt").read_bytes())
+    message = str(refused.value)
+    assert message.startswith("char_lm.pt: PyTorch file: ") and "PyTorch is not installed here" in message
+    command = message.split("Convert it to safetensors where it is: ", 1)[1]
+    assert command == ("python -c \"import torch; from safetensors.torch import save_file; "
+                       "save_file(torch.load('char_lm.pt', weights_only=True), 'char_lm.safetensors')\"")
+    pytest.importorskip("torch")
+    pytest.importorskip("safetensors")
+    (tmp_path / "char_lm.pt").write_bytes((MODELS / "char_lm.pt").read_bytes())
+    python, flag, code = shlex.split(command)
+    assert (python, flag) == ("python", "-c")
+    monkeypatch.chdir(tmp_path)
+    exec(code, {})  # what `python -c` runs, here where PyTorch is
+    model = load_upload("char_lm.safetensors", (tmp_path / "char_lm.safetensors").read_bytes(),
+                        vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
+    assert model.loaded.head.size == 28 and model.loaded.network.hidden_size == 16
+
+
+def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_it_has_a_head() -> None:
+    # Explore shows the same note above its gates, and it draws no predictions: the note says which page does.
+    chars = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
+    assert chars.note == ("Typed text goes through the model's own vocabulary and embedding; the Weights page shows "
+                          "what its output head predicts beside the gates.")
+    indices = load_upload("word_gru.onnx", (MODELS / "word_gru.onnx").read_bytes())
+    assert indices.note.startswith("Typed token indices go through the model's own embedding; the Weights page")
+    headless = dataclasses.replace(chars.loaded, head=None)
+    assert from_loaded(headless, "x").note == "Typed text goes through the model's own vocabulary and embedding."

@@ -474,6 +474,20 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # the last text it could read stays
 
 
+def test_explore_shows_the_text_typed_on_the_weights_page_after_an_upload() -> None:
+    """An upload leaves the model for Explore; text typed on the Weights page afterwards goes with it."""
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
+    at = open_weights()
+    upload(at, path.name, path.read_bytes())
+    type_text(at, keys.SEQ_TEXT, "the lazy dog")
+    assert not at.exception and not errors(at)
+    at.switch_page("views/explore.py")
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    assert model(at).label == "Uploaded: char_lm.safetensors"
+    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "the lazy dog"  # not the text it was uploaded on
+
+
 def test_a_file_with_two_recurrent_layers_offers_the_choice_and_refusals_keep_the_model() -> None:
     import safetensors.numpy
 
