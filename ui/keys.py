@@ -139,6 +139,7 @@ W_UPLOAD_LAYER = "w_upload_layer"  # which recurrent layer of the file, when it 
 W_UPLOAD_FOUND = "w_upload_found"  # not a widget: (file name, what the last used file held, its layer names)
 W_PREDICT_STEP = "w_predict_step"
 W_PREDICT_OF = "w_predict_of"  # not a widget: the tokens the step slider was set for
+W_PREDICT_FOLLOWED = "w_predict_followed"  # not a widget: the preview's cursor report the slider last followed
 W_PREDICT_TOKEN = "w_predict_token"
 W_UPLOAD_APPLY = "w_upload_apply"
 W_UPLOAD_ERROR = "w_upload_error"  # not a widget: why the last upload was refused

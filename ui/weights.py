@@ -306,17 +306,37 @@ def is_position(value: object, size: int) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < size
 
 
+def predictions_start(tokens: list[str]) -> None:
+    """New text starts the predictions and the gates beside them at its last step (call before the preview)."""
+    state, T = st.session_state, len(tokens)
+    if state.get(keys.W_PREDICT_OF) != list(tokens) or not is_position(state.get(keys.W_PREDICT_STEP), T):
+        state[keys.W_PREDICT_OF] = list(tokens)
+        state[keys.W_PREDICT_STEP] = state[PREVIEW_CURSOR.step] = T - 1
+
+
+def _slider_moved() -> None:
+    """The step slider moved: the preview's cursor goes there too."""
+    st.session_state[PREVIEW_CURSOR.step] = st.session_state[keys.W_PREDICT_STEP]
+
+
 def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None,
                 palette: Palette = STANDARD) -> None:
-    """The model's own head beside its gates: the top predictions after a chosen step, and one output over time."""
+    """The model's own head beside its gates: the top predictions after a chosen step, and one output over time.
+
+    The step is the preview's: where the user stops its cursor (the browser's report) the slider follows, and
+    the slider moves the preview's cursor."""
     T, K = probabilities.shape
     st.markdown("**What the model predicts**")
     state = st.session_state
-    if state.get(keys.W_PREDICT_OF) != tokens or not is_position(state.get(keys.W_PREDICT_STEP), T):
-        st.session_state[keys.W_PREDICT_OF] = list(tokens)  # new text: start at its last step
-        st.session_state[keys.W_PREDICT_STEP] = T - 1
-    step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1,
-                     help="The head's likeliest outputs once the model has read the sequence up to this step.")
+    reported = state.get(PREVIEW_CURSOR.reported)
+    if reported is not None and reported != state.get(keys.W_PREDICT_FOLLOWED) and 0 <= reported[0] < T:
+        state[keys.W_PREDICT_FOLLOWED] = reported
+        state[keys.W_PREDICT_STEP] = reported[0]
+    if not is_position(state.get(keys.W_PREDICT_STEP), T):
+        state[keys.W_PREDICT_STEP] = T - 1
+    step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1, on_change=_slider_moved,
+                     help="The head's likeliest outputs once the model has read the sequence up to this step; the "
+                          "gates' cursor and this slider move together.")
     st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
     with st.container(key=keys.weights_chart("top_predictions")):
         st.table(top_predictions(probabilities, tokens, step, outputs))

@@ -29,6 +29,7 @@ from ui.weights import (
     model_sidebar,
     pending_edits,
     predictions,
+    predictions_start,
     redraw,
     reset,
     upload_controls,
@@ -129,6 +130,8 @@ loaded = model.loaded if model is not None else None
 head = loaded.head if loaded is not None else None
 gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [("", name, trace) for name in dict.fromkeys((gate, cell.memory(), "hidden")) if name in trace.values]
+if head is not None:
+    predictions_start(tokens)
 with gates_column:
     show_view(traces_view(preview, tokens, label=f"{info.symbol} edited", palette=palette), key=keys.W_PREVIEW_VIEW,
               k=PREVIEW_CURSOR)

@@ -47,7 +47,7 @@ MAX_SHOT_HEIGHT = 6000  # px; a whole-app screenshot is cut here
 README_SHOTS = {
     "explore-readme": "explore-browser.png",
     "compare-1280x800": "compare.png",
-    "upload-char_lm-safetensors": "weights-model-predictions.png",
+    "weights-readme": "weights-model-predictions.png",
     "lessons-forget-gate": "lessons-forget-gate.png",
     "lessons-rnn-forgets": "lessons-rnn-forgets.png",
     "lessons-bidirectional": "lessons-bidirectional.png",

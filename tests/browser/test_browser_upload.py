@@ -253,6 +253,9 @@ def test_a_model_file_as_saved_shows_its_gates_and_predictions(weights: App, cas
     assert label == engine.top(0)[0] and p == pytest.approx(engine.top(0)[1], abs=1e-4)
     no_error(app)
     app.screenshot(f"upload-{case.file.replace('.', '-')}")
+    if case.file == "char_lm.safetensors":  # the README's picture: the gates beside the head's predictions
+        app.page.locator(f".st-key-{keys.W_PREVIEW_VIEW}").evaluate("e => e.scrollIntoView({block: 'center'})")
+        app.screenshot("weights-readme", whole_app=False)
 
 
 def test_the_page_s_own_download_comes_back_as_the_same_model(weights: App, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import presets
-from tests.views.apptest import gate_view, sequence_box, type_text
+from tests.views.apptest import gate_view, report_cursor, sequence_box, type_text
 from tests.viz.figjson import decode
 from ui import keys
 from ui.model import MODEL_KEY, export_torch, from_network
@@ -519,3 +519,18 @@ def test_a_file_with_two_recurrent_layers_offers_the_choice_and_refusals_keep_th
     upload(at, "lying.safetensors", lying)
     assert any("needs 2,560 bytes, its offsets span 256" in e and "current model stays" in e for e in errors(at))
     assert model(at).network.kind == "gru_torch"
+
+
+def test_the_predictions_and_the_gates_beside_them_share_one_step() -> None:
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
+    at = open_weights()
+    upload(at, path.name, path.read_bytes())
+    type_text(at, keys.SEQ_TEXT, "the lazy dog")
+    assert gate_view(at, keys.W_PREVIEW_VIEW)[0]["t"] == 11  # new text: both at its last step
+    assert at.slider(key=keys.W_PREDICT_STEP).value == 11
+    report_cursor(at, 4, 2, key=keys.W_PREVIEW_VIEW)  # the user stops the gates' cursor at step 4
+    assert at.slider(key=keys.W_PREDICT_STEP).value == 4
+    assert any(c.value.startswith("After reading 4·") for c in at.caption)
+    at.slider(key=keys.W_PREDICT_STEP).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
+    assert not at.exception and not errors(at)
+    assert gate_view(at, keys.W_PREVIEW_VIEW)[0]["t"] == 7
