@@ -39,6 +39,7 @@ from urllib.parse import parse_qs
 
 from benchmarks.streamlit_client import RunError, Session
 from ui import keys
+from ui.sequence_input import box_key
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -136,7 +137,7 @@ async def student(index: int, url: str, until: float, every: float, tally: Tally
     session = Session(url)
     try:
         try:
-            run = await session.open()
+            run = await session.open(query="kind=lstm")  # a drawn network, whose seed is a knob to move
         except (RunError, OSError) as e:
             tally.errors.append(f"session {index}: page load: {e}")
             return
@@ -151,7 +152,7 @@ async def student(index: int, url: str, until: float, every: float, tally: Tally
             typed = step % 2 == 1
             text = f"student {index} try {step}"
             if typed:
-                session.set(keys.SEQ_TEXT, text)
+                session.set(box_key(keys.SEQ_TEXT), {"text": text})  # what the sequence box reports
             else:
                 session.set(keys.NET_SEED, 1 + (index * 1000 + step) % 100_000)
             try:

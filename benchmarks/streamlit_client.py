@@ -10,6 +10,7 @@ does not draw anything: what it measures is the server's side of a page load and
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ class Session:
         state = WidgetState(id=wid)
         if kind == "button":
             state.trigger_value = True
+        elif isinstance(value, dict):  # a custom component's state, as its script sends it (a JSON object)
+            state.json_value = json.dumps(value)
         elif isinstance(value, bool):
             state.bool_value = value
         elif isinstance(value, int) and kind in ("number_input", "slider") and not isinstance(value, bool):
