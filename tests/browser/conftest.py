@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,6 +248,23 @@ class App:
         box = locator.bounding_box(timeout=timeout_ms)
         assert box is not None, f"{locator} has no box on screen"
         self.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    def until_shown(self, act: Callable[[], None], outcome: Locator, *, tries: int = 3, timeout_ms: float = 15_000
+                    ) -> None:
+        """Do ``act`` (a click, a key) until ``outcome`` shows, at most ``tries`` times: an act that lands while a
+        rerun is still redrawing its target (or takes the focus away) can be lost, as a user's can."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for attempt in range(tries):
+            self.wait_idle()
+            act()
+            try:
+                outcome.wait_for(state="visible", timeout=timeout_ms)
+                break
+            except PlaywrightTimeout:
+                if attempt == tries - 1:
+                    raise
+        self.wait_idle()
 
     def screenshot(self, name: str, *, whole_app: bool = True, until: str | None = None) -> Path:
         """Save a PNG in tests/browser/screenshots/. Streamlit scrolls inside its main area, not the

@@ -170,16 +170,7 @@ def use_file(app: App, outcome: Locator) -> None:
     use = f".st-key-{keys.W_UPLOAD_APPLY} button"
     app.page.wait_for_function(f"() => document.querySelector({use!r}) && !document.querySelector({use!r}).disabled",
                                timeout=30_000)
-    for attempt in range(3):
-        app.wait_idle()
-        app.click(app.page.locator(use))
-        try:
-            outcome.wait_for(state="visible", timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    app.wait_idle()
+    app.until_shown(lambda: app.click(app.page.locator(use)), outcome)
 
 
 def upload(app: App, path: Path, vocabulary: Path | None, outcome: Locator) -> None:
@@ -238,17 +229,12 @@ def test_a_model_file_as_saved_shows_its_gates_and_predictions(weights: App, cas
     assert label == engine.top(last)[0] and p == pytest.approx(engine.top(last)[1], abs=1e-4)
     # Home takes the cursor to the first step, and the table follows.
     caption = app.page.get_by_text(f"After reading {engine.steps[0]}:").first
-    for attempt in range(3):  # a rerun landing between the focus and the key can take the focus away
-        app.wait_idle()
-        app.page.locator(STEP).focus()  # as Tab reaches it
+
+    def home() -> None:  # as Tab reaches the slider, then Home
+        app.page.locator(STEP).focus()
         app.page.keyboard.press("Home")
-        try:
-            caption.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    app.wait_idle()
+
+    app.until_shown(home, caption, timeout_ms=10_000)
     label, p = shown_top(app)
     assert label == engine.top(0)[0] and p == pytest.approx(engine.top(0)[1], abs=1e-4)
     no_error(app)

@@ -184,16 +184,7 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
         app.page.wait_for_function(f"() => document.querySelector({use!r}) && "
                                    f"!document.querySelector({use!r}).disabled && "
                                    f"document.body.innerText.includes({path.name!r})", timeout=30_000)
-        for attempt in range(3):
-            app.wait_idle()
-            app.click(app.page.locator(use))
-            try:
-                outcome.wait_for(state="visible", timeout=15_000)
-                break
-            except PlaywrightTimeout:
-                if attempt == 2:
-                    raise
-        app.wait_idle()
+        app.until_shown(lambda: app.click(app.page.locator(use)), outcome)
 
     alert = app.page.locator("[data-testid=stAlert]", has_text="not a .npz file")
     upload(broken, alert)
