@@ -157,11 +157,10 @@ def choose_file(app: App, key: str, path: Path | None) -> None:
                 continue
         assert chip.count() == 0, app.diagnostics()
         return
-    app.page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path))
-    # The chip shortens a long name ("keras_c...weights.h5"); its accessible name is whole.
-    app.page.locator(f".st-key-{key} [data-testid=stFileChip][aria-label^={json.dumps(path.name + ',')}]").wait_for(
-        state="visible", timeout=30_000)
-    app.wait_idle()
+    # The chip shortens a long name ("keras_c...weights.h5"); its accessible name is whole. A file chosen while
+    # a rerun redraws the chooser can be dropped: choose it again.
+    named = app.page.locator(f".st-key-{key} [data-testid=stFileChip][aria-label^={json.dumps(path.name + ',')}]")
+    app.until_shown(lambda: app.page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path)), named)
 
 
 def use_file(app: App, outcome: Locator) -> None:
