@@ -1,8 +1,7 @@
 """Heatmaps of one gate or state over time: units on y, steps on x, one fixed colour range.
 
 The pages step through a trace in the gate view (viz/gateview.py); these Plotly heatmaps are for
-the files a user saves (a heatmap's .html) and the Weights page's preview. Hover names the gate,
-unit, step, token and value.
+the files a user saves (Explore's "Figures as HTML"). Hover names the gate, unit, step, token and value.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import plotly.graph_objects as go
 
 import cells
 from viz.figure import colorscale, figure
-from viz.style import STANDARD, TICK_SIZE, ColourRange, Palette, base_layout, colour_range, compact, input_range
+from viz.style import STANDARD, TICK_SIZE, ColourRange, Palette, base_layout, colour_range, compact
 from viz.timeaxis import MAX_CELLS, TimeAxis, bin_steps, columns_for, time_axis
 
 CURSOR_COLOUR = "#111111"
@@ -159,21 +158,6 @@ def gate_heatmap(
         row_names=[str(u) for u in range(H)], row_title="unit", cursor=cursor, unit=unit,
         palette=palette,
     )
-
-
-def input_heatmap(
-    xs: np.ndarray, tokens: Sequence[str], features: Sequence[str], cursor: int | None = None,
-    title: str = "x_t  encoded inputs", palette: Palette = STANDARD,
-) -> go.Figure:
-    """The inputs x_t (T, I): one row per input feature, steps on x."""
-    xs = np.asarray(xs)
-    if xs.ndim != 2 or len(features) != xs.shape[1] or len(tokens) != xs.shape[0]:
-        raise ValueError(f"inputs: expected {len(tokens)} steps of {len(features)} features, got shape {xs.shape}")
-    axis = time_axis(tokens, columns_for(xs.shape[1]))
-    crange = input_range(xs)
-    title = title + (f" · {axis.note}" if axis.note else "")
-    return matrix_figure(xs, axis, crange, title=title, what="x_t", row_names=list(features),
-                         row_title="input", cursor=cursor, height=150 + 14 * min(xs.shape[1], 16), palette=palette)
 
 
 def heatmap_names(trace: cells.Trace) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ import pytest
 import cells
 from cells import encode
 from tests.viz.figjson import spec
-from viz.heatmap import gate_heatmap, heatmap_names, input_heatmap
+from viz.heatmap import gate_heatmap, heatmap_names
 from viz.timeaxis import bin_steps, step_labels, time_axis
 
 
@@ -114,15 +114,6 @@ def test_time_axis_ticks_stay_few_on_long_sequences() -> None:
     axis = time_axis([str(t % 7) for t in range(1000)], 1000)
     assert len(axis.ticktext) <= 40
     assert step_labels(["a", "a"]) == ("0·a", "1·a")
-
-
-def test_input_heatmap_rows_are_the_features() -> None:
-    e = encode.one_hot("abca")
-    s = spec(input_heatmap(e.xs, e.tokens, e.features))
-    h = heat(s)
-    assert s["layout"]["yaxis"]["ticktext"] == ["a", "b", "c"]
-    np.testing.assert_array_equal(h["z"], e.xs.T)
-    assert (h["zmin"], h["zmax"]) == (0.0, 1.0)
 
 
 @pytest.mark.parametrize("kind", list(cells.KINDS))
