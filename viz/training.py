@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-import cells
 from viz.figure import figure
 from viz.heatmap import _time_xaxis
 from viz.style import STANDARD, TICK_SIZE, Palette, base_layout, compact
@@ -242,6 +241,3 @@ def final_accuracies(curves: Sequence[Curve], window: int | None = None) -> Mapp
         out[c.label] = float(np.mean(c.accuracies[-w:])) if c.accuracies.size else float("nan")
     return out
 
-
-def kind_label(kind: str) -> str:
-    return cells.KINDS[kind].LABEL if kind in cells.KINDS else kind
