@@ -1,5 +1,7 @@
 """Gatescope's router: page config, session defaults, navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.focus import focus_style
@@ -8,7 +10,9 @@ from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
 from ui.tables import tables_switch
 
-st.set_page_config(page_title="Gatescope", layout="wide")
+# The tab's icon is a file of ours: a page's material icon as favicon would be fetched from the internet.
+ICON = Path(__file__).parent / "assets" / "icon.png"
+st.set_page_config(page_title="Gatescope", page_icon=str(ICON), layout="wide")
 pages = {
     "explore": st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
     "compare": st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),

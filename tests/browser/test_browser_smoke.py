@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ui import keys
 
@@ -32,3 +33,14 @@ def test_gradient_flow_draws_each_kind_s_curve(app: App) -> None:
     assert names == ["plain RNN: ‖∂h_T/∂h_t‖", "LSTM: ‖∂h_T/∂h_t‖", "LSTM: ‖∂C_T/∂C_t‖", "GRU: ‖∂h_T/∂h_t‖"], names
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("gradient-flow")
+
+
+def test_no_page_asks_anything_of_the_internet(app: App) -> None:
+    """A class may run offline: every request the pages make (scripts, fonts, icons, statistics) stays on the
+    machine serving them."""
+    outside: list[str] = []
+    app.page.on("request", lambda r: outside.append(r.url)
+                if urlsplit(r.url).hostname not in ("127.0.0.1", None) else None)
+    for page in ("", "compare", "lessons"):
+        app.open(page).wait_ready()
+    assert outside == [], outside
