@@ -144,8 +144,12 @@ def act(at: AppTest, case: Case, i: int) -> None:
         at.button(keys.LESSON_NEXT).click()
         return
     assert case.change is not None
+    sliders = {w.key: w for w in at.slider}
     for key, value in case.change(i).items():
-        at.session_state[key] = value
+        if key in sliders:  # moved as a user moves it, so its callback runs as a browser's move would make it
+            sliders[key].set_value(value)
+        else:
+            at.session_state[key] = value
 
 
 def top(profile: cProfile.Profile, n: int = 10) -> str:

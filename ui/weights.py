@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -427,33 +427,47 @@ def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
     return (edited if edited is not network else None), None
 
 
-def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: list[str] | None) -> None:
-    """The gate's tables as data editors; edits are applied on the next run (``pending_edits``)."""
+def apply_pending(base: Model, layer: int, direction: str, gate: str, features: list[str] | None) -> bool:
+    """Make what the gate's editors and knobs hold the current model (``base``, edited), and say on the page what
+    was refused; True when the model changed. The editors and knobs call it as their callback, before the page
+    runs, so an edit costs one run; the page calls it as well, for edits that came without one."""
+    edited, refused = pending_edits(base.network, layer, direction, gate, features)
+    if edited is not None:
+        commit(base, edited)
+    if refused:
+        st.session_state[keys.W_EDIT_REFUSED] = refused  # said under the editors (views/weights.py)
+    return edited is not None
+
+
+def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: list[str] | None,
+            on_edit: Callable[[], object] | None = None) -> None:
+    """The gate's tables as data editors; ``on_edit`` applies an edit (``apply_pending``) before the next run."""
     tables = edit_tables(cell, gate, features)
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for t in tables.values()
               for c in t.columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
     st.data_editor(tables["weights"],
                    key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
-                   num_rows="fixed", column_config=config)
+                   num_rows="fixed", column_config=config, on_change=on_edit)
     for field in cell.EXTRA:
         if field not in tables:
             continue
         st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
         key = keys.weights_editor(field, layer, direction, gate, _version(), tables[field].shape)
-        st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config)
+        st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config, on_change=on_edit)
 
 
-def bias_editor(cell: cells.Cell, layer: int, direction: str, gate: str) -> None:
+def bias_editor(cell: cells.Cell, layer: int, direction: str, gate: str, on_edit: Callable[[], object] | None = None
+                ) -> None:
     tables = edit_tables(cell, gate, None)
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for c in tables["biases"].columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)
     st.data_editor(tables["biases"],
                    key=keys.weights_editor("biases", layer, direction, gate, _version(), tables["biases"].shape),
-                   num_rows="fixed", column_config=config)
+                   num_rows="fixed", column_config=config, on_change=on_edit)
 
 
-def knobs(layer: int, direction: str, gate: str, symbol: str) -> None:
+def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[[], object] | None = None) -> None:
     """Scale the gate's matrix and shift its bias; each knob shows what it has applied so far."""
     applied = st.session_state.setdefault(keys.W_KNOBS, {})
     scale_key = keys.weights_knob("scale", layer, direction, gate)
@@ -461,9 +475,9 @@ def knobs(layer: int, direction: str, gate: str, symbol: str) -> None:
     for key, default in ((scale_key, 1.0), (shift_key, 0.0)):
         if key not in st.session_state:
             st.session_state[key] = float(applied.get(key, default))
-    st.slider(f"Scale W ({symbol}) by", *SCALE_RANGE, step=0.1, key=scale_key,
+    st.slider(f"Scale W ({symbol}) by", *SCALE_RANGE, step=0.1, key=scale_key, on_change=on_edit,
               help="Multiplies every weight of this gate, hidden and input columns alike.")
-    st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, step=0.5, key=shift_key,
+    st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, step=0.5, key=shift_key, on_change=on_edit,
               help="Adds to every unit's bias. Forget-gate bias +3 makes an LSTM remember longer from the start.")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 import cells
@@ -19,15 +21,14 @@ from ui.weights import (
     CLAMP_CURSOR,
     DIRECTIONS,
     PREVIEW_CURSOR,
+    apply_pending,
     apply_preset,
     bias_editor,
     cell_of,
-    commit,
     editors,
     export_buttons,
     knobs,
     model_sidebar,
-    pending_edits,
     predictions,
     predictions_start,
     redraw,
@@ -88,12 +89,9 @@ gate = where[2].radio("Gate", cell.GATES, key=keys.W_GATE, horizontal=True,
 features = list(run.encoded.features) if layer == 0 else None
 
 # ----- apply what the editors and knobs hold ------------------------------------------------------
-edited, refused = pending_edits(network, layer, direction, gate, features)
-if edited is not None:
-    commit(base, edited)
-    if refused:
-        st.session_state[keys.W_EDIT_ERROR] = refused
-    st.rerun()  # the sidebar, the editors and every heatmap start again from the edited model
+on_edit = partial(apply_pending, base, layer, direction, gate, features)  # the widgets' callback, before a run
+if on_edit():  # an edit that came without the callback: the sidebar and the editors start again from the model
+    st.rerun()
 link_note = write_model_link(model)
 
 trace = run.trace.trace(layer, direction)
@@ -104,8 +102,8 @@ st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:
-    editors(cell, layer, direction, gate, features)
-    if refused:
+    editors(cell, layer, direction, gate, features, on_edit)
+    if refused := st.session_state.pop(keys.W_EDIT_REFUSED, None):
         st.error(refused)
 with right:
     chart(weight_heatmap(weight_frame(cell.weights[gate], features, cell.state_size), f"W ({info.symbol})", palette),
@@ -113,10 +111,10 @@ with right:
 b_col, k_col = st.columns([2, 3])
 with b_col:
     st.markdown(f"**Bias of {info.symbol}**")
-    bias_editor(cell, layer, direction, gate)
+    bias_editor(cell, layer, direction, gate, on_edit)
 with k_col:
     st.markdown("**Knobs**")
-    knobs(layer, direction, gate, info.symbol)
+    knobs(layer, direction, gate, info.symbol, on_edit)
     r1, r2, r3 = st.columns([2, 1, 2], vertical_alignment="bottom")  # room for each button's whole label
     r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
               on_click=reset, args=(model,))
