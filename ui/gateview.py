@@ -49,17 +49,6 @@ class CursorKeys:
 EXPLORE = CursorKeys()
 
 
-def packed_view(trace: cells.Trace, tokens: tuple[str, ...], features: tuple[str, ...], input_title: str,
-                where: str, t: int, unit: int, group: str = "", big: bool = False, palette: Palette = STANDARD,
-                watch: int | None = None) -> bytes:
-    """The packed gate view of ``trace``, built on every run: that costs less than hashing the trace for a
-    cache would (at 100×32 about 1.3 ms against 1.5 ms; at 2,000×64, 23 ms against 47 ms)."""
-    view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit, palette=palette,
-                     watch=watch)
-    view.header.update(group=group, big=big)
-    return pack(view)
-
-
 def _start(T: int, H: int, k: CursorKeys) -> tuple[int, int]:
     """Where the view starts: the cursor keys, when something other than the browser set them."""
     ss = st.session_state
@@ -92,7 +81,7 @@ def _mount(data: bytes, key: str, k: CursorKeys, view: Callable[[], GateView]) -
 
 def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
               k: CursorKeys = EXPLORE) -> None:
-    """Draw a view built by viz (e.g. Compare's panes); views sharing a ``group`` share the cursor,
+    """Draw a view built by viz (a trace's, Compare's panes); views sharing a ``group`` share the cursor,
     ``bar=False`` leaves the buttons and the slider to another view of the group, and ``big`` sizes it
     for a projector."""
     t, unit = _start(view.header["steps"], view.header["units"], k)
@@ -105,14 +94,14 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
                    k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None) -> None:
     """Draw ``trace`` as one gate view in ``palette``; views that share a ``group`` share one cursor in the
     browser, ``big`` sizes it for a projector, and ``watch`` is the unit a cue says to watch, if any."""
-    t, unit = _start(trace.steps, trace.hidden_size, k)
-    data = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, group, big, palette, watch)
-    _mount(data, key, k, lambda: gate_view(trace, tokens, features, input_title=input_title, where=where))
+    show_view(gate_view(trace, tokens, features, input_title=input_title, where=where, palette=palette, watch=watch),
+              key=key, group=group, big=big, k=k)
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
                  title: str, k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None) -> str:
     """The view as one self-contained HTML page in ``palette``, starting where the user's cursor is now."""
     t, unit = int(st.session_state.get(k.step, 0)), int(st.session_state.get(k.unit, 0))
-    packed = packed_view(trace, tuple(tokens), tuple(features), input_title, where, t, unit, "", False, palette, watch)
-    return gate_view_html(packed, title)
+    view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit, palette=palette,
+                     watch=watch)
+    return gate_view_html(pack(view), title)
