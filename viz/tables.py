@@ -95,13 +95,11 @@ def figure_tables(fig: go.Figure) -> list[tuple[str, pd.DataFrame]]:
     lines and bars together."""
     title = _title(fig)
     tables: list[tuple[str, pd.DataFrame]] = []
-    lines = []
     heatmaps = [t for t in fig.data if t.type == "heatmap" and t.z is not None]
     for trace in heatmaps:  # one heatmap goes by the figure's title, several (subplots) by their own names
         name = (title or trace.name) if len(heatmaps) == 1 else (trace.name or title)
         tables.append((name or "", _grid(fig, trace)))
-    if not heatmaps:  # over a heatmap, markers and lines are there to click or to mark the cursor
-        lines = [t for t in fig.data if t.type in ("scatter", "scattergl", "bar") and t.y is not None]
+    lines = [t for t in fig.data if t.type in ("scatter", "scattergl", "bar") and t.y is not None]
     if lines:
         joined = _series(lines)
         if joined is not None:
