@@ -67,34 +67,23 @@ def matrix_figure(
     *,
     title: str,
     what: str,
-    row_names: Sequence[str],
     row_title: str,
     cursor: int | None = None,
     unit: int | None = None,
-    height: int | None = None,
     palette: Palette = STANDARD,
 ) -> go.Figure:
-    """A (T, R) array as a heatmap on ``axis``, rows on y, with hover naming ``what``, row, step and value,
-    coloured by ``palette``."""
+    """A (T, R) array as a heatmap on ``axis``, rows on y numbered from 0, with hover naming ``what``, row,
+    step and value, coloured by ``palette``."""
     cols = compact(bin_steps(values, axis.bin))  # (N, R)
-    N, R = cols.shape
+    R = cols.shape[1]
     z = cols.T  # (R, N): rows on y
     x = axis.positions.astype(np.int16)  # (N,)
     y = np.arange(R, dtype=np.uint8 if R < 256 else np.int16)  # (R,)
-    names = list(row_names)
-    numbered = names == [str(r) for r in range(R)]
     tokens = None if axis.binned else [label.split("·", 1)[1] for label in axis.labels]
     step_part = (f"steps %{{x:d}} ± {axis.bin // 2} (mean of {axis.bin})" if axis.binned
                  else "step %{x:d} · token %{text}")
-    row_part = f"{row_title} %{{y}}" if numbered else f"{row_title} %{{text}}"
-    if numbered:
-        text = None if tokens is None else [tokens] * R  # (R, N): each cell's token
-    elif tokens is None:
-        text = [[names[r]] * N for r in range(R)]
-    else:  # a named row and a token per cell: one string carries both
-        row_part, step_part = "%{text}", ""
-        text = [[f"{row_title} {names[r]}<br>step {c} · token {tokens[c]}" for c in range(N)] for r in range(R)]
-    lines = [f"<b>{what}</b>", row_part, step_part, "value %{z:.3f}"]
+    text = None if tokens is None else [tokens] * R  # (R, N): each cell's token
+    lines = [f"<b>{what}</b>", f"{row_title} %{{y}}", step_part, "value %{z:.3f}"]
     heat = {
         "type": "heatmap", "x": x, "y": y, "z": z, "text": text, "name": what,
         "zmin": crange.zmin, "zmax": crange.zmax, "colorscale": colorscale(palette.plotly(crange.scale)),
@@ -107,11 +96,11 @@ def matrix_figure(
         heat["zmid"] = 0.0
     if text is None:
         del heat["text"]
-    layout = base_layout(height or _height(R), title)
+    layout = base_layout(_height(R), title)
     layout.update(
         xaxis=_time_xaxis(axis),
         yaxis={"title": {"text": row_title}, "autorange": "reversed", "tickfont": {"size": TICK_SIZE},
-               "zeroline": False, "showgrid": False, **_row_ticks(names)},
+               "zeroline": False, "showgrid": False, **_row_ticks([str(r) for r in range(R)])},
         shapes=cursor_shapes(axis, cursor, unit, R, palette),
         hovermode="closest",
         dragmode=False,
@@ -155,8 +144,7 @@ def gate_heatmap(
     info = cells.gate_info(trace.family, name)
     return matrix_figure(
         values, axis, crange, title=gate_title(trace.family, name, crange, axis), what=info.symbol,
-        row_names=[str(u) for u in range(H)], row_title="unit", cursor=cursor, unit=unit,
-        palette=palette,
+        row_title="unit", cursor=cursor, unit=unit, palette=palette,
     )
 
 
