@@ -223,8 +223,10 @@ class Cell:
         return {}
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
-        """J_t = ∂s_t/∂s_{t-1} at one step of one sequence, with s = h (P, P) or [h, C] (P + H, P + H);
-        ``v`` holds the step's values (H,; h_t is (P,)) and ``W[g]`` gate g's hidden columns (H, P)."""
+        """J_t = ∂s_t/∂s_{t-1} of one sequence, with s = h (P, P) or [h, C] (P + H, P + H), at one step or at
+        every step at once: ``v`` holds the step's values (H,; h_t is (P,)), or every step's ((T, H); (T, P)),
+        h_p and c_p likewise, and ``W[g]`` is gate g's hidden columns (H, P). Returns (S, S), or (T, S, S):
+        the formulas broadcast over the leading axis, so one call does the whole sequence."""
         raise NotImplementedError
 
     # ----- sizes -------------------------------------------------------------------------------

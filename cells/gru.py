@@ -126,8 +126,8 @@ class GRU(Cell):
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂h/∂h_p = diag(1 - z) + diag(h̃ - h_p)·diag(σ'_z)W_z + diag(z)·∂h̃/∂h_p,
         ∂h̃/∂h_p = diag(1 - h̃²)·W_h̃·(diag(r) + diag(h_p)·diag(σ'_r)W_r)   (z and 1 - z swap where z keeps the old)."""
-        z, r, n, hp = v["update"][:, None], v["reset"][:, None], v["candidate"][:, None], h_p[:, None]
-        D = np.eye(len(h_p))
+        z, r, n, hp = (a[..., None] for a in (v["update"], v["reset"], v["candidate"], h_p))
+        D = np.eye(h_p.shape[-1])
         dn = (1 - n * n) * (W["candidate"] @ (r * D + hp * _sig(r) * W["reset"]))
         if self.Z_KEEPS_OLD:
             return z * D + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
@@ -265,9 +265,9 @@ class GRUResetAfter(Cell):
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂h/∂h_p = diag(z) + diag(h_p - n)·diag(σ'_z)W_z + diag(1 - z)·∂n/∂h_p,
         ∂n/∂h_p = diag(1 - n²)·(diag(W_hn h_p + b_hn)·diag(σ'_r)W_r + diag(r)·W_hn)."""
-        z, r, n, hn, hp = (a[:, None] for a in (v["update"], v["reset"], v["candidate"], v["candidate_hidden"], h_p))
+        z, r, n, hn, hp = (a[..., None] for a in (v["update"], v["reset"], v["candidate"], v["candidate_hidden"], h_p))
         dn = (1 - n * n) * (hn * _sig(r) * W["reset"] + r * W["candidate"])
-        return z * np.eye(len(h_p)) + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
+        return z * np.eye(h_p.shape[-1]) + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape

@@ -62,12 +62,12 @@ _LSTM_NUMBERS = (
 def _lstm_jacobian(v: Arrays, dC_dh: np.ndarray, dC_dc: np.ndarray, dao_dh: np.ndarray, dao_dc: np.ndarray
                    ) -> np.ndarray:
     """The (2H, 2H) step Jacobian of s = [h, C] from the cell state's and the output gate's derivatives."""
-    o, tc = v["output"][:, None], v["cell_tanh"][:, None]
-    H = len(dC_dh)
-    out = np.empty((2 * H, 2 * H))
-    out[:H, :H] = tc * _sig(o) * dao_dh + o * (1 - tc * tc) * dC_dh
-    out[:H, H:] = tc * _sig(o) * dao_dc + o * (1 - tc * tc) * dC_dc
-    out[H:, :H], out[H:, H:] = dC_dh, dC_dc
+    o, tc = v["output"][..., None], v["cell_tanh"][..., None]
+    H = o.shape[-2]
+    out = np.empty((*o.shape[:-2], 2 * H, 2 * H))  # (2H, 2H), or (T, 2H, 2H) for every step at once
+    out[..., :H, :H] = tc * _sig(o) * dao_dh + o * (1 - tc * tc) * dC_dh
+    out[..., :H, H:] = tc * _sig(o) * dao_dc + o * (1 - tc * tc) * dC_dc
+    out[..., H:, :H], out[..., H:, H:] = dC_dh, dC_dc
     return out
 
 
@@ -145,8 +145,8 @@ class LSTM(Cell):
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂C/∂h_p = diag(C_p σ'_f)W_f + diag(C̃ σ'_i)W_i + diag(i(1 - C̃²))W_C,  ∂C/∂C_p = diag(f),
         ∂h/∂· = diag(tanh(C) σ'_o)·∂a_o/∂· + diag(o(1 - tanh²C))·∂C/∂·  with ∂a_o/∂h_p = W_o."""
-        f, i, g = v["forget"][:, None], v["input"][:, None], v["candidate"][:, None]
-        cp, H = c_p[:, None], len(h_p)
+        f, i, g, cp = (a[..., None] for a in (v["forget"], v["input"], v["candidate"], c_p))
+        H = c_p.shape[-1]
         dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
         return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)))
 
@@ -248,8 +248,8 @@ class PeepholeLSTM(LSTM):
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""As the LSTM's, with ∂C/∂C_p = diag(f) + diag(C_p σ'_f)P_f + diag(C̃ σ'_i)P_i and ∂a_o/∂· += P_o·∂C/∂·."""
         P = self.peepholes
-        f, i, g = v["forget"][:, None], v["input"][:, None], v["candidate"][:, None]
-        cp, H = c_p[:, None], len(h_p)
+        f, i, g, cp = (a[..., None] for a in (v["forget"], v["input"], v["candidate"], c_p))
+        H = c_p.shape[-1]
         dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
         dC_dc = f * np.eye(H) + cp * _sig(f) * P["forget"] + g * _sig(i) * P["input"]
         return _lstm_jacobian(v, dC_dh, dC_dc, W["output"] + P["output"] @ dC_dh, P["output"] @ dC_dc)
@@ -357,7 +357,8 @@ class CoupledLSTM(Cell):
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂C/∂h_p = diag((C_p - C̃)σ'_f)W_f + diag((1 - f)(1 - C̃²))W_C, ∂C/∂C_p = diag(f)."""
-        f, g, cp, H = v["forget"][:, None], v["candidate"][:, None], c_p[:, None], len(h_p)
+        f, g, cp = (a[..., None] for a in (v["forget"], v["candidate"], c_p))
+        H = c_p.shape[-1]
         dC_dh = (cp - g) * _sig(f) * W["forget"] + (1 - f) * (1 - g * g) * W["candidate"]
         return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)))
 

@@ -133,17 +133,17 @@ class ProjectedLSTM(Cell):
         r"""s = [h (P), C (H)]. ∂C/∂h_p = diag(C_p σ'_f)W_f + diag(C̃ σ'_i)W_i + diag(i(1 - C̃²))W_C (H, P),
         ∂C/∂C_p = diag(f); ∂m/∂· = diag(tanh(C) σ'_o)·∂a_o/∂· + diag(o(1 - tanh²C))·∂C/∂· with
         ∂a_o/∂h_p = W_o, ∂a_o/∂C_p = 0; and ∂h/∂· = W_hr·∂m/∂·."""
-        f, i, g = v["forget"][:, None], v["input"][:, None], v["candidate"][:, None]
-        o, tc = v["output"][:, None], v["cell_tanh"][:, None]
-        cp, H, P = c_p[:, None], len(c_p), len(h_p)
+        f, i, g, o, tc, cp = (a[..., None] for a in (v["forget"], v["input"], v["candidate"], v["output"],
+                                                      v["cell_tanh"], c_p))
+        H, P = c_p.shape[-1], h_p.shape[-1]
         W_hr = self.projection["hidden"]  # (P, H)
         dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
         dC_dc = f * np.eye(H)
         dm_dh = tc * _sig(o) * W["output"] + o * (1 - tc * tc) * dC_dh  # (H, P)
         dm_dc = o * (1 - tc * tc) * dC_dc  # (H, H)
-        out = np.empty((P + H, P + H))
-        out[:P, :P], out[:P, P:] = W_hr @ dm_dh, W_hr @ dm_dc
-        out[P:, :P], out[P:, P:] = dC_dh, dC_dc
+        out = np.empty((*c_p.shape[:-1], P + H, P + H))  # (S, S), or (T, S, S) for every step at once
+        out[..., :P, :P], out[..., :P, P:] = W_hr @ dm_dh, W_hr @ dm_dc
+        out[..., P:, :P], out[..., P:, P:] = dC_dh, dC_dc
         return out
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:

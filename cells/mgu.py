@@ -103,8 +103,8 @@ class MGU(Cell):
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂h/∂h_p = diag(1 - f) + diag(h̃ - h_p)·diag(σ'_f)W_f + diag(f)·∂h̃/∂h_p,
         ∂h̃/∂h_p = diag(1 - h̃²)·W_h̃·(diag(f) + diag(h_p)·diag(σ'_f)W_f)."""
-        f, n, hp = v["forget"][:, None], v["candidate"][:, None], h_p[:, None]
-        D = np.eye(len(h_p))
+        f, n, hp = (a[..., None] for a in (v["forget"], v["candidate"], h_p))
+        D = np.eye(h_p.shape[-1])
         df = _sig(f) * W["forget"]  # ∂f/∂h_p
         dn = (1 - n * n) * (W["candidate"] @ (f * D + hp * df))
         return (1 - f) * D + (n - hp) * df + f * dn

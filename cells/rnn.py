@@ -51,7 +51,7 @@ class RNN(Cell):
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         """∂h/∂h_p = diag(1 - h²)·W: usually below 1 in norm, so the product over steps shrinks."""
-        h = v["hidden"][:, None]
+        h = v["hidden"][..., None]
         return (1 - h * h) * W["hidden"]
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:

@@ -36,7 +36,7 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 
 import cells
 from cells import encode
-from cells.gradflow import gradient_flow
+from cells.gradflow import gradient_flow, trace_flow
 from cells.learning.readout import softmax
 from cells.learning.tasks import TASKS, Brackets, FirstBit, Task, make_task
 from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model
@@ -521,9 +521,13 @@ FLOW_LABELS = {"rnn": "plain RNN", "lstm": "LSTM", "gru": "GRU"}
 FLOW_SHIPPED = {"rnn": "first_bit_rnn", "lstm": "first_bit_lstm", "gru": "first_bit_gru"}
 
 
+FLOW_MAX_STEPS = 200  # the page's longest T: every shorter sequence is the start of this one
+
+
 def flow_inputs(steps: int, seed: int) -> np.ndarray:
-    """A remember-the-first-bit sequence of ``steps`` steps (a bit, then noise), (T, 2)."""
-    return FirstBit(gap=steps - 1).sample(np.random.default_rng(seed), 1).inputs[0]
+    """A remember-the-first-bit sequence of ``steps`` steps (a bit, then noise), (T, 2): the first ``steps``
+    steps of the seed's FLOW_MAX_STEPS-long sequence, so a longer T adds steps to the end of the same one."""
+    return FirstBit(gap=FLOW_MAX_STEPS - 1).sample(np.random.default_rng(seed), 1).inputs[0][:steps]
 
 
 def task_inputs(task: Task, steps: int, seed: int) -> np.ndarray:
@@ -532,26 +536,39 @@ def task_inputs(task: Task, steps: int, seed: int) -> np.ndarray:
     return batch.inputs.reshape(-1, task.input_size)[:steps]
 
 
+FlowRuns = tuple[tuple[str, cells.Cell, cells.Trace], ...]  # (kind, its cell, its run of the longest sequence)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _random_runs(hidden: int, seed: int) -> FlowRuns:
+    """Plain RNN, LSTM and GRU of ``hidden`` units drawn from ``seed``, run over the seed's longest sequence
+    (shared by every session and every T: nothing changes them, and a T is a start of the run)."""
+    xs = flow_inputs(FLOW_MAX_STEPS, seed)
+    made = [(kind, cells.Network.create(kind, xs.shape[1], hidden, seed=seed).layers[0].forward)
+            for kind in FLOW_LABELS]
+    return tuple((kind, cell, cell.run(xs)) for kind, cell in made)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _shipped_runs(seed: int) -> FlowRuns:
+    """The shipped first-bit models, run over the seed's longest sequence."""
+    xs = flow_inputs(FLOW_MAX_STEPS, seed)
+    made = [(kind, load_pretrained(name).model.network.layers[0].forward) for kind, name in FLOW_SHIPPED.items()]
+    return tuple((kind, cell, cell.run(xs)) for kind, cell in made)
+
+
 @st.cache_data(max_entries=16, show_spinner="Multiplying Jacobians…")
 def random_flows(steps: int, hidden: int, seed: int) -> list[FlowCurve]:
     """Plain RNN, LSTM and GRU of ``hidden`` units drawn from ``seed``, on one first-bit sequence."""
-    xs = flow_inputs(steps, seed)
-    out = []
-    for kind in FLOW_LABELS:
-        cell = cells.Network.create(kind, xs.shape[1], hidden, seed=seed).layers[0].forward
-        out.append(FlowCurve(FLOW_LABELS[kind], kind, gradient_flow(cell, xs)))
-    return out
+    return [FlowCurve(FLOW_LABELS[kind], kind, trace_flow(cell, trace, steps))
+            for kind, cell, trace in _random_runs(hidden, seed)]
 
 
 @st.cache_data(max_entries=16, show_spinner="Multiplying Jacobians…")
 def shipped_flows(steps: int, seed: int) -> list[FlowCurve]:
     """The shipped first-bit models (gap 50) on one first-bit sequence of ``steps`` steps."""
-    xs = flow_inputs(steps, seed)
-    out = []
-    for kind, name in FLOW_SHIPPED.items():
-        cell = load_pretrained(name).model.network.layers[0].forward
-        out.append(FlowCurve(FLOW_LABELS[kind], kind, gradient_flow(cell, xs)))
-    return out
+    return [FlowCurve(FLOW_LABELS[kind], kind, trace_flow(cell, trace, steps))
+            for kind, cell, trace in _shipped_runs(seed)]
 
 
 @st.cache_data(max_entries=8, show_spinner="Multiplying Jacobians…")

@@ -8,7 +8,15 @@ from ui import keys
 from ui.controls import number_box
 from ui.palette import current_palette
 from ui.tables import chart
-from ui.training import collect_training, own_flow, random_flows, shipped_flows, shown_model, train_defaults
+from ui.training import (
+    FLOW_MAX_STEPS,
+    collect_training,
+    own_flow,
+    random_flows,
+    shipped_flows,
+    shown_model,
+    train_defaults,
+)
 from viz.gradflow import gradient_flow_figure, what_to_look_at
 
 st.set_page_config(page_title="Gatescope · Gradient flow", layout="wide")  # the browser tab names the page
@@ -28,7 +36,7 @@ st.latex(r"\frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T} \frac{\partial 
          r"\qquad \text{LSTM: } \frac{\partial C_k}{\partial C_{k-1}} \approx \operatorname{diag}(f_k)")
 
 left, middle, right = st.columns(3)
-steps = left.slider("Sequence length T", 10, 200, key=keys.FLOW_STEPS, step=5)
+steps = left.slider("Sequence length T", 10, FLOW_MAX_STEPS, key=keys.FLOW_STEPS, step=5)
 hidden = middle.slider("Hidden size (random networks)", 1, 64, key=keys.FLOW_HIDDEN)
 seed = number_box(right, "Seed", 0, 2**31 - 1, keys.FLOW_SEED, step=1,
                   help="Draws the random weights and the sequence of bits.")

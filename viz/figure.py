@@ -12,12 +12,27 @@ import functools
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import get_colorscale
 
 
 def figure(data: Sequence[dict], layout: dict) -> go.Figure:
-    """A figure of ``data`` (trace dicts, each with its ``type``) and ``layout``, built unchecked."""
-    return go.Figure(data=list(data), layout=layout, _validate=False)
+    """A figure of ``data`` (trace dicts, each with its ``type``) and ``layout``, built unchecked, with the
+    default theme's layout and its defaults for the trace types it has (see ``theme``)."""
+    data = list(data)
+    if "template" not in layout:
+        layout = {**layout, "template": theme(pio.templates.default, tuple(sorted({d["type"] for d in data})))}
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+@functools.lru_cache(maxsize=32)
+def theme(name: str, types: tuple[str, ...]) -> dict:
+    """Theme ``name``'s layout, and its defaults for the trace ``types`` alone. A theme holds defaults for every
+    kind of chart (the app's, Streamlit's, has ten); a figure carries its theme in full, and it is copied and
+    encoded on every rerun and sent each time. The parts for kinds the figure does not draw change nothing."""
+    full = pio.templates[name].to_plotly_json()
+    return {"layout": full.get("layout", {}),
+            "data": {kind: styles for kind, styles in full.get("data", {}).items() if kind in types}}
 
 
 def colorscale(scale: str | Sequence[Sequence]) -> Sequence[Sequence]:

@@ -43,8 +43,10 @@ def power_of_ten(value: float) -> str:
     return "10" + str(round(float(np.log10(value)))).translate(SUPERSCRIPT)
 
 
-def _shown(values: np.ndarray) -> list[float | None]:
-    return [float(v) if v > TINY else None for v in values]
+def _shown(values: np.ndarray) -> np.ndarray:
+    """The norms as drawn: an underflowed one is NaN, a gap in the line (an array, not a list: Plotly and
+    Streamlit copy and encode a list number by number, an array at once)."""
+    return np.where(values > TINY, values, np.nan)
 
 
 def gradient_flow_figure(curves: Sequence[FlowCurve], *, title: str, height: int = 500,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cells
-from cells.gradflow import gradient_flow, step_jacobians
+from cells.gradflow import gradient_flow, step_jacobians, trace_flow
 
 KINDS = tuple(cells.KINDS)
 
@@ -46,6 +46,11 @@ def test_step_jacobians_match_finite_differences(kind: str) -> None:
         want = numeric_jacobian(lambda s, t=t: state_vector(cell, cell.step(xs[t], as_state(cell, s))[0]),
                                 state_vector(cell, before))
         np.testing.assert_allclose(J[t], want, rtol=0, atol=1e-8)
+        # One step alone gives that step's block of the whole sequence's call.
+        W = {g: cell.weights[g][:, :cell.state_size] for g in cell.GATES}
+        one = cell.step_jacobian({k: a[t] for k, a in trace.values.items()}, trace.previous_hidden[t],
+                                 None if trace.previous_cell is None else trace.previous_cell[t], W)
+        np.testing.assert_allclose(one, J[t], rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "gru_torch", "rnn"])
@@ -72,6 +77,38 @@ def test_flow_is_the_norm_of_the_whole_chain(kind: str) -> None:
             assert flow.cell[t] == pytest.approx(np.linalg.norm(want_c, 2), rel=1e-6)
     assert (flow.cell is None) == (not cell.HAS_CELL)
     assert flow.steps == 8 and flow.back(0) == pytest.approx(1.0) and cell.hidden_size == H
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn", "lstmp"])
+def test_a_runs_first_steps_give_the_flow_of_the_shorter_sequence(kind: str) -> None:
+    """The Gradient flow page runs the longest sequence once and reads every shorter T from that run."""
+    rng = np.random.default_rng(8)
+    cell = cells.initialise(kind, 2, 4, seed=9, scale=1.5)
+    xs = rng.normal(size=(30, 2))
+    trace = cell.run(xs)
+    for steps in (1, 7, 30):
+        short, cut = gradient_flow(cell, xs[:steps]), trace_flow(cell, trace, steps)
+        np.testing.assert_allclose(cut.hidden, short.hidden, rtol=1e-12, atol=0)
+        if cell.HAS_CELL:
+            np.testing.assert_allclose(cut.cell, short.cell, rtol=1e-12, atol=0)
+    assert trace_flow(cell, trace).steps == 30
+
+
+def test_norms_far_down_a_vanishing_chain_are_exact() -> None:
+    """200 steps of a plain RNN with small weights take the norm to about 1e-200: each is the product's largest
+    singular value to rounding, with no underflow to 0 on the way (the page draws them on a log axis)."""
+    rng = np.random.default_rng(10)
+    cell = cells.initialise("rnn", 2, 6, seed=11, scale=0.2)
+    xs = rng.normal(size=(200, 2))
+    flow = gradient_flow(cell, xs)
+    J = step_jacobians(cell, cell.run(xs))
+    product, want = np.eye(6), np.empty(200)
+    want[-1] = 1.0
+    for t in range(199, 0, -1):
+        product = product @ J[t]
+        want[t - 1] = np.linalg.svd(product, compute_uv=False)[0]
+    assert 0 < flow.hidden[0] < 1e-150
+    np.testing.assert_allclose(flow.hidden, want, rtol=1e-9, atol=0)
 
 
 def test_plain_rnn_gradient_vanishes_much_faster_than_the_lstm_cell_path() -> None:
