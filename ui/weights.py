@@ -399,9 +399,10 @@ def _from_tables(network: cells.Network, layer: int, direction: str, gate: str, 
     return with_parameter(network, layer, direction, field, own, table.to_numpy())
 
 
-def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
-                  features: list[str] | None) -> tuple[cells.Network | None, str | None]:
-    """What this gate's editors and knobs hold since the last run, applied: (new network or None, refusal)."""
+def pending_edits(network: cells.Network, layer: int, direction: str, gate: str, features: list[str] | None,
+                  tables: dict[str, pd.DataFrame] | None = None) -> tuple[cells.Network | None, str | None]:
+    """What this gate's editors and knobs hold since the last run, applied: (new network or None, refusal).
+    ``tables`` are the gate's ``edit_tables`` in ``network``, when the caller has them already."""
     symbol = cells.gate_info(cell_of(network, layer, direction).FAMILY, gate).symbol
     changed = network
     knobs = st.session_state.setdefault(keys.W_KNOBS, {})
@@ -414,7 +415,7 @@ def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
                        else shifted(changed, layer, direction, gate, now - before))
             knobs[key] = now
     edited = changed
-    tables = edit_tables(cell_of(network, layer, direction), gate, features)
+    tables = tables if tables is not None else edit_tables(cell_of(network, layer, direction), gate, features)
     for field, table in tables.items():
         state = st.session_state.get(keys.weights_editor(field, layer, direction, gate, _version(), table.shape))
         rows = state.get("edited_rows") if isinstance(state, dict) else None
@@ -427,11 +428,13 @@ def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
     return (edited if edited is not network else None), None
 
 
-def apply_pending(base: Model, layer: int, direction: str, gate: str, features: list[str] | None) -> bool:
+def apply_pending(base: Model, layer: int, direction: str, gate: str, features: list[str] | None,
+                  tables: dict[str, pd.DataFrame] | None = None) -> bool:
     """Make what the gate's editors and knobs hold the current model (``base``, edited), and say on the page what
     was refused; True when the model changed. The editors and knobs call it as their callback, before the page
-    runs, so an edit costs one run; the page calls it as well, for edits that came without one."""
-    edited, refused = pending_edits(base.network, layer, direction, gate, features)
+    runs, so an edit costs one run; the page calls it as well (with the tables it draws), for edits that came
+    without one."""
+    edited, refused = pending_edits(base.network, layer, direction, gate, features, tables)
     if edited is not None:
         commit(base, edited)
     if refused:
@@ -439,10 +442,10 @@ def apply_pending(base: Model, layer: int, direction: str, gate: str, features: 
     return edited is not None
 
 
-def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: list[str] | None,
+def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dict[str, pd.DataFrame],
             on_edit: Callable[[], object] | None = None) -> None:
-    """The gate's tables as data editors; ``on_edit`` applies an edit (``apply_pending``) before the next run."""
-    tables = edit_tables(cell, gate, features)
+    """The gate's tables (``edit_tables``) as data editors; ``on_edit`` applies an edit (``apply_pending``)
+    before the next run."""
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for t in tables.values()
               for c in t.columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
@@ -457,9 +460,9 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, features: l
         st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config, on_change=on_edit)
 
 
-def bias_editor(cell: cells.Cell, layer: int, direction: str, gate: str, on_edit: Callable[[], object] | None = None
-                ) -> None:
-    tables = edit_tables(cell, gate, None)
+def bias_editor(layer: int, direction: str, gate: str, tables: dict[str, pd.DataFrame],
+                on_edit: Callable[[], object] | None = None) -> None:
+    """The gate's bias table (from ``edit_tables``) as a data editor."""
     config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for c in tables["biases"].columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)
     st.data_editor(tables["biases"],

@@ -154,9 +154,11 @@ if view == "side":
     rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
     c1.dataframe(shown_summary(gates), hide_index=True, height=35 * (rows + 1) + 3)
     c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
-    c1.download_button("Gate summary (CSV)", gates.to_csv(index=False), file_name="gatescope-compare-gates.csv",
-                       mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")
-    c2.download_button("Memory half-life (CSV)", lives.to_csv(index=False),
+    # The CSV is written when the button is pressed, not on every run.
+    c1.download_button("Gate summary (CSV)", lambda: gates.to_csv(index=False),
+                       file_name="gatescope-compare-gates.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
+                       on_click="ignore")
+    c2.download_button("Memory half-life (CSV)", lambda: lives.to_csv(index=False),
                        file_name="gatescope-compare-half-life.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_HALF_LIFE,
                        on_click="ignore")
 else:
@@ -164,6 +166,6 @@ else:
     st.caption(f"Pane {ss[keys.CMP_VIEW_PANE].upper()}, per layer and direction: mean h_t, the share of |h_t| above "
                "0.95, the mean keep share and the median memory half-life over units.")
     st.dataframe(table, hide_index=True)
-    st.download_button("Layer summary (CSV)", table.to_csv(index=False), file_name="gatescope-compare-layers.csv",
+    st.download_button("Layer summary (CSV)", lambda: table.to_csv(index=False), file_name="gatescope-compare-layers.csv",
                        mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")
 st.caption("Share this view: the address bar holds every setting, so copying it gives the same page.")

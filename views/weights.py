@@ -25,6 +25,7 @@ from ui.weights import (
     apply_preset,
     bias_editor,
     cell_of,
+    edit_tables,
     editors,
     export_buttons,
     knobs,
@@ -36,7 +37,7 @@ from ui.weights import (
     upload_controls,
 )
 from viz.gateview import traces_view
-from viz.weights import clamp_view, weight_frame, weight_heatmap
+from viz.weights import clamp_view, weight_heatmap
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 palette = current_palette()
@@ -89,8 +90,9 @@ gate = where[2].radio("Gate", cell.GATES, key=keys.W_GATE, horizontal=True,
 features = list(run.encoded.features) if layer == 0 else None
 
 # ----- apply what the editors and knobs hold ------------------------------------------------------
+tables = edit_tables(cell, gate, features)  # what the editors and the heatmap show, built once
 on_edit = partial(apply_pending, base, layer, direction, gate, features)  # the widgets' callback, before a run
-if on_edit():  # an edit that came without the callback: the sidebar and the editors start again from the model
+if on_edit(tables=tables):  # an edit that came without the callback: the sidebar and editors start again
     st.rerun()
 link_note = write_model_link(model)
 
@@ -102,16 +104,16 @@ st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_
            "Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:
-    editors(cell, layer, direction, gate, features, on_edit)
+    editors(cell, layer, direction, gate, tables, on_edit)
     if refused := st.session_state.pop(keys.W_EDIT_REFUSED, None):
         st.error(refused)
 with right:
-    chart(weight_heatmap(weight_frame(cell.weights[gate], features, cell.state_size), f"W ({info.symbol})", palette),
+    chart(weight_heatmap(tables["weights"], f"W ({info.symbol})", palette),
           key=keys.weights_chart("matrix"), config={"displayModeBar": False})
 b_col, k_col = st.columns([2, 3])
 with b_col:
     st.markdown(f"**Bias of {info.symbol}**")
-    bias_editor(cell, layer, direction, gate, on_edit)
+    bias_editor(layer, direction, gate, tables, on_edit)
 with k_col:
     st.markdown("**Knobs**")
     knobs(layer, direction, gate, info.symbol, on_edit)

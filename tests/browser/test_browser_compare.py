@@ -8,6 +8,7 @@ ui/keys.py) and read through their root's live view object (`gatescope`).
 
 from __future__ import annotations
 
+import csv
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,6 +17,8 @@ from conftest import GATE_VIEWS_JS
 from ui import keys
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from conftest import App
 
 EXCEPTION = "[data-testid=stException]"
@@ -105,3 +108,31 @@ def test_deep_bidirectional_stack_lines_every_layer_up_on_one_time_axis(app: App
     assert view["t"] == 4 and marks_at(view, 4), view
     assert app.evaluate("() => document.documentElement.scrollWidth") <= 1280
     app.screenshot("compare-deep-1280")
+
+
+@pytest.mark.viewport(1280, 800)
+def test_summary_downloads_are_written_when_pressed(app: App, tmp_path: Path) -> None:
+    """The summary CSVs are made on the click (not on every run): each arrives whole, A's and B's rows in it."""
+    app.open("compare").wait_ready()
+    app.page.wait_for_function(f"() => ({VIEWS_JS})().length === 3", timeout=45_000)
+    app.wait_idle()
+    got = {}
+    for label, name in (("Gate summary (CSV)", "gatescope-compare-gates.csv"),
+                        ("Memory half-life (CSV)", "gatescope-compare-half-life.csv")):
+        button = app.page.get_by_role("button", name=label)
+        button.scroll_into_view_if_needed()
+        with app.page.expect_download(timeout=30_000) as download:
+            app.click(button)
+        assert download.value.suggested_filename == name
+        saved = tmp_path / name
+        download.value.save_as(saved)
+        with saved.open(newline="") as f:
+            got[name] = list(csv.DictReader(f))
+    gates = got["gatescope-compare-gates.csv"]
+    assert {row["pane"] for row in gates} == {"A", "B"}
+    assert {row["cell"] for row in gates if row["pane"] == "A"} == {"LSTM"}
+    assert any(row["value"].startswith("f") and row["value"].endswith("forget") for row in gates), gates
+    assert all(-1.0 <= float(row["mean"]) <= 1.0 for row in gates if row["value"].split()[-1] != "cell"), gates
+    lives = got["gatescope-compare-half-life.csv"]
+    assert len(lives) == 8, lives  # a row per unit of the 8-unit panes
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
