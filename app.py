@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.focus import focus_style
+from ui.memory import freeze_startup_objects
 from ui.palette import palette_setting
 from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
@@ -13,6 +14,7 @@ from ui.tables import tables_switch
 # The tab's icon is a file of ours: a page's material icon as favicon would be fetched from the internet.
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Gatescope", page_icon=str(ICON), layout="wide")
+freeze_startup_objects()  # the libraries just imported are never walked by the cycle collector again
 pages = {
     "explore": st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
     "compare": st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),

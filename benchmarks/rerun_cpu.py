@@ -164,6 +164,18 @@ def top(profile: cProfile.Profile, n: int = 10) -> str:
     return "\n".join(rows)
 
 
+def streamlit_share(profile: cProfile.Profile) -> float:
+    """The share of a profiled run spent inside Streamlit's own commands (st.number_input, st.plotly_chart, …,
+    each wrapped by its metrics decorator): drawing the page's elements, as against the app's own work. The
+    cached functions, callbacks and figure builders are the app's; encoding a figure inside st.plotly_chart is
+    Streamlit's. cProfile slows both alike, so the share carries over to the unprofiled figure."""
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(own for (_, _, own, _, _) in stats.values())
+    inside = sum(cumulative for (file, _, func), (_, _, _, cumulative, _) in stats.items()
+                 if func == "wrapped_func" and file.endswith("metrics_util.py"))
+    return inside / total if total else 0.0
+
+
 def page_loads(repeats: int, pages: list[str]) -> list[tuple[str, str, list[float], list[float]]]:
     rows = []
     for page in pages:
@@ -197,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     share_script_cache()
     print("Server CPU per rerun (AppTest, time.process_time; median and min of "
           f"{repeats} reruns, each a new value)")
-    head = f"{'page':14} {'action':34} {'size':8} {'CPU ms':>8} {'min':>7} {'wall ms':>8}  budget"
+    head = (f"{'page':14} {'action':34} {'size':8} {'CPU ms':>8} {'min':>7} {'wall ms':>8}  budget"
+            + ("" if args.quick else "          in st.* commands (ms, share)"))
     print(head)
     print("-" * len(head))
     profiles: list[tuple[str, cProfile.Profile]] = []
@@ -215,16 +228,19 @@ def main(argv: list[str] | None = None) -> None:
             wall.append(w)
         if at.exception:
             raise RuntimeError(f"{case.page} / {case.action}: {at.exception}")
+        share = None
         if not args.quick:
             profile = cProfile.Profile()
             act(at, case, repeats + 1)
             timed_run(at, profile)
             profiles.append((f"{case.page} · {case.action} · {case.size}", profile))
+            share = streamlit_share(profile)
         median = statistics.median(cpu)
         limit = BUDGET_MS[case.size]
         verdict = f"<= {limit:.0f} ms: {'ok' if median <= limit else 'OVER'}"
+        inside = "" if share is None else f"   {share * median:5.1f} ({share:.0%})"
         print(f"{case.page:14} {case.action:34} {case.size:8} {median:8.1f} {min(cpu):7.1f} "
-              f"{statistics.median(wall):8.1f}  {verdict}")
+              f"{statistics.median(wall):8.1f}  {verdict:14}{inside}")
     for page, what, first, warm in page_loads(repeats, pages):
         median = statistics.median(warm)
         verdict = f"<= {BUDGET_MS['load']:.0f} ms: {'ok' if median <= BUDGET_MS['load'] else 'OVER'}"

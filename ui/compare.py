@@ -129,6 +129,8 @@ DEFAULTS: dict[str, Any] = {
     keys.CMP_STEP: 0,
     keys.CMP_UNIT: 0,
     keys.CMP_GATE: "cell",
+    keys.pane("a", "more"): False,  # each pane's "More settings", closed
+    keys.pane("b", "more"): False,
 }
 
 # What each start mode sets: (pane A, pane B, shared) on top of the defaults.
@@ -139,6 +141,8 @@ START_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
     "weights": ({"kind": "lstm"}, {"kind": "lstm", "shift": 2.0},
                 {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
 }
+MORE = ("scheme", "scale", "shift", "bidirectional")  # a drawn pane's "More settings"
+START_OPENS = {"weights": ("b",)}  # the panes whose "More settings" a start mode opens: where its change is
 START_NOTES = {
     "models": "Both panes read the same text; A is an LSTM and B the lecture's GRU, both with 8 units.",
     "inputs": "One network reads two texts that differ in their first character: B − A shows how far that "
@@ -178,6 +182,8 @@ def _start(mode: str | None = None) -> None:
             st.session_state[keys.pane(p, name)] = value
     st.session_state.update(shared)
     st.session_state[keys.CMP_STEP] = 0
+    for p in START_OPENS.get(mode, ()):
+        st.session_state[keys.pane(p, "more")] = True
 
 
 # ----- widgets ---------------------------------------------------------------------------------------
@@ -231,13 +237,19 @@ def network_controls(p: str) -> PaneNetwork:
         number_box(c1, f"Units (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, k("hidden"), step=1)
         number_box(c2, "Seed", 0, MAX_SEED, k("seed"), step=1)
         number_box(c3, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, k("layers"), step=1)
-        c1, c2 = st.columns([3, 2])
-        c1.selectbox("Starting weights", list(cells.SCHEMES), format_func=SCHEME_LABELS.get, key=k("scheme"),
-                     help="How the random weights are drawn.")
-        number_box(c2, "Weight scale", MIN_SCALE, MAX_SCALE, k("scale"), step=0.1, format="%.2f")
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        number_box(c1, SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f", help=shift_help)
-        c2.toggle("Bidirectional", key=k("bidirectional"))
+        # The settings changed less often wait in an expander whose title says their values; closed, its
+        # widgets are not drawn at all (a lazy expander), so the pane costs its run and its screen less.
+        more = st.expander(more_title(p), key=k("more"), on_change="rerun")
+        if more.open:
+            with more:
+                c1, c2 = st.columns([3, 2])
+                c1.selectbox("Starting weights", list(cells.SCHEMES), format_func=SCHEME_LABELS.get,
+                             key=k("scheme"), help="How the random weights are drawn.")
+                number_box(c2, "Weight scale", MIN_SCALE, MAX_SCALE, k("scale"), step=0.1, format="%.2f")
+                c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+                number_box(c1, SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f",
+                           help=shift_help)
+                c2.toggle("Bidirectional", key=k("bidirectional"))
     else:
         if source == "preset":
             st.selectbox("Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title,
@@ -251,6 +263,22 @@ def network_controls(p: str) -> PaneNetwork:
     return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
                        int(ss[k("seed")]), ss[k("scheme")], float(ss[k("scale")]), float(ss[k("shift")]),
                        bool(ss[k("bidirectional")]), int(ss[k("layers")]))
+
+
+def open_more_if_set(p: str) -> None:
+    """Open pane ``p``'s "More settings" when one of them is not at its default (a link set it)."""
+    ss = st.session_state
+    if any(ss.get(keys.pane(p, name), PANE_DEFAULTS[name]) != PANE_DEFAULTS[name] for name in MORE):
+        ss[keys.pane(p, "more")] = True
+
+
+def more_title(p: str) -> str:
+    """The title of pane ``p``'s "More settings": what they hold now, so a closed one hides no value."""
+    ss = st.session_state
+    k = lambda name: keys.pane(p, name)  # noqa: E731
+    scale, shift = float(ss[k("scale")]), float(ss[k("shift")])
+    return (f"More: {SCHEME_LABELS.get(ss[k('scheme')], ss[k('scheme')])} × {scale:.2f} · memory bias {shift:+.1f} · "
+            f"{'bidirectional' if ss[k('bidirectional')] else 'one direction'}")
 
 
 def _newline(reads: str) -> str:

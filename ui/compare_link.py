@@ -12,7 +12,7 @@ import streamlit as st
 import cells
 from cells import presets
 from ui import keys
-from ui.compare import DEFAULTS, LINK_SOURCES, MAX_SHIFT, PANES, STARTS, TRAINED, VIEWS
+from ui.compare import DEFAULTS, LINK_SOURCES, MAX_SHIFT, PANES, STARTS, TRAINED, VIEWS, open_more_if_set
 from ui.model import current_model, use_model
 from ui.settings import (
     MAX_EMBED,
@@ -108,6 +108,8 @@ def load_link() -> None:
                           f"kept {DEFAULTS[key]!r}.")
     for key, value in values.items():
         st.session_state[key] = value
+    for p in PANES:  # what a link sets is shown, not folded away
+        open_more_if_set(p)
     st.session_state[keys.CMP_LINK_ERRORS] = (errors, _values(SETTING_FIELDS))
 
 

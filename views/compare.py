@@ -99,6 +99,7 @@ if link_note := write_link():
 def _make_bidirectional(p: str) -> None:
     ss[keys.pane(p, "bidirectional")] = True
     ss[keys.pane(p, "source")] = "random"
+    ss[keys.pane(p, "more")] = True  # where the pane's Bidirectional switch is
 
 
 if view == "side":
@@ -166,6 +167,7 @@ else:
     st.caption(f"Pane {ss[keys.CMP_VIEW_PANE].upper()}, per layer and direction: mean h_t, the share of |h_t| above "
                "0.95, the mean keep share and the median memory half-life over units.")
     st.dataframe(table, hide_index=True)
-    st.download_button("Layer summary (CSV)", lambda: table.to_csv(index=False), file_name="gatescope-compare-layers.csv",
-                       mime="text/csv", key=keys.CMP_DOWNLOAD_GATES, on_click="ignore")
+    st.download_button("Layer summary (CSV)", lambda: table.to_csv(index=False),
+                       file_name="gatescope-compare-layers.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
+                       on_click="ignore")
 st.caption("Share this view: the address bar holds every setting, so copying it gives the same page.")

@@ -63,10 +63,10 @@ def captions(at: AppTest) -> str:
 
 
 def engine(kind: str, text: str, hidden: int = 8, *, seed: int = 0, layers: int = 1, bidirectional: bool = False,
-           vocabulary: str | None = None, shift: float = 0.0) -> cells.NetworkTrace:
+           vocabulary: str | None = None, shift: float = 0.0, scale: float = 1.0) -> cells.NetworkTrace:
     encoded = encode.one_hot(text, vocabulary=vocabulary)
     network = cells.Network.create(kind, encoded.input_size, hidden, seed=seed, num_layers=layers,
-                                   bidirectional=bidirectional)
+                                   bidirectional=bidirectional, scale=scale)
     return shift_memory(network, shift).run(encoded.xs)
 
 
@@ -158,7 +158,36 @@ def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
     assert shown["keep_diff"]["values"].mean() > 0.2  # B keeps more: f_t is higher nearly everywhere
     at.radio(key=keys.CMP_START).set_value("models").run(timeout=TIMEOUT)
     assert at.selectbox(key=keys.pane("b", "kind")).value == "gru"
-    assert at.number_input(key=keys.pane("b", "shift")).value == 0.0
+    assert at.number_input(key=keys.pane("b", "shift")).value == 0.0  # B's More settings stay open, at 0 now
+
+
+def test_more_settings_stay_folded_until_opened_and_keep_their_values_folded() -> None:
+    """A pane's less-used settings wait in a closed expander whose title says them; closed, its widgets are not
+    drawn at all, and what was set in it still shapes the run."""
+    at = open_page()
+    more = [e for e in at.expander if e.label.startswith("More:")]
+    assert len(more) == 2
+    assert more[0].label == "More: PyTorch's default × 1.00 · memory bias +0.0 · one direction"
+    drawn = {w.key for w in at.number_input} | {w.key for w in at.selectbox} | {w.key for w in at.toggle}
+    assert keys.pane("a", "scale") not in drawn and keys.pane("a", "bidirectional") not in drawn
+    assert keys.pane("a", "hidden") in drawn  # units, seed and layers stay in view
+    at.session_state[keys.pane("a", "more")] = True
+    at.run(timeout=TIMEOUT)
+    at.number_input(key=keys.pane("a", "scale")).set_value(1.5).run(timeout=TIMEOUT)
+    at.toggle(key=keys.pane("a", "bidirectional")).set_value(True).run(timeout=TIMEOUT)
+    at.session_state[keys.pane("a", "more")] = False
+    at.run(timeout=TIMEOUT)
+    assert not errors(at) and keys.pane("a", "scale") not in {w.key for w in at.number_input}
+    title = next(e.label for e in at.expander if e.label.startswith("More:"))
+    assert "× 1.50" in title and title.endswith("bidirectional"), title
+    want = engine("lstm", "hello world", scale=1.5, bidirectional=True).layers[0].forward
+    np.testing.assert_array_equal(side(at)["keep_a"]["values"], want.values["forget"])
+
+
+def test_a_link_that_sets_a_more_setting_opens_that_panes_more_settings() -> None:
+    at = open_page({"b_shift": "1.5"})
+    assert at.number_input(key=keys.pane("b", "shift")).value == 1.5
+    assert keys.pane("a", "shift") not in {w.key for w in at.number_input}  # A's are at their defaults
 
 
 def test_shift_memory_moves_the_bias_of_the_gate_that_keeps_memory() -> None:
