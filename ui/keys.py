@@ -118,6 +118,7 @@ W_VERSION = "w_version"  # not a widget: bumped after each applied edit, so the 
 W_KNOBS = "w_knobs"  # not a widget: each knob's last applied value
 W_EDIT_ERROR = "w_edit_error"  # not a widget: what went wrong with a ready model, said at the top of the page
 W_EDIT_REFUSED = "w_edit_refused"  # not a widget: what an edit held that could not be used, said under the editors
+W_SECTION = "w_section"  # which of the page's task tabs is open (ui.weights.SECTIONS)
 W_CLAMP_ON = "w_clamp_on"
 W_CLAMP_GATE = "w_clamp_gate"
 W_CLAMP_VALUE = "w_clamp_value"

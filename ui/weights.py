@@ -372,6 +372,10 @@ def _own_key(cell: cells.Cell, field: str, gate: str) -> str | None:
     return gates[0] if len(gates) == 1 and gates[0] not in cell.GATES else None
 
 
+# The page's tasks after the preview, a tab each (views/weights.py); only the open one is drawn.
+SECTIONS = ("Clamp or ablate a gate", "Presets", "Download and upload")
+
+
 def _version() -> int:
     return int(st.session_state.setdefault(keys.W_VERSION, 0))
 

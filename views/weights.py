@@ -21,6 +21,7 @@ from ui.weights import (
     CLAMP_CURSOR,
     DIRECTIONS,
     PREVIEW_CURSOR,
+    SECTIONS,
     apply_pending,
     apply_preset,
     bias_editor,
@@ -139,53 +140,56 @@ if head is not None:
     with predictions_column:
         predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens, palette)
 
-# ----- clamp ------------------------------------------------------------------------------------
-st.subheader("Clamp or ablate a gate")
-if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
-    c1, c2, c3, c4 = st.columns(4)
-    clamp_gate = c1.selectbox("Gate", cell.GATES, key=keys.W_CLAMP_GATE,
-                              format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
-    low = 0.0 if clamp_gate in cell.SIGMOID else -1.0
-    if not low <= st.session_state.get(keys.W_CLAMP_VALUE, 0.0) <= 1.0:
-        st.session_state[keys.W_CLAMP_VALUE] = 0.0
-    value = c2.slider("Value (0 ablates the gate)", low, 1.0, 0.0, 0.05, key=keys.W_CLAMP_VALUE)
-    H = cell.hidden_size
-    if any(u >= H for u in st.session_state.get(keys.W_CLAMP_UNITS, [])):
-        st.session_state[keys.W_CLAMP_UNITS] = []
-    units = c3.multiselect("Units (none: all)", list(range(H)), key=keys.W_CLAMP_UNITS)
-    span = st.session_state.get(keys.W_CLAMP_STEPS)
-    if not (isinstance(span, (tuple, list)) and len(span) == 2 and 0 <= span[0] <= span[1] < T):
-        st.session_state[keys.W_CLAMP_STEPS] = (0, T - 1)  # a pair makes the slider a range
-    if T > 1:
-        first, last = c4.slider("Steps", 0, T - 1, key=keys.W_CLAMP_STEPS)
-    else:
-        first, last = 0, 0
-    clamp = cells.Clamp(clamp_gate, float(value), tuple(units) or None, tuple(range(first, last + 1)),
-                        layer=layer, direction=direction)
-    clamped = run_fixed(network, run.encoded.xs, (clamp,)).trace(layer, direction)
-    symbol = cells.gate_info(cell.FAMILY, clamp_gate).symbol
-    what = f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} " \
-           f"at steps {first}–{last}"
-    st.caption(f"{what}. Below: the clamped gate, then how much the cell state and h_t moved (clamped − "
-               f"unclamped; {palette.below} lower, {palette.above} higher). Step through it as in Explore.")
-    show_view(clamp_view(clamped, trace, clamp_gate, tokens, what.split(" for ")[0], palette), key=keys.W_CLAMP_VIEW,
-              k=CLAMP_CURSOR)
+# ----- the page's other tasks, a tab each: only the open tab's widgets are drawn ---------------------
+clamp_tab, presets_tab, files_tab = st.tabs(list(SECTIONS), key=keys.W_SECTION, on_change="rerun")
+if clamp_tab.open:
+    with clamp_tab:
+        if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
+            c1, c2, c3, c4 = st.columns(4)
+            clamp_gate = c1.selectbox("Gate", cell.GATES, key=keys.W_CLAMP_GATE,
+                                      format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
+            low = 0.0 if clamp_gate in cell.SIGMOID else -1.0
+            if not low <= st.session_state.get(keys.W_CLAMP_VALUE, 0.0) <= 1.0:
+                st.session_state[keys.W_CLAMP_VALUE] = 0.0
+            value = c2.slider("Value (0 ablates the gate)", low, 1.0, 0.0, 0.05, key=keys.W_CLAMP_VALUE)
+            H = cell.hidden_size
+            if any(u >= H for u in st.session_state.get(keys.W_CLAMP_UNITS, [])):
+                st.session_state[keys.W_CLAMP_UNITS] = []
+            units = c3.multiselect("Units (none: all)", list(range(H)), key=keys.W_CLAMP_UNITS)
+            span = st.session_state.get(keys.W_CLAMP_STEPS)
+            if not (isinstance(span, (tuple, list)) and len(span) == 2 and 0 <= span[0] <= span[1] < T):
+                st.session_state[keys.W_CLAMP_STEPS] = (0, T - 1)  # a pair makes the slider a range
+            if T > 1:
+                first, last = c4.slider("Steps", 0, T - 1, key=keys.W_CLAMP_STEPS)
+            else:
+                first, last = 0, 0
+            clamp = cells.Clamp(clamp_gate, float(value), tuple(units) or None, tuple(range(first, last + 1)),
+                                layer=layer, direction=direction)
+            clamped = run_fixed(network, run.encoded.xs, (clamp,)).trace(layer, direction)
+            symbol = cells.gate_info(cell.FAMILY, clamp_gate).symbol
+            what = f"{symbol} = {value:g} for {'units ' + ', '.join(map(str, units)) if units else 'every unit'} " \
+                   f"at steps {first}–{last}"
+            st.caption(f"{what}. Below: the clamped gate, then how much the cell state and h_t moved (clamped − "
+                       f"unclamped; {palette.below} lower, {palette.above} higher). Step through it as in Explore.")
+            show_view(clamp_view(clamped, trace, clamp_gate, tokens, what.split(" for ")[0], palette),
+                      key=keys.W_CLAMP_VIEW, k=CLAMP_CURSOR)
 
-# ----- presets ----------------------------------------------------------------------------------
-st.subheader("Presets: hand-set weights that do one readable thing")
-names = list(presets.PRESETS)
-chosen = st.selectbox("Preset", names, key=keys.W_PRESET, format_func=lambda n: presets.PRESETS[n].title)
-p = presets.PRESETS[chosen]
-st.markdown(p.explanation)
-st.caption(f"Sequence: `{p.sequence}` · {p.watch}")
-st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click=apply_preset)
+if presets_tab.open:
+    with presets_tab:
+        st.markdown("**Hand-set weights that do one readable thing**")
+        names = list(presets.PRESETS)
+        chosen = st.selectbox("Preset", names, key=keys.W_PRESET, format_func=lambda n: presets.PRESETS[n].title)
+        p = presets.PRESETS[chosen]
+        st.markdown(p.explanation)
+        st.caption(f"Sequence: `{p.sequence}` · {p.watch}")
+        st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click=apply_preset)
 
-# ----- files ------------------------------------------------------------------------------------
-st.subheader("Download and upload")
-export_buttons(network, "gatescope-model", base.loaded)
-upload_controls(base.vocabulary or "")
+if files_tab.open:
+    with files_tab:
+        export_buttons(network, "gatescope-model", base.loaded)
+        upload_controls(base.vocabulary or "")
 
-st.subheader("Share")
+# ----- share ------------------------------------------------------------------------------------
 problem = model_link_problem(model) if model is not None else None
 if model is None:
     st.caption("The address bar holds the settings; the drawn network comes back from them.")

@@ -266,6 +266,11 @@ class App:
                     raise
         self.wait_idle()
 
+    def open_tab(self, label: str, shown: Locator) -> None:
+        """Open the page's tab called ``label`` and wait for ``shown``, a part of it: a tab drawn lazily (the
+        Weights page's tasks) has nothing in it until it is open."""
+        self.until_shown(lambda: self.click(self.page.get_by_role("tab", name=label)), shown)
+
     def screenshot(self, name: str, *, whole_app: bool = True, until: str | None = None) -> Path:
         """Save a PNG in tests/browser/screenshots/. Streamlit scrolls inside its main area, not the
         document, so for the whole app the viewport is stretched to the content's height for the shot.

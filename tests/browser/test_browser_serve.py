@@ -144,6 +144,7 @@ def test_a_session_and_its_upload_stay_on_one_worker(browser: Browser, cluster: 
     tabs.append(tab)
     tab.page.goto(cluster.url + "/weights", wait_until="domcontentloaded")
     tab.idle()
+    tab.page.get_by_role("tab", name="Download and upload").click()  # the page draws its uploads in this tab
     uploader = tab.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
     uploader.wait_for(state="attached", timeout=60_000)
     model = tmp_path / "gru-state-dict.npz"

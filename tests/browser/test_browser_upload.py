@@ -139,6 +139,7 @@ def weights(browser: Browser, server: Server) -> Iterator[App]:
     app.wait_idle()
     app.page.wait_for_function(f"() => !!({PREVIEW_JS})('forget')", timeout=45_000)
     app.wait_idle()
+    app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.W_UPLOAD}"))
     yield app
     context.close()
 

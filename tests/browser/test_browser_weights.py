@@ -122,6 +122,7 @@ def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
 
 def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
     open_weights(app)
+    app.open_tab("Presets", app.page.locator(f".st-key-{keys.W_PRESET}"))
     choose(app, keys.W_PRESET, "LSTM: bracket depth")
     app.page.locator(f".st-key-{keys.W_PRESET_APPLY} button").click()
     app.wait_idle()
@@ -134,6 +135,7 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
         running += {"(": 1, ")": -1}.get(c, 0)
         depth.append(running)
     assert [round(v) for v in cell[0]] == depth
+    app.open_tab("Clamp or ablate a gate", app.page.locator(f".st-key-{keys.W_CLAMP_ON}"))
     switch = app.page.locator(f".st-key-{keys.W_CLAMP_ON} input")
     for attempt in range(3):
         app.wait_idle()
@@ -174,6 +176,7 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     broken = tmp_path / "broken.npz"
     broken.write_bytes(good.read_bytes()[:200])
     open_weights(app)
+    app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.W_UPLOAD}"))
     uploader = app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
     use = f".st-key-{keys.W_UPLOAD_APPLY} button"
 

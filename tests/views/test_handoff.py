@@ -114,7 +114,7 @@ def test_lessons_open_in_explore_carries_the_edited_model_its_text_step_and_unit
 
 
 def test_weights_to_explore_shows_the_preset_on_its_text_in_a_fresh_session_and_through_the_link() -> None:
-    at = open_view("weights", **{keys.W_PRESET: "counter"})
+    at = open_view("weights", **{keys.W_PRESET: "counter", keys.W_SECTION: "Presets"})
     at.button(key=keys.W_PRESET_APPLY).click().run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []

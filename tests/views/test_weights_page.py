@@ -18,7 +18,7 @@ from tests.viz.figjson import decode
 from ui import keys
 from ui.model import MODEL_KEY, export_torch, from_network
 from ui.settings import DEFAULTS, MAX_LINK_TEXT
-from ui.weights import apply_edits
+from ui.weights import SECTIONS, apply_edits
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -190,7 +190,31 @@ def test_redraw_gives_new_weights_of_the_same_shape() -> None:
                                   expected.layers[0].forward.weights["forget"])
 
 
+def open_tab(at: AppTest, section: str) -> None:
+    """Open one of the page's task tabs (ui.weights.SECTIONS), as a click on it does."""
+    assert section in SECTIONS
+    at.session_state[keys.W_SECTION] = section
+    at.run(timeout=TIMEOUT)
+
+
+def test_only_the_open_task_tab_is_drawn_and_it_stays_open_across_pages() -> None:
+    at = open_weights()
+    assert [t.label for t in at.tabs] == list(SECTIONS)
+    drawn = lambda: ({w.key for w in at.toggle}, {w.key for w in at.selectbox}, len(at.get("file_uploader")))  # noqa: E731
+    toggles, selects, uploaders = drawn()
+    assert keys.W_CLAMP_ON in toggles and keys.W_PRESET not in selects and uploaders == 0
+    open_tab(at, "Presets")
+    toggles, selects, uploaders = drawn()
+    assert keys.W_CLAMP_ON not in toggles and keys.W_PRESET in selects and uploaders == 0
+    open_tab(at, "Download and upload")
+    assert drawn()[2] == 2  # the model file and its vocabulary file
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    at.switch_page("views/weights.py").run(timeout=TIMEOUT)
+    assert not at.exception and drawn()[2] == 2
+
+
 def apply_preset(at: AppTest, name: str) -> None:
+    open_tab(at, "Presets")
     at.selectbox(key=keys.W_PRESET).set_value(name).run(timeout=TIMEOUT)
     at.button(key=keys.W_PRESET_APPLY).click().run(timeout=TIMEOUT)
     assert not at.exception, at.exception
@@ -239,6 +263,7 @@ def test_clamping_the_input_gate_shut_shows_the_depth_it_no_longer_stores() -> N
     at = open_weights()
     apply_preset(at, "bracket-depth")
     text = presets.PRESETS["bracket-depth"].sequence
+    open_tab(at, "Clamp or ablate a gate")
     at.toggle(key=keys.W_CLAMP_ON).set_value(True).run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     assert at.slider(key=keys.W_CLAMP_STEPS).value == (0, len(text) - 1)
@@ -393,6 +418,7 @@ def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: s
 # ----- what the app writes itself keeps to the limits it puts on typed input -------------------------
 def upload(at: AppTest, name: str, data: bytes) -> None:
     """Upload a file as the model, with the vocabulary box empty (the model then reads typed numbers)."""
+    open_tab(at, "Download and upload")
     at.file_uploader(key=keys.W_UPLOAD).set_value((name, data, "application/octet-stream")).run(timeout=TIMEOUT)
     at.text_input(key=keys.W_UPLOAD_VOCAB).set_value("").run(timeout=TIMEOUT)
     at.button(key=keys.W_UPLOAD_APPLY).click().run(timeout=TIMEOUT)
