@@ -141,6 +141,7 @@ if head is not None:
         predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens, palette)
 
 # ----- the page's other tasks, a tab each: only the open tab's widgets are drawn ---------------------
+st.subheader("More with these weights")
 clamp_tab, presets_tab, files_tab = st.tabs(list(SECTIONS), key=keys.W_SECTION, on_change="rerun")
 if clamp_tab.open:
     with clamp_tab:
