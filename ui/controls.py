@@ -65,27 +65,27 @@ def _fill_example() -> None:
 
 def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceInput:
     """The sequence box, its mode and the examples menu. ``fixed`` says how a fixed model reads
-    text; the mode is then the model's, not the user's. ``big``: presenter mode's large type."""
+    text; the mode is then the model's, not the user's, and neither the examples nor the modes are offered
+    (greyed out, the modes would show one the model does not use). ``big``: presenter mode's large type."""
+    help_ = (f"Up to {MAX_STEPS:,} steps on this page, hidden size 1–{MAX_HIDDEN}, 1–{MAX_LAYERS} layers. "
+             "The text applies as you type; Enter applies it at once.")
+    embed_size, embed_seed = st.session_state[keys.EMBED_SIZE], st.session_state[keys.EMBED_SEED]
+    if fixed is not None:
+        text = sequence_box(f"Sequence (the model reads {fixed})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
+                            newline="step" if fixed.startswith("numbers") else "character", big=big,
+                            help=help_ + " A fixed model reads text its own way (see the sidebar).")
+        return SequenceInput(st.session_state[keys.SEQ_MODE], text, int(embed_size), int(embed_seed))
     left, middle, right = st.columns([4, 2, 3])
     with middle:
         st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.SEQ_EXAMPLE, on_change=_fill_example,
-                     help="Fills the sequence box with a ready case.", disabled=fixed is not None)
+                     help="Fills the sequence box with a ready case.")
     with right:
-        mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.SEQ_MODE, horizontal=True,
-                        disabled=fixed is not None,
-                        help="A fixed model reads text its own way (see the sidebar)." if fixed else None)
+        mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.SEQ_MODE, horizontal=True)
     with left:
         hint = ("one character per step" if mode != "numbers"
                 else "numbers per step: '1 0 0.5', or vectors, one step per line or ';' ('1 0; 0 1')")
-        if fixed is not None:
-            hint = f"the model reads {fixed}"
-        text = sequence_box(
-            f"Sequence ({hint})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
-            newline="step" if (fixed or mode).startswith("numbers") else "character", big=big,
-            help=f"Up to {MAX_STEPS:,} steps on this page, hidden size 1–{MAX_HIDDEN}, 1–{MAX_LAYERS} layers. "
-                 "The text applies as you type; Enter applies it at once.",
-        )
-    embed_size, embed_seed = st.session_state[keys.EMBED_SIZE], st.session_state[keys.EMBED_SEED]
+        text = sequence_box(f"Sequence ({hint})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
+                            newline="step" if mode.startswith("numbers") else "character", big=big, help=help_)
     if mode == "embed":
         a, b = st.columns(2)
         embed_size = number_box(a, "Embedding size", 1, MAX_EMBED, keys.EMBED_SIZE, step=1)

@@ -40,6 +40,18 @@ def open_page(query: dict[str, str] | None = None, *, drawn: bool = True) -> App
     return at
 
 
+def test_a_fixed_model_offers_no_reading_modes_and_the_drawn_network_gets_them_back() -> None:
+    """The first view's model reads brackets through its own vocabulary: greyed-out modes would show one it does
+    not use, so the page offers neither modes nor examples, and the box says how the model reads."""
+    at = open_page(drawn=False)
+    model = at.session_state[MODEL_KEY]
+    assert keys.SEQ_MODE not in {r.key for r in at.radio} and keys.SEQ_EXAMPLE not in {s.key for s in at.selectbox}
+    assert sequence_box(at, keys.SEQ_TEXT)["label"] == f"Sequence (the model reads {model.reads})"
+    at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
+    assert at.radio(key=keys.SEQ_MODE).value == "onehot" and keys.SEQ_EXAMPLE in {s.key for s in at.selectbox}
+    assert sequence_box(at, keys.SEQ_TEXT)["label"] == "Sequence (one character per step)"
+
+
 def panels(at: AppTest) -> list[str]:
     """The names of the gate view's panels, inputs first."""
     return [p["name"] for p in gate_view(at)[0]["panels"]]
