@@ -55,9 +55,14 @@ class Case:
     setup: Callable[[AppTest], None] | None = None
 
 
+def _ending(i: int) -> str:
+    """Two letters, different for every i below 676: a sequence nobody typed before."""
+    return string.ascii_lowercase[i // 26 % 26] + string.ascii_lowercase[i % 26]
+
+
 def _typed(base: str) -> Callable[[int], dict[str, Any]]:
-    """A new sequence each time: the base text with its last character changed."""
-    return lambda i: {keys.SEQ_TEXT: base[:-1] + string.ascii_lowercase[i % 26]}
+    """A new sequence each time: the base text with its last two characters changed."""
+    return lambda i: {keys.SEQ_TEXT: base[:-2] + _ending(i)}
 
 
 def _load_shipped(name: str) -> Callable[[AppTest], None]:
@@ -76,7 +81,7 @@ CASES = [
     Case("explore", "move a knob (seed)", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32},
          lambda i: {keys.NET_SEED: i + 1}),
     Case("compare", "type pane A's sequence", "default",
-         change=lambda i: {keys.pane("a", "text"): "hello worl" + string.ascii_lowercase[i % 26]}),
+         change=lambda i: {keys.pane("a", "text"): "hello wor" + _ending(i)}),
     Case("compare", "move a knob (A's seed)", "default", change=lambda i: {keys.pane("a", "seed"): i + 1}),
     Case("weights", "move a knob (forget-gate shift)", "default",
          change=lambda i: {keys.weights_knob("shift", 0, "forward", "forget"): 0.25 * (i + 1)}),
@@ -202,45 +207,60 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="3 repeats, no profiles")
     parser.add_argument("--repeats", type=int, default=6)
     parser.add_argument("--page", action="append", choices=PAGES, help="only this page (repeatable)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="how many times every case runs in turn (this machine has slow spells of tens of "
+                             "seconds; the figure is the median of every round's reruns)")
     args = parser.parse_args(argv)
     pages = args.page or PAGES
     repeats = 3 if args.quick else args.repeats
     set_log_level("error")  # clearing the caches outside a server run logs a warning each time
     share_script_cache()
     print("Server CPU per rerun (AppTest, time.process_time; median and min of "
-          f"{repeats} reruns, each a new value)")
+          f"{repeats} reruns in each of {args.rounds} rounds, each a new value)")
     head = (f"{'page':14} {'action':34} {'size':8} {'CPU ms':>8} {'min':>7} {'wall ms':>8}  budget"
             + ("" if args.quick else "          in st.* commands (ms, share)"))
     print(head)
     print("-" * len(head))
     profiles: list[tuple[str, cProfile.Profile]] = []
-    for case in [c for c in CASES if c.page in pages]:
-        at = open_page(case.page, case.state)
-        if case.setup is not None:
-            case.setup(at)
-        act(at, case, 0)
-        timed_run(at)  # the first change warms what the page imports lazily
-        cpu, wall = [], []
-        for i in range(1, repeats + 1):
-            act(at, case, i)
-            c, w = timed_run(at)
-            cpu.append(c)
-            wall.append(w)
-        if at.exception:
-            raise RuntimeError(f"{case.page} / {case.action}: {at.exception}")
-        share = None
-        if not args.quick:
-            profile = cProfile.Profile()
-            act(at, case, repeats + 1)
-            timed_run(at, profile)
-            profiles.append((f"{case.page} · {case.action} · {case.size}", profile))
-            share = streamlit_share(profile)
+    cases = [c for c in CASES if c.page in pages]
+    samples = [([], [], []) for _ in cases]  # per case: every rerun's CPU ms, wall ms, each round's median
+    shares: dict[int, float] = {}
+    for r in range(args.rounds):  # a round is every case in turn: a slow spell of the machine spreads over all
+        last = r == args.rounds - 1
+        for k, case in enumerate(cases):
+            base = r * (repeats + 2)  # every action in every round a value never seen before
+            at = open_page(case.page, case.state)
+            if case.setup is not None:
+                case.setup(at)
+            act(at, case, base)
+            timed_run(at)  # the first change warms what the page imports lazily
+            cpu, wall, medians = samples[k]
+            this_round = []
+            for i in range(base + 1, base + repeats + 1):
+                act(at, case, i)
+                c, w = timed_run(at)
+                this_round.append(c)
+                wall.append(w)
+            cpu.extend(this_round)
+            medians.append(statistics.median(this_round))
+            if at.exception:
+                raise RuntimeError(f"{case.page} / {case.action}: {at.exception}")
+            if last and not args.quick:
+                profile = cProfile.Profile()
+                act(at, case, base + repeats + 1)
+                timed_run(at, profile)
+                profiles.append((f"{case.page} · {case.action} · {case.size}", profile))
+                shares[k] = streamlit_share(profile)
+    for k, case in enumerate(cases):
+        cpu, wall, medians = samples[k]
         median = statistics.median(cpu)
         limit = BUDGET_MS[case.size]
         verdict = f"<= {limit:.0f} ms: {'ok' if median <= limit else 'OVER'}"
+        share = shares.get(k)
         inside = "" if share is None else f"   {share * median:5.1f} ({share:.0%})"
+        spread = f"   rounds {min(medians):.1f}–{max(medians):.1f}" if args.rounds > 1 else ""
         print(f"{case.page:14} {case.action:34} {case.size:8} {median:8.1f} {min(cpu):7.1f} "
-              f"{statistics.median(wall):8.1f}  {verdict:14}{inside}")
+              f"{statistics.median(wall):8.1f}  {verdict:14}{inside}{spread}")
     for page, what, first, warm in page_loads(repeats, pages):
         median = statistics.median(warm)
         verdict = f"<= {BUDGET_MS['load']:.0f} ms: {'ok' if median <= BUDGET_MS['load'] else 'OVER'}"

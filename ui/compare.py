@@ -131,6 +131,8 @@ DEFAULTS: dict[str, Any] = {
     keys.CMP_GATE: "cell",
     keys.pane("a", "more"): False,  # each pane's "More settings", closed
     keys.pane("b", "more"): False,
+    keys.pane("a", "unfolded"): False,  # in presenter mode, each pane's settings, folded away
+    keys.pane("b", "unfolded"): False,
 }
 
 # What each start mode sets: (pane A, pane B, shared) on top of the defaults.
@@ -259,10 +261,23 @@ def network_controls(p: str) -> PaneNetwork:
             st.selectbox("Trained model", list(TRAINED), format_func=labels.get, key=k("trained"),
                          on_change=_fill_model_text, args=(p,))
         number_box(st, SHIFT_LABEL, -MAX_SHIFT, MAX_SHIFT, k("shift"), step=0.5, format="%.1f", help=shift_help)
+    return pane_network(p)
+
+
+def pane_network(p: str) -> PaneNetwork:
+    """Pane ``p``'s network settings as they stand (what its widgets hold, drawn or not)."""
     ss = st.session_state
-    return PaneNetwork(source, ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
+    k = lambda name: keys.pane(p, name)  # noqa: E731
+    return PaneNetwork(ss[k("source")], ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
                        int(ss[k("seed")]), ss[k("scheme")], float(ss[k("scale")]), float(ss[k("shift")]),
                        bool(ss[k("bidirectional")]), int(ss[k("layers")]))
+
+
+def pane_input(p: str) -> PaneInput:
+    """Pane ``p``'s input settings as they stand."""
+    ss = st.session_state
+    k = lambda name: keys.pane(p, name)  # noqa: E731
+    return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
 
 
 def open_more_if_set(p: str) -> None:
@@ -309,12 +324,12 @@ def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = 
         c1, c2 = st.columns(2)
         number_box(c1, "Embedding size", 1, MAX_EMBED, k("embed_size"), step=1)
         number_box(c2, "Embedding seed", 0, MAX_SEED, k("embed_seed"), step=1)
-    return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
+    return pane_input(p)
 
 
-def pane_controls(p: str, network: PaneNetwork | None = None, pane_input: PaneInput | None = None,
+def pane_controls(p: str, network: PaneNetwork | None = None, given_input: PaneInput | None = None,
                   a_input: PaneInput | None = None) -> tuple[PaneNetwork, PaneInput]:
-    """Pane ``p``'s whole configuration; a ``network`` or ``pane_input`` given (A's, when B is linked to it)
+    """Pane ``p``'s whole configuration; a ``network`` or ``given_input`` given (A's, when B is linked to it)
     is used as it is, without widgets. With A's network, B reads its own text the way A does (``a_input``)."""
     reads_like = None
     if network is not None:
@@ -322,12 +337,30 @@ def pane_controls(p: str, network: PaneNetwork | None = None, pane_input: PaneIn
         reads_like = a_input
     else:
         network = network_controls(p)
-    if pane_input is not None:
-        short = pane_input.text if len(pane_input.text) <= 40 else pane_input.text[:40] + "…"
+    if given_input is not None:
+        short = given_input.text if len(given_input.text) <= 40 else given_input.text[:40] + "…"
         st.caption(f"Input: the same as A's, {short!r}.")
     else:
-        pane_input = input_controls(p, network, reads_like)
-    return network, pane_input
+        given_input = input_controls(p, network, reads_like)
+    return network, given_input
+
+
+def pane_settings(p: str, network: PaneNetwork | None = None, given_input: PaneInput | None = None,
+                  a_input: PaneInput | None = None) -> tuple[PaneNetwork, PaneInput]:
+    """What ``pane_controls`` returns, read from the settings without drawing a widget (a folded pane)."""
+    linked = network is not None  # B runs A's network
+    network = network if linked else pane_network(p)
+    if given_input is None:
+        given_input = pane_input(p)
+        if linked and network.source == "random" and a_input is not None:
+            given_input = dataclasses.replace(a_input, text=given_input.text)  # B on A's network reads as A does
+    return network, given_input
+
+
+def folded_title(p: str, network: PaneNetwork, given: PaneInput) -> str:
+    """A folded pane's title: what it runs, and on what."""
+    short = given.text if len(given.text) <= 24 else given.text[:24] + "…"
+    return f"Pane {p.upper()}: {_describe(network)} · {short!r}"
 
 
 # ----- models and cached runs -----------------------------------------------------------------------

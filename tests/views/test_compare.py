@@ -190,6 +190,23 @@ def test_a_link_that_sets_a_more_setting_opens_that_panes_more_settings() -> Non
     assert keys.pane("a", "shift") not in {w.key for w in at.number_input}  # A's are at their defaults
 
 
+def test_presenter_mode_folds_each_panes_settings_under_a_title_that_says_what_it_runs() -> None:
+    """On a projector the gates come first: each pane's settings wait in a closed expander (not drawn at all),
+    titled with the network and the text it runs; opened, the pane's own widgets are there and act."""
+    at = open_page({"present": "1"})
+    titles = [e.label for e in at.expander if e.label.startswith("Pane ")]
+    assert titles == ["Pane A: LSTM, 8 units, seed 0 · 'hello world'",
+                      "Pane B: GRU (lecture's form), 8 units, seed 0 · 'hello world'"], titles
+    assert keys.pane("a", "kind") not in {w.key for w in at.selectbox}
+    assert len(side(at)) > 0 and not errors(at)  # the three gate views are drawn
+    at.session_state[keys.pane("a", "unfolded")] = True
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key=keys.pane("a", "kind")).set_value("gru").run(timeout=TIMEOUT)
+    assert next(e.label for e in at.expander if e.label.startswith("Pane A")).startswith("Pane A: GRU")
+    want = engine("gru", "hello world").layers[0].forward
+    np.testing.assert_array_equal(side(at)["keep_a"]["values"], 1 - want.values["update"])
+
+
 def test_shift_memory_moves_the_bias_of_the_gate_that_keeps_memory() -> None:
     for kind, gate, sign in (("lstm", "forget", 1), ("gru", "update", -1), ("gru_torch", "update", 1)):
         network = cells.Network.create(kind, 3, 4, seed=1)
