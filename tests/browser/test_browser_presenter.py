@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ALERT, EXCEPTION, App
+from tests.browser.conftest import ALERT, EXCEPTION, GATE_VIEWS_JS, App
 from ui import keys
 from ui.lessons import BY_SLUG
 
@@ -79,3 +79,20 @@ def test_explore_and_compare_take_present_1(app: App, path: str) -> None:
     app.page.wait_for_function("() => !location.search.includes('present=1')", timeout=20_000)
     app.wait_idle()
     assert app.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stSidebar]')).display") != "none"
+
+
+@PROJECTOR
+def test_compare_presenting_shows_its_gates_on_the_first_screen_and_unfolds_a_pane(app: App) -> None:
+    """Each pane's settings fold under a title that says what it runs, so the three gate views start on the
+    projector's first 720 pixels; a pane unfolds to its own controls."""
+    app.open("compare?present=1").wait_ready()
+    app.page.wait_for_function(f"() => ({GATE_VIEWS_JS})().length === 3", timeout=45_000)
+    app.wait_idle()
+    fold = app.page.get_by_text("Pane A: LSTM, 8 units, seed 0 · 'hello world'")
+    assert fold.is_visible()
+    tops = app.evaluate(f"() => ({GATE_VIEWS_JS})().map(r => r.getBoundingClientRect().top)")
+    assert len(tops) == 3 and max(tops) < 720 - 100, tops  # each view's first rows on the first screen
+    assert app.page.locator(f".st-key-{keys.pane('a', 'kind')}").count() == 0
+    app.until_shown(lambda: app.click(fold), app.page.locator(f".st-key-{keys.pane('a', 'kind')}"))
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("compare-presenting-1280x720", whole_app=False)
