@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import json
 import pstats
 import statistics
 import string
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import streamlit as st
 from streamlit.logger import set_log_level
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
@@ -169,6 +171,23 @@ def top(profile: cProfile.Profile, n: int = 10) -> str:
     return "\n".join(rows)
 
 
+def reference_ms() -> float:
+    """CPU ms of a fixed workload like a rerun's (Python objects, dicts, JSON, small NumPy operations), best of 5:
+    how fast the machine is just now. This machine has slow spells (the same rerun then costs up to 1.7 times as
+    much); a round whose reference is slow is the machine, not the page."""
+    def work() -> None:
+        for i in range(1500):
+            row = {"key": f"k{i}", "values": list(range(i % 50)), "nested": {"a": i, "b": [i] * 5}}
+            json.dumps(row)
+            np.tanh(np.arange(64.0) * i).sum()
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        work()
+        best = min(best, (time.process_time() - start) * 1e3)
+    return best
+
+
 def streamlit_share(profile: cProfile.Profile) -> float:
     """The share of a profiled run spent inside Streamlit's own commands (st.number_input, st.plotly_chart, …,
     each wrapped by its metrics decorator): drawing the page's elements, as against the app's own work. The
@@ -225,8 +244,10 @@ def main(argv: list[str] | None = None) -> None:
     cases = [c for c in CASES if c.page in pages]
     samples = [([], [], []) for _ in cases]  # per case: every rerun's CPU ms, wall ms, each round's median
     shares: dict[int, float] = {}
+    references = []
     for r in range(args.rounds):  # a round is every case in turn: a slow spell of the machine spreads over all
         last = r == args.rounds - 1
+        references.append(reference_ms())
         for k, case in enumerate(cases):
             base = r * (repeats + 2)  # every action in every round a value never seen before
             at = open_page(case.page, case.state)
@@ -251,6 +272,9 @@ def main(argv: list[str] | None = None) -> None:
                 timed_run(at, profile)
                 profiles.append((f"{case.page} · {case.action} · {case.size}", profile))
                 shares[k] = streamlit_share(profile)
+    if args.rounds > 1:
+        print("the reference workload, per round: " + ", ".join(f"{ms:.1f} ms" for ms in references)
+              + " (a slower round is a slower machine)")
     for k, case in enumerate(cases):
         cpu, wall, medians = samples[k]
         median = statistics.median(cpu)

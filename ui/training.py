@@ -539,6 +539,14 @@ def task_inputs(task: Task, steps: int, seed: int) -> np.ndarray:
 FlowRuns = tuple[tuple[str, cells.Cell, cells.Trace], ...]  # (kind, its cell, its run of the longest sequence)
 
 
+def _shared_run(cell: cells.Cell, xs: np.ndarray) -> cells.Trace:
+    """The cell's run over xs with its arrays made read-only: every session reads this one object."""
+    trace = cell.run(xs)
+    for array in (trace.inputs, *trace.values.values()):
+        array.flags.writeable = False
+    return trace
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _random_runs(hidden: int, seed: int) -> FlowRuns:
     """Plain RNN, LSTM and GRU of ``hidden`` units drawn from ``seed``, run over the seed's longest sequence
@@ -546,7 +554,7 @@ def _random_runs(hidden: int, seed: int) -> FlowRuns:
     xs = flow_inputs(FLOW_MAX_STEPS, seed)
     made = [(kind, cells.Network.create(kind, xs.shape[1], hidden, seed=seed).layers[0].forward)
             for kind in FLOW_LABELS]
-    return tuple((kind, cell, cell.run(xs)) for kind, cell in made)
+    return tuple((kind, cell, _shared_run(cell, xs)) for kind, cell in made)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -554,7 +562,7 @@ def _shipped_runs(seed: int) -> FlowRuns:
     """The shipped first-bit models, run over the seed's longest sequence."""
     xs = flow_inputs(FLOW_MAX_STEPS, seed)
     made = [(kind, load_pretrained(name).model.network.layers[0].forward) for kind, name in FLOW_SHIPPED.items()]
-    return tuple((kind, cell, cell.run(xs)) for kind, cell in made)
+    return tuple((kind, cell, _shared_run(cell, xs)) for kind, cell in made)
 
 
 @st.cache_data(max_entries=16, show_spinner="Multiplying Jacobians…")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+import cells
+from cells.gradflow import gradient_flow
 from tests.views.apptest import chart, open_view
 from ui import keys
-from ui.training import load_pretrained
+from ui.training import flow_inputs, load_pretrained
 
 
 def open_page(**state: object) -> AppTest:
@@ -16,7 +18,8 @@ def open_page(**state: object) -> AppTest:
 
 def lines(fig: dict) -> dict[str, np.ndarray]:
     """Each line's y values by name, with the log axis' gaps (underflow) as 0."""
-    return {t["name"]: np.array([0.0 if v is None else v for v in t["y"]], dtype=np.float64) for t in fig["data"]}
+    return {t["name"]: np.nan_to_num(np.array([np.nan if v is None else v for v in t["y"]], dtype=np.float64), nan=0.0)
+            for t in fig["data"]}
 
 
 def test_both_plots_are_log_scale_and_the_rnn_vanishes_first() -> None:
@@ -68,3 +71,20 @@ def test_an_emptied_seed_box_keeps_the_seed_it_had() -> None:
     assert at.number_input(key=keys.FLOW_SEED).value == 7
     assert "Seed was left empty: kept 7." in [c.value for c in at.caption]
     assert chart(at, keys.FLOW_RANDOM_CHART)["layout"]["title"]["text"].endswith("seed 7")
+
+
+def test_a_shorter_t_is_the_flow_of_the_shorter_sequence_the_page_says() -> None:
+    """The page runs each network once over its longest sequence and reads every T from that run: what it draws
+    for T = 50 is the flow of a 50-step first-bit sequence, computed on its own."""
+    at = open_page()
+    at.slider(key=keys.FLOW_STEPS).set_value(50).run()
+    assert not at.exception
+    y = lines(chart(at, keys.FLOW_RANDOM_CHART))
+    xs = flow_inputs(50, 0)
+    for kind, name in (("rnn", "plain RNN"), ("lstm", "LSTM"), ("gru", "GRU")):
+        cell = cells.Network.create(kind, xs.shape[1], 8, seed=0).layers[0].forward
+        want = gradient_flow(cell, xs)
+        np.testing.assert_allclose(y[f"{name}: ‖∂h_T/∂h_t‖"], np.where(want.hidden > 1e-300, want.hidden, 0.0),
+                                   rtol=1e-9)
+        if want.cell is not None:
+            np.testing.assert_allclose(y[f"{name}: ‖∂C_T/∂C_t‖"], want.cell, rtol=1e-9)
