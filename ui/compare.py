@@ -363,6 +363,41 @@ def folded_title(p: str, network: PaneNetwork, given: PaneInput) -> str:
     return f"Pane {p.upper()}: {_describe(network)} · {short!r}"
 
 
+Pane = tuple[PaneNetwork, PaneInput]
+
+
+def panes(same_input: bool, same_net: bool, *, folded: bool) -> tuple[Pane, Pane, dict[str, Any]]:
+    """Both panes' settings side by side, B linked to A as the two switches say: each in a bordered box (returned
+    by pane, for the caption the page writes under it), or, ``folded`` (presenter mode: a projector shows the
+    gates), in a lazy expander titled with what the pane runs, its widgets drawn only once it is opened."""
+    left, right = st.columns(2)
+
+    def b_of(a: Pane, draw: bool) -> Pane:
+        linked = (a[0] if same_net else None, a[1] if same_input else None, a[1])
+        return pane_controls("b", *linked) if draw else pane_settings("b", *linked)
+
+    if not folded:
+        boxes = {"a": left.container(border=True), "b": right.container(border=True)}
+        with boxes["a"]:
+            st.markdown("**Pane A**")
+            a = pane_controls("a")
+        with boxes["b"]:
+            st.markdown("**Pane B**")
+            b = b_of(a, draw=True)
+        return a, b, boxes
+    a = pane_settings("a")
+    b = b_of(a, draw=False)
+    folds = {p: column.expander(folded_title(p, *settings), key=keys.pane(p, "unfolded"), on_change="rerun")
+             for p, column, settings in (("a", left, a), ("b", right, b))}
+    if folds["a"].open:
+        with folds["a"]:
+            a = pane_controls("a")
+    if folds["b"].open:
+        with folds["b"]:
+            b = b_of(a, draw=True)
+    return a, b, {}
+
+
 # ----- models and cached runs -----------------------------------------------------------------------
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _named_model(source: str, name: str) -> Model:

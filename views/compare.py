@@ -10,10 +10,8 @@ from ui.compare import (
     SIDE_CURSOR,
     VIEWS,
     PaneRun,
-    folded_title,
-    pane_controls,
     pane_runs,
-    pane_settings,
+    panes,
     set_defaults,
     start_controls,
     start_note,
@@ -46,27 +44,7 @@ for message in link_errors():
 same_input, same_net = start_controls()
 if note := start_note():
     st.caption(note)
-left, right = st.columns(2)
-if present:  # a projector shows the gates: each pane's settings fold into a lazy expander titled with what it runs
-    a = pane_settings("a")
-    b = pane_settings("b", a[0] if same_net else None, a[1] if same_input else None, a[1])
-    folds = {p: column.expander(folded_title(p, *settings), key=keys.pane(p, "unfolded"), on_change="rerun")
-             for p, column, settings in (("a", left, a), ("b", right, b))}
-    if folds["a"].open:
-        with folds["a"]:
-            a = pane_controls("a")
-    if folds["b"].open:
-        with folds["b"]:
-            b = pane_controls("b", a[0] if same_net else None, a[1] if same_input else None, a[1])
-    boxes = {}
-else:
-    boxes = {"a": left.container(border=True), "b": right.container(border=True)}
-    with boxes["a"]:
-        st.markdown("**Pane A**")
-        a = pane_controls("a")
-    with boxes["b"]:
-        st.markdown("**Pane B**")
-        b = pane_controls("b", a[0] if same_net else None, a[1] if same_input else None, a[1])
+a, b, boxes = panes(same_input, same_net, folded=present)
 runs, problems = pane_runs(a, b, same_net)
 for problem in problems:
     st.error(problem)
