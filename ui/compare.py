@@ -10,7 +10,6 @@ The share link of these settings is ui.compare_link.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ import cells
 from cells import encode, presets
 from ui import keys
 from ui.controls import number_box
-from ui.engine import encode_sequence, run_network
+from ui.engine import encode_sequence, run_fixed, run_network
 from ui.gateview import CursorKeys as GateCursorKeys
 from ui.handoff import receive
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
@@ -451,25 +450,6 @@ def run_shifted(kind: str, hidden: int, seed: int, scheme: str, scale: float, bi
     return shift_memory(network, shift).run(xs)
 
 
-def fingerprint(network: cells.Network) -> str:
-    """A short digest of every weight and bias: the cache key of a fixed network."""
-    digest = hashlib.sha256()
-    for layer in network.layers:
-        for cell in layer.cells:
-            digest.update(cell.KIND.encode())
-            for group in cell.parameters().values():
-                for name in sorted(group):
-                    digest.update(name.encode())
-                    digest.update(np.ascontiguousarray(group[name]).tobytes())
-    return digest.hexdigest()[:16]
-
-
-@st.cache_data(max_entries=8, show_spinner="Running the network…")
-def run_fixed(key: str, _network: cells.Network, shift: float, xs: np.ndarray) -> cells.NetworkTrace:
-    """A fixed network (``key`` is its fingerprint), its memory bias shifted, run over xs (T, I)."""
-    return shift_memory(_network, shift).run(xs)
-
-
 def joint_vocabulary(*texts: str) -> str:
     """Every character of ``texts`` once, in first-seen order."""
     return "".join(dict.fromkeys("".join(texts)))
@@ -522,7 +502,7 @@ def _run(network: PaneNetwork, pane_input: PaneInput, vocabulary: str | None, in
         raise ValueError(f"Input: {e}") from None
     if encoded.steps > MAX_STEPS:
         raise ValueError(f"Input: the sequence has {encoded.steps:,} steps; the limit is {MAX_STEPS:,}")
-    trace = run_fixed(fingerprint(model.network), model.network, network.shift, encoded.xs)
+    trace = run_fixed(shift_memory(model.network, network.shift), encoded.xs)
     label = model.label + (f", keep-memory bias {network.shift:+g}" if network.shift else "")
     return PaneRun(label, model.reads, encoded, trace, model.watch)
 

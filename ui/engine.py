@@ -7,6 +7,7 @@ to the last settings that worked, so the page never loses its view.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +80,30 @@ def run_network(
     return drawn_network(choice, xs.shape[1]).run(xs)
 
 
-@st.cache_data(max_entries=8, show_spinner="Running the model…")
+def fingerprint(network: cells.Network) -> str:
+    """A short digest of a network's every weight and bias, with their names, shapes and places: the cache key of
+    a fixed network (Streamlit's own hashing of the object took about ten times as long)."""
+    digest = hashlib.sha256()
+    for k, layer in enumerate(network.layers):
+        for direction, cell in zip(("forward", "backward"), layer.cells, strict=False):
+            digest.update(f"{k}:{direction}:{cell.KIND}".encode())
+            for field, group in cell.parameters().items():
+                for name in sorted(group):
+                    array = np.ascontiguousarray(group[name])
+                    digest.update(f"{field}.{name}:{array.dtype.str}:{array.shape}".encode())
+                    digest.update(array.tobytes())
+    return digest.hexdigest()[:16]
+
+
 def run_fixed(network: cells.Network, xs: np.ndarray, clamps: tuple[cells.Clamp, ...] = ()) -> cells.NetworkTrace:
     """A fixed network (a model the user picked or edited) over xs (T, I), with any gates clamped."""
-    return network.run(xs, clamps=list(clamps))
+    return _run_fixed(fingerprint(network), network, xs, clamps)
+
+
+@st.cache_data(max_entries=8, show_spinner="Running the model…")
+def _run_fixed(key: str, _network: cells.Network, xs: np.ndarray, clamps: tuple[cells.Clamp, ...]
+               ) -> cells.NetworkTrace:
+    return _network.run(xs, clamps=list(clamps))
 
 
 def _encode(sequence: SequenceInput) -> encode.Encoded:
