@@ -76,6 +76,11 @@ def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: A
     assert "step 3 of " in views(app)[0]["readout"], views(app)[0]["readout"]
     app.wait_idle()
 
+    # B − A's box for the gates with no counterpart: its note starts at the box's top, however long it is
+    notes = app.evaluate(f"""() => ({GATE_VIEWS_JS})().flatMap(r => [...r.querySelectorAll('.gv-empty')]).map(e => {{
+        const range = document.createRange(); range.selectNodeContents(e);
+        return {{text: range.getBoundingClientRect().top, box: e.getBoundingClientRect().top}}; }})""")
+    assert notes and all(n["text"] >= n["box"] - 0.5 for n in notes), notes
     width = app.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 1280, f"the page scrolls sideways: {width} px wide"
     shown = views(app)
