@@ -37,6 +37,7 @@ from ui.settings import (
     MODES,
     SCHEME_LABELS,
 )
+from viz.compare import gate_summary, half_life_table, layer_summary, shown_summary
 
 PANES = ("a", "b")
 SOURCES = {"random": "Drawn at random", "preset": "Hand-built preset", "trained": "Trained model",
@@ -132,6 +133,7 @@ DEFAULTS: dict[str, Any] = {
     keys.pane("b", "more"): False,
     keys.pane("a", "unfolded"): False,  # in presenter mode, each pane's settings, folded away
     keys.pane("b", "unfolded"): False,
+    keys.CMP_SUMMARY: False,  # the summary tables, one click away
 }
 
 # What each start mode sets: (pane A, pane B, shared) on top of the defaults.
@@ -532,3 +534,34 @@ def pane_runs(a: tuple[PaneNetwork, PaneInput], b: tuple[PaneNetwork, PaneInput]
             except ValueError:
                 runs[p] = _run(DEFAULT_NETWORK, DEFAULT_INPUT, None)
     return runs, problems
+
+
+# ----- the summary tables ----------------------------------------------------------------------------
+def side_summary(traces: dict[str, cells.Trace]) -> None:
+    """The side-by-side view's tables: per gate mean and saturation, per unit memory half-life, and their CSV."""
+    gates, lives = gate_summary(traces), half_life_table(traces)
+    st.caption("Per gate and state: mean over every step and unit, and the share of values saturated. Per unit: "
+               "the memory half-life, steps until the running product of the keep share (f_t, or the GRU's) "
+               "falls below 0.5; “> T” when it never does within the sequence.")
+    c1, c2 = st.columns([3, 2])
+    rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
+    c1.dataframe(shown_summary(gates), hide_index=True, height=35 * (rows + 1) + 3)
+    c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
+    # The CSV is written when the button is pressed, not on every run.
+    c1.download_button("Gate summary (CSV)", lambda: gates.to_csv(index=False),
+                       file_name="gatescope-compare-gates.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
+                       on_click="ignore")
+    c2.download_button("Memory half-life (CSV)", lambda: lives.to_csv(index=False),
+                       file_name="gatescope-compare-half-life.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_HALF_LIFE,
+                       on_click="ignore")
+
+
+def layer_summary_table(run: PaneRun, pane: str) -> None:
+    """The bidirectional and deep views' table: pane ``pane``'s layers and directions, and its CSV."""
+    table = layer_summary(run.trace)
+    st.caption(f"Pane {pane.upper()}, per layer and direction: mean h_t, the share of |h_t| above 0.95, the mean "
+               "keep share and the median memory half-life over units.")
+    st.dataframe(table, hide_index=True)
+    st.download_button("Layer summary (CSV)", lambda: table.to_csv(index=False),
+                       file_name="gatescope-compare-layers.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
+                       on_click="ignore")

@@ -182,6 +182,7 @@ CMP_VIEW_DIFF = "cmp_view_diff"
 CMP_CURSOR_START = "cmp_cursor_start"  # (t, unit) the side-by-side views were last told to start at
 CMP_REPORTED = "cmp_reported"  # (t, unit) the browser last reported there
 CMP_MAKE_BIDIRECTIONAL = "cmp_make_bidirectional"
+CMP_SUMMARY = "cmp_summary"  # the Summary expander: open or not
 CMP_DOWNLOAD_GATES = "cmp_download_gates"
 CMP_DOWNLOAD_HALF_LIFE = "cmp_download_half_life"
 CMP_LAST_GOOD = "cmp_last_good"  # pane -> the last settings that ran

@@ -10,9 +10,11 @@ from ui.compare import (
     SIDE_CURSOR,
     VIEWS,
     PaneRun,
+    layer_summary_table,
     pane_runs,
     panes,
     set_defaults,
+    side_summary,
     start_controls,
     start_note,
     take_handoff,
@@ -25,10 +27,6 @@ from viz.compare import (
     bidirectional_view,
     compare_views,
     deep_view,
-    gate_summary,
-    half_life_table,
-    layer_summary,
-    shown_summary,
 )
 from viz.heatmap import heatmap_names
 
@@ -137,30 +135,13 @@ else:
                         palette=palette), key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
 write_link(CURSOR_FIELDS)
 
-st.subheader("Summary")
-if view == "side":
-    summary_traces = {f"{p.upper()}": traces[p] for p in PANES}
-    gates, lives = gate_summary(summary_traces), half_life_table(summary_traces)
-    st.caption("Per gate and state: mean over every step and unit, and the share of values saturated. Per unit: "
-               "the memory half-life, steps until the running product of the keep share (f_t, or the GRU's) "
-               "falls below 0.5; “> T” when it never does within the sequence.")
-    c1, c2 = st.columns([3, 2])
-    rows = len(gates)  # the half-life table scrolls inside the same height when there are more units
-    c1.dataframe(shown_summary(gates), hide_index=True, height=35 * (rows + 1) + 3)
-    c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
-    # The CSV is written when the button is pressed, not on every run.
-    c1.download_button("Gate summary (CSV)", lambda: gates.to_csv(index=False),
-                       file_name="gatescope-compare-gates.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
-                       on_click="ignore")
-    c2.download_button("Memory half-life (CSV)", lambda: lives.to_csv(index=False),
-                       file_name="gatescope-compare-half-life.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_HALF_LIFE,
-                       on_click="ignore")
-else:
-    table = layer_summary(run.trace)
-    st.caption(f"Pane {ss[keys.CMP_VIEW_PANE].upper()}, per layer and direction: mean h_t, the share of |h_t| above "
-               "0.95, the mean keep share and the median memory half-life over units.")
-    st.dataframe(table, hide_index=True)
-    st.download_button("Layer summary (CSV)", lambda: table.to_csv(index=False),
-                       file_name="gatescope-compare-layers.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
-                       on_click="ignore")
+# The tables sit in a lazy expander: closed, nothing in it is computed or drawn (a sixth of a rerun).
+summary = st.expander("**Summary**: each gate's mean and saturation, each unit's memory half-life (tables and CSV)",
+                      key=keys.CMP_SUMMARY, on_change="rerun")
+if summary.open:
+    with summary:
+        if view == "side":
+            side_summary({p.upper(): traces[p] for p in PANES})
+        else:
+            layer_summary_table(run, ss[keys.CMP_VIEW_PANE])
 st.caption("Share this view: the address bar holds every setting, so copying it gives the same page.")

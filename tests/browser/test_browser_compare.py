@@ -121,6 +121,8 @@ def test_summary_downloads_are_written_when_pressed(app: App, tmp_path: Path) ->
     app.open("compare").wait_ready()
     app.page.wait_for_function(f"() => ({VIEWS_JS})().length === 3", timeout=45_000)
     app.wait_idle()
+    app.until_shown(lambda: app.click(app.page.get_by_text("Summary", exact=True).first),
+                    app.page.get_by_role("button", name="Gate summary (CSV)"))
     got = {}
     for label, name in (("Gate summary (CSV)", "gatescope-compare-gates.csv"),
                         ("Memory half-life (CSV)", "gatescope-compare-half-life.csv")):

@@ -50,6 +50,13 @@ def side(at: AppTest) -> dict[str, dict]:
     return out
 
 
+def open_summary(at: AppTest) -> None:
+    """Open the Summary expander, as a click on it does (closed, its tables are not drawn)."""
+    at.session_state[keys.CMP_SUMMARY] = True
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+
+
 def notes(at: AppTest) -> str:
     return " ".join(panel["note"] for panel in side(at).values())
 
@@ -207,6 +214,17 @@ def test_presenter_mode_folds_each_panes_settings_under_a_title_that_says_what_i
     np.testing.assert_array_equal(side(at)["keep_a"]["values"], 1 - want.values["update"])
 
 
+def test_the_summary_waits_folded_and_costs_nothing_until_opened() -> None:
+    at = open_page()
+    summary = [e for e in at.expander if e.label.startswith("**Summary**")]
+    assert len(summary) == 1 and len(at.dataframe) == 0 and len(at.get("download_button")) == 0
+    open_summary(at)
+    assert len(at.dataframe) == 2 and len(at.get("download_button")) == 2
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    at.switch_page("views/compare.py").run(timeout=TIMEOUT)
+    assert len(at.dataframe) == 2  # it stays open across a visit to another page
+
+
 def test_shift_memory_moves_the_bias_of_the_gate_that_keeps_memory() -> None:
     for kind, gate, sign in (("lstm", "forget", 1), ("gru", "update", -1), ("gru_torch", "update", 1)):
         network = cells.Network.create(kind, 3, 4, seed=1)
@@ -223,6 +241,7 @@ def test_summary_table_of_forget_and_remember_presets_matches_the_hand_computati
     at = open_page({"a_src": "preset", "a_preset": "forget", "b_src": "preset", "b_preset": "remember",
                     "a_seq": text})
     assert not errors(at)
+    open_summary(at)
     gates, lives = at.dataframe[0].value, at.dataframe[1].value
     forget = gates[(gates["pane"] == "A") & (gates["value"] == "f_t forget")].iloc[0]
     assert forget["mean"] == 0.0 and forget["saturated"] == "1.000"  # f_t = σ(−20) at every step
@@ -243,6 +262,7 @@ def test_summary_of_a_zero_weight_model_from_explore_is_exactly_one_half() -> No
     model = from_network(cells.Network((cells.Layer(zero),)), "Zero LSTM", vocabulary=vocabulary)
     at = open_page(state={MODEL_KEY: model, keys.pane("a", "source"): "current"})
     assert not errors(at)
+    open_summary(at)
     gates, lives = at.dataframe[0].value, at.dataframe[1].value
     a = gates[gates["pane"] == "A"].set_index("value")
     for gate in ("f_t forget", "i_t input", "o_t output"):
@@ -310,6 +330,7 @@ def test_deep_view_draws_every_layer_and_each_output_as_the_next_input(bidir: st
     run = engine("lstm", "hello world", layers=3, bidirectional=bidir == "1")
     np.testing.assert_array_equal(shown["0_output"]["values"], run.layers[1].forward.inputs)
     np.testing.assert_array_equal(shown["2_forward"]["values"], run.layers[2].forward.values["cell"])
+    open_summary(at)
     table = at.dataframe[0].value
     assert list(table["layer"]) == ([1, 2, 3] if bidir == "0" else [1, 1, 2, 2, 3, 3])
 
