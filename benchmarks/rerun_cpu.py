@@ -55,6 +55,7 @@ class Case:
     state: dict[str, Any] = field(default_factory=dict)  # put into session state before the page's first run
     change: Callable[[int], dict[str, Any]] | None = None  # the i-th action's new widget values
     setup: Callable[[AppTest], None] | None = None
+    query: dict[str, str] = field(default_factory=dict)  # the link the session opens
 
 
 def _ending(i: int) -> str:
@@ -76,12 +77,14 @@ def _load_shipped(name: str) -> Callable[[AppTest], None]:
 
 
 BRACKETS = "(()(()))((()))()"
+DRAWN = {"kind": "lstm"}  # Explore on a drawn network (a link naming a setting skips the first view's model)
 CASES = [
-    Case("explore", "type a sequence", "default", change=_typed("hello world")),
-    Case("explore", "move a knob (seed)", "default", change=lambda i: {keys.NET_SEED: i + 1}),
-    Case("explore", "type a sequence", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32}, _typed(LONG)),
+    Case("explore", "type a sequence", "default", change=_typed("hello world"), query=DRAWN),
+    Case("explore", "move a knob (seed)", "default", change=lambda i: {keys.NET_SEED: i + 1}, query=DRAWN),
+    Case("explore", "type a sequence", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32}, _typed(LONG),
+         query=DRAWN),
     Case("explore", "move a knob (seed)", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32},
-         lambda i: {keys.NET_SEED: i + 1}),
+         lambda i: {keys.NET_SEED: i + 1}, query=DRAWN),
     Case("compare", "type pane A's sequence", "default",
          change=lambda i: {keys.pane("a", "text"): "hello wor" + _ending(i)}),
     Case("compare", "move a knob (A's seed)", "default", change=lambda i: {keys.pane("a", "seed"): i + 1}),
@@ -104,8 +107,10 @@ def share_script_cache() -> None:
     local_script_runner.ScriptCache = lambda: SCRIPTS  # type: ignore[attr-defined]
 
 
-def open_page(page: str, state: dict[str, Any]) -> AppTest:
+def open_page(page: str, state: dict[str, Any], query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     at.run(timeout=TIMEOUT)
     at.switch_page(f"views/{page}.py")
     for key, value in state.items():
@@ -250,11 +255,14 @@ def main(argv: list[str] | None = None) -> None:
         references.append(reference_ms())
         for k, case in enumerate(cases):
             base = r * (repeats + 2)  # every action in every round a value never seen before
-            at = open_page(case.page, case.state)
+            at = open_page(case.page, case.state, case.query)
             if case.setup is not None:
                 case.setup(at)
             act(at, case, base)
             timed_run(at)  # the first change warms what the page imports lazily
+            if at.error or at.exception:  # a refused value is a cheap run of the last good one: not the case
+                raise RuntimeError(f"{case.page} / {case.action}: the page refused the action: "
+                                   f"{[e.value for e in at.error] or at.exception}")
             cpu, wall, medians = samples[k]
             this_round = []
             for i in range(base + 1, base + repeats + 1):

@@ -34,6 +34,8 @@ GATE_VIEW = "gate_view"
 DOWNLOAD_CSV = "download_csv"
 DOWNLOAD_NPZ = "download_npz"
 DOWNLOAD_VIEW = "download_view"
+EQUATIONS_OPEN = "equations_open"  # the lecture's equations, drawn only while their expander is open
+FIGURES_OPEN = "figures_open"  # the "Figures as HTML" popover, likewise
 
 
 
@@ -76,6 +78,7 @@ TRAIN_DOWNLOAD = "train_download"
 TRAIN_CURVE = "train_curve"
 TRAIN_COMPARE_CHART = "train_compare_chart"
 TRAIN_PREDICTIONS = "train_predictions"
+TRAIN_TABLE_OPEN = "train_table_open"  # "Predictions as a table", drawn only while open
 TRAIN_VIEW = "train_view"  # the gate view of the typed sequence
 TRAIN_STEP = "train_step"  # its cursor: step, unit, where it was told to start, what the browser reported
 TRAIN_UNIT = "train_unit"

@@ -69,12 +69,16 @@ st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of
            "it gives the same view.")
 write_link(current_values(["t", "unit"]), ["t", "unit"])
 
-with st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}"):
-    blocks = deck_columns(kind)
-    for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
-        with column:
-            st.latex(block)
-    st.caption(NOTES[kind])
+# The expander and the popover below are lazy: closed, what is in them is not drawn at all on a rerun.
+equations = st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}", key=keys.EQUATIONS_OPEN,
+                        on_change="rerun")
+if equations.open:
+    with equations:
+        blocks = deck_columns(kind)
+        for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
+            with column:
+                st.latex(block)
+        st.caption(NOTES[kind])
 
 st.subheader("Download")
 offline, csv, npz, html = st.columns(4)
@@ -89,11 +93,14 @@ csv.download_button("Trace as CSV (long form)", lambda: trace_csv(run.trace, tok
                     mime="text/csv", key=keys.DOWNLOAD_CSV, on_click="ignore")
 npz.download_button("Trace arrays (.npz)", lambda: trace_npz(run.trace, tokens), file_name="gatescope-trace.npz",
                     mime="application/octet-stream", key=keys.DOWNLOAD_NPZ, on_click="ignore")
-with html.popover("Figures as HTML"):
-    for name in heatmap_names(trace):
-        symbol = cells.gate_info(trace.family, name).symbol
-        st.download_button(
-            f"{symbol} heatmap",
-            lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens, palette=palette)),
-            file_name=f"gatescope-{name}.html", mime="text/html", key=keys.download_html(name), on_click="ignore",
-        )
+figures = html.popover("Figures as HTML", key=keys.FIGURES_OPEN, on_change="rerun")
+if figures.open:
+    with figures:
+        for name in heatmap_names(trace):
+            symbol = cells.gate_info(trace.family, name).symbol
+            st.download_button(
+                f"{symbol} heatmap",
+                lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens, palette=palette)),
+                file_name=f"gatescope-{name}.html", mime="text/html", key=keys.download_html(name),
+                on_click="ignore",
+            )

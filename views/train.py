@@ -211,8 +211,10 @@ if run is not None:
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")
-    with st.expander("Predictions as a table"):
-        st.dataframe(prediction_table(run.predictions), hide_index=True)
+    table = st.expander("Predictions as a table", key=keys.TRAIN_TABLE_OPEN, on_change="rerun")
+    if table.open:  # a lazy expander: closed, the table is not built
+        with table:
+            st.dataframe(prediction_table(run.predictions), hide_index=True)
 
 explore_col, compare_col, download_col = st.columns(3)
 if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",

@@ -589,3 +589,22 @@ def test_an_emptied_number_box_keeps_the_size_and_the_link(app: App, typed: str)
     box.press("Enter")
     wait_until(app, f"() => {VIEW}?.gatescope?.h.units === 16", "the page to take the typed size")
     assert "hidden=16" in app.page.url
+
+
+def test_the_equations_and_the_figure_downloads_are_drawn_when_opened(app: App, tmp_path: Path) -> None:
+    """The lecture's equations and the "Figures as HTML" downloads are drawn only once opened (lazy): a click shows
+    them, and a heatmap's HTML downloads whole."""
+    app.open_drawn()
+    assert app.page.locator("[data-testid=stExpander] .katex").count() == 0  # closed: nothing drawn in it
+    app.until_shown(lambda: app.click(app.page.get_by_text("The lecture's equations: LSTM")),
+                    app.page.locator("[data-testid=stExpander] .katex").first)
+    maths = app.page.locator("[data-testid=stExpander]", has_text="The lecture's equations").inner_text()
+    assert "σ" in maths and "tanh" in maths, maths  # the deck's gates, in aligned blocks
+    button = app.page.get_by_role("button", name="f_t heatmap")
+    app.until_shown(lambda: app.click(app.page.get_by_role("button", name="Figures as HTML")), button)
+    with app.page.expect_download(timeout=30_000) as download:
+        app.click(button)
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "gatescope-forget.html" and "plotly" in saved.read_text(encoding="utf-8").lower()
+    assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()

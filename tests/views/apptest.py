@@ -24,6 +24,16 @@ def open_view(view: str, **state: object) -> AppTest:
     return at
 
 
+def equations_latex(at: AppTest) -> str:
+    """Explore's lecture equations as the page draws them, after opening their expander as a click does (closed,
+    they are not drawn at all)."""
+    from ui import keys
+
+    at.session_state[keys.EQUATIONS_OPEN] = True
+    at.run(timeout=TIMEOUT)
+    return " ".join(x.value for x in at.latex)
+
+
 def chart(at: AppTest, key: str) -> dict | None:
     """The Plotly chart drawn with ``key``, as decoded JSON, or None."""
     for element in at.get("plotly_chart"):

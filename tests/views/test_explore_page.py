@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import encode
-from tests.views.apptest import gate_view, gate_views, report_cursor, sequence_box, type_text
+from tests.views.apptest import equations_latex, gate_view, gate_views, report_cursor, sequence_box, type_text
 from ui import keys
 from ui.model import MODEL_KEY
 from ui.settings import EXAMPLES, MAX_STEPS
@@ -94,7 +94,8 @@ def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> No
     assert [e["lhs"] for e in header["equations"]] == ["f<sub>t</sub>", "i<sub>t</sub>", "C̃<sub>t</sub>",
                                                        "C<sub>t</sub>", "o<sub>t</sub>", "h<sub>t</sub>"]
     assert arrays["forget"].shape == (11, 8) and arrays["inputs"].shape == (11, 8)
-    latex = " ".join(x.value for x in at.latex)
+    assert not at.latex  # the lecture's equations wait in a closed expander, not drawn
+    latex = equations_latex(at)
     assert r"f_t &= \sigma(W_f" in latex  # the lecture's equations, in the expander below the view
     assert "2,000 steps" in sequence_box(at, keys.SEQ_TEXT)["help"]
 
@@ -131,7 +132,7 @@ def test_every_cell_kind_shows_its_own_gates_and_equations(kind: str) -> None:
     header, _ = gate_view(at)
     assert [p["name"] for p in header["panels"]] == ["inputs", *cells.KINDS[kind].SHOWN]
     assert len(header["equations"]) == len(deck_equations(kind))
-    latex = " ".join(x.value for x in at.latex)
+    latex = equations_latex(at)
     for line in deck_equations(kind):
         lhs, rule = line.split(" = ", 1)
         assert f"{lhs} &= {rule}" in latex

@@ -14,7 +14,7 @@ import numpy as np
 
 import cells
 from tests.views import test_weights_page as weights
-from tests.views.apptest import TIMEOUT, gate_view, open_view
+from tests.views.apptest import TIMEOUT, equations_latex, gate_view, open_view
 from ui import keys
 
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
@@ -34,7 +34,7 @@ def test_explore_draws_it_from_the_picker_with_h_p_rows_tall() -> None:
     assert len(header["equations"]) == 7 and header["equations"][-1]["result"] == "hidden"
     assert "unprojected" in [b["name"] for b in header["diagram"]["boxes"]]
     assert sorted(header["activity"]) == list(range(H))  # every unit can be ordered, not only h_t's rows
-    latex = " ".join(x.value for x in at.latex)
+    latex = equations_latex(at)
     assert r"m_t &= o_t * \tanh(C_t)" in latex and r"h_t &= W_{hr} \cdot m_t" in latex
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import cells
 from tests.views import test_compare as compare
 from tests.views import test_weights_page as weights
-from tests.views.apptest import TIMEOUT, chart, gate_view, open_view
+from tests.views.apptest import TIMEOUT, chart, equations_latex, gate_view, open_view
 from ui import keys
 
 LABEL = cells.KINDS["mgu"].LABEL
@@ -27,7 +27,7 @@ def test_explore_shows_its_gates_equations_and_diagram() -> None:
                                                           "hidden state (the output)"]
     assert np.all((arrays["forget"] > 0) & (arrays["forget"] < 1)) and arrays["forget"].shape == (11, 8)
     assert len(header["equations"]) == 3
-    latex = " ".join(x.value for x in at.latex)
+    latex = equations_latex(at)
     assert r"\tilde{h}_t &= \tanh(W_h \cdot [f_t * h_{t-1}, x_t] + b_h)" in latex
     assert r"h_t &= (1 - f_t) * h_{t-1} + f_t * \tilde{h}_t" in latex
     assert "one forget gate does the GRU's two jobs" in " ".join(c.value for c in at.caption)
