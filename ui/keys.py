@@ -154,8 +154,8 @@ FIRST_VIEW_DRAWN = "first_view_drawn"  # "Draw a random network instead"
 
 
 def weights_editor(field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
-    """The key of one data editor: ``field`` is "weights", "biases" or "peepholes", ``shape`` its table's
-    (rows, columns), so an editor never keeps edits meant for a table of another size."""
+    """The key of one data editor: ``field`` is "weights" (the gate's [W | b]), "peepholes" or "projection",
+    ``shape`` its table's (rows, columns), so an editor never keeps edits meant for a table of another size."""
     return f"w_edit_{field}_{layer}_{direction}_{gate}_{version}_{shape[0]}x{shape[1]}"
 
 

@@ -380,10 +380,16 @@ def _version() -> int:
     return int(st.session_state.setdefault(keys.W_VERSION, 0))
 
 
+BIAS_COLUMNS = ("b", "b_h")  # the last columns of a gate's table: its bias, and PyTorch's/Keras' recurrent one
+
+
 def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict[str, pd.DataFrame]:
-    """field -> the table its editor shows for this gate: weights, biases, and the extras the kind
-    declares for this gate (the peepholes) or for the whole cell (a projection's W_hr)."""
-    tables = {"weights": weight_frame(cell.weights[gate], features, cell.state_size), "biases": bias_frame(cell, gate)}
+    """field -> the table its editor shows for this gate: "weights", the gate's row [W | b] per unit (its matrix,
+    then its bias as the last column, and b_h where the cell has one: one editor, as the lecture writes
+    W·[h_{t-1}, x_t] + b), and the extras the kind declares for this gate (the peepholes) or for the whole cell
+    (a projection's W_hr)."""
+    tables = {"weights": pd.concat([weight_frame(cell.weights[gate], features, cell.state_size),
+                                    bias_frame(cell, gate)], axis=1)}
     for field in cell.EXTRA:
         own = _own_key(cell, field, gate)
         if own is not None:
@@ -391,13 +397,18 @@ def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict
     return tables
 
 
+def matrix_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A gate's [W | b] table without its bias columns: the matrix the heatmap draws."""
+    return table.drop(columns=[c for c in BIAS_COLUMNS if c in table.columns])
+
+
 def _from_tables(network: cells.Network, layer: int, direction: str, gate: str, field: str,
                  table: pd.DataFrame) -> cells.Network:
-    if field == "biases":
+    if field == "weights":  # [W | b (| b_h)]
         network = with_parameter(network, layer, direction, "biases", gate, table["b"].to_numpy())
         if "b_h" in table.columns:
             network = with_parameter(network, layer, direction, "hidden_biases", gate, table["b_h"].to_numpy())
-        return network
+        table = matrix_frame(table)
     cell = cell_of(network, layer, direction)
     own = gate if field == "weights" else _own_key(cell, field, gate)
     return with_parameter(network, layer, direction, field, own, table.to_numpy())
@@ -450,8 +461,9 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
             on_edit: Callable[[], object] | None = None) -> None:
     """The gate's tables (``edit_tables``) as data editors; ``on_edit`` applies an edit (``apply_pending``)
     before the next run."""
-    config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for t in tables.values()
-              for c in t.columns}
+    # The bias columns are pinned beside the row names: in sight however far a wide matrix scrolls.
+    config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001, pinned=c in BIAS_COLUMNS or None)
+              for t in tables.values() for c in t.columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
     st.data_editor(tables["weights"],
                    key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
@@ -462,16 +474,6 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
         st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
         key = keys.weights_editor(field, layer, direction, gate, _version(), tables[field].shape)
         st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config, on_change=on_edit)
-
-
-def bias_editor(layer: int, direction: str, gate: str, tables: dict[str, pd.DataFrame],
-                on_edit: Callable[[], object] | None = None) -> None:
-    """The gate's bias table (from ``edit_tables``) as a data editor."""
-    config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001) for c in tables["biases"].columns}
-    config[INDEX_COLUMN] = st.column_config.Column(disabled=True)
-    st.data_editor(tables["biases"],
-                   key=keys.weights_editor("biases", layer, direction, gate, _version(), tables["biases"].shape),
-                   num_rows="fixed", column_config=config, on_change=on_edit)
 
 
 def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[[], object] | None = None) -> None:

@@ -24,12 +24,12 @@ from ui.weights import (
     SECTIONS,
     apply_pending,
     apply_preset,
-    bias_editor,
     cell_of,
     edit_tables,
     editors,
     export_buttons,
     knobs,
+    matrix_frame,
     model_sidebar,
     predictions,
     predictions_start,
@@ -101,29 +101,24 @@ trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
 st.subheader(symbols_as_math(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}"))
-st.caption(f"{base.label}. Rows are units, columns the lecture's $[h_{{t-1}}, x_t]$: hidden columns first. "
-           "Type a number into any cell; the heatmaps below follow at once.")
+st.caption(f"{base.label}. Rows are units; the bias b first, then the columns of the lecture's "
+           "$[h_{{t-1}}, x_t]$, hidden columns first. Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:
     editors(cell, layer, direction, gate, tables, on_edit)
     if refused := st.session_state.pop(keys.W_EDIT_REFUSED, None):
         st.error(refused)
 with right:
-    chart(weight_heatmap(tables["weights"], f"W ({info.symbol})", palette),
+    chart(weight_heatmap(matrix_frame(tables["weights"]), f"W ({info.symbol})", palette),
           key=keys.weights_chart("matrix"), config={"displayModeBar": False})
-b_col, k_col = st.columns([2, 3])
-with b_col:
-    st.markdown(f"**Bias of {info.symbol}**")
-    bias_editor(layer, direction, gate, tables, on_edit)
-with k_col:
     st.markdown("**Knobs**")
     knobs(layer, direction, gate, info.symbol, on_edit)
-    r1, r2, r3 = st.columns([2, 1, 2], vertical_alignment="bottom")  # room for each button's whole label
-    r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
-              on_click=reset, args=(model,))
-    r2.number_input("Seed", 0, 2**31 - 1, key=keys.W_SEED)  # 1 at first (ui.state)
-    r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
-              args=(base,))
+r1, r2, r3, _ = st.columns([2, 1, 2, 3], vertical_alignment="bottom")  # room for each button's whole label
+r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
+          on_click=reset, args=(model,))
+r2.number_input("Seed", 0, 2**31 - 1, key=keys.W_SEED)  # 1 at first (ui.state)
+r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
+          args=(base,))
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")

@@ -76,22 +76,23 @@ def z(app: App, name: str = "forget") -> list[list[float]]:
 def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     open_weights(app)
     before = z(app)
-    editor = app.page.locator(f".st-key-{keys.weights_editor('weights', 0, 'forward', 'forget', 0, (8, 16))}"
+    editor = app.page.locator(f".st-key-{keys.weights_editor('weights', 0, 'forward', 'forget', 0, (8, 17))}"
                               " [data-testid=stDataFrame]")
     editor.scroll_into_view_if_needed()
     editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
     app.wait_idle()
     box = editor.bounding_box()
     assert box is not None
-    # Row u0, column h_1: one header row and the index column come first. Click the index cell near the
-    # grid's left edge and step right with the arrow key, so the column widths (which follow the measured
-    # text) cannot send the click elsewhere. Typing on a selected cell opens its editor; Enter writes the
-    # number. A rerun landing mid-edit can drop it: type again.
+    # Row u0, column h0 (h_{t-1}'s first number): a header row, the index column and the pinned bias come
+    # first. Click the index cell near the grid's left edge and step right with the arrow keys, so the column
+    # widths (which follow the measured text) cannot send the click elsewhere. Typing on a selected cell opens
+    # its editor; Enter writes the number. A rerun landing mid-edit can drop it: type again.
     changed = f"before => {{ const z = ({PREVIEW_JS})('forget'); return z && z[0][1] !== before[0][1]; }}"
     for attempt in range(3):
         app.wait_idle()
         app.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
-        app.page.keyboard.press("ArrowRight")
+        app.page.keyboard.press("ArrowRight")  # the bias b, pinned beside the row names
+        app.page.keyboard.press("ArrowRight")  # h0
         app.page.keyboard.press("Enter")  # opens the cell's editor, a real input over the canvas
         field = app.page.locator(".gdg-input, [data-testid=stDataFrame] textarea, [data-testid=stDataFrame] input")
         try:

@@ -54,7 +54,7 @@ def test_weights_edits_its_forget_gate_and_the_heatmap_follows() -> None:
     assert not at.exception and not weights.errors(at)
     assert list(at.radio(key=keys.W_GATE).options) == ["f_t forget", "h̃_t candidate"]
     before = weights.z(at, keys.weights_chart("preview_forget"))
-    weights.edit(at, "biases", {2: {"b": -40.0}}, (4, 1))
+    weights.edit(at, "weights", {2: {"b": -40.0}}, (4, 13))  # [W | b]: the bias is the last column
     after = weights.z(at, keys.weights_chart("preview_forget"))
     assert np.all(after[2] < 1e-3) and np.any(before[2] > 0.05)
     np.testing.assert_array_equal(after[[0, 1, 3], 0], before[[0, 1, 3], 0])  # other units, before h_{t-1} mixes them

@@ -104,7 +104,7 @@ def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() ->
 def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_explore() -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {0: {"x0 (h)": 30.0}}, (4, 12))
+    edit(at, "weights", {0: {"x0 (h)": 30.0}}, (4, 13))
     assert not errors(at)
     fixed = model(at)
     assert fixed is not None and fixed.label == "Drawn LSTM (edited)" and fixed.original is not None
@@ -125,7 +125,7 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
 def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: object, shown: str) -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {1: {"h1": value}}, (4, 12))
+    edit(at, "weights", {1: {"h1": value}}, (4, 13))
     assert errors(at) == [f"f_t weights, row u1, column h1: {shown} is not a finite number; "
                           "the weights stay as they were"]
     assert model(at) is None
@@ -135,7 +135,7 @@ def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: obj
 def test_text_typed_over_a_row_name_is_refused_with_a_message_a_reader_understands() -> None:
     at = open_weights()
     before = z(at, keys.weights_chart("preview_forget"))
-    edit(at, "weights", {2: {"_index": " "}}, (4, 12))
+    edit(at, "weights", {2: {"_index": " "}}, (4, 13))
     assert not at.exception
     assert errors(at) == ["f_t weights, row u2: the row names (the units) stay as they are; type numbers into "
                           "the columns beside them. The weights stay as they were"]
@@ -145,7 +145,7 @@ def test_text_typed_over_a_row_name_is_refused_with_a_message_a_reader_understan
 
 def test_editing_a_bias_cell_moves_that_units_gate() -> None:
     at = open_weights()
-    edit(at, "biases", {2: {"b": -40.0}}, (4, 1))
+    edit(at, "weights", {2: {"b": -40.0}}, (4, 13))  # the bias: the last column
     forget = z(at, keys.weights_chart("preview_forget"))
     assert np.all(forget[2] < 1e-3) and np.any(forget[:2] > 0.05)
 
@@ -319,7 +319,7 @@ def test_explore_shows_a_shipped_trained_model() -> None:
 
 def test_edited_weights_ride_in_the_share_link() -> None:
     at = open_weights()
-    edit(at, "weights", {0: {"x0 (h)": 30.0}, 3: {"h0": -2.5}}, (4, 12))
+    edit(at, "weights", {0: {"x0 (h)": 30.0}, 3: {"h0": -2.5}}, (4, 13))
     query = dict(at.query_params)
     assert query["model"] == "chars:helo wrd" and query["weights"].startswith("w1.lstm.1.1.4.8.")
     again = open_weights(query={k: v if isinstance(v, str) else v[-1] for k, v in query.items()})
@@ -378,7 +378,7 @@ def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None
     again = open_weights()
     again.session_state[keys.NET_KIND] = "gru_torch"
     again.run(timeout=TIMEOUT)
-    edit(again, "biases", {0: {"b_h": 4.0}}, (4, 2), gate="update")
+    edit(again, "weights", {0: {"b_h": 4.0}}, (4, 14), gate="update")  # [W | b | b_h]
     cell = model(again).network.layers[0].forward
     assert cell.hidden_biases["update"][0] == 4.0 and cell.biases["update"][0] != 4.0
 
@@ -390,7 +390,7 @@ def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
     at.run(timeout=TIMEOUT)
     at.selectbox(key=keys.W_LAYER).set_value(1).run(timeout=TIMEOUT)
     at.radio(key=keys.W_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
-    key = keys.weights_editor("weights", 1, "backward", "forget", 0, (4, 12))  # [h_1..h_4, layer 1's →h, ←h]
+    key = keys.weights_editor("weights", 1, "backward", "forget", 0, (4, 13))  # [h_1..h_4, layer 1's →h, ←h, b]
     at.session_state[key] = {"edited_rows": {3: {"x7": -7.0}}, "added_rows": [], "deleted_rows": []}
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
@@ -409,7 +409,7 @@ def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: s
     at.session_state[keys.SEQ_MODE] = mode
     at.run(timeout=TIMEOUT)
     assert not errors(at)
-    edit(at, "weights", {0: {"h0": 2.0}}, (4, 4 + inputs))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 4 + inputs + 1))
     fixed = model(at)
     assert fixed.source == source and fixed.inputs(text).xs.shape == (3 if mode == "numbers" else 5, inputs)
     assert z(at, keys.weights_chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
@@ -457,7 +457,7 @@ def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> No
     at = open_weights(text="1 0; 0 1")
     at.session_state[keys.SEQ_MODE] = "numbers"
     at.run(timeout=TIMEOUT)
-    edit(at, "weights", {0: {"h0": 2.0}}, (4, 6))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 7))
     at.session_state[keys.SEQ_TEXT] = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
@@ -467,7 +467,7 @@ def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> No
 
 def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
     at = open_weights()
-    edit(at, "weights", {0: {"h0": 2.0}}, (4, 12))
+    edit(at, "weights", {0: {"h0": 2.0}}, (4, 13))
     assert model(at).source == "chars:helo wrd"
     fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in at.query_params.items():
