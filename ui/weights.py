@@ -380,14 +380,14 @@ def _version() -> int:
     return int(st.session_state.setdefault(keys.W_VERSION, 0))
 
 
-BIAS_COLUMNS = ("b", "b_h")  # the last columns of a gate's table: its bias, and PyTorch's/Keras' recurrent one
+BIAS_COLUMNS = ("b", "b_h")  # a gate's bias, and PyTorch's/Keras' recurrent one, after its matrix in its table
 
 
 def edit_tables(cell: cells.Cell, gate: str, features: list[str] | None) -> dict[str, pd.DataFrame]:
     """field -> the table its editor shows for this gate: "weights", the gate's row [W | b] per unit (its matrix,
-    then its bias as the last column, and b_h where the cell has one: one editor, as the lecture writes
-    W·[h_{t-1}, x_t] + b), and the extras the kind declares for this gate (the peepholes) or for the whole cell
-    (a projection's W_hr)."""
+    then its bias b, and b_h where the cell has one: one editor for W·[h_{t-1}, x_t] + b, which pins the bias
+    columns beside the unit names), and the extras the kind declares for this gate (the peepholes) or for the
+    whole cell (a projection's W_hr)."""
     tables = {"weights": pd.concat([weight_frame(cell.weights[gate], features, cell.state_size),
                                     bias_frame(cell, gate)], axis=1)}
     for field in cell.EXTRA:
