@@ -69,14 +69,15 @@ def settings() -> dict[str, dict[str, Any]]:
     lessons = {keys.lesson_knob(stop.slug): stop.knob.default for stop in STOPS}
     lessons[keys.LESSON_STEP] = KEEP_ONLY
     return {
-        "explore": dict(EXPLORE),
+        "explore": {**EXPLORE, keys.EQUATIONS_OPEN: KEEP_ONLY},  # the equations' expander stays open once opened
         "compare": dict(COMPARE),
         "lessons": lessons,
         "presenting": {keys.LESSON_PRESENT: KEEP_ONLY, keys.PRESENT: KEEP_ONLY, keys.CMP_PRESENT: KEEP_ONLY},
         "everywhere": {keys.SHOW_TABLES: False},
         "weights": {keys.W_PRESET: KEEP_ONLY, keys.W_SEED: 1, keys.W_SECTION: KEEP_ONLY, keys.W_CLAMP_ON: False,
                     keys.W_LAYER: KEEP_ONLY, keys.W_DIRECTION: KEEP_ONLY, keys.W_GATE: KEEP_ONLY},
-        "train": {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY},
+        "train": {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY,
+                  keys.TRAIN_TABLE_OPEN: KEEP_ONLY},
     }
 
 

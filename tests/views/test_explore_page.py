@@ -97,6 +97,9 @@ def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> No
     assert not at.latex  # the lecture's equations wait in a closed expander, not drawn
     latex = equations_latex(at)
     assert r"f_t &= \sigma(W_f" in latex  # the lecture's equations, in the expander below the view
+    at.switch_page("views/compare.py").run(timeout=TIMEOUT)
+    at.switch_page("views/explore.py").run(timeout=TIMEOUT)
+    assert r"f_t &= \sigma(W_f" in " ".join(x.value for x in at.latex)  # still open after a visit elsewhere
     assert "2,000 steps" in sequence_box(at, keys.SEQ_TEXT)["help"]
 
 

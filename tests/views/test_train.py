@@ -105,6 +105,19 @@ def test_comparing_cells_on_the_first_bit_shows_the_plain_rnn_at_chance() -> Non
     assert any(h.value.startswith("Plain RNN (tanh) trained on remembering the first bit") for h in at.header)
 
 
+def test_the_prediction_table_is_built_once_opened_and_stays_open() -> None:
+    at = open_page()
+    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
+    click(at, keys.TRAIN_LOAD)
+    assert len(at.dataframe) == 0  # "Predictions as a table", closed: not built
+    at.session_state[keys.TRAIN_TABLE_OPEN] = True
+    at.run(timeout=TIMEOUT)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) > 0
+    at.switch_page("views/gradient_flow.py").run(timeout=TIMEOUT)
+    at.switch_page("views/train.py").run(timeout=TIMEOUT)
+    assert not at.exception and len(at.dataframe) == 1
+
+
 def test_a_shipped_model_loads_without_training_and_reads_brackets() -> None:
     at = open_page()
     at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
