@@ -23,6 +23,7 @@ from ui.controls import number_box
 from ui.engine import encode_sequence, run_fixed, run_network
 from ui.gateview import CursorKeys as GateCursorKeys
 from ui.handoff import receive
+from ui.literal import literal
 from ui.model import Model, current_model, from_preset, from_pretrained, pretrained_manifest
 from ui.sequence_input import sequence_box
 from ui.settings import (
@@ -339,8 +340,7 @@ def pane_controls(p: str, network: PaneNetwork | None = None, given_input: PaneI
     else:
         network = network_controls(p)
     if given_input is not None:
-        short = given_input.text if len(given_input.text) <= 40 else given_input.text[:40] + "…"
-        st.caption(f"Input: the same as A's, {short!r}.")
+        st.caption(f"Input: the same as A's, '{literal(given_input.text, 40)}'.")
     else:
         given_input = input_controls(p, network, reads_like)
     return network, given_input
@@ -360,8 +360,7 @@ def pane_settings(p: str, network: PaneNetwork | None = None, given_input: PaneI
 
 def folded_title(p: str, network: PaneNetwork, given: PaneInput) -> str:
     """A folded pane's title: what it runs, and on what."""
-    short = given.text if len(given.text) <= 24 else given.text[:24] + "…"
-    return f"Pane {p.upper()}: {_describe(network)} · {short!r}"
+    return f"Pane {p.upper()}: {_describe(network)} · '{literal(given.text, 24)}'"  # drawn as Markdown: as typed
 
 
 Pane = tuple[PaneNetwork, PaneInput]

@@ -212,6 +212,9 @@ def test_presenter_mode_folds_each_panes_settings_under_a_title_that_says_what_i
     assert next(e.label for e in at.expander if e.label.startswith("Pane A")).startswith("Pane A: GRU")
     want = engine("gru", "hello world").layers[0].forward
     np.testing.assert_array_equal(side(at)["keep_a"]["values"], 1 - want.values["update"])
+    # the title is Markdown: a typed text shows as typed, not as formatting
+    marked = open_page({"present": "1", "a_seq": "**a** $b$"})
+    assert "· '\\*\\*a\\*\\* \\$b\\$'" in next(e.label for e in marked.expander if e.label.startswith("Pane A"))
 
 
 def test_the_summary_waits_folded_and_costs_nothing_until_opened() -> None:
