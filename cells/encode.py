@@ -133,9 +133,9 @@ def _vocabulary(text: str, vocabulary: str | Sequence[str] | None) -> tuple[str,
             raise ValueError(f"vocabulary: {c!r} is listed twice (items {seen[c]} and {i})")
         seen[c] = i
     _check_width(len(chars), "the vocabulary has {n} characters")
-    for position, c in enumerate(text, start=1):
+    for step, c in enumerate(text):
         if c not in seen:
-            raise ValueError(f"unknown character {c!r} at position {position}; the vocabulary is {_short(chars)}")
+            raise ValueError(f"unknown character {c!r} at step {step}; the vocabulary is {_short(chars)}")
     return chars
 
 
@@ -194,14 +194,15 @@ def _number(token: str, where: str) -> float:
 def _split_values(row: str, where: str, unit: str) -> list[str]:
     """The number tokens of one row, split by commas and/or whitespace; a comma at either end is allowed.
 
-    ``where`` names the row in messages ("step 3"), ``unit`` what one token is ("step" or "value").
+    ``where`` names the row in messages ("step 3", counted from 0), ``unit`` what one token is ("step" or "value").
     """
     parts = _VALUES.split(row.strip())
     if parts and parts[0] == "":
         parts = parts[1:]
     if parts and parts[-1] == "":
         parts = parts[:-1]
-    for k, part in enumerate(parts, start=1):
+    first = 0 if unit == "step" else 1  # steps count from 0, as the view does; a step's values from 1, as x1, x2 …
+    for k, part in enumerate(parts, start=first):
         if part == "":
             raise ValueError(f"{where}: nothing between two commas after {unit} {k - 1}")
     return parts
@@ -229,7 +230,7 @@ def parse_numbers(text: str) -> Encoded:
     if not _ROWS.search(text):
         tokens = _split_values(text, "numbers", "step")
         _check_length(len(tokens))
-        values = [_number(tok, f"step {t}") for t, tok in enumerate(tokens, start=1)]
+        values = [_number(tok, f"step {t}") for t, tok in enumerate(tokens)]
         return Encoded(np.array(values)[:, None], tuple(tokens), ("x",))  # (T, 1)
     rows = [row for row in _ROWS.split(text) if row.strip(" \t,")]
     if not rows:
@@ -237,13 +238,13 @@ def parse_numbers(text: str) -> Encoded:
     _check_length(len(rows))
     table: list[list[float]] = []
     labels: list[str] = []
-    for t, row in enumerate(rows, start=1):
+    for t, row in enumerate(rows):
         tokens = _split_values(row, f"step {t}", "value")
-        if t == 1:
-            _check_width(len(tokens), "step 1 has {n} numbers")
+        if t == 0:
+            _check_width(len(tokens), "step 0 has {n} numbers")
         elif len(tokens) != len(table[0]):
             raise ValueError(
-                f"step {t} has {_plural(len(tokens), 'number')}, expected {len(table[0])} like step 1"
+                f"step {t} has {_plural(len(tokens), 'number')}, expected {len(table[0])} like step 0"
             )
         table.append([_number(tok, f"step {t}, value {k}") for k, tok in enumerate(tokens, start=1)])
         labels.append(" ".join(tokens))

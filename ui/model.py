@@ -274,7 +274,7 @@ def _token_indices(text: str) -> np.ndarray:
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
     for k, part in enumerate(parts):
         if not _INDEX.fullmatch(part):
-            raise ValueError(f"token indices: {part[:20]!r} at position {k + 1} is not a whole number")
+            raise ValueError(f"token indices: {part[:20]!r} at step {k} is not a whole number")
     if not parts:
         raise ValueError("token indices: expected at least one, got none")
     return np.array([int(p) for p in parts], dtype=np.int64)

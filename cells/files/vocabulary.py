@@ -124,7 +124,7 @@ def ids(text: str, vocabulary: Sequence[str]) -> tuple[list[str], np.ndarray]:
             hint = f" (type {known[0]!r} for a token it does not know)" if known else ""
             shown = "".join(vocabulary[:40]) if what == "character" else ", ".join(vocabulary[:8])
             more = "…" if len(vocabulary) > (40 if what == "character" else 8) else ""
-            raise ValueError(f"unknown {what} {token!r} at position {position + 1}: the vocabulary has "
+            raise ValueError(f"unknown {what} {token!r} at step {position}: the vocabulary has "
                              f"{len(vocabulary)} tokens ({shown!r}{more}){hint}")
         out[position] = k
     return tokens, out

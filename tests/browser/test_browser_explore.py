@@ -326,7 +326,7 @@ def test_the_default_view_fits_1280x800(app: App) -> None:
 
 @pytest.mark.parametrize(
     ("case", "expected"),
-    [("letters-in-number-mode", ["not a number", "step 1"]), ("empty-box", ["Sequence"])],
+    [("letters-in-number-mode", ["not a number", "step 0"]), ("empty-box", ["Sequence"])],
 )
 def test_bad_input_shows_an_error_and_keeps_the_view(app: App, case: str, expected: list[str]) -> None:
     open_explore(app)

@@ -98,7 +98,7 @@ def test_shift_enter_is_a_new_step_in_numbers_and_a_bad_number_keeps_the_view(ap
     error = app.page.locator(ERROR)
     error.first.wait_for(state="visible", timeout=20_000)
     app.wait_idle()
-    assert "'x' at step 2, value 2 is not a number" in error.first.inner_text()
+    assert "'x' at step 1, value 2 is not a number" in error.first.inner_text()
     assert view(app)["labels"] == ["0·(1, 0)", "1·(0, 1)"]  # the last good view stays
     assert box.input_value() == "1 0\n0 x"  # and so does what the user typed, to correct it
     assert_no_traceback(app)

@@ -58,13 +58,13 @@ def test_one_hot_vocabulary_as_list_of_characters():
 
 
 def test_one_hot_unknown_character_named_with_position():
-    with pytest.raises(ValueError, match=r"unknown character 'z' at position 4; the vocabulary is 'abc'"):
+    with pytest.raises(ValueError, match=r"unknown character 'z' at step 3; the vocabulary is 'abc'"):
         one_hot("abcz", vocabulary="abc")
 
 
 def test_one_hot_long_vocabulary_is_cut_short_in_the_message():
     vocab = "".join(chr(c) for c in range(ord("a"), ord("a") + 26)) + "0123456789" + "ABCDEFGHIJ"
-    with pytest.raises(ValueError, match=r"position 1; the vocabulary is 'abc.*'… \(46 characters\)"):
+    with pytest.raises(ValueError, match=r"step 0; the vocabulary is 'abc.*'… \(46 characters\)"):
         one_hot("!", vocabulary=vocab)
 
 
@@ -204,7 +204,7 @@ def test_embed_is_scaled_to_about_unit_length():
 
 
 def test_embed_vocabulary_limits_characters():
-    with pytest.raises(ValueError, match=r"unknown character '!' at position 3; the vocabulary is 'ab'"):
+    with pytest.raises(ValueError, match=r"unknown character '!' at step 2; the vocabulary is 'ab'"):
         embed("ab!", 4, vocabulary="ab")
 
 
@@ -281,22 +281,22 @@ def test_parse_single_row_with_semicolon_is_one_step():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1 0; 0 1; 1", r"step 3 has 1 number, expected 2 like step 1"),
-        ("1; 0 1 2", r"step 2 has 3 numbers, expected 1 like step 1"),
-        ("1, x, 2", r"'x' at step 2 is not a number"),
-        ("1 0; 0 abc", r"'abc' at step 2, value 2 is not a number"),
-        ("1, 2, 1_000", r"'1_000' at step 3 is not a number"),
-        ("0x10", r"'0x10' at step 1 is not a number"),
-        ("1, nan", r"'nan' at step 2 is not a finite number"),
-        ("1, -inf", r"'-inf' at step 2 is not a finite number"),
-        ("Infinity", r"'Infinity' at step 1 is not a finite number"),
-        ("1 1e999", r"'1e999' at step 2 is too large: not a finite number"),
-        ("1 0; 0 NaN", r"'NaN' at step 2, value 2 is not a finite number"),
+        ("1 0; 0 1; 1", r"step 2 has 1 number, expected 2 like step 0"),
+        ("1; 0 1 2", r"step 1 has 3 numbers, expected 1 like step 0"),
+        ("1, x, 2", r"'x' at step 1 is not a number"),
+        ("1 0; 0 abc", r"'abc' at step 1, value 2 is not a number"),
+        ("1, 2, 1_000", r"'1_000' at step 2 is not a number"),
+        ("0x10", r"'0x10' at step 0 is not a number"),
+        ("1, nan", r"'nan' at step 1 is not a finite number"),
+        ("1, -inf", r"'-inf' at step 1 is not a finite number"),
+        ("Infinity", r"'Infinity' at step 0 is not a finite number"),
+        ("1 1e999", r"'1e999' at step 1 is too large: not a finite number"),
+        ("1 0; 0 NaN", r"'NaN' at step 1, value 2 is not a finite number"),
         ("", r"the sequence is empty"),
         ("  \n\t ", r"the sequence is empty"),
         (";\n;", r"the sequence is empty"),
-        ("1,,2", r"numbers: nothing between two commas after step 1"),
-        ("1 0; 0,,1", r"step 2: nothing between two commas after value 1"),
+        ("1,,2", r"numbers: nothing between two commas after step 0"),
+        ("1 0; 0,,1", r"step 1: nothing between two commas after value 1"),
     ],
 )
 def test_parse_numbers_errors(text, message):

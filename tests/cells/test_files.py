@@ -98,7 +98,7 @@ def test_a_word_level_bidirectional_gru_checkpoint_with_its_vocab_inside():
     assert reading.tokens == ("the", "film", "was", "very", "good")
     assert model.found.ignored == ("epoch",) and model.found.vocabulary_from == "file"
     assert np.argmax(reading.logits[-1]) == 1  # it learnt "good" is good
-    with pytest.raises(ValueError, match=r"unknown word 'superb' at position 4"):
+    with pytest.raises(ValueError, match=r"unknown word 'superb' at step 3"):
         model.read("the film was superb")
 
 
@@ -184,7 +184,7 @@ def test_vocabularies_come_as_lists_maps_and_text_files():
         vocabulary.parse(["a", "a"])
     with pytest.raises(ValueError, match="line 2 is empty"):
         vocabulary.parse(b"a\n\nb\n")
-    with pytest.raises(ValueError, match=r"unknown character 'z' at position 3"):
+    with pytest.raises(ValueError, match=r"unknown character 'z' at step 2"):
         vocabulary.ids("abz", ["a", "b"])
 
 

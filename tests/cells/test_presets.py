@@ -104,7 +104,7 @@ def test_each_preset_builds_and_runs_its_own_sequence(name):
 
 
 def test_a_preset_refuses_text_outside_its_vocabulary_and_a_mode_without_one():
-    with pytest.raises(ValueError, match="'c' at position 3"):
+    with pytest.raises(ValueError, match="'c' at step 2"):
         preset("counter").inputs("abc")
     with pytest.raises(ValueError, match="vocabulary"):
         Preset("x", "x", "lstm", "x", "ab", "onehot", None, "x", presets.counter)

@@ -67,7 +67,7 @@ def test_first_bit_target_is_the_first_bit_and_the_start_marks_it() -> None:
     assert 0.3 < batch.targets.mean() < 0.7
     enc = task.encode("1001")
     assert enc.xs.tolist() == [[1, 1], [-1, 0], [-1, 0], [1, 0]]
-    with pytest.raises(ValueError, match="unknown character '2' at position 3"):
+    with pytest.raises(ValueError, match="unknown character '2' at step 2"):
         task.encode("102")
 
 
@@ -93,7 +93,7 @@ def test_text_windows_come_from_the_text_and_targets_are_next_characters() -> No
 
 
 def test_encode_names_the_bad_character() -> None:
-    with pytest.raises(ValueError, match="unknown character 'x' at position 3"):
+    with pytest.raises(ValueError, match="unknown character 'x' at step 2"):
         Brackets().encode("((x)")
     assert Counting().encode("aaXbb.").xs.shape == (6, 4)
 

@@ -51,7 +51,7 @@ def test_every_shipped_model_runs_its_example_and_predicts(name: str) -> None:
 
 
 def test_text_a_model_cannot_read_is_refused_naming_the_character() -> None:
-    with pytest.raises(ValueError, match="'x' at position 3"):
+    with pytest.raises(ValueError, match="'x' at step 2"):
         from_preset("bracket-depth").inputs("((x))")
     with pytest.raises(ValueError, match="reads 3 numbers per step"):
         from_network(cells.Network.create("lstm", 3, 4), "drawn").inputs("1 2; 3 4")
@@ -299,7 +299,7 @@ def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> Non
     np.testing.assert_array_equal(encoded.xs, model.loaded.embedding[[model.loaded.vocabulary.index(c)
                                                                       for c in "the lazy"]])
     assert encoded.tokens[3] == "␣" and encoded.features[0] == "e1"
-    with pytest.raises(ValueError, match="unknown character 'Q' at position 2"):
+    with pytest.raises(ValueError, match="unknown character 'Q' at step 1"):
         model.inputs("aQ")
     with pytest.raises(ValueError, match="expected text"):
         model.inputs(None)  # the page's fallback when no text was kept

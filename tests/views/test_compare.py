@@ -410,7 +410,7 @@ def test_share_link_round_trip() -> None:
         ({"a_src": "current"}, "a_src='current'"),
         ({"b_shift": "nan", "cmp_t": "-1"}, "b_shift='nan'"),
         ({"cmp_view": "<script>"}, "cmp_view='\\<script\\>'"),  # Markdown: shown as typed
-        ({"a_mode": "numbers", "a_seq": "1 2 banana"}, "'banana' at step 3"),
+        ({"a_mode": "numbers", "a_seq": "1 2 banana"}, "'banana' at step 2"),
         ({"b_preset": "nope", "b_src": "preset"}, "b_preset='nope'"),
         ({"cmp_gate": "evil", "cmp_view": "deep"}, "cmp_gate='evil'"),
     ],
@@ -431,7 +431,7 @@ def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
     type_text(at, keys.pane("a", "text"), "1 2 x")
     assert not at.exception
     shown = " ".join(errors(at))
-    assert "Pane A" in shown and "'x' at step 3 is not a number" in shown
+    assert "Pane A" in shown and "'x' at step 2 is not a number" in shown
     assert "Showing pane A's last view that worked" in shown
     assert side(at)["keep_a"]["labels"] == before
     assert len(gate_views(at)) == 3

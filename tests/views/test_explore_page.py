@@ -204,8 +204,8 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
 @pytest.mark.parametrize(
     ("mode", "text", "message"),
     [
-        ("numbers", "1 2 x 4", "'x' at step 3 is not a number"),
-        ("numbers", "1 2; 3 4; 5", "step 3 has 1 number, expected 2"),
+        ("numbers", "1 2 x 4", "'x' at step 2 is not a number"),
+        ("numbers", "1 2; 3 4; 5", "step 2 has 1 number, expected 2"),
         ("onehot", "", "empty"),
         ("onehot", "a" * (MAX_STEPS + 1), "2,001 steps"),
         ("numbers", "1 " * (MAX_STEPS + 5), "the limit is 2,000"),
@@ -229,7 +229,7 @@ def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, 
 def test_a_bad_sequence_keeps_the_last_good_one_but_still_applies_the_new_network() -> None:
     at = open_page()
     at.radio(key=keys.SEQ_MODE).set_value("numbers").run(timeout=TIMEOUT)  # "hello world" is not numbers
-    assert any("'hello' at step 1 is not a number" in e for e in errors(at))
+    assert any("'hello' at step 0 is not a number" in e for e in errors(at))
     at.selectbox(key=keys.NET_KIND).set_value("gru").run(timeout=TIMEOUT)
     assert "update" in panels(at)
     assert time_labels(at)[0] == "0·h"
@@ -250,7 +250,7 @@ def test_network_that_overflows_is_reported_and_the_view_stays() -> None:
         ({"seq": "x" * 200_000}, "200,000 characters is over the limit of 100,000"),
         ({"layers": "-3", "scale": "1e400"}, "layers='-3'"),
         ({"t": "abc", "units": "1,2,x"}, "t='abc'"),
-        ({"mode": "numbers", "seq": "1 2 banana"}, "'banana' at step 3"),
+        ({"mode": "numbers", "seq": "1 2 banana"}, "'banana' at step 2"),
     ],
 )
 def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, str], bad: str) -> None:

@@ -297,7 +297,7 @@ def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
 
     type_text(at, keys.SEQ_TEXT, "((x))")
     assert not at.exception
-    assert any("'x' at position 3" in e and "Showing the last sequence that worked" in e for e in errors(at))
+    assert any("'x' at step 2" in e and "Showing the last sequence that worked" in e for e in errors(at))
     np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)  # the last good view
 
     type_text(at, keys.SEQ_TEXT, "(((")
@@ -496,7 +496,7 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     assert any("which a link does not carry" in i.value for i in at.info)
     at.session_state[keys.SEQ_TEXT] = "the lazy fox jumpX"
     at.run(timeout=TIMEOUT)
-    assert any("unknown character 'X' at position 18" in e for e in errors(at)), errors(at)
+    assert any("unknown character 'X' at step 17" in e for e in errors(at)), errors(at)
     assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # the last text it could read stays
 
 
