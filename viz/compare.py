@@ -150,7 +150,10 @@ def role_pairs(a: cells.Trace, b: cells.Trace) -> list[RolePair]:
         parts = [f"A: {pa.phrase}." if pa else "A has no such gate.", f"B: {pb.phrase}." if pb else "B has none."]
         if len(families) > 1 and role in CROSS_NOTES:
             parts.append(CROSS_NOTES[role])
-        pairs.append(RolePair(role, ROLE_TITLES[role], pa, pb, " ".join(parts)))
+        title = ROLE_TITLES[role]
+        if role == "other" and pa is not None and pb is not None and pa.symbol == pb.symbol:
+            title = "The same gate in both panes"  # its counterpart is itself, and B − A compares them
+        pairs.append(RolePair(role, title, pa, pb, " ".join(parts)))
     return pairs
 
 

@@ -64,6 +64,18 @@ def test_pytorch_gru_keeps_with_z_itself_and_lets_new_in_with_one_minus_z() -> N
 def test_two_grus_have_no_separate_output_row_and_compare_their_reset_gates() -> None:
     pairs = by_role(trace("gru"), trace("gru", seed=1))
     assert "output" not in pairs and pairs["other"].comparable
+    assert pairs["other"].title == "The same gate in both panes"  # r_t against r_t: it has a counterpart
+
+
+def test_the_same_gate_in_both_panes_is_titled_by_its_name_and_an_unmatched_one_as_having_no_counterpart() -> None:
+    same = by_role(trace("lstm"), trace("lstm", seed=1))["other"]
+    assert same.comparable
+    a, b, diff = compare_views(trace("lstm"), trace("lstm", seed=1), TEXT.tokens, TEXT.tokens, labels=("A", "B"))
+    for view in (a, b):
+        title = {p["name"]: p["title"] for p in view.header["panels"]}["other"]
+        assert title == "The same gate in both panes · output gate"
+    assert "empty" not in {p["name"]: p for p in diff.header["panels"]}["other"]  # and B − A is drawn
+    assert by_role(trace("lstm"), trace("gru"))["other"].title == "Gates with no counterpart"
 
 
 def test_the_b_minus_a_view_holds_b_minus_a_on_a_stated_diverging_range() -> None:
