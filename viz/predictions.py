@@ -17,6 +17,7 @@ from viz.style import STANDARD, TICK_SIZE, Palette, base_layout, compact
 from viz.timeaxis import step_labels, time_axis
 
 _SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+NARROW_TICKS = 8  # labelled steps on the line beside the gates: a narrow column holds about eight "12·x" side by side
 
 
 def output_labels(size: int, tokens: Sequence[str] | None) -> list[str]:
@@ -53,7 +54,7 @@ def token_probability(probabilities: np.ndarray, inputs: Sequence[str], output: 
     if not 0 <= output < p.shape[1]:
         raise ValueError(f"output: expected 0 to {p.shape[1] - 1}, got {output}")
     name = output_labels(p.shape[1], labels)[output]
-    axis = time_axis(list(inputs), p.shape[0])
+    axis = time_axis(list(inputs), p.shape[0], max_ticks=NARROW_TICKS)
     hover = step_labels(list(inputs))
     line = {
         "type": "scatter", "x": np.arange(p.shape[0], dtype="int32"), "y": compact(p[:, output]),

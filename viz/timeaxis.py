@@ -73,8 +73,9 @@ def columns_for(hidden: int, max_cells: int = MAX_CELLS) -> int:
     return max(MIN_COLUMNS, max_cells // max(hidden, 1))
 
 
-def time_axis(tokens: Sequence[str], max_columns: int) -> TimeAxis:
-    """The time axis of a sequence with ``tokens``, binned to at most ``max_columns`` columns."""
+def time_axis(tokens: Sequence[str], max_columns: int, max_ticks: int = MAX_TICKS) -> TimeAxis:
+    """The time axis of a sequence with ``tokens``, binned to at most ``max_columns`` columns and labelled
+    at no more than ``max_ticks`` evenly spaced steps (a narrow figure asks for fewer, so labels never meet)."""
     T = len(tokens)
     if T == 0:
         raise ValueError("time axis: the sequence is empty")
@@ -86,7 +87,7 @@ def time_axis(tokens: Sequence[str], max_columns: int) -> TimeAxis:
     labels = step_labels(tokens)
     spans = tuple(f"steps {a}–{b - 1}" for a, b in zip(starts, stops, strict=True))
     hover = labels if size == 1 else spans
-    stride = max(1, math.ceil(T / MAX_TICKS))
+    stride = max(1, math.ceil(T / max(1, max_ticks)))
     ticks = range(0, T, stride)
     return TimeAxis(
         steps=T,

@@ -28,6 +28,16 @@ def test_a_token_is_followed_over_time_on_the_time_axis_with_the_step_marked():
     assert fig["layout"]["yaxis"]["range"] == [0, 1]
 
 
+def test_a_long_sequence_labels_a_few_evenly_spaced_steps_so_labels_never_meet_in_the_narrow_column():
+    T = 23
+    inputs = [chr(ord("a") + t % 26) for t in range(T)]
+    p = np.full((T, 2), 0.5)
+    axis = spec(token_probability(p, inputs, 0))["layout"]["xaxis"]
+    assert len(axis["ticktext"]) <= 8 and axis["ticktext"][0] == "0·a"
+    assert np.diff(axis["tickvals"]).min() == np.diff(axis["tickvals"]).max() >= 3  # evenly thinned
+    assert axis["ticktext"][1] == f"{int(axis['tickvals'][1])}·{inputs[int(axis['tickvals'][1])]}"
+
+
 def test_shapes_that_do_not_fit_are_refused():
     with pytest.raises(ValueError, match=r"expected \(2, outputs\)"):
         top_predictions(P, ["a", "b"], 0)
