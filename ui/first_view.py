@@ -10,7 +10,7 @@ from ui.handoff import send
 from ui.model import MODEL_KEY, Model, drop_model, from_pretrained, symbols_as_math
 from ui.settings import BY_QUERY, DEFAULTS
 
-STORY_MODEL = "brackets_lstm"  # the LSTM trained on bracket depth: unit 3 of C_t climbs at '(' and falls at ')'
+STORY_MODEL = "brackets_lstm"  # the LSTM trained on bracket depth: unit 3 of C_t goes down at '(' and back up at ')'
 LINK_NAMES = (*BY_QUERY, "model", "weights")  # a link naming any of these shows what it names instead
 
 

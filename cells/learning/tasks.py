@@ -58,6 +58,9 @@ class Task:
     TOLERANCE: ClassVar[float] = 0.1  # a "squared" prediction within this counts as right
 
     TOPIC: ClassVar[str] = ""  # what a model was trained on, for labels: "LSTM trained on brackets"
+    # What a unit that tracks the task's answer does, said in its sign: (correlation > 0, correlation < 0).
+    # Empty where the task has no single number to follow (text).
+    TRACKS: ClassVar[tuple[str, str]] = ("", "")
 
     @property
     def topic(self) -> str:
@@ -106,6 +109,8 @@ class Brackets(Task):
     TOPIC: ClassVar[str] = "brackets"
     DESCRIPTION: ClassVar[str] = "Read ( and ); after each one, say how deeply nested the string is."
     FEATURES: ClassVar[tuple[str, ...]] = ("(", ")")
+    TRACKS: ClassVar[tuple[str, str]] = ("it goes up at each ( and back down at each ), with the nesting depth",
+                                         "it goes down at each ( and back up at each ), against the nesting depth")
 
     def __post_init__(self) -> None:
         _whole(self.length, "length", 2, MAX_LENGTH)
@@ -149,6 +154,7 @@ class Counting(Task):
     NAME: ClassVar[str] = "counting"
     LABEL: ClassVar[str] = "Counting"
     TOPIC: ClassVar[str] = "counting a's and b's"
+    TRACKS: ClassVar[tuple[str, str]] = ("it is higher the more b are left", "it is lower the more b are left")
     DESCRIPTION: ClassVar[str] = "Read n a's, an X, then n b's (aaaXbbb.); from the X on, say how many b are left."
     FEATURES: ClassVar[tuple[str, ...]] = ("a", "X", "b", ".")
 
@@ -187,6 +193,8 @@ class FirstBit(Task):
     LABEL: ClassVar[str] = "Remember the first bit"
     DESCRIPTION: ClassVar[str] = ("Read a bit, then `gap` steps of random noise bits; at the end, say what the first "
                                   "bit was.")
+    TRACKS: ClassVar[tuple[str, str]] = ("it is high when the first bit was 1 and low when it was 0",
+                                         "it is low when the first bit was 1 and high when it was 0")
     AT: ClassVar[str] = "last"
     FEATURES: ClassVar[tuple[str, ...]] = ("bit", "start")
 
@@ -237,6 +245,8 @@ class Sine(Task):
     NAME: ClassVar[str] = "sine"
     LABEL: ClassVar[str] = "Next value of a noisy sine"
     TOPIC: ClassVar[str] = "a noisy sine"
+    TRACKS: ClassVar[tuple[str, str]] = ("it rises and falls with the next value",
+                                         "it rises when the next value falls, and falls when it rises")
     DESCRIPTION: ClassVar[str] = ("Read a noisy sine wave (period 8 to 20 steps); at each step, predict the next "
                                   "value without the noise.")
     LOSS: ClassVar[str] = "squared"

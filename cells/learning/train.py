@@ -149,7 +149,7 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
     what = {"brackets": "the nesting depth", "counting": "how many b are left", "first_bit": "the first bit",
             "sine": "the next value"}[task.NAME]
     if abs(r[unit]) >= 0.5:
-        note = f"Watch unit {unit} of {symbol}: it follows {what} (correlation {r[unit]:+.2f})."
+        note = f"Watch unit {unit} of {symbol}: {task.TRACKS[0 if r[unit] > 0 else 1]} (correlation {r[unit]:+.2f})."
     else:
         note = f"No unit of {symbol} follows {what} (best correlation {r[unit]:+.2f}, unit {unit})."
     if task.NAME == "first_bit" and abs(r[unit]) < 0.5:

@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cells.learning.train import PRESETS, arithmetic_fingerprint, evaluate, load_model, model_bytes, train_preset
+from cells.learning.train import (
+    PRESETS,
+    arithmetic_fingerprint,
+    evaluate,
+    load_model,
+    model_bytes,
+    train_preset,
+    unit_to_watch,
+)
 from cells.learning.train import main as train_main
 
 FOLDER = Path(__file__).parents[2] / "assets" / "pretrained"
@@ -104,3 +112,24 @@ def test_train_preset_gives_the_shipped_weights() -> None:
     shipped = load("first_bit_rnn")
     again = train_preset("first_bit_rnn").model
     assert model_bytes(again.__class__(again.network, again.readout, again.task, shipped.info)) == model_bytes(shipped)
+
+
+def test_the_bracket_note_says_what_its_unit_does_at_each_bracket() -> None:
+    model = load("brackets_lstm")
+    unit, note = model.info["watch"]["unit"], model.info["watch"]["note"]
+    text = "((()))(())"
+    C = model.network.layers[0].forward.run(model.task.encode(text).xs).values["cell"][:, unit]  # (T,)
+    moves = np.diff(C)  # the change at steps 1..T-1
+    down_at_open = all(moves[t - 1] < 0 for t in range(1, len(text)) if text[t] == "(")
+    up_at_close = all(moves[t - 1] > 0 for t in range(1, len(text)) if text[t] == ")")
+    assert down_at_open and up_at_close  # what the unit does, so the note must say it
+    assert "goes down at each ( and back up at each )" in note
+
+
+@pytest.mark.parametrize("name", ["brackets_lstm", "counting_lstm", "first_bit_lstm", "first_bit_gru", "sine_gru"])
+def test_each_note_says_the_unit_in_the_sign_of_its_correlation(name: str) -> None:
+    model = load(name)
+    watch = model.info["watch"]
+    rises, falls = model.task.TRACKS
+    assert (rises if watch["correlation"] > 0 else falls) in watch["note"]
+    assert unit_to_watch(model)["note"] == watch["note"]  # what training writes, not typed by hand
