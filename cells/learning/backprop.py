@@ -114,13 +114,14 @@ def _columns(cell: Cell, gates: tuple[str, ...]) -> slice | np.ndarray:
     return np.concatenate([np.arange(j * H, (j + 1) * H) for j in k])
 
 
-def forward(cell: Cell, xs: np.ndarray) -> BatchRecord:
-    """Run ``cell`` over a batch xs, (B, T, I), from zero states; the same numbers as ``cell.run``
-    on each sequence, with everything the backward pass needs."""
+def forward(cell: Cell, xs: np.ndarray, initial: tuple[np.ndarray, np.ndarray | None] | None = None
+            ) -> BatchRecord:
+    """Run ``cell`` over a batch xs, (B, T, I), from zero states (or ``initial`` = (h_0 (B, P), C_0 (B, H) or
+    None)); the same numbers as ``cell.run`` on each sequence, with everything the backward pass needs."""
     xs = np.asarray(xs, dtype=cell.dtype)
     if xs.ndim != 3 or xs.shape[2] != cell.input_size:
         raise ValueError(f"inputs: expected (batch, steps, {cell.input_size}), got shape {xs.shape}")
-    return _forward_tm(cell, np.ascontiguousarray(xs.transpose(1, 0, 2)))
+    return _forward_tm(cell, np.ascontiguousarray(xs.transpose(1, 0, 2)), initial)
 
 
 def _forward_tm(cell: Cell, xs: np.ndarray, initial: tuple[np.ndarray, np.ndarray | None] | None = None
@@ -154,8 +155,7 @@ def _forward_tm(cell: Cell, xs: np.ndarray, initial: tuple[np.ndarray, np.ndarra
         steps.append(v)
         hs[t] = h_p = v["hidden"]
         c_p = v.get("cell")
-    previous_cell = (np.concatenate([c_0[None], np.stack([v["cell"] for v in steps[:-1]])]) if cell.HAS_CELL
-                     else None)  # (T, B, H)
+    previous_cell = np.stack([c_0, *(v["cell"] for v in steps[:-1])]) if cell.HAS_CELL else None  # (T, B, H)
     previous_hidden = np.concatenate([h_0[None], hs[:-1]])  # (T, B, P)
     return BatchRecord(cell, xs, tuple(steps), tuple(pres), hs, previous_hidden, previous_cell)
 
