@@ -197,7 +197,7 @@ def _starts(cell: Cell, starts: Trace | np.ndarray | None, n: int, noise: float,
     if starts is None:
         s = rng.uniform(-1.0, 1.0, (n, S))  # (n, S)
     else:
-        s = trajectory_states(starts) if isinstance(starts, Trace) else np.asarray(starts, dtype=np.float64)
+        s = np.array(trajectory_states(starts) if isinstance(starts, Trace) else starts, dtype=np.float64)  # a copy
         if s.ndim != 2 or s.shape[1] != S or len(s) == 0:
             raise ValueError(f"starts: expected states of {S} numbers each (h, then C), got shape {s.shape}")
         if not np.all(np.isfinite(s)):
