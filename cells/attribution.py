@@ -39,6 +39,7 @@ from typing import Protocol
 
 import numpy as np
 
+from cells.cell import Cell
 from cells.kinds import cell_class
 from cells.layers import DIRECTIONS, Layer, Network
 from cells.learning.backprop import NetworkRecord, backward_states, network_forward
@@ -46,6 +47,7 @@ from cells.trace import Trace
 
 OUTPUTS = ("logit", "hidden", "cell")
 MAX_IG_STEPS = 256
+PATH_BATCH = 2_000_000  # steps × units × path points of one integrated-gradients pass (about 0.1 GB per value kept)
 
 
 class Linear(Protocol):
@@ -268,10 +270,12 @@ def _backward(network: Network, record: NetworkRecord, target: Target, head: tup
     return value, d.transpose(1, 0, 2), hidden, cells
 
 
-def _prepare(network: Network, xs: object, target: Target, head: Linear | None
+def _prepare(network: Network | Cell, xs: object, target: Target, head: Linear | None
              ) -> tuple[Network, np.ndarray, Target, tuple[np.ndarray, np.ndarray] | None]:
+    if isinstance(network, Cell):
+        network = Network((Layer(network),))
     if not isinstance(network, Network):
-        raise ValueError(f"network: expected a cells.Network, got {type(network).__name__}")
+        raise ValueError(f"network: expected a cells.Network or a cells.Cell, got {type(network).__name__}")
     net = _float64(network)
     x = _inputs(net, xs)
     lin = _head(head, net)
@@ -283,7 +287,7 @@ def _sub(network: Network, target: Target) -> Network:
     return network if target.output == "logit" else Network(network.layers[: target.layer + 1])
 
 
-def connectivity(network: Network, xs: object, target: Target = Target(), *, head: Linear | None = None
+def connectivity(network: Network | Cell, xs: object, target: Target = Target(), *, head: Linear | None = None
                  ) -> Connectivity:
     r"""The gradient of ``target`` at its step t with respect to every input x_s, (T, I), and its norm per step.
 
@@ -328,7 +332,7 @@ def baseline_inputs(xs: np.ndarray, baseline: str | np.ndarray = "zeros", embedd
     return b
 
 
-def integrated_gradients(network: Network, xs: object, target: Target = Target(), *, head: Linear | None = None,
+def integrated_gradients(network: Network | Cell, xs: object, target: Target = Target(), *, head: Linear | None = None,
                          baseline: str | np.ndarray = "zeros", embedding: np.ndarray | None = None,
                          steps: int = 32) -> Attribution:
     r"""Integrated gradients of ``target`` from ``baseline`` to xs, (T, I), with an m = ``steps`` point rule:
@@ -347,8 +351,14 @@ def integrated_gradients(network: Network, xs: object, target: Target = Target()
     weights = weights / 2.0
     path = base[None] + alphas[:, None, None] * (x - base)[None]  # (m + 2, T, I)
     sub = _sub(net, target)
-    record = network_forward(sub, path)
-    value, dx, _, _ = _backward(sub, record, target, lin)
+    units = sum(c.hidden_size for layer in sub.layers for c in layer.cells)
+    chunk = max(1, PATH_BATCH // (len(x) * units))  # path points per pass, so memory stays bounded on long inputs
+    value, dx = [], []
+    for k in range(0, len(path), chunk):
+        v, d, _, _ = _backward(sub, network_forward(sub, path[k : k + chunk]), target, lin)
+        value.append(v)
+        dx.append(d)
+    value, dx = np.concatenate(value), np.concatenate(dx)  # (m + 2,), (m + 2, T, I)
     mean_grad = np.tensordot(weights, dx[: len(nodes)], axes=1)  # (T, I) ∫ ∂y/∂x dα
     ig = (x - base) * mean_grad  # (T, I)
     return Attribution(target, base, ig, ig.sum(axis=1), float(ig.sum()), float(value[-1] - value[-2]),

@@ -233,3 +233,23 @@ def test_bad_requests_are_value_errors_that_say_what_was_wrong() -> None:
         integrated_gradients(net, xs, Target(step=1), head=head, steps=0)
     with pytest.raises(ValueError, match="step: expected 0 to 5"):
         memory_path(net.run(xs).trace(0), 9)
+
+
+def test_a_long_path_is_integrated_in_chunks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cells.attribution as attribution
+
+    net, xs, head = setup("lstm", layers=2, seed=11, scale=2.0)
+    whole = integrated_gradients(net, xs, Target(step=4), head=head, steps=16)
+    monkeypatch.setattr(attribution, "PATH_BATCH", T * 2 * H * 3)  # three path points per pass
+    chunked = integrated_gradients(net, xs, Target(step=4), head=head, steps=16)
+    np.testing.assert_allclose(chunked.attributions, whole.attributions, rtol=0, atol=1e-14)
+    assert chunked.change == pytest.approx(whole.change, abs=1e-14)
+
+
+def test_a_cell_alone_is_read_as_a_one_layer_network() -> None:
+    net, xs, _ = setup("gru_keras_v1", seed=12)
+    target = Target(step=3, output="hidden", unit=2, layer=0)
+    alone = connectivity(net.layers[0].forward, xs, target)
+    np.testing.assert_allclose(alone.gradient, connectivity(net, xs, target).gradient)
+    with pytest.raises(ValueError, match=r"expected a cells\.Network or a cells\.Cell, got str"):
+        connectivity("lstm", xs, target)
