@@ -139,8 +139,8 @@ class Remembered:
                     f"it remembers only the current input.")
         first, last = others[0], others[-1]
         span = name(first) if first == last else f"{name(first)} to {name(last)}"
-        return (f"Unit {self.unit} still carries at least {share} of its memory from {span} to step {self.step} "
-                f"({len(others)} earlier input{'s' if len(others) != 1 else ''}).")
+        return (f"Unit {self.unit} still carries at least {share} of its memory from {span} into step "
+                f"{self.step} ({len(others)} other input{'s' if len(others) != 1 else ''}).")
 
 
 # ----- checking what was asked -------------------------------------------------------------------

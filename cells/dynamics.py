@@ -273,7 +273,10 @@ def fixed_points(cell: Cell, x: np.ndarray | None = None, *, starts: Trace | np.
         g = np.einsum("nij,nj->ni", At, r[idx])  # ∇q = Aᵀr
         M = At @ A
         M[:, np.arange(S), np.arange(S)] += lam[idx, None]  # AᵀA + λI
-        delta = -np.linalg.solve(M, g[..., None])[..., 0]  # (n, S)
+        try:
+            delta = -np.linalg.solve(M, g[..., None])[..., 0]  # (n, S)
+        except np.linalg.LinAlgError:  # a singular system (huge states drown λ): the least-squares step instead
+            delta = -np.einsum("nij,nj->ni", np.linalg.pinv(M), g)
         trial = s[idx] + delta
         F_t, J_t = step_map(cell, x, trial)
         r_t = F_t - trial
