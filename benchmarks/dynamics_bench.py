@@ -36,9 +36,9 @@ def verdict(ms: float, budget: float) -> str:
 def attribution_rows() -> None:
     rng = np.random.default_rng(0)
     xs = rng.standard_normal((T, I))
-    for kind in ("lstm", "gru"):
-        net = cells.Network.create(kind, I, H, seed=0)
-        head = Head(rng.standard_normal((K, H)) / 16, np.zeros(K))
+    for kind, layers in (("lstm", 1), ("gru", 1), ("lstm", 2)):
+        net = cells.Network.create(kind, I, H, seed=0, num_layers=layers, bidirectional=layers > 1)
+        head = Head(rng.standard_normal((K, net.layers[-1].output_size)) / 16, np.zeros(K))
         trace = net.run(xs).trace(0)
 
         def both(n: cells.Network = net, h: Head = head, tr: cells.Trace = trace) -> None:
@@ -46,7 +46,7 @@ def attribution_rows() -> None:
             memory_path(tr, T - 1)
 
         ms = best_of(both, budget_s=2.0)
-        size = f"{kind:5} T={T} H={H} I={I}"
+        size = f"{kind:5} T={T} H={H} I={I}" + (f", {layers} bidirectional layers" if layers > 1 else "")
         print(f"connectivity + memory path  {size}: {ms:8.1f} ms  {verdict(ms, BUDGET_MS['connectivity'])}")
         ig = integrated_gradients(net, xs, TARGET, head=head, steps=32)
         ms = best_of(lambda n=net, h=head: integrated_gradients(n, xs, TARGET, head=h, steps=32), budget_s=3.0,

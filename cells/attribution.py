@@ -182,9 +182,10 @@ def _head(head: Linear | None, network: Network) -> tuple[np.ndarray, np.ndarray
     return W, b
 
 
-def _resolve(network: Network, xs: np.ndarray, target: Target, head: tuple[np.ndarray, np.ndarray] | None
-             ) -> Target:
-    """``target`` with its step and layer counted from 0 and its class chosen, or a ValueError saying what is wrong."""
+def _resolve(network: Network, xs: np.ndarray, target: Target, head: tuple[np.ndarray, np.ndarray] | None,
+             top: np.ndarray | None = None) -> Target:
+    """``target`` with its step and layer counted from 0 and its class chosen (from ``top``, the top layer's output
+    at every step, when given; else from a run), or a ValueError saying what is wrong."""
     if not isinstance(target, Target):
         raise ValueError(f"target: expected a cells.attribution.Target, got {type(target).__name__}")
     T = len(xs)
@@ -199,8 +200,8 @@ def _resolve(network: Network, xs: np.ndarray, target: Target, head: tuple[np.nd
         K = head[0].shape[0]
         cls = target.cls
         if cls is None:
-            top = network.run(xs).output[step]  # (D·P,)
-            cls = int(np.argmax(head[0] @ top + head[1]))
+            top = network.run(xs).output if top is None else top  # (T, D·P)
+            cls = int(np.argmax(head[0] @ top[step] + head[1]))
         if isinstance(cls, bool) or not isinstance(cls, (int, np.integer)) or not 0 <= cls < K:
             raise ValueError(f"target class: expected 0 to {K - 1}, got {cls!r}")
         return replace(target, step=step, cls=int(cls), layer=len(network.layers) - 1, direction="forward")
@@ -270,7 +271,7 @@ def _backward(network: Network, record: NetworkRecord, target: Target, head: tup
     return value, d.transpose(1, 0, 2), hidden, cells
 
 
-def _prepare(network: Network | Cell, xs: object, target: Target, head: Linear | None
+def _prepare(network: Network | Cell, xs: object, target: Target, head: Linear | None, resolve: bool = True
              ) -> tuple[Network, np.ndarray, Target, tuple[np.ndarray, np.ndarray] | None]:
     if isinstance(network, Cell):
         network = Network((Layer(network),))
@@ -279,7 +280,7 @@ def _prepare(network: Network | Cell, xs: object, target: Target, head: Linear |
     net = _float64(network)
     x = _inputs(net, xs)
     lin = _head(head, net)
-    return net, x, _resolve(net, x, target, lin), lin
+    return net, x, _resolve(net, x, target, lin) if resolve else target, lin
 
 
 def _sub(network: Network, target: Target) -> Network:
@@ -295,9 +296,14 @@ def connectivity(network: Network | Cell, xs: object, target: Target = Target(),
     target; without a class the top class at t is taken. Also returns ∂y_t/∂h_s and ∂y_t/∂C_s of every
     layer and direction (zero above the target's layer), whose size per unit is ``Connectivity.path``.
     """
-    net, x, target, lin = _prepare(network, xs, target, head)
+    net, x, asked, lin = _prepare(network, xs, target, head, resolve=False)
+    if asked.output == "logit" and asked.cls is None and lin is not None:
+        record = network_forward(net, x[None])  # the class is read off this pass, not a run of its own
+        target = _resolve(net, x, asked, lin, record.output[:, 0])
+    else:
+        target = _resolve(net, x, asked, lin)
+        record = network_forward(_sub(net, target), x[None])
     sub = _sub(net, target)
-    record = network_forward(sub, x[None])
     value, dx, hidden, cells = _backward(sub, record, target, lin)
     grad = dx[0]  # (T, I)
     T = len(x)
