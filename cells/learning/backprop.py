@@ -114,17 +114,20 @@ def _columns(cell: Cell, gates: tuple[str, ...]) -> slice | np.ndarray:
     return np.concatenate([np.arange(j * H, (j + 1) * H) for j in k])
 
 
-def forward(cell: Cell, xs: np.ndarray) -> BatchRecord:
-    """Run ``cell`` over a batch xs, (B, T, I), from zero states; the same numbers as ``cell.run``
-    on each sequence, with everything the backward pass needs."""
+def forward(cell: Cell, xs: np.ndarray, initial: tuple[np.ndarray, np.ndarray | None] | None = None
+            ) -> BatchRecord:
+    """Run ``cell`` over a batch xs, (B, T, I), from zero states (or ``initial`` = (h_0 (B, P), C_0 (B, H) or
+    None)); the same numbers as ``cell.run`` on each sequence, with everything the backward pass needs."""
     xs = np.asarray(xs, dtype=cell.dtype)
     if xs.ndim != 3 or xs.shape[2] != cell.input_size:
         raise ValueError(f"inputs: expected (batch, steps, {cell.input_size}), got shape {xs.shape}")
-    return _forward_tm(cell, np.ascontiguousarray(xs.transpose(1, 0, 2)))
+    return _forward_tm(cell, np.ascontiguousarray(xs.transpose(1, 0, 2)), initial)
 
 
-def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
-    """``forward`` on time-major inputs xs, (T, B, I): the kind's ``reference_step`` at every step."""
+def _forward_tm(cell: Cell, xs: np.ndarray, initial: tuple[np.ndarray, np.ndarray | None] | None = None
+                ) -> BatchRecord:
+    """``forward`` on time-major inputs xs, (T, B, I): the kind's ``reference_step`` at every step, from zero
+    states or from ``initial`` = (h_0 (B, P), C_0 (B, H) or None)."""
     T, B, _ = xs.shape
     H, P = cell.hidden_size, cell.state_size
     W_x, _, b = _split(cell)
@@ -133,8 +136,9 @@ def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
     W = _hidden_columns(cell)
     groups = [(group, _columns(cell, group), np.ascontiguousarray(np.concatenate([W[g] for g in group]).T))
               for group in cell.RECURRENT]  # the gates whose W·h_{t-1} is one product, (P, len·H)
-    h_p = np.zeros((B, P), cell.dtype)  # h_0
-    c_p = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None  # C_0
+    h_p = np.zeros((B, P), cell.dtype) if initial is None else initial[0]  # h_0
+    c_p = (np.zeros((B, H), cell.dtype) if initial is None else initial[1]) if cell.HAS_CELL else None  # C_0
+    h_0, c_0 = h_p, c_p
     pres: list[dict[str, np.ndarray]] = []
     steps: list[dict[str, np.ndarray]] = []
     hs = np.empty((T, B, P), cell.dtype)
@@ -151,10 +155,63 @@ def _forward_tm(cell: Cell, xs: np.ndarray) -> BatchRecord:
         steps.append(v)
         hs[t] = h_p = v["hidden"]
         c_p = v.get("cell")
-    zeros = np.zeros((1, B, H), cell.dtype)
-    previous_cell = np.concatenate([zeros, np.stack([v["cell"] for v in steps[:-1]])]) if cell.HAS_CELL else None
-    previous_hidden = np.concatenate([np.zeros((1, B, P), cell.dtype), hs[:-1]])
+    previous_cell = np.stack([c_0, *(v["cell"] for v in steps[:-1])]) if cell.HAS_CELL else None  # (T, B, H)
+    previous_hidden = np.concatenate([h_0[None], hs[:-1]])  # (T, B, P)
     return BatchRecord(cell, xs, tuple(steps), tuple(pres), hs, previous_hidden, previous_cell)
+
+
+@dataclass(frozen=True, eq=False)
+class StateGradients:
+    """What one backward pass through a cell sends to every step (time-major, reading order): ∂L/∂a_g for
+    every gate side by side in GATES order, ``da`` (T, B, G·H), and ``dr`` where a kind's recurrent product
+    differs (else ``da`` itself); all that reaches h_t, ``dh`` (T, B, P), and C_t, ``dc`` (T, B, H) or None."""
+
+    da: np.ndarray
+    dr: np.ndarray
+    dh: np.ndarray
+    dc: np.ndarray | None
+
+    def inputs(self, cell: Cell) -> np.ndarray:
+        """∂L/∂x_t = Σ_g da_g·W_g's input columns, (T, B, I)."""
+        return self.da @ _split(cell)[0].T
+
+
+def backward_states(record: BatchRecord, dh_out: np.ndarray, dc_out: np.ndarray | None = None) -> StateGradients:
+    r"""Walk the steps from last to first with the kind's ``backward_step``, given ∂L/∂h_t from outside at every
+    step, dh_out (T, B, P), and ∂L/∂C_t, dc_out (T, B, H), where the loss reads the cell state itself.
+
+    With dh = dh_out_t + (what step t+1 sends to h_t), and dC likewise, the kind's ``backward_step``
+    gives ∂L/∂a_g for every gate (and what reaches h_{t-1} and C_{t-1}); this adds what goes back
+    through the hidden columns of the gates that read h_{t-1} (Σ_g da_g·W_hg, one product per group).
+    """
+    cell = record.cell
+    T, B, P = record.output.shape
+    H = cell.hidden_size
+    W = _hidden_columns(cell)
+    groups = [(_columns(cell, group), np.concatenate([W[g] for g in group])) for group in cell.RECURRENT]
+    h_prev, c_prev = record.previous_hidden, record.previous_cell
+    da_rows: list[np.ndarray] = [None] * T  # ∂L/∂a for every gate, step and sequence: (B, G·H) per step
+    dr_rows: list[np.ndarray] = [None] * T  # ∂L/∂(hidden columns · their input), the same where a kind's is
+    dh_next = np.zeros((B, P), cell.dtype)
+    dc_next = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None
+    dh_rows: list[np.ndarray] = [None] * T  # ∂L/∂h_t, all that reaches it: (B, P) per step
+    dc_rows: list[np.ndarray] = [None] * T  # ∂L/∂C_t likewise, (B, H) per step
+    for t in range(T - 1, -1, -1):
+        dh_rows[t] = dh = dh_out[t] + dh_next  # (B, P)
+        if dc_next is not None and dc_out is not None:
+            dc_next = dc_next + dc_out[t]
+        dc_rows[t] = dc_next
+        d_a, d_r, dh_p, dc_next = cell.backward_step(record.steps[t], h_prev[t],
+                                                      None if c_prev is None else c_prev[t], dh, dc_next, W)
+        da_rows[t] = np.concatenate([d_a[g] for g in cell.GATES], axis=1)
+        dr_rows[t] = np.concatenate([d_r.get(g, d_a[g]) for g in cell.GATES], axis=1) if d_r else da_rows[t]
+        for columns, W_group in groups:
+            back = dr_rows[t][:, columns] @ W_group  # (B, P)
+            dh_p = back if dh_p is None else dh_p + back
+        dh_next = dh_p
+    da = np.stack(da_rows)  # (T, B, G·H)
+    dr = np.stack(dr_rows) if any(r is not a for r, a in zip(dr_rows, da_rows, strict=True)) else da
+    return StateGradients(da, dr, np.stack(dh_rows), np.stack(dc_rows) if cell.HAS_CELL else None)
 
 
 def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarray]:
@@ -173,26 +230,9 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
     T, B, P = record.output.shape
     H, G = cell.hidden_size, len(cell.GATES)
     gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
-    W = _hidden_columns(cell)
-    groups = [(_columns(cell, group), np.concatenate([W[g] for g in group])) for group in cell.RECURRENT]
     h_prev, c_prev = record.previous_hidden, record.previous_cell
-    da_rows: list[np.ndarray] = [None] * T  # ∂L/∂a for every gate, step and sequence: (B, G·H) per step
-    dr_rows: list[np.ndarray] = [None] * T  # ∂L/∂(hidden columns · their input), the same where a kind's is
-    dh_next = np.zeros((B, P), cell.dtype)
-    dc_next = np.zeros((B, H), cell.dtype) if cell.HAS_CELL else None
-    dh_rows: list[np.ndarray] = [None] * T  # ∂L/∂h_t, all that reaches it: (B, P) per step
-    for t in range(T - 1, -1, -1):
-        dh_rows[t] = dh = dh_out[t] + dh_next  # (B, P)
-        d_a, d_r, dh_p, dc_next = cell.backward_step(record.steps[t], h_prev[t],
-                                                      None if c_prev is None else c_prev[t], dh, dc_next, W)
-        da_rows[t] = np.concatenate([d_a[g] for g in cell.GATES], axis=1)
-        dr_rows[t] = np.concatenate([d_r.get(g, d_a[g]) for g in cell.GATES], axis=1) if d_r else da_rows[t]
-        for columns, W_group in groups:
-            back = dr_rows[t][:, columns] @ W_group  # (B, P)
-            dh_p = back if dh_p is None else dh_p + back
-        dh_next = dh_p
-    da = np.stack(da_rows)  # (T, B, G·H)
-    dr = np.stack(dr_rows) if any(r is not a for r, a in zip(dr_rows, da_rows, strict=True)) else da
+    states = backward_states(record, dh_out)
+    da, dr = states.da, states.dr
 
     # Sums over steps and sequences, one matmul per distinct recurrent input
     flat_da, flat_dr = da.reshape(T * B, G * H), dr.reshape(T * B, G * H)
@@ -211,8 +251,8 @@ def backward(record: BatchRecord, dh_out: np.ndarray) -> tuple[Params, np.ndarra
         grads["hidden_biases"] = {g: db_h[gate[g]] for g in cell.GATES if g in cell.hidden_biases}
     if cell.EXTRA:
         grads.update(cell.extra_gradients({g: da[:, :, gate[g]] for g in cell.GATES}, record.values, c_prev,
-                                          np.stack(dh_rows)))
-    dxs = da @ _split(cell)[0].T  # (T, B, I)
+                                          states.dh))
+    dxs = states.inputs(cell)  # (T, B, I)
     return grads, dxs
 
 
