@@ -177,7 +177,7 @@ def _read_npz(data: bytes, max_bytes: int, layer: int | str | None, name: str) -
     arrays = storage.read_npz(data, max_bytes=max_bytes)
     if storage.META_KEY not in arrays:
         from cells.files import keras_io, statedict
-        if any(k.startswith("layer") and k.endswith(("kernel", "bias")) for k in arrays):
+        if any(keras_io.NPZ_KEY.fullmatch(k) for k in arrays):
             return keras_io.npz_parts(arrays)  # Gatescope's Keras export: layer{k}.{direction}.kernel …
         return statedict.parts(arrays, "npz", layer)
     extra = {field: arrays.pop(key) for field, key in EXTRA.items() if key in arrays}

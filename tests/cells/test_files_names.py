@@ -242,3 +242,13 @@ def test_a_value_head_survives_gatescope_files():
         again = cells.load(data, name=name)
         assert again.head.predicts_value
         np.testing.assert_array_equal(again.head.weights, model.head.weights)
+
+
+def test_an_npz_in_keras_layout_under_layer_names_is_not_taken_for_gatescope_s_keras_export():
+    lstm = cells.Network.create("lstm", 3, 4, seed=11, dtype=np.float32)
+    kernel, recurrent, bias = cells.to_keras(lstm.layers[0])
+    model = cells.load(npz({"layers/lstm/kernel": kernel, "layers/lstm/recurrent_kernel": recurrent,
+                            "layers/lstm/bias": bias}), name="m.npz")
+    assert model.found.recurrent[0].name == "layers/lstm"
+    xs = np.random.default_rng(11).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(model.read(xs).trace.output, lstm.run(xs).output, rtol=0, atol=1e-6)
