@@ -63,7 +63,7 @@ def _refuse(message: str) -> RefusedError:
 
 
 # ----- the archive -------------------------------------------------------------------------------------
-def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytearray:
     """A member's bytes, inflated a chunk at a time and never past ``cap`` or its own declared size."""
     if info.file_size > cap:
         raise _refuse(f"{info.filename} unpacks to {info.file_size:,} bytes, more than the "
@@ -84,7 +84,7 @@ def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
         raise _refuse(f"{info.filename} is damaged or truncated ({type(e).__name__})") from None
     if len(out) != info.file_size:
         raise _refuse(f"{info.filename} holds {len(out):,} bytes, its header says {info.file_size:,}")
-    return bytes(out)
+    return out
 
 
 @dataclass
@@ -97,7 +97,7 @@ class Archive:
     budget: int  # bytes that may still be inflated
     byteorder: str = "<"
 
-    def read(self, record: str, cap: int | None = None) -> bytes:
+    def read(self, record: str, cap: int | None = None) -> bytearray:
         info = self.members.get(self.prefix + record)
         if info is None:
             raise _refuse(f"{self.prefix}{record} is missing from the archive")
@@ -150,7 +150,7 @@ def open_archive(data: bytes, max_bytes: int) -> Archive:
             if not (text.isdigit() and int(text) in KNOWN_VERSIONS):
                 raise _refuse(f"format version {text[:16]!r} is not one Gatescope knows (PyTorch writes 3)")
     if archive.has("byteorder"):
-        order = archive.read("byteorder", 16)
+        order = bytes(archive.read("byteorder", 16))
         if order not in (b"little", b"big"):
             raise _refuse(f"byteorder record says {order[:16]!r}, expected 'little' or 'big'")
         archive.byteorder = "<" if order == b"little" else ">"
@@ -177,7 +177,7 @@ class Storage:
     key: str
     dtype: str
     numel: int
-    data: bytes | None = field(default=None, repr=False)
+    data: bytearray | None = field(default=None, repr=False)
 
 
 class _OrderedDict(dict):
@@ -264,7 +264,7 @@ class Unpickler:
             raise _refuse("_codecs.encode: only the latin-1 text of bytes is read")
         return text.encode("latin-1")
 
-    def _storage_bytes(self, storage: Storage) -> bytes:
+    def _storage_bytes(self, storage: Storage) -> bytearray:
         if storage.data is None:
             nbytes = storage.numel * _itemsize(storage.dtype)
             info = self.archive.members.get(f"{self.archive.prefix}data/{storage.key}")
@@ -537,7 +537,7 @@ def globals_in(pickle: bytes) -> list[str]:
 def check(data: bytes, max_bytes: int) -> tuple[Archive, bytes]:
     """The archive and its pickle, refused by name before anything is built if it names anything off the list."""
     archive = open_archive(data, max_bytes)
-    pickle = archive.read("data.pkl", MAX_PICKLE)
+    pickle = bytes(archive.read("data.pkl", MAX_PICKLE))
     allowed = Unpickler(archive, 0).names
     foreign = [n for n in globals_in(pickle) if n not in allowed]
     if foreign:
