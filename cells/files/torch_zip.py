@@ -504,17 +504,21 @@ def _container(target: object, kind: type) -> object:
 
 
 # ----- whole models and foreign names -------------------------------------------------------------
-MODULES = ("torch.nn.modules.", "torch.jit.", "torch.fx.")
+MODULES = ("torch.nn.modules.", "torch.fx.")
+SCRIPTS = ("torch.jit.", "__torch__.")
 
 
 def refusal(names: list[str]) -> RefusedError:
     """The refusal of a pickle naming ``names`` off the list: a whole model said to be one, by its classes."""
-    models = [n for n in names if n.startswith(MODULES) or n.endswith("Module")]
+    instead = "Save the weights instead: torch.save(model.state_dict(), 'model.pt')"
+    scripts = sorted({n for n in names if n.startswith(SCRIPTS)})
+    if scripts:
+        return _refuse(f"a TorchScript model saved with torch.jit.save: its pickle names {', '.join(scripts[:3])}, "
+                       f"and it carries code, which Gatescope never runs. {instead}")
+    models = sorted({n for n in names if n.startswith(MODULES) or n.endswith("Module")})
     if models:
-        shown = ", ".join(sorted(set(models))[:4])
-        return _refuse(f"a whole model saved with torch.save(model): its pickle names the classes {shown}, "
-                       "which Gatescope never imports. Save the weights instead: "
-                       "torch.save(model.state_dict(), 'model.pt')")
+        return _refuse(f"a whole model saved with torch.save(model): its pickle names the classes "
+                       f"{', '.join(models[:4])}, which Gatescope never imports. {instead}")
     shown = ", ".join(sorted(set(names))[:4])
     return _refuse(f"its pickle names {shown}, which is not a tensor, a storage or a plain container (a __reduce__ "
                    "payload would call it): refused, nothing imported or called. If it is a whole model saved with "

@@ -11,6 +11,7 @@ import io
 import pickletools
 import struct
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -139,6 +140,18 @@ def test_a_whole_model_saved_with_torch_save_is_refused_by_its_classes(monkeypat
             with pytest.raises(ValueError, match=r"a whole model saved with torch.save\(model\).*torch.nn.modules"
                                                  r".*torch.save\(model.state_dict\(\)"):
                 cells.load(data, name="model.pt")
+
+
+def test_a_torchscript_model_is_refused_as_one(monkeypatch):
+    torch = pytest.importorskip("torch")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit is deprecated, and still in files
+        torch.jit.save(torch.jit.script(torch.nn.LSTM(3, 4)), buffer)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ValueError, match=r"a TorchScript model saved with torch.jit.save: .*carries code.*"
+                                         r"torch.save\(model.state_dict\(\)"):
+        cells.load(buffer.getvalue(), name="scripted.pt")
 
 
 def test_a_legacy_pt_needs_torch_and_says_how_to_convert_it(no_torch):
