@@ -22,7 +22,9 @@ Where nothing is recognised, ``assign`` builds the model from roles given by han
      "input": name, "recurrent": name, "bias_input": name, "bias_recurrent": name,
      "embedding": name, "head_weights": name, "head_bias": name}
 
-and ``problems`` says, as they are chosen, which of them do not fit the others.
+``list_arrays`` gives a file's arrays (name, shape, dtype) to choose from, ``suggest`` a first guess
+from their shapes, and ``problems`` says, as they are chosen, which of them do not fit the others;
+``cells.load(path, roles=...)`` then builds the model.
 """
 
 from __future__ import annotations
@@ -301,6 +303,54 @@ def problems(shapes: Mapping[str, tuple[int, ...]], roles: Mapping[str, str]) ->
         if role not in chosen:
             out.append(f"{ROLES[role]}: not chosen yet")
     return out
+
+
+def suggest(shapes: Mapping[str, tuple[int, ...]]) -> dict[str, str]:
+    """Roles guessed from shapes alone, for a page to start from (``problems`` then checks what the user keeps).
+
+    Every 2-D array of (G·H, H) (PyTorch's layout) or (H, G·H) (Keras') may be the recurrent weights; for
+    each, the other roles are filled in file order (input weights with G·H rows, or columns, biases of G·H,
+    an embedding as wide as the input weights, a head reading H units with a bias of its size), and
+    the guess that fills the most roles wins (an LSTM before a GRU, the first in the file, on a tie).
+    """
+    best: dict[str, str] = {}
+    for G in (4, 3):
+        for n, shape in shapes.items():
+            if len(shape) != 2 or 0 in shape:
+                continue
+            for keras in (False, True):
+                H = shape[0] if keras else shape[1]
+                if (shape[1] if keras else shape[0]) == G * H:
+                    guess = _fill(shapes, n, G, H, keras)
+                    if len(guess) > len(best):
+                        best = guess
+    return best
+
+
+def _fill(shapes: Mapping[str, tuple[int, ...]], recurrent: str, G: int, H: int, keras: bool) -> dict[str, str]:
+    found = {"kind": "lstm" if G == 4 else "gru", "layout": "keras" if keras else "torch", "recurrent": recurrent}
+    free = [n for n in shapes if n != recurrent]
+
+    def take(role: str, fits: Callable[[tuple[int, ...]], bool]) -> str | None:
+        for n in free:
+            if fits(tuple(shapes[n])):
+                found[role] = n
+                free.remove(n)
+                return n
+        return None
+
+    inp = take("input", lambda s: len(s) == 2 and 0 not in s and (s[1] if keras else s[0]) == G * H)
+    take("bias_input", lambda s: s == (G * H,) or (keras and G == 3 and s == (2, G * H)))
+    if not keras:
+        take("bias_recurrent", lambda s: s == (G * H,))
+    if inp is not None:
+        I = shapes[inp][0] if keras else shapes[inp][1]
+        take("embedding", lambda s: len(s) == 2 and s[1] == I and s[0] > 0)
+    head = take("head_weights", lambda s: len(s) == 2 and 0 not in s and (s[0] if keras else s[1]) == H)
+    if head is not None:
+        K = shapes[head][1] if keras else shapes[head][0]
+        take("head_bias", lambda s: s == (K,))
+    return found
 
 
 def assign(arrays: Mapping[str, np.ndarray], roles: Mapping[str, str], fmt: str = "npz",

@@ -252,3 +252,16 @@ def test_an_npz_in_keras_layout_under_layer_names_is_not_taken_for_gatescope_s_k
     assert model.found.recurrent[0].name == "layers/lstm"
     xs = np.random.default_rng(11).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(model.read(xs).trace.output, lstm.run(xs).output, rtol=0, atol=1e-6)
+
+
+def test_roles_are_guessed_from_shapes_for_a_page_to_start_from():
+    arrays, _, _ = anonymous()
+    shapes = {a.name: a.shape for a in roles.describe(arrays)}
+    assert roles.suggest(shapes) == {**ALL, "layout": "torch"}
+    assert roles.problems(shapes, roles.suggest(shapes)) == []
+    gru = cells.Network.create("gru_torch", 3, 4, seed=2, dtype=np.float32)
+    kernel, recurrent, bias = cells.to_keras(gru.layers[0])
+    keras = {"p": kernel.shape, "q": recurrent.shape, "r": bias.shape}
+    assert roles.suggest(keras) == {"kind": "gru", "layout": "keras", "recurrent": "q", "input": "p",
+                                    "bias_input": "r"}
+    assert roles.suggest({"x": (3, 3)}) == {}
