@@ -48,8 +48,8 @@ def _split(key: str) -> tuple[str, str]:
     return prefix, leaf
 
 
-def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent], list[str]]:
-    """Every recurrent module the keys describe, in key order, and why any group of keys was not one."""
+def _torch_groups(arrays: Mapping[str, np.ndarray]) -> dict[tuple[str, bool], list[str]]:
+    """The keys under PyTorch's own names, by (prefix, whether layered as nn.LSTM's are)."""
     groups: dict[tuple[str, bool], list[str]] = {}
     for key in arrays:
         prefix, leaf = _split(key)
@@ -57,6 +57,12 @@ def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent]
             groups.setdefault((prefix, True), []).append(key)
         elif leaf in _CELL and f"{prefix + '.' if prefix else ''}weight_hh" in arrays:
             groups.setdefault((prefix, False), []).append(key)
+    return groups
+
+
+def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent], list[str]]:
+    """Every recurrent module the keys describe, in key order, and why any group of keys was not one."""
+    groups = _torch_groups(arrays)
     found, problems = [], []
     for (prefix, layered), keys in groups.items():
         dot = prefix + "." if prefix else ""
@@ -257,7 +263,7 @@ def parts(arrays: Mapping[str, np.ndarray], fmt: str, layer: int | str | None = 
           other: list[str] | None = None, vocabulary: object | None = None) -> Parts:
     """The Parts of a state_dict: the chosen recurrent module, its embedding and head, and the rest ignored."""
     found, problems = recurrent_modules(arrays)
-    named, more = roles.recurrent_modules(arrays, {k for r in found for k in r.keys})
+    named, more = roles.recurrent_modules(arrays, {k for keys in _torch_groups(arrays).values() for k in keys})
     builders: list[tuple[Recurrent, Callable[[], Network], tuple[str, ...]]] = [
         *((r, lambda r=r: network_of(arrays, r), ()) for r in found), *((n.module, n.build, n.notes) for n in named)]
     order = {k: n for n, k in enumerate(arrays)}
