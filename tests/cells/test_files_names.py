@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cells
 from cells.files import roles
@@ -92,6 +94,24 @@ def test_pytorch_layout_under_any_names_ending_in_a_role(style, container):
     reading = model.read(xs)
     np.testing.assert_array_equal(reading.trace.output, net.run(xs).output)
     np.testing.assert_allclose(reading.values, net.run(xs).output @ W.T + b, rtol=0, atol=1e-6)  # features in
+
+
+@settings(max_examples=40, deadline=None)
+@given(kind=st.sampled_from(["lstm", "gru_torch"]), prefix=st.sampled_from(["", "enc", "model.rnn", "Decoder_1"]),
+       separator=st.sampled_from(list(roles.SEPARATORS)), style=st.integers(0, 4), upper=st.booleans())
+def test_any_prefix_separator_and_ending_reads_the_same_network(kind, prefix, separator, style, upper):
+    net = cells.Network.create(kind, 3, 5, seed=4, dtype=np.float32)
+    endings = {role: names[style] for role, names in roles.TORCH_ENDINGS.items()}
+    arrays = {}
+    for key, value in cells.to_torch(net).items():
+        ending = endings[key.removesuffix("_l0")]
+        ending = ending.upper() if upper else ending
+        arrays[f"{prefix}{separator}{ending}" if prefix else ending] = value
+    model = cells.load(npz(arrays), name="m.npz")
+    (module,) = model.found.recurrent
+    assert module.name == prefix and module.kind == kind
+    xs = np.random.default_rng(4).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model.read(xs).trace.output, net.run(xs).output)
 
 
 def test_weights_stored_for_h_at_w_are_read_transposed_and_said_so():
