@@ -520,6 +520,9 @@ def refusal(names: list[str]) -> RefusedError:
         return _refuse(f"a whole model saved with torch.save(model): its pickle names the classes "
                        f"{', '.join(models[:4])}, which Gatescope never imports. {instead}")
     shown = ", ".join(sorted(set(names))[:4])
+    if all(n.startswith("torch.") for n in names):
+        return _refuse(f"its pickle names {shown}, a part of PyTorch that Gatescope does not read (it reads "
+                       "float, integer and bool tensors in plain containers, as a state_dict holds them)")
     return _refuse(f"its pickle names {shown}, which is not a tensor, a storage or a plain container (a __reduce__ "
                    "payload would call it): refused, nothing imported or called. If it is a whole model saved with "
                    "torch.save(model), save model.state_dict() instead")

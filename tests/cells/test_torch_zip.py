@@ -142,6 +142,21 @@ def test_a_whole_model_saved_with_torch_save_is_refused_by_its_classes(monkeypat
                 cells.load(data, name="model.pt")
 
 
+def test_dtypes_without_a_legacy_storage_read_through_rebuild_tensor_v3(monkeypatch):
+    torch = pytest.importorskip("torch")
+    sd = {"u16": torch.tensor([1, 2, 65535]).to(torch.uint16), "u32": torch.tensor([[7], [8]]).to(torch.uint32)}
+    buffer = io.BytesIO()
+    torch.save(sd, buffer)
+    want = torch_io.load(buffer.getvalue(), CAP)
+    assert want["u16"].dtype == np.uint16
+    eight = io.BytesIO()
+    torch.save({"f8": torch.randn(4).to(torch.float8_e4m3fn)}, eight)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    same(torch_io.load(buffer.getvalue(), CAP), want)
+    with pytest.raises(ValueError, match=r"names torch.float8_e4m3fn, a part of PyTorch that Gatescope does not read"):
+        torch_io.load(eight.getvalue(), CAP)
+
+
 def test_a_torchscript_model_is_refused_as_one(monkeypatch):
     torch = pytest.importorskip("torch")
     buffer = io.BytesIO()
