@@ -285,3 +285,25 @@ def test_roles_are_guessed_from_shapes_for_a_page_to_start_from():
     assert roles.suggest(keras) == {"kind": "gru", "layout": "keras", "recurrent": "q", "input": "p",
                                     "bias_input": "r"}
     assert roles.suggest({"x": (3, 3)}) == {}
+
+
+def test_bfloat16_and_float16_safetensors_read_widened_to_float32():
+    import json
+    import struct
+
+    net = cells.Network.create("lstm", 3, 4, seed=12, dtype=np.float32)
+    sd = {f"rnn.{k}": v for k, v in cells.to_torch(net).items()}
+    halves = {k: (v.view(np.uint32) >> 16).astype("<u2") for k, v in sd.items()}  # bfloat16: the high half
+    body, entries = b"", {}
+    for k, v in halves.items():
+        entries[k] = {"dtype": "BF16", "shape": list(v.shape), "data_offsets": [len(body), len(body) + v.nbytes]}
+        body += v.tobytes()
+    entries["rnn.extra"] = {"dtype": "F16", "shape": [2], "data_offsets": [len(body), len(body) + 4]}
+    body += np.array([0.5, -2.0], "<f2").tobytes()
+    text = json.dumps(entries).encode()
+    model = cells.load(struct.pack("<Q", len(text)) + text + body, name="m.safetensors")
+    cell = model.network.layers[0].forward
+    want = (halves["rnn.weight_hh_l0"].astype(np.uint32) << 16).view(np.float32)  # what torch's .float() gives
+    assert cell.dtype == np.float32
+    np.testing.assert_array_equal(cells.to_torch(model.network)["weight_hh_l0"], want)
+    assert "rnn.extra" in model.found.ignored
