@@ -192,6 +192,22 @@ def _itemsize(code: str) -> int:
     return 2 if code == "bf16" else np.dtype(code).itemsize
 
 
+_SCALARS = (str, int, float, bool, bytes, type(None))
+
+
+def _key(value: object) -> object:
+    """``value`` if it may be hashed safely: a scalar, or a short tuple of scalars (a deep tuple would hash
+    by recursing in C, past any limit)."""
+    if type(value) in _SCALARS or (type(value) is tuple and len(value) <= 64
+                                   and all(type(v) in _SCALARS for v in value)):
+        return value
+    raise _refuse(f"a dict key or set item that is a {type(value).__name__}, not text, a number or a flat tuple")
+
+
+def _keys(items: list) -> list:
+    return [_key(v) for v in items]
+
+
 def _whole(value: object, what: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise _refuse(f"{what}: expected a whole number ≥ {low}, got {type(value).__name__}")
@@ -224,8 +240,8 @@ class Unpickler:
         add("torch.Size", lambda dims=(): tuple(_whole(d, "torch.Size") for d in dims))
         add("torch.device", self._device)
         add("_codecs.encode", self._encode)
-        add("builtins.set", lambda items=(): set(items))
-        add("builtins.frozenset", lambda items=(): frozenset(items))
+        add("builtins.set", lambda items=(): set(_keys(list(items))))
+        add("builtins.frozenset", lambda items=(): frozenset(_keys(list(items))))
         add("builtins.bytearray", lambda *args: bytearray(self._encode(*args)) if args else bytearray())
         add("torch.Tensor")
         add("torch.nn.parameter.Parameter")
@@ -242,12 +258,12 @@ class Unpickler:
     def _ordered_dict(items: object = ()) -> dict:
         out = _OrderedDict()
         if isinstance(items, dict):
-            out.update(items)
+            out.update(items)  # its keys were checked as it was built
         elif isinstance(items, list | tuple):
             for pair in items:
                 if not (isinstance(pair, tuple | list) and len(pair) == 2):
                     raise _refuse("OrderedDict: expected (key, value) pairs")
-                out[pair[0]] = pair[1]
+                out[_key(pair[0])] = pair[1]
         else:
             raise _refuse(f"OrderedDict: expected pairs or a dict, got {type(items).__name__}")
         return out
@@ -415,9 +431,9 @@ class Unpickler:
                     elif code == "LIST":
                         stack.append(items)
                     elif code == "DICT":
-                        stack.append(dict(zip(items[::2], items[1::2], strict=True)))
+                        stack.append(dict(zip(_keys(items[::2]), items[1::2], strict=True)))
                     elif code == "FROZENSET":
-                        stack.append(frozenset(items))
+                        stack.append(frozenset(_keys(items)))
                 elif code in ("TUPLE1", "TUPLE2", "TUPLE3"):
                     n = int(code[-1])
                     if len(stack) < n:
@@ -431,12 +447,12 @@ class Unpickler:
                     if code == "APPENDS":
                         _container(stack[-1], list).extend(items)
                     elif code == "ADDITEMS":
-                        _container(stack[-1], set).update(items)
+                        _container(stack[-1], set).update(_keys(items))
                     else:
-                        _container(stack[-1], dict).update(zip(items[::2], items[1::2], strict=True))
+                        _container(stack[-1], dict).update(zip(_keys(items[::2]), items[1::2], strict=True))
                 elif code == "SETITEM":
                     value, key = stack.pop(), stack.pop()
-                    _container(stack[-1], dict)[key] = value
+                    _container(stack[-1], dict)[_key(key)] = value
                 elif code in ("BINPUT", "LONG_BINPUT", "PUT"):
                     memo[arg] = stack[-1]
                 elif code == "MEMOIZE":

@@ -262,6 +262,12 @@ HOSTILE = {
                                      r"takes 4,398,046,511,104 bytes, more than"),
     "a truncated pickle": (state_dict(("w", tensor("0", 6, (6,), (1,))))[:-30], r"not a well-formed pickle"),
     "an unbalanced stack": (b"\x80\x02" + op("dict") + op("dict") + op("stop"), r"stack unbalanced"),
+
+
+    "a deep tuple as a dict key": (b"\x80\x02}K\x01" + b"\x85" * 300_000 + b"K\x02s.",
+                                   r"a dict key or set item that is a tuple, not text"),
+    "an unhashable set item": (b"\x80\x02" + glob("builtins", "set") + op("mark") + op("list") + op("list")
+                               + op("append") + op("tuple") + op("reduce") + op("stop"), r"set item that is a list"),
 }
 
 
@@ -270,6 +276,13 @@ def test_hostile_pickles_are_refused_by_name(case, no_torch):
     pickle, message = HOSTILE[case]
     with pytest.raises(ValueError, match=message):
         torch_zip.load(archive(pickle, {"0": FLOATS}), CAP)
+
+
+def test_a_deeply_nested_value_is_listed_not_followed(no_torch):
+    deep = b"]" * 200_000 + b"a" * 199_999  # a list in a list … 200,000 deep
+    data = archive(state_dict(("w", tensor("0", 6, (2, 3), (3, 1))), ("deep", deep)), {"0": FLOATS})
+    with pytest.raises(ValueError, match=r"expected the keys of an nn.LSTM.*found w"):
+        cells.load(data, name="deep.pt")
 
 
 def test_hostile_pickles_never_run_anything(no_torch, capsys):
