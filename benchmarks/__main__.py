@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 import cells
-from benchmarks import browser_gateview, dynamics_bench, payload, rerun_cpu, train_bench
+from benchmarks import browser_gateview, dynamics_bench, payload, rerun_cpu, torch_files, train_bench
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -85,6 +85,8 @@ if __name__ == "__main__":
     train_bench.main()
     print()
     dynamics_bench.main()
+    print()
+    torch_files.main()
     print()
     payload.main()
     print()

@@ -4,6 +4,7 @@
     r = m.read("hello")                     # through the model's own vocabulary and embedding
     r.trace.output                          # (T, D·H), as the framework's output
     r.logits                                # (T, K) from the model's head, or None
+    r.values                                # (T, K) when the head predicts values (a regression), else None
 
 Reading a model, for each step t of the text:
 
@@ -11,6 +12,7 @@ Reading a model, for each step t of the text:
     x_t = E[k_t]                                      (I,) row k_t of the embedding, (V, I)
     h_t = the network's output at t                   (D·H,)
     logits_t = W·h_t + b,  p_t = softmax(logits_t)    (K,) from the head
+    ŷ_t = W·h_t + b                                   (K,) instead, from a head that predicts values
 
 Without an embedding but with a vocabulary of I tokens, x_t is one-hot; without a vocabulary, ``read``
 takes token indices (T,) or the inputs (T, I) themselves.
@@ -26,7 +28,7 @@ import numpy as np
 
 from cells.files import source, storage
 from cells.files import vocabulary as vocab
-from cells.files.parts import Found, Head, Parts, Recurrent, probabilities
+from cells.files.parts import Found, Head, Parts, Recurrent, probabilities, read_head
 from cells.layers import Network, NetworkTrace
 
 MODEL_FORMAT = "gatescope-model"  # the JSON wrapper and the .npz extras that carry vocabulary, embedding and head
@@ -47,8 +49,16 @@ class Reading:
 
     @property
     def probabilities(self) -> np.ndarray | None:
-        """p_t over the head's K outputs, (T, K): softmax of the logits (σ for a sigmoid head)."""
-        return None if self.logits is None else probabilities(self.logits, self.activation)
+        """p_t over the head's K outputs, (T, K): softmax of the logits (σ for a sigmoid head); None for a
+        head that predicts values."""
+        if self.logits is None or self.activation == "value":
+            return None
+        return probabilities(self.logits, self.activation)
+
+    @property
+    def values(self) -> np.ndarray | None:
+        """ŷ_t, (T, K): what a head that predicts values (a regression) predicts at each step; None otherwise."""
+        return self.logits if self.activation == "value" else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +147,13 @@ class LoadedModel:
     def with_vocabulary(self, vocabulary: object) -> LoadedModel:
         return replace(self, vocabulary=vocab.parse(vocabulary))
 
+    def predicting(self, what: str) -> LoadedModel:
+        """The same model with its head read as "values" (a regression) or "classes", as the user says."""
+        head, note = read_head(self.head, self.embedding is not None or self.vocabulary is not None, what)
+        found = self.found if self.found is None or note is None else replace(self.found,
+                                                                              notes=(*self.found.notes, note))
+        return replace(self, head=head, found=found)
+
 
 def _reader(fmt: str):
     """The function that reads this format into Parts: (data, max_bytes, layer, name) -> Parts."""
@@ -160,7 +177,7 @@ def _read_npz(data: bytes, max_bytes: int, layer: int | str | None, name: str) -
     arrays = storage.read_npz(data, max_bytes=max_bytes)
     if storage.META_KEY not in arrays:
         from cells.files import keras_io, statedict
-        if any(k.startswith("layer") and k.endswith(("kernel", "bias")) for k in arrays):
+        if any(keras_io.NPZ_KEY.fullmatch(k) for k in arrays):
             return keras_io.npz_parts(arrays)  # Gatescope's Keras export: layer{k}.{direction}.kernel …
         return statedict.parts(arrays, "npz", layer)
     extra = {field: arrays.pop(key) for field, key in EXTRA.items() if key in arrays}
@@ -231,17 +248,26 @@ def _read_json(data: bytes, max_bytes: int, layer: int | str | None, name: str) 
 
 
 def load(path_or_bytes: object, vocabulary: object | None = None, *, name: str = "", layer: int | str | None = None,
-         max_bytes: int = source.MAX_BYTES) -> LoadedModel:
+         max_bytes: int = source.MAX_BYTES, roles: dict[str, str] | None = None,
+         head_predicts: str | None = None) -> LoadedModel:
     """The model in a file as it was saved, or a ValueError saying what was expected and what came.
 
     ``vocabulary`` (a list of tokens, a token -> index map, a vocabulary file's bytes or its path)
     overrides one found in the file. ``layer`` picks the recurrent module, by index or name, when a
     file has more than one (``m.found.recurrent`` lists them); ``name`` is the file name when bytes are given.
+    ``roles`` builds the model from arrays named by hand (``cells.files.roles``: kind, layout, input,
+    recurrent, biases, embedding, head) in a .npz, .safetensors or .pt file. ``head_predicts``
+    ("values" or "classes") says what the head's outputs are where the file does not
+    (``cells.files.parts.read_head``).
     """
     given_name, data = source.read(path_or_bytes, max_bytes=max_bytes)
     name = name or given_name
     fmt = source.sniff(name, data, max_bytes)
-    parts = _reader(fmt)(data, max_bytes, layer, name)
+    if roles is not None:
+        from cells.files import roles as by_hand
+        parts = by_hand.parts(data, max_bytes, fmt, name, roles)
+    else:
+        parts = _reader(fmt)(data, max_bytes, layer, name)
     words, where = parts.vocabulary, "file"
     if vocabulary is not None:
         words, where = vocabulary, "argument"
@@ -250,8 +276,10 @@ def load(path_or_bytes: object, vocabulary: object | None = None, *, name: str =
         if isinstance(words, str) and where == "file":
             words = vocab.from_text(words, "the file's vocabulary")
         tokens = vocab.parse(words, "vocabulary" if where == "argument" else "the file's vocabulary")
-    found = replace(parts.found, vocabulary_from=where if tokens is not None else None)
-    return LoadedModel(parts.network, tokens, parts.embedding, parts.head, found, name)
+    head, note = read_head(parts.head, parts.embedding is not None or tokens is not None, head_predicts)
+    found = replace(parts.found, vocabulary_from=where if tokens is not None else None,
+                    notes=parts.found.notes + ((note,) if note else ()))
+    return LoadedModel(parts.network, tokens, parts.embedding, head, found, name)
 
 
 # ----- writing Gatescope's own files with everything on board ------------------------------------

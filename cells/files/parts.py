@@ -7,14 +7,15 @@ Each reader (safetensors, PyTorch, Keras, ONNX, Gatescope's own) turns its file 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from cells.activations import sigmoid
 from cells.layers import Network
 
-ACTIVATIONS = ("linear", "softmax", "sigmoid")
+ACTIVATIONS = ("linear", "softmax", "sigmoid", "value")
+PREDICTS = ("values", "classes")
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,21 @@ class Recurrent:
 
 @dataclass(frozen=True, eq=False)
 class Head:
-    """The output layer on top of the recurrent one: logits_t = W·h_t + b, (K,) from (D·H,)."""
+    """The output layer on top of the recurrent one: logits_t = W·h_t + b, (K,) from (D·H,).
+
+    ``activation`` says what its K outputs are:
+
+        "softmax"  the file applies a softmax: p_t = softmax(W·h_t + b), one class of K
+        "sigmoid"  the file applies σ to each: K independent yes/no probabilities
+        "linear"   the file applies nothing, and the outputs are class scores (logits) that the training
+                   loss turned into probabilities, as PyTorch's cross-entropy does: p_t = softmax(logits_t)
+        "value"    the file applies nothing, and the outputs are the predicted values themselves, ŷ_t = W·h_t + b
+                   (a regression: the next sample of a signal, a score); there are no probabilities
+    """
 
     weights: np.ndarray  # (K, D·H)
     bias: np.ndarray  # (K,)
-    activation: str = "linear"  # what the framework applies to the logits: "softmax" gives probabilities
+    activation: str = "linear"
 
     def __post_init__(self) -> None:
         W, b = np.asarray(self.weights), np.asarray(self.bias)
@@ -58,13 +69,53 @@ class Head:
     def size(self) -> int:
         return self.weights.shape[0]
 
+    @property
+    def predicts_value(self) -> bool:
+        """Whether the outputs are predicted values (a regression) rather than class scores or probabilities."""
+        return self.activation == "value"
+
     def logits(self, h: np.ndarray) -> np.ndarray:
         """W·h_t + b at every step: (T, K) from (T, D·H)."""
         return h @ self.weights.T + self.bias  # (T, K)
 
     def probabilities(self, h: np.ndarray) -> np.ndarray:
-        """p_t at every step, (T, K): softmax of the logits, or σ of each for a sigmoid head."""
+        """p_t at every step, (T, K): softmax of the logits, or σ of each for a sigmoid head.
+
+        A value head has no probabilities: ask ``predicts_value`` first and show ``values`` instead
+        (for it this is the softmax of its values, which means nothing)."""
         return probabilities(self.logits(h), self.activation)
+
+    def values(self, h: np.ndarray) -> np.ndarray:
+        """ŷ_t = W·h_t + b at every step, (T, K): what a value head predicts."""
+        return self.logits(h)  # (T, K)
+
+
+def read_head(head: Head | None, reads_tokens: bool, predicts: str | None = None) -> tuple[Head | None, str | None]:
+    """The head as it will be read, and a note when that was decided here.
+
+    The file says "softmax" or "sigmoid" when it applies one. When it applies nothing ("linear"), its K
+    outputs are taken as predicted values (a regression) when the model reads features (no embedding
+    and no vocabulary: a signal in, a value out) or when K = 1 (a softmax of one output is always 1);
+    otherwise as class scores. ``predicts`` ("values" or "classes") overrides this, as the user says.
+    """
+    if predicts is not None and predicts not in PREDICTS:
+        raise ValueError(f"head_predicts: expected 'values' or 'classes', got {predicts!r}")
+    if head is None:
+        return None, None
+    K = f"{head.size} output{'s' if head.size != 1 else ''}"
+    if predicts == "values":
+        note = None if head.predicts_value else f"head: its {K} read as predicted values, as asked"
+        return replace(head, activation="value"), note
+    if predicts == "classes":
+        if head.predicts_value:
+            return replace(head, activation="linear"), f"head: its {K} read as class scores (softmax), as asked"
+        return head, None
+    if head.activation != "linear" or (reads_tokens and head.size > 1):
+        return head, None
+    why = "the model reads features, not tokens" if not reads_tokens else "a softmax of one output is always 1"
+    return replace(head, activation="value"), (f"head: {K} with no softmax or sigmoid in the file and {why}: read "
+                                               "as predicted values (a regression); head_predicts='classes' "
+                                               "reads them as class scores")
 
 
 def probabilities(logits: np.ndarray, activation: str = "linear") -> np.ndarray:

@@ -1,11 +1,13 @@
-"""safetensors files, read with the ``safetensors`` package's NumPy API after checking the header ourselves.
+"""safetensors files, read with NumPy alone after checking the header.
 
 A safetensors file is an 8-byte little-endian header length N, N bytes of JSON
 
     {"__metadata__": {str: str}, name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...}
 
-and the tensors' bytes, each at [begin, end) of the data that follows. Nothing is allocated until
-every tensor's dtype, shape and offsets agree with each other and with the file's length.
+and the tensors' bytes (little-endian), each at [begin, end) of the data that follows. Nothing is
+allocated until every tensor's dtype, shape and offsets agree with each other and with the file's
+length; then each float tensor is copied out of its span. F16 and BF16 (the high half of a float32,
+which NumPy lacks) are widened to float32, as the .pt reader widens them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import numpy as np
 from cells.files import statedict
 from cells.files.parts import Parts
 
-_DTYPES = {"F64": 8, "F32": 4, "F16": 2}  # floats only: weights; F16 is widened to float32
-_OTHER = {"BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1, "U16": 2, "U32": 4, "U64": 8}
+_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2}  # floats only: weights; F16 and BF16 are widened to float32
+_NUMPY = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2"}
+_OTHER = {"I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1, "U16": 2, "U32": 4, "U64": 8}
 MAX_HEADER = 10_000_000
 
 
@@ -77,21 +80,18 @@ def header(data: bytes, max_bytes: int) -> tuple[dict[str, dict], dict[str, str]
 def read(data: bytes, max_bytes: int) -> tuple[dict[str, np.ndarray], dict[str, str], list[str]]:
     """(float arrays by name, metadata, names of tensors that are not floats) of a safetensors file."""
     tensors, metadata = header(data, max_bytes)
-    try:
-        import safetensors.numpy
-    except ImportError:
-        raise ValueError("safetensors: reading it needs the safetensors package (pip install safetensors)") from None
-    floats = {k for k, e in tensors.items() if e["dtype"] in _DTYPES}
-    try:
-        arrays = safetensors.numpy.load(data)
-    except Exception as e:  # the package's own SafetensorError: checked above, so only a damaged file
-        raise ValueError(f"safetensors: the package refused it ({e})") from None
+    start = 8 + struct.unpack("<Q", data[:8])[0]  # the data's first byte
     out = {}
-    for name in tensors:
-        if name in floats:
-            a = arrays[name]
-            out[name] = a.astype(np.float32) if a.dtype == np.float16 else a
-    return out, metadata, sorted(set(tensors) - floats)
+    for name, entry in tensors.items():
+        dtype = entry["dtype"]
+        if dtype not in _DTYPES:
+            continue
+        shape = tuple(entry["shape"])
+        a = np.frombuffer(data, _NUMPY[dtype], count=math.prod(shape), offset=start + entry["data_offsets"][0])
+        if dtype == "BF16":
+            a = (a.astype(np.uint32) << 16).view(np.float32)
+        out[name] = a.astype(np.float32 if dtype != "F64" else np.float64).reshape(shape)  # a native copy
+    return out, metadata, sorted(k for k, e in tensors.items() if e["dtype"] not in _DTYPES)
 
 
 VOCABULARY_KEYS = ("vocabulary", "vocab", "tokens", "itos", "stoi")

@@ -6,26 +6,35 @@ Recurrent modules are told by their key names, whatever prefix the model gives t
     {prefix}.weight_ih, weight_hh, bias_ih, bias_hh                                nn.LSTMCell / nn.GRUCell
 
 and their kind by weight_hh's shape: (4H, H) an LSTM, (3H, H) a GRU; an nn.LSTM with proj_size = P
-also has weight_hr_l{k} (P, H), and its weight_hh is (4H, P). Beside the chosen one:
+also has weight_hr_l{k} (P, H), and its weight_hh is (4H, P). Arrays under other names ending in a
+known role (``enc_w_ih``, ``decoder/Wh``, ``lstm/recurrent_kernel``) are recurrent layers too, told by
+``cells.files.roles``. Beside the chosen one:
 
-    embedding  a 2-D ``{name}.weight`` with no bias, (V, I) with I the recurrent input size (nn.Embedding)
-    head       a 2-D ``{name}.weight`` (K, D·P) reading the recurrent output (P = H without a projection),
-               with ``{name}.bias`` (K,) (nn.Linear)
+    embedding  a 2-D array with no bias beside it, (V, I) with I the recurrent input size (nn.Embedding's
+               ``{name}.weight``, or any name: ``enc_emb``)
+    head       a 2-D ``{name}.weight`` (or ``_w``; Keras' ``kernel`` transposed) (K, D·P) reading the
+               recurrent output (P = H without a projection), with ``{name}.bias`` (or ``_b``) (K,)
 
-Where more than one fits, names say which (``embed``/``encoder`` for the embedding, ``fc``, ``head``,
-``decoder``, ``out`` ... for the head) and then the order of the keys (the embedding before, the head
-after). Everything else is listed as ignored.
+A file holding several recurrent layers (an encoder and a decoder) lists each; an embedding or head
+goes with the layer whose name it shares most of (``enc_emb`` with ``enc``), then, for a head, with a
+decoder rather than an encoder, then with the nearest layer (the embedding before, the head after).
+Among those that fit one layer, names say which (``embed``/``encoder`` for the embedding, ``fc``,
+``head``, ``decoder``, ``out`` ... for the head), then the order of the keys. Everything else is
+listed as ignored.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
+from cells.files import roles
 from cells.files.interop import from_torch
 from cells.files.parts import Found, Head, Parts, Recurrent
+from cells.layers import Network
 
 _LAYERED = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?")
 _CELL = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -39,8 +48,8 @@ def _split(key: str) -> tuple[str, str]:
     return prefix, leaf
 
 
-def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent], list[str]]:
-    """Every recurrent module the keys describe, in key order, and why any group of keys was not one."""
+def _torch_groups(arrays: Mapping[str, np.ndarray]) -> dict[tuple[str, bool], list[str]]:
+    """The keys under PyTorch's own names, by (prefix, whether layered as nn.LSTM's are)."""
     groups: dict[tuple[str, bool], list[str]] = {}
     for key in arrays:
         prefix, leaf = _split(key)
@@ -48,6 +57,12 @@ def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent]
             groups.setdefault((prefix, True), []).append(key)
         elif leaf in _CELL and f"{prefix + '.' if prefix else ''}weight_hh" in arrays:
             groups.setdefault((prefix, False), []).append(key)
+    return groups
+
+
+def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> tuple[list[Recurrent], list[str]]:
+    """Every recurrent module the keys describe, in key order, and why any group of keys was not one."""
+    groups = _torch_groups(arrays)
     found, problems = [], []
     for (prefix, layered), keys in groups.items():
         dot = prefix + "." if prefix else ""
@@ -120,66 +135,164 @@ def network_of(arrays: Mapping[str, np.ndarray], module: Recurrent):
 
 
 def _score(name: str, hints: tuple[str, ...]) -> int:
-    words = re.split(r"[._]", name.lower())
+    words = re.split(r"[._/:\-]", name.lower())
     return -1 if any(w.startswith(h) for w in words for h in hints) else 0
 
 
-def _embedding(arrays: Mapping[str, np.ndarray], module: Recurrent, first: int) -> str | None:
-    candidates = []
-    for position, (key, a) in enumerate(arrays.items()):
-        prefix, leaf = _split(key)
-        if (leaf != "weight" or a.dtype.kind != "f" or a.ndim != 2 or a.shape[1] != module.input_size
-                or f"{prefix}.bias" in arrays):
-            continue
-        candidates.append((_score(prefix, _EMBEDDING_NAMES), 0 if position < first else 1, position, key))
-    return min(candidates)[3] if candidates else None
+_WEIGHT = ("weight", "embeddings", "kernel", "w")
+_BIAS = ("bias", "b")
 
 
-def _head(arrays: Mapping[str, np.ndarray], module: Recurrent, last: int, taken: str | None) -> str | None:
-    candidates = []
+def _stem(key: str) -> tuple[str, str | None]:
+    """(what the array belongs to, "weight", "kernel", "bias" or None): ``fc.weight`` -> ("fc", "weight")."""
+    lower = key.lower()
+    for ending in _WEIGHT + _BIAS:
+        if len(key) > len(ending) and lower.endswith(ending) and lower[-len(ending) - 1] in roles.SEPARATORS:
+            role = "bias" if ending in _BIAS else "kernel" if ending == "kernel" else "weight"
+            return key[: -len(ending) - 1], role
+    return key, None
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[._/:\-]", name.lower()) if w]
+
+
+def _affinity(stem: str, module: Recurrent) -> int:
+    """How many leading words of ``stem`` and the module's name agree: ``enc_emb`` and ``enc`` share one."""
+    n = 0
+    for a, b in zip(_words(stem), _words(module.name), strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    key: str
+    stem: str
+    position: int
+    W: np.ndarray  # (rows, D) as the model multiplies: the head's (K, D·P), the embedding's (V, I)
+    bias: str | None = None
+    transposed: bool = False
+
+
+def _candidates(arrays: Mapping[str, np.ndarray], taken: set[str]) -> tuple[list[_Candidate], list[_Candidate]]:
+    """(embeddings, heads) that any layer might read: 2-D float arrays outside the recurrent layers."""
+    stems = {}
+    for key in arrays:
+        if key not in taken:
+            stem, role = _stem(key)
+            stems.setdefault((stem.lower(), role), key)
+    embeddings, heads = [], []
     for position, (key, a) in enumerate(arrays.items()):
-        prefix, leaf = _split(key)
-        if leaf != "weight" or key == taken or a.dtype.kind != "f" or a.ndim != 2 or a.shape[1] != module.output_size:
+        if key in taken or a.dtype.kind != "f" or a.ndim != 2 or 0 in a.shape:
             continue
-        bias = arrays.get(f"{prefix}.bias")
-        if bias is not None and (bias.shape != (a.shape[0],) or bias.dtype.kind != "f"):
-            continue
-        candidates.append((_score(prefix, _HEAD_NAMES), 0 if bias is not None else 1, 0 if position > last else 1,
-                           position, key))
-    return min(candidates)[4] if candidates else None
+        stem, role = _stem(key)
+        bias = stems.get((stem.lower(), "bias")) if role in ("weight", "kernel") else None
+        if bias is not None and (arrays[bias].ndim != 1 or arrays[bias].dtype.kind != "f"):
+            bias = None
+        if role in ("weight", None) and bias is None:
+            embeddings.append(_Candidate(key, stem, position, a))
+        if role in ("weight", "kernel"):
+            heads.append(_Candidate(key, stem, position, a, bias, role == "kernel"))
+    return embeddings, heads
+
+
+def _fits_head(c: _Candidate, module: Recurrent, arrays: Mapping[str, np.ndarray]) -> _Candidate | None:
+    """``c`` as a head of ``module``: (K, D·P), or transposed when it is a Keras kernel or only fits that way."""
+    D = module.output_size
+    W = c.W
+    if c.transposed or (W.shape[1] != D and W.shape[0] == D):
+        W, transposed = W.T, True
+    else:
+        transposed = False
+    if W.shape[1] != D or (c.bias is not None and arrays[c.bias].shape != (W.shape[0],)):
+        return None
+    return _Candidate(c.key, c.stem, c.position, np.ascontiguousarray(W), c.bias, transposed)
+
+
+def _owner(stem: str, position: int, fitting: list[tuple[int, Recurrent, tuple[int, int]]], head: bool) -> int:
+    """Which of the fitting layers an embedding (head=False) or head goes with: shared name, a decoder, nearness."""
+    def rank(item: tuple[int, Recurrent, tuple[int, int]]) -> tuple:
+        _, module, (first, last) = item
+        if head:
+            near = position - last if position > last else 10**9 + first - position
+            decoder = 0 if any(w.startswith("dec") for w in _words(module.name)) else 1
+        else:
+            near = first - position if position < first else 10**9 + position - last
+            decoder = 0
+        return (-_affinity(stem, module), decoder, near)
+    return min(fitting, key=rank)[0]
+
+
+def _beside(arrays: Mapping[str, np.ndarray], modules: list[Recurrent], chosen: int
+            ) -> tuple[_Candidate | None, _Candidate | None, list[str]]:
+    """The embedding and head that go with layer ``chosen``, and notes on those that go with another."""
+    order = {k: n for n, k in enumerate(arrays)}
+    spans = [(min(order[k] for k in m.keys), max(order[k] for k in m.keys)) for m in modules]
+    taken = {k for m in modules for k in m.keys}
+    embeddings, heads = _candidates(arrays, taken)
+    module, (first, last) = modules[chosen], spans[chosen]
+    notes = []
+
+    def mine(c: _Candidate, fits: Callable[[Recurrent], bool], head: bool) -> bool:
+        fitting = [(n, m, spans[n]) for n, m in enumerate(modules) if fits(m)]
+        owner = _owner(c.stem, c.position, fitting, head)
+        if owner != chosen:
+            notes.append(f"{c.stem}: the {'head' if head else 'embedding'} of {modules[owner].name or 'another layer'}"
+                         f", not of {module.name or 'this layer'}")
+        return owner == chosen
+
+    emb = [c for c in embeddings if c.W.shape[1] == module.input_size
+           and mine(c, lambda m, c=c: c.W.shape[1] == m.input_size, False)]
+    embedding = min(emb, key=lambda c: (-_affinity(c.stem, module), _score(c.stem, _EMBEDDING_NAMES),
+                                        0 if c.position < first else 1, c.position), default=None)
+    fitted = [f for c in heads if c.key != (embedding.key if embedding else None)
+              and (f := _fits_head(c, module, arrays)) is not None
+              and mine(c, lambda m, c=c: _fits_head(c, m, arrays) is not None, True)]
+    head = min(fitted, key=lambda c: (-_affinity(c.stem, module), _score(c.stem, _HEAD_NAMES),
+                                      0 if c.bias is not None else 1, 0 if c.position > last else 1, c.position),
+               default=None)
+    if head is not None and head.transposed:
+        notes.append(f"{head.stem}: head weights stored ({module.output_size}, {head.W.shape[0]}), read transposed")
+    return embedding, head, notes
 
 
 def parts(arrays: Mapping[str, np.ndarray], fmt: str, layer: int | str | None = None,
           other: list[str] | None = None, vocabulary: object | None = None) -> Parts:
     """The Parts of a state_dict: the chosen recurrent module, its embedding and head, and the rest ignored."""
     found, problems = recurrent_modules(arrays)
-    if not found:
+    named, more = roles.recurrent_modules(arrays, {k for keys in _torch_groups(arrays).values() for k in keys})
+    builders: list[tuple[Recurrent, Callable[[], Network], tuple[str, ...]]] = [
+        *((r, lambda r=r: network_of(arrays, r), ()) for r in found), *((n.module, n.build, n.notes) for n in named)]
+    order = {k: n for n, k in enumerate(arrays)}
+    builders.sort(key=lambda b: min(order[k] for k in b[0].keys))
+    problems += more
+    if not builders:
         listed = ", ".join(list(arrays)[:8]) or "no float arrays"
         why = f" ({'; '.join(problems)})" if problems else ""
         raise ValueError(f"expected the keys of an nn.LSTM, nn.GRU, nn.LSTMCell or nn.GRUCell (weight_ih_l0, "
-                         f"weight_hh_l0 … under any prefix), found {listed}{why}")
-    chosen = choose(found, layer)
-    module = found[chosen]
-    network = network_of(arrays, module)
-    order = list(arrays)
-    positions = [order.index(k) for k in module.keys]
-    embedding_key = _embedding(arrays, module, min(positions))
-    head_key = _head(arrays, module, max(positions), embedding_key)
+                         f"weight_hh_l0 … under any prefix), or arrays whose names end in w_ih and w_hh (Wx and Wh, "
+                         f"kernel and recurrent_kernel …); found {listed}{why}. Arrays under other names can be "
+                         f"given their roles by hand: cells.load(path, roles={{…}})")
+    modules = [b[0] for b in builders]
+    chosen = choose(modules, layer)
+    module, build, notes = builders[chosen]
+    network = build()
+    embedding, head, beside = _beside(arrays, modules, chosen)
     used = list(module.keys)
-    embedding = head = None
-    if embedding_key is not None:
-        embedding = arrays[embedding_key]
-        used.append(embedding_key)
-    if head_key is not None:
-        prefix = _split(head_key)[0]
-        bias = arrays.get(f"{prefix}.bias")
-        W = arrays[head_key]
-        head = Head(W, np.zeros(W.shape[0], W.dtype) if bias is None else bias)
-        used += [head_key] + ([f"{prefix}.bias"] if bias is not None else [])
+    if embedding is not None:
+        used.append(embedding.key)
+    if head is not None:
+        used += [head.key] + ([head.bias] if head.bias is not None else [])
     ignored = [k for k in arrays if k not in used] + list(other or [])
+    W = None if head is None else head.W
     return Parts(network, Found(
-        format=fmt, recurrent=tuple(found), chosen=chosen,
-        embedding=None if embedding is None else (_split(embedding_key)[0], embedding.shape),
-        head=None if head is None else (_split(head_key)[0], head.weights.shape),
-        used=tuple(used), ignored=tuple(ignored), notes=tuple(problems),
-    ), embedding, head, vocabulary)
+        format=fmt, recurrent=tuple(modules), chosen=chosen,
+        embedding=None if embedding is None else (embedding.stem, embedding.W.shape),
+        head=None if head is None else (head.stem, W.shape),
+        used=tuple(used), ignored=tuple(ignored), notes=tuple(problems) + notes + tuple(beside),
+    ), None if embedding is None else embedding.W,
+        None if head is None else Head(W, np.zeros(W.shape[0], W.dtype) if head.bias is None else arrays[head.bias]),
+        vocabulary)

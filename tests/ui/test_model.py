@@ -345,31 +345,34 @@ def test_plain_symbols_in_notes_become_markdown_math_and_math_stays_math() -> No
     assert symbols_as_math("already $f_t$, and x_1") == "already $f_t$, and x_1"
 
 
-def test_a_pytorch_upload_without_torch_says_how_to_convert_it(monkeypatch, tmp_path: Path) -> None:
-    """What the Weights page shows for a .pt file on a machine without PyTorch: the one line to run where it is,
-    which (run there) makes a safetensors file that loads."""
+def test_a_pytorch_upload_without_torch_loads_and_a_legacy_one_says_how_to_convert_it(monkeypatch,
+                                                                                      tmp_path: Path) -> None:
+    """What the Weights page shows for a .pt file on a machine without PyTorch: a zip checkpoint loads; a legacy
+    pickle gets the one line to run where PyTorch is, which (run there) makes a safetensors file that loads."""
     import shlex
     import sys
 
     with monkeypatch.context() as m:
         m.setitem(sys.modules, "torch", None)  # as on a machine without PyTorch: import torch fails
+        model = load_upload("char_lm.pt", (MODELS / "char_lm.pt").read_bytes(),
+                            vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
+        assert model.loaded.head.size == 28 and model.loaded.network.hidden_size == 16
         with pytest.raises(ValueError) as refused:
-            load_upload("char_lm.pt", (MODELS / "char_lm.pt").read_bytes())
+            load_upload("old.pt", (MODELS / "pt_legacy.pt").read_bytes())
     message = str(refused.value)
-    assert message.startswith("char_lm.pt: PyTorch file: ") and "PyTorch is not installed here" in message
+    assert message.startswith("old.pt: PyTorch file: ") and "PyTorch is not installed here" in message
     command = message.split("Convert it to safetensors where it is: ", 1)[1]
     assert command == ("python -c \"import torch; from safetensors.torch import save_file; "
-                       "save_file(torch.load('char_lm.pt', weights_only=True), 'char_lm.safetensors')\"")
+                       "save_file(torch.load('old.pt', weights_only=True), 'old.safetensors')\"")
     pytest.importorskip("torch")
     pytest.importorskip("safetensors")
-    (tmp_path / "char_lm.pt").write_bytes((MODELS / "char_lm.pt").read_bytes())
+    (tmp_path / "old.pt").write_bytes((MODELS / "pt_legacy.pt").read_bytes())
     python, flag, code = shlex.split(command)
     assert (python, flag) == ("python", "-c")
     monkeypatch.chdir(tmp_path)
     exec(code, {})  # what `python -c` runs, here where PyTorch is
-    model = load_upload("char_lm.safetensors", (tmp_path / "char_lm.safetensors").read_bytes(),
-                        vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
-    assert model.loaded.head.size == 28 and model.loaded.network.hidden_size == 16
+    model = load_upload("old.safetensors", (tmp_path / "old.safetensors").read_bytes())
+    assert model.loaded.network.kind == "lstm" and model.loaded.network.hidden_size == 4
 
 
 def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_it_has_a_head() -> None:
