@@ -24,47 +24,13 @@ import zipfile
 
 import numpy as np
 
-from cells.files.interop import from_keras
+from cells.files.interop import from_weights_list
 from cells.files.parts import Found, Head, Parts, Recurrent
 from cells.layers import Layer, Network
 
 ALLOWED = ("InputLayer", "Embedding", "LSTM", "GRU", "Bidirectional", "Dense", "Dropout")
 RECURRENT = ("LSTM", "GRU")
 MAX_CONFIG = 10_000_000
-
-
-# ----- get_weights() lists -------------------------------------------------------------------------
-def _family(kind: str, weights: list[np.ndarray]) -> str:
-    if kind in ("lstm", "gru"):
-        return kind
-    if kind is None and weights and isinstance(weights[1 if len(weights) > 1 else 0], np.ndarray):
-        rk = weights[1] if len(weights) > 1 else weights[0]
-        if rk.ndim == 2 and rk.shape[0] and rk.shape[1] in (3 * rk.shape[0], 4 * rk.shape[0]):
-            return "lstm" if rk.shape[1] == 4 * rk.shape[0] else "gru"
-    raise ValueError(f"kind: expected 'lstm' or 'gru', got {kind!r}")
-
-
-def from_weights_list(kind: str | None, weights: list[np.ndarray], *, reset_after: bool | None = None) -> Layer:
-    """A Layer from ``layer.get_weights()`` of a Keras LSTM/GRU (2 or 3 arrays) or of a Bidirectional
-    one (4 or 6: the forward layer's arrays, then the backward layer's)."""
-    if len(weights) not in (2, 3, 4, 6):
-        raise ValueError(f"Keras weights: expected layer.get_weights() of an LSTM or GRU (kernel, recurrent_kernel "
-                         f"and bias: 2 or 3 arrays) or of a Bidirectional one (4 or 6), got {len(weights)} arrays")
-    family = _family(kind, weights)
-    if len(weights) in (2, 3):
-        halves = [weights]
-    else:
-        half = len(weights) // 2
-        halves = [weights[:half], weights[half:]]
-    cells = []
-    for direction, arrays in zip(("forward", "backward"), halves, strict=False):
-        kernel, recurrent = arrays[0], arrays[1]
-        bias = arrays[2] if len(arrays) == 3 else None
-        try:
-            cells.append(from_keras(family, kernel, recurrent, bias, reset_after=reset_after).forward)
-        except ValueError as e:
-            raise ValueError(f"Keras weights, {direction} layer: {e}" if len(halves) == 2 else str(e)) from None
-    return Layer(*cells)
 
 
 # ----- Gatescope's own Keras export: layer{k}.{direction}.{kernel|recurrent_kernel|bias} ---------------
