@@ -15,6 +15,7 @@ put in order by its layers' names and sizes: each recurrent layer reads what the
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
@@ -188,14 +189,20 @@ def _recurrent_weights(h5: _H5, group: object, name: str, bidirectional: bool) -
 
 
 # ----- .keras: config.json says the order ------------------------------------------------------------
-def _check_recurrent(config: dict, name: str) -> None:
-    for key, wanted in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
-        if config.get(key, wanted) != wanted:
-            raise ValueError(f"Keras layer {name!r}: {key} {config.get(key)!r}; Gatescope's cells use {wanted}")
+def _check_recurrent(config: dict, name: str) -> str:
+    """The layer's gate activation (Keras 3's "hard_sigmoid" is relu6(a + 3)/6), or a ValueError."""
+    if config.get("activation", "tanh") != "tanh":
+        raise ValueError(f"Keras layer {name!r}: activation {config.get('activation')!r}; Gatescope's cells use tanh")
+    gate = {"sigmoid": "sigmoid", "hard_sigmoid": "hard_sigmoid_relu6"}.get(config.get("recurrent_activation",
+                                                                                      "sigmoid"))
+    if gate is None:
+        raise ValueError(f"Keras layer {name!r}: recurrent_activation {config.get('recurrent_activation')!r}; "
+                         "Gatescope's gates use sigmoid or hard_sigmoid")
     if config.get("go_backwards"):
         raise ValueError(f"Keras layer {name!r}: go_backwards=True outside a Bidirectional layer is not read")
     if config.get("stateful"):
         raise ValueError(f"Keras layer {name!r}: stateful layers are not read")
+    return gate
 
 
 def _layers(config: object) -> list[dict]:
@@ -285,13 +292,16 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
             if bidirectional and cfg.get("merge_mode", "concat") != "concat":
                 raise ValueError(f"Keras model: Bidirectional {name!r} merges with {cfg.get('merge_mode')!r}; "
                                  "Gatescope reads merge_mode='concat'")
-            _check_recurrent(inner, name)
+            gate = _check_recurrent(inner, name)
             arrays = _recurrent_weights(h5, group, name, bidirectional)
             reset_after = bool(inner.get("reset_after", True)) if inner_cls == "GRU" else None
             try:
                 built = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
             except ValueError as e:
                 raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            if gate != "sigmoid":
+                built = Layer(*(dataclasses.replace(cell, gate_activation=gate) for cell in built.cells))
+                notes.append(f"{name}: recurrent_activation hard_sigmoid, Keras 3's relu6(a + 3)/6")
             cells_.append(built)
             modules.append(_module(name, built, (name,)))
             used.append(name)
