@@ -218,6 +218,29 @@ def test_config_choices_gatescope_cannot_follow_are_named(tmp_path: Path) -> Non
     refused(path, "bidirectional_1: Bidirectional: it merges its directions with 'sum'")
 
 
+def test_a_config_layer_gatescope_cannot_run_leaves_the_head_out(tmp_path: Path) -> None:
+    path = copy("keras2_lm", tmp_path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        layers = config["config"]["layers"]
+        layers.insert(3, {"name": "lambda_1", "class_name": "Lambda", "config": {"name": "lambda_1", "function": [
+            "4wEAAAAAAAAA", None, None]}, "inbound_nodes": [[["lstm_1", 0, 0, {}]]]})
+        layers[4]["inbound_nodes"] = [[["lambda_1", 0, 0, {}]]]
+        f.attrs["model_config"] = json.dumps(config).encode()
+    model = cells.load(path, vocabulary=CHARS)
+    assert model.head is None and model.found.embedding == ("embedding_1", (28, 8))
+    assert any("the head is left out: 'lambda_1' (Lambda)" in note for note in model.found.notes)
+    fx = expected("keras2_lm")
+    np.testing.assert_allclose(model.read(str(fx["text"])).trace.output, fx["output"], rtol=0, atol=ATOL)
+    # A functional model whose Dense reads another layer than the LSTM: no head either.
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        del config["config"]["layers"][3]
+        config["config"]["layers"][3]["inbound_nodes"] = [[["embedding_1", 0, 0, {}]]]
+        f.attrs["model_config"] = json.dumps(config).encode()
+    assert cells.load(path, vocabulary=CHARS).head is None
+
+
 def test_wrong_types_and_lying_shapes_are_refused(tmp_path: Path) -> None:
     path = copy("keras2_lm", tmp_path)
     with h5py.File(path, "r+") as f:
