@@ -60,22 +60,17 @@ class GateActivation:
             return value * (1.0 - value)
         return np.where((value > 0.0) & (value < 1.0), self.slope, 0.0).astype(np.result_type(value), copy=False)
 
-    # The fused loops fold σ's halving into the weights (σ(a) = 0.5·tanh(a/2) + 0.5, exact in binary);
-    # a hard sigmoid needs no folding. ``scale`` is what they multiply the sigmoid gates' columns by first.
+    # The fused loops fold σ's halving into the weights (σ(a) = 0.5·tanh(a/2) + 0.5, exact in binary) and
+    # squash every gate with one tanh call; a hard sigmoid needs no folding and is applied as it is.
     @property
     def scale(self) -> float:
+        """What a fused loop multiplies the σ gates' columns by first: 0.5 for σ, 1 for a hard sigmoid."""
         return 0.5 if self.slope is None else 1.0
 
-    def finish(self, p: np.ndarray, out: np.ndarray, half: np.ndarray) -> None:
-        """In a fused loop: ``out`` (which holds tanh(p) for σ) becomes the gates' values, from ``p`` the
-        pre-activations already multiplied by ``scale``. ``half`` is an array of 0.5 as long as ``out``."""
-        if self.slope is None:
-            np.multiply(out, half, out)
-            np.add(out, half, out)  # σ(a) = 0.5·tanh(a/2) + 0.5
-        else:
-            np.multiply(p, self.slope, out)
-            np.add(out, half, out)
-            np.clip(out, 0.0, 1.0, out=out)  # clip(slope·a + 0.5, 0, 1)
+    @property
+    def hard(self) -> GateActivation | None:
+        """Itself when it is a hard sigmoid (a fused loop calls it on the pre-activations), None for σ."""
+        return None if self.slope is None else self
 
 
 GATE_ACTIVATIONS: dict[str, GateActivation] = {

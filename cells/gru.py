@@ -133,7 +133,7 @@ class GRU(Cell):
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_zr = self._recurrent_weights(("update", "reset"))  # (H, 2H)
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_zr *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         W_c = self._recurrent_weights(("candidate",))  # (H, H)
         pre[:, :2] *= scale
@@ -151,7 +151,11 @@ class GRU(Cell):
             np.dot(h, W_zr, rec)
             np.add(p_zr, rec, p_zr)
             np.tanh(p_zr, zr)
-            finish(p_zr, zr, half)  # z_t, r_t
+            if hard is None:
+                np.multiply(zr, half, zr)
+                np.add(zr, half, zr)  # z_t, r_t
+            else:
+                hard(p_zr, zr)  # clip(slope·a + 0.5, 0, 1)
             if todo_zr and todo_zr[t]:
                 apply(todo_zr[t])
             np.multiply(r, h, rh)  # r_t * h_{t-1}
@@ -271,7 +275,7 @@ class GRUResetAfter(Cell):
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.GATES)  # (H, 3H): z, r, and W_hn
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_h[:, : 2 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         b_hn = (self.hidden_biases or {}).get("candidate", np.zeros(H, pre.dtype))  # (H,)
         pre[:, :2] *= scale
@@ -289,7 +293,11 @@ class GRUResetAfter(Cell):
             np.dot(h, W_h, rec)
             np.add(p_zr, rec_zr, p_zr)
             np.tanh(p_zr, zr)
-            finish(p_zr, zr, half)  # z_t, r_t
+            if hard is None:
+                np.multiply(zr, half, zr)
+                np.add(zr, half, zr)  # z_t, r_t
+            else:
+                hard(p_zr, zr)  # clip(slope·a + 0.5, 0, 1)
             if todo_zr and todo_zr[t]:
                 apply(todo_zr[t])
             np.add(rec_n, b_hn, hn)  # W_hn·h_{t-1} + b_hn

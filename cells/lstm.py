@@ -152,7 +152,7 @@ class LSTM(Cell):
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_h[:, : 3 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         pre[:, :3] *= scale
         flat = pre.reshape(T, 4 * H)
@@ -170,7 +170,11 @@ class LSTM(Cell):
             np.dot(h, W_h, rec)
             np.add(p, rec, p)  # W·[h_{t-1}, x_t] + b for every gate
             np.tanh(p, gates)
-            finish(p[: 3 * H], sig, half)  # o_t, i_t, f_t
+            if hard is None:
+                np.multiply(sig, half, sig)
+                np.add(sig, half, sig)  # o_t, i_t, f_t
+            else:
+                hard(p[: 3 * H], sig)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.multiply(i_f, cand_c, products)  # i_t*C̃_t and f_t*C_{t-1}
@@ -258,7 +262,7 @@ class PeepholeLSTM(LSTM):
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_h[:, : 3 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5, as in the LSTM
         P_if = scale * np.concatenate([self.peepholes["input"], self.peepholes["forget"]]).T  # (H, 2H)
         P_o = scale * self.peepholes["output"].T  # (H, H)
@@ -284,7 +288,11 @@ class PeepholeLSTM(LSTM):
             np.dot(c, P_if, peep)
             np.add(p_if, peep, p_if)  # i and f also see C_{t-1}
             np.tanh(p[H:], i_f_g)
-            finish(p_if, i_f, half)  # i_t, f_t
+            if hard is None:
+                np.multiply(i_f, half, i_f)
+                np.add(i_f, half, i_f)  # i_t, f_t
+            else:
+                hard(p_if, i_f)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.multiply(i_f, cand_c, products)
@@ -292,7 +300,11 @@ class PeepholeLSTM(LSTM):
             np.dot(c, P_o, peep[:H])
             np.add(p_o, peep[:H], p_o)  # o sees the new C_t
             np.tanh(p_o, o)
-            finish(p_o, o, half_o)  # o_t
+            if hard is None:
+                np.multiply(o, half_o, o)
+                np.add(o, half_o, o)  # o_t
+            else:
+                hard(p_o, o)  # clip(slope·a + 0.5, 0, 1)
             if todo_o and todo_o[t]:
                 apply(todo_o[t])
             np.tanh(c, c_tanh)
@@ -368,7 +380,7 @@ class CoupledLSTM(Cell):
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 3H): o, f, C̃
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_h[:, : 2 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5
         pre[:, :2] *= scale
         flat = pre.reshape(T, 3 * H)
@@ -386,7 +398,11 @@ class CoupledLSTM(Cell):
             np.dot(h, W_h, rec)
             np.add(p, rec, p)
             np.tanh(p, gates)
-            finish(p[: 2 * H], sig, half)  # o_t, f_t
+            if hard is None:
+                np.multiply(sig, half, sig)
+                np.add(sig, half, sig)  # o_t, f_t
+            else:
+                hard(p[: 2 * H], sig)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.subtract(one, f, i)  # i_t = 1 - f_t

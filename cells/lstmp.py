@@ -151,7 +151,7 @@ class ProjectedLSTM(Cell):
         T, _, H = pre.shape
         P = self.state_size
         W_h = self._recurrent_weights(self.FUSED)  # (P, 4H): o, i, f, C̃
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_h[:, : 3 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         W_hr = np.ascontiguousarray(self.projection["hidden"].T)  # (H, P)
         pre[:, :3] *= scale
@@ -170,7 +170,11 @@ class ProjectedLSTM(Cell):
             np.dot(h, W_h, rec)
             np.add(p, rec, p)  # W·[h_{t-1}, x_t] + b for every gate
             np.tanh(p, gates)
-            finish(p[: 3 * H], sig, half)  # o_t, i_t, f_t
+            if hard is None:
+                np.multiply(sig, half, sig)
+                np.add(sig, half, sig)  # o_t, i_t, f_t
+            else:
+                hard(p[: 3 * H], sig)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.multiply(i_f, cand_c, products)  # i_t*C̃_t and f_t*C_{t-1}

@@ -109,7 +109,7 @@ class MGU(Cell):
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_f = self._recurrent_weights(("forget",))  # (H, H)
-        finish, scale = self.sigma.finish, self.sigma.scale
+        hard, scale = self.sigma.hard, self.sigma.scale
         W_f *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         W_c = self._recurrent_weights(("candidate",))  # (H, H)
         pre[:, :1] *= scale
@@ -126,7 +126,11 @@ class MGU(Cell):
             np.dot(h, W_f, rec)
             np.add(p_f, rec, p_f)
             np.tanh(p_f, f)
-            finish(p_f, f, half)  # f_t
+            if hard is None:
+                np.multiply(f, half, f)
+                np.add(f, half, f)  # f_t
+            else:
+                hard(p_f, f)  # clip(slope·a + 0.5, 0, 1)
             if todo_f and todo_f[t]:
                 apply(todo_f[t])
             np.multiply(f, h, fh)  # f_t * h_{t-1}
