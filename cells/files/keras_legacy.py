@@ -615,8 +615,8 @@ def is_legacy(data: bytes) -> bool:
         with h5py.File(io.BytesIO(data), "r") as f:
             attrs = set(f.attrs)
             return bool({"layer_names", "layer_names0", "model_config"} & attrs) or "model_weights" in f
-    except (ImportError, OSError, ValueError, RuntimeError):
-        return False
+    except (ImportError, OSError, ValueError, RuntimeError, KeyError, TypeError):
+        return False  # the Keras 3 reader then says what is wrong with it
 
 
 def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Parts:
@@ -624,10 +624,15 @@ def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Pa
     if not is_legacy(data):
         from cells.files import keras_io
 
-        return keras_io.reader("keras_h5")(data, max_bytes, layer, name)
+        try:
+            return keras_io.reader("keras_h5")(data, max_bytes, layer, name)
+        except (OSError, RuntimeError, KeyError, TypeError) as e:  # h5py's, from a damaged file
+            raise ValueError(f"{name or 'Keras .h5 file'}: a damaged HDF5 structure ({e})") from None
     f = _File(data, max_bytes, name or "Keras .h5 file")
     try:
         return _read(f, layer)
+    except (OSError, RuntimeError, KeyError, TypeError) as e:  # h5py's, from a damaged structure not met above
+        raise ValueError(f"{f.what}: a damaged HDF5 structure ({e})") from None
     finally:
         f.close()
 
@@ -637,8 +642,9 @@ def _read(f: _File, layer: int | str | None) -> Parts:
     config_text = f.text(root, "model_config", "the file")
     keras_version = f.text(root, "keras_version", "the file")
     weights_root = root
-    if config_text is not None or "model_weights" in root:
-        weights_root = f.node(root, "model_weights", "model_weights")
+    found = f.node(root, "model_weights", "model_weights")
+    if config_text is not None or found is not None:
+        weights_root = found
         if weights_root is None or not isinstance(weights_root, f.h5py.Group):
             raise ValueError(f"{f.what}: a model_config but no model_weights group: the model was saved without "
                              "its weights")
