@@ -309,3 +309,45 @@ def test_a_dataset_two_names_lead_to_is_counted_once(tmp_path: Path) -> None:
     assert model.network.bidirectional and model.network.hidden_size == H
     layer = model.network.layers[0]
     np.testing.assert_array_equal(layer.forward.weights["forget"], layer.backward.weights["forget"])
+
+
+def test_older_keras_2_layouts_read_too(tmp_path: Path) -> None:
+    """Keras before 2.2.3 wrote a Sequential's config as a bare list of layers, and any Keras splits a long
+    layer_names attribute into layer_names0, layer_names1 …"""
+    path = copy("keras2_cudnn_gru", tmp_path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        config["config"] = config["config"]["layers"]
+        f.attrs["model_config"] = json.dumps(config).encode()
+    check_at(path, "keras2_cudnn_gru")
+    path = copy("keras2_lstm_weights", tmp_path)
+    with h5py.File(path, "r+") as f:
+        del f.attrs["layer_names"]
+        f.attrs["layer_names0"] = np.array([b"lstm_1"])
+        f.attrs["layer_names1"] = np.array([b"lstm_2"])
+    check_at(path, "keras2_lstm_weights")
+
+
+def check_at(path: Path, stem: str) -> None:
+    fx = expected(stem)
+    model = cells.load(path, vocabulary=CHARS if "text" in fx else None)
+    reading = model.read(str(fx["text"]) if "text" in fx else fx["input"])
+    np.testing.assert_allclose(reading.trace.output, fx["output"], rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("stem", ["keras2_lm", "keras2_cudnn_weights"])
+def test_damaged_bytes_give_a_model_or_a_value_error(stem: str) -> None:
+    """Bytes changed at random in a file: every load ends in a model or a ValueError, never another error."""
+    data = (MODELS / f"{stem}.h5").read_bytes()
+    rng = np.random.default_rng(7)
+    outcomes = {"model": 0, "refused": 0}
+    for _ in range(40):
+        damaged = bytearray(data)
+        for at in rng.integers(0, len(data), rng.integers(1, 6)):
+            damaged[at] = rng.integers(0, 256)
+        try:
+            cells.load(bytes(damaged), name=f"{stem}.h5")
+            outcomes["model"] += 1
+        except ValueError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 0 and sum(outcomes.values()) == 40, outcomes  # some damage was met
