@@ -34,9 +34,9 @@ a concatenation) ends the stack: the embedding and the recurrent layers before i
 is left out, with the layer's name in the notes. Recurrent layers that do not form one stack are listed
 one by one in ``found.recurrent``, and ``layer=`` picks one.
 
-Nothing here runs code from the file: the config is JSON read as data, every name is looked up through
-hard links only, every dataset's dtype and shape are checked before its numbers are read, each HDF5
-object is counted once against the byte budget, and any h5py error becomes a ValueError naming the place.
+Nothing here runs code from the file: the config is JSON read as data, and the file is opened through
+cells.files.hdf5 (hard links only, every dataset's dtype and shape checked before its numbers are read,
+each HDF5 object counted once against the byte budget, h5py's errors as ValueErrors naming the place).
 """
 
 from __future__ import annotations
@@ -44,18 +44,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from cells.files.hdf5 import MAX_NAMES, H5File
 from cells.files.interop import from_keras
 from cells.files.parts import Found, Head, Parts, Recurrent
 from cells.layers import Layer, Network
 
 MAX_CONFIG = 10_000_000  # bytes of model_config
-MAX_NAMES = 10_000  # layers in a file, weights in a layer
 RECURRENT = ("LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU")
 PASS_THROUGH = ("InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "Masking")
 _WEIGHTLESS = re.compile(r"(input|dropout|spatial_dropout1d|gaussian_noise|gaussian_dropout|masking)(_\d+)?$")
@@ -63,142 +62,6 @@ _WEIGHTLESS = re.compile(r"(input|dropout|spatial_dropout1d|gaussian_noise|gauss
 
 class _Unrunnable(Exception):  # noqa: N818 (a reason, not an error: the layer ends the stack)
     """A layer Gatescope cannot run; its message says why."""
-
-
-# ----- the file, read defensively -------------------------------------------------------------------------
-class _File:
-    """Checked access to an HDF5 file: hard links only, attributes and datasets checked before they are
-    read, every object counted once against ``budget`` bytes, h5py's errors turned into ValueErrors."""
-
-    def __init__(self, data: bytes, budget: int, what: str) -> None:
-        try:
-            import h5py
-        except ImportError:
-            raise ValueError(f"{what}: reading it needs the h5py package (pip install h5py)") from None
-        self.h5py, self.what, self.budget = h5py, what, budget
-        self.read_ids: dict[object, np.ndarray] = {}  # each dataset read once, however many names lead to it
-        try:
-            self.file = h5py.File(io.BytesIO(data), "r")
-        except (OSError, ValueError):
-            raise ValueError(f"{what}: not a readable HDF5 file (damaged or truncated)") from None
-
-    def close(self) -> None:
-        self.file.close()
-
-    def node(self, group: object, path: str, where: str) -> object | None:
-        """The object at ``path`` under ``group``, following hard links only; None when absent."""
-        node = group
-        try:
-            for part in path.split("/"):
-                if not part:
-                    continue
-                if not isinstance(node, self.h5py.Group):
-                    return None
-                link = node.get(part, getlink=True)
-                if link is None:
-                    return None
-                if not isinstance(link, self.h5py.HardLink):
-                    raise ValueError(f"{self.what}: {where} is a link to elsewhere, never followed")
-                node = node[part]
-        except (OSError, KeyError, RuntimeError) as e:
-            raise ValueError(f"{self.what}: {where} cannot be opened ({e})") from None
-        return node
-
-    def _attr(self, node: object, name: str, where: str) -> object | None:
-        try:
-            if name not in node.attrs:
-                return None
-            aid = node.attrs.get_id(name)
-            count = math.prod(aid.shape or ())
-            if count > MAX_NAMES or (count and aid.get_storage_size() > MAX_CONFIG):
-                raise ValueError(f"{self.what}: the attribute {name} of {where} is larger than the limit")
-            return node.attrs[name]
-        except (OSError, KeyError, RuntimeError, TypeError) as e:
-            raise ValueError(f"{self.what}: the attribute {name} of {where} cannot be read ({e})") from None
-
-    def text(self, node: object, name: str, where: str) -> str | None:
-        """A text attribute (bytes or str, or a one-element array of either), or None when absent."""
-        value = self._attr(node, name, where)
-        if value is None:
-            return None
-        if isinstance(value, np.ndarray) and value.shape in ((), (1,)):
-            value = value.reshape(()).item()
-        if isinstance(value, bytes):
-            try:
-                return value.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ValueError(f"{self.what}: the attribute {name} of {where} is not UTF-8 text") from None
-        if isinstance(value, str):
-            return value
-        raise ValueError(f"{self.what}: the attribute {name} of {where}: expected text, got {type(value).__name__}")
-
-    def names(self, node: object, name: str, where: str) -> list[str] | None:
-        """A list-of-names attribute, whole or in Keras' numbered chunks (``name0``, ``name1`` …); None when absent."""
-        value = self._attr(node, name, where)
-        if value is None:
-            chunks = []
-            while (chunk := self._attr(node, f"{name}{len(chunks)}", where)) is not None:
-                chunks.append(chunk)
-                if len(chunks) > MAX_NAMES:
-                    raise ValueError(f"{self.what}: {name} of {where} has more than {MAX_NAMES} chunks")
-            if not chunks:
-                return None
-            value = np.concatenate([np.atleast_1d(np.asarray(c)) for c in chunks])
-        value = np.asarray(value)
-        if value.ndim == 1 and value.size == 0:
-            return []  # Keras writes an empty list of a layer without weights as an empty float array
-        if value.ndim != 1 or value.dtype.kind not in "SUO":
-            raise ValueError(f"{self.what}: the attribute {name} of {where}: expected a list of names, got "
-                             f"{value.dtype} of shape {value.shape}")
-        if len(value) > MAX_NAMES:
-            raise ValueError(f"{self.what}: {name} of {where} lists {len(value):,} names, more than {MAX_NAMES:,}")
-        out = []
-        for item in value:
-            if isinstance(item, bytes):
-                try:
-                    item = item.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise ValueError(f"{self.what}: {name} of {where} holds a name that is not UTF-8") from None
-            if not isinstance(item, str) or not item or len(item) > 1000:
-                raise ValueError(f"{self.what}: {name} of {where}: expected names, got {item!r:.60}")
-            out.append(item)
-        return out
-
-    def shape(self, ds: object, where: str) -> tuple[tuple[int, ...], np.dtype]:
-        """A dataset's shape and dtype from its metadata, checked: float, stored in this file, within the budget."""
-        if not isinstance(ds, self.h5py.Dataset):
-            raise ValueError(f"{self.what}: {where} is not an array")
-        try:
-            shape, dtype = tuple(int(n) for n in ds.shape), ds.dtype
-            outside = bool(ds.external) or bool(getattr(ds, "is_virtual", False))
-        except (OSError, RuntimeError, TypeError) as e:
-            raise ValueError(f"{self.what}: {where} cannot be read ({e})") from None
-        if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
-            raise ValueError(f"{self.what}: {where}: expected float16, float32 or float64 values, got {dtype}")
-        if outside:
-            raise ValueError(f"{self.what}: {where} keeps its data in another file, never read")
-        if len(shape) > 2 or math.prod(shape) * dtype.itemsize > self.budget:
-            raise ValueError(f"{self.what}: {where} of shape {shape} is larger than the limit of {self.budget:,} "
-                             f"bytes left to read")
-        return shape, dtype
-
-    def read(self, ds: object, where: str) -> np.ndarray:
-        """The dataset's numbers (float16 as float32), once per HDF5 object, within the byte budget."""
-        if ds.id in self.read_ids:
-            return self.read_ids[ds.id]
-        shape, dtype = self.shape(ds, where)
-        self.budget -= math.prod(shape) * dtype.itemsize
-        try:
-            a = np.asarray(ds[()])
-        except (OSError, ValueError, RuntimeError, TypeError) as e:
-            raise ValueError(f"{self.what}: {where} cannot be read ({e})") from None
-        if a.shape != shape:
-            raise ValueError(f"{self.what}: {where}: its metadata says {shape}, its data gave {a.shape}")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{self.what}: {where}: every value must be finite")
-        a = a.astype(np.float32) if a.dtype == np.float16 else a.astype(a.dtype.newbyteorder("="))
-        self.read_ids[ds.id] = a
-        return a
 
 
 # ----- the layers, from the config or from the weights' names and shapes -----------------------------------
@@ -264,7 +127,7 @@ def _config_layers(config: object, what: str) -> list[dict]:
     return layers
 
 
-def _layer_weights(f: _File, root: object, name: str) -> list[tuple[str, object]]:
+def _layer_weights(f: H5File, root: object, name: str) -> list[tuple[str, object]]:
     group = f.node(root, name, f"layer {name!r}")
     if group is None:
         return []
@@ -280,7 +143,7 @@ def _layer_weights(f: _File, root: object, name: str) -> list[tuple[str, object]
     return out
 
 
-def _from_config(f: _File, config: object, root: object, names: list[str]) -> list[_Entry]:
+def _from_config(f: H5File, config: object, root: object, names: list[str]) -> list[_Entry]:
     entries, previous = [], None
     for layer in _config_layers(config, f.what):
         cls = layer.get("class_name")
@@ -349,7 +212,7 @@ def _recurrent_shapes(shapes: list[tuple[int, ...]]) -> bool:
     return bias in ((G,), (2 * G,)) or (G == 3 * H and bias == (2, G))
 
 
-def _from_names(f: _File, root: object, names: list[str]) -> list[_Entry]:
+def _from_names(f: H5File, root: object, names: list[str]) -> list[_Entry]:
     entries: list[_Entry] = []
     for name in names:
         entry = _Entry(name, "?", {"name": name}, _layer_weights(f, root, name))
@@ -402,7 +265,7 @@ def _gate_activation(cls: str, cfg: dict, version: tuple[int, int] | None, keras
     raise _Unrunnable(f"its recurrent_activation is {given!r}; Gatescope's gates use sigmoid or hard_sigmoid")
 
 
-def _recurrent(entry: _Entry, f: _File, version: tuple[int, int] | None, keras_version: str | None,
+def _recurrent(entry: _Entry, f: H5File, version: tuple[int, int] | None, keras_version: str | None,
                notes: list[str]) -> tuple[Layer, str]:
     """The Layer of a recurrent entry (plain or Bidirectional) and its style, or _Unrunnable."""
     bidirectional = entry.cls == "Bidirectional"
@@ -496,7 +359,7 @@ class _Stack:
                          cell.hidden_size, keys)
 
 
-def _stacks(entries: list[_Entry], f: _File, version: tuple[int, int] | None, keras_version: str | None,
+def _stacks(entries: list[_Entry], f: H5File, version: tuple[int, int] | None, keras_version: str | None,
             notes: list[str]) -> tuple[list[_Stack], dict[int, str]]:
     """The runs of recurrent layers that feed one another, and why each other layer ended a run (by index)."""
     stacks: list[_Stack] = []
@@ -528,7 +391,7 @@ def _stacks(entries: list[_Entry], f: _File, version: tuple[int, int] | None, ke
     return stacks, stoppers
 
 
-def _embedding(entries: list[_Entry], stack: _Stack, f: _File) -> tuple[_Entry, np.ndarray] | None:
+def _embedding(entries: list[_Entry], stack: _Stack, f: H5File) -> tuple[_Entry, np.ndarray] | None:
     """The Embedding right before the stack (only pass-through layers between), if its width fits."""
     k = stack.start - 1
     while k >= 0 and entries[k].cls in PASS_THROUGH:
@@ -545,7 +408,7 @@ def _embedding(entries: list[_Entry], stack: _Stack, f: _File) -> tuple[_Entry, 
     return entry, table
 
 
-def _head(entries: list[_Entry], stack: _Stack, f: _File, stoppers: dict[int, str], config_known: bool,
+def _head(entries: list[_Entry], stack: _Stack, f: H5File, stoppers: dict[int, str], config_known: bool,
           notes: list[str]) -> tuple[_Entry, Head] | None:
     """The Dense (or TimeDistributed(Dense)) right after the stack, with its activation; notes say why not."""
     k = stack.end
@@ -628,7 +491,7 @@ def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Pa
             return keras_io.reader("keras_h5")(data, max_bytes, layer, name)
         except (OSError, RuntimeError, KeyError, TypeError) as e:  # h5py's, from a damaged file
             raise ValueError(f"{name or 'Keras .h5 file'}: a damaged HDF5 structure ({e})") from None
-    f = _File(data, max_bytes, name or "Keras .h5 file")
+    f = H5File(data, max_bytes, name or "Keras .h5 file")
     try:
         return _read(f, layer)
     except (OSError, RuntimeError, KeyError, TypeError) as e:  # h5py's, from a damaged structure not met above
@@ -637,7 +500,7 @@ def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Pa
         f.close()
 
 
-def _read(f: _File, layer: int | str | None) -> Parts:
+def _read(f: H5File, layer: int | str | None) -> Parts:
     root = f.file
     config_text = f.text(root, "model_config", "the file")
     keras_version = f.text(root, "keras_version", "the file")
