@@ -284,6 +284,8 @@ def _recurrent(entry: _Entry, f: H5File, version: tuple[int, int] | None, keras_
     if cfg.get("stateful"):
         notes.append(f"{entry.name}: stateful=True: read from a zero state, as after reset_states()")
     sigma = _gate_activation(cls, cfg, version, keras_version, entry.name, notes)
+    if cls.startswith("CuDNN"):
+        notes.append(f"{entry.name}: {cls} weights read from cuDNN's layout as Keras converts them; its gates are σ")
     arrays = [f.read(ds, f"{entry.name}/{w}") for w, ds in entry.weights]
     halves = [arrays[: len(arrays) // 2], arrays[len(arrays) // 2 :]] if bidirectional else [arrays]
     if bidirectional and (len(arrays) not in (4, 6)):

@@ -94,6 +94,12 @@ def test_two_plain_lstms_saved_by_keras_2_2_take_its_default_hard_sigmoid() -> N
                "Keras 2.2.0" in note for note in model.found.notes)
 
 
+def test_keras_2s_own_gru_resets_before_the_product() -> None:
+    model = check("keras2_gru_weights")
+    assert model.network.kind == "gru_keras_v1" and model.network.gate_activation == "hard_sigmoid"
+    assert any("gru_1: GRU: kernel (3, 21), recurrent_kernel (7, 21), bias (21,)" in n for n in model.found.notes)
+
+
 @pytest.mark.parametrize("stem", ["keras2_cudnn_weights", "keras2_cudnn_gru"])
 def test_the_cudnn_layout_conversion_is_needed(stem: str) -> None:
     """Read as if the arrays were a plain LSTM/GRU's (biases added, no reordering), the model computes
