@@ -205,7 +205,9 @@ def to_torch(network: Network, *, bias: bool = True) -> dict[str, np.ndarray]:
     the row blocks stacked in PyTorch's order (LSTM i, f, g, o; GRU r, z, n); ``bias_ih`` is
     ``biases``, ``bias_hh`` is ``hidden_biases`` (zeros where a gate has none). With ``bias=False``
     no bias keys are written, which is only allowed when every bias is zero. Load it with
-    ``model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})``.
+    ``model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})``. The arrays carry no gate
+    activation: nn.LSTM and nn.GRU compute σ, so a network whose ``gate_activation`` is a hard sigmoid
+    computes otherwise in PyTorch.
     """
     if not isinstance(network, Network):
         raise ValueError(f"network: expected a cells.Network, got {type(network).__name__}")
@@ -323,7 +325,9 @@ def to_keras(layer_or_cell: Layer | Cell) -> tuple[np.ndarray, np.ndarray, np.nd
     - "gru_keras_v1" -> Keras GRU with reset_after=False; bias (3H,) = biases + hidden_biases.
 
     Column blocks are LSTM i, f, c, o and GRU z, r, h; kernel_g = W_g[:, H:].T and
-    recurrent_kernel_g = W_g[:, :H].T. A missing recurrent bias counts as zero.
+    recurrent_kernel_g = W_g[:, :H].T. A missing recurrent bias counts as zero. The arrays carry no gate
+    activation: give the Keras layer the ``recurrent_activation`` the cell's ``gate_activation`` names
+    (Keras 3's "hard_sigmoid" is "hard_sigmoid_relu6" here; Keras 2's needs it as a function in Keras 3).
     """
     if isinstance(layer_or_cell, Layer):
         if layer_or_cell.bidirectional:
