@@ -81,6 +81,15 @@ class _Entry:
         return self.weights[index][0].rsplit("/", 1)[-1].split(":")[0]
 
 
+def _activation(config: dict, key: str, default: str | None) -> object:
+    """An activation's name in a config: a string, or the built-in's name in a serialized function's dict
+    (later tf.keras writes {"class_name": "function", "config": "tanh", …})."""
+    value = config.get(key, default)
+    if isinstance(value, dict) and isinstance(value.get("config"), str) and value.get("class_name") == "function":
+        return value["config"]
+    return value
+
+
 def _version(text: str | None) -> tuple[int, int] | None:
     m = re.match(r"\s*(\d+)\.(\d+)", text or "")
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -241,7 +250,7 @@ def _gate_activation(cls: str, cfg: dict, version: tuple[int, int] | None, keras
     """The gate activation of a recurrent layer: from its config, or the default of the file's Keras version."""
     if cls.startswith("CuDNN"):
         return "sigmoid"  # cuDNN's gates are σ, whatever a config says
-    given = cfg.get("recurrent_activation")
+    given = _activation(cfg, "recurrent_activation", None)
     if given is None:
         if version is None:
             notes.append(f"{name}: the file names no Keras version and no recurrent_activation: read with σ "
@@ -262,7 +271,7 @@ def _gate_activation(cls: str, cfg: dict, version: tuple[int, int] | None, keras
         notes.append(f"{name}: recurrent_activation hard_sigmoid, in Keras {keras_version or '2'}: "
                      + ("relu6(a + 3)/6, Keras 3's" if keras3 else "clip(0.2·a + 0.5, 0, 1), Keras 2's"))
         return "hard_sigmoid_relu6" if keras3 else "hard_sigmoid"
-    raise _Unrunnable(f"its recurrent_activation is {given!r}; Gatescope's gates use sigmoid or hard_sigmoid")
+    raise _Unrunnable(f"its recurrent_activation is {given!r:.80}; Gatescope's gates use sigmoid or hard_sigmoid")
 
 
 def _recurrent(entry: _Entry, f: H5File, version: tuple[int, int] | None, keras_version: str | None,
@@ -277,8 +286,8 @@ def _recurrent(entry: _Entry, f: H5File, version: tuple[int, int] | None, keras_
     if bidirectional and entry.config.get("merge_mode", "concat") != "concat":
         raise _Unrunnable(f"it merges its directions with {entry.config.get('merge_mode')!r}; Gatescope shows "
                           "merge_mode='concat'")
-    if cfg.get("activation", "tanh") != "tanh":
-        raise _Unrunnable(f"its activation is {cfg.get('activation')!r}; Gatescope's cells use tanh")
+    if _activation(cfg, "activation", "tanh") != "tanh":
+        raise _Unrunnable(f"its activation is {cfg.get('activation')!r:.80}; Gatescope's cells use tanh")
     if cfg.get("go_backwards"):
         raise _Unrunnable("go_backwards=True outside a Bidirectional layer")
     if cfg.get("stateful"):
@@ -441,11 +450,11 @@ def _head(entries: list[_Entry], stack: _Stack, f: H5File, stoppers: dict[int, s
         return None
     kernel = arrays[0]
     bias = arrays[1] if len(arrays) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
-    activation = cfg.get("activation", "linear")
+    activation = _activation(cfg, "activation", "linear")
     after = k + 1
     if activation == "linear" and after < len(entries) and entries[after].cls == "Activation" and \
             entries[after].chained:
-        activation = entries[after].config.get("activation", "linear")
+        activation = _activation(entries[after].config, "activation", "linear")
     if activation not in ("linear", "softmax", "sigmoid"):
         notes.append(f"the head is left out: Dense {entry.name!r} has activation {activation!r}; the head Gatescope "
                      "reads is linear, softmax or sigmoid")

@@ -247,6 +247,19 @@ def test_a_config_layer_gatescope_cannot_run_leaves_the_head_out(tmp_path: Path)
     assert cells.load(path, vocabulary=CHARS).head is None
 
 
+def test_activations_serialized_as_functions_are_read(tmp_path: Path) -> None:
+    path = copy("keras2_lm", tmp_path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        lstm = config["config"]["layers"][2]["config"]
+        for key, name in (("activation", "tanh"), ("recurrent_activation", "hard_sigmoid")):
+            lstm[key] = {"module": "keras.activations", "class_name": "function", "config": name,
+                         "registered_name": "function"}
+        f.attrs["model_config"] = json.dumps(config).encode()
+    check_at(path, "keras2_lm")
+    assert cells.load(path).network.gate_activation == "hard_sigmoid"
+
+
 def test_wrong_types_and_lying_shapes_are_refused(tmp_path: Path) -> None:
     path = copy("keras2_lm", tmp_path)
     with h5py.File(path, "r+") as f:
