@@ -128,7 +128,9 @@ class H5File:
             raise ValueError(f"{self.what}: {where}: expected float16, float32 or float64 values, got {dtype}")
         if outside:
             raise ValueError(f"{self.what}: {where} keeps its data in another file, never read")
-        if len(shape) > 2 or math.prod(shape) * dtype.itemsize > self.budget:
+        if len(shape) > 2:
+            raise ValueError(f"{self.what}: {where}: expected a vector or a matrix, got shape {shape}")
+        if math.prod(shape) * dtype.itemsize > self.budget:
             raise ValueError(f"{self.what}: {where} of shape {shape} is larger than the limit of {self.budget:,} "
                              f"bytes left to read")
         return shape, dtype

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cells.cell import Cell
 from cells.files.hdf5 import MAX_NAMES, H5File
 from cells.files.interop import from_keras
 from cells.files.parts import Found, Head, Parts, Recurrent
@@ -311,7 +312,7 @@ def _recurrent(entry: _Entry, f: H5File, version: tuple[int, int] | None, keras_
     return layer, re.sub(" +", " ", style)
 
 
-def _cell(cls: str, cfg: dict, arrays: list[np.ndarray], sigma: str, where: str) -> object:
+def _cell(cls: str, cfg: dict, arrays: list[np.ndarray], sigma: str, where: str) -> Cell:
     """One direction's cell from its get_weights() arrays, cuDNN layouts converted as Keras converts them."""
     if len(arrays) not in (2, 3):
         raise ValueError(f"expected kernel, recurrent_kernel and bias (2 or 3 arrays), got {len(arrays)}")
