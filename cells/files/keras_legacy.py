@@ -192,6 +192,8 @@ def _infer(entry: _Entry, after_recurrent: bool) -> None:
         if family == "GRU" and not cudnn:
             entry.config["reset_after"] = bias is not None and len(bias) == 2
         described = f"kernel {arrays[0]}, recurrent_kernel {arrays[1]}" + (f", bias {bias}" if bias else "")
+        if family == "GRU" and bias is None:
+            described += " (no bias, so reset_after is not told by the shapes: read as False, Keras 2's default)"
         if n in (4, 6):
             entry.config = {"name": entry.name, "layer": {"class_name": cls, "config": dict(entry.config)}}
             entry.cls, entry.inferred = "Bidirectional", f"Bidirectional({cls}): two directions of {described}"
@@ -338,8 +340,10 @@ def _cell(cls: str, cfg: dict, arrays: list[np.ndarray], sigma: str, where: str)
         else:
             bias = bias.reshape(2, G * H)  # row 0 the input biases, row 1 the recurrent ones: reset after
     reset_after = None
-    if family == "gru":
-        reset_after = bias is not None and bias.ndim == 2
+    if family == "gru" and bias is None:  # use_bias=False: only the config can say where the reset acts
+        reset_after = bool(cfg.get("reset_after", False))
+    elif family == "gru":
+        reset_after = bias.ndim == 2
         if "reset_after" in cfg and not cls.startswith("CuDNN") and bool(cfg["reset_after"]) != reset_after:
             raise ValueError(f"bias: reset_after={cfg['reset_after']} in the config, but the bias has shape "
                              f"{None if bias is None else bias.shape}")

@@ -100,6 +100,27 @@ def test_keras_2s_own_gru_resets_before_the_product() -> None:
     assert any("gru_1: GRU: kernel (3, 21), recurrent_kernel (7, 21), bias (21,)" in n for n in model.found.notes)
 
 
+def test_a_gru_without_bias_takes_reset_after_from_its_config(tmp_path: Path) -> None:
+    """use_bias=False leaves two arrays: the shapes cannot say where the reset acts, the config can."""
+    path = tmp_path / "nobias.h5"
+    rng = np.random.default_rng(3)
+    config = {"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "GRU", "config": {
+        "name": "gru_1", "units": 4, "use_bias": False, "reset_after": True, "recurrent_activation": "sigmoid"}}]}}
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"], f.attrs["model_config"] = b"2.2.4", json.dumps(config).encode()
+        weights = f.create_group("model_weights")
+        weights.attrs["layer_names"] = np.array([b"gru_1"])
+        group = weights.create_group("gru_1")
+        group.attrs["weight_names"] = np.array([b"gru_1/kernel:0", b"gru_1/recurrent_kernel:0"])
+        group["gru_1/kernel:0"] = rng.normal(size=(3, 12)).astype(np.float32)
+        group["gru_1/recurrent_kernel:0"] = rng.normal(size=(4, 12)).astype(np.float32)
+    assert cells.load(path).network.kind == "gru_torch"
+    with h5py.File(path, "r+") as f:
+        config["config"]["layers"][0]["config"]["reset_after"] = False
+        f.attrs["model_config"] = json.dumps(config).encode()
+    assert cells.load(path).network.kind == "gru_keras_v1"
+
+
 @pytest.mark.parametrize("stem", ["keras2_cudnn_weights", "keras2_cudnn_gru"])
 def test_the_cudnn_layout_conversion_is_needed(stem: str) -> None:
     """Read as if the arrays were a plain LSTM/GRU's (biases added, no reordering), the model computes
