@@ -21,7 +21,8 @@ from cells.files.parts import probabilities
 h5py = pytest.importorskip("h5py")
 
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
-CHARS = sorted(set("the quick brown fox jumps over the lazy dog. "))
+PANGRAM = "the quick brown fox jumps over the lazy dog. "
+CHARS = sorted(set(PANGRAM))
 ATOL = 1e-5  # float32 files against Keras' float32 outputs
 
 
@@ -145,8 +146,14 @@ def test_the_cudnn_layout_conversion_is_needed(stem: str) -> None:
     ids = np.array([CHARS.index(c) for c in str(fx["text"])])
     naive = cells.Network(tuple(layers)).run(table[ids]).output
     assert np.abs(naive - fx["output"]).max() > 0.05
-    converted = cells.load(MODELS / f"{stem}.h5", vocabulary=CHARS).read(str(fx["text"])).trace.output
-    np.testing.assert_allclose(converted, fx["output"], rtol=0, atol=ATOL)
+    model = cells.load(MODELS / f"{stem}.h5", vocabulary=CHARS)
+    np.testing.assert_allclose(model.read(str(fx["text"])).trace.output, fx["output"], rtol=0, atol=ATOL)
+    # Predictions one can judge: trained on the pangram, the model spells it out again, read as Keras reads it.
+    text = PANGRAM * 2
+    right = model.read(text[:-1]).logits.argmax(1) == [CHARS.index(c) for c in text[1:]]  # (T,)
+    assert right.mean() > 0.9
+    wrong = cells.LoadedModel(cells.Network(tuple(layers)), CHARS, table, model.head).read(text[:-1])
+    assert (wrong.logits.argmax(1) == [CHARS.index(c) for c in text[1:]]).mean() < 0.5
 
 
 def test_a_layer_gatescope_cannot_run_ends_the_stack_and_leaves_the_head_out() -> None:
