@@ -234,6 +234,10 @@ def test_a_bad_model_config_is_refused(tmp_path: Path) -> None:
         with h5py.File(path, "r+") as f:
             f.attrs["model_config"] = value
         refused(path, message)
+    with h5py.File(path, "r+") as f:
+        f.attrs["model_config"] = b'{"class_name": "Sequential", "config": {"layers": []}}'
+        del f["model_weights"]
+    refused(path, "a model_config but no model_weights group: the model was saved without its weights")
 
 
 def test_config_choices_gatescope_cannot_follow_are_named(tmp_path: Path) -> None:
