@@ -1,5 +1,6 @@
 """Gatescope's cell engine: gated recurrent cells in NumPy that record every gate, step by step."""
 
+from cells.activations import GATE_ACTIVATIONS, GateActivation
 from cells.cell import Cell
 from cells.clamp import Clamp
 from cells.files.interop import from_keras, from_torch, to_keras, to_torch
@@ -17,6 +18,7 @@ from cells.trace import State, Step, Trace
 
 __all__ = [
     "GATES",
+    "GATE_ACTIVATIONS",
     "GRU",
     "KINDS",
     "LSTM",
@@ -27,6 +29,7 @@ __all__ = [
     "CoupledLSTM",
     "GRUResetAfter",
     "GRUResetBefore",
+    "GateActivation",
     "GateInfo",
     "Layer",
     "LayerTrace",

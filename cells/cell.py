@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from cells.activations import GATE_ACTIVATIONS, GateActivation, gate_activation_named
 from cells.clamp import Clamp
 from cells.clamp import check as check_clamps
 from cells.gates import GATES as GATE_TABLE
@@ -69,6 +70,7 @@ class Cell:
     weights: dict[str, np.ndarray]  # gate -> (H, P + I) over [h_{t-1}, x_t]
     biases: dict[str, np.ndarray]  # gate -> (H,)
     hidden_biases: dict[str, np.ndarray] | None = None  # gate -> (H,): PyTorch's b_h*, Keras' recurrent bias
+    gate_activation: str = "sigmoid"  # what squashes the SIGMOID gates: a name in cells.activations.GATE_ACTIVATIONS
 
     KIND: ClassVar[str] = ""
     LABEL: ClassVar[str] = ""
@@ -117,6 +119,9 @@ class Cell:
                 f"at least one input column, got shape {shape}"
             )
         hidden, width = shape
+        gate_activation_named(self.gate_activation)  # a ValueError naming the known ones
+        if self.gate_activation != "sigmoid" and not self.SIGMOID:
+            raise ValueError(f"gate activation: a {self.LABEL} has no σ gates, so it takes no {self.gate_activation}")
         dtype = self._pick_dtype()
         set_ = object.__setattr__
         set_(self, "weights", {g: as_float_array(self.weights[g], f"{g} weights", dtype, (hidden, width))
@@ -183,6 +188,22 @@ class Cell:
     def memory(cls) -> str:
         """The state that carries memory: ``cell`` (C_t) where the kind has one, else ``hidden`` (h_t)."""
         return "cell" if cls.HAS_CELL else "hidden"
+
+    @property
+    def sigma(self) -> GateActivation:
+        """The function the equations write σ: the logistic sigmoid unless ``gate_activation`` names a hard one."""
+        return GATE_ACTIVATIONS[self.gate_activation]
+
+    @classmethod
+    def templates(cls, gate_activation: str = "sigmoid") -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
+        """(EQUATIONS, NUMBERS) with σ written as the gate activation's symbol (σ̂ for Keras 2's hard sigmoid)."""
+        latex = gate_activation_named(gate_activation).latex
+
+        def swap(text: str) -> str:
+            return text.replace(r"\sigma(", latex + "(")
+
+        return (tuple(swap(e) for e in cls.EQUATIONS),
+                tuple((lhs, swap(numbers), result) for lhs, numbers, result in cls.NUMBERS))
 
     @classmethod
     def derived(cls, values: Arrays, pre: Arrays) -> Arrays:
@@ -336,7 +357,7 @@ class Cell:
             raise ValueError("the numbers overflowed: inputs times weights exceed the floating-point range")
         for v in (*pre_by_gate.values(), *values.values()):
             v.flags.writeable = False  # a Trace is a record: nobody downstream may change it
-        return Trace(self.KIND, self.FAMILY, xs, state, pre_by_gate, values)
+        return Trace(self.KIND, self.FAMILY, xs, state, pre_by_gate, values, gate_activation=self.gate_activation)
 
     def step(self, x: np.ndarray, state: State | None = None) -> tuple[State, Step]:
         """One step: read x_t, (I,), with the state after step t-1; return the new state and the record."""

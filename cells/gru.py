@@ -14,7 +14,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.activations import sigmoid
 from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import COMMON, GateInfo
@@ -27,10 +26,6 @@ _ZR_EQUATIONS = (
     r"\tilde{h}_t = \tanh(W \cdot [r_t * h_{t-1}, x_t] + b)",
 )
 _ZR_NUMBERS = (("z_t", r"\sigma(%{pre.update})", "update"), ("r_t", r"\sigma(%{pre.reset})", "reset"))
-
-
-def _sig(v: np.ndarray) -> np.ndarray:
-    return v * (1.0 - v)  # σ'(a) from σ(a)
 
 
 def gru_diagram(z_keeps_old: bool) -> object:
@@ -98,8 +93,8 @@ class GRU(Cell):
 
     def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
                        ) -> tuple[Arrays, Arrays]:
-        z = sigmoid(a["update"])  # z_t
-        r = sigmoid(a["reset"])  # r_t
+        z = self.sigma(a["update"])  # z_t
+        r = self.sigma(a["reset"])  # r_t
         rh = r * h_p  # r_t * h_{t-1}
         a["candidate"] = parts.xw["candidate"] + rh @ parts.W["candidate"].T  # W·[r_t*h_{t-1}, x_t] + b
         n = np.tanh(a["candidate"])  # h̃_t
@@ -113,6 +108,7 @@ class GRU(Cell):
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, None]:
         r"""dh̃ = dh·z, dz = dh·(h̃ - h_p), dh_p = dh·(1 - z) (z and 1 - z swap where z keeps the old state);
         da_h̃ = dh̃·(1 - h̃²), d(r·h_p) = da_h̃·W_h̃, dr = d(r·h_p)·h_p, dh_p += d(r·h_p)·r."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         z, r, n = v["update"], v["reset"], v["candidate"]
         if self.Z_KEEPS_OLD:
             dn, dz, dh_p = dh * (1.0 - z), dh * (h_p - n), dh * z
@@ -120,25 +116,27 @@ class GRU(Cell):
             dn, dz, dh_p = dh * z, dh * (n - h_p), dh * (1.0 - z)
         da_n = dn * (1.0 - n * n)
         drh = da_n @ W["candidate"]  # ∂L/∂(r·h_p)
-        da = {"update": dz * (z * (1.0 - z)), "reset": (drh * h_p) * (r * (1.0 - r)), "candidate": da_n}
+        da = {"update": dz * ds(z), "reset": (drh * h_p) * ds(r), "candidate": da_n}
         return da, {}, dh_p + drh * r, None
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂h/∂h_p = diag(1 - z) + diag(h̃ - h_p)·diag(σ'_z)W_z + diag(z)·∂h̃/∂h_p,
         ∂h̃/∂h_p = diag(1 - h̃²)·W_h̃·(diag(r) + diag(h_p)·diag(σ'_r)W_r)   (z and 1 - z swap where z keeps the old)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         z, r, n, hp = (a[..., None] for a in (v["update"], v["reset"], v["candidate"], h_p))
         D = np.eye(h_p.shape[-1])
-        dn = (1 - n * n) * (W["candidate"] @ (r * D + hp * _sig(r) * W["reset"]))
+        dn = (1 - n * n) * (W["candidate"] @ (r * D + hp * ds(r) * W["reset"]))
         if self.Z_KEEPS_OLD:
-            return z * D + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
-        return (1 - z) * D + (n - hp) * _sig(z) * W["update"] + z * dn
+            return z * D + (hp - n) * ds(z) * W["update"] + (1 - z) * dn
+        return (1 - z) * D + (n - hp) * ds(z) * W["update"] + z * dn
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_zr = self._recurrent_weights(("update", "reset"))  # (H, 2H)
-        W_zr *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_zr *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         W_c = self._recurrent_weights(("candidate",))  # (H, H)
-        pre[:, :2] *= 0.5
+        pre[:, :2] *= scale
         flat = pre.reshape(T, 3 * H)
         rows = np.empty((T, 5 * H), pre.dtype)  # every step's [z, r, h̃, r*h_{t-1}, h]
         s = np.empty(5 * H, pre.dtype)
@@ -153,8 +151,11 @@ class GRU(Cell):
             np.dot(h, W_zr, rec)
             np.add(p_zr, rec, p_zr)
             np.tanh(p_zr, zr)
-            np.multiply(zr, half, zr)
-            np.add(zr, half, zr)  # z_t, r_t
+            if hard is None:
+                np.multiply(zr, half, zr)
+                np.add(zr, half, zr)  # z_t, r_t
+            else:
+                hard(p_zr, zr)  # clip(slope·a + 0.5, 0, 1)
             if todo_zr and todo_zr[t]:
                 apply(todo_zr[t])
             np.multiply(r, h, rh)  # r_t * h_{t-1}
@@ -168,7 +169,7 @@ class GRU(Cell):
             np.multiply(keep, h, h)
             np.add(h, new, h)  # h_t = (1 - z_t)*h_{t-1} + z_t*h̃_t (the roles swap when z keeps the old state)
             rows[t] = s
-        pre[:, :2] *= 2.0
+        pre[:, :2] /= scale
         return {"update": rows[:, :H], "reset": rows[:, H : 2 * H], "reset_hidden": rows[:, 3 * H : 4 * H],
                 "candidate": rows[:, 2 * H : 3 * H], "hidden": rows[:, 4 * H :]}
 
@@ -245,8 +246,8 @@ class GRUResetAfter(Cell):
     def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
                        ) -> tuple[Arrays, Arrays]:
         b_hn = (self.hidden_biases or {}).get("candidate", 0.0)
-        z = sigmoid(a["update"])  # z_t: share of the old state kept
-        r = sigmoid(a["reset"])  # r_t
+        z = self.sigma(a["update"])  # z_t: share of the old state kept
+        r = self.sigma(a["reset"])  # r_t
         hn = parts.hw["candidate"] + b_hn  # W_hn·h_{t-1} + b_hn
         a["candidate"] = parts.xw["candidate"] + r * hn  # W_in·x_t + b_in + r_t*(W_hn·h_{t-1} + b_hn)
         n = np.tanh(a["candidate"])  # n_t (h̃_t)
@@ -257,24 +258,27 @@ class GRUResetAfter(Cell):
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, None]:
         r"""dn = dh·(1 - z), dz = dh·(h_p - n), dh_p = dh·z, da_n = dn·(1 - n²);
         dr = da_n·(W_hn h_p + b_hn); d(W_hn h_p + b_hn) = da_n·r (to b_hn, W_hn and h_p)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         z, r, n, hn = v["update"], v["reset"], v["candidate"], v["candidate_hidden"]
         da_n = (dh * (1.0 - z)) * (1.0 - n * n)
-        da = {"update": (dh * (h_p - n)) * (z * (1.0 - z)), "reset": (da_n * hn) * (r * (1.0 - r)), "candidate": da_n}
+        da = {"update": (dh * (h_p - n)) * ds(z), "reset": (da_n * hn) * ds(r), "candidate": da_n}
         return da, {"candidate": da_n * r}, dh * z, None
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂h/∂h_p = diag(z) + diag(h_p - n)·diag(σ'_z)W_z + diag(1 - z)·∂n/∂h_p,
         ∂n/∂h_p = diag(1 - n²)·(diag(W_hn h_p + b_hn)·diag(σ'_r)W_r + diag(r)·W_hn)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         z, r, n, hn, hp = (a[..., None] for a in (v["update"], v["reset"], v["candidate"], v["candidate_hidden"], h_p))
-        dn = (1 - n * n) * (hn * _sig(r) * W["reset"] + r * W["candidate"])
-        return z * np.eye(h_p.shape[-1]) + (hp - n) * _sig(z) * W["update"] + (1 - z) * dn
+        dn = (1 - n * n) * (hn * ds(r) * W["reset"] + r * W["candidate"])
+        return z * np.eye(h_p.shape[-1]) + (hp - n) * ds(z) * W["update"] + (1 - z) * dn
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.GATES)  # (H, 3H): z, r, and W_hn
-        W_h[:, : 2 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_h[:, : 2 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         b_hn = (self.hidden_biases or {}).get("candidate", np.zeros(H, pre.dtype))  # (H,)
-        pre[:, :2] *= 0.5
+        pre[:, :2] *= scale
         flat = pre.reshape(T, 3 * H)
         rows = np.empty((T, 5 * H), pre.dtype)  # every step's [z, r, n, W_hn·h_{t-1} + b_hn, h]
         s = np.empty(5 * H, pre.dtype)
@@ -289,8 +293,11 @@ class GRUResetAfter(Cell):
             np.dot(h, W_h, rec)
             np.add(p_zr, rec_zr, p_zr)
             np.tanh(p_zr, zr)
-            np.multiply(zr, half, zr)
-            np.add(zr, half, zr)  # z_t, r_t
+            if hard is None:
+                np.multiply(zr, half, zr)
+                np.add(zr, half, zr)  # z_t, r_t
+            else:
+                hard(p_zr, zr)  # clip(slope·a + 0.5, 0, 1)
             if todo_zr and todo_zr[t]:
                 apply(todo_zr[t])
             np.add(rec_n, b_hn, hn)  # W_hn·h_{t-1} + b_hn
@@ -304,6 +311,6 @@ class GRUResetAfter(Cell):
             np.multiply(z, h, h)
             np.add(h, tmp, h)  # h_t = (1 - z_t)*n_t + z_t*h_{t-1}
             rows[t] = s
-        pre[:, :2] *= 2.0
+        pre[:, :2] /= scale
         return {"update": rows[:, :H], "reset": rows[:, H : 2 * H], "candidate_hidden": rows[:, 3 * H : 4 * H],
                 "candidate": rows[:, 2 * H : 3 * H], "hidden": rows[:, 4 * H :]}

@@ -8,6 +8,7 @@ stack of layers, layer k reading layer k-1's output. Every layer and direction k
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -191,6 +192,18 @@ class Network:
         """The cell kind, or "mixed" when the layers hold different kinds."""
         kinds = {cell.KIND for layer in self.layers for cell in layer.cells}
         return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    @property
+    def gate_activation(self) -> str:
+        """What squashes the σ gates ("sigmoid", "hard_sigmoid" …), or "mixed" when the cells differ."""
+        names = {cell.gate_activation for layer in self.layers for cell in layer.cells}
+        return names.pop() if len(names) == 1 else "mixed"
+
+    def with_gate_activation(self, name: str) -> Network:
+        """A copy whose every cell squashes its σ gates with ``name`` (a key of cells.activations.GATE_ACTIVATIONS):
+        Keras 2's hard sigmoid for a model trained with it, or "sigmoid" back. The weights stay as they are."""
+        return Network(tuple(Layer(*(dataclasses.replace(cell, gate_activation=name) for cell in layer.cells))
+                             for layer in self.layers))
 
     def run(self, xs: np.ndarray, initial_state: Sequence[State | None] | None = None,
             clamps: Sequence[Clamp] = ()) -> NetworkTrace:

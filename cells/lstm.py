@@ -7,17 +7,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.activations import sigmoid
+from cells.activations import GateActivation
 from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import COMMON, GateInfo
 from cells.trace import State
 
 CONCAT = r"[h_{t-1}, x_t]"
-
-
-def _sig(v: np.ndarray) -> np.ndarray:
-    return v * (1.0 - v)  # σ'(a) from σ(a)
 
 
 def lstm_diagram(box_w: float, box_h: float) -> dict:
@@ -59,10 +55,11 @@ _LSTM_NUMBERS = (
 )
 
 
-def _lstm_jacobian(v: Arrays, dC_dh: np.ndarray, dC_dc: np.ndarray, dao_dh: np.ndarray, dao_dc: np.ndarray
-                   ) -> np.ndarray:
+def _lstm_jacobian(v: Arrays, dC_dh: np.ndarray, dC_dc: np.ndarray, dao_dh: np.ndarray, dao_dc: np.ndarray,
+                   sigma: GateActivation) -> np.ndarray:
     """The (2H, 2H) step Jacobian of s = [h, C] from the cell state's and the output gate's derivatives."""
     o, tc = v["output"][..., None], v["cell_tanh"][..., None]
+    _sig = sigma.derivative
     H = o.shape[-2]
     out = np.empty((*o.shape[:-2], 2 * H, 2 * H))  # (2H, 2H), or (T, 2H, 2H) for every step at once
     out[..., :H, :H] = tc * _sig(o) * dao_dh + o * (1 - tc * tc) * dC_dh
@@ -122,11 +119,11 @@ class LSTM(Cell):
 
     def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
                        ) -> tuple[Arrays, Arrays]:
-        f = sigmoid(a["forget"])  # f_t
-        i = sigmoid(a["input"])  # i_t
+        f = self.sigma(a["forget"])  # f_t
+        i = self.sigma(a["input"])  # i_t
         g = np.tanh(a["candidate"])  # C̃_t
         c = f * c_p + i * g  # C_t = f_t*C_{t-1} + i_t*C̃_t
-        o = sigmoid(a["output"])  # o_t
+        o = self.sigma(a["output"])  # o_t
         tc = np.tanh(c)
         h = o * tc  # h_t = o_t*tanh(C_t)
         return a, {"forget": f, "input": i, "candidate": g, "output": o, "cell": c, "cell_tanh": tc, "hidden": h}
@@ -135,26 +132,29 @@ class LSTM(Cell):
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray]:
         r"""do = dh·tanh(C), da_o = do·σ'(a_o); dC += dh·o·(1 - tanh²C);
         da_f = dC·C_p·σ'(a_f), da_i = dC·C̃·σ'(a_i), da_C̃ = dC·i·(1 - C̃²); dC_p = dC·f."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, i, g, o, tc = v["forget"], v["input"], v["candidate"], v["output"], v["cell_tanh"]
-        da_o = (dh * tc) * (o * (1.0 - o))
+        da_o = (dh * tc) * ds(o)
         dc = dc + dh * o * (1.0 - tc * tc)
-        da = {"forget": (dc * c_p) * (f * (1.0 - f)), "input": (dc * g) * (i * (1.0 - i)),
+        da = {"forget": (dc * c_p) * ds(f), "input": (dc * g) * ds(i),
               "candidate": (dc * i) * (1.0 - g * g), "output": da_o}
         return da, {}, None, dc * f
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂C/∂h_p = diag(C_p σ'_f)W_f + diag(C̃ σ'_i)W_i + diag(i(1 - C̃²))W_C,  ∂C/∂C_p = diag(f),
         ∂h/∂· = diag(tanh(C) σ'_o)·∂a_o/∂· + diag(o(1 - tanh²C))·∂C/∂·  with ∂a_o/∂h_p = W_o."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, i, g, cp = (a[..., None] for a in (v["forget"], v["input"], v["candidate"], c_p))
         H = c_p.shape[-1]
-        dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
-        return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)))
+        dC_dh = cp * ds(f) * W["forget"] + g * ds(i) * W["input"] + i * (1 - g * g) * W["candidate"]
+        return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)), self.sigma)
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
-        W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
-        pre[:, :3] *= 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_h[:, : 3 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
+        pre[:, :3] *= scale
         flat = pre.reshape(T, 4 * H)
         rows = np.empty((T, 7 * H), pre.dtype)  # every step's [o, i, f, C̃, C, tanh(C), h]
         s = np.empty(7 * H, pre.dtype)  # the current step's row
@@ -170,8 +170,11 @@ class LSTM(Cell):
             np.dot(h, W_h, rec)
             np.add(p, rec, p)  # W·[h_{t-1}, x_t] + b for every gate
             np.tanh(p, gates)
-            np.multiply(sig, half, sig)
-            np.add(sig, half, sig)  # o_t, i_t, f_t
+            if hard is None:
+                np.multiply(sig, half, sig)
+                np.add(sig, half, sig)  # o_t, i_t, f_t
+            else:
+                hard(p[: 3 * H], sig)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.multiply(i_f, cand_c, products)  # i_t*C̃_t and f_t*C_{t-1}
@@ -179,7 +182,7 @@ class LSTM(Cell):
             np.tanh(c, c_tanh)
             np.multiply(o, c_tanh, h)  # h_t = o_t*tanh(C_t)
             rows[t] = s
-        pre[:, :3] *= 2.0
+        pre[:, :3] /= scale
         return _lstm_values(rows, H)
 
 
@@ -219,21 +222,22 @@ class PeepholeLSTM(LSTM):
         P = self.peepholes
         a["forget"] = a["forget"] + c_p @ P["forget"].T  # + P_f·C_{t-1}
         a["input"] = a["input"] + c_p @ P["input"].T  # + P_i·C_{t-1}
-        f, i, g = sigmoid(a["forget"]), sigmoid(a["input"]), np.tanh(a["candidate"])
+        f, i, g = self.sigma(a["forget"]), self.sigma(a["input"]), np.tanh(a["candidate"])
         c = f * c_p + i * g  # C_t
         a["output"] = a["output"] + c @ P["output"].T  # + P_o·C_t
-        o = sigmoid(a["output"])
+        o = self.sigma(a["output"])
         tc = np.tanh(c)
         return a, {"forget": f, "input": i, "candidate": g, "output": o, "cell": c, "cell_tanh": tc, "hidden": o * tc}
 
     def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray]:
         """As the LSTM's, plus the peephole paths: dC += da_o·P_o, dC_p += da_f·P_f + da_i·P_i."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         P = self.peepholes
         f, i, g, o, tc = v["forget"], v["input"], v["candidate"], v["output"], v["cell_tanh"]
-        da_o = (dh * tc) * (o * (1.0 - o))
+        da_o = (dh * tc) * ds(o)
         dc = dc + dh * o * (1.0 - tc * tc) + da_o @ P["output"]
-        da_f, da_i = (dc * c_p) * (f * (1.0 - f)), (dc * g) * (i * (1.0 - i))
+        da_f, da_i = (dc * c_p) * ds(f), (dc * g) * ds(i)
         da = {"forget": da_f, "input": da_i, "candidate": (dc * i) * (1.0 - g * g), "output": da_o}
         return da, {}, None, dc * f + da_f @ P["forget"] + da_i @ P["input"]
 
@@ -247,20 +251,22 @@ class PeepholeLSTM(LSTM):
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""As the LSTM's, with ∂C/∂C_p = diag(f) + diag(C_p σ'_f)P_f + diag(C̃ σ'_i)P_i and ∂a_o/∂· += P_o·∂C/∂·."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         P = self.peepholes
         f, i, g, cp = (a[..., None] for a in (v["forget"], v["input"], v["candidate"], c_p))
         H = c_p.shape[-1]
-        dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
-        dC_dc = f * np.eye(H) + cp * _sig(f) * P["forget"] + g * _sig(i) * P["input"]
-        return _lstm_jacobian(v, dC_dh, dC_dc, W["output"] + P["output"] @ dC_dh, P["output"] @ dC_dc)
+        dC_dh = cp * ds(f) * W["forget"] + g * ds(i) * W["input"] + i * (1 - g * g) * W["candidate"]
+        dC_dc = f * np.eye(H) + cp * ds(f) * P["forget"] + g * ds(i) * P["input"]
+        return _lstm_jacobian(v, dC_dh, dC_dc, W["output"] + P["output"] @ dC_dh, P["output"] @ dC_dc, self.sigma)
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 4H): o, i, f, C̃
-        W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5, as in the LSTM
-        P_if = 0.5 * np.concatenate([self.peepholes["input"], self.peepholes["forget"]]).T  # (H, 2H)
-        P_o = 0.5 * self.peepholes["output"].T  # (H, H)
-        pre[:, :3] *= 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_h[:, : 3 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5, as in the LSTM
+        P_if = scale * np.concatenate([self.peepholes["input"], self.peepholes["forget"]]).T  # (H, 2H)
+        P_o = scale * self.peepholes["output"].T  # (H, H)
+        pre[:, :3] *= scale
         flat = pre.reshape(T, 4 * H)
         rows = np.empty((T, 7 * H), pre.dtype)
         s = np.empty(7 * H, pre.dtype)
@@ -270,6 +276,7 @@ class PeepholeLSTM(LSTM):
         products = np.empty(2 * H, pre.dtype)
         i_cand, f_c = products[:H], products[H:]
         half = np.full(2 * H, 0.5, pre.dtype)
+        half_o = half[:H]
         todo = plan(clamps, {"input": i_f[:H], "forget": i_f[H:], "candidate": cand_c[:H]}, T)
         todo_o = plan(clamps, {"output": o}, T)
         c[:], h[:] = state.cell, state.hidden
@@ -281,8 +288,11 @@ class PeepholeLSTM(LSTM):
             np.dot(c, P_if, peep)
             np.add(p_if, peep, p_if)  # i and f also see C_{t-1}
             np.tanh(p[H:], i_f_g)
-            np.multiply(i_f, half, i_f)
-            np.add(i_f, half, i_f)  # i_t, f_t
+            if hard is None:
+                np.multiply(i_f, half, i_f)
+                np.add(i_f, half, i_f)  # i_t, f_t
+            else:
+                hard(p_if, i_f)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.multiply(i_f, cand_c, products)
@@ -290,14 +300,17 @@ class PeepholeLSTM(LSTM):
             np.dot(c, P_o, peep[:H])
             np.add(p_o, peep[:H], p_o)  # o sees the new C_t
             np.tanh(p_o, o)
-            np.multiply(o, half[:H], o)
-            np.add(o, half[:H], o)  # o_t
+            if hard is None:
+                np.multiply(o, half_o, o)
+                np.add(o, half_o, o)  # o_t
+            else:
+                hard(p_o, o)  # clip(slope·a + 0.5, 0, 1)
             if todo_o and todo_o[t]:
                 apply(todo_o[t])
             np.tanh(c, c_tanh)
             np.multiply(o, c_tanh, h)
             rows[t] = s
-        pre[:, :3] *= 2.0
+        pre[:, :3] /= scale
         return _lstm_values(rows, H)
 
 
@@ -337,36 +350,39 @@ class CoupledLSTM(Cell):
 
     def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
                        ) -> tuple[Arrays, Arrays]:
-        f = sigmoid(a["forget"])
+        f = self.sigma(a["forget"])
         i = np.subtract(1.0, f)  # i_t = 1 - f_t
         g = np.tanh(a["candidate"])
         c = f * c_p + i * g  # C_t = f_t*C_{t-1} + (1 - f_t)*C̃_t
-        o = sigmoid(a["output"])
+        o = self.sigma(a["output"])
         tc = np.tanh(c)
         return a, {"forget": f, "input": i, "candidate": g, "output": o, "cell": c, "cell_tanh": tc, "hidden": o * tc}
 
     def backward_step(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, dh: np.ndarray,
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray | None, np.ndarray]:
         """i = 1 - f, so da_f = dC·(C_p - C̃)·σ'(a_f) and da_C̃ = dC·(1 - f)·(1 - C̃²)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, g, o, tc = v["forget"], v["candidate"], v["output"], v["cell_tanh"]
-        da_o = (dh * tc) * (o * (1.0 - o))
+        da_o = (dh * tc) * ds(o)
         dc = dc + dh * o * (1.0 - tc * tc)
-        da = {"forget": (dc * (c_p - g)) * (f * (1.0 - f)), "candidate": (dc * (1.0 - f)) * (1.0 - g * g),
+        da = {"forget": (dc * (c_p - g)) * ds(f), "candidate": (dc * (1.0 - f)) * (1.0 - g * g),
               "output": da_o}
         return da, {}, None, dc * f
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂C/∂h_p = diag((C_p - C̃)σ'_f)W_f + diag((1 - f)(1 - C̃²))W_C, ∂C/∂C_p = diag(f)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, g, cp = (a[..., None] for a in (v["forget"], v["candidate"], c_p))
         H = c_p.shape[-1]
-        dC_dh = (cp - g) * _sig(f) * W["forget"] + (1 - f) * (1 - g * g) * W["candidate"]
-        return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)))
+        dC_dh = (cp - g) * ds(f) * W["forget"] + (1 - f) * (1 - g * g) * W["candidate"]
+        return _lstm_jacobian(v, dC_dh, f * np.eye(H), W["output"], np.zeros((H, H)), self.sigma)
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_h = self._recurrent_weights(self.FUSED)  # (H, 3H): o, f, C̃
-        W_h[:, : 2 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
-        pre[:, :2] *= 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_h[:, : 2 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5
+        pre[:, :2] *= scale
         flat = pre.reshape(T, 3 * H)
         rows = np.empty((T, 7 * H), pre.dtype)  # [o, f, C̃, i, C, tanh(C), h]
         s = np.empty(7 * H, pre.dtype)
@@ -382,8 +398,11 @@ class CoupledLSTM(Cell):
             np.dot(h, W_h, rec)
             np.add(p, rec, p)
             np.tanh(p, gates)
-            np.multiply(sig, half, sig)
-            np.add(sig, half, sig)  # o_t, f_t
+            if hard is None:
+                np.multiply(sig, half, sig)
+                np.add(sig, half, sig)  # o_t, f_t
+            else:
+                hard(p[: 2 * H], sig)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.subtract(one, f, i)  # i_t = 1 - f_t
@@ -393,7 +412,7 @@ class CoupledLSTM(Cell):
             np.tanh(c, c_tanh)
             np.multiply(o, c_tanh, h)
             rows[t] = s
-        pre[:, :2] *= 2.0
+        pre[:, :2] /= scale
         return {"forget": rows[:, H : 2 * H], "input": rows[:, 3 * H : 4 * H], "candidate": rows[:, 2 * H : 3 * H],
                 "output": rows[:, :H], "cell": rows[:, 4 * H : 5 * H], "cell_tanh": rows[:, 5 * H : 6 * H],
                 "hidden": rows[:, 6 * H :]}

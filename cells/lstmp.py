@@ -7,11 +7,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.activations import sigmoid
 from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import GateInfo
-from cells.lstm import LSTM, _sig, lstm_diagram
+from cells.lstm import LSTM, lstm_diagram
 from cells.trace import State
 
 
@@ -100,11 +99,11 @@ class ProjectedLSTM(Cell):
     # ----- the maths ------------------------------------------------------------------------------
     def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
                        ) -> tuple[Arrays, Arrays]:
-        f = sigmoid(a["forget"])  # f_t
-        i = sigmoid(a["input"])  # i_t
+        f = self.sigma(a["forget"])  # f_t
+        i = self.sigma(a["input"])  # i_t
         g = np.tanh(a["candidate"])  # C̃_t
         c = f * c_p + i * g  # C_t = f_t*C_{t-1} + i_t*C̃_t
-        o = sigmoid(a["output"])  # o_t
+        o = self.sigma(a["output"])  # o_t
         tc = np.tanh(c)
         m = o * tc  # m_t = o_t*tanh(C_t), (·, H)
         h = m @ self.projection["hidden"].T  # h_t = W_hr·m_t, (·, P)
@@ -115,11 +114,12 @@ class ProjectedLSTM(Cell):
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, None, np.ndarray]:
         r"""dm = W_hrᵀ·dh; then the LSTM's step with dm in place of dh: do = dm·tanh(C), da_o = do·σ'(a_o);
         dC += dm·o·(1 - tanh²C); da_f = dC·C_p·σ'(a_f), da_i = dC·C̃·σ'(a_i), da_C̃ = dC·i·(1 - C̃²); dC_p = dC·f."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, i, g, o, tc = v["forget"], v["input"], v["candidate"], v["output"], v["cell_tanh"]
         dm = dh @ self.projection["hidden"]  # (·, H)
-        da_o = (dm * tc) * (o * (1.0 - o))
+        da_o = (dm * tc) * ds(o)
         dc = dc + dm * o * (1.0 - tc * tc)
-        da = {"forget": (dc * c_p) * (f * (1.0 - f)), "input": (dc * g) * (i * (1.0 - i)),
+        da = {"forget": (dc * c_p) * ds(f), "input": (dc * g) * ds(i),
               "candidate": (dc * i) * (1.0 - g * g), "output": da_o}
         return da, {}, None, dc * f
 
@@ -133,13 +133,14 @@ class ProjectedLSTM(Cell):
         r"""s = [h (P), C (H)]. ∂C/∂h_p = diag(C_p σ'_f)W_f + diag(C̃ σ'_i)W_i + diag(i(1 - C̃²))W_C (H, P),
         ∂C/∂C_p = diag(f); ∂m/∂· = diag(tanh(C) σ'_o)·∂a_o/∂· + diag(o(1 - tanh²C))·∂C/∂· with
         ∂a_o/∂h_p = W_o, ∂a_o/∂C_p = 0; and ∂h/∂· = W_hr·∂m/∂·."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, i, g, o, tc, cp = (a[..., None] for a in (v["forget"], v["input"], v["candidate"], v["output"],
                                                       v["cell_tanh"], c_p))
         H, P = c_p.shape[-1], h_p.shape[-1]
         W_hr = self.projection["hidden"]  # (P, H)
-        dC_dh = cp * _sig(f) * W["forget"] + g * _sig(i) * W["input"] + i * (1 - g * g) * W["candidate"]
+        dC_dh = cp * ds(f) * W["forget"] + g * ds(i) * W["input"] + i * (1 - g * g) * W["candidate"]
         dC_dc = f * np.eye(H)
-        dm_dh = tc * _sig(o) * W["output"] + o * (1 - tc * tc) * dC_dh  # (H, P)
+        dm_dh = tc * ds(o) * W["output"] + o * (1 - tc * tc) * dC_dh  # (H, P)
         dm_dc = o * (1 - tc * tc) * dC_dc  # (H, H)
         out = np.empty((*c_p.shape[:-1], P + H, P + H))  # (S, S), or (T, S, S) for every step at once
         out[..., :P, :P], out[..., :P, P:] = W_hr @ dm_dh, W_hr @ dm_dc
@@ -150,9 +151,10 @@ class ProjectedLSTM(Cell):
         T, _, H = pre.shape
         P = self.state_size
         W_h = self._recurrent_weights(self.FUSED)  # (P, 4H): o, i, f, C̃
-        W_h[:, : 3 * H] *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_h[:, : 3 * H] *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         W_hr = np.ascontiguousarray(self.projection["hidden"].T)  # (H, P)
-        pre[:, :3] *= 0.5
+        pre[:, :3] *= scale
         flat = pre.reshape(T, 4 * H)
         rows = np.empty((T, 7 * H + P), pre.dtype)  # every step's [o, i, f, C̃, C, tanh(C), m, h]
         s = np.empty(7 * H + P, pre.dtype)  # the current step's row
@@ -168,8 +170,11 @@ class ProjectedLSTM(Cell):
             np.dot(h, W_h, rec)
             np.add(p, rec, p)  # W·[h_{t-1}, x_t] + b for every gate
             np.tanh(p, gates)
-            np.multiply(sig, half, sig)
-            np.add(sig, half, sig)  # o_t, i_t, f_t
+            if hard is None:
+                np.multiply(sig, half, sig)
+                np.add(sig, half, sig)  # o_t, i_t, f_t
+            else:
+                hard(p[: 3 * H], sig)  # clip(slope·a + 0.5, 0, 1)
             if todo and todo[t]:
                 apply(todo[t])
             np.multiply(i_f, cand_c, products)  # i_t*C̃_t and f_t*C_{t-1}
@@ -178,7 +183,7 @@ class ProjectedLSTM(Cell):
             np.multiply(o, c_tanh, m)  # m_t = o_t*tanh(C_t)
             np.dot(m, W_hr, h)  # h_t = W_hr·m_t
             rows[t] = s
-        pre[:, :3] *= 2.0
+        pre[:, :3] /= scale
         return {"forget": rows[:, 2 * H : 3 * H], "input": rows[:, H : 2 * H], "candidate": rows[:, 3 * H : 4 * H],
                 "output": rows[:, :H], "cell": rows[:, 4 * H : 5 * H], "cell_tanh": rows[:, 5 * H : 6 * H],
                 "unprojected": rows[:, 6 * H : 7 * H], "hidden": rows[:, 7 * H :]}

@@ -7,15 +7,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from cells.activations import sigmoid
 from cells.cell import Arrays, Cell, StepParts
 from cells.clamp import Clamp, apply, plan
 from cells.gates import COMMON, GateInfo
 from cells.trace import State
-
-
-def _sig(v: np.ndarray) -> np.ndarray:
-    return v * (1.0 - v)  # σ'(a) from σ(a)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +78,7 @@ class MGU(Cell):
 
     def reference_step(self, a: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, parts: StepParts
                        ) -> tuple[Arrays, Arrays]:
-        f = sigmoid(a["forget"])  # f_t = σ(W_f·[h_{t-1}, x_t] + b_f)
+        f = self.sigma(a["forget"])  # f_t = σ(W_f·[h_{t-1}, x_t] + b_f)
         fh = f * h_p  # f_t * h_{t-1}
         a["candidate"] = parts.xw["candidate"] + fh @ parts.W["candidate"].T  # W_h·[f_t*h_{t-1}, x_t] + b_h
         n = np.tanh(a["candidate"])  # h̃_t
@@ -94,27 +89,30 @@ class MGU(Cell):
                       dc: np.ndarray | None, W: Arrays) -> tuple[Arrays, Arrays, np.ndarray, None]:
         r"""dh̃ = dh·f, da_h̃ = dh̃·(1 - h̃²), d(f·h_p) = da_h̃·W_h̃;
         df = dh·(h̃ - h_p) + d(f·h_p)·h_p, da_f = df·σ'(a_f); dh_p = dh·(1 - f) + d(f·h_p)·f (+ da_f·W_f)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, n = v["forget"], v["candidate"]
         da_n = (dh * f) * (1.0 - n * n)
         dfh = da_n @ W["candidate"]  # ∂L/∂(f·h_p)
         df = dh * (n - h_p) + dfh * h_p
-        return {"forget": df * _sig(f), "candidate": da_n}, {}, dh * (1.0 - f) + dfh * f, None
+        return {"forget": df * ds(f), "candidate": da_n}, {}, dh * (1.0 - f) + dfh * f, None
 
     def step_jacobian(self, v: Arrays, h_p: np.ndarray, c_p: np.ndarray | None, W: Arrays) -> np.ndarray:
         r"""∂h/∂h_p = diag(1 - f) + diag(h̃ - h_p)·diag(σ'_f)W_f + diag(f)·∂h̃/∂h_p,
         ∂h̃/∂h_p = diag(1 - h̃²)·W_h̃·(diag(f) + diag(h_p)·diag(σ'_f)W_f)."""
+        ds = self.sigma.derivative  # σ'(a) from σ(a)
         f, n, hp = (a[..., None] for a in (v["forget"], v["candidate"], h_p))
         D = np.eye(h_p.shape[-1])
-        df = _sig(f) * W["forget"]  # ∂f/∂h_p
+        df = ds(f) * W["forget"]  # ∂f/∂h_p
         dn = (1 - n * n) * (W["candidate"] @ (f * D + hp * df))
         return (1 - f) * D + (n - hp) * df + f * dn
 
     def _recur(self, pre: np.ndarray, state: State, clamps: tuple[Clamp, ...]) -> dict[str, np.ndarray]:
         T, _, H = pre.shape
         W_f = self._recurrent_weights(("forget",))  # (H, H)
-        W_f *= 0.5  # σ(a) = 0.5·tanh(a/2) + 0.5
+        hard, scale = self.sigma.hard, self.sigma.scale
+        W_f *= scale  # σ(a) = 0.5·tanh(a/2) + 0.5 (a hard σ folds nothing in)
         W_c = self._recurrent_weights(("candidate",))  # (H, H)
-        pre[:, :1] *= 0.5
+        pre[:, :1] *= scale
         flat = pre.reshape(T, 2 * H)
         rows = np.empty((T, 4 * H), pre.dtype)  # every step's [f, h̃, f*h_{t-1}, h]
         s = np.empty(4 * H, pre.dtype)
@@ -128,8 +126,11 @@ class MGU(Cell):
             np.dot(h, W_f, rec)
             np.add(p_f, rec, p_f)
             np.tanh(p_f, f)
-            np.multiply(f, half, f)
-            np.add(f, half, f)  # f_t
+            if hard is None:
+                np.multiply(f, half, f)
+                np.add(f, half, f)  # f_t
+            else:
+                hard(p_f, f)  # clip(slope·a + 0.5, 0, 1)
             if todo_f and todo_f[t]:
                 apply(todo_f[t])
             np.multiply(f, h, fh)  # f_t * h_{t-1}
@@ -143,6 +144,6 @@ class MGU(Cell):
             np.multiply(old, h, h)
             np.add(h, new, h)  # h_t = (1 - f_t)*h_{t-1} + f_t*h̃_t
             rows[t] = s
-        pre[:, :1] *= 2.0
+        pre[:, :1] /= scale
         return {"forget": rows[:, :H], "candidate": rows[:, H : 2 * H], "forget_hidden": rows[:, 2 * H : 3 * H],
                 "hidden": rows[:, 3 * H :]}

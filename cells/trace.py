@@ -44,6 +44,7 @@ class Trace:
     pre: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
     reverse: bool = False
+    gate_activation: str = "sigmoid"  # the function the σ gates were squashed by (cells.activations)
 
     @property
     def steps(self) -> int:
@@ -125,4 +126,5 @@ class Trace:
             pre={k: v[::-1] for k, v in self.pre.items()},
             values={k: v[::-1] for k, v in self.values.items()},
             reverse=not self.reverse,
+            gate_activation=self.gate_activation,
         )

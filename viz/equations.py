@@ -19,9 +19,9 @@ DECK: dict[str, list[str]] = {kind: list(cls.EQUATIONS) for kind, cls in cells.K
 NOTES: dict[str, str] = {kind: cls.NOTE for kind, cls in cells.KINDS.items()}
 
 
-def deck_equations(kind: str) -> list[str]:
-    """The equations of a ``kind`` cell, one LaTeX string per line."""
-    return list(cells.cell_class(kind).EQUATIONS)  # a ValueError naming the known kinds for anything else
+def deck_equations(kind: str, gate_activation: str = "sigmoid") -> list[str]:
+    """The equations of a ``kind`` cell, one LaTeX string per line (σ written σ̂ for a hard sigmoid)."""
+    return list(cells.cell_class(kind).templates(gate_activation)[0])  # a ValueError naming the known kinds
 
 
 def fmt(value: float, digits: int = 2) -> str:
@@ -62,11 +62,14 @@ def _derived(kind: str, values: Mapping[str, np.ndarray], pre: Mapping[str, np.n
     return dict(cells.cell_class(kind).derived(values, pre))
 
 
-def equations(kind: str) -> list[Equation]:
-    """The equations of a ``kind`` cell as templates: the lecture's rule, and slots for the numbers."""
-    cls = cells.cell_class(kind)
-    return [Equation(lhs, rule.split(" = ", 1)[1], numbers, result)
-            for (lhs, numbers, result), rule in zip(cls.NUMBERS, cls.EQUATIONS, strict=True)]
+def equations(kind: str, gate_activation: str = "sigmoid") -> list[Equation]:
+    """The equations of a ``kind`` cell as templates: the lecture's rule, and slots for the numbers.
+
+    ``gate_activation`` (a trace's) names what squashes the gates: for a hard sigmoid the rule and the
+    numbers write σ̂ where the lecture writes σ (σ̂(−0.23) = 0.45), so every page that fills them says so."""
+    rules, numbers = cells.cell_class(kind).templates(gate_activation)
+    return [Equation(lhs, rule.split(" = ", 1)[1], template, result)
+            for (lhs, template, result), rule in zip(numbers, rules, strict=True)]
 
 
 def slot_names(kind: str) -> list[str]:
@@ -94,7 +97,8 @@ def fill(template: str, numbers: Mapping[str, float], digits: int = 2) -> str:
     return SLOT.sub(lambda m: (factor if m.group(2) else fmt)(numbers[m.group(1)], digits), template)
 
 
-def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> list[str]:
+def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2, gate_activation: str = "sigmoid"
+                   ) -> list[str]:
     """Every equation of a ``kind`` cell at ``step`` for hidden unit ``unit``, numbers plugged in.
 
     E.g. ``f_t = σ(W_f·[h_{t-1}, x_t] + b_f) = σ(1.23) = 0.77`` and
@@ -108,7 +112,7 @@ def step_equations(kind: str, step: cells.Step, unit: int, digits: int = 2) -> l
     arrays = slot_values(kind, step.values, step.pre, step.previous.hidden, step.previous.cell)
     numbers = {name: float(a[min(unit, len(a) - 1)]) for name, a in arrays.items()}
     return [f"{eq.lhs} = {eq.rule} = {fill(eq.numbers, numbers, digits)} = {fmt(numbers[eq.result], digits)}"
-            for eq in equations(kind)]
+            for eq in equations(kind, gate_activation)]
 
 
 def visible_length(latex: str) -> int:
@@ -141,17 +145,18 @@ def aligned_block(lines: list[str], gap: str = "6pt") -> str:
     return r"\begin{aligned} " + body + r" \end{aligned}"
 
 
-def deck_columns(kind: str, widest: int = 26) -> list[str]:
+def deck_columns(kind: str, widest: int = 26, gate_activation: str = "sigmoid") -> list[str]:
     """The deck's equations of ``kind`` as one aligned block per column: two columns when every rule
     is short, else one, so no equation runs off a narrow screen."""
-    rules = deck_equations(kind)
+    rules = deck_equations(kind, gate_activation)
     if len(rules) > 1 and max(visible_length(r) for r in rules) <= widest:
         half = (len(rules) + 1) // 2
         return [aligned_block(rules[:half]), aligned_block(rules[half:])]
     return [aligned_block(rules)]
 
 
-_HTML_WORDS = {r"\Delta ": "Δ", r"\sigma": "σ", r"\tanh": "tanh", r"\cdot": "·", r"\tilde{C}": "C̃", r"\tilde{h}": "h̃"}
+_HTML_WORDS = {r"\Delta ": "Δ", r"\hat{\sigma}": "σ̂", r"\sigma": "σ",
+               r"\tanh": "tanh", r"\cdot": "·", r"\tilde{C}": "C̃", r"\tilde{h}": "h̃"}
 _SCRIPT = re.compile(r"([_^])(\{[^{}]*\}|.)")
 
 

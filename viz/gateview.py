@@ -211,7 +211,7 @@ def gate_view(
         "tokens": tokens, "labels": list(step_labels(tokens)),
         "panels": panels,
         "equations": [{"lhs": eqs.html(e.lhs), "rule": eqs.html(e.rule), "numbers": eqs.html(e.numbers),
-                       "result": e.result} for e in eqs.equations(kind)],
+                       "result": e.result} for e in eqs.equations(kind, trace.gate_activation)],
         "previous": {slot: state for slot, state in previous.items() if slot in slots},
         "initial": initial, "reverse": bool(trace.reverse),
         "diagram": _diagram(trace),

@@ -205,7 +205,9 @@ def to_torch(network: Network, *, bias: bool = True) -> dict[str, np.ndarray]:
     the row blocks stacked in PyTorch's order (LSTM i, f, g, o; GRU r, z, n); ``bias_ih`` is
     ``biases``, ``bias_hh`` is ``hidden_biases`` (zeros where a gate has none). With ``bias=False``
     no bias keys are written, which is only allowed when every bias is zero. Load it with
-    ``model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})``.
+    ``model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})``. The arrays carry no gate
+    activation: nn.LSTM and nn.GRU compute σ, so a network whose ``gate_activation`` is a hard sigmoid
+    computes otherwise in PyTorch.
     """
     if not isinstance(network, Network):
         raise ValueError(f"network: expected a cells.Network, got {type(network).__name__}")
@@ -271,8 +273,6 @@ def from_keras(kind: str, kernel: np.ndarray | list[np.ndarray], recurrent_kerne
     if isinstance(kernel, (list, tuple)):
         if recurrent_kernel is not None or bias is not None:
             raise ValueError("from_keras: give layer.get_weights() as one list, or the three arrays, not both")
-        from cells.files.keras_io import from_weights_list  # the list's layouts, beside the other Keras readers
-
         return from_weights_list(kind, list(kernel), reset_after=reset_after)
     kind = _check_kind(kind)
     if reset_after is None:
@@ -325,7 +325,9 @@ def to_keras(layer_or_cell: Layer | Cell) -> tuple[np.ndarray, np.ndarray, np.nd
     - "gru_keras_v1" -> Keras GRU with reset_after=False; bias (3H,) = biases + hidden_biases.
 
     Column blocks are LSTM i, f, c, o and GRU z, r, h; kernel_g = W_g[:, H:].T and
-    recurrent_kernel_g = W_g[:, :H].T. A missing recurrent bias counts as zero.
+    recurrent_kernel_g = W_g[:, :H].T. A missing recurrent bias counts as zero. The arrays carry no gate
+    activation: give the Keras layer the ``recurrent_activation`` the cell's ``gate_activation`` names
+    (Keras 3's "hard_sigmoid" is "hard_sigmoid_relu6" here; Keras 2's needs it as a function in Keras 3).
     """
     if isinstance(layer_or_cell, Layer):
         if layer_or_cell.bidirectional:
@@ -348,3 +350,37 @@ def to_keras(layer_or_cell: Layer | Cell) -> tuple[np.ndarray, np.ndarray, np.nd
     else:
         bias = _fuse({g: cell.biases[g] + hidden_biases[g] for g in order}, order)  # (G·H,)
     return np.ascontiguousarray(kernel), np.ascontiguousarray(recurrent_kernel), bias
+
+
+# ----- Keras get_weights() lists -------------------------------------------------------------------------
+def _family(kind: str, weights: list[np.ndarray]) -> str:
+    if kind in ("lstm", "gru"):
+        return kind
+    if kind is None and weights and isinstance(weights[1 if len(weights) > 1 else 0], np.ndarray):
+        rk = weights[1] if len(weights) > 1 else weights[0]
+        if rk.ndim == 2 and rk.shape[0] and rk.shape[1] in (3 * rk.shape[0], 4 * rk.shape[0]):
+            return "lstm" if rk.shape[1] == 4 * rk.shape[0] else "gru"
+    raise ValueError(f"kind: expected 'lstm' or 'gru', got {kind!r}")
+
+
+def from_weights_list(kind: str | None, weights: list[np.ndarray], *, reset_after: bool | None = None) -> Layer:
+    """A Layer from ``layer.get_weights()`` of a Keras LSTM/GRU (2 or 3 arrays) or of a Bidirectional
+    one (4 or 6: the forward layer's arrays, then the backward layer's)."""
+    if len(weights) not in (2, 3, 4, 6):
+        raise ValueError(f"Keras weights: expected layer.get_weights() of an LSTM or GRU (kernel, recurrent_kernel "
+                         f"and bias: 2 or 3 arrays) or of a Bidirectional one (4 or 6), got {len(weights)} arrays")
+    family = _family(kind, weights)
+    if len(weights) in (2, 3):
+        halves = [weights]
+    else:
+        half = len(weights) // 2
+        halves = [weights[:half], weights[half:]]
+    directions = []
+    for direction, arrays in zip(("forward", "backward"), halves, strict=False):
+        kernel, recurrent = arrays[0], arrays[1]
+        bias = arrays[2] if len(arrays) == 3 else None
+        try:
+            directions.append(from_keras(family, kernel, recurrent, bias, reset_after=reset_after).forward)
+        except ValueError as e:
+            raise ValueError(f"Keras weights, {direction} layer: {e}" if len(halves) == 2 else str(e)) from None
+    return Layer(*directions)

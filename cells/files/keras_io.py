@@ -15,6 +15,7 @@ put in order by its layers' names and sizes: each recurrent layer reads what the
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
@@ -24,47 +25,13 @@ import zipfile
 
 import numpy as np
 
-from cells.files.interop import from_keras
+from cells.files.interop import from_weights_list
 from cells.files.parts import Found, Head, Parts, Recurrent
 from cells.layers import Layer, Network
 
 ALLOWED = ("InputLayer", "Embedding", "LSTM", "GRU", "Bidirectional", "Dense", "Dropout")
 RECURRENT = ("LSTM", "GRU")
 MAX_CONFIG = 10_000_000
-
-
-# ----- get_weights() lists -------------------------------------------------------------------------
-def _family(kind: str, weights: list[np.ndarray]) -> str:
-    if kind in ("lstm", "gru"):
-        return kind
-    if kind is None and weights and isinstance(weights[1 if len(weights) > 1 else 0], np.ndarray):
-        rk = weights[1] if len(weights) > 1 else weights[0]
-        if rk.ndim == 2 and rk.shape[0] and rk.shape[1] in (3 * rk.shape[0], 4 * rk.shape[0]):
-            return "lstm" if rk.shape[1] == 4 * rk.shape[0] else "gru"
-    raise ValueError(f"kind: expected 'lstm' or 'gru', got {kind!r}")
-
-
-def from_weights_list(kind: str | None, weights: list[np.ndarray], *, reset_after: bool | None = None) -> Layer:
-    """A Layer from ``layer.get_weights()`` of a Keras LSTM/GRU (2 or 3 arrays) or of a Bidirectional
-    one (4 or 6: the forward layer's arrays, then the backward layer's)."""
-    if len(weights) not in (2, 3, 4, 6):
-        raise ValueError(f"Keras weights: expected layer.get_weights() of an LSTM or GRU (kernel, recurrent_kernel "
-                         f"and bias: 2 or 3 arrays) or of a Bidirectional one (4 or 6), got {len(weights)} arrays")
-    family = _family(kind, weights)
-    if len(weights) in (2, 3):
-        halves = [weights]
-    else:
-        half = len(weights) // 2
-        halves = [weights[:half], weights[half:]]
-    cells = []
-    for direction, arrays in zip(("forward", "backward"), halves, strict=False):
-        kernel, recurrent = arrays[0], arrays[1]
-        bias = arrays[2] if len(arrays) == 3 else None
-        try:
-            cells.append(from_keras(family, kernel, recurrent, bias, reset_after=reset_after).forward)
-        except ValueError as e:
-            raise ValueError(f"Keras weights, {direction} layer: {e}" if len(halves) == 2 else str(e)) from None
-    return Layer(*cells)
 
 
 # ----- Gatescope's own Keras export: layer{k}.{direction}.{kernel|recurrent_kernel|bias} ---------------
@@ -222,14 +189,20 @@ def _recurrent_weights(h5: _H5, group: object, name: str, bidirectional: bool) -
 
 
 # ----- .keras: config.json says the order ------------------------------------------------------------
-def _check_recurrent(config: dict, name: str) -> None:
-    for key, wanted in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
-        if config.get(key, wanted) != wanted:
-            raise ValueError(f"Keras layer {name!r}: {key} {config.get(key)!r}; Gatescope's cells use {wanted}")
+def _check_recurrent(config: dict, name: str) -> str:
+    """The layer's gate activation (Keras 3's "hard_sigmoid" is relu6(a + 3)/6), or a ValueError."""
+    if config.get("activation", "tanh") != "tanh":
+        raise ValueError(f"Keras layer {name!r}: activation {config.get('activation')!r}; Gatescope's cells use tanh")
+    gate = {"sigmoid": "sigmoid", "hard_sigmoid": "hard_sigmoid_relu6"}.get(config.get("recurrent_activation",
+                                                                                      "sigmoid"))
+    if gate is None:
+        raise ValueError(f"Keras layer {name!r}: recurrent_activation {config.get('recurrent_activation')!r}; "
+                         "Gatescope's gates use sigmoid or hard_sigmoid")
     if config.get("go_backwards"):
         raise ValueError(f"Keras layer {name!r}: go_backwards=True outside a Bidirectional layer is not read")
     if config.get("stateful"):
         raise ValueError(f"Keras layer {name!r}: stateful layers are not read")
+    return gate
 
 
 def _layers(config: object) -> list[dict]:
@@ -319,13 +292,16 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
             if bidirectional and cfg.get("merge_mode", "concat") != "concat":
                 raise ValueError(f"Keras model: Bidirectional {name!r} merges with {cfg.get('merge_mode')!r}; "
                                  "Gatescope reads merge_mode='concat'")
-            _check_recurrent(inner, name)
+            gate = _check_recurrent(inner, name)
             arrays = _recurrent_weights(h5, group, name, bidirectional)
             reset_after = bool(inner.get("reset_after", True)) if inner_cls == "GRU" else None
             try:
                 built = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
             except ValueError as e:
                 raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            if gate != "sigmoid":
+                built = Layer(*(dataclasses.replace(cell, gate_activation=gate) for cell in built.cells))
+                notes.append(f"{name}: recurrent_activation hard_sigmoid, Keras 3's relu6(a + 3)/6")
             cells_.append(built)
             modules.append(_module(name, built, (name,)))
             used.append(name)

@@ -163,7 +163,10 @@ def _reader(fmt: str):
     if fmt == "torch":
         from cells.files import torch_io
         return torch_io.parts
-    if fmt in ("keras", "keras_h5"):
+    if fmt == "keras_h5":  # a Keras 2 .h5 (whole model or weights), else Keras 3's .weights.h5
+        from cells.files import keras_legacy
+        return keras_legacy.parts
+    if fmt == "keras":
         from cells.files import keras_io
         return keras_io.reader(fmt)
     if fmt == "onnx":

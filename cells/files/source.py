@@ -17,6 +17,7 @@ FORMATS = {
     "torch": "PyTorch .pt/.pth file",
     "keras": "Keras 3 .keras model",
     "keras_h5": "Keras .weights.h5 file",
+    "keras2_h5": "Keras 2 .h5 file",
     "onnx": "ONNX model",
     "npz": ".npz file",
     "json": "Gatescope JSON model",

@@ -9,11 +9,13 @@ with LAYER = {"forward": CELL} or {"forward": CELL, "backward": CELL}, and
     CELL = {"kind": "lstm", "input_size": I, "hidden_size": H, "dtype": "float64",
             "hidden_biases": ["forget", ...] or null}
 
-naming which gates have a recurrent bias; a cell whose h_t is a projection of P < H numbers
-(kind "lstmp") also says ``"state_size": P`` (absent, P is H). The parameters are, per cell,
-``weights`` (H, P + I) and ``biases`` (H,) for every gate, ``hidden_biases`` (H,) for the gates
-listed, for "peephole" cells ``peepholes`` (H, H) for forget, input and output, and for "lstmp"
-cells ``projection`` (P, H) under the name ``hidden``, all in the cell's dtype (float32 or float64):
+naming which gates have a recurrent bias. A cell whose gates are not squashed by σ also says
+``"gate_activation": "hard_sigmoid"`` (or another name in cells.activations.GATE_ACTIVATIONS; absent, σ),
+and a cell whose h_t is a projection of P < H numbers (kind "lstmp") ``"state_size": P`` (absent, P is
+H). The parameters are, per cell, ``weights`` (H, P + I) and ``biases`` (H,) for every gate,
+``hidden_biases`` (H,) for the gates listed, for "peephole" cells ``peepholes`` (H, H) for forget,
+input and output, and for "lstmp" cells ``projection`` (P, H) under the name ``hidden``, all in the
+cell's dtype (float32 or float64):
 
 - in a .npz each is an array named ``layers.{k}.{direction}.{field}.{gate}``, beside the
   description stored as JSON text in the array ``gatescope``;
@@ -35,6 +37,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from cells.activations import GATE_ACTIVATIONS
 from cells.cell import Cell, first_nonfinite
 from cells.initializers import MAX_HIDDEN, MAX_INPUT
 from cells.kinds import KINDS, cell_class
@@ -57,6 +60,8 @@ def _describe_cell(cell: Cell) -> dict[str, Any]:
             "hidden_biases": None if cell.hidden_biases is None else [g for g in cell.GATES if g in cell.hidden_biases]}
     if cell.state_size != cell.hidden_size:
         spec["state_size"] = cell.state_size
+    if cell.gate_activation != "sigmoid":  # absent means σ: files without it read as they always did
+        spec["gate_activation"] = cell.gate_activation
     return spec
 
 
@@ -123,7 +128,7 @@ def _size(value: object, where: str, top: int) -> int:
 
 
 def _check_cell(obj: object, where: str, inline: bool) -> dict:
-    spec = _fields(obj, where, _CELL_FIELDS + (("parameters",) if inline else ()), ("state_size",))
+    spec = _fields(obj, where, _CELL_FIELDS + (("parameters",) if inline else ()), ("state_size", "gate_activation"))
     if spec["kind"] not in KINDS:
         raise _RefusedError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {spec['kind']!r}")
     _size(spec["input_size"], f"{where}.input_size", MAX_INPUT)
@@ -133,6 +138,10 @@ def _check_cell(obj: object, where: str, inline: bool) -> dict:
             raise _RefusedError(f"{where}.state_size: a {spec['kind']} cell's h_t has its hidden size; "
                                 f"only a cell with a projection gives one")
         _size(spec["state_size"], f"{where}.state_size", spec["hidden_size"])
+    if "gate_activation" in spec and (not isinstance(spec["gate_activation"], str)
+                                      or spec["gate_activation"] not in GATE_ACTIVATIONS):
+        raise _RefusedError(f"{where}.gate_activation: expected one of {', '.join(GATE_ACTIVATIONS)}, got "
+                            f"{spec['gate_activation']!r}")
     if spec["dtype"] not in _DTYPES:
         raise _RefusedError(f"{where}.dtype: expected 'float32' or 'float64', got {spec['dtype']!r}")
     gates = cell_class(spec["kind"]).GATES
@@ -215,7 +224,7 @@ def _build(layers: list[dict[str, dict]], arrays: dict[tuple[int, str, str, str]
                     params.setdefault(field, {})[gate] = a
             params.setdefault("hidden_biases", None)
             try:
-                cells.append(cell_class(spec["kind"])(**params))
+                cells.append(cell_class(spec["kind"])(**params, gate_activation=spec.get("gate_activation", "sigmoid")))
             except ValueError as e:
                 raise _RefusedError(f"layers[{k}].{d}: {e}") from None
         try:

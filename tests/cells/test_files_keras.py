@@ -85,9 +85,16 @@ HOSTILE = {
                                     "'Dense' is not one Gatescope reads"),
     "a relu head": (lambda c: c["config"]["layers"][-1]["config"].update(activation="relu"),
                     "activation 'relu'"),
-    "a hard-sigmoid LSTM": (lambda c: c["config"]["layers"][2]["config"].update(recurrent_activation="hard_sigmoid"),
-                            "recurrent_activation 'hard_sigmoid'"),
+    "a relu-gated LSTM": (lambda c: c["config"]["layers"][2]["config"].update(recurrent_activation="relu"),
+                          "recurrent_activation 'relu'"),
 }
+
+
+def test_a_hard_sigmoid_lstm_is_read_with_keras_3s_hard_sigmoid():
+    config = with_config(lambda c: c["config"]["layers"][2]["config"].update(recurrent_activation="hard_sigmoid"))
+    model = cells.load(config, name="m.keras", vocabulary=CHARS)
+    assert model.network.gate_activation == "hard_sigmoid_relu6"  # Keras 3's: relu6(a + 3)/6
+    assert any("relu6(a + 3)/6" in note for note in model.found.notes)
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
