@@ -5,11 +5,11 @@ from pathlib import Path
 import streamlit as st
 
 from ui.focus import focus_style
-from ui.memory import freeze_startup_objects
 from ui.palette import palette_setting
 from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
 from ui.tables import tables_switch
+from workbench.memory import freeze_startup_objects
 
 # The tab's icon is a file of ours: a page's material icon as favicon would be fetched from the internet.
 ICON = Path(__file__).parent / "assets" / "icon.png"

@@ -38,8 +38,8 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from benchmarks.streamlit_client import RunError, Session
-from ui import keys
 from ui.sequence_input import box_key
+from workbench import keys
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")

@@ -45,7 +45,7 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-from ui import keys
+from workbench import keys
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 300

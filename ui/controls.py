@@ -7,10 +7,10 @@ from typing import Any
 import streamlit as st
 
 import cells
-from ui import keys
 from ui.engine import NetworkChoice, SequenceInput
 from ui.sequence_input import sequence_box
-from ui.settings import (
+from workbench import keys
+from workbench.settings import (
     DIRECTIONS,
     EXAMPLES,
     MAX_EMBED,

@@ -15,9 +15,9 @@ import streamlit as st
 
 import cells
 from cells import encode
-from ui import keys
-from ui.model import Model
-from ui.settings import MAX_STEPS, MODES
+from workbench import keys
+from workbench.model import Model
+from workbench.settings import MAX_STEPS, MODES
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
 from ui.handoff import send
-from ui.model import MODEL_KEY, Model, drop_model, from_pretrained, symbols_as_math
-from ui.settings import BY_QUERY, DEFAULTS
+from ui.model import MODEL_KEY, drop_model
+from workbench import keys
+from workbench.model import Model, from_pretrained, symbols_as_math
+from workbench.settings import BY_QUERY, DEFAULTS
 
 STORY_MODEL = "brackets_lstm"  # the LSTM trained on bracket depth: unit 3 of C_t climbs at '(' and falls at ')'
 LINK_NAMES = (*BY_QUERY, "model", "weights")  # a link naming any of these shows what it names instead

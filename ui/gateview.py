@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 import cells
-from ui import keys
 from ui.tables import view_numbers
 from viz.export import gate_view_html
 from viz.gateview import CSS, JS, GateView, gate_view, pack
 from viz.style import STANDARD, Palette
+from workbench import keys
 
 _COMPONENT = st.components.v2.component("gatescope_gate_view", js=JS, css=CSS, html="")
 # Streamlit leaves 6rem above a page's title; a page built around one gate view keeps 2.5rem, so the

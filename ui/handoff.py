@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from ui.model import Model, use_model
+from ui.model import use_model
+from workbench.model import Model
 
 PARCEL = "handoff_parcel"  # session state: the Parcel waiting for its page
 PAGES = ("explore", "compare")

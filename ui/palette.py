@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
-from ui.literal import literal
 from viz.style import PALETTES, STANDARD, Palette, palette
+from workbench import keys
+from workbench.literal import literal
 
 PARAM = "palette"  # ?palette=colourblind
 HELP = ("Standard: viridis and red–blue. Colour-blind safe: cividis for 0 to 1, blue–orange around 0 and "

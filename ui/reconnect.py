@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui import keys
+from workbench import keys
 
 NOTE = "Reconnected to the server: this page was rebuilt from its link."
 

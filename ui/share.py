@@ -7,12 +7,14 @@ from typing import Any
 
 import streamlit as st
 
-from ui import keys
 from ui.handoff import reads_numbers, receive
-from ui.literal import literal
-from ui.model import Model, current_model, model_from_link, model_to_link, use_model
-from ui.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
+from ui.model import current_model, use_model
 from ui.state import keep_settings
+from workbench import keys
+from workbench.literal import literal
+from workbench.model import Model
+from workbench.model_link import model_from_link, model_to_link
+from workbench.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
 SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))

@@ -3,7 +3,7 @@
 Streamlit forgets a widget's value when a run shows a page without that widget. So on every run,
 whatever page it shows, the router calls ``keep_settings``: each page's settings are kept aside and
 put back (re-setting a value, after deleting the old widget's entry, lets the page's widget adopt it
-when the page is shown again). Each page names its own settings with its own key prefix (ui.keys);
+when the page is shown again). Each page names its own settings with its own key prefix (workbench.keys);
 this module only lists them, it never decides their values.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import keys
+from workbench import keys
 
 
 class _KeepOnly:
@@ -60,11 +60,11 @@ def forget(names: Iterable[str]) -> None:
 @functools.cache
 def settings() -> dict[str, dict[str, Any]]:
     """Each group of settings by name, with their defaults (KEEP_ONLY: kept once set, never created)."""
-    from ui.compare import DEFAULTS as COMPARE
-    from ui.lessons import STOPS
-    from ui.settings import DEFAULTS as EXPLORE
-    from ui.training import DEFAULTS as TRAIN
-    from ui.training import option_defaults
+    from workbench.compare import DEFAULTS as COMPARE
+    from workbench.lessons import STOPS
+    from workbench.settings import DEFAULTS as EXPLORE
+    from workbench.training import DEFAULTS as TRAIN
+    from workbench.training import option_defaults
 
     lessons = {keys.lesson_knob(stop.slug): stop.knob.default for stop in STOPS}
     lessons[keys.LESSON_STEP] = KEEP_ONLY

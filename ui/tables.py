@@ -14,9 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import keys
 from viz.gateview import GateView
 from viz.tables import figure_tables, view_tables
+from workbench import keys
 
 
 def tables_switch() -> None:

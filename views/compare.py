@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
-from ui.compare import (
-    PANES,
-    SIDE_CURSOR,
-    VIEWS,
-    PaneRun,
-    layer_summary_table,
-    pane_runs,
-    panes,
-    set_defaults,
-    side_summary,
-    start_controls,
-    start_note,
-    take_handoff,
-)
-from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
+from ui.compare import SIDE_CURSOR, layer_summary_table, pane_runs, set_defaults, side_summary, take_handoff
+from ui.compare_link import link_errors, load_link, write_link
+from ui.compare_panes import panes, start_controls, start_note
 from ui.gateview import show_view
 from ui.palette import current_palette
 from ui.presenter import presenter_switch
@@ -29,6 +16,8 @@ from viz.compare import (
     deep_view,
 )
 from viz.heatmap import heatmap_names
+from workbench import keys
+from workbench.compare import CURSOR_FIELDS, PANES, VIEWS, PaneRun
 
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()

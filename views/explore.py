@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 import cells
-from ui import keys
 from ui.controls import sequence_controls, view_controls
 from ui.engine import current_run, model_run
 from ui.first_view import first_view, what_to_look_at
@@ -18,6 +17,7 @@ from ui.weights import model_sidebar
 from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names
+from workbench import keys
 
 load_link()
 first_view()

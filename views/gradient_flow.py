@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
 from ui.controls import number_box
+from ui.flow import own_flow, random_flows, shipped_flows
 from ui.palette import current_palette
 from ui.tables import chart
-from ui.training import (
-    FLOW_MAX_STEPS,
-    collect_training,
-    own_flow,
-    random_flows,
-    shipped_flows,
-    shown_model,
-    train_defaults,
-)
+from ui.training import collect_training, shown_model, train_defaults
 from viz.gradflow import gradient_flow_figure, what_to_look_at
+from workbench import keys
+from workbench.flow import FLOW_MAX_STEPS
 
 st.set_page_config(page_title="Gatescope · Gradient flow", layout="wide")  # the browser tab names the page
 palette = current_palette()

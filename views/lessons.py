@@ -5,18 +5,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import keys
 from ui.gateview import show_view
 from ui.handoff import send
 from ui.lessons import (
     LESSON_CURSOR,
-    STOPS,
-    Shown,
     cached_show,
     current_stop,
     go_to,
     knob_control,
-    panel_trace,
     presenter_style,
     presenter_toggle,
     read_presenter,
@@ -28,6 +24,8 @@ from viz.equations import visible_length
 from viz.gateview import traces_view
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.lessons import for_projector
+from workbench import keys
+from workbench.lessons import STOPS, Shown, panel_trace
 
 SHORT_EQUATION = 56  # glyphs: an equation this short fits beside the stop's title on a projector
 

@@ -9,35 +9,37 @@ import streamlit as st
 
 import cells
 from cells.learning.train import model_bytes
-from ui import keys
 from ui.gateview import show_gate_view
 from ui.handoff import send
 from ui.palette import current_palette
 from ui.sequence_input import sequence_box
 from ui.tables import chart
 from ui.training import (
-    COMPARE_KINDS,
-    MAX_TYPED,
     TRAIN_CURSOR,
-    chance,
     collect_training,
     compare_live,
-    explore_model,
     fresh_accuracy,
-    from_comparison,
-    from_result,
     load_pretrained,
-    pretrained_labels,
-    problems,
     show_model,
     train_controls,
     train_defaults,
     train_live,
-    training,
+    training_run,
     typed_view,
     watch_cursor,
 )
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
+from workbench import keys
+from workbench.training import (
+    COMPARE_KINDS,
+    MAX_TYPED,
+    chance,
+    explore_model,
+    from_comparison,
+    from_result,
+    pretrained_labels,
+    problems,
+)
 
 CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
 
@@ -112,7 +114,7 @@ if train_clicked and not refused:
                                           title="Training…", palette=palette), key=f"train_live_{step}")
 
     interrupted = None
-    with training() as box:
+    with training_run() as box:
         try:
             result, interrupted = train_live(settings, draw)
             box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
@@ -143,7 +145,7 @@ if compare_clicked and not refused:
                                          palette=palette), key=f"train_compare_live_{done}")
 
     interrupted = None
-    with training() as box:
+    with training_run() as box:
         try:
             box.comparison, interrupted = compare_live(settings, draw_all)
         except ValueError as e:

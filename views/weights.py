@@ -8,37 +8,35 @@ import streamlit as st
 
 import cells
 from cells import presets
-from ui import keys
+from cells.edits import cell_of
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
 from ui.handoff import follow_text
-from ui.model import current_model, from_network, model_link_problem, symbols_as_math
+from ui.model import current_model
+from ui.model_files import export_buttons, upload_controls
 from ui.palette import current_palette
 from ui.share import link_errors, load_link, write_model_link
 from ui.tables import chart
 from ui.weights import (
     CLAMP_CURSOR,
-    DIRECTIONS,
     PREVIEW_CURSOR,
-    SECTIONS,
     apply_pending,
     apply_preset,
-    cell_of,
-    edit_tables,
     editors,
-    export_buttons,
     knobs,
-    matrix_frame,
     model_sidebar,
     predictions,
     predictions_start,
     redraw,
     reset,
-    upload_controls,
 )
 from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_heatmap
+from workbench import keys
+from workbench.model import from_network, symbols_as_math
+from workbench.model_link import model_link_problem
+from workbench.weights import DIRECTIONS, SECTIONS, edit_tables, matrix_frame
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 palette = current_palette()

@@ -3,7 +3,7 @@ three gate views (A, B, B − A) on one cursor moved in the browser, rows lined 
 scrolling; a deep bidirectional stack on one time axis.
 
 Gate views are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in
-ui/keys.py) and read through their root's live view object (`gatescope`).
+workbench/keys.py) and read through their root's live view object (`gatescope`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import GATE_VIEWS_JS
 
-from ui import keys
+from workbench import keys
 
 if TYPE_CHECKING:
     from pathlib import Path

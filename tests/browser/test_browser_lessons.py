@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import GATE_VIEWS_JS, App, Server, _answers, _free_port, _stop
 
-from ui.lessons import BY_SLUG, STOPS
+from workbench.lessons import BY_SLUG, STOPS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

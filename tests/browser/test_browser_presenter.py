@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ALERT, EXCEPTION, GATE_VIEWS_JS, App
-from ui import keys
-from ui.lessons import BY_SLUG
+from workbench import keys
+from workbench.lessons import BY_SLUG
 
 PROJECTOR = pytest.mark.viewport(1280, 720)
 KNOB = f".st-key-{keys.lesson_knob('forget-gate')} input[type=range]"  # the slider's own (visually hidden) input

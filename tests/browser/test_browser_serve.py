@@ -24,9 +24,9 @@ from conftest import sequence_box_js
 
 import cells
 from deploy.serve import NGINX
-from ui import keys
-from ui.model import export_torch
 from ui.reconnect import NOTE
+from workbench import keys
+from workbench.model_files import export_torch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ui import keys
+from workbench import keys
 
 if TYPE_CHECKING:
     from conftest import App

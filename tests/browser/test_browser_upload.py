@@ -34,7 +34,7 @@ from conftest import ALERT, DEFAULT_VIEWPORT, EXCEPTION, GATE_VIEWS_JS, PREVIEW_
 import cells
 from cells import encode
 from cells.files.model import to_json, to_npz
-from ui import keys
+from workbench import keys
 
 if TYPE_CHECKING:
     from conftest import Server

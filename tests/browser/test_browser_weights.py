@@ -3,7 +3,7 @@ apply a preset and clamp a gate; pick a ready model in Explore; upload a state_d
 Model files as their frameworks saved them are uploaded in test_browser_upload.py.
 
 Reached the way a user does, through the sidebar from Explore. Charts and editors are found by their
-keys (`st-key-<key>` classes; the keys live in ui/keys.py).
+keys (`st-key-<key>` classes; the keys live in workbench/keys.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ except ImportError:  # no playwright: conftest skips every test here
 from conftest import GATE_VIEWS_JS, PREVIEW_JS, sequence_box_js
 
 import cells
-from ui import keys
-from ui.model import export_torch
+from workbench import keys
+from workbench.model_files import export_torch
 
 if TYPE_CHECKING:
     from conftest import App

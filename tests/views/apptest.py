@@ -27,7 +27,7 @@ def open_view(view: str, **state: object) -> AppTest:
 def equations_latex(at: AppTest) -> str:
     """Explore's lecture equations as the page draws them, after opening their expander as a click does (closed,
     they are not drawn at all)."""
-    from ui import keys
+    from workbench import keys
 
     at.session_state[keys.EQUATIONS_OPEN] = True
     at.run(timeout=TIMEOUT)

@@ -13,10 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import encode
+from cells.edits import memory_bias
 from tests.views.apptest import gate_view, gate_views, report_cursor, sequence_box, type_text
-from ui import keys
-from ui.compare import joint_vocabulary, shift_memory
-from ui.model import MODEL_KEY, from_network
+from ui.model import MODEL_KEY
+from workbench import keys
+from workbench.compare import joint_vocabulary
+from workbench.model import from_network
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -74,7 +76,7 @@ def engine(kind: str, text: str, hidden: int = 8, *, seed: int = 0, layers: int 
     encoded = encode.one_hot(text, vocabulary=vocabulary)
     network = cells.Network.create(kind, encoded.input_size, hidden, seed=seed, num_layers=layers,
                                    bidirectional=bidirectional, scale=scale)
-    return shift_memory(network, shift).run(encoded.xs)
+    return memory_bias(network, shift).run(encoded.xs)
 
 
 ROLES = ("keep", "new", "candidate", "memory", "output", "other")
@@ -231,11 +233,11 @@ def test_the_summary_waits_folded_and_costs_nothing_until_opened() -> None:
 def test_shift_memory_moves_the_bias_of_the_gate_that_keeps_memory() -> None:
     for kind, gate, sign in (("lstm", "forget", 1), ("gru", "update", -1), ("gru_torch", "update", 1)):
         network = cells.Network.create(kind, 3, 4, seed=1)
-        shifted = shift_memory(network, 1.5)
+        shifted = memory_bias(network, 1.5)
         np.testing.assert_allclose(shifted.layers[0].forward.biases[gate],
                                    network.layers[0].forward.biases[gate] + sign * 1.5)
     rnn = cells.Network.create("rnn", 3, 4)
-    assert shift_memory(rnn, 2.0).layers[0].forward.biases["hidden"].tolist() == \
+    assert memory_bias(rnn, 2.0).layers[0].forward.biases["hidden"].tolist() == \
         rnn.layers[0].forward.biases["hidden"].tolist()
 
 

@@ -16,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 import cells
 from cells import encode
 from tests.views.apptest import equations_latex, gate_view, gate_views, report_cursor, sequence_box, type_text
-from ui import keys
 from ui.model import MODEL_KEY
-from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
+from workbench import keys
+from workbench.settings import EXAMPLES, MAX_STEPS
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120

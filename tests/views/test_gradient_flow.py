@@ -8,8 +8,9 @@ from streamlit.testing.v1 import AppTest
 import cells
 from cells.gradflow import gradient_flow
 from tests.views.apptest import chart, open_view
-from ui import keys
-from ui.training import flow_inputs, load_pretrained
+from ui.training import load_pretrained
+from workbench import keys
+from workbench.flow import flow_inputs
 
 
 def open_page(**state: object) -> AppTest:

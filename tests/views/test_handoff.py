@@ -9,7 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.views.apptest import TIMEOUT, gate_view, open_view, sequence_box, type_text
-from ui import keys
+from workbench import keys
 
 APP = Path(__file__).parents[2] / "app.py"
 

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.views.apptest import gate_view, report_cursor
 from tests.viz.figjson import decode
-from ui import keys
-from ui.lessons import BY_SLUG, STOPS, Stop
 from ui.model import MODEL_KEY
+from workbench import keys
+from workbench.lessons import BY_SLUG, STOPS, Stop
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120

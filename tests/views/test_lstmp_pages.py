@@ -15,7 +15,7 @@ import numpy as np
 import cells
 from tests.views import test_weights_page as weights
 from tests.views.apptest import TIMEOUT, equations_latex, gate_view, open_view
-from ui import keys
+from workbench import keys
 
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 
@@ -55,7 +55,7 @@ def test_an_uploaded_pytorch_model_with_proj_size_runs_on_weights_and_in_explore
 
 
 def test_a_share_link_carries_the_default_p_and_refuses_one_of_its_own() -> None:
-    from ui.model import link_problem, weights_from_link, weights_to_link
+    from workbench.model_link import link_problem, weights_from_link, weights_to_link
 
     drawn = cells.Network.create("lstmp", 3, 6, seed=1)  # P = H // 2 = 3, what the link's header implies
     back = weights_from_link(weights_to_link(drawn))

@@ -12,7 +12,7 @@ import cells
 from tests.views import test_compare as compare
 from tests.views import test_weights_page as weights
 from tests.views.apptest import TIMEOUT, chart, equations_latex, gate_view, open_view
-from ui import keys
+from workbench import keys
 
 LABEL = cells.KINDS["mgu"].LABEL
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.views.apptest import gate_view
-from ui import keys
 from viz.style import COLOURBLIND, STANDARD
+from workbench import keys
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ui import keys
-from ui.settings import DEFAULTS, FIELDS, MAX_TEXT, from_query, to_query
+from workbench import keys
+from workbench.settings import DEFAULTS, FIELDS, MAX_TEXT, from_query, to_query
 
 
 def test_every_setting_survives_a_round_trip() -> None:

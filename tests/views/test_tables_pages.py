@@ -10,7 +10,7 @@ import cells
 from cells import encode
 from tests.views.apptest import TIMEOUT, chart, gate_view, open_view
 from tests.views.test_explore_page import open_page as open_explore
-from ui import keys
+from workbench import keys
 
 NUMBERS = "The numbers of"
 

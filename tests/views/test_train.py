@@ -12,10 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from cells.learning.train import train
 from tests.views.apptest import TIMEOUT, chart, gate_view, open_view, sequence_box, type_text
-from ui import keys
 from ui.model import MODEL_KEY
-from ui.model import Model as PageModel
-from ui.training import Handover, TrainSettings, from_result, train_live
+from ui.training import train_live
+from workbench import keys
+from workbench.model import Model as PageModel
+from workbench.training import Handover, TrainSettings, from_result
 
 
 def open_page(**state: object) -> AppTest:

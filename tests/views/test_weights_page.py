@@ -15,10 +15,12 @@ import cells
 from cells import presets
 from tests.views.apptest import gate_view, report_cursor, sequence_box, type_text
 from tests.viz.figjson import decode
-from ui import keys
-from ui.model import MODEL_KEY, export_torch, from_network
-from ui.settings import DEFAULTS, MAX_LINK_TEXT
-from ui.weights import SECTIONS, apply_edits
+from ui.model import MODEL_KEY
+from workbench import keys
+from workbench.model import from_network
+from workbench.model_files import export_torch
+from workbench.settings import DEFAULTS, MAX_LINK_TEXT
+from workbench.weights import SECTIONS, apply_edits
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -479,7 +481,7 @@ def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
 
 
 def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_its_predictions() -> None:
-    from ui.model import load_upload
+    from workbench.model_files import load_upload
 
     path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
     uploaded = load_upload(path.name, path.read_bytes())

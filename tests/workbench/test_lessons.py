@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from ui.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, show
 from viz.heatmap import gate_heatmap
 from viz.lessons import for_projector, projector_height
+from workbench.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, show
 
 DECK_ORDER = ["rnn-forgets", "conveyor-belt", "forget-gate", "input-gate", "cell-update", "output-gate", "gru",
               "peephole", "coupled-gate", "bidirectional", "deep"]

@@ -14,8 +14,8 @@ from typing import Any
 
 import cells
 from cells import encode
-from ui import keys
-from ui.literal import literal
+from workbench import keys
+from workbench.literal import literal
 
 MAX_STEPS = encode.MAX_STEPS  # longest sequence the pages run: the encoders' own limit, so both say one number
 MAX_HIDDEN = 64
