@@ -18,11 +18,15 @@ into session state (``collect_training``).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
@@ -201,3 +205,63 @@ def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str |
 def shown_model() -> Trained | None:
     """The model on the Train page, if there is one."""
     return st.session_state.get(keys.TRAIN_RESULT)
+
+
+# ----- a run followed live on the page -------------------------------------------------------------
+CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
+
+
+@dataclass
+class Throttle:
+    """Whether the live curve is due: ``every`` seconds after the last one, or at the run's last step. Building
+    and sending the curve costs the server tens of milliseconds; the progress bar costs next to nothing."""
+
+    every: float = CHART_EVERY_S
+    last: float = -math.inf
+
+    def due(self, final: bool) -> bool:
+        now = time.monotonic()
+        if final or now - self.last >= self.every:
+            self.last = now
+            return True
+        return False
+
+
+class LiveProgress:
+    """The progress bar, the hint under it and the live curve of a run being trained."""
+
+    def __init__(self, text: str, hint: str) -> None:
+        self.bar = st.progress(0.0, text=text)
+        self.hint = st.caption(hint)
+        self.live = st.empty()
+        self.throttle = Throttle()
+
+    def draw(self, done: int, total: int, text: str, figure: Callable[[], go.Figure], key: str) -> None:
+        """The bar at ``done`` of ``total`` saying ``text``; the curve ``figure()`` when it is due."""
+        self.bar.progress(done / total, text=text)
+        if self.throttle.due(done == total):
+            self.live.plotly_chart(figure(), key=key)
+
+    def clear(self) -> None:
+        for element in (self.bar, self.hint, self.live):
+            element.empty()
+
+
+Start = Callable[[Handover, LiveProgress], BaseException | None]  # trains, fills the box; the interruption
+
+
+def train_on_page(text: str, hint: str, start: Start) -> None:
+    """Run ``start`` with a live progress bar and curve, leaving what it trained in a Handover; the engine's
+    own refusal is said on the page, and a click that interrupted it is raised once its model is saved, so
+    Streamlit's rerun goes ahead and shows the model."""
+    progress = LiveProgress(text, hint)
+    interrupted = None
+    with training_run() as box:
+        try:
+            interrupted = start(box, progress)
+        except ValueError as e:  # the engine's own refusal, should a check before training miss one
+            st.error(f"Not trained: {e}")
+    if interrupted is not None:
+        raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
+    collect_training()
+    progress.clear()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import streamlit as st
 
@@ -16,6 +14,7 @@ from ui.sequence_input import sequence_box
 from ui.tables import chart
 from ui.training import (
     TRAIN_CURSOR,
+    LiveProgress,
     collect_training,
     compare_live,
     fresh_accuracy,
@@ -24,7 +23,7 @@ from ui.training import (
     train_controls,
     train_defaults,
     train_live,
-    training_run,
+    train_on_page,
     typed_view,
     watch_cursor,
 )
@@ -33,6 +32,7 @@ from workbench import keys
 from workbench.training import (
     COMPARE_KINDS,
     MAX_TYPED,
+    Handover,
     chance,
     explore_model,
     from_comparison,
@@ -40,19 +40,6 @@ from workbench.training import (
     pretrained_labels,
     problems,
 )
-
-CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
-
-
-def redraw_chart(last: list[float], final: bool) -> bool:
-    """Whether the live curve is due: a second after the last one, or the run's last step. Building and
-    sending the curve costs the server tens of milliseconds; the progress bar costs next to nothing."""
-    now = time.monotonic()
-    if final or now - last[0] >= CHART_EVERY_S:
-        last[0] = now
-        return True
-    return False
-
 
 st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
 palette = current_palette()
@@ -96,66 +83,38 @@ compare_clicked = compare_col.button(
 stop_col.button("Stop", key=keys.TRAIN_STOP, disabled=not (train_clicked or compare_clicked), width="stretch",
                 help="Stops training and keeps the weights so far.")
 
-if train_clicked and not refused:
+if (train_clicked or compare_clicked) and not refused:
     steps = int(settings.steps)
     task = settings.make_task()
-    bar = st.progress(0.0, text="Training…")
-    hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the weights so far.")
-    live = st.empty()
 
-    charted = [-CHART_EVERY_S]
+    def train_one(box: Handover, progress: LiveProgress) -> BaseException | None:
+        def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
+            progress.draw(step, steps, f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
+                                       f"accuracy {accuracies[-1]:.0%}",
+                          lambda: learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
+                                                  title="Training…", palette=palette), f"train_live_{step}")
 
-    def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
-        bar.progress(step / steps, text=f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
-                                        f"accuracy {accuracies[-1]:.0%}")
-        if not redraw_chart(charted, step == steps):
-            return
-        live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
-                                          title="Training…", palette=palette), key=f"train_live_{step}")
+        result, interrupted = train_live(settings, draw)
+        box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
+        return interrupted
 
-    interrupted = None
-    with training_run() as box:
-        try:
-            result, interrupted = train_live(settings, draw)
-            box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
-        except ValueError as e:  # the engine's own refusal, should a check above miss one
-            st.error(f"Not trained: {e}")
-    if interrupted is not None:
-        raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
-    collect_training()
-    bar.empty()
-    hint.empty()
-    live.empty()
+    def train_three(box: Handover, progress: LiveProgress) -> BaseException | None:
+        total = steps * len(COMPARE_KINDS)
 
-if compare_clicked and not refused:
-    steps = int(settings.steps)
-    task = settings.make_task()
-    total = steps * len(COMPARE_KINDS)
-    bar = st.progress(0.0, text="Training LSTM, GRU and plain RNN…")
-    hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the curves so far.")
-    live = st.empty()
+        def draw(done: int, curves: list) -> None:
+            progress.draw(done, total, f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}",
+                          lambda: compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
+                                                 palette=palette), f"train_compare_live_{done}")
 
-    charted = [-CHART_EVERY_S]
+        box.comparison, interrupted = compare_live(settings, draw)
+        return interrupted
 
-    def draw_all(done: int, curves: list) -> None:
-        bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
-        if not redraw_chart(charted, done == total):
-            return
-        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
-                                         palette=palette), key=f"train_compare_live_{done}")
-
-    interrupted = None
-    with training_run() as box:
-        try:
-            box.comparison, interrupted = compare_live(settings, draw_all)
-        except ValueError as e:
-            st.error(f"Not trained: {e}")
-    if interrupted is not None:
-        raise interrupted
-    collect_training()
-    bar.empty()
-    hint.empty()
-    live.empty()
+    if train_clicked:
+        train_on_page("Training…", "**Stop**, or any other click on the page, ends training and keeps the weights "
+                      "so far.", train_one)
+    else:
+        train_on_page("Training LSTM, GRU and plain RNN…", "**Stop**, or any other click on the page, ends training "
+                      "and keeps the curves so far.", train_three)
 
 comparison = st.session_state.get(keys.TRAIN_COMPARISON)
 if comparison is not None:
