@@ -12,7 +12,6 @@ import cells
 from cells import encode
 from cells.edits import memory_bias
 from ui.engine import encode_sequence, run_fixed, run_network
-from ui.gateview import CursorKeys as GateCursorKeys
 from ui.handoff import receive
 from ui.model import current_model
 from viz.compare import gate_summary, half_life_table, layer_summary, shown_summary
@@ -33,8 +32,7 @@ from workbench.compare import (
 from workbench.model import Model, from_preset, from_pretrained
 from workbench.settings import MAX_STEPS, MODES
 
-SIDE_CURSOR = GateCursorKeys(step=keys.CMP_STEP, unit=keys.CMP_UNIT, start=keys.CMP_CURSOR_START,
-                             reported=keys.CMP_REPORTED)
+SIDE_CURSOR = keys.COMPARE.cursor  # the side-by-side views share one cursor
 
 
 def set_defaults() -> None:
@@ -49,26 +47,26 @@ def take_handoff() -> None:
     if parcel is None:
         return
     ss = st.session_state
-    ss[keys.pane("a", "source")] = "current"
-    ss[keys.pane("a", "text")] = parcel.text
-    ss[keys.pane("a", "shift")] = 0.0
-    ss[keys.CMP_SAME_NET] = False
-    ss[keys.CMP_STEP] = parcel.step or 0
+    ss[keys.COMPARE.pane("a", "source")] = "current"
+    ss[keys.COMPARE.pane("a", "text")] = parcel.text
+    ss[keys.COMPARE.pane("a", "shift")] = 0.0
+    ss[keys.COMPARE.same_net] = False
+    ss[keys.COMPARE.cursor.step] = parcel.step or 0
     if parcel.unit is not None:
-        ss[keys.CMP_UNIT] = parcel.unit
+        ss[keys.COMPARE.cursor.unit] = parcel.unit
 
 
 def start_mode(mode: str | None = None) -> None:
     """Fill both panes with a start mode's settings (the start-mode radio's callback)."""
-    mode = mode or st.session_state[keys.CMP_START]
+    mode = mode or st.session_state[keys.COMPARE.start]
     a, b, shared = START_SETTINGS[mode]
     for p, extra in (("a", a), ("b", b)):
         for name, value in {**PANE_DEFAULTS, **extra}.items():
-            st.session_state[keys.pane(p, name)] = value
+            st.session_state[keys.COMPARE.pane(p, name)] = value
     st.session_state.update(shared)
-    st.session_state[keys.CMP_STEP] = 0
+    st.session_state[keys.COMPARE.cursor.step] = 0
     for p in START_OPENS.get(mode, ()):
-        st.session_state[keys.pane(p, "more")] = True
+        st.session_state[keys.COMPARE.pane(p, "more")] = True
 
 
 # ----- models and cached runs -----------------------------------------------------------------------
@@ -153,7 +151,7 @@ def pane_runs(a: tuple[PaneNetwork, PaneInput], b: tuple[PaneNetwork, PaneInput]
     vocabulary = None
     if same_net and a[0].source == "random" and a[1].mode == "onehot" and b[1].mode == "onehot":
         vocabulary = joint_vocabulary(a[1].text, b[1].text)  # one network, so one input size for both texts
-    good = st.session_state.setdefault(keys.CMP_LAST_GOOD, {})
+    good = st.session_state.setdefault(keys.COMPARE.last_good, {})
     runs, problems = {}, []
     for p, (network, pane_input) in (("a", a), ("b", b)):
         inputs = runs["a"].encoded.input_size if p == "b" and same_net and network.source == "random" else None
@@ -183,11 +181,11 @@ def side_summary(traces: dict[str, cells.Trace]) -> None:
     c2.dataframe(lives, hide_index=True, height=35 * (rows + 1) + 3)
     # The CSV is written when the button is pressed, not on every run.
     c1.download_button("Gate summary (CSV)", lambda: gates.to_csv(index=False),
-                       file_name="gatescope-compare-gates.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
+                       file_name="gatescope-compare-gates.csv", mime="text/csv", key=keys.COMPARE.download_gates,
                        on_click="ignore")
     c2.download_button("Memory half-life (CSV)", lambda: lives.to_csv(index=False),
-                       file_name="gatescope-compare-half-life.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_HALF_LIFE,
-                       on_click="ignore")
+                       file_name="gatescope-compare-half-life.csv", mime="text/csv",
+                       key=keys.COMPARE.download_half_life, on_click="ignore")
 
 
 def layer_summary_table(run: PaneRun, pane: str) -> None:
@@ -197,5 +195,5 @@ def layer_summary_table(run: PaneRun, pane: str) -> None:
                "keep share and the median memory half-life over units.")
     st.dataframe(table, hide_index=True)
     st.download_button("Layer summary (CSV)", lambda: table.to_csv(index=False),
-                       file_name="gatescope-compare-layers.csv", mime="text/csv", key=keys.CMP_DOWNLOAD_GATES,
+                       file_name="gatescope-compare-layers.csv", mime="text/csv", key=keys.COMPARE.download_gates,
                        on_click="ignore")

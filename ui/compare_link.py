@@ -22,9 +22,9 @@ def _values(fields: tuple[Field, ...]) -> dict[str, Any]:
 
 def load_link() -> None:
     """On the page's first run in a session, put the link's settings in the widgets; keep what was refused."""
-    if st.session_state.get(keys.CMP_LINK_LOADED):
+    if st.session_state.get(keys.COMPARE.link_loaded):
         return
-    st.session_state[keys.CMP_LINK_LOADED] = True
+    st.session_state[keys.COMPARE.link_loaded] = True
     params = {name: st.query_params.get_all(name) for name in st.query_params}
     values, errors = from_query(params, FIELDS, DEFAULTS)
     model, refused = link_model()
@@ -32,7 +32,7 @@ def load_link() -> None:
         use_model(model)
     errors += refused
     for p in PANES:
-        key = keys.pane(p, "source")
+        key = keys.COMPARE.pane(p, "source")
         if values.get(key) == "current" and current_model() is None:
             del values[key]
             errors.append(f"Link: {p}_src='current' was not used (the link carries no model=… to show); "
@@ -41,12 +41,12 @@ def load_link() -> None:
         st.session_state[key] = value
     for p in PANES:  # what a link sets is shown, not folded away
         open_more_if_set(p)
-    st.session_state[keys.CMP_LINK_ERRORS] = (errors, _values(SETTING_FIELDS))
+    st.session_state[keys.COMPARE.link_errors] = (errors, _values(SETTING_FIELDS))
 
 
 def link_errors() -> list[str]:
     """What the link got wrong, while the settings it loaded are still on screen."""
-    errors, loaded = st.session_state.get(keys.CMP_LINK_ERRORS, ([], {}))
+    errors, loaded = st.session_state.get(keys.COMPARE.link_errors, ([], {}))
     return list(errors) if _values(SETTING_FIELDS) == loaded else []
 
 
@@ -57,7 +57,7 @@ def write_link(fields: tuple[Field, ...] = SETTING_FIELDS) -> str | None:
     long = {name: len(wanted.pop(name)) for name in ("a_seq", "b_seq") if len(wanted.get(name, "")) > MAX_LINK_TEXT}
     sync_query(wanted, [f.query for f in fields])
     if fields is SETTING_FIELDS:  # a pane showing the current model carries it in the link, as Explore does
-        shows_current = any(st.session_state.get(keys.pane(p, "source")) == "current" for p in PANES)
+        shows_current = any(st.session_state.get(keys.COMPARE.pane(p, "source")) == "current" for p in PANES)
         write_model_link(current_model() if shows_current else None, sequence=False)
     if not long:
         return None

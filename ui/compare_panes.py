@@ -48,11 +48,11 @@ from workbench.settings import (
 def start_controls() -> tuple[bool, bool]:
     """The start-mode radio and the two links between the panes; returns (same input, same network)."""
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.CMP_START, horizontal=True,
+    left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.COMPARE.start, horizontal=True,
                on_change=start_mode, help="Sets both panes to a ready comparison; change anything afterwards.")
     with right:
-        same_input = st.toggle("B reads A's input", key=keys.CMP_SAME_INPUT)
-        same_net = st.toggle("B runs A's network", key=keys.CMP_SAME_NET)
+        same_input = st.toggle("B reads A's input", key=keys.COMPARE.same_input)
+        same_net = st.toggle("B runs A's network", key=keys.COMPARE.same_net)
     return bool(same_input), bool(same_net)
 
 
@@ -60,10 +60,10 @@ def start_note() -> str | None:
     """The start mode's note while both panes are still as that mode set them (the note describes those
     settings, so any change makes it untrue); None after a change."""
     ss = st.session_state
-    mode = ss[keys.CMP_START]
+    mode = ss[keys.COMPARE.start]
     a, b, shared = START_SETTINGS[mode]
     for p, extra in (("a", a), ("b", b)):
-        if any(ss.get(keys.pane(p, name)) != value for name, value in {**PANE_DEFAULTS, **extra}.items()):
+        if any(ss.get(keys.COMPARE.pane(p, name)) != value for name, value in {**PANE_DEFAULTS, **extra}.items()):
             return None
     if any(ss.get(key) != value for key, value in shared.items()):
         return None
@@ -73,14 +73,15 @@ def start_note() -> str | None:
 def _fill_model_text(p: str) -> None:
     """A model chosen for a pane brings its own example text."""
     ss = st.session_state
-    model = pane_model(ss[keys.pane(p, "source")], ss[keys.pane(p, "preset")], ss[keys.pane(p, "trained")])
+    model = pane_model(ss[keys.COMPARE.pane(p, "source")], ss[keys.COMPARE.pane(p, "preset")], ss[keys.COMPARE.pane(p,
+                                                                                                                    "trained")])
     if model is not None and model.sequence:
-        ss[keys.pane(p, "text")] = model.sequence
+        ss[keys.COMPARE.pane(p, "text")] = model.sequence
 
 
 def network_controls(p: str) -> PaneNetwork:
     """Where pane ``p``'s network comes from, and its settings."""
-    k = lambda name: keys.pane(p, name)  # noqa: E731
+    k = lambda name: keys.COMPARE.pane(p, name)  # noqa: E731
     sources = [s for s in SOURCES if s != "current" or current_model() is not None]
     if st.session_state[k("source")] not in sources:
         st.session_state[k("source")] = "random"
@@ -123,7 +124,7 @@ def network_controls(p: str) -> PaneNetwork:
 def pane_network(p: str) -> PaneNetwork:
     """Pane ``p``'s network settings as they stand (what its widgets hold, drawn or not)."""
     ss = st.session_state
-    k = lambda name: keys.pane(p, name)  # noqa: E731
+    k = lambda name: keys.COMPARE.pane(p, name)  # noqa: E731
     return PaneNetwork(ss[k("source")], ss[k("preset")], ss[k("trained")], ss[k("kind")], int(ss[k("hidden")]),
                        int(ss[k("seed")]), ss[k("scheme")], float(ss[k("scale")]), float(ss[k("shift")]),
                        bool(ss[k("bidirectional")]), int(ss[k("layers")]))
@@ -132,21 +133,21 @@ def pane_network(p: str) -> PaneNetwork:
 def pane_input(p: str) -> PaneInput:
     """Pane ``p``'s input settings as they stand."""
     ss = st.session_state
-    k = lambda name: keys.pane(p, name)  # noqa: E731
+    k = lambda name: keys.COMPARE.pane(p, name)  # noqa: E731
     return PaneInput(ss[k("mode")], ss[k("text")], int(ss[k("embed_size")]), int(ss[k("embed_seed")]))
 
 
 def open_more_if_set(p: str) -> None:
     """Open pane ``p``'s "More settings" when one of them is not at its default (a link set it)."""
     ss = st.session_state
-    if any(ss.get(keys.pane(p, name), PANE_DEFAULTS[name]) != PANE_DEFAULTS[name] for name in MORE):
-        ss[keys.pane(p, "more")] = True
+    if any(ss.get(keys.COMPARE.pane(p, name), PANE_DEFAULTS[name]) != PANE_DEFAULTS[name] for name in MORE):
+        ss[keys.COMPARE.pane(p, "more")] = True
 
 
 def more_title(p: str) -> str:
     """The title of pane ``p``'s "More settings": what they hold now, so a closed one hides no value."""
     ss = st.session_state
-    k = lambda name: keys.pane(p, name)  # noqa: E731
+    k = lambda name: keys.COMPARE.pane(p, name)  # noqa: E731
     scale, shift = float(ss[k("scale")]), float(ss[k("shift")])
     return (f"More: {SCHEME_LABELS.get(ss[k('scheme')], ss[k('scheme')])} × {scale:.2f} · memory bias {shift:+.1f} · "
             f"{'bidirectional' if ss[k('bidirectional')] else 'one direction'}")
@@ -160,7 +161,7 @@ def _newline(reads: str) -> str:
 def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = None) -> PaneInput:
     """Pane ``p``'s text, and how it is read when the network is drawn at random; ``reads_like`` (A's input,
     when B runs A's network) fixes how, so both texts become inputs of one size."""
-    k = lambda name: keys.pane(p, name)  # noqa: E731
+    k = lambda name: keys.COMPARE.pane(p, name)  # noqa: E731
     ss = st.session_state
     if network.source == "random" and reads_like is not None:
         st.caption(f"Read as A reads: {MODES[reads_like.mode]}.")
@@ -241,7 +242,7 @@ def panes(same_input: bool, same_net: bool, *, folded: bool) -> tuple[Pane, Pane
         return a, b, boxes
     a = pane_settings("a")
     b = b_of(a, draw=False)
-    folds = {p: column.expander(folded_title(p, *settings), key=keys.pane(p, "unfolded"), on_change="rerun")
+    folds = {p: column.expander(folded_title(p, *settings), key=keys.COMPARE.pane(p, "unfolded"), on_change="rerun")
              for p, column, settings in (("a", left, a), ("b", right, b))}
     if folds["a"].open:
         with folds["a"]:

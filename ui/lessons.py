@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.gateview import CursorKeys
 from ui.presenter import Projector, present_style, presenter_keys, presenting, write_flag
 from workbench import keys
 from workbench.lessons import BY_SLUG, STOPS, Shown, Stop, find, knob_note, show
@@ -26,16 +25,16 @@ LESSON_SIZES = Projector(text=24, heading=40, heading_pad="0", maths=32, label=2
 
 # Page Up and Page Down (what a presentation clicker sends) click the stop buttons whatever has focus
 # (ui/presenter_keys.js); the gate view moves its own time cursor with the arrow keys.
-KEYS = {"PageUp": keys.LESSON_PREV, "PageDown": keys.LESSON_NEXT}
+KEYS = {"PageUp": keys.LESSONS.prev, "PageDown": keys.LESSONS.next}
 
 
 def read_presenter() -> bool:
     """Presenter mode: the toggle's value, started from ``?present=1`` when the session first shows the page."""
-    return presenting(keys.LESSON_PRESENT)
+    return presenting(keys.LESSONS.present)
 
 
 def presenter_toggle() -> None:
-    st.toggle("Presenter", key=keys.LESSON_PRESENT, on_change=write_flag, args=(keys.LESSON_PRESENT,),
+    st.toggle("Presenter", key=keys.LESSONS.present, on_change=write_flag, args=(keys.LESSONS.present,),
               help="Hides the sidebar and the extra controls and makes everything big enough for a projector. "
                    "A link with ?present=1 opens in it. Keys: ← → move the time step; Page Up/Down change stop.")
 
@@ -64,32 +63,31 @@ def current_stop() -> tuple[int, str | None]:
     return STOPS.index(stop), None
 
 
-LESSON_CURSOR = CursorKeys(step=keys.LESSON_STEP, unit=keys.LESSON_UNIT, start=keys.LESSON_CURSOR_START,
-                           reported=keys.LESSON_REPORTED)
+LESSON_CURSOR = keys.LESSONS.cursor
 
 
 def start_cursor(stop: Stop, steps: int) -> None:
     """Start the time cursor at the stop's own step and unit when the stop changes."""
-    if st.session_state.get(keys.LESSON_SHOWN) != stop.slug or keys.LESSON_STEP not in st.session_state:
-        st.session_state[keys.LESSON_SHOWN] = stop.slug
-        st.session_state[keys.LESSON_STEP] = min(stop.cursor, steps - 1)
-        st.session_state[keys.LESSON_UNIT] = stop.unit
-    st.session_state[keys.LESSON_STEP] = min(max(int(st.session_state[keys.LESSON_STEP]), 0), steps - 1)
+    if st.session_state.get(keys.LESSONS.shown) != stop.slug or keys.LESSONS.cursor.step not in st.session_state:
+        st.session_state[keys.LESSONS.shown] = stop.slug
+        st.session_state[keys.LESSONS.cursor.step] = min(stop.cursor, steps - 1)
+        st.session_state[keys.LESSONS.cursor.unit] = stop.unit
+    st.session_state[keys.LESSONS.cursor.step] = min(max(int(st.session_state[keys.LESSONS.cursor.step]), 0), steps - 1)
 
 
 def _reset_knob(stop: Stop) -> None:
-    st.session_state[keys.lesson_knob(stop.slug)] = stop.knob.default
+    st.session_state[keys.LESSONS.knob(stop.slug)] = stop.knob.default
 
 
 def knob_control(stop: Stop) -> float:
     """The stop's "try this" slider and a button that puts it back."""
-    key = keys.lesson_knob(stop.slug)
+    key = keys.LESSONS.knob(stop.slug)
     st.session_state.setdefault(key, stop.knob.default)
     k = stop.knob
     slider, reset = st.columns([4, 1], vertical_alignment="bottom")
     with slider:
         value = st.slider(k.label, k.low, k.high, step=k.step, key=key)
-    reset.button("↺", key=keys.LESSON_RESET, on_click=_reset_knob, args=(stop,), width="stretch",
+    reset.button("↺", key=keys.LESSONS.reset, on_click=_reset_knob, args=(stop,), width="stretch",
                  disabled=value == k.default, help=f"Reset: back to {k.default:g}, the stop as built.")
     if note := knob_note(stop, float(value)):
         st.caption(note)

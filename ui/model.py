@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from workbench import keys
 from workbench.model import Model
 
-MODEL_KEY = "model"  # session state: the current Model, or absent for networks drawn from the settings
+MODEL_KEY = keys.APP.model  # session state: the current Model, or absent for networks drawn from the settings
 
 
 def current_model() -> Model | None:

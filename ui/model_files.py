@@ -31,9 +31,11 @@ def export_buttons(network: cells.Network, stem: str, loaded: cells.LoadedModel 
     a, b, c, d = st.columns(4)
     whole = dataclasses.replace(loaded, network=network) if loaded is not None else None
     a.download_button(FORMATS["npz"], lambda: export_npz(network) if whole is None else file_model.to_npz(whole),
-                      file_name=f"{stem}.npz", mime="application/octet-stream", key="w_export_npz", on_click="ignore")
+                      file_name=f"{stem}.npz", mime="application/octet-stream", key=keys.WEIGHTS.export("npz"),
+                      on_click="ignore")
     b.download_button(FORMATS["json"], lambda: cells.to_json(network) if whole is None else file_model.to_json(whole),
-                      file_name=f"{stem}.json", mime="application/json", key="w_export_json", on_click="ignore")
+                      file_name=f"{stem}.json", mime="application/json", key=keys.WEIGHTS.export("json"),
+                      on_click="ignore")
     for column, fmt, writer in ((c, "torch", export_torch), (d, "keras", export_keras)):
         problem = export_problem(network, fmt)
         if problem:
@@ -41,7 +43,7 @@ def export_buttons(network: cells.Network, stem: str, loaded: cells.LoadedModel 
         else:
             column.download_button(FORMATS[fmt], lambda writer=writer: writer(network),
                                    file_name=f"{stem}-{fmt}.npz", mime="application/octet-stream",
-                                   key=f"w_export_{fmt}", on_click="ignore")
+                                   key=keys.WEIGHTS.export(fmt), on_click="ignore")
     st.caption("PyTorch: `model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()})`. "
                "Keras: `layer.set_weights([z['layer0.forward.kernel'], z['layer0.forward.recurrent_kernel'], "
                "z['layer0.forward.bias']])` per layer and direction.")
@@ -55,22 +57,24 @@ def upload_controls(fallback_vocabulary: str) -> None:
     """
     upload = st.file_uploader("Upload a model as saved: safetensors, PyTorch .pt/.pth, Keras .keras/.weights.h5, "
                               "ONNX, or Gatescope .npz/.json (up to 100 MB)", type=list(EXTENSIONS),
-                              key=keys.W_UPLOAD, max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
+                              key=keys.WEIGHTS.upload, max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
     a, b = st.columns(2)
-    a.text_input("Vocabulary (optional, over the file's own): its characters in index order", key=keys.W_UPLOAD_VOCAB,
+    a.text_input("Vocabulary (optional, over the file's own): its characters in index order",
+                 key=keys.WEIGHTS.upload_vocab,
                  placeholder="empty: the file's own, else numbers",
                  help="A character-level model's tokens, typed in the order of its embedding rows.")
     b.file_uploader("…or a vocabulary file (JSON list, JSON token → index map, or one token a line)",
-                    type=["json", "txt", "vocab"], key=keys.W_UPLOAD_VOCAB_FILE, max_upload_size=50)
-    found = st.session_state.get(keys.W_UPLOAD_FOUND)
+                    type=["json", "txt", "vocab"], key=keys.WEIGHTS.upload_vocab_file, max_upload_size=50)
+    found = st.session_state.get(keys.WEIGHTS.upload_found)
     if found and len(found[2]) > 1:
         names = found[2]
-        st.selectbox("Recurrent layer of the file", list(range(len(names))), key=keys.W_UPLOAD_LAYER,
+        st.selectbox("Recurrent layer of the file", list(range(len(names))), key=keys.WEIGHTS.upload_layer,
                      format_func=lambda k: names[k], on_change=_use_upload, args=(fallback_vocabulary,),
                      help="The file has more than one recurrent layer: pick the one to show.")
-    st.button("Use this file", key=keys.W_UPLOAD_APPLY, type="primary", disabled=upload is None, on_click=_use_upload,
+    st.button("Use this file", key=keys.WEIGHTS.upload_apply, type="primary", disabled=upload is None,
+              on_click=_use_upload,
               args=(fallback_vocabulary, True))
-    if message := st.session_state.pop(keys.W_UPLOAD_ERROR, None):
+    if message := st.session_state.pop(keys.WEIGHTS.upload_error, None):
         st.error(message)
     if found:
         with st.expander(f"What {found[0]} held", expanded=True):
@@ -78,31 +82,31 @@ def upload_controls(fallback_vocabulary: str) -> None:
 
 
 def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
-    upload = st.session_state.get(keys.W_UPLOAD)
+    upload = st.session_state.get(keys.WEIGHTS.upload)
     if upload is None:
         return
     if upload.size > MAX_UPLOAD_BYTES:  # checked before a byte is read
-        st.session_state[keys.W_UPLOAD_ERROR] = (f"{upload.name}: {upload.size:,} bytes is over the limit of "
+        st.session_state[keys.WEIGHTS.upload_error] = (f"{upload.name}: {upload.size:,} bytes is over the limit of "
                                                  f"{MAX_UPLOAD_BYTES:,}; the current model stays.")
         return
-    vocabulary: object = st.session_state.get(keys.W_UPLOAD_VOCAB) or None
-    vocab_file = st.session_state.get(keys.W_UPLOAD_VOCAB_FILE)
+    vocabulary: object = st.session_state.get(keys.WEIGHTS.upload_vocab) or None
+    vocab_file = st.session_state.get(keys.WEIGHTS.upload_vocab_file)
     if vocab_file is not None:
         vocabulary = vocab_file.getvalue()
     if fresh:
-        st.session_state.pop(keys.W_UPLOAD_LAYER, None)
-    layer = st.session_state.get(keys.W_UPLOAD_LAYER)
+        st.session_state.pop(keys.WEIGHTS.upload_layer, None)
+    layer = st.session_state.get(keys.WEIGHTS.upload_layer)
     try:
         model = load_upload(upload.name, upload.getvalue(), vocabulary=vocabulary, layer=layer,
                             fallback_vocabulary=fallback_vocabulary or None)
     except ValueError as e:
-        st.session_state[keys.W_UPLOAD_ERROR] = f"{e}. The current model stays."
+        st.session_state[keys.WEIGHTS.upload_error] = f"{e}. The current model stays."
         return
     if model.loaded is not None and model.loaded.found is not None:
         found = model.loaded.found
         names = [f"{r.style} {r.name or '(no prefix)'}" for r in found.recurrent]
-        st.session_state[keys.W_UPLOAD_FOUND] = (upload.name, describe_found(found), names)
-    text = st.session_state.get(keys.SEQ_TEXT, "")
+        st.session_state[keys.WEIGHTS.upload_found] = (upload.name, describe_found(found), names)
+    text = st.session_state.get(keys.EXPLORE.seq_text, "")
     try:
         model.inputs(text)  # the typed sequence stays when the new model can read it
         model = dataclasses.replace(model, sequence=text)

@@ -28,8 +28,8 @@ def _browser_brought_widgets() -> bool:
 
 def note_if_reconnected() -> None:
     """On a session's first run, a short note if the page was open before this server process knew it."""
-    if st.session_state.get(keys.SESSION_SEEN):
+    if st.session_state.get(keys.APP.session_seen):
         return
-    st.session_state[keys.SESSION_SEEN] = True
+    st.session_state[keys.APP.session_seen] = True
     if _browser_brought_widgets():
         st.toast(NOTE, icon=":material/sync:", duration="long")

@@ -33,7 +33,6 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 import cells
 from cells.learning.tasks import TASKS
 from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, TrainResult
-from ui.gateview import CursorKeys
 from workbench import keys, training
 from workbench.trainer import Trainer
 from workbench.training import (
@@ -60,7 +59,7 @@ def train_defaults() -> None:
 
 def _option_input(task: str, f: dataclasses.Field) -> Any:
     label = f.name.replace("_", " ").capitalize()
-    key = keys.train_option(task, f.name)
+    key = keys.TRAIN.option(task, f.name)
     if isinstance(f.default, float):
         return st.number_input(label, step=0.05, format="%.2f", key=key)
     return st.number_input(label, step=1, key=key)
@@ -70,27 +69,27 @@ def train_controls() -> TrainSettings:
     """Task and its options, cell, sizes, optimiser and seed; values come back unchecked."""
     task_col, cell_col, run_col = st.columns(3)
     with task_col:
-        task = st.selectbox("Task", list(TASKS), format_func=lambda n: TASKS[n].LABEL, key=keys.TRAIN_TASK)
+        task = st.selectbox("Task", list(TASKS), format_func=lambda n: TASKS[n].LABEL, key=keys.TRAIN.task)
         st.caption(TASKS[task].DESCRIPTION)
         options = tuple((f.name, _option_input(task, f)) for f in dataclasses.fields(TASKS[task]))
     with cell_col:
-        kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.TRAIN_KIND)
-        hidden = st.number_input(f"Hidden size (1–{MAX_HIDDEN})", step=1, key=keys.TRAIN_HIDDEN)
+        kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.TRAIN.kind)
+        hidden = st.number_input(f"Hidden size (1–{MAX_HIDDEN})", step=1, key=keys.TRAIN.hidden)
         lr = st.number_input(f"Learning rate (above 0, at most {MAX_LR:g})", step=0.001, format="%g",
-                             key=keys.TRAIN_LR)
+                             key=keys.TRAIN.lr)
         memory_bias = st.number_input(
-            "Head start for memory (bias)", step=0.5, format="%.1f", key=keys.TRAIN_MEMORY_BIAS,
+            "Head start for memory (bias)", step=0.5, format="%.1f", key=keys.TRAIN.memory_bias,
             help="Added at the start to the bias of the gate that keeps the old state (the LSTM's forget gate, "
                  "the GRU's update gate), so memory lasts from the first step. A plain RNN has no such gate.",
         )
     with run_col:
-        steps = st.number_input(f"Steps (1–{MAX_STEPS:,})", step=100, key=keys.TRAIN_STEPS)
-        batch = st.number_input(f"Batch size (1–{MAX_BATCH:,})", step=8, key=keys.TRAIN_BATCH)
+        steps = st.number_input(f"Steps (1–{MAX_STEPS:,})", step=100, key=keys.TRAIN.steps)
+        batch = st.number_input(f"Batch size (1–{MAX_BATCH:,})", step=8, key=keys.TRAIN.batch)
         optimizer = st.selectbox("Optimizer", list(OPTIMIZER_LABELS), format_func=OPTIMIZER_LABELS.get,
-                                 key=keys.TRAIN_OPTIMIZER)
-        seed = st.number_input("Seed", step=1, key=keys.TRAIN_SEED,
+                                 key=keys.TRAIN.optimizer)
+        seed = st.number_input("Seed", step=1, key=keys.TRAIN.seed,
                                help="The same seed gives the same weights, batches and trained model.")
-        clip = st.number_input("Gradient clip (0: none)", step=0.5, format="%.1f", key=keys.TRAIN_CLIP,
+        clip = st.number_input("Gradient clip (0: none)", step=0.5, format="%.1f", key=keys.TRAIN.clip,
                                help="Scales all gradients down together when their norm is above this.")
     return TrainSettings(task, options, kind, hidden, lr, batch, steps, optimizer, seed, memory_bias, clip)
 
@@ -105,7 +104,7 @@ def shared_trainer() -> Trainer:
 def training_run() -> Iterator[Handover]:
     """Put a Handover in session state for this run's results; it is marked done however the run ends."""
     box = Handover()
-    st.session_state[keys.TRAIN_BUSY] = box
+    st.session_state[keys.TRAIN.busy] = box
     try:
         yield box
     finally:
@@ -114,25 +113,25 @@ def training_run() -> Iterator[Handover]:
 
 def show_model(trained: Trained) -> None:
     """Make ``trained`` the Train page's model; a new task puts its example in the sequence box."""
-    previous = st.session_state.get(keys.TRAIN_RESULT)
-    st.session_state[keys.TRAIN_RESULT] = trained
-    if previous is None or previous.task != trained.task or not st.session_state.get(keys.TRAIN_TEXT):
-        st.session_state[keys.TRAIN_TEXT] = example_text(trained.task)
+    previous = st.session_state.get(keys.TRAIN.result)
+    st.session_state[keys.TRAIN.result] = trained
+    if previous is None or previous.task != trained.task or not st.session_state.get(keys.TRAIN.text):
+        st.session_state[keys.TRAIN.text] = example_text(trained.task)
 
 
 def collect_training(timeout: float = 20.0) -> bool:
     """Take what the last training run left (waiting up to ``timeout`` seconds for a run that is still
     stopping) and show it; False if that run has not finished yet."""
-    box = st.session_state.get(keys.TRAIN_BUSY)
+    box = st.session_state.get(keys.TRAIN.busy)
     if box is None:
         return True
     if not box.done.wait(timeout):
         return False
-    del st.session_state[keys.TRAIN_BUSY]
+    del st.session_state[keys.TRAIN.busy]
     if box.trained is not None:
         show_model(box.trained)
     if box.comparison is not None:
-        st.session_state[keys.TRAIN_COMPARISON] = box.comparison
+        st.session_state[keys.TRAIN.comparison] = box.comparison
     return True
 
 
@@ -162,16 +161,15 @@ def fresh_accuracy(_trained: Trained, ident: str) -> tuple[float, float]:
     return training.fresh_accuracy(_trained)
 
 
-TRAIN_CURSOR = CursorKeys(step=keys.TRAIN_STEP, unit=keys.TRAIN_UNIT, start=keys.TRAIN_CURSOR_START,
-                          reported=keys.TRAIN_CURSOR_REPORTED)
+TRAIN_CURSOR = keys.TRAIN.cursor
 
 
 def watch_cursor(trained: Trained) -> None:
     """Put the gate view's cursor on the unit the model's note says to watch, once per model shown."""
     ss = st.session_state
-    if ss.get(keys.TRAIN_WATCHED) != trained.ident:
-        ss[keys.TRAIN_WATCHED] = trained.ident
-        ss[keys.TRAIN_STEP], ss[keys.TRAIN_UNIT] = 0, trained.watch or 0
+    if ss.get(keys.TRAIN.watched) != trained.ident:
+        ss[keys.TRAIN.watched] = trained.ident
+        ss[keys.TRAIN.cursor.step], ss[keys.TRAIN.cursor.unit] = 0, trained.watch or 0
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -185,13 +183,13 @@ def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str |
 
     Text the model cannot read keeps the last text that ran for this model on screen (else the task's
     example), with the message, as every other page keeps its last good view."""
-    last = st.session_state.get(keys.TRAIN_LAST_TEXT, {})
+    last = st.session_state.get(keys.TRAIN.last_text, {})
     try:
         run = typed_run(trained, trained.ident, text)
     except ValueError as e:
         problem = str(e)
     else:
-        st.session_state[keys.TRAIN_LAST_TEXT] = {trained.ident: text}
+        st.session_state[keys.TRAIN.last_text] = {trained.ident: text}
         return run, text, None
     for fallback in dict.fromkeys((last.get(trained.ident), example_text(trained.task))):
         if fallback:
@@ -204,7 +202,7 @@ def typed_view(trained: Trained, text: str) -> tuple[TypedRun | None, str, str |
 
 def shown_model() -> Trained | None:
     """The model on the Train page, if there is one."""
-    return st.session_state.get(keys.TRAIN_RESULT)
+    return st.session_state.get(keys.TRAIN.result)
 
 
 # ----- a run followed live on the page -------------------------------------------------------------

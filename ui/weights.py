@@ -19,7 +19,6 @@ import cells
 from cells.edits import cell_of, scaled, shifted
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
-from ui.gateview import CursorKeys
 from ui.handoff import send
 from ui.model import drop_model, use_model
 from ui.tables import chart
@@ -42,10 +41,8 @@ from workbench.weights import (
     ready_models,
 )
 
-PREVIEW_CURSOR = CursorKeys(step=keys.W_PREVIEW_STEP, unit=keys.W_PREVIEW_UNIT, start=keys.W_PREVIEW_START,
-                            reported=keys.W_PREVIEW_REPORTED)
-CLAMP_CURSOR = CursorKeys(step=keys.W_CLAMP_STEP, unit=keys.W_CLAMP_UNIT, start=keys.W_CLAMP_START,
-                          reported=keys.W_CLAMP_REPORTED)  # the clamp view's time cursor
+PREVIEW_CURSOR = keys.WEIGHTS.preview
+CLAMP_CURSOR = keys.WEIGHTS.clamp  # the clamp view's time cursor
 
 
 # ----- the model in the sidebar ------------------------------------------------------------------
@@ -53,30 +50,30 @@ def show_model(model: Model) -> None:
     """Make ``model`` the current one and put its own sequence in the sequence box (Explore and Weights share
     it); Explore starts on the model's unit to watch."""
     send("explore", model)
-    st.session_state[keys.SEQ_TEXT] = model.sequence
-    st.session_state[keys.SEQ_MODE] = "onehot" if model.vocabulary else "numbers" if "numbers" in model.reads \
-        else st.session_state.get(keys.SEQ_MODE, "onehot")
-    st.session_state.pop(keys.LAST_GOOD_MODEL_TEXT, None)
+    st.session_state[keys.EXPLORE.seq_text] = model.sequence
+    st.session_state[keys.EXPLORE.seq_mode] = "onehot" if model.vocabulary else "numbers" if "numbers" in model.reads \
+        else st.session_state.get(keys.EXPLORE.seq_mode, "onehot")
+    st.session_state.pop(keys.EXPLORE.last_good_model_text, None)
     forget_edits()
 
 
 def forget_edits() -> None:
     """Start every editor and knob afresh from the current weights."""
-    st.session_state[keys.W_VERSION] = st.session_state.get(keys.W_VERSION, 0) + 1
-    for key in st.session_state.get(keys.W_KNOBS, {}):
+    st.session_state[keys.WEIGHTS.version] = st.session_state.get(keys.WEIGHTS.version, 0) + 1
+    for key in st.session_state.get(keys.WEIGHTS.knobs, {}):
         st.session_state.pop(key, None)
-    st.session_state[keys.W_KNOBS] = {}
-    st.session_state.pop(keys.W_EDIT_ERROR, None)
+    st.session_state[keys.WEIGHTS.knobs] = {}
+    st.session_state.pop(keys.WEIGHTS.edit_error, None)
 
 
 def _pick_ready() -> None:
-    value = st.session_state.get(keys.READY_MODEL, PICK)
+    value = st.session_state.get(keys.EXPLORE.ready_model, PICK)
     if value != PICK:
         try:
             show_model(load_ready(value))
         except ValueError as e:
-            st.session_state[keys.W_EDIT_ERROR] = f"Ready model: {e}"
-    st.session_state[keys.READY_MODEL] = PICK
+            st.session_state[keys.WEIGHTS.edit_error] = f"Ready model: {e}"
+    st.session_state[keys.EXPLORE.ready_model] = PICK
 
 
 def _back_to_drawn() -> None:
@@ -87,7 +84,8 @@ def _back_to_drawn() -> None:
 def ready_models_menu() -> None:
     """A menu of presets and trained models; picking one shows it with its own sequence."""
     options = ready_models()
-    st.selectbox("Ready models", [PICK, *options], format_func=lambda v: options.get(v, v), key=keys.READY_MODEL,
+    st.selectbox("Ready models", [PICK, *options], format_func=lambda v: options.get(v, v),
+                 key=keys.EXPLORE.ready_model,
                  on_change=_pick_ready,
                  help="Hand-set presets that do one readable thing, and small models trained on toy tasks. "
                       "Picking one fills the sequence box with an input that shows it.")
@@ -99,7 +97,7 @@ def model_panel(model: Model) -> None:
     st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
     if model.shown_note:
         st.caption(symbols_as_math(model.shown_note))
-    st.button("Back to a drawn network", key=keys.DROP_MODEL, on_click=_back_to_drawn,
+    st.button("Back to a drawn network", key=keys.EXPLORE.drop_model, on_click=_back_to_drawn,
               help="Forget this model and draw a network from the Network settings again.")
 
 
@@ -119,14 +117,14 @@ def model_sidebar(model: Model | None, drawn_note: str) -> NetworkChoice | None:
 def predictions_start(tokens: list[str]) -> None:
     """New text starts the predictions and the gates beside them at its last step (call before the preview)."""
     state, T = st.session_state, len(tokens)
-    if state.get(keys.W_PREDICT_OF) != list(tokens) or not is_position(state.get(keys.W_PREDICT_STEP), T):
-        state[keys.W_PREDICT_OF] = list(tokens)
-        state[keys.W_PREDICT_STEP] = state[PREVIEW_CURSOR.step] = T - 1
+    if state.get(keys.WEIGHTS.predict_of) != list(tokens) or not is_position(state.get(keys.WEIGHTS.predict_step), T):
+        state[keys.WEIGHTS.predict_of] = list(tokens)
+        state[keys.WEIGHTS.predict_step] = state[PREVIEW_CURSOR.step] = T - 1
 
 
 def _slider_moved() -> None:
     """The step slider moved: the preview's cursor goes there too."""
-    st.session_state[PREVIEW_CURSOR.step] = st.session_state[keys.W_PREDICT_STEP]
+    st.session_state[PREVIEW_CURSOR.step] = st.session_state[keys.WEIGHTS.predict_step]
 
 
 def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None,
@@ -139,34 +137,35 @@ def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str]
     st.markdown("**What the model predicts**")
     state = st.session_state
     reported = state.get(PREVIEW_CURSOR.reported)
-    if reported is not None and reported != state.get(keys.W_PREDICT_FOLLOWED) and 0 <= reported[0] < T:
-        state[keys.W_PREDICT_FOLLOWED] = reported
-        state[keys.W_PREDICT_STEP] = reported[0]
-    if not is_position(state.get(keys.W_PREDICT_STEP), T):
-        state[keys.W_PREDICT_STEP] = T - 1
-    step = st.slider("After step", 0, max(T - 1, 1), key=keys.W_PREDICT_STEP, disabled=T == 1, on_change=_slider_moved,
+    if reported is not None and reported != state.get(keys.WEIGHTS.predict_followed) and 0 <= reported[0] < T:
+        state[keys.WEIGHTS.predict_followed] = reported
+        state[keys.WEIGHTS.predict_step] = reported[0]
+    if not is_position(state.get(keys.WEIGHTS.predict_step), T):
+        state[keys.WEIGHTS.predict_step] = T - 1
+    step = st.slider("After step", 0, max(T - 1, 1), key=keys.WEIGHTS.predict_step, disabled=T == 1,
+                     on_change=_slider_moved,
                      help="The head's likeliest outputs once the model has read the sequence up to this step; the "
                           "gates' cursor and this slider move together.")
     st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
-    with st.container(key=keys.weights_chart("top_predictions")):
+    with st.container(key=keys.WEIGHTS.chart("top_predictions")):
         st.table(top_predictions(probabilities, tokens, step, outputs))
     labels = output_labels(K, outputs)
-    if not is_position(st.session_state.get(keys.W_PREDICT_TOKEN), K):
-        st.session_state[keys.W_PREDICT_TOKEN] = int(np.argmax(probabilities[step]))  # the likeliest, to start
-    chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.W_PREDICT_TOKEN,
+    if not is_position(st.session_state.get(keys.WEIGHTS.predict_token), K):
+        st.session_state[keys.WEIGHTS.predict_token] = int(np.argmax(probabilities[step]))  # the likeliest, to start
+    chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.WEIGHTS.predict_token,
                           format_func=lambda k: labels[k])
     chart(token_probability(probabilities, tokens, chosen, outputs, step, palette=palette),
-          key=keys.weights_chart("token_probability"), config={"displayModeBar": False})
+          key=keys.WEIGHTS.chart("token_probability"), config={"displayModeBar": False})
 
 
 def apply_preset() -> None:
     """The preset chosen in the page's menu becomes the model, with its sequence."""
-    show_model(from_preset(st.session_state[keys.W_PRESET]))
+    show_model(from_preset(st.session_state[keys.WEIGHTS.preset]))
 
 
 # ----- editors and knobs ---------------------------------------------------------------------------
 def _version() -> int:
-    return int(st.session_state.setdefault(keys.W_VERSION, 0))
+    return int(st.session_state.setdefault(keys.WEIGHTS.version, 0))
 
 
 def pending_edits(network: cells.Network, layer: int, direction: str, gate: str, features: list[str] | None,
@@ -175,9 +174,9 @@ def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
     ``tables`` are the gate's ``edit_tables`` in ``network``, when the caller has them already."""
     symbol = cells.gate_info(cell_of(network, layer, direction).FAMILY, gate).symbol
     changed = network
-    knobs = st.session_state.setdefault(keys.W_KNOBS, {})
+    knobs = st.session_state.setdefault(keys.WEIGHTS.knobs, {})
     for what, default in (("scale", 1.0), ("shift", 0.0)):
-        key = keys.weights_knob(what, layer, direction, gate)
+        key = keys.WEIGHTS.knob(what, layer, direction, gate)
         before = float(knobs.get(key, default))
         now = float(st.session_state.get(key, before))
         if now != before:
@@ -187,7 +186,7 @@ def pending_edits(network: cells.Network, layer: int, direction: str, gate: str,
     edited = changed
     tables = tables if tables is not None else edit_tables(cell_of(network, layer, direction), gate, features)
     for field, table in tables.items():
-        state = st.session_state.get(keys.weights_editor(field, layer, direction, gate, _version(), table.shape))
+        state = st.session_state.get(keys.WEIGHTS.editor(field, layer, direction, gate, _version(), table.shape))
         rows = state.get("edited_rows") if isinstance(state, dict) else None
         if rows:
             what = f"{symbol} {'weights' if field == 'weights' else field.replace('_', ' ')}"
@@ -208,7 +207,7 @@ def apply_pending(base: Model, layer: int, direction: str, gate: str, features: 
     if edited is not None:
         commit(base, edited)
     if refused:
-        st.session_state[keys.W_EDIT_REFUSED] = refused  # said under the editors (views/weights.py)
+        st.session_state[keys.WEIGHTS.edit_refused] = refused  # said under the editors (views/weights.py)
     return edited is not None
 
 
@@ -221,21 +220,21 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
               for t in tables.values() for c in t.columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
     st.data_editor(tables["weights"],
-                   key=keys.weights_editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
+                   key=keys.WEIGHTS.editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config, on_change=on_edit)
     for field in cell.EXTRA:
         if field not in tables:
             continue
         st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
-        key = keys.weights_editor(field, layer, direction, gate, _version(), tables[field].shape)
+        key = keys.WEIGHTS.editor(field, layer, direction, gate, _version(), tables[field].shape)
         st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config, on_change=on_edit)
 
 
 def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[[], object] | None = None) -> None:
     """Scale the gate's matrix and shift its bias; each knob shows what it has applied so far."""
-    applied = st.session_state.setdefault(keys.W_KNOBS, {})
-    scale_key = keys.weights_knob("scale", layer, direction, gate)
-    shift_key = keys.weights_knob("shift", layer, direction, gate)
+    applied = st.session_state.setdefault(keys.WEIGHTS.knobs, {})
+    scale_key = keys.WEIGHTS.knob("scale", layer, direction, gate)
+    shift_key = keys.WEIGHTS.knob("shift", layer, direction, gate)
     for key, default in ((scale_key, 1.0), (shift_key, 0.0)):
         if key not in st.session_state:
             st.session_state[key] = float(applied.get(key, default))
@@ -250,8 +249,8 @@ def commit(base: Model, network: cells.Network) -> Model:
     label = base.label if base.label.endswith("(edited)") else f"{base.label} (edited)"
     model = base.edited(network, label=label)
     use_model(model)
-    st.session_state[keys.W_VERSION] = _version() + 1
-    st.session_state.pop(keys.W_EDIT_ERROR, None)
+    st.session_state[keys.WEIGHTS.version] = _version() + 1
+    st.session_state.pop(keys.WEIGHTS.edit_error, None)
     return model
 
 
@@ -265,7 +264,7 @@ def reset(model: Model) -> None:
 
 def redraw(base: Model) -> None:
     """New random weights of the same shape, drawn with the seed box's seed."""
-    seed = int(st.session_state.get(keys.W_SEED, 1))
+    seed = int(st.session_state.get(keys.WEIGHTS.seed, 1))
     n = base.network
     network = cells.Network.create(n.kind, n.input_size, n.hidden_size, num_layers=len(n.layers),
                                    bidirectional=n.bidirectional, seed=seed, state_size=n.state_size)

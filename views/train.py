@@ -49,13 +49,13 @@ if not collect_training():
 
 
 def load_chosen() -> None:
-    show_model(load_pretrained(st.session_state[keys.TRAIN_PRETRAINED]))
+    show_model(load_pretrained(st.session_state[keys.TRAIN.pretrained]))
 
 
 def look_inside() -> None:
-    comparison = st.session_state.get(keys.TRAIN_COMPARISON)
-    if comparison is not None and st.session_state[keys.TRAIN_LOOK_INSIDE] in comparison.results:
-        show_model(from_comparison(comparison, st.session_state[keys.TRAIN_LOOK_INSIDE]))
+    comparison = st.session_state.get(keys.TRAIN.comparison)
+    if comparison is not None and st.session_state[keys.TRAIN.look_inside] in comparison.results:
+        show_model(from_comparison(comparison, st.session_state[keys.TRAIN.look_inside]))
 
 
 st.title("Train a small network")
@@ -65,8 +65,8 @@ st.markdown("Pick a task and a cell, press **Train**, and watch the loss fall as
 with st.sidebar:
     st.header("Or start from a trained model")
     names = pretrained_labels()
-    st.selectbox("Shipped models", list(names), format_func=names.get, key=keys.TRAIN_PRETRAINED)
-    st.button("Load it", key=keys.TRAIN_LOAD, on_click=load_chosen, width="stretch",
+    st.selectbox("Shipped models", list(names), format_func=names.get, key=keys.TRAIN.pretrained)
+    st.button("Load it", key=keys.TRAIN.load, on_click=load_chosen, width="stretch",
               help="No training: the model as shipped in assets/pretrained.")
 
 settings = train_controls()
@@ -75,12 +75,12 @@ for message in refused:
     st.error(message)
 
 go_col, compare_col, stop_col = st.columns([2, 3, 1])
-train_clicked = go_col.button("Train", key=keys.TRAIN_GO, type="primary", disabled=bool(refused), width="stretch")
+train_clicked = go_col.button("Train", key=keys.TRAIN.go, type="primary", disabled=bool(refused), width="stretch")
 compare_clicked = compare_col.button(
-    "Compare cells: LSTM, GRU and plain RNN", key=keys.TRAIN_COMPARE_GO, disabled=bool(refused), width="stretch",
+    "Compare cells: LSTM, GRU and plain RNN", key=keys.TRAIN.compare_go, disabled=bool(refused), width="stretch",
     help="Trains the three with the same task, hidden size, steps and seed, and overlays their curves.",
 )
-stop_col.button("Stop", key=keys.TRAIN_STOP, disabled=not (train_clicked or compare_clicked), width="stretch",
+stop_col.button("Stop", key=keys.TRAIN.stop, disabled=not (train_clicked or compare_clicked), width="stretch",
                 help="Stops training and keeps the weights so far.")
 
 if (train_clicked or compare_clicked) and not refused:
@@ -116,14 +116,14 @@ if (train_clicked or compare_clicked) and not refused:
         train_on_page("Training LSTM, GRU and plain RNN…", "**Stop**, or any other click on the page, ends training "
                       "and keeps the curves so far.", train_three)
 
-comparison = st.session_state.get(keys.TRAIN_COMPARISON)
+comparison = st.session_state.get(keys.TRAIN.comparison)
 if comparison is not None:
     st.header("LSTM, GRU and plain RNN")
     s = comparison.settings
     task = comparison.task
     chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
                          title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}",
-                         palette=palette), key=keys.TRAIN_COMPARE_CHART)
+                         palette=palette), key=keys.TRAIN.compare_chart)
     finals = final_accuracies(comparison.curves)
     summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
     note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
@@ -131,11 +131,11 @@ if comparison is not None:
     if not comparison.complete:
         st.warning("Stopped before every cell finished: the curves show the steps done.")
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
-    pick.selectbox("Look inside one of them", list(comparison.results), key=keys.TRAIN_LOOK_INSIDE,
+    pick.selectbox("Look inside one of them", list(comparison.results), key=keys.TRAIN.look_inside,
                    format_func=lambda k: cells.KINDS[k].LABEL)
-    go.button("Show it below", key=keys.TRAIN_LOOK_INSIDE_GO, on_click=look_inside, width="stretch")
+    go.button("Show it below", key=keys.TRAIN.look_inside_go, on_click=look_inside, width="stretch")
 
-trained = st.session_state.get(keys.TRAIN_RESULT)
+trained = st.session_state.get(keys.TRAIN.result)
 if trained is None:
     st.info("No model yet: press **Train**, load a shipped model from the sidebar"
             + (", or look inside one of the compared cells." if comparison is not None else "."))
@@ -150,7 +150,7 @@ if trained.status == "diverged":
 if trained.losses.size:
     chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
                           chance=chance(trained.task), title=f"Learning curve: {trained.label}",
-                          palette=palette), key=keys.TRAIN_CURVE)
+                          palette=palette), key=keys.TRAIN.curve)
 loss, accuracy = fresh_accuracy(trained, trained.ident)
 st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
 if trained.note:
@@ -158,35 +158,35 @@ if trained.note:
 
 st.subheader("Run your own sequence through it")
 task = trained.task
-text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", keys.TRAIN_TEXT,
+text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", keys.TRAIN.text,
                     rows=1, help=task.DESCRIPTION)
 run, shown_text, problem = typed_view(trained, text)
 if problem:
     st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
 if run is not None:
     watch_cursor(trained)
-    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN_VIEW, k=TRAIN_CURSOR,
+    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN.cursor.view, k=TRAIN_CURSOR,
                    palette=palette, watch=trained.watch)
-    chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN_PREDICTIONS,
+    chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN.predictions,
           config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")
-    table = st.expander("Predictions as a table", key=keys.TRAIN_TABLE_OPEN, on_change="rerun")
+    table = st.expander("Predictions as a table", key=keys.TRAIN.table_open, on_change="rerun")
     if table.open:  # a lazy expander: closed, the table is not built
         with table:
             st.dataframe(prediction_table(run.predictions), hide_index=True)
 
 explore_col, compare_col, download_col = st.columns(3)
-if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
+if explore_col.button("Open in Explore", key=keys.TRAIN.explore, type="primary", width="stretch",
                       help="Explore shows every gate step by step, with the lecture's equations."):
     send("explore", explore_model(trained, shown_text))
     st.switch_page("views/explore.py")
-if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
+if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN.to_compare, width="stretch",
                       help="Compare runs it next to another model or input."):
     send("compare", explore_model(trained, shown_text))  # Compare's pane A shows it
     st.switch_page("views/compare.py")
 download_col.download_button("Download the model (.npz)", lambda: model_bytes(trained.model),
                              file_name=f"gatescope-{trained.model.network.kind}-{task.NAME}.npz",
-                             mime="application/octet-stream", key=keys.TRAIN_DOWNLOAD, on_click="ignore",
+                             mime="application/octet-stream", key=keys.TRAIN.download, on_click="ignore",
                              width="stretch")

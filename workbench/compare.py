@@ -107,33 +107,33 @@ PANE_DEFAULTS: dict[str, Any] = {
     "text": "hello world", "embed_size": 8, "embed_seed": 0,
 }
 DEFAULTS: dict[str, Any] = {
-    **{keys.pane("a", name): value for name, value in PANE_DEFAULTS.items()},
-    **{keys.pane("b", name): value for name, value in PANE_DEFAULTS.items()},
-    keys.pane("b", "kind"): "gru",
-    keys.CMP_START: "models",
-    keys.CMP_SAME_INPUT: True,
-    keys.CMP_SAME_NET: False,
-    keys.CMP_VIEW: "side",
-    keys.CMP_VIEW_PANE: "a",
-    keys.CMP_LAYER: 0,
-    keys.CMP_DIRECTION: "forward",
-    keys.CMP_STEP: 0,
-    keys.CMP_UNIT: 0,
-    keys.CMP_GATE: "cell",
-    keys.pane("a", "more"): False,  # each pane's "More settings", closed
-    keys.pane("b", "more"): False,
-    keys.pane("a", "unfolded"): False,  # in presenter mode, each pane's settings, folded away
-    keys.pane("b", "unfolded"): False,
-    keys.CMP_SUMMARY: False,  # the summary tables, one click away
+    **{keys.COMPARE.pane("a", name): value for name, value in PANE_DEFAULTS.items()},
+    **{keys.COMPARE.pane("b", name): value for name, value in PANE_DEFAULTS.items()},
+    keys.COMPARE.pane("b", "kind"): "gru",
+    keys.COMPARE.start: "models",
+    keys.COMPARE.same_input: True,
+    keys.COMPARE.same_net: False,
+    keys.COMPARE.view: "side",
+    keys.COMPARE.view_pane: "a",
+    keys.COMPARE.layer: 0,
+    keys.COMPARE.direction: "forward",
+    keys.COMPARE.cursor.step: 0,
+    keys.COMPARE.cursor.unit: 0,
+    keys.COMPARE.gate: "cell",
+    keys.COMPARE.pane("a", "more"): False,  # each pane's "More settings", closed
+    keys.COMPARE.pane("b", "more"): False,
+    keys.COMPARE.pane("a", "unfolded"): False,  # in presenter mode, each pane's settings, folded away
+    keys.COMPARE.pane("b", "unfolded"): False,
+    keys.COMPARE.summary: False,  # the summary tables, one click away
 }
 
 # What each start mode sets: (pane A, pane B, shared) on top of the defaults.
 START_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
-    "models": ({"kind": "lstm"}, {"kind": "gru"}, {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
+    "models": ({"kind": "lstm"}, {"kind": "gru"}, {keys.COMPARE.same_input: True, keys.COMPARE.same_net: False}),
     "inputs": ({"kind": "lstm"}, {"kind": "lstm", "text": "jello world"},
-               {keys.CMP_SAME_INPUT: False, keys.CMP_SAME_NET: True}),
+               {keys.COMPARE.same_input: False, keys.COMPARE.same_net: True}),
     "weights": ({"kind": "lstm"}, {"kind": "lstm", "shift": 2.0},
-                {keys.CMP_SAME_INPUT: True, keys.CMP_SAME_NET: False}),
+                {keys.COMPARE.same_input: True, keys.COMPARE.same_net: False}),
 }
 MORE = ("scheme", "scale", "shift", "bidirectional")  # a drawn pane's "More settings"
 START_OPENS = {"weights": ("b",)}  # the panes whose "More settings" a start mode opens: where its change is
@@ -182,7 +182,7 @@ def _shift_value(text: str) -> float:
 
 
 def _pane_fields(p: str) -> tuple[Field, ...]:
-    k = lambda name: keys.pane(p, name)  # noqa: E731
+    k = lambda name: keys.COMPARE.pane(p, name)  # noqa: E731
     return (
         Field(f"{p}_src", k("source"), _choice(LINK_SOURCES)),
         Field(f"{p}_preset", k("preset"), _choice(presets.PRESETS)),
@@ -203,18 +203,18 @@ def _pane_fields(p: str) -> tuple[Field, ...]:
 
 
 VIEW_FIELDS: tuple[Field, ...] = (
-    Field("cmp_start", keys.CMP_START, _choice(STARTS)),
-    Field("same_input", keys.CMP_SAME_INPUT, _flag, lambda v: "1" if v else "0"),
-    Field("same_net", keys.CMP_SAME_NET, _flag, lambda v: "1" if v else "0"),
-    Field("cmp_view", keys.CMP_VIEW, _choice(VIEWS)),
-    Field("cmp_pane", keys.CMP_VIEW_PANE, _choice(PANES)),
-    Field("cmp_layer", keys.CMP_LAYER, _whole(0, MAX_LAYERS - 1)),
-    Field("cmp_dir", keys.CMP_DIRECTION, _choice(("forward", "backward"))),
-    Field("cmp_gate", keys.CMP_GATE, _choice(GATES)),
+    Field("cmp_start", keys.COMPARE.start, _choice(STARTS)),
+    Field("same_input", keys.COMPARE.same_input, _flag, lambda v: "1" if v else "0"),
+    Field("same_net", keys.COMPARE.same_net, _flag, lambda v: "1" if v else "0"),
+    Field("cmp_view", keys.COMPARE.view, _choice(VIEWS)),
+    Field("cmp_pane", keys.COMPARE.view_pane, _choice(PANES)),
+    Field("cmp_layer", keys.COMPARE.layer, _whole(0, MAX_LAYERS - 1)),
+    Field("cmp_dir", keys.COMPARE.direction, _choice(("forward", "backward"))),
+    Field("cmp_gate", keys.COMPARE.gate, _choice(GATES)),
 )
 CURSOR_FIELDS: tuple[Field, ...] = (
-    Field("cmp_t", keys.CMP_STEP, _whole(0, MAX_STEPS - 1)),
-    Field("cmp_unit", keys.CMP_UNIT, _whole(0, MAX_HIDDEN - 1)),
+    Field("cmp_t", keys.COMPARE.cursor.step, _whole(0, MAX_STEPS - 1)),
+    Field("cmp_unit", keys.COMPARE.cursor.unit, _whole(0, MAX_HIDDEN - 1)),
 )
 FIELDS: tuple[Field, ...] = (*_pane_fields("a"), *_pane_fields("b"), *VIEW_FIELDS, *CURSOR_FIELDS)
 SETTING_FIELDS = tuple(f for f in FIELDS if f not in CURSOR_FIELDS)

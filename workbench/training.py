@@ -41,25 +41,25 @@ COMPARE_KINDS = ("lstm", "gru", "rnn")
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD"}
 
 DEFAULTS: dict[str, Any] = {
-    keys.TRAIN_TASK: "brackets",
-    keys.TRAIN_KIND: "lstm",
-    keys.TRAIN_HIDDEN: 8,
-    keys.TRAIN_LR: 0.01,
-    keys.TRAIN_BATCH: 32,
-    keys.TRAIN_STEPS: 500,
-    keys.TRAIN_OPTIMIZER: "adam",
-    keys.TRAIN_SEED: 0,
-    keys.TRAIN_MEMORY_BIAS: 2.0,
-    keys.TRAIN_CLIP: 1.0,
-    keys.FLOW_STEPS: 100,
-    keys.FLOW_HIDDEN: 8,
-    keys.FLOW_SEED: 0,
+    keys.TRAIN.task: "brackets",
+    keys.TRAIN.kind: "lstm",
+    keys.TRAIN.hidden: 8,
+    keys.TRAIN.lr: 0.01,
+    keys.TRAIN.batch: 32,
+    keys.TRAIN.steps: 500,
+    keys.TRAIN.optimizer: "adam",
+    keys.TRAIN.seed: 0,
+    keys.TRAIN.memory_bias: 2.0,
+    keys.TRAIN.clip: 1.0,
+    keys.FLOW.steps: 100,
+    keys.FLOW.hidden: 8,
+    keys.FLOW.seed: 0,
 }
 
 
 def option_defaults() -> dict[str, Any]:
     """Every task option's widget key and default."""
-    return {keys.train_option(name, f.name): f.default for name, cls in TASKS.items() for f in dataclasses.fields(cls)}
+    return {keys.TRAIN.option(name, f.name): f.default for name, cls in TASKS.items() for f in dataclasses.fields(cls)}
 
 
 # ----- settings ------------------------------------------------------------------------------------
