@@ -40,7 +40,7 @@ if not present:
     with st.sidebar:
         st.header("Stops")
         for k, s in enumerate(STOPS):
-            st.button(f"{k + 1}. {s.title}", key=f"{keys.LESSONS.jump}_{s.slug}", on_click=go_to, args=(k,),
+            st.button(f"{k + 1}. {s.title}", key=keys.LESSONS.go(s.slug), on_click=go_to, args=(k,),
                       type="primary" if k == index else "tertiary", width="stretch")
 if problem:
     st.warning(problem)

@@ -92,7 +92,7 @@ if (train_clicked or compare_clicked) and not refused:
             progress.draw(step, steps, f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
                                        f"accuracy {accuracies[-1]:.0%}",
                           lambda: learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
-                                                  title="Training…", palette=palette), f"train_live_{step}")
+                                                  title="Training…", palette=palette), keys.TRAIN.live(step))
 
         result, interrupted = train_live(settings, draw)
         box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
@@ -104,7 +104,7 @@ if (train_clicked or compare_clicked) and not refused:
         def draw(done: int, curves: list) -> None:
             progress.draw(done, total, f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}",
                           lambda: compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
-                                                 palette=palette), f"train_compare_live_{done}")
+                                                 palette=palette), keys.TRAIN.live(done, compared=True))
 
         box.comparison, interrupted = compare_live(settings, draw)
         return interrupted

@@ -118,6 +118,10 @@ class TrainKeys:
         """The key of a task option's widget (``train_opt_first_bit_gap``)."""
         return f"train_opt_{task}_{option}"
 
+    def live(self, done: int, compared: bool = False) -> str:
+        """The live curve drawn after ``done`` steps of a run (of the three-cell comparison, ``compared``)."""
+        return f"train_{'compare_' if compared else ''}live_{done}"
+
 
 @dataclass(frozen=True)
 class FlowKeys:
@@ -221,7 +225,6 @@ class LessonKeys:
     present: str = "lessons_present"  # presenter mode toggle (query parameter ?present=1)
     prev: str = "lessons_prev"  # previous stop
     next: str = "lessons_next"  # next stop
-    jump: str = "lessons_jump"  # the sidebar's list of stops
     cursor: CursorKeys = field(default_factory=lambda: CursorKeys("lessons"))  # the stop's gate view
     reset: str = "lessons_reset"  # put the "try this" control back
     open_explore: str = "lessons_open_explore"
@@ -230,6 +233,10 @@ class LessonKeys:
     def knob(self, slug: str) -> str:
         """A stop's "try this" slider (each stop keeps its own)."""
         return f"lessons_knob_{slug}"
+
+    def go(self, slug: str) -> str:
+        """The sidebar's button for stop ``slug``."""
+        return f"lessons_jump_{slug}"
 
     def chart(self, slug: str, index: int) -> str:
         return f"lessons_chart_{slug}_{index}"
