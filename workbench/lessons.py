@@ -169,9 +169,12 @@ def output_gate_scene() -> Scene:
 
 def peephole_scene() -> Scene:
     """Bracket depth in C_t; the output gate looks at C_t itself."""
-    model = from_network(presets.peephole_depth(), "Peephole LSTM: bracket depth, shown from depth 2",
-                         vocabulary="()ab", sequence=BRACKETS,
-                         note="o_t = σ(20·C_t − 30) reads the cell state: it opens when the depth is 2 or more.")
+    network = presets.peephole_depth()
+    cell = network.layers[0].forward
+    P, b = float(cell.peepholes["output"][0, 0]), float(cell.biases["output"][0])  # the numbers the note quotes
+    model = from_network(network, "Peephole LSTM: bracket depth, shown from depth 2", vocabulary="()ab",
+                         sequence=BRACKETS, note=f"o_t = σ({P:g}·C_t − {-b:g}) reads the cell state: it opens when "
+                                             "the depth is 2 or more.")
     return Scene(model, BRACKETS)
 
 
