@@ -17,6 +17,8 @@ COPY deploy deploy
 COPY ui ui
 COPY views views
 COPY viz viz
+COPY lessons lessons
+COPY workbench workbench
 
 ENV WORKERS=2 PYTHONUNBUFFERED=1
 EXPOSE 8501

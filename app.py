@@ -5,23 +5,29 @@ from pathlib import Path
 import streamlit as st
 
 from ui.focus import focus_style
-from ui.memory import freeze_startup_objects
 from ui.palette import palette_setting
 from ui.reconnect import note_if_reconnected
 from ui.share import set_defaults
 from ui.tables import tables_switch
+from workbench.memory import freeze_startup_objects
 
 # The tab's icon is a file of ours: a page's material icon as favicon would be fetched from the internet.
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="Gatescope", page_icon=str(ICON), layout="wide")
 freeze_startup_objects()  # the libraries just imported are never walked by the cycle collector again
 pages = {
-    "explore": st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
-    "compare": st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    "weights": st.Page("views/weights.py", title="Weights", icon=":material/tune:"),
-    "lessons": st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
-    "train": st.Page("views/train.py", title="Train", icon=":material/model_training:"),
-    "gradient_flow": st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
+    "explore": st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True,
+                       help="Every gate of a network, step by step, on a sequence you type"),
+    "compare": st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:",
+                       help="Two models, two inputs or two weight settings side by side on one time cursor"),
+    "weights": st.Page("views/weights.py", title="Weights", icon=":material/tune:",
+                       help="Edit, clamp, preset, download and upload a model's weights"),
+    "lessons": st.Page("views/lessons.py", title="Lessons", icon=":material/school:",
+                       help="The lecture's ideas in order, each with a model that shows it and a knob to try"),
+    "train": st.Page("views/train.py", title="Train", icon=":material/model_training:",
+                     help="Teach a small network a toy task and look inside it"),
+    "gradient_flow": st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:",
+                             help="How far back the gradient reaches in a plain RNN, an LSTM and a GRU"),
 }
 pg = st.navigation(list(pages.values()))
 page = next((name for name, p in pages.items() if p is pg), None)

@@ -238,7 +238,7 @@ def sequence_change_bytes(browser: Browser, url: str, steps: int, hidden: int) -
         page.wait_for_timeout(500)
         before = len(received)
         start = time.perf_counter()
-        box = page.locator(".st-key-seq_text_box textarea")
+        box = page.locator(".st-key-explore_seq_text_box textarea")
         box.fill(second)
         box.press("Enter")  # the sequence box applies at once on Enter
         page.wait_for_function(LABELS_JS, arg=second, timeout=120_000)

@@ -38,8 +38,8 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from benchmarks.streamlit_client import RunError, Session
-from ui import keys
 from ui.sequence_input import box_key
+from workbench import keys
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -152,9 +152,9 @@ async def student(index: int, url: str, until: float, every: float, tally: Tally
             typed = step % 2 == 1
             text = f"student {index} try {step}"
             if typed:
-                session.set(box_key(keys.SEQ_TEXT), {"text": text})  # what the sequence box reports
+                session.set(box_key(keys.EXPLORE.seq_text), {"text": text})  # what the sequence box reports
             else:
-                session.set(keys.NET_SEED, 1 + (index * 1000 + step) % 100_000)
+                session.set(keys.EXPLORE.net_seed, 1 + (index * 1000 + step) % 100_000)
             try:
                 run = await session.rerun()
             except (RunError, OSError) as e:
@@ -176,13 +176,13 @@ async def trainer(url: str, started: asyncio.Event, done: asyncio.Event, tally: 
     session = Session(url)
     try:
         await session.open("train")
-        session.set(keys.TRAIN_STEPS, 20_000)
-        session.set(keys.TRAIN_GO, True)
+        session.set(keys.TRAIN.steps, 20_000)
+        session.set(keys.TRAIN.go, True)
         await session.send_run()
         reading = asyncio.create_task(session.read_run(timeout=3600))
         started.set()
         await done.wait()
-        session.set(keys.TRAIN_STOP, True)
+        session.set(keys.TRAIN.stop, True)
         await session.send_run()
         run = await reading
         if run.exceptions:

@@ -45,7 +45,7 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-from ui import keys
+from workbench import keys
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 300
@@ -71,13 +71,13 @@ def _ending(i: int) -> str:
 
 def _typed(base: str) -> Callable[[int], dict[str, Any]]:
     """A new sequence each time: the base text with its last two characters changed."""
-    return lambda i: {keys.SEQ_TEXT: base[:-2] + _ending(i)}
+    return lambda i: {keys.EXPLORE.seq_text: base[:-2] + _ending(i)}
 
 
 def _load_shipped(name: str) -> Callable[[AppTest], None]:
     def setup(at: AppTest) -> None:
-        at.session_state[keys.TRAIN_PRETRAINED] = name
-        at.button(keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
+        at.session_state[keys.TRAIN.pretrained] = name
+        at.button(keys.TRAIN.load).click().run(timeout=TIMEOUT)
 
     return setup
 
@@ -86,19 +86,20 @@ BRACKETS = "(()(()))((()))()"
 DRAWN = {"kind": "lstm"}  # Explore on a drawn network (a link naming a setting skips the first view's model)
 CASES = [
     Case("explore", "type a sequence", "default", change=_typed("hello world"), query=DRAWN),
-    Case("explore", "move a knob (seed)", "default", change=lambda i: {keys.NET_SEED: i + 1}, query=DRAWN),
-    Case("explore", "type a sequence", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32}, _typed(LONG),
+    Case("explore", "move a knob (seed)", "default", change=lambda i: {keys.EXPLORE.net_seed: i + 1}, query=DRAWN),
+    Case("explore", "type a sequence", "100x32", {keys.EXPLORE.seq_text: LONG, keys.EXPLORE.net_hidden: 32},
+         _typed(LONG),
          query=DRAWN),
-    Case("explore", "move a knob (seed)", "100x32", {keys.SEQ_TEXT: LONG, keys.NET_HIDDEN: 32},
-         lambda i: {keys.NET_SEED: i + 1}, query=DRAWN),
+    Case("explore", "move a knob (seed)", "100x32", {keys.EXPLORE.seq_text: LONG, keys.EXPLORE.net_hidden: 32},
+         lambda i: {keys.EXPLORE.net_seed: i + 1}, query=DRAWN),
     Case("compare", "type pane A's sequence", "default",
-         change=lambda i: {keys.pane("a", "text"): "hello wor" + _ending(i)}),
-    Case("compare", "move a knob (A's seed)", "default", change=lambda i: {keys.pane("a", "seed"): i + 1}),
+         change=lambda i: {keys.COMPARE.pane("a", "text"): "hello wor" + _ending(i)}),
+    Case("compare", "move a knob (A's seed)", "default", change=lambda i: {keys.COMPARE.pane("a", "seed"): i + 1}),
     Case("weights", "move a knob (forget-gate shift)", "default",
-         change=lambda i: {keys.weights_knob("shift", 0, "forward", "forget"): 0.25 * (i + 1)}),
+         change=lambda i: {keys.WEIGHTS.knob("shift", 0, "forward", "forget"): 0.25 * (i + 1)}),
     Case("train", "type a sequence (brackets model)", "default", setup=_load_shipped("brackets_lstm"),
-         change=lambda i: {keys.TRAIN_TEXT: BRACKETS + "()" * (i + 1)}),
-    Case("gradient_flow", "move a knob (T)", "default", change=lambda i: {keys.FLOW_STEPS: 101 + i}),
+         change=lambda i: {keys.TRAIN.text: BRACKETS + "()" * (i + 1)}),
+    Case("gradient_flow", "move a knob (T)", "default", change=lambda i: {keys.FLOW.steps: 101 + i}),
     Case("lessons", "next stop", "default", change=lambda i: {}),
 ]
 PAGES = ["explore", "compare", "weights", "lessons", "train", "gradient_flow"]
@@ -159,7 +160,7 @@ def timed_run(at: AppTest, profile: cProfile.Profile | None = None) -> tuple[flo
 
 def act(at: AppTest, case: Case, i: int) -> None:
     if case.page == "lessons" and case.action == "next stop":
-        at.button(keys.LESSON_NEXT).click()
+        at.button(keys.LESSONS.next).click()
         return
     assert case.change is not None
     sliders = {w.key: w for w in at.slider}

@@ -19,10 +19,11 @@ from typing import Literal
 import numpy as np
 
 from cells.cell import Cell
+from cells.edits import with_bias, with_weight
 from cells.encode import Encoded, one_hot, parse_numbers
 from cells.gru import GRU
 from cells.layers import Layer, Network
-from cells.lstm import LSTM
+from cells.lstm import LSTM, CoupledLSTM, PeepholeLSTM
 
 OPEN = 20.0  # a sigmoid pre-activation that opens a gate: σ(20) = 1 − 2·10⁻⁹
 FULL = 10.0  # a tanh pre-activation that gives a candidate of 1: tanh(10) = 1 − 4·10⁻⁹
@@ -364,3 +365,52 @@ def preset(name: str) -> Preset:
         return PRESETS[name]
     except (KeyError, TypeError):
         raise ValueError(f"preset {name!r}: expected one of {', '.join(PRESETS)}") from None
+
+
+# ----- the lessons' hand-wired networks (each one stop's point; cells.edits makes the "try this" changes) -----
+DEEP_THRESHOLD = -87.0  # layer 2's input bias in deep_counter: 100·tanh(depth) − 87 > 0 from depth 2 on
+
+
+def depth_read_on(letter: str = "a", vocabulary: str = "()ab") -> Network:
+    """Bracket depth in C_t, shown in h_t only on ``letter``: o_t = σ(−20 + 40·[x = letter])."""
+    network = with_bias(bracket_depth(vocabulary), "output", -OPEN)
+    return with_weight(network, "output", 0, 1 + vocabulary.index(letter), 2 * OPEN)
+
+
+def peephole_depth(vocabulary: str = "()ab") -> Network:
+    """Bracket depth in C_t; the output gate looks at C_t itself: o_t = σ(20·C_t − 30), open from depth 2."""
+    plain = bracket_depth(vocabulary).layers[0].forward
+    cell = PeepholeLSTM(
+        weights=plain.weights, biases={**plain.biases, "output": np.array([-1.5 * OPEN])},
+        peepholes={"forget": np.zeros((1, 1)), "input": np.zeros((1, 1)), "output": np.array([[OPEN]])},
+    )
+    return Network((Layer(cell),))
+
+
+def coupled_latch() -> Network:
+    """The latch with one gate: f_t = σ(20 − 40·marker), i_t = 1 − f_t. Inputs [value, marker]."""
+    z = np.zeros
+    cell = CoupledLSTM(
+        weights={"forget": np.array([[0.0, 0.0, -2 * OPEN]]), "candidate": np.array([[0.0, 1.0, 0.0]]),
+                 "output": z((1, 3))},
+        biases={"forget": np.array([OPEN]), "candidate": z(1), "output": np.array([OPEN])},
+    )
+    return Network((Layer(cell),))
+
+
+def remember_both_ways() -> Network:
+    """The remember-forever cell in both directions: forward holds the first number, backward the last."""
+    cell = remember().layers[0].forward
+    return Network((Layer(cell, cell),))
+
+
+def deep_counter(threshold: float = DEEP_THRESHOLD) -> Network:
+    """Layer 1 tracks the bracket depth; layer 2 reads its h_t = tanh(depth) and counts the steps at which
+    100·tanh(depth) + ``threshold`` > 0 (depth 2 or more for the default)."""
+    counter = LSTM(
+        weights={"forget": np.zeros((1, 2)), "input": np.array([[0.0, 100.0]]), "candidate": np.zeros((1, 2)),
+                 "output": np.zeros((1, 2))},
+        biases={"forget": np.array([OPEN]), "input": np.array([threshold]),
+                "candidate": np.array([FULL]), "output": np.array([OPEN])},
+    )
+    return Network((*bracket_depth().layers, Layer(counter)))

@@ -7,10 +7,10 @@ from typing import Any
 import streamlit as st
 
 import cells
-from ui import keys
 from ui.engine import NetworkChoice, SequenceInput
 from ui.sequence_input import sequence_box
-from ui.settings import (
+from workbench import keys
+from workbench.settings import (
     DIRECTIONS,
     EXAMPLES,
     MAX_EMBED,
@@ -35,10 +35,10 @@ PICK = "— pick an example —"
 # Streamlit then writes "(required)" after every label, in the accessible name too.)
 def _keep_last(key: str, label: str) -> None:
     if st.session_state.get(key) is None:
-        kept = st.session_state.get(keys.LAST_NUMBERS, {}).get(key)
+        kept = st.session_state.get(keys.APP.last_numbers, {}).get(key)
         st.session_state[key] = kept
         shown = f"{kept:g}" if isinstance(kept, float) else str(kept)
-        st.session_state.setdefault(keys.NUMBER_NOTES, {})[key] = f"{label} was left empty: kept {shown}."
+        st.session_state.setdefault(keys.APP.number_notes, {})[key] = f"{label} was left empty: kept {shown}."
 
 
 def number_box(where: Any, label: str, low: float, high: float, key: str, **options: Any) -> Any:
@@ -48,19 +48,19 @@ def number_box(where: Any, label: str, low: float, high: float, key: str, **opti
                                args=(key, label.split(" (")[0]), **options)
     if value is None:  # no value at all yet: the box's lowest
         value = low
-    st.session_state.setdefault(keys.LAST_NUMBERS, {})[key] = value
-    if note := st.session_state.get(keys.NUMBER_NOTES, {}).pop(key, None):
+    st.session_state.setdefault(keys.APP.last_numbers, {})[key] = value
+    if note := st.session_state.get(keys.APP.number_notes, {}).pop(key, None):
         where.caption(note)
     return value
 
 
 def _fill_example() -> None:
     """Put the chosen example in the sequence box (and its mode), then reset the menu."""
-    name = st.session_state[keys.SEQ_EXAMPLE]
+    name = st.session_state[keys.EXPLORE.seq_example]
     if name in EXAMPLES:
         mode, text = EXAMPLES[name]
-        st.session_state[keys.SEQ_MODE] = mode
-        st.session_state[keys.SEQ_TEXT] = text
+        st.session_state[keys.EXPLORE.seq_mode] = mode
+        st.session_state[keys.EXPLORE.seq_text] = text
 
 
 def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceInput:
@@ -69,54 +69,57 @@ def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceIn
     (greyed out, the modes would show one the model does not use). ``big``: presenter mode's large type."""
     help_ = (f"Up to {MAX_STEPS:,} steps on this page, hidden size 1–{MAX_HIDDEN}, 1–{MAX_LAYERS} layers. "
              "The text applies as you type; Enter applies it at once.")
-    embed_size, embed_seed = st.session_state[keys.EMBED_SIZE], st.session_state[keys.EMBED_SEED]
+    embed_size, embed_seed = st.session_state[keys.EXPLORE.embed_size], st.session_state[keys.EXPLORE.embed_seed]
     if fixed is not None:
-        text = sequence_box(f"Sequence (the model reads {fixed})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
+        text = sequence_box(f"Sequence (the model reads {fixed})", keys.EXPLORE.seq_text, max_chars=MAX_TEXT,
                             newline="step" if fixed.startswith("numbers") else "character", big=big,
                             help=help_ + " A fixed model reads text its own way (see the sidebar).")
-        return SequenceInput(st.session_state[keys.SEQ_MODE], text, int(embed_size), int(embed_seed))
+        return SequenceInput(st.session_state[keys.EXPLORE.seq_mode], text, int(embed_size), int(embed_seed))
     left, middle, right = st.columns([4, 2, 3])
     with middle:
-        st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.SEQ_EXAMPLE, on_change=_fill_example,
+        st.selectbox("Examples", [PICK, *EXAMPLES], key=keys.EXPLORE.seq_example, on_change=_fill_example,
                      help="Fills the sequence box with a ready case.")
     with right:
-        mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.SEQ_MODE, horizontal=True)
+        mode = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=keys.EXPLORE.seq_mode,
+                        horizontal=True)
     with left:
         hint = ("one character per step" if mode != "numbers"
                 else "numbers per step: '1 0 0.5', or vectors, one step per line or ';' ('1 0; 0 1')")
-        text = sequence_box(f"Sequence ({hint})", keys.SEQ_TEXT, max_chars=MAX_TEXT,
+        text = sequence_box(f"Sequence ({hint})", keys.EXPLORE.seq_text, max_chars=MAX_TEXT,
                             newline="step" if mode.startswith("numbers") else "character", big=big, help=help_)
     if mode == "embed":
         a, b = st.columns(2)
-        embed_size = number_box(a, "Embedding size", 1, MAX_EMBED, keys.EMBED_SIZE, step=1)
-        embed_seed = number_box(b, "Embedding seed", 0, MAX_SEED, keys.EMBED_SEED, step=1)
+        embed_size = number_box(a, "Embedding size", 1, MAX_EMBED, keys.EXPLORE.embed_size, step=1)
+        embed_seed = number_box(b, "Embedding seed", 0, MAX_SEED, keys.EXPLORE.embed_seed, step=1)
     return SequenceInput(mode, text, int(embed_size), int(embed_seed))
 
 
 def network_controls() -> NetworkChoice:
     """Cell kind, sizes, seed and initialiser (drawn where the caller is, e.g. the sidebar)."""
-    kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL, key=keys.NET_KIND)
-    hidden = number_box(st, f"Hidden size (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, keys.NET_HIDDEN, step=1)
-    seed = number_box(st, "Seed", 0, MAX_SEED, keys.NET_SEED, step=1)
-    scheme = st.selectbox("Starting weights", list(cells.SCHEMES), key=keys.NET_SCHEME, format_func=SCHEME_LABELS.get,
+    kind = st.selectbox("Cell", list(cells.KINDS), format_func=lambda k: cells.KINDS[k].LABEL,
+                        key=keys.EXPLORE.net_kind)
+    hidden = number_box(st, f"Hidden size (1–{MAX_HIDDEN})", 1, MAX_HIDDEN, keys.EXPLORE.net_hidden, step=1)
+    seed = number_box(st, "Seed", 0, MAX_SEED, keys.EXPLORE.net_seed, step=1)
+    scheme = st.selectbox("Starting weights", list(cells.SCHEMES), key=keys.EXPLORE.net_scheme,
+                          format_func=SCHEME_LABELS.get,
                           help="How the random weights are drawn. "
                                + "\n\n".join(f"**{SCHEME_LABELS[k]}**: {v}" for k, v in cells.SCHEMES.items()))
-    scale = number_box(st, f"Weight scale ({MIN_SCALE}–{MAX_SCALE:g})", MIN_SCALE, MAX_SCALE, keys.NET_SCALE,
+    scale = number_box(st, f"Weight scale ({MIN_SCALE}–{MAX_SCALE:g})", MIN_SCALE, MAX_SCALE, keys.EXPLORE.net_scale,
                        step=0.1, format="%.2f", help="Multiplies every random weight and bias.")
-    bidirectional = st.toggle("Bidirectional", key=keys.NET_BIDIRECTIONAL)
-    layers = number_box(st, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, keys.NET_LAYERS, step=1)
+    bidirectional = st.toggle("Bidirectional", key=keys.EXPLORE.net_bidirectional)
+    layers = number_box(st, f"Layers (1–{MAX_LAYERS})", 1, MAX_LAYERS, keys.EXPLORE.net_layers, step=1)
     return NetworkChoice(kind, int(hidden), int(seed), scheme, float(scale), bool(bidirectional), int(layers))
 
 
 def view_controls(layers: int, bidirectional: bool) -> tuple[int, str]:
     """Which layer and direction the heatmaps show."""
-    if st.session_state.get(keys.VIEW_LAYER, 0) >= layers:
-        st.session_state[keys.VIEW_LAYER] = layers - 1
+    if st.session_state.get(keys.EXPLORE.view_layer, 0) >= layers:
+        st.session_state[keys.EXPLORE.view_layer] = layers - 1
     if not bidirectional:
-        st.session_state[keys.VIEW_DIRECTION] = "forward"
-    layer = st.selectbox("Layer shown", list(range(layers)), key=keys.VIEW_LAYER,
+        st.session_state[keys.EXPLORE.view_direction] = "forward"
+    layer = st.selectbox("Layer shown", list(range(layers)), key=keys.EXPLORE.view_layer,
                          format_func=lambda k: f"layer {k + 1}" + (" (input)" if k == 0 and layers > 1 else ""))
-    direction = st.radio("Direction shown", list(DIRECTIONS), key=keys.VIEW_DIRECTION, horizontal=True,
+    direction = st.radio("Direction shown", list(DIRECTIONS), key=keys.EXPLORE.view_direction, horizontal=True,
                          disabled=not bidirectional,
                          help="A bidirectional layer has a second cell reading the sequence backward.")
     return int(layer), direction

@@ -15,9 +15,9 @@ import streamlit as st
 
 import cells
 from cells import encode
-from ui import keys
-from ui.model import Model
-from ui.settings import MAX_STEPS, MODES
+from workbench import keys
+from workbench.model import Model
+from workbench.settings import MAX_STEPS, MODES
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def current_run(sequence: SequenceInput, network: NetworkChoice) -> tuple[Run, s
     A sequence that does not encode is replaced by the last one that did, and a network that does
     not run by the last one that did, so a mistake in one never hides the other's change.
     """
-    good = st.session_state.get(keys.LAST_GOOD, {"sequence": DEFAULT_SEQUENCE, "network": DEFAULT_NETWORK})
+    good = st.session_state.get(keys.EXPLORE.last_good, {"sequence": DEFAULT_SEQUENCE, "network": DEFAULT_NETWORK})
     problems = []
     try:
         encoded = _encode(sequence)
@@ -147,7 +147,7 @@ def current_run(sequence: SequenceInput, network: NetworkChoice) -> tuple[Run, s
         network = good["network"]
         trace = _network(network, encoded.xs)
     if not problems:
-        st.session_state[keys.LAST_GOOD] = {"sequence": sequence, "network": network}
+        st.session_state[keys.EXPLORE.last_good] = {"sequence": sequence, "network": network}
     return Run(sequence, network, encoded, trace), " ".join(problems) or None
 
 
@@ -179,7 +179,7 @@ def model_run(model: Model, text: str) -> tuple[Run, str | None]:
     except ValueError as e:
         problem = f"{e}. Showing the last sequence that worked."
         encoded = None
-        for fallback in (st.session_state.get(keys.LAST_GOOD_MODEL_TEXT), model.sequence):
+        for fallback in (st.session_state.get(keys.EXPLORE.last_good_model_text), model.sequence):
             try:
                 encoded, text = encode_for_model(model, fallback), fallback
                 break
@@ -187,7 +187,7 @@ def model_run(model: Model, text: str) -> tuple[Run, str | None]:
                 continue
         if encoded is None:
             raise ValueError(f"{model.label}: {problem}") from None
-    st.session_state[keys.LAST_GOOD_MODEL_TEXT] = text
+    st.session_state[keys.EXPLORE.last_good_model_text] = text
     trace = run_fixed(model.network, encoded.xs)
     sequence = SequenceInput("model", text, 0, 0)
     return Run(sequence, describe(model.network), encoded, trace), problem

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
 from ui.handoff import send
-from ui.model import MODEL_KEY, Model, drop_model, from_pretrained, symbols_as_math
-from ui.settings import BY_QUERY, DEFAULTS
+from ui.model import MODEL_KEY, drop_model
+from workbench import keys
+from workbench.model import Model, from_pretrained, symbols_as_math
+from workbench.settings import BY_QUERY, DEFAULTS
 
 STORY_MODEL = "brackets_lstm"  # the LSTM trained on bracket depth: unit 3 of C_t goes down at '(' and back up at ')'
 LINK_NAMES = (*BY_QUERY, "model", "weights")  # a link naming any of these shows what it names instead
@@ -18,9 +19,9 @@ def first_view() -> None:
     """On a session's first Explore view with nothing in the link and no model picked, hand Explore the story
     model (call after ui.share.load_link, before ui.share.take_handoff)."""
     ss = st.session_state
-    if ss.get(keys.FIRST_VIEW_SHOWN):
+    if ss.get(keys.EXPLORE.first_view_shown):
         return
-    ss[keys.FIRST_VIEW_SHOWN] = True
+    ss[keys.EXPLORE.first_view_shown] = True
     if MODEL_KEY in ss or any(name in st.query_params for name in LINK_NAMES):
         return
     send("explore", from_pretrained(STORY_MODEL))
@@ -30,10 +31,10 @@ def _drawn_instead() -> None:
     """The drawn random network on the page's default text, unit 0 (the button's callback)."""
     drop_model()
     ss = st.session_state
-    for key in (keys.SEQ_MODE, keys.SEQ_TEXT, keys.CURSOR_STEP, keys.CURSOR_UNIT):
+    for key in (keys.EXPLORE.seq_mode, keys.EXPLORE.seq_text, keys.EXPLORE.cursor.step, keys.EXPLORE.cursor.unit):
         value = DEFAULTS[key]
         ss[key] = list(value) if isinstance(value, list) else value
-    ss.pop(keys.LAST_GOOD_MODEL_TEXT, None)
+    ss.pop(keys.EXPLORE.last_good_model_text, None)
 
 
 def what_to_look_at(model: Model | None) -> None:
@@ -43,6 +44,6 @@ def what_to_look_at(model: Model | None) -> None:
     line, button = st.columns([5, 2], vertical_alignment="center")
     first = model.shown_note.split(". ")[0].rstrip(".")
     line.markdown(f":material/visibility: **What to look at:** {symbols_as_math(first)}.")
-    button.button("Draw a random network instead", key=keys.FIRST_VIEW_DRAWN, on_click=_drawn_instead,
+    button.button("Draw a random network instead", key=keys.EXPLORE.first_view_drawn, on_click=_drawn_instead,
                   width="stretch", help="Random weights from the Network settings in the sidebar: every gate "
                                         "starts near 0.5, as before training.")

@@ -14,16 +14,16 @@ in the latter when the unit a cue says to watch (``watch``) would be pale on the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import streamlit as st
 
 import cells
-from ui import keys
 from ui.tables import view_numbers
 from viz.export import gate_view_html
 from viz.gateview import CSS, JS, GateView, gate_view, pack
 from viz.style import STANDARD, Palette
+from workbench import keys
+from workbench.keys import CursorKeys
 
 _COMPONENT = st.components.v2.component("gatescope_gate_view", js=JS, css=CSS, html="")
 # Streamlit leaves 6rem above a page's title; a page built around one gate view keeps 2.5rem, so the
@@ -36,17 +36,7 @@ def one_screen() -> None:
     st.html(ONE_SCREEN_CSS)
 
 
-@dataclass(frozen=True)
-class CursorKeys:
-    """Where one page's cursor lives in session state (pages with their own cursor pass their own)."""
-
-    step: str = keys.CURSOR_STEP
-    unit: str = keys.CURSOR_UNIT
-    start: str = keys.CURSOR_START  # (t, unit) the view was last told to start at
-    reported: str = keys.CURSOR_REPORTED  # (t, unit) the browser last reported
-
-
-EXPLORE = CursorKeys()
+EXPLORE = keys.EXPLORE.cursor  # the default cursor: Explore's (pages with their own pass their own)
 
 
 def _start(T: int, H: int, k: CursorKeys) -> tuple[int, int]:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from ui.model import Model, use_model
+from ui.model import use_model
+from workbench import keys
+from workbench.model import Model
 
-PARCEL = "handoff_parcel"  # session state: the Parcel waiting for its page
+PARCEL = keys.APP.parcel  # session state: the Parcel waiting for its page
 PAGES = ("explore", "compare")
 
 

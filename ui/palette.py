@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
-from ui.literal import literal
 from viz.style import PALETTES, STANDARD, Palette, palette
+from workbench import keys
+from workbench.literal import literal
 
 PARAM = "palette"  # ?palette=colourblind
 HELP = ("Standard: viridis and red–blue. Colour-blind safe: cividis for 0 to 1, blue–orange around 0 and "
@@ -32,31 +32,31 @@ def read_link(raw: str | None) -> tuple[str, str | None]:
 
 def current_palette() -> Palette:
     """The palette the user picked (the standard one before the setting has run)."""
-    return PALETTES.get(st.session_state.get(keys.PALETTE, STANDARD.name), STANDARD)
+    return PALETTES.get(st.session_state.get(keys.APP.palette, STANDARD.name), STANDARD)
 
 
 def palette_setting(page: str) -> None:
     """The sidebar's colour setting for ``page`` (the page this run shows): read from the link on a session's
     first run, written back to the link on every run, with the link's note while it still applies."""
     ss = st.session_state
-    if not ss.get(keys.PALETTE_LINK_READ):
-        ss[keys.PALETTE_LINK_READ] = True
+    if not ss.get(keys.APP.palette_link_read):
+        ss[keys.APP.palette_link_read] = True
         name, note = read_link(st.query_params.get(PARAM))
-        ss[keys.PALETTE] = name
+        ss[keys.APP.palette] = name
         if note:
-            ss[keys.PALETTE_NOTE] = (note, page)
-    ss.setdefault(keys.PALETTE, STANDARD.name)
+            ss[keys.APP.palette_note] = (note, page)
+    ss.setdefault(keys.APP.palette, STANDARD.name)
     st.sidebar.selectbox("Colours", list(PALETTES), format_func=lambda name: PALETTES[name].label,
-                         key=keys.PALETTE, help=HELP)
-    chosen = ss[keys.PALETTE]
+                         key=keys.APP.palette, help=HELP)
+    chosen = ss[keys.APP.palette]
     if chosen == STANDARD.name:
         if PARAM in st.query_params:
             del st.query_params[PARAM]
     elif st.query_params.get(PARAM) != chosen:
         st.query_params[PARAM] = chosen
-    note = ss.get(keys.PALETTE_NOTE)
+    note = ss.get(keys.APP.palette_note)
     if note is not None:
         if note[1] == page and chosen == STANDARD.name:
             st.warning(note[0], icon=":material/palette:")
         else:
-            ss.pop(keys.PALETTE_NOTE, None)  # a new page, or a palette picked: the link's mistake is behind us
+            ss.pop(keys.APP.palette_note, None)  # a new page, or a palette picked: the link's mistake is behind us

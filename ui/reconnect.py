@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui import keys
+from workbench import keys
 
 NOTE = "Reconnected to the server: this page was rebuilt from its link."
 
@@ -28,8 +28,8 @@ def _browser_brought_widgets() -> bool:
 
 def note_if_reconnected() -> None:
     """On a session's first run, a short note if the page was open before this server process knew it."""
-    if st.session_state.get(keys.SESSION_SEEN):
+    if st.session_state.get(keys.APP.session_seen):
         return
-    st.session_state[keys.SESSION_SEEN] = True
+    st.session_state[keys.APP.session_seen] = True
     if _browser_brought_widgets():
         st.toast(NOTE, icon=":material/sync:", duration="long")

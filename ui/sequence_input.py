@@ -1,6 +1,6 @@
 """The sequence box: ui/sequence_input.js mounted as a custom component, a text box that applies as the user types.
 
-The text lives in session state under the page's own key (``seq_text``, ``cmp_a_text``, ``train_text``), so
+The text lives in session state under the page's own key (``explore_seq_text``, ``cmp_a_text``, ``train_text``), so
 share links, hand-offs between pages and examples set it as before; the box shows it and, when the user
 pauses, presses Enter or leaves the box, reports the new text, which goes into that key before the page runs.
 """

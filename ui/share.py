@@ -7,12 +7,14 @@ from typing import Any
 
 import streamlit as st
 
-from ui import keys
 from ui.handoff import reads_numbers, receive
-from ui.literal import literal
-from ui.model import Model, current_model, model_from_link, model_to_link, use_model
-from ui.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
+from ui.model import current_model, use_model
 from ui.state import keep_settings
+from workbench import keys
+from workbench.literal import literal
+from workbench.model import Model
+from workbench.model_link import model_from_link, model_to_link
+from workbench.settings import BY_QUERY, DEFAULTS, FIELDS, MAX_LINK_TEXT, from_query, to_query
 
 # The settings that make a view (the cursor and units move without making the link's errors stale).
 SETTING_NAMES = tuple(f.query for f in FIELDS if f.query not in ("t", "unit", "layer", "dir"))
@@ -27,15 +29,15 @@ def set_defaults(page: str | None = None) -> None:
 
 def load_link() -> None:
     """On a session's first run, put the query string's settings into the widgets; keep what was refused."""
-    if st.session_state.get(keys.LINK_LOADED):
+    if st.session_state.get(keys.EXPLORE.link_loaded):
         return
-    st.session_state[keys.LINK_LOADED] = True
+    st.session_state[keys.EXPLORE.link_loaded] = True
     params = {name: st.query_params.get_all(name) for name in st.query_params}
     values, errors = from_query(params)
     for key, value in values.items():
         st.session_state[key] = value
     errors += load_model_link()
-    st.session_state[keys.LINK_ERRORS] = (errors, current_values(SETTING_NAMES))
+    st.session_state[keys.EXPLORE.link_errors] = (errors, current_values(SETTING_NAMES))
 
 
 def take_handoff() -> None:
@@ -45,19 +47,19 @@ def take_handoff() -> None:
     if parcel is None:
         return
     ss = st.session_state
-    ss[keys.SEQ_TEXT] = parcel.text
-    ss[keys.SEQ_MODE] = "numbers" if reads_numbers(parcel.model) else "onehot"
-    ss.pop(keys.LAST_GOOD_MODEL_TEXT, None)
-    ss[keys.CURSOR_STEP] = parcel.step or 0
+    ss[keys.EXPLORE.seq_text] = parcel.text
+    ss[keys.EXPLORE.seq_mode] = "numbers" if reads_numbers(parcel.model) else "onehot"
+    ss.pop(keys.EXPLORE.last_good_model_text, None)
+    ss[keys.EXPLORE.cursor.step] = parcel.step or 0
     if parcel.present:
-        ss[keys.PRESENT] = True
+        ss[keys.EXPLORE.present] = True
     if parcel.unit is not None:
-        ss[keys.CURSOR_UNIT] = parcel.unit
+        ss[keys.EXPLORE.cursor.unit] = parcel.unit
 
 
 def link_errors() -> list[str]:
     """What the share link got wrong, while the settings it loaded are still on screen."""
-    errors, loaded = st.session_state.get(keys.LINK_ERRORS, ([], {}))
+    errors, loaded = st.session_state.get(keys.EXPLORE.link_errors, ([], {}))
     return list(errors) if current_values(SETTING_NAMES) == loaded else []
 
 
@@ -74,8 +76,8 @@ def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> st
     wanted = to_query(values)
     wanted.pop("seq", None)
     note = None
-    if keys.SEQ_TEXT in values:
-        seq, note = _sequence_param(values[keys.SEQ_TEXT], fixed=current_model() is not None)
+    if keys.EXPLORE.seq_text in values:
+        seq, note = _sequence_param(values[keys.EXPLORE.seq_text], fixed=current_model() is not None)
         wanted |= seq
     sync_query(wanted, BY_QUERY if names is None else names)
     return note
@@ -91,7 +93,7 @@ def _sequence_param(text: str, fixed: bool) -> tuple[dict[str, str], str | None]
     if len(text) > MAX_LINK_TEXT:
         return {}, (f"The sequence ({len(text):,} characters) is too long for the share link, which carries "
                     f"up to {MAX_LINK_TEXT:,}: the link keeps every other setting, so send the text with it.")
-    if fixed or text != DEFAULTS[keys.SEQ_TEXT]:
+    if fixed or text != DEFAULTS[keys.EXPLORE.seq_text]:
         return {"seq": text}, None
     return {}, None
 
@@ -122,9 +124,9 @@ def load_model_link() -> list[str]:
         return [f"Link: the model was not used ({literal(str(e), 300)}); showing a drawn network."]
     use_model(model)
     if "seq" not in st.query_params:  # the link kept the model's own sequence, the default for this model
-        st.session_state[keys.SEQ_TEXT] = model.sequence
+        st.session_state[keys.EXPLORE.seq_text] = model.sequence
     if "unit" not in st.query_params and model.watch is not None:
-        st.session_state[keys.CURSOR_UNIT] = model.watch
+        st.session_state[keys.EXPLORE.cursor.unit] = model.watch
     return []
 
 
@@ -151,6 +153,6 @@ def write_model_link(model: Model | None, sequence: bool = True) -> str | None:
     if not wanted or not sequence:
         sync_query(wanted, MODEL_PARAMS)
         return None
-    seq, note = _sequence_param(st.session_state.get(keys.SEQ_TEXT, model.sequence), fixed=True)
+    seq, note = _sequence_param(st.session_state.get(keys.EXPLORE.seq_text, model.sequence), fixed=True)
     sync_query(wanted | seq, (*MODEL_PARAMS, "seq"))
     return note

@@ -3,8 +3,9 @@
 Streamlit forgets a widget's value when a run shows a page without that widget. So on every run,
 whatever page it shows, the router calls ``keep_settings``: each page's settings are kept aside and
 put back (re-setting a value, after deleting the old widget's entry, lets the page's widget adopt it
-when the page is shown again). Each page names its own settings with its own key prefix (ui.keys);
-this module only lists them, it never decides their values.
+when the page is shown again). Each page names its own settings with its own key prefix (workbench.keys)
+and declares their defaults beside what they mean, in the page's own module of workbench/ (settings,
+compare, training, lessons); this module only lists the groups, it never decides their values.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from typing import Any
 
 import streamlit as st
 
-from ui import keys
+from workbench import keys
+from workbench.compare import DEFAULTS as COMPARE
+from workbench.lessons import STOPS
+from workbench.settings import DEFAULTS as EXPLORE
+from workbench.training import DEFAULTS as TRAIN
+from workbench.training import option_defaults
 
 
 class _KeepOnly:
@@ -36,7 +42,7 @@ def keep(defaults: Mapping[str, Any], shown: Iterable[str] | None = None) -> Non
     A key left out of ``shown`` waits in the kept values, not in session state: each Streamlit widget
     reads the whole session state when it is drawn, so every key there makes every widget dearer."""
     ss = st.session_state
-    kept = ss.setdefault(keys.KEPT_SETTINGS, {})
+    kept = ss.setdefault(keys.APP.kept_settings, {})
     shown = set(defaults) if shown is None else set(shown)
     for key, default in defaults.items():
         if key in ss:
@@ -52,7 +58,7 @@ def keep(defaults: Mapping[str, Any], shown: Iterable[str] | None = None) -> Non
 
 def forget(names: Iterable[str]) -> None:
     """Drop kept values (a page resetting its own settings calls this before setting new ones)."""
-    kept = st.session_state.get(keys.KEPT_SETTINGS, {})
+    kept = st.session_state.get(keys.APP.kept_settings, {})
     for key in names:
         kept.pop(key, None)
 
@@ -60,24 +66,20 @@ def forget(names: Iterable[str]) -> None:
 @functools.cache
 def settings() -> dict[str, dict[str, Any]]:
     """Each group of settings by name, with their defaults (KEEP_ONLY: kept once set, never created)."""
-    from ui.compare import DEFAULTS as COMPARE
-    from ui.lessons import STOPS
-    from ui.settings import DEFAULTS as EXPLORE
-    from ui.training import DEFAULTS as TRAIN
-    from ui.training import option_defaults
-
-    lessons = {keys.lesson_knob(stop.slug): stop.knob.default for stop in STOPS}
-    lessons[keys.LESSON_STEP] = KEEP_ONLY
+    lessons = {keys.LESSONS.knob(stop.slug): stop.knob.default for stop in STOPS}
+    lessons[keys.LESSONS.cursor.step] = KEEP_ONLY
     return {
-        "explore": {**EXPLORE, keys.EQUATIONS_OPEN: KEEP_ONLY},  # the equations' expander stays open once opened
+        "explore": {**EXPLORE, keys.EXPLORE.equations_open: KEEP_ONLY},  # the equations stay open once opened
         "compare": dict(COMPARE),
         "lessons": lessons,
-        "presenting": {keys.LESSON_PRESENT: KEEP_ONLY, keys.PRESENT: KEEP_ONLY, keys.CMP_PRESENT: KEEP_ONLY},
-        "everywhere": {keys.SHOW_TABLES: False},
-        "weights": {keys.W_PRESET: KEEP_ONLY, keys.W_SEED: 1, keys.W_SECTION: KEEP_ONLY, keys.W_CLAMP_ON: False,
-                    keys.W_LAYER: KEEP_ONLY, keys.W_DIRECTION: KEEP_ONLY, keys.W_GATE: KEEP_ONLY},
-        "train": {**TRAIN, **option_defaults(), keys.TRAIN_PRETRAINED: KEEP_ONLY, keys.TRAIN_TEXT: KEEP_ONLY,
-                  keys.TRAIN_TABLE_OPEN: KEEP_ONLY},
+        "presenting": {keys.LESSONS.present: KEEP_ONLY, keys.EXPLORE.present: KEEP_ONLY,
+                       keys.COMPARE.present: KEEP_ONLY},
+        "everywhere": {keys.APP.show_tables: False},
+        "weights": {keys.WEIGHTS.preset: KEEP_ONLY, keys.WEIGHTS.seed: 1, keys.WEIGHTS.section: KEEP_ONLY,
+                    keys.WEIGHTS.clamp_on: False, keys.WEIGHTS.layer: KEEP_ONLY, keys.WEIGHTS.direction: KEEP_ONLY,
+                    keys.WEIGHTS.gate: KEEP_ONLY},
+        "train": {**TRAIN, **option_defaults(), keys.TRAIN.pretrained: KEEP_ONLY, keys.TRAIN.text: KEEP_ONLY,
+                  keys.TRAIN.table_open: KEEP_ONLY},
     }
 
 

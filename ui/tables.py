@@ -14,21 +14,21 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import keys
 from viz.gateview import GateView
 from viz.tables import figure_tables, view_tables
+from workbench import keys
 
 
 def tables_switch() -> None:
     """The sidebar toggle (on every page)."""
-    st.sidebar.toggle("Show numbers as tables", key=keys.SHOW_TABLES,
+    st.sidebar.toggle("Show numbers as tables", key=keys.APP.show_tables,
                       help="Under every chart, a table of the numbers it draws: for a screen reader, for copying, "
                            "or to read exact values.")
 
 
 def shown() -> bool:
     """Whether the user asked for the tables."""
-    return bool(st.session_state.get(keys.SHOW_TABLES, False))
+    return bool(st.session_state.get(keys.APP.show_tables, False))
 
 
 def draw_tables(tables: Sequence[tuple[str, pd.DataFrame]], what: str) -> None:

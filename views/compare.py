@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
-from ui.compare import (
-    PANES,
-    SIDE_CURSOR,
-    VIEWS,
-    PaneRun,
-    layer_summary_table,
-    pane_runs,
-    panes,
-    set_defaults,
-    side_summary,
-    start_controls,
-    start_note,
-    take_handoff,
-)
-from ui.compare_link import CURSOR_FIELDS, link_errors, load_link, write_link
+from ui.compare import SIDE_CURSOR, layer_summary_table, pane_runs, set_defaults, side_summary, take_handoff
+from ui.compare_link import link_errors, load_link, write_link
+from ui.compare_panes import panes, start_controls, start_note
 from ui.gateview import show_view
 from ui.palette import current_palette
 from ui.presenter import presenter_switch
@@ -29,12 +16,14 @@ from viz.compare import (
     deep_view,
 )
 from viz.heatmap import heatmap_names
+from workbench import keys
+from workbench.compare import CURSOR_FIELDS, PANES, VIEWS, PaneRun
 
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()
 load_link()
 take_handoff()
-present = presenter_switch(keys.CMP_PRESENT)
+present = presenter_switch(keys.COMPARE.present)
 st.title("Compare two cells")
 for message in link_errors():
     st.error(message)
@@ -49,7 +38,7 @@ for problem in problems:
 for p, box in boxes.items():
     box.caption(f"Shown: {runs[p].label}; reads {runs[p].reads}; {runs[p].steps} steps.")
 
-view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.CMP_VIEW, horizontal=True)
+view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.COMPARE.view, horizontal=True)
 ss = st.session_state
 palette = current_palette()
 if view == "side":
@@ -57,29 +46,30 @@ if view == "side":
     anybidir = any(run.bidirectional for run in runs.values())
     if deepest > 1 or anybidir:
         c1, c2 = st.columns(2)
-        ss[keys.CMP_LAYER] = min(ss[keys.CMP_LAYER], deepest - 1)
-        c1.selectbox("Layer shown", list(range(deepest)), format_func=lambda k: f"layer {k + 1}", key=keys.CMP_LAYER)
-        c2.radio("Direction shown", ["forward", "backward"], key=keys.CMP_DIRECTION, horizontal=True,
+        ss[keys.COMPARE.layer] = min(ss[keys.COMPARE.layer], deepest - 1)
+        c1.selectbox("Layer shown", list(range(deepest)), format_func=lambda k: f"layer {k + 1}",
+                     key=keys.COMPARE.layer)
+        c2.radio("Direction shown", ["forward", "backward"], key=keys.COMPARE.direction, horizontal=True,
                  disabled=not anybidir)
-    traces = {p: runs[p].view(ss[keys.CMP_LAYER], ss[keys.CMP_DIRECTION]) for p in PANES}
+    traces = {p: runs[p].view(ss[keys.COMPARE.layer], ss[keys.COMPARE.direction]) for p in PANES}
     if deepest > 1 or anybidir:
-        where = {p: f"layer {min(ss[keys.CMP_LAYER], runs[p].layers - 1) + 1}, "
+        where = {p: f"layer {min(ss[keys.COMPARE.layer], runs[p].layers - 1) + 1}, "
                     f"{'backward' if traces[p].reverse else 'forward'}" for p in PANES}
         st.caption(f"A shows {where['a']}; B shows {where['b']} (a pane without the layer or direction shows "
                    "its nearest).")
 else:
     c1, c2 = st.columns(2)
     shown = c1.radio("Pane shown", list(PANES), format_func=lambda p: f"Pane {p.upper()}: {runs[p].label}",
-                     key=keys.CMP_VIEW_PANE, horizontal=True)
+                     key=keys.COMPARE.view_pane, horizontal=True)
     run: PaneRun = runs[shown]
     names = list(heatmap_names(run.trace.trace(0)))
-    if ss.get(keys.CMP_GATE) not in names:
-        ss[keys.CMP_GATE] = "cell" if "cell" in names else "hidden"
-    c2.selectbox("Gate or state drawn", names, key=keys.CMP_GATE)
+    if ss.get(keys.COMPARE.gate) not in names:
+        ss[keys.COMPARE.gate] = "cell" if "cell" in names else "hidden"
+    c2.selectbox("Gate or state drawn", names, key=keys.COMPARE.gate)
     if view == "bidirectional" and run.layers > 1:
-        ss[keys.CMP_LAYER] = min(ss[keys.CMP_LAYER], run.layers - 1)
+        ss[keys.COMPARE.layer] = min(ss[keys.COMPARE.layer], run.layers - 1)
         c2.selectbox("Layer shown", list(range(run.layers)), format_func=lambda k: f"layer {k + 1}",
-                     key=keys.CMP_LAYER)
+                     key=keys.COMPARE.layer)
     if view == "deep" and run.layers == 1:
         st.info(f"Pane {shown.upper()} has one layer. Set its Layers to 2–4 (a network drawn at random) to see "
                 "a stack, each layer reading the one below.")
@@ -88,9 +78,9 @@ if link_note := write_link():
 
 
 def _make_bidirectional(p: str) -> None:
-    ss[keys.pane(p, "bidirectional")] = True
-    ss[keys.pane(p, "source")] = "random"
-    ss[keys.pane(p, "more")] = True  # where the pane's Bidirectional switch is
+    ss[keys.COMPARE.pane(p, "bidirectional")] = True
+    ss[keys.COMPARE.pane(p, "source")] = "random"
+    ss[keys.COMPARE.pane(p, "more")] = True  # where the pane's Bidirectional switch is
 
 
 if view == "side":
@@ -102,28 +92,28 @@ if view == "side":
                                               labels=(runs["a"].label, runs["b"].label), palette=palette,
                                               watch=runs["a"].watch if runs["a"].watch is not None else runs["b"].watch)
     columns = st.columns(3 if view_diff is not None else 2)
-    for column, pane_view, key, first in ((columns[0], view_a, keys.CMP_VIEW_A, True),
-                                          (columns[1], view_b, keys.CMP_VIEW_B, False)):
+    for column, pane_view, key, first in ((columns[0], view_a, keys.COMPARE.view_a, True),
+                                          (columns[1], view_b, keys.COMPARE.view_b, False)):
         with column:
             show_view(pane_view, key=key, group="compare", bar=first, k=SIDE_CURSOR)
     if view_diff is not None:
         with columns[2]:
-            show_view(view_diff, key=keys.CMP_VIEW_DIFF, group="compare", bar=False, k=SIDE_CURSOR)
+            show_view(view_diff, key=keys.COMPARE.view_diff, group="compare", bar=False, k=SIDE_CURSOR)
     st.caption("One cursor for all: the slider, ◀ ▶, Play and ← → move every pane; a click on any cell picks that "
                "step and unit everywhere. Rows line up by the part a gate plays (an LSTM's f_t beside a GRU's keep "
                "share); hover a row's title for what it is in each cell.")
 elif view == "bidirectional":
-    p = ss[keys.CMP_VIEW_PANE]
+    p = ss[keys.COMPARE.view_pane]
     if not run.bidirectional:
         st.info(f"Pane {p.upper()} reads in one direction only. Make it bidirectional to see both directions.")
-        st.button(f"Make pane {p.upper()} bidirectional", key=keys.CMP_MAKE_BIDIRECTIONAL,
+        st.button(f"Make pane {p.upper()} bidirectional", key=keys.COMPARE.make_bidirectional,
                   on_click=_make_bidirectional, args=(p,))
     else:
-        layer = min(ss[keys.CMP_LAYER], run.layers - 1)
+        layer = min(ss[keys.COMPARE.layer], run.layers - 1)
         if run.layers > 1:
             st.caption(f"Layer {layer + 1} of {run.layers}; Deep stack shows them all.")
-        show_view(bidirectional_view(run.trace.layers[layer], ss[keys.CMP_GATE], run.tokens, label=run.label,
-                                     palette=palette), key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
+        show_view(bidirectional_view(run.trace.layers[layer], ss[keys.COMPARE.gate], run.tokens, label=run.label,
+                                     palette=palette), key=keys.COMPARE.view_a, k=SIDE_CURSOR)
         st.caption("Both directions are drawn in input order: at step t the forward cell has read tokens 0..t and "
                    "the backward cell tokens t..T−1, from the end. Their outputs side by side make the layer's "
                    "output.")
@@ -131,17 +121,17 @@ else:
     st.caption(f"{run.layers} layer{'s' if run.layers > 1 else ''}" + (", each bidirectional" if run.bidirectional
                                                                        else "") + ": every layer on one time axis, "
                "each layer's h_t drawn again as the next layer's input x_t.")
-    show_view(deep_view(run.trace, ss[keys.CMP_GATE], run.tokens, run.encoded.features, label=run.label,
-                        palette=palette), key=keys.CMP_VIEW_A, k=SIDE_CURSOR)
+    show_view(deep_view(run.trace, ss[keys.COMPARE.gate], run.tokens, run.encoded.features, label=run.label,
+                        palette=palette), key=keys.COMPARE.view_a, k=SIDE_CURSOR)
 write_link(CURSOR_FIELDS)
 
 # The tables sit in a lazy expander: closed, nothing in it is computed or drawn (a sixth of a rerun).
 summary = st.expander("**Summary**: each gate's mean and saturation, each unit's memory half-life (tables and CSV)",
-                      key=keys.CMP_SUMMARY, on_change="rerun")
+                      key=keys.COMPARE.summary, on_change="rerun")
 if summary.open:
     with summary:
         if view == "side":
             side_summary({p.upper(): traces[p] for p in PANES})
         else:
-            layer_summary_table(run, ss[keys.CMP_VIEW_PANE])
+            layer_summary_table(run, ss[keys.COMPARE.view_pane])
 st.caption("Share this view: the address bar holds every setting, so copying it gives the same page.")

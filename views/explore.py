@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 import cells
-from ui import keys
 from ui.controls import sequence_controls, view_controls
 from ui.engine import current_run, model_run
 from ui.first_view import first_view, what_to_look_at
@@ -18,11 +17,12 @@ from ui.weights import model_sidebar
 from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names
+from workbench import keys
 
 load_link()
 first_view()
 take_handoff()
-present = presenter_switch(keys.PRESENT)
+present = presenter_switch(keys.EXPLORE.present)
 if not present:
     one_screen()
 st.title("Explore a recurrent cell")
@@ -36,7 +36,7 @@ network = model_sidebar(model, "Drawn from the Network settings below. A ready m
                                 "page, fixes the weights.")
 with st.sidebar:
     st.page_link("views/weights.py", label="Edit the weights", icon=":material/tune:")
-if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
+if message := st.session_state.pop(keys.WEIGHTS.edit_error, None):
     st.error(message)
 run, problem = model_run(model, sequence.text) if model is not None else current_run(sequence, network)
 if problem:
@@ -62,7 +62,7 @@ where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.netwo
 
 palette = current_palette()
 watch = model.watch if model is not None else None  # the unit the model's "what to look at" names
-show_gate_view(trace, tokens, features, key=keys.GATE_VIEW, input_title=input_title, where=where, big=present,
+show_gate_view(trace, tokens, features, key=keys.EXPLORE.cursor.view, input_title=input_title, where=where, big=present,
                palette=palette, watch=watch)
 st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
@@ -70,7 +70,7 @@ st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of
 write_link(current_values(["t", "unit"]), ["t", "unit"])
 
 # The expander and the popover below are lazy: closed, what is in them is not drawn at all on a rerun.
-equations = st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}", key=keys.EQUATIONS_OPEN,
+equations = st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}", key=keys.EXPLORE.equations_open,
                         on_change="rerun")
 if equations.open:
     with equations:
@@ -86,14 +86,14 @@ offline.download_button(
     "This view, offline (.html)", lambda: offline_view(trace, tokens, features, input_title, where,
                                                        f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette,
                                                        watch=watch),
-    file_name="gatescope-view.html", mime="text/html", key=keys.DOWNLOAD_VIEW, on_click="ignore",
+    file_name="gatescope-view.html", mime="text/html", key=keys.EXPLORE.download_view, on_click="ignore",
     help="One file that scrubs and plays like this view, with no server and no network: for a laptop in class.",
 )
 csv.download_button("Trace as CSV (long form)", lambda: trace_csv(run.trace, tokens), file_name="gatescope-trace.csv",
-                    mime="text/csv", key=keys.DOWNLOAD_CSV, on_click="ignore")
+                    mime="text/csv", key=keys.EXPLORE.download_csv, on_click="ignore")
 npz.download_button("Trace arrays (.npz)", lambda: trace_npz(run.trace, tokens), file_name="gatescope-trace.npz",
-                    mime="application/octet-stream", key=keys.DOWNLOAD_NPZ, on_click="ignore")
-figures = html.popover("Figures as HTML", key=keys.FIGURES_OPEN, on_change="rerun")
+                    mime="application/octet-stream", key=keys.EXPLORE.download_npz, on_click="ignore")
+figures = html.popover("Figures as HTML", key=keys.EXPLORE.figures_open, on_change="rerun")
 if figures.open:
     with figures:
         for name in heatmap_names(trace):
@@ -101,6 +101,6 @@ if figures.open:
             st.download_button(
                 f"{symbol} heatmap",
                 lambda name=name: figure_html(gate_heatmap(trace, name, tokens=tokens, palette=palette)),
-                file_name=f"gatescope-{name}.html", mime="text/html", key=keys.download_html(name),
+                file_name=f"gatescope-{name}.html", mime="text/html", key=keys.EXPLORE.download_html(name),
                 on_click="ignore",
             )

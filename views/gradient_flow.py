@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys
 from ui.controls import number_box
+from ui.flow import own_flow, random_flows, shipped_flows
 from ui.palette import current_palette
 from ui.tables import chart
-from ui.training import (
-    FLOW_MAX_STEPS,
-    collect_training,
-    own_flow,
-    random_flows,
-    shipped_flows,
-    shown_model,
-    train_defaults,
-)
+from ui.training import collect_training, shown_model, train_defaults
 from viz.gradflow import gradient_flow_figure, what_to_look_at
+from workbench import keys
+from workbench.flow import FLOW_MAX_STEPS
 
 st.set_page_config(page_title="Gatescope · Gradient flow", layout="wide")  # the browser tab names the page
 palette = current_palette()
@@ -36,9 +30,9 @@ st.latex(r"\frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T} \frac{\partial 
          r"\qquad \text{LSTM: } \frac{\partial C_k}{\partial C_{k-1}} \approx \operatorname{diag}(f_k)")
 
 left, middle, right = st.columns(3)
-steps = left.slider("Sequence length T", 10, FLOW_MAX_STEPS, key=keys.FLOW_STEPS, step=5)
-hidden = middle.slider("Hidden size (random networks)", 1, 64, key=keys.FLOW_HIDDEN)
-seed = number_box(right, "Seed", 0, 2**31 - 1, keys.FLOW_SEED, step=1,
+steps = left.slider("Sequence length T", 10, FLOW_MAX_STEPS, key=keys.FLOW.steps, step=5)
+hidden = middle.slider("Hidden size (random networks)", 1, 64, key=keys.FLOW.hidden)
+seed = number_box(right, "Seed", 0, 2**31 - 1, keys.FLOW.seed, step=1,
                   help="Draws the random weights and the sequence of bits.")
 seed = int(seed)
 
@@ -46,7 +40,7 @@ st.header("At random initialisation")
 curves = random_flows(int(steps), int(hidden), seed)
 chart(gradient_flow_figure(curves, title=f"Plain RNN, LSTM and GRU, {hidden} units, weights drawn from "
                                          f"seed {seed}", palette=palette),
-      key=keys.FLOW_RANDOM_CHART, config={"displayModeBar": False})
+      key=keys.FLOW.random_chart, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(curves)}")
 st.caption("The input is a remember-the-first-bit sequence: a bit, then random bits. At random weights the "
            "LSTM's forget gates sit near 0.5, so its cell path fades too; training is what opens them.")
@@ -55,7 +49,7 @@ st.header("After training")
 trained_curves = shipped_flows(int(steps), seed)
 chart(gradient_flow_figure(trained_curves, title="Trained to remember the first bit across 50 steps "
                                                  "(the shipped models, 8 units)", palette=palette),
-      key=keys.FLOW_TRAINED_CHART, config={"displayModeBar": False})
+      key=keys.FLOW.trained_chart, config={"displayModeBar": False})
 st.markdown(f"##### {what_to_look_at(trained_curves)}")
 st.caption("Trained with `python -m cells.learning.train --preset first_bit_lstm` (and _gru, _rnn): "
            "the LSTM and the GRU got every answer right, the plain RNN stayed at chance. Its gradient never "
@@ -67,5 +61,5 @@ if yours is not None and len(yours.model.network.layers) == 1:
     curve = own_flow(yours, yours.ident, int(steps), seed)
     chart(gradient_flow_figure([curve], title=f"{yours.label}, on {steps} steps of its own task",
                                palette=palette),
-          key=keys.FLOW_OWN_CHART, config={"displayModeBar": False})
+          key=keys.FLOW.own_chart, config={"displayModeBar": False})
     st.markdown(f"##### {what_to_look_at([curve]) or 'Compare its slope with the lines above.'}")

@@ -5,18 +5,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import keys
 from ui.gateview import show_view
 from ui.handoff import send
 from ui.lessons import (
     LESSON_CURSOR,
-    STOPS,
-    Shown,
     cached_show,
     current_stop,
     go_to,
     knob_control,
-    panel_trace,
     presenter_style,
     presenter_toggle,
     read_presenter,
@@ -28,6 +24,8 @@ from viz.equations import visible_length
 from viz.gateview import traces_view
 from viz.gradflow import FlowCurve, gradient_flow_figure
 from viz.lessons import for_projector
+from workbench import keys
+from workbench.lessons import STOPS, Shown, panel_trace
 
 SHORT_EQUATION = 56  # glyphs: an equation this short fits beside the stop's title on a projector
 
@@ -42,18 +40,18 @@ if not present:
     with st.sidebar:
         st.header("Stops")
         for k, s in enumerate(STOPS):
-            st.button(f"{k + 1}. {s.title}", key=f"{keys.LESSON_JUMP}_{s.slug}", on_click=go_to, args=(k,),
+            st.button(f"{k + 1}. {s.title}", key=keys.LESSONS.go(s.slug), on_click=go_to, args=(k,),
                       type="primary" if k == index else "tertiary", width="stretch")
 if problem:
     st.warning(problem)
 
 # Title, previous/next and where we are.
 back, middle, forward, toggle = st.columns([1.2, 3.6, 1.2, 1.6], vertical_alignment="center")
-back.button("◀ Previous", key=keys.LESSON_PREV, on_click=go_to, args=(index - 1,), disabled=index == 0,
+back.button("◀ Previous", key=keys.LESSONS.prev, on_click=go_to, args=(index - 1,), disabled=index == 0,
             width="stretch", help="Previous stop (Page Up)")
 with middle:
     st.progress((index + 1) / N, text=f"Stop {index + 1} of {N}")
-forward.button("Next ▶", key=keys.LESSON_NEXT, on_click=go_to, args=(index + 1,), disabled=index == N - 1,
+forward.button("Next ▶", key=keys.LESSONS.next, on_click=go_to, args=(index + 1,), disabled=index == N - 1,
                width="stretch", type="primary", help="Next stop (Page Down)")
 with toggle:
     presenter_toggle()
@@ -94,10 +92,10 @@ scene = shown.scene
 with words:
     if not present:
         st.caption(f"Model: {scene.model.label}. Reads {scene.model.reads}. {scene.model.shown_note}")
-    if st.button("Open in Explore", key=keys.LESSON_OPEN_EXPLORE, icon=":material/open_in_new:",
+    if st.button("Open in Explore", key=keys.LESSONS.open_explore, icon=":material/open_in_new:",
                  help="Carry this model and input to the Explore page, with every gate and the numbers."):
-        send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSON_STEP, 0)),
-             unit=int(st.session_state.get(keys.LESSON_UNIT, stop.unit)), present=present)
+        send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSONS.cursor.step, 0)),
+             unit=int(st.session_state.get(keys.LESSONS.cursor.unit, stop.unit)), present=present)
         st.switch_page("views/explore.py")
 
 with views:
@@ -107,13 +105,13 @@ with views:
     gradient = any(p.name == "gradient" for p in stop.panels)
     if heatmaps and not (present and gradient):  # a projector shows the gradient stop's one chart, large
         show_view(traces_view(heatmaps, tokens, label=stop.title, palette=current_palette(), watch=stop.unit),
-                  key=keys.LESSON_VIEW, big=present, k=LESSON_CURSOR)
+                  key=keys.LESSONS.cursor.view, big=present, k=LESSON_CURSOR)
     if gradient:
         fig = gradient_figure(shown)
         if present:
             for_projector(fig, height=430)
             st.caption("Open in Explore steps through the plain RNN's h_t, gate by gate.")
-        chart(fig, key=keys.lesson_chart(stop.slug, 0), config={"displaylogo": False})
+        chart(fig, key=keys.LESSONS.chart(stop.slug, 0), config={"displaylogo": False})
 
 if not present:
     st.caption("Every stop has its own link (the address bar), so a slide can open it; add ?present=1 for "

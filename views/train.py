@@ -2,55 +2,44 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import streamlit as st
 
 import cells
 from cells.learning.train import model_bytes
-from ui import keys
 from ui.gateview import show_gate_view
 from ui.handoff import send
 from ui.palette import current_palette
 from ui.sequence_input import sequence_box
 from ui.tables import chart
 from ui.training import (
-    COMPARE_KINDS,
-    MAX_TYPED,
     TRAIN_CURSOR,
-    chance,
+    LiveProgress,
     collect_training,
     compare_live,
-    explore_model,
     fresh_accuracy,
-    from_comparison,
-    from_result,
     load_pretrained,
-    pretrained_labels,
-    problems,
     show_model,
     train_controls,
     train_defaults,
     train_live,
-    training,
+    train_on_page,
     typed_view,
     watch_cursor,
 )
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
-
-CHART_EVERY_S = 1.0  # the live curve is redrawn this often (the progress bar, and so Stop, every 0.3 s)
-
-
-def redraw_chart(last: list[float], final: bool) -> bool:
-    """Whether the live curve is due: a second after the last one, or the run's last step. Building and
-    sending the curve costs the server tens of milliseconds; the progress bar costs next to nothing."""
-    now = time.monotonic()
-    if final or now - last[0] >= CHART_EVERY_S:
-        last[0] = now
-        return True
-    return False
-
+from workbench import keys
+from workbench.training import (
+    COMPARE_KINDS,
+    MAX_TYPED,
+    Handover,
+    chance,
+    explore_model,
+    from_comparison,
+    from_result,
+    pretrained_labels,
+    problems,
+)
 
 st.set_page_config(page_title="Gatescope · Train", layout="wide")  # the browser tab names the page
 palette = current_palette()
@@ -60,13 +49,13 @@ if not collect_training():
 
 
 def load_chosen() -> None:
-    show_model(load_pretrained(st.session_state[keys.TRAIN_PRETRAINED]))
+    show_model(load_pretrained(st.session_state[keys.TRAIN.pretrained]))
 
 
 def look_inside() -> None:
-    comparison = st.session_state.get(keys.TRAIN_COMPARISON)
-    if comparison is not None and st.session_state[keys.TRAIN_LOOK_INSIDE] in comparison.results:
-        show_model(from_comparison(comparison, st.session_state[keys.TRAIN_LOOK_INSIDE]))
+    comparison = st.session_state.get(keys.TRAIN.comparison)
+    if comparison is not None and st.session_state[keys.TRAIN.look_inside] in comparison.results:
+        show_model(from_comparison(comparison, st.session_state[keys.TRAIN.look_inside]))
 
 
 st.title("Train a small network")
@@ -76,8 +65,8 @@ st.markdown("Pick a task and a cell, press **Train**, and watch the loss fall as
 with st.sidebar:
     st.header("Or start from a trained model")
     names = pretrained_labels()
-    st.selectbox("Shipped models", list(names), format_func=names.get, key=keys.TRAIN_PRETRAINED)
-    st.button("Load it", key=keys.TRAIN_LOAD, on_click=load_chosen, width="stretch",
+    st.selectbox("Shipped models", list(names), format_func=names.get, key=keys.TRAIN.pretrained)
+    st.button("Load it", key=keys.TRAIN.load, on_click=load_chosen, width="stretch",
               help="No training: the model as shipped in assets/pretrained.")
 
 settings = train_controls()
@@ -86,83 +75,55 @@ for message in refused:
     st.error(message)
 
 go_col, compare_col, stop_col = st.columns([2, 3, 1])
-train_clicked = go_col.button("Train", key=keys.TRAIN_GO, type="primary", disabled=bool(refused), width="stretch")
+train_clicked = go_col.button("Train", key=keys.TRAIN.go, type="primary", disabled=bool(refused), width="stretch")
 compare_clicked = compare_col.button(
-    "Compare cells: LSTM, GRU and plain RNN", key=keys.TRAIN_COMPARE_GO, disabled=bool(refused), width="stretch",
+    "Compare cells: LSTM, GRU and plain RNN", key=keys.TRAIN.compare_go, disabled=bool(refused), width="stretch",
     help="Trains the three with the same task, hidden size, steps and seed, and overlays their curves.",
 )
-stop_col.button("Stop", key=keys.TRAIN_STOP, disabled=not (train_clicked or compare_clicked), width="stretch",
+stop_col.button("Stop", key=keys.TRAIN.stop, disabled=not (train_clicked or compare_clicked), width="stretch",
                 help="Stops training and keeps the weights so far.")
 
-if train_clicked and not refused:
+if (train_clicked or compare_clicked) and not refused:
     steps = int(settings.steps)
     task = settings.make_task()
-    bar = st.progress(0.0, text="Training…")
-    hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the weights so far.")
-    live = st.empty()
 
-    charted = [-CHART_EVERY_S]
+    def train_one(box: Handover, progress: LiveProgress) -> BaseException | None:
+        def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
+            progress.draw(step, steps, f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
+                                       f"accuracy {accuracies[-1]:.0%}",
+                          lambda: learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
+                                                  title="Training…", palette=palette), keys.TRAIN.live(step))
 
-    def draw(step: int, losses: np.ndarray, accuracies: np.ndarray) -> None:
-        bar.progress(step / steps, text=f"Step {step:,} of {steps:,} · loss {losses[-1]:.4f} · "
-                                        f"accuracy {accuracies[-1]:.0%}")
-        if not redraw_chart(charted, step == steps):
-            return
-        live.plotly_chart(learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
-                                          title="Training…", palette=palette), key=f"train_live_{step}")
+        result, interrupted = train_live(settings, draw)
+        box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
+        return interrupted
 
-    interrupted = None
-    with training() as box:
-        try:
-            result, interrupted = train_live(settings, draw)
-            box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
-        except ValueError as e:  # the engine's own refusal, should a check above miss one
-            st.error(f"Not trained: {e}")
-    if interrupted is not None:
-        raise interrupted  # let Streamlit's rerun (the Stop click) go ahead; it shows the stopped model
-    collect_training()
-    bar.empty()
-    hint.empty()
-    live.empty()
+    def train_three(box: Handover, progress: LiveProgress) -> BaseException | None:
+        total = steps * len(COMPARE_KINDS)
 
-if compare_clicked and not refused:
-    steps = int(settings.steps)
-    task = settings.make_task()
-    total = steps * len(COMPARE_KINDS)
-    bar = st.progress(0.0, text="Training LSTM, GRU and plain RNN…")
-    hint = st.caption("**Stop**, or any other click on the page, ends training and keeps the curves so far.")
-    live = st.empty()
+        def draw(done: int, curves: list) -> None:
+            progress.draw(done, total, f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}",
+                          lambda: compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
+                                                 palette=palette), keys.TRAIN.live(done, compared=True))
 
-    charted = [-CHART_EVERY_S]
+        box.comparison, interrupted = compare_live(settings, draw)
+        return interrupted
 
-    def draw_all(done: int, curves: list) -> None:
-        bar.progress(done / total, text=f"{curves[-1].label}: step {(done - 1) % steps + 1:,} of {steps:,}")
-        if not redraw_chart(charted, done == total):
-            return
-        live.plotly_chart(compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
-                                         palette=palette), key=f"train_compare_live_{done}")
+    if train_clicked:
+        train_on_page("Training…", "**Stop**, or any other click on the page, ends training and keeps the weights "
+                      "so far.", train_one)
+    else:
+        train_on_page("Training LSTM, GRU and plain RNN…", "**Stop**, or any other click on the page, ends training "
+                      "and keeps the curves so far.", train_three)
 
-    interrupted = None
-    with training() as box:
-        try:
-            box.comparison, interrupted = compare_live(settings, draw_all)
-        except ValueError as e:
-            st.error(f"Not trained: {e}")
-    if interrupted is not None:
-        raise interrupted
-    collect_training()
-    bar.empty()
-    hint.empty()
-    live.empty()
-
-comparison = st.session_state.get(keys.TRAIN_COMPARISON)
+comparison = st.session_state.get(keys.TRAIN.comparison)
 if comparison is not None:
     st.header("LSTM, GRU and plain RNN")
     s = comparison.settings
     task = comparison.task
     chart(compare_curves(comparison.curves, total_steps=int(s.steps), chance=chance(task),
                          title=f"{task.LABEL}: hidden size {s.hidden}, {s.steps:,} steps, seed {s.seed}",
-                         palette=palette), key=keys.TRAIN_COMPARE_CHART)
+                         palette=palette), key=keys.TRAIN.compare_chart)
     finals = final_accuracies(comparison.curves)
     summary = ", ".join(f"{label} {acc:.0%}" for label, acc in finals.items())
     note = f" (a coin flip gets {chance(task):.0%})" if chance(task) else ""
@@ -170,11 +131,11 @@ if comparison is not None:
     if not comparison.complete:
         st.warning("Stopped before every cell finished: the curves show the steps done.")
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
-    pick.selectbox("Look inside one of them", list(comparison.results), key=keys.TRAIN_LOOK_INSIDE,
+    pick.selectbox("Look inside one of them", list(comparison.results), key=keys.TRAIN.look_inside,
                    format_func=lambda k: cells.KINDS[k].LABEL)
-    go.button("Show it below", key=keys.TRAIN_LOOK_INSIDE_GO, on_click=look_inside, width="stretch")
+    go.button("Show it below", key=keys.TRAIN.look_inside_go, on_click=look_inside, width="stretch")
 
-trained = st.session_state.get(keys.TRAIN_RESULT)
+trained = st.session_state.get(keys.TRAIN.result)
 if trained is None:
     st.info("No model yet: press **Train**, load a shipped model from the sidebar"
             + (", or look inside one of the compared cells." if comparison is not None else "."))
@@ -189,7 +150,7 @@ if trained.status == "diverged":
 if trained.losses.size:
     chart(learning_curves(trained.losses, trained.accuracies, total_steps=trained.total_steps,
                           chance=chance(trained.task), title=f"Learning curve: {trained.label}",
-                          palette=palette), key=keys.TRAIN_CURVE)
+                          palette=palette), key=keys.TRAIN.curve)
 loss, accuracy = fresh_accuracy(trained, trained.ident)
 st.markdown(f"On 256 fresh sequences of the task: **{accuracy:.1%}** right (loss {loss:.4f}).")
 if trained.note:
@@ -197,35 +158,35 @@ if trained.note:
 
 st.subheader("Run your own sequence through it")
 task = trained.task
-text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", keys.TRAIN_TEXT,
+text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYPED} steps)", keys.TRAIN.text,
                     rows=1, help=task.DESCRIPTION)
 run, shown_text, problem = typed_view(trained, text)
 if problem:
     st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
 if run is not None:
     watch_cursor(trained)
-    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN_VIEW, k=TRAIN_CURSOR,
+    show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN.cursor.view, k=TRAIN_CURSOR,
                    palette=palette, watch=trained.watch)
-    chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN_PREDICTIONS,
+    chart(prediction_figure(run.predictions, palette=palette), key=keys.TRAIN.predictions,
           config={"displayModeBar": False})
     if task.AT == "last":
         st.caption("This task is answered once, at the last step; each column shows what the model would answer "
                    "if the sequence ended there.")
-    table = st.expander("Predictions as a table", key=keys.TRAIN_TABLE_OPEN, on_change="rerun")
+    table = st.expander("Predictions as a table", key=keys.TRAIN.table_open, on_change="rerun")
     if table.open:  # a lazy expander: closed, the table is not built
         with table:
             st.dataframe(prediction_table(run.predictions), hide_index=True)
 
 explore_col, compare_col, download_col = st.columns(3)
-if explore_col.button("Open in Explore", key=keys.TRAIN_EXPLORE, type="primary", width="stretch",
+if explore_col.button("Open in Explore", key=keys.TRAIN.explore, type="primary", width="stretch",
                       help="Explore shows every gate step by step, with the lecture's equations."):
     send("explore", explore_model(trained, shown_text))
     st.switch_page("views/explore.py")
-if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN_TO_COMPARE, width="stretch",
+if compare_col.button("Put it in Compare (pane A)", key=keys.TRAIN.to_compare, width="stretch",
                       help="Compare runs it next to another model or input."):
     send("compare", explore_model(trained, shown_text))  # Compare's pane A shows it
     st.switch_page("views/compare.py")
 download_col.download_button("Download the model (.npz)", lambda: model_bytes(trained.model),
                              file_name=f"gatescope-{trained.model.network.kind}-{task.NAME}.npz",
-                             mime="application/octet-stream", key=keys.TRAIN_DOWNLOAD, on_click="ignore",
+                             mime="application/octet-stream", key=keys.TRAIN.download, on_click="ignore",
                              width="stretch")

@@ -8,37 +8,35 @@ import streamlit as st
 
 import cells
 from cells import presets
-from ui import keys
+from cells.edits import cell_of
 from ui.controls import sequence_controls
 from ui.engine import current_run, drawn_network, model_run, run_fixed
 from ui.gateview import show_view
 from ui.handoff import follow_text
-from ui.model import current_model, from_network, model_link_problem, symbols_as_math
+from ui.model import current_model
+from ui.model_files import export_buttons, upload_controls
 from ui.palette import current_palette
 from ui.share import link_errors, load_link, write_model_link
 from ui.tables import chart
 from ui.weights import (
     CLAMP_CURSOR,
-    DIRECTIONS,
     PREVIEW_CURSOR,
-    SECTIONS,
     apply_pending,
     apply_preset,
-    cell_of,
-    edit_tables,
     editors,
-    export_buttons,
     knobs,
-    matrix_frame,
     model_sidebar,
     predictions,
     predictions_start,
     redraw,
     reset,
-    upload_controls,
 )
 from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_heatmap
+from workbench import keys
+from workbench.model import from_network, symbols_as_math
+from workbench.model_link import model_link_problem
+from workbench.weights import DIRECTIONS, SECTIONS, edit_tables, matrix_frame
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 palette = current_palette()
@@ -46,7 +44,7 @@ load_link()
 st.title("Weights: edit, preset, clamp, load")
 for message in link_errors():
     st.error(message)
-if message := st.session_state.pop(keys.W_EDIT_ERROR, None):
+if message := st.session_state.pop(keys.WEIGHTS.edit_error, None):
     st.error(message)
 
 model = current_model()
@@ -75,18 +73,18 @@ T = len(tokens)
 
 # ----- which gate -------------------------------------------------------------------------------
 where = st.columns(3)
-if st.session_state.get(keys.W_LAYER, 0) >= len(network.layers):
-    st.session_state[keys.W_LAYER] = 0
+if st.session_state.get(keys.WEIGHTS.layer, 0) >= len(network.layers):
+    st.session_state[keys.WEIGHTS.layer] = 0
 if not network.bidirectional:
-    st.session_state[keys.W_DIRECTION] = "forward"
-layer = where[0].selectbox("Layer", list(range(len(network.layers))), key=keys.W_LAYER,
+    st.session_state[keys.WEIGHTS.direction] = "forward"
+layer = where[0].selectbox("Layer", list(range(len(network.layers))), key=keys.WEIGHTS.layer,
                            format_func=lambda k: f"layer {k + 1}")
-direction = where[1].radio("Direction", DIRECTIONS, key=keys.W_DIRECTION, horizontal=True,
+direction = where[1].radio("Direction", DIRECTIONS, key=keys.WEIGHTS.direction, horizontal=True,
                            disabled=not network.bidirectional)
 cell = cell_of(network, layer, direction)
-if st.session_state.get(keys.W_GATE) not in cell.GATES:
-    st.session_state[keys.W_GATE] = cell.GATES[0]
-gate = where[2].radio("Gate", cell.GATES, key=keys.W_GATE, horizontal=True,
+if st.session_state.get(keys.WEIGHTS.gate) not in cell.GATES:
+    st.session_state[keys.WEIGHTS.gate] = cell.GATES[0]
+gate = where[2].radio("Gate", cell.GATES, key=keys.WEIGHTS.gate, horizontal=True,
                       format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
 features = list(run.encoded.features) if layer == 0 else None
 
@@ -106,18 +104,18 @@ st.caption(f"{base.label}. Rows are units; the bias b first, then the columns of
 left, right = st.columns([3, 2])
 with left:
     editors(cell, layer, direction, gate, tables, on_edit)
-    if refused := st.session_state.pop(keys.W_EDIT_REFUSED, None):
+    if refused := st.session_state.pop(keys.WEIGHTS.edit_refused, None):
         st.error(refused)
 with right:
     chart(weight_heatmap(matrix_frame(tables["weights"]), f"W ({info.symbol})", palette),
-          key=keys.weights_chart("matrix"), config={"displayModeBar": False})
+          key=keys.WEIGHTS.chart("matrix"), config={"displayModeBar": False})
     st.markdown("**Knobs**")
     knobs(layer, direction, gate, info.symbol, on_edit)
 r1, r2, r3, _ = st.columns([2, 1, 2, 3], vertical_alignment="bottom")  # room for each button's whole label
-r1.button("Reset to initial weights", key=keys.W_RESET, disabled=model is None or model.original is None,
+r1.button("Reset to initial weights", key=keys.WEIGHTS.reset, disabled=model is None or model.original is None,
           on_click=reset, args=(model,))
-r2.number_input("Seed", 0, 2**31 - 1, key=keys.W_SEED)  # 1 at first (ui.state)
-r3.button("Re-draw with this seed", key=keys.W_REDRAW, disabled=network.kind == "mixed", on_click=redraw,
+r2.number_input("Seed", 0, 2**31 - 1, key=keys.WEIGHTS.seed)  # 1 at first (ui.state)
+r3.button("Re-draw with this seed", key=keys.WEIGHTS.redraw, disabled=network.kind == "mixed", on_click=redraw,
           args=(base,))
 
 # ----- what the gate does now -------------------------------------------------------------------
@@ -129,7 +127,8 @@ preview = [("", name, trace) for name in dict.fromkeys((gate, cell.memory(), "hi
 if head is not None:
     predictions_start(tokens)
 with gates_column:
-    show_view(traces_view(preview, tokens, label=f"{info.symbol} edited", palette=palette), key=keys.W_PREVIEW_VIEW,
+    show_view(traces_view(preview, tokens, label=f"{info.symbol} edited", palette=palette),
+              key=keys.WEIGHTS.preview.view,
               k=PREVIEW_CURSOR)
 if head is not None:
     with predictions_column:
@@ -137,26 +136,26 @@ if head is not None:
 
 # ----- the page's other tasks, a tab each: only the open tab's widgets are drawn ---------------------
 st.subheader("More with these weights")
-clamp_tab, presets_tab, files_tab = st.tabs(list(SECTIONS), key=keys.W_SECTION, on_change="rerun")
+clamp_tab, presets_tab, files_tab = st.tabs(list(SECTIONS), key=keys.WEIGHTS.section, on_change="rerun")
 if clamp_tab.open:
     with clamp_tab:
-        if st.toggle("Force a gate to a constant", key=keys.W_CLAMP_ON):
+        if st.toggle("Force a gate to a constant", key=keys.WEIGHTS.clamp_on):
             c1, c2, c3, c4 = st.columns(4)
-            clamp_gate = c1.selectbox("Gate", cell.GATES, key=keys.W_CLAMP_GATE,
+            clamp_gate = c1.selectbox("Gate", cell.GATES, key=keys.WEIGHTS.clamp_gate,
                                       format_func=lambda g: f"{cells.gate_info(cell.FAMILY, g).symbol} {g}")
             low = 0.0 if clamp_gate in cell.SIGMOID else -1.0
-            if not low <= st.session_state.get(keys.W_CLAMP_VALUE, 0.0) <= 1.0:
-                st.session_state[keys.W_CLAMP_VALUE] = 0.0
-            value = c2.slider("Value (0 ablates the gate)", low, 1.0, 0.0, 0.05, key=keys.W_CLAMP_VALUE)
+            if not low <= st.session_state.get(keys.WEIGHTS.clamp_value, 0.0) <= 1.0:
+                st.session_state[keys.WEIGHTS.clamp_value] = 0.0
+            value = c2.slider("Value (0 ablates the gate)", low, 1.0, 0.0, 0.05, key=keys.WEIGHTS.clamp_value)
             H = cell.hidden_size
-            if any(u >= H for u in st.session_state.get(keys.W_CLAMP_UNITS, [])):
-                st.session_state[keys.W_CLAMP_UNITS] = []
-            units = c3.multiselect("Units (none: all)", list(range(H)), key=keys.W_CLAMP_UNITS)
-            span = st.session_state.get(keys.W_CLAMP_STEPS)
+            if any(u >= H for u in st.session_state.get(keys.WEIGHTS.clamp_units, [])):
+                st.session_state[keys.WEIGHTS.clamp_units] = []
+            units = c3.multiselect("Units (none: all)", list(range(H)), key=keys.WEIGHTS.clamp_units)
+            span = st.session_state.get(keys.WEIGHTS.clamp_steps)
             if not (isinstance(span, (tuple, list)) and len(span) == 2 and 0 <= span[0] <= span[1] < T):
-                st.session_state[keys.W_CLAMP_STEPS] = (0, T - 1)  # a pair makes the slider a range
+                st.session_state[keys.WEIGHTS.clamp_steps] = (0, T - 1)  # a pair makes the slider a range
             if T > 1:
-                first, last = c4.slider("Steps", 0, T - 1, key=keys.W_CLAMP_STEPS)
+                first, last = c4.slider("Steps", 0, T - 1, key=keys.WEIGHTS.clamp_steps)
             else:
                 first, last = 0, 0
             clamp = cells.Clamp(clamp_gate, float(value), tuple(units) or None, tuple(range(first, last + 1)),
@@ -168,17 +167,17 @@ if clamp_tab.open:
             st.caption(f"{what}. Below: the clamped gate, then how much the cell state and h_t moved (clamped − "
                        f"unclamped; {palette.below} lower, {palette.above} higher). Step through it as in Explore.")
             show_view(clamp_view(clamped, trace, clamp_gate, tokens, what.split(" for ")[0], palette),
-                      key=keys.W_CLAMP_VIEW, k=CLAMP_CURSOR)
+                      key=keys.WEIGHTS.clamp.view, k=CLAMP_CURSOR)
 
 if presets_tab.open:
     with presets_tab:
         st.markdown("**Hand-set weights that do one readable thing**")
         names = list(presets.PRESETS)
-        chosen = st.selectbox("Preset", names, key=keys.W_PRESET, format_func=lambda n: presets.PRESETS[n].title)
+        chosen = st.selectbox("Preset", names, key=keys.WEIGHTS.preset, format_func=lambda n: presets.PRESETS[n].title)
         p = presets.PRESETS[chosen]
         st.markdown(p.explanation)
         st.caption(f"Sequence: `{p.sequence}` · {p.watch}")
-        st.button("Apply this preset", key=keys.W_PRESET_APPLY, type="primary", on_click=apply_preset)
+        st.button("Apply this preset", key=keys.WEIGHTS.preset_apply, type="primary", on_click=apply_preset)
 
 if files_tab.open:
     with files_tab:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from cells.encode import Encoded, one_hot, parse_numbers
+from cells.encode import Encoded, one_hot, parse_numbers, visible
 
 TEXT = (
     "the forget gate decides what the cell keeps. the input gate decides what the cell writes. "
@@ -61,6 +61,9 @@ class Task:
     # What a unit that tracks the task's answer does, said in its sign: (correlation > 0, correlation < 0).
     # Empty where the task has no single number to follow (text).
     TRACKS: ClassVar[tuple[str, str]] = ("", "")
+    READS: ClassVar[str] = ""  # what typed text it reads, said for a user: "brackets ( and )"
+    EXAMPLE: ClassVar[str] = ""  # a typed sequence that shows what a model of it does
+    ANSWER: ClassVar[str] = "answer"  # what its answer is, for a column heading: "depth"
 
     @property
     def topic(self) -> str:
@@ -98,6 +101,16 @@ class Task:
         """A sequence typed by a user, as inputs the model reads (ValueError naming a bad character)."""
         raise NotImplementedError
 
+    @property
+    def example(self) -> str:
+        """A typed sequence that shows what a model of this task does."""
+        return self.EXAMPLE
+
+    def answers(self, text: str, xs: np.ndarray) -> list[str | float | None]:
+        """The right answer after each step of the typed ``text`` (inputs ``xs``, (T, I)), where this task says
+        what it is, None elsewhere: a class name, or a number for value tasks."""
+        return [None] * xs.shape[0]
+
 
 @dataclass(frozen=True)
 class Brackets(Task):
@@ -111,6 +124,9 @@ class Brackets(Task):
     FEATURES: ClassVar[tuple[str, ...]] = ("(", ")")
     TRACKS: ClassVar[tuple[str, str]] = ("it goes up at each ( and back down at each ), with the nesting depth",
                                          "it goes down at each ( and back up at each ), against the nesting depth")
+    READS: ClassVar[str] = "brackets ( and )"
+    EXAMPLE: ClassVar[str] = "(()(()))((()))()"
+    ANSWER: ClassVar[str] = "depth"
 
     def __post_init__(self) -> None:
         _whole(self.length, "length", 2, MAX_LENGTH)
@@ -146,6 +162,10 @@ class Brackets(Task):
         """The true depth after each character of a bracket string, (T,) (may go below 0 for typed text)."""
         return np.cumsum([1 if c == "(" else -1 for c in text])
 
+    def answers(self, text: str, xs: np.ndarray) -> list[str | float | None]:
+        """The depth after every bracket."""
+        return [str(int(d)) for d in self.depths(text)]
+
 
 @dataclass(frozen=True)
 class Counting(Task):
@@ -157,6 +177,9 @@ class Counting(Task):
     TRACKS: ClassVar[tuple[str, str]] = ("it is higher the more b are left", "it is lower the more b are left")
     DESCRIPTION: ClassVar[str] = "Read n a's, an X, then n b's (aaaXbbb.); from the X on, say how many b are left."
     FEATURES: ClassVar[tuple[str, ...]] = ("a", "X", "b", ".")
+    READS: ClassVar[str] = "a's, one X, then b's"
+    EXAMPLE: ClassVar[str] = "aaaaXbbbb."
+    ANSWER: ClassVar[str] = "b's left"
 
     def __post_init__(self) -> None:
         _whole(self.max_count, "maximum count", 1, 100)
@@ -184,6 +207,19 @@ class Counting(Task):
     def encode(self, text: str) -> Encoded:
         return one_hot(text, self.FEATURES)
 
+    def answers(self, text: str, xs: np.ndarray) -> list[str | float | None]:
+        """From the X on, the b's still to come (when the text starts with a's and one X); None before."""
+        T = xs.shape[0]
+        out: list[str | float | None] = [None] * T
+        head, sep, _ = text.partition("X")
+        if sep and set(head) <= {"a"}:
+            n, seen = len(head), 0
+            for t in range(len(head), T):
+                if t > len(head) and text[t] == "b":
+                    seen += 1
+                out[t] = str(max(n - seen, 0))
+        return out
+
 
 @dataclass(frozen=True)
 class FirstBit(Task):
@@ -197,6 +233,9 @@ class FirstBit(Task):
                                          "it is low when the first bit was 1 and high when it was 0")
     AT: ClassVar[str] = "last"
     FEATURES: ClassVar[tuple[str, ...]] = ("bit", "start")
+    READS: ClassVar[str] = "0s and 1s"
+    EXAMPLE: ClassVar[str] = "1" + "0110100101" * 5
+    ANSWER: ClassVar[str] = "first bit"
 
     def __post_init__(self) -> None:
         _whole(self.gap, "gap", 1, MAX_LENGTH)
@@ -235,6 +274,15 @@ class FirstBit(Task):
         xs = self._inputs(enc.xs[None, :, 1])[0]
         return Encoded(xs, enc.tokens, self.features)
 
+    @property
+    def example(self) -> str:
+        """A 1 to remember and noise to the end of this task's gap (at most 59 steps of it)."""
+        return "1" + ("0110100101" * 6)[: min(self.gap, 59)]
+
+    def answers(self, text: str, xs: np.ndarray) -> list[str | float | None]:
+        """The first bit, at every step (the answer is asked for at the last)."""
+        return [text[0]] * xs.shape[0]
+
 
 @dataclass(frozen=True)
 class Sine(Task):
@@ -252,6 +300,9 @@ class Sine(Task):
     LOSS: ClassVar[str] = "squared"
     FEATURES: ClassVar[tuple[str, ...]] = ("x",)
     TOLERANCE: ClassVar[float] = 0.2
+    READS: ClassVar[str] = "numbers, one per step"
+    EXAMPLE: ClassVar[str] = " ".join(f"{math.sin(2 * math.pi * t / 12):.2f}" for t in range(36))
+    ANSWER: ClassVar[str] = "next value"
 
     def __post_init__(self) -> None:
         _whole(self.length, "length", 2, MAX_LENGTH)
@@ -284,6 +335,10 @@ class Sine(Task):
             raise ValueError(f"sine: expected one number per step, got {enc.xs.shape[1]}")
         return enc
 
+    def answers(self, text: str, xs: np.ndarray) -> list[str | float | None]:
+        """The next typed value after each step; None after the last."""
+        return [float(xs[t + 1, 0]) for t in range(xs.shape[0] - 1)] + [None]
+
 
 @dataclass(frozen=True)
 class Text(Task):
@@ -294,6 +349,9 @@ class Text(Task):
     LABEL: ClassVar[str] = "Next character"
     TOPIC: ClassVar[str] = "a text about gates"
     DESCRIPTION: ClassVar[str] = "Read a window of a short text about gates; after each character, predict the next."
+    READS: ClassVar[str] = "lower-case text"
+    EXAMPLE: ClassVar[str] = "the input gate decides"
+    ANSWER: ClassVar[str] = "next character"
 
     def __post_init__(self) -> None:
         _whole(self.length, "length", 2, len(TEXT) - 1)
@@ -327,6 +385,10 @@ class Text(Task):
 
     def encode(self, text: str) -> Encoded:
         return one_hot(text, self.vocabulary)
+
+    def answers(self, text: str, xs: np.ndarray) -> list[str | float | None]:
+        """The next typed character after each step; None after the last."""
+        return [visible(text[t + 1]) for t in range(xs.shape[0] - 1)] + [None]
 
 
 TASKS: dict[str, type[Task]] = {cls.NAME: cls for cls in (Brackets, Counting, FirstBit, Sine, Text)}

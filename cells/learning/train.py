@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from cells.edits import memory_bias as memory_bias_of
 from cells.files import storage
 from cells.kinds import KINDS
 from cells.layers import Network
@@ -158,19 +159,6 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
 
 
 # ----- training ------------------------------------------------------------------------------------
-def _with_memory_bias(network: Network, amount: float) -> Network:
-    """``network`` with ``amount`` added to the bias of the gate that keeps the old state (the kind's
-    KEEP: the LSTM's forget gate, the PyTorch/Keras GRU's z), or subtracted where the gate is the share
-    of the new (the lecture's GRU's z). A plain RNN has none."""
-    params = network_parameters(network)
-    for layer, per_dir in zip(network.layers, params, strict=True):
-        for cell, p in zip(layer.cells, per_dir, strict=True):
-            if cell.KEEP is not None:
-                gate, sign = cell.KEEP
-                p["biases"][gate] = p["biases"][gate] + sign * amount
-    return network_with(network, params)
-
-
 def _start(network_or_kind: Network | Model | str, task: Task, hidden_size: int, seed: int, memory_bias: float
            ) -> tuple[Network, Readout]:
     if isinstance(network_or_kind, Model):
@@ -183,7 +171,7 @@ def _start(network_or_kind: Network | Model | str, task: Task, hidden_size: int,
             raise ValueError(f"cell kind: expected one of {', '.join(KINDS)}, got {network_or_kind!r}")
         network = Network.create(network_or_kind, task.input_size, hidden_size, seed=seed)
         if memory_bias:
-            network = _with_memory_bias(network, memory_bias)
+            network = memory_bias_of(network, memory_bias)
     else:
         raise ValueError(f"network: expected a cell kind, a cells.Network or a trained Model, "
                          f"got {type(network_or_kind).__name__}")
@@ -225,7 +213,7 @@ def train(
     batch, runs BPTT, clips the gradients' joint norm to ``clip`` (None: no clipping) and lets the
     optimiser ("adam" or "sgd") take one step. ``memory_bias`` is added to the bias of the gate that
     keeps the old state in a new network (the LSTM's forget gate, the GRU's update gate, as
-    ``_with_memory_bias`` says): a common start that lets memory last from the first step.
+    ``cells.edits.memory_bias`` says): a common start that lets memory last from the first step.
 
     ``callback(step, loss, accuracy)`` runs after every step; returning False stops training and
     keeps the weights so far. A loss or a weight that stops being finite ends the run as

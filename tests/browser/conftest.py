@@ -72,7 +72,7 @@ GATE_VIEWS_JS = """() => {
 }"""
 
 
-def sequence_box_js(key: str = "seq_text") -> str:
+def sequence_box_js(key: str = "explore_seq_text") -> str:
     """JS: the textarea of the sequence box whose text lives in ``key`` (ui/sequence_input.js), inside its
     component's shadow root (document.querySelector stops there; Playwright's CSS locators do not)."""
     return (f"document.querySelector('.st-key-{key}_box [data-testid=stBidiComponentIsolated]')"

@@ -3,7 +3,7 @@ three gate views (A, B, B − A) on one cursor moved in the browser, rows lined 
 scrolling; a deep bidirectional stack on one time axis.
 
 Gate views are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in
-ui/keys.py) and read through their root's live view object (`gatescope`).
+workbench/keys.py) and read through their root's live view object (`gatescope`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import GATE_VIEWS_JS
 
-from ui import keys
+from workbench import keys
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,7 +58,7 @@ def test_lstm_and_gru_side_by_side_fit_a_1280_screen_and_share_the_cursor(app: A
     app.wait_idle()
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     a, b, diff = views(app)
-    assert (a["key"], b["key"], diff["key"]) == (keys.CMP_VIEW_A, keys.CMP_VIEW_B, keys.CMP_VIEW_DIFF)
+    assert (a["key"], b["key"], diff["key"]) == (keys.COMPARE.view_a, keys.COMPARE.view_b, keys.COMPARE.view_diff)
     first_a, first_b = a["panels"][0], b["panels"][0]
     assert first_a["symbol"].startswith("f") and "1 − z" in first_b["symbol"] + first_b["title"], (first_a, first_b)
     # A, B and B − A side by side, as wide as each other, their rows lined up by the role they play

@@ -2,7 +2,7 @@
 browser without asking the server, survives bad input and a server restart, and fits the screen.
 
 Widgets are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in
-ui/keys.py); the gate view (viz/gateview.js) by its classes, inside its component's shadow root (Playwright's
+workbench/keys.py); the gate view (viz/gateview.js) by its classes, inside its component's shadow root (Playwright's
 CSS locators pierce it). The view's root element carries the live view as `gatescope` (its cursor `t`,
 `unit`, its header `h`), and what it drew on its time axes is recorded as it draws (TEXT_RECORDER_JS).
 """
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 LSTM_PANELS = ["inputs", "forget", "input", "candidate", "output", "cell", "hidden"]  # the default cell's maps
 EXCEPTION = "[data-testid=stException]"
 ERROR = "[data-testid=stAlert]:has([data-testid=stAlertContentError])"
-SEQUENCE_BOX = ".st-key-seq_text_box textarea"
+SEQUENCE_BOX = ".st-key-explore_seq_text_box textarea"
 APP = "[data-testid=stApp]"
 VIEW = f"({GATE_VIEWS_JS})()[0]"  # JS: the page's (first) gate view root
 
@@ -333,7 +333,7 @@ def test_bad_input_shows_an_error_and_keeps_the_view(app: App, case: str, expect
     before = wait_for_view_showing(app, step_labels("hello world"))
 
     if case == "letters-in-number-mode":
-        app.page.locator(".st-key-seq_mode").get_by_text("numbers", exact=True).click()  # "hello world" stays
+        app.page.locator(".st-key-explore_seq_mode").get_by_text("numbers", exact=True).click()  # "hello world" stays
     else:
         commit_sequence(app, "", "enter")
 
@@ -518,7 +518,7 @@ def test_the_view_works_again_after_a_server_restart(
     app.wait_idle()
     wait_until(app, "() => new URLSearchParams(location.search).get('t') === '4'", "the link to hold t=4")
     with page.expect_download() as download:
-        page.locator(".st-key-download_view").get_by_role("button", name="This view, offline").click()
+        page.locator(".st-key-explore_download_view").get_by_role("button", name="This view, offline").click()
     offline = tmp_path / "gatescope-view.html"
     download.value.save_as(offline)
 
@@ -572,9 +572,9 @@ def test_an_emptied_number_box_keeps_the_size_and_the_link(app: App, typed: str)
     assert units_shown(app) == 8 and view(app)["unit"] == 6
     # The boxes' labels are their own words: no "(required)" after them, nor in what a screen reader says.
     assert "(required)" not in app.page.locator("[data-testid=stSidebar]").inner_text()
-    assert "required" not in (app.page.locator(".st-key-net_hidden").get_by_role("spinbutton").get_attribute(
+    assert "required" not in (app.page.locator(".st-key-explore_net_hidden").get_by_role("spinbutton").get_attribute(
         "aria-label") or "")
-    box = app.page.locator(".st-key-net_hidden input").first
+    box = app.page.locator(".st-key-explore_net_hidden input").first
     box.fill("")
     if typed:
         box.press_sequentially(typed)  # a number box's browser field refuses letters: it stays empty

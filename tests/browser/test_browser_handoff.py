@@ -30,7 +30,7 @@ def test_train_to_explore_and_its_link_show_the_model_and_its_text(app: App, bro
     app.page.get_by_role("heading", name="Explore a recurrent cell").wait_for(timeout=60_000)
     app.wait_ready(60_000)
     assert app.page.locator(f"{ERROR_BOX}, {EXCEPTION}").count() == 0, app.diagnostics()
-    text = app.page.locator(".st-key-seq_text_box textarea").input_value()
+    text = app.page.locator(".st-key-explore_seq_text_box textarea").input_value()
     assert "LSTM trained on brackets" in sidebar(app) and "brackets ( and )" in sidebar(app)
     assert text and set(text) <= set("()")
     link = app.page.url
@@ -42,7 +42,7 @@ def test_train_to_explore_and_its_link_show_the_model_and_its_text(app: App, bro
         other.wait_ready(60_000)
         assert other.page.locator(f"{ERROR_BOX}, {EXCEPTION}").count() == 0, other.diagnostics()
         assert "LSTM trained on brackets" in sidebar(other) and "reads numbers" not in sidebar(other)
-        assert other.page.locator(".st-key-seq_text_box textarea").input_value() == text
+        assert other.page.locator(".st-key-explore_seq_text_box textarea").input_value() == text
     finally:
         context.close()
 

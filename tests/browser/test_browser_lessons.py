@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import GATE_VIEWS_JS, App, Server, _answers, _free_port, _stop
 
-from ui.lessons import BY_SLUG, STOPS
+from workbench.lessons import BY_SLUG, STOPS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -180,10 +180,10 @@ def test_an_unknown_stop_is_named_as_it_was_typed(app: App, raw: str, shown: str
 def open_in_explore(app: App) -> str:
     """Click "Open in Explore" on the stop shown; the sequence box's text on the Explore page it opens."""
     app.click(app.page.locator(".st-key-lessons_open_explore button").first)
-    app.page.locator(".st-key-seq_text_box textarea").first.wait_for(timeout=30_000)  # Explore's sequence box
+    app.page.locator(".st-key-explore_seq_text_box textarea").first.wait_for(timeout=30_000)  # Explore's sequence box
     app.wait_idle()
     assert app.page.locator(EXCEPTION).count() == 0, app.page.locator(EXCEPTION).all_inner_texts()
-    return app.page.locator(".st-key-seq_text_box textarea").first.input_value()
+    return app.page.locator(".st-key-explore_seq_text_box textarea").first.input_value()
 
 
 def test_open_in_explore_shows_the_stops_model_and_input(app: App) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ALERT, EXCEPTION, GATE_VIEWS_JS, App
-from ui import keys
-from ui.lessons import BY_SLUG
+from workbench import keys
+from workbench.lessons import BY_SLUG
 
 PROJECTOR = pytest.mark.viewport(1280, 720)
-KNOB = f".st-key-{keys.lesson_knob('forget-gate')} input[type=range]"  # the slider's own (visually hidden) input
+KNOB = f".st-key-{keys.LESSONS.knob('forget-gate')} input[type=range]"  # the slider's own (visually hidden) input
 
 
 def open_stop(app: App, slug: str) -> None:
@@ -28,7 +28,7 @@ def knob_value(app: App) -> float:
 def test_page_down_changes_stop_after_the_mouse_moved_a_knob(app: App) -> None:
     open_stop(app, "forget-gate")
     start = knob_value(app)
-    thumb = app.page.locator(f".st-key-{keys.lesson_knob('forget-gate')} [data-testid=stSliderThumbValue]")
+    thumb = app.page.locator(f".st-key-{keys.LESSONS.knob('forget-gate')} [data-testid=stSliderThumbValue]")
     thumb.scroll_into_view_if_needed()
     box = thumb.bounding_box()
     assert box is not None
@@ -92,7 +92,7 @@ def test_compare_presenting_shows_its_gates_on_the_first_screen_and_unfolds_a_pa
     assert fold.is_visible()
     tops = app.evaluate(f"() => ({GATE_VIEWS_JS})().map(r => r.getBoundingClientRect().top)")
     assert len(tops) == 3 and max(tops) < 720 - 100, tops  # each view's first rows on the first screen
-    assert app.page.locator(f".st-key-{keys.pane('a', 'kind')}").count() == 0
-    app.until_shown(lambda: app.click(fold), app.page.locator(f".st-key-{keys.pane('a', 'kind')}"))
+    assert app.page.locator(f".st-key-{keys.COMPARE.pane('a', 'kind')}").count() == 0
+    app.until_shown(lambda: app.click(fold), app.page.locator(f".st-key-{keys.COMPARE.pane('a', 'kind')}"))
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("compare-presenting-1280x720", whole_app=False)

@@ -24,9 +24,9 @@ from conftest import sequence_box_js
 
 import cells
 from deploy.serve import NGINX
-from ui import keys
-from ui.model import export_torch
 from ui.reconnect import NOTE
+from workbench import keys
+from workbench.model_files import export_torch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not i
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-SEQUENCE_BOX = ".st-key-seq_text_box textarea"
+SEQUENCE_BOX = ".st-key-explore_seq_text_box textarea"
 EXCEPTION = "[data-testid=stException]"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -145,7 +145,7 @@ def test_a_session_and_its_upload_stay_on_one_worker(browser: Browser, cluster: 
     tab.page.goto(cluster.url + "/weights", wait_until="domcontentloaded")
     tab.idle()
     tab.page.get_by_role("tab", name="Download and upload").click()  # the page draws its uploads in this tab
-    uploader = tab.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
+    uploader = tab.page.locator(f".st-key-{keys.WEIGHTS.upload} input[type=file]")
     uploader.wait_for(state="attached", timeout=60_000)
     model = tmp_path / "gru-state-dict.npz"
     model.write_bytes(export_torch(cells.Network.create("gru_torch", 8, 3, seed=4)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ui import keys
+from workbench import keys
 
 if TYPE_CHECKING:
     from conftest import App
@@ -23,8 +23,8 @@ def test_app_loads_without_a_traceback(app: App) -> None:
 
 def test_gradient_flow_draws_each_kind_s_curve(app: App) -> None:
     app.open("gradient_flow").wait_idle()
-    charts = app.page.locator(f".st-key-{keys.FLOW_RANDOM_CHART} .js-plotly-plot, "
-                              f".st-key-{keys.FLOW_TRAINED_CHART} .js-plotly-plot")
+    charts = app.page.locator(f".st-key-{keys.FLOW.random_chart} .js-plotly-plot, "
+                              f".st-key-{keys.FLOW.trained_chart} .js-plotly-plot")
     charts.nth(1).wait_for(state="visible", timeout=45_000)
     app.page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData).length >= 2", timeout=45_000)

@@ -1,7 +1,7 @@
 """The Train page in Chromium: a short run draws its learning curve, and Stop keeps a long run's weights.
 
 Widgets and charts are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys
-live in ui/keys.py). What is checked is what a user sees: the curve Plotly drew, the status box.
+live in workbench/keys.py). What is checked is what a user sees: the curve Plotly drew, the status box.
 """
 
 from __future__ import annotations

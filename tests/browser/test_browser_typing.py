@@ -16,9 +16,9 @@ from test_browser_explore import (
     wait_for_view_showing,
 )
 
-from ui.settings import MAX_TEXT
+from workbench.settings import MAX_TEXT
 
-BOX = ".st-key-seq_text_box textarea"
+BOX = ".st-key-explore_seq_text_box textarea"
 KEY_DELAY_MS = 40  # a fast typist: well inside the box's pause before it reports (350 ms)
 
 

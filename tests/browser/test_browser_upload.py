@@ -34,7 +34,7 @@ from conftest import ALERT, DEFAULT_VIEWPORT, EXCEPTION, GATE_VIEWS_JS, PREVIEW_
 import cells
 from cells import encode
 from cells.files.model import to_json, to_npz
-from ui import keys
+from workbench import keys
 
 if TYPE_CHECKING:
     from conftest import Server
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 CHARS = sorted(set("the quick brown fox jumps over the lazy dog. "))  # the fixtures' character vocabulary
 ERROR = "[data-testid=stAlertContentError]"
-STEP = f".st-key-{keys.W_PREDICT_STEP} input[type=range]"  # the cursor slider's own (visually hidden) input
+STEP = f".st-key-{keys.WEIGHTS.predict_step} input[type=range]"  # the cursor slider's own (visually hidden) input
 
 
 def preview(app: App, name: str) -> list[list[float]] | None:
@@ -139,7 +139,7 @@ def weights(browser: Browser, server: Server) -> Iterator[App]:
     app.wait_idle()
     app.page.wait_for_function(f"() => !!({PREVIEW_JS})('forget')", timeout=45_000)
     app.wait_idle()
-    app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.W_UPLOAD}"))
+    app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.WEIGHTS.upload}"))
     yield app
     context.close()
 
@@ -168,24 +168,24 @@ def choose_file(app: App, key: str, path: Path | None) -> None:
 def use_file(app: App, outcome: Locator) -> None:
     """Press "Use this file" and wait for ``outcome``. A click that lands while the upload's own rerun is
     still redrawing the button can be lost, so press again (at most three times)."""
-    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
+    use = f".st-key-{keys.WEIGHTS.upload_apply} button"
     app.page.wait_for_function(f"() => document.querySelector({use!r}) && !document.querySelector({use!r}).disabled",
                                timeout=30_000)
     app.until_shown(lambda: app.click(app.page.locator(use)), outcome)
 
 
 def upload(app: App, path: Path, vocabulary: Path | None, outcome: Locator) -> None:
-    choose_file(app, keys.W_UPLOAD_VOCAB_FILE, vocabulary)
-    choose_file(app, keys.W_UPLOAD, path)
+    choose_file(app, keys.WEIGHTS.upload_vocab_file, vocabulary)
+    choose_file(app, keys.WEIGHTS.upload, path)
     use_file(app, outcome)
 
 
 def type_text(app: App, text: str, steps: list[str]) -> None:
     """Type ``text`` in the sequence box and wait until the head's probability line is drawn over its steps."""
-    box = app.page.locator(".st-key-seq_text_box textarea")
+    box = app.page.locator(".st-key-explore_seq_text_box textarea")
     box.fill(text)
     box.press("Enter")
-    line = f".st-key-{keys.weights_chart('token_probability')} .js-plotly-plot"
+    line = f".st-key-{keys.WEIGHTS.chart('token_probability')} .js-plotly-plot"
     app.page.wait_for_function(f"""steps => JSON.stringify(Array.from(document.querySelector(
         {line!r})?._fullData?.[0]?.text ?? [])) === JSON.stringify(steps)""",
                                arg=steps, timeout=45_000)
@@ -193,7 +193,7 @@ def type_text(app: App, text: str, steps: list[str]) -> None:
 
 
 def shown_top(app: App) -> tuple[str, float]:
-    first = app.page.locator(f".st-key-{keys.weights_chart('top_predictions')} tbody tr").first.locator("td")
+    first = app.page.locator(f".st-key-{keys.WEIGHTS.chart('top_predictions')} tbody tr").first.locator("td")
     return first.nth(0).inner_text(), float(first.nth(1).inner_text())
 
 
@@ -248,7 +248,7 @@ def test_a_model_file_as_saved_shows_its_gates_and_predictions(weights: App, cas
     no_error(app)
     app.screenshot(f"upload-{case.file.replace('.', '-')}")
     if case.file == "char_lm.safetensors":  # the README's picture: the gates beside the head's predictions
-        app.page.locator(f".st-key-{keys.W_PREVIEW_VIEW}").evaluate("e => e.scrollIntoView({block: 'center'})")
+        app.page.locator(f".st-key-{keys.WEIGHTS.preview.view}").evaluate("e => e.scrollIntoView({block: 'center'})")
         app.screenshot("weights-readme", whole_app=False)
 
 

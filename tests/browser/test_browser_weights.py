@@ -3,7 +3,7 @@ apply a preset and clamp a gate; pick a ready model in Explore; upload a state_d
 Model files as their frameworks saved them are uploaded in test_browser_upload.py.
 
 Reached the way a user does, through the sidebar from Explore. Charts and editors are found by their
-keys (`st-key-<key>` classes; the keys live in ui/keys.py).
+keys (`st-key-<key>` classes; the keys live in workbench/keys.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ except ImportError:  # no playwright: conftest skips every test here
 from conftest import GATE_VIEWS_JS, PREVIEW_JS, sequence_box_js
 
 import cells
-from ui import keys
-from ui.model import export_torch
+from workbench import keys
+from workbench.model_files import export_torch
 
 if TYPE_CHECKING:
     from conftest import App
@@ -76,7 +76,7 @@ def z(app: App, name: str = "forget") -> list[list[float]]:
 def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     open_weights(app)
     before = z(app)
-    editor = app.page.locator(f".st-key-{keys.weights_editor('weights', 0, 'forward', 'forget', 0, (8, 17))}"
+    editor = app.page.locator(f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', 0, (8, 17))}"
                               " [data-testid=stDataFrame]")
     editor.scroll_into_view_if_needed()
     editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
@@ -116,16 +116,16 @@ def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     assert [row[:2] for row in after[1:]] == [row[:2] for row in before[1:]]
     sidebar = app.page.locator("[data-testid=stSidebar]").inner_text()
     assert "Drawn LSTM (edited)" in sidebar and "Back to a drawn network" in sidebar
-    matrix = app.evaluate(Z_JS, f".st-key-{keys.weights_chart('matrix')} .js-plotly-plot")
+    matrix = app.evaluate(Z_JS, f".st-key-{keys.WEIGHTS.chart('matrix')} .js-plotly-plot")
     assert matrix[0][0] == 9
     app.screenshot("weights-edited")
 
 
 def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
     open_weights(app)
-    app.open_tab("Presets", app.page.locator(f".st-key-{keys.W_PRESET}"))
-    choose(app, keys.W_PRESET, "LSTM: bracket depth")
-    app.page.locator(f".st-key-{keys.W_PRESET_APPLY} button").click()
+    app.open_tab("Presets", app.page.locator(f".st-key-{keys.WEIGHTS.preset}"))
+    choose(app, keys.WEIGHTS.preset, "LSTM: bracket depth")
+    app.page.locator(f".st-key-{keys.WEIGHTS.preset_apply} button").click()
     app.wait_idle()
     app.page.wait_for_function(f"() => ({PREVIEW_JS})('forget')?.[0]?.length === 20",
                                timeout=30_000)
@@ -136,12 +136,12 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
         running += {"(": 1, ")": -1}.get(c, 0)
         depth.append(running)
     assert [round(v) for v in cell[0]] == depth
-    app.open_tab("Clamp or ablate a gate", app.page.locator(f".st-key-{keys.W_CLAMP_ON}"))
-    switch = app.page.locator(f".st-key-{keys.W_CLAMP_ON} input")
+    app.open_tab("Clamp or ablate a gate", app.page.locator(f".st-key-{keys.WEIGHTS.clamp_on}"))
+    switch = app.page.locator(f".st-key-{keys.WEIGHTS.clamp_on} input")
     for attempt in range(3):
         app.wait_idle()
         if not switch.is_checked():
-            app.click(app.page.locator(f".st-key-{keys.W_CLAMP_ON} label"))
+            app.click(app.page.locator(f".st-key-{keys.WEIGHTS.clamp_on} label"))
         try:
             app.page.wait_for_function(f"() => ({DELTA_CELL_JS})() !== null", timeout=20_000)
             break
@@ -159,12 +159,12 @@ def test_a_preset_with_a_clamped_gate_shows_the_difference(app: App) -> None:
 
 def test_explore_shows_a_ready_model(app: App) -> None:
     app.open_drawn()
-    choose(app, keys.READY_MODEL, "Trained · LSTM trained on brackets")
+    choose(app, keys.EXPLORE.ready_model, "Trained · LSTM trained on brackets")
     app.page.wait_for_function(f"() => {sequence_box_js()}?.value === '(()(()))((()))()'", timeout=30_000)
     app.wait_idle()
     sidebar = app.page.locator("[data-testid=stSidebar]").inner_text()
     assert "LSTM trained on brackets" in sidebar and "Back to a drawn network" in sidebar
-    assert app.page.locator(".st-key-net_kind").count() == 0
+    assert app.page.locator(".st-key-explore_net_kind").count() == 0
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("explore-ready-model")
 
@@ -177,9 +177,9 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     broken = tmp_path / "broken.npz"
     broken.write_bytes(good.read_bytes()[:200])
     open_weights(app)
-    app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.W_UPLOAD}"))
-    uploader = app.page.locator(f".st-key-{keys.W_UPLOAD} input[type=file]")
-    use = f".st-key-{keys.W_UPLOAD_APPLY} button"
+    app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.WEIGHTS.upload}"))
+    uploader = app.page.locator(f".st-key-{keys.WEIGHTS.upload} input[type=file]")
+    use = f".st-key-{keys.WEIGHTS.upload_apply} button"
 
     def upload(path: Path, outcome: Locator) -> None:
         """Choose the file, press Use, and wait for ``outcome``. A click that lands while the upload's own
@@ -198,6 +198,7 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     upload(good, app.page.get_by_text("Uploaded: gru-state-dict.npz").first)
     # Its three units, its own gates (z_t update first), reading the sequence box's 8 characters one-hot.
     assert len(z(app, "update")) == 3
-    assert app.page.locator(".st-key-seq_text_box textarea").input_value() == "hello world"  # it reads the typed text
+    box = app.page.locator(".st-key-explore_seq_text_box textarea")
+    assert box.input_value() == "hello world"  # it reads the typed text
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-uploaded")

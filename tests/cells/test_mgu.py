@@ -78,10 +78,10 @@ def test_keep_share_is_one_minus_the_forget_gate_and_a_closed_gate_remembers() -
 
 def test_memory_bias_shift_closes_the_forget_gate() -> None:
     """Training's memory bias lowers b_f, since 1 - f_t is what the MGU keeps."""
-    from cells.learning.train import _with_memory_bias
+    from cells.edits import memory_bias
 
     net = cells.Network.create("mgu", 2, 3, seed=0)
-    shifted = _with_memory_bias(net, 2.0).layers[0].forward
+    shifted = memory_bias(net, 2.0).layers[0].forward
     np.testing.assert_allclose(shifted.biases["forget"], net.layers[0].forward.biases["forget"] - 2.0)
     np.testing.assert_array_equal(shifted.biases["candidate"], net.layers[0].forward.biases["candidate"])
 

@@ -108,3 +108,36 @@ def test_encode_names_the_bad_character() -> None:
 def test_bad_task_settings_are_refused(name: str, options: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_task(name, **options)
+
+
+# ----- the right answers to a typed sequence (what the Train page marks its predictions against) ----------
+def _answers(task_name: str, text: str) -> list:
+    task = make_task(task_name)
+    return task.answers(text, task.encode(text).xs)
+
+
+def test_brackets_answer_the_depth_after_every_bracket() -> None:
+    assert _answers("brackets", "(()(") == ["1", "2", "1", "2"]
+
+
+def test_counting_answers_the_b_left_from_the_x_on_and_nothing_before() -> None:
+    assert _answers("counting", "aaXbb.") == [None, None, "2", "1", "0", "0"]
+    assert _answers("counting", "abXb") == [None] * 4  # not a's then X: the task says nothing
+
+
+def test_first_bit_answers_the_first_bit_everywhere_and_its_example_fits_its_gap() -> None:
+    assert _answers("first_bit", "1001") == ["1"] * 4
+    assert FirstBit(gap=5).example == "101101" and FirstBit().example == FirstBit.EXAMPLE
+
+
+def test_value_and_text_tasks_answer_the_next_step_and_nothing_after_the_last() -> None:
+    assert _answers("sine", "0.5 -0.25 1") == [-0.25, 1.0, None]
+    assert _answers("text", "ab c") == ["b", "␣", "c", None]
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_every_task_answers_once_per_step_and_reads_its_own_example(name: str) -> None:
+    task = make_task(name)
+    encoded = task.encode(task.example)
+    assert len(task.answers(task.example, encoded.xs)) == encoded.steps
+    assert task.READS and task.ANSWER != "answer"

@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.viz.figjson import decode
+from workbench import keys
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 180
@@ -27,9 +28,9 @@ def open_view(view: str, **state: object) -> AppTest:
 def equations_latex(at: AppTest) -> str:
     """Explore's lecture equations as the page draws them, after opening their expander as a click does (closed,
     they are not drawn at all)."""
-    from ui import keys
+    from workbench import keys
 
-    at.session_state[keys.EQUATIONS_OPEN] = True
+    at.session_state[keys.EXPLORE.equations_open] = True
     at.run(timeout=TIMEOUT)
     return " ".join(x.value for x in at.latex)
 
@@ -47,7 +48,7 @@ def gate_views(at: AppTest) -> list:
     return [e for e in at.get("bidi_component") if e.proto.bytes]
 
 
-def gate_view(at: AppTest, key: str = "gate_view") -> tuple[dict, dict]:
+def gate_view(at: AppTest, key: str = keys.EXPLORE.cursor.view) -> tuple[dict, dict]:
     """The header and arrays of the gate view mounted with ``key``, as the browser receives them."""
     from viz.gateview import unpack
 
@@ -57,7 +58,7 @@ def gate_view(at: AppTest, key: str = "gate_view") -> tuple[dict, dict]:
     raise AssertionError(f"no gate view {key!r} on the page: {[e.proto.id for e in at.get('bidi_component')]}")
 
 
-def report_cursor(at: AppTest, t: int, unit: int, key: str = "gate_view") -> AppTest:
+def report_cursor(at: AppTest, t: int, unit: int, key: str = keys.EXPLORE.cursor.view) -> AppTest:
     """What the browser does when the user stops the cursor at step ``t`` and unit ``unit``."""
     at.session_state[key] = {"cursor": {"t": t, "unit": unit}}
     return at.run(timeout=TIMEOUT)

@@ -13,10 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 import cells
 from cells import encode
+from cells.edits import memory_bias
 from tests.views.apptest import gate_view, gate_views, report_cursor, sequence_box, type_text
-from ui import keys
-from ui.compare import joint_vocabulary, shift_memory
-from ui.model import MODEL_KEY, from_network
+from ui.model import MODEL_KEY
+from workbench import keys
+from workbench.compare import joint_vocabulary
+from workbench.model import from_network
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -39,7 +41,7 @@ def side(at: AppTest) -> dict[str, dict]:
     """The side-by-side gate views' panels by role and pane (``keep_a``, ``keep_b``, ``keep_diff`` ...): each
     panel's header entry plus its ``values`` (T, H) and its view's ``labels``, as the browser receives them."""
     out = {}
-    for key, pane in ((keys.CMP_VIEW_A, "a"), (keys.CMP_VIEW_B, "b"), (keys.CMP_VIEW_DIFF, "diff")):
+    for key, pane in ((keys.COMPARE.view_a, "a"), (keys.COMPARE.view_b, "b"), (keys.COMPARE.view_diff, "diff")):
         if not any(e.proto.id.endswith(key) for e in at.get("bidi_component")):
             continue
         header, arrays = gate_view(at, key)
@@ -52,7 +54,7 @@ def side(at: AppTest) -> dict[str, dict]:
 
 def open_summary(at: AppTest) -> None:
     """Open the Summary expander, as a click on it does (closed, its tables are not drawn)."""
-    at.session_state[keys.CMP_SUMMARY] = True
+    at.session_state[keys.COMPARE.summary] = True
     at.run(timeout=TIMEOUT)
     assert not at.exception
 
@@ -74,7 +76,7 @@ def engine(kind: str, text: str, hidden: int = 8, *, seed: int = 0, layers: int 
     encoded = encode.one_hot(text, vocabulary=vocabulary)
     network = cells.Network.create(kind, encoded.input_size, hidden, seed=seed, num_layers=layers,
                                    bidirectional=bidirectional, scale=scale)
-    return shift_memory(network, shift).run(encoded.xs)
+    return memory_bias(network, shift).run(encoded.xs)
 
 
 ROLES = ("keep", "new", "candidate", "memory", "output", "other")
@@ -97,8 +99,8 @@ def test_default_is_lstm_against_gru_on_one_input_with_gates_lined_up_by_role() 
     assert "1 − z_t is the share of h_{t−1} kept (lecture's form)" in said
     # every pane on one time axis: the same steps, labelled the same, and rows in the same order
     assert {len(panel["labels"]) for panel in shown.values()} == {11}
-    assert [p["name"] for p in gate_view(at, keys.CMP_VIEW_A)[0]["panels"]] == \
-        [p["name"] for p in gate_view(at, keys.CMP_VIEW_B)[0]["panels"]] == list(ROLES)
+    assert [p["name"] for p in gate_view(at, keys.COMPARE.view_a)[0]["panels"]] == \
+        [p["name"] for p in gate_view(at, keys.COMPARE.view_b)[0]["panels"]] == list(ROLES)
 
 
 def test_difference_heatmaps_are_b_minus_a() -> None:
@@ -115,10 +117,10 @@ def test_difference_heatmaps_are_b_minus_a() -> None:
 
 def test_start_same_model_two_inputs_runs_one_network_on_both_texts() -> None:
     at = open_page()
-    at.radio(key=keys.CMP_START).set_value("inputs").run(timeout=TIMEOUT)
+    at.radio(key=keys.COMPARE.start).set_value("inputs").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    assert at.session_state[keys.CMP_SAME_NET] and not at.session_state[keys.CMP_SAME_INPUT]
-    assert sequence_box(at, keys.pane("b", "text"))["text"] == "jello world"
+    assert at.session_state[keys.COMPARE.same_net] and not at.session_state[keys.COMPARE.same_input]
+    assert sequence_box(at, keys.COMPARE.pane("b", "text"))["text"] == "jello world"
     assert any("the same as A's" in c.value for c in at.caption)
     assert "reads characters, one-hot over both panes' text; 11 steps" in captions(at)
     vocabulary = joint_vocabulary("hello world", "jello world")
@@ -138,8 +140,8 @@ def test_b_on_a_network_reads_its_text_as_a_does_and_must_fit_a_input_size() -> 
                     "a_seq": "1 0 0.5", "b_seq": "0 1 0.5 0.5"})
     assert not errors(at)
     assert "Read as A reads: numbers" in captions(at)
-    assert not at.radio(key=keys.pane("a", "mode")).disabled and len(at.radio) == 3  # start, A's mode, view
-    type_text(at, keys.pane("b", "text"), "1 0; 0 1")
+    assert not at.radio(key=keys.COMPARE.pane("a", "mode")).disabled and len(at.radio) == 3  # start, A's mode, view
+    type_text(at, keys.COMPARE.pane("b", "text"), "1 0; 0 1")
     shown = " ".join(errors(at))
     assert "Pane B" in shown and "A's network reads 1 number per step, this text gives 2" in shown
     assert side(at)["keep_b"]["values"].shape == (4, 8)  # B's last good view: four steps
@@ -155,17 +157,17 @@ def test_side_by_side_picks_a_layer_and_direction_and_says_what_each_pane_shows(
 
 def test_start_same_model_two_weight_settings_raises_b_forget_bias() -> None:
     at = open_page()
-    at.radio(key=keys.CMP_START).set_value("weights").run(timeout=TIMEOUT)
+    at.radio(key=keys.COMPARE.start).set_value("weights").run(timeout=TIMEOUT)
     assert not errors(at)
-    assert at.number_input(key=keys.pane("b", "shift")).value == 2.0
-    assert at.selectbox(key=keys.pane("b", "kind")).value == "lstm"
+    assert at.number_input(key=keys.COMPARE.pane("b", "shift")).value == 2.0
+    assert at.selectbox(key=keys.COMPARE.pane("b", "kind")).value == "lstm"
     shown = side(at)
     b = engine("lstm", "hello world", shift=2.0).layers[0].forward
     np.testing.assert_array_equal(shown["keep_b"]["values"], b.values["forget"])
     assert shown["keep_diff"]["values"].mean() > 0.2  # B keeps more: f_t is higher nearly everywhere
-    at.radio(key=keys.CMP_START).set_value("models").run(timeout=TIMEOUT)
-    assert at.selectbox(key=keys.pane("b", "kind")).value == "gru"
-    assert at.number_input(key=keys.pane("b", "shift")).value == 0.0  # B's More settings stay open, at 0 now
+    at.radio(key=keys.COMPARE.start).set_value("models").run(timeout=TIMEOUT)
+    assert at.selectbox(key=keys.COMPARE.pane("b", "kind")).value == "gru"
+    assert at.number_input(key=keys.COMPARE.pane("b", "shift")).value == 0.0  # B's More settings stay open, at 0 now
 
 
 def test_more_settings_stay_folded_until_opened_and_keep_their_values_folded() -> None:
@@ -176,15 +178,15 @@ def test_more_settings_stay_folded_until_opened_and_keep_their_values_folded() -
     assert len(more) == 2
     assert more[0].label == "More: PyTorch's default × 1.00 · memory bias +0.0 · one direction"
     drawn = {w.key for w in at.number_input} | {w.key for w in at.selectbox} | {w.key for w in at.toggle}
-    assert keys.pane("a", "scale") not in drawn and keys.pane("a", "bidirectional") not in drawn
-    assert keys.pane("a", "hidden") in drawn  # units, seed and layers stay in view
-    at.session_state[keys.pane("a", "more")] = True
+    assert keys.COMPARE.pane("a", "scale") not in drawn and keys.COMPARE.pane("a", "bidirectional") not in drawn
+    assert keys.COMPARE.pane("a", "hidden") in drawn  # units, seed and layers stay in view
+    at.session_state[keys.COMPARE.pane("a", "more")] = True
     at.run(timeout=TIMEOUT)
-    at.number_input(key=keys.pane("a", "scale")).set_value(1.5).run(timeout=TIMEOUT)
-    at.toggle(key=keys.pane("a", "bidirectional")).set_value(True).run(timeout=TIMEOUT)
-    at.session_state[keys.pane("a", "more")] = False
+    at.number_input(key=keys.COMPARE.pane("a", "scale")).set_value(1.5).run(timeout=TIMEOUT)
+    at.toggle(key=keys.COMPARE.pane("a", "bidirectional")).set_value(True).run(timeout=TIMEOUT)
+    at.session_state[keys.COMPARE.pane("a", "more")] = False
     at.run(timeout=TIMEOUT)
-    assert not errors(at) and keys.pane("a", "scale") not in {w.key for w in at.number_input}
+    assert not errors(at) and keys.COMPARE.pane("a", "scale") not in {w.key for w in at.number_input}
     title = next(e.label for e in at.expander if e.label.startswith("More:"))
     assert "× 1.50" in title and title.endswith("bidirectional"), title
     want = engine("lstm", "hello world", scale=1.5, bidirectional=True).layers[0].forward
@@ -193,8 +195,8 @@ def test_more_settings_stay_folded_until_opened_and_keep_their_values_folded() -
 
 def test_a_link_that_sets_a_more_setting_opens_that_panes_more_settings() -> None:
     at = open_page({"b_shift": "1.5"})
-    assert at.number_input(key=keys.pane("b", "shift")).value == 1.5
-    assert keys.pane("a", "shift") not in {w.key for w in at.number_input}  # A's are at their defaults
+    assert at.number_input(key=keys.COMPARE.pane("b", "shift")).value == 1.5
+    assert keys.COMPARE.pane("a", "shift") not in {w.key for w in at.number_input}  # A's are at their defaults
 
 
 def test_presenter_mode_folds_each_panes_settings_under_a_title_that_says_what_it_runs() -> None:
@@ -204,11 +206,11 @@ def test_presenter_mode_folds_each_panes_settings_under_a_title_that_says_what_i
     titles = [e.label for e in at.expander if e.label.startswith("Pane ")]
     assert titles == ["Pane A: LSTM, 8 units, seed 0 · 'hello world'",
                       "Pane B: GRU (lecture's form), 8 units, seed 0 · 'hello world'"], titles
-    assert keys.pane("a", "kind") not in {w.key for w in at.selectbox}
+    assert keys.COMPARE.pane("a", "kind") not in {w.key for w in at.selectbox}
     assert len(side(at)) > 0 and not errors(at)  # the three gate views are drawn
-    at.session_state[keys.pane("a", "unfolded")] = True
+    at.session_state[keys.COMPARE.pane("a", "unfolded")] = True
     at.run(timeout=TIMEOUT)
-    at.selectbox(key=keys.pane("a", "kind")).set_value("gru").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.COMPARE.pane("a", "kind")).set_value("gru").run(timeout=TIMEOUT)
     assert next(e.label for e in at.expander if e.label.startswith("Pane A")).startswith("Pane A: GRU")
     want = engine("gru", "hello world").layers[0].forward
     np.testing.assert_array_equal(side(at)["keep_a"]["values"], 1 - want.values["update"])
@@ -231,11 +233,11 @@ def test_the_summary_waits_folded_and_costs_nothing_until_opened() -> None:
 def test_shift_memory_moves_the_bias_of_the_gate_that_keeps_memory() -> None:
     for kind, gate, sign in (("lstm", "forget", 1), ("gru", "update", -1), ("gru_torch", "update", 1)):
         network = cells.Network.create(kind, 3, 4, seed=1)
-        shifted = shift_memory(network, 1.5)
+        shifted = memory_bias(network, 1.5)
         np.testing.assert_allclose(shifted.layers[0].forward.biases[gate],
                                    network.layers[0].forward.biases[gate] + sign * 1.5)
     rnn = cells.Network.create("rnn", 3, 4)
-    assert shift_memory(rnn, 2.0).layers[0].forward.biases["hidden"].tolist() == \
+    assert memory_bias(rnn, 2.0).layers[0].forward.biases["hidden"].tolist() == \
         rnn.layers[0].forward.biases["hidden"].tolist()
 
 
@@ -263,7 +265,7 @@ def test_summary_of_a_zero_weight_model_from_explore_is_exactly_one_half() -> No
     zero = dataclasses.replace(base, weights={g: np.zeros_like(w) for g, w in base.weights.items()},
                                biases={g: np.zeros_like(b) for g, b in base.biases.items()})
     model = from_network(cells.Network((cells.Layer(zero),)), "Zero LSTM", vocabulary=vocabulary)
-    at = open_page(state={MODEL_KEY: model, keys.pane("a", "source"): "current"})
+    at = open_page(state={MODEL_KEY: model, keys.COMPARE.pane("a", "source"): "current"})
     assert not errors(at)
     open_summary(at)
     gates, lives = at.dataframe[0].value, at.dataframe[1].value
@@ -278,22 +280,22 @@ def test_summary_of_a_zero_weight_model_from_explore_is_exactly_one_half() -> No
 
 def test_a_trained_model_in_pane_b_brings_its_own_example_and_reads_it_its_own_way() -> None:
     at = open_page({"same_input": "0"})
-    at.selectbox(key=keys.pane("b", "source")).set_value("trained").run(timeout=TIMEOUT)
-    at.selectbox(key=keys.pane("b", "trained")).set_value("counting_lstm").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.COMPARE.pane("b", "source")).set_value("trained").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.COMPARE.pane("b", "trained")).set_value("counting_lstm").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    assert sequence_box(at, keys.pane("b", "text"))["text"] == "aaaaXbbbb."
+    assert sequence_box(at, keys.COMPARE.pane("b", "text"))["text"] == "aaaaXbbbb."
     assert "This model reads a's, one X, then b's" in captions(at)
     assert side(at)["keep_b"]["symbol"] == "f<sub>t</sub>"
     assert at.query_params["b_src"] == "trained" and at.query_params["b_trained"] == "counting_lstm"
     # A still reads "hello world" (11 steps), B its 10 steps: aligned on step index
     assert any("A: 11 steps, B: 10" in i.value for i in at.info)
-    type_text(at, keys.pane("b", "text"), "aaXbz")
+    type_text(at, keys.COMPARE.pane("b", "text"), "aaXbz")
     assert any("Pane B" in e and "Showing pane B's last view that worked" in e for e in errors(at))
 
 
 def view_panels(at: AppTest) -> dict[str, dict]:
     """The bidirectional or deep view's panels by name, each with its ``values``."""
-    header, arrays = gate_view(at, keys.CMP_VIEW_A)
+    header, arrays = gate_view(at, keys.COMPARE.view_a)
     return {p["name"]: {**p, "values": arrays[p["name"]]} for p in header["panels"]}
 
 
@@ -307,7 +309,7 @@ def test_bidirectional_view_shows_both_directions_and_the_concatenation() -> Non
     np.testing.assert_array_equal(shown["backward"]["values"], run.backward.values["cell"])
     np.testing.assert_array_equal(shown["concat"]["values"], run.output)
     assert shown["concat"]["values"].shape == (11, 16)
-    assert gate_view(at, keys.CMP_VIEW_A)[0]["t"] == 4
+    assert gate_view(at, keys.COMPARE.view_a)[0]["t"] == 4
     assert "the backward cell tokens t..T−1" in captions(at)
 
 
@@ -315,10 +317,10 @@ def test_bidirectional_view_of_a_one_way_pane_offers_to_make_it_bidirectional() 
     at = open_page({"cmp_view": "bidirectional", "cmp_pane": "b"})
     assert not gate_views(at)
     assert any("Pane B reads in one direction only" in i.value for i in at.info)
-    at.button(key=keys.CMP_MAKE_BIDIRECTIONAL).click().run(timeout=TIMEOUT)
-    assert at.toggle(key=keys.pane("b", "bidirectional")).value is True
+    at.button(key=keys.COMPARE.make_bidirectional).click().run(timeout=TIMEOUT)
+    assert at.toggle(key=keys.COMPARE.pane("b", "bidirectional")).value is True
     assert list(view_panels(at)) == ["forward", "backward", "concat"]
-    assert "GRU" in at.radio(key=keys.CMP_VIEW_PANE).options[1]
+    assert "GRU" in at.radio(key=keys.COMPARE.view_pane).options[1]
 
 
 @pytest.mark.parametrize(("bidir", "count"), [("0", 1 + 3 + 3), ("1", 1 + 6 + 3)])
@@ -352,17 +354,18 @@ def test_moving_the_shared_cursor_never_reruns_the_engine(monkeypatch: pytest.Mo
     assert len(calls) >= 2  # pane A and pane B (and the Explore page the app opens on)
     calls.clear()
 
-    sent = {key: gate_view(at, key)[0]["id"] for key in (keys.CMP_VIEW_A, keys.CMP_VIEW_B, keys.CMP_VIEW_DIFF)}
-    report_cursor(at, 5, 3, key=keys.CMP_VIEW_A)  # the user stops the shared cursor at step 5, unit 3
+    sent = {key: gate_view(at, key)[0]["id"] for key in (keys.COMPARE.view_a, keys.COMPARE.view_b,
+                                                         keys.COMPARE.view_diff)}
+    report_cursor(at, 5, 3, key=keys.COMPARE.view_a)  # the user stops the shared cursor at step 5, unit 3
     assert not at.exception
     assert at.query_params["cmp_t"] == "5" and at.query_params["cmp_unit"] == "3"
-    report_cursor(at, 7, 1, key=keys.CMP_VIEW_B)  # and again, from a click in pane B
+    report_cursor(at, 7, 1, key=keys.COMPARE.view_b)  # and again, from a click in pane B
     assert at.query_params["cmp_t"] == "7" and at.query_params["cmp_unit"] == "1"
     # the views the browser has stay as they are, so every pane keeps the user's cursor
     assert {key: gate_view(at, key)[0]["id"] for key in sent} == sent
     assert {gate_view(at, key)[0].get("group") for key in sent} == {"compare"}
     assert not calls, "moving the cursor ran a network again"
-    at.number_input(key=keys.pane("b", "seed")).set_value(7).run(timeout=TIMEOUT)
+    at.number_input(key=keys.COMPARE.pane("b", "seed")).set_value(7).run(timeout=TIMEOUT)
     assert len(calls) == 1  # a new setting runs pane B, and only pane B
 
 
@@ -374,7 +377,7 @@ def test_inputs_of_different_lengths_are_aligned_on_step_index_and_say_so() -> N
     assert not [k for k in shown if k.endswith("_diff")]  # B − A needs equal shapes
     assert {len(panel["labels"]) for panel in shown.values()} == {11}
     assert shown["keep_b"]["labels"][4:6] == ["4·o", "5·(ended)"] and np.isnan(shown["keep_b"]["values"][5:]).all()
-    assert gate_view(at, keys.CMP_VIEW_A)[0]["t"] == 8
+    assert gate_view(at, keys.COMPARE.view_a)[0]["t"] == 8
 
 
 def test_share_link_round_trip() -> None:
@@ -382,22 +385,22 @@ def test_share_link_round_trip() -> None:
              "b_shift": "1.5", "b_init": "xavier", "cmp_t": "4", "cmp_unit": "2"}
     at = open_page(query)
     assert not errors(at)
-    assert at.selectbox(key=keys.pane("a", "kind")).value == "gru_torch"
-    assert at.number_input(key=keys.pane("a", "hidden")).value == 5
-    assert sequence_box(at, keys.pane("a", "text"))["text"] == "abcabc"
-    assert at.selectbox(key=keys.pane("b", "kind")).value == "peephole"
-    assert at.number_input(key=keys.pane("b", "seed")).value == 3
-    assert at.number_input(key=keys.pane("b", "shift")).value == 1.5
-    header = gate_view(at, keys.CMP_VIEW_A)[0]
+    assert at.selectbox(key=keys.COMPARE.pane("a", "kind")).value == "gru_torch"
+    assert at.number_input(key=keys.COMPARE.pane("a", "hidden")).value == 5
+    assert sequence_box(at, keys.COMPARE.pane("a", "text"))["text"] == "abcabc"
+    assert at.selectbox(key=keys.COMPARE.pane("b", "kind")).value == "peephole"
+    assert at.number_input(key=keys.COMPARE.pane("b", "seed")).value == 3
+    assert at.number_input(key=keys.COMPARE.pane("b", "shift")).value == 1.5
+    header = gate_view(at, keys.COMPARE.view_a)[0]
     assert (header["t"], header["unit"]) == (4, 2)
     assert dict(at.query_params) == query
-    at.number_input(key=keys.pane("b", "hidden")).set_value(6).run(timeout=TIMEOUT)
-    at.radio(key=keys.CMP_VIEW).set_value("deep").run(timeout=TIMEOUT)
+    at.number_input(key=keys.COMPARE.pane("b", "hidden")).set_value(6).run(timeout=TIMEOUT)
+    at.radio(key=keys.COMPARE.view).set_value("deep").run(timeout=TIMEOUT)
     assert at.query_params["b_hidden"] == "6" and at.query_params["cmp_view"] == "deep"
     again = open_page(dict(at.query_params))
-    assert again.number_input(key=keys.pane("b", "hidden")).value == 6
-    assert again.radio(key=keys.CMP_VIEW).value == "deep"
-    assert again.selectbox(key=keys.pane("a", "kind")).value == "gru_torch"
+    assert again.number_input(key=keys.COMPARE.pane("b", "hidden")).value == 6
+    assert again.radio(key=keys.COMPARE.view).value == "deep"
+    assert again.selectbox(key=keys.COMPARE.pane("a", "kind")).value == "gru_torch"
     assert not errors(again)
 
 
@@ -424,11 +427,11 @@ def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, s
 
 def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
     at = open_page()
-    type_text(at, keys.pane("a", "text"), "good")
+    type_text(at, keys.COMPARE.pane("a", "text"), "good")
     before = side(at)["keep_a"]["labels"]
     assert len(before) == 4
-    at.radio(key=keys.pane("a", "mode")).set_value("numbers").run(timeout=TIMEOUT)
-    type_text(at, keys.pane("a", "text"), "1 2 x")
+    at.radio(key=keys.COMPARE.pane("a", "mode")).set_value("numbers").run(timeout=TIMEOUT)
+    type_text(at, keys.COMPARE.pane("a", "text"), "1 2 x")
     assert not at.exception
     shown = " ".join(errors(at))
     assert "Pane A" in shown and "'x' at step 2 is not a number" in shown
@@ -439,9 +442,9 @@ def test_bad_input_names_the_pane_and_keeps_its_last_good_view() -> None:
 
 def test_an_input_too_long_for_a_link_is_left_out_and_the_page_says_so() -> None:
     long = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
-    at = open_page(state={keys.pane("a", "mode"): "numbers", keys.pane("a", "text"): long})
+    at = open_page(state={keys.COMPARE.pane("a", "mode"): "numbers", keys.COMPARE.pane("a", "text"): long})
     assert not at.exception and not errors(at)
     assert "a_seq" not in at.query_params and at.query_params["a_mode"] == "numbers"
     assert any("leaves out pane A's input (4,798 characters)" in i.value for i in at.info), [i.value for i in at.info]
-    type_text(at, keys.pane("a", "text"), "0.5 1; 1 0")
+    type_text(at, keys.COMPARE.pane("a", "text"), "0.5 1; 1 0")
     assert at.query_params["a_seq"] == "0.5 1; 1 0" and not any("leaves out" in i.value for i in at.info)

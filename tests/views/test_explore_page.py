@@ -16,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 import cells
 from cells import encode
 from tests.views.apptest import equations_latex, gate_view, gate_views, report_cursor, sequence_box, type_text
-from ui import keys
 from ui.model import MODEL_KEY
-from ui.settings import EXAMPLES, MAX_STEPS
 from viz.equations import deck_equations
+from workbench import keys
+from workbench.settings import EXAMPLES, MAX_STEPS
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -35,7 +35,7 @@ def open_page(query: dict[str, str] | None = None, *, drawn: bool = True) -> App
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception
     if drawn and MODEL_KEY in at.session_state:
-        at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
+        at.button(key=keys.EXPLORE.first_view_drawn).click().run(timeout=TIMEOUT)
         assert not at.exception and MODEL_KEY not in at.session_state
     return at
 
@@ -45,11 +45,13 @@ def test_a_fixed_model_offers_no_reading_modes_and_the_drawn_network_gets_them_b
     not use, so the page offers neither modes nor examples, and the box says how the model reads."""
     at = open_page(drawn=False)
     model = at.session_state[MODEL_KEY]
-    assert keys.SEQ_MODE not in {r.key for r in at.radio} and keys.SEQ_EXAMPLE not in {s.key for s in at.selectbox}
-    assert sequence_box(at, keys.SEQ_TEXT)["label"] == f"Sequence (the model reads {model.reads})"
-    at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
-    assert at.radio(key=keys.SEQ_MODE).value == "onehot" and keys.SEQ_EXAMPLE in {s.key for s in at.selectbox}
-    assert sequence_box(at, keys.SEQ_TEXT)["label"] == "Sequence (one character per step)"
+    assert keys.EXPLORE.seq_mode not in {r.key for r in at.radio}
+    assert keys.EXPLORE.seq_example not in {s.key for s in at.selectbox}
+    assert sequence_box(at, keys.EXPLORE.seq_text)["label"] == f"Sequence (the model reads {model.reads})"
+    at.button(key=keys.EXPLORE.first_view_drawn).click().run(timeout=TIMEOUT)
+    assert at.radio(key=keys.EXPLORE.seq_mode).value == "onehot"
+    assert keys.EXPLORE.seq_example in {s.key for s in at.selectbox}
+    assert sequence_box(at, keys.EXPLORE.seq_text)["label"] == "Sequence (one character per step)"
 
 
 def panels(at: AppTest) -> list[str]:
@@ -62,8 +64,8 @@ def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> 
     assert not errors(at)
     model = at.session_state[MODEL_KEY]
     assert model.label == "LSTM trained on brackets"
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == model.sequence
-    assert at.session_state[keys.CURSOR_UNIT] == 3 == model.watch  # "Watch unit 3 of C_t"
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == model.sequence
+    assert at.session_state[keys.EXPLORE.cursor.unit] == 3 == model.watch  # "Watch unit 3 of C_t"
     assert gate_view(at)[0]["unit"] == 3  # the view starts on it
     assert any("What to look at" in m.value and "unit 3" in m.value for m in at.markdown)
     # the gates do something: unit 3 of C_t moves with the nesting depth on the text shown
@@ -71,9 +73,9 @@ def test_the_first_view_is_a_trained_model_with_its_unit_to_watch_selected() -> 
     depth = np.cumsum([1 if c == "(" else -1 for c in model.sequence])
     assert abs(np.corrcoef(cell[:, 3], depth)[0, 1]) > 0.9
     # the drawn random network is one click away, on the page's default text
-    at.button(key=keys.FIRST_VIEW_DRAWN).click().run(timeout=TIMEOUT)
-    assert MODEL_KEY not in at.session_state and sequence_box(at, keys.SEQ_TEXT)["text"] == "hello world"
-    assert not errors(at) and at.session_state[keys.CURSOR_UNIT] == 0
+    at.button(key=keys.EXPLORE.first_view_drawn).click().run(timeout=TIMEOUT)
+    assert MODEL_KEY not in at.session_state and sequence_box(at, keys.EXPLORE.seq_text)["text"] == "hello world"
+    assert not errors(at) and at.session_state[keys.EXPLORE.cursor.unit] == 0
 
 
 def time_labels(at: AppTest) -> list[str]:
@@ -88,7 +90,7 @@ def errors(at: AppTest) -> list[str]:
 def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> None:
     at = open_page()
     assert not errors(at)
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "hello world"
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == "hello world"
     header, arrays = gate_view(at)
     assert [p["name"] for p in header["panels"]] == ["inputs", *cells.LSTM.SHOWN]
     assert [e["lhs"] for e in header["equations"]] == ["f<sub>t</sub>", "i<sub>t</sub>", "C̃<sub>t</sub>",
@@ -100,17 +102,17 @@ def test_the_drawn_view_shows_every_lstm_gate_the_equations_and_no_error() -> No
     at.switch_page("views/compare.py").run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert r"f_t &= \sigma(W_f" in " ".join(x.value for x in at.latex)  # still open after a visit elsewhere
-    assert "2,000 steps" in sequence_box(at, keys.SEQ_TEXT)["help"]
+    assert "2,000 steps" in sequence_box(at, keys.EXPLORE.seq_text)["help"]
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_each_example_fills_the_box_and_redraws(name: str) -> None:
     at = open_page()
-    at.selectbox(key=keys.SEQ_EXAMPLE).set_value(name).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.seq_example).set_value(name).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     mode, text = EXAMPLES[name]
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == text
-    assert at.radio(key=keys.SEQ_MODE).value == mode
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == text
+    assert at.radio(key=keys.EXPLORE.seq_mode).value == mode
     steps = len(text) if mode == "onehot" else len(text.split())
     assert gate_view(at)[0]["steps"] == steps
     assert time_labels(at)[0].startswith("0·" + (text[0] if mode == "onehot" else text.split()[0]))
@@ -118,11 +120,11 @@ def test_each_example_fills_the_box_and_redraws(name: str) -> None:
 
 def test_typing_a_sequence_redraws_the_heatmaps() -> None:
     at = open_page()
-    type_text(at, keys.SEQ_TEXT, "abcab")
+    type_text(at, keys.EXPLORE.seq_text, "abcab")
     assert not errors(at)
     assert time_labels(at) == ["0·a", "1·b", "2·c", "3·a", "4·b"]
-    at.radio(key=keys.SEQ_MODE).set_value("embed").run(timeout=TIMEOUT)
-    at.number_input(key=keys.EMBED_SIZE).set_value(5).run(timeout=TIMEOUT)
+    at.radio(key=keys.EXPLORE.seq_mode).set_value("embed").run(timeout=TIMEOUT)
+    at.number_input(key=keys.EXPLORE.embed_size).set_value(5).run(timeout=TIMEOUT)
     assert not errors(at)
     assert gate_view(at)[0]["panels"][0]["row_names"] == ["e1", "e2", "e3", "e4", "e5"]
 
@@ -130,7 +132,7 @@ def test_typing_a_sequence_redraws_the_heatmaps() -> None:
 @pytest.mark.parametrize("kind", list(cells.KINDS))
 def test_every_cell_kind_shows_its_own_gates_and_equations(kind: str) -> None:
     at = open_page()
-    at.selectbox(key=keys.NET_KIND).set_value(kind).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.net_kind).set_value(kind).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     header, _ = gate_view(at)
     assert [p["name"] for p in header["panels"]] == ["inputs", *cells.KINDS[kind].SHOWN]
@@ -148,12 +150,12 @@ def test_every_cell_kind_shows_its_own_gates_and_equations(kind: str) -> None:
 
 def test_bidirectional_three_layers_shows_the_chosen_layer_and_direction() -> None:
     at = open_page()
-    at.toggle(key=keys.NET_BIDIRECTIONAL).set_value(True).run(timeout=TIMEOUT)
-    at.number_input(key=keys.NET_LAYERS).set_value(3).run(timeout=TIMEOUT)
+    at.toggle(key=keys.EXPLORE.net_bidirectional).set_value(True).run(timeout=TIMEOUT)
+    at.number_input(key=keys.EXPLORE.net_layers).set_value(3).run(timeout=TIMEOUT)
     assert not errors(at)
-    assert at.selectbox(key=keys.VIEW_LAYER).options == ["layer 1 (input)", "layer 2", "layer 3"]
-    at.selectbox(key=keys.VIEW_LAYER).set_value(2).run(timeout=TIMEOUT)
-    at.radio(key=keys.VIEW_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
+    assert at.selectbox(key=keys.EXPLORE.view_layer).options == ["layer 1 (input)", "layer 2", "layer 3"]
+    at.selectbox(key=keys.EXPLORE.view_layer).set_value(2).run(timeout=TIMEOUT)
+    at.radio(key=keys.EXPLORE.view_direction).set_value("backward").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     header, arrays = gate_view(at)
     assert header["where"] == "layer 3, backward" and header["reverse"]
@@ -181,7 +183,7 @@ def test_the_cursor_report_moves_the_link_and_never_reruns_the_engine(monkeypatc
     report_cursor(at, 5, 3)
     assert not at.exception
     assert at.query_params["t"] == "5" and at.query_params["unit"] == "3"
-    assert at.session_state[keys.CURSOR_STEP] == 5 and at.session_state[keys.CURSOR_UNIT] == 3
+    assert at.session_state[keys.EXPLORE.cursor.step] == 5 and at.session_state[keys.EXPLORE.cursor.unit] == 3
     # the view the browser has stays as it is (same start), so it keeps the user's cursor
     assert gate_view(at)[0]["id"] == sent[0]["id"]
     assert len(calls) == 1, "a cursor report ran the network again"
@@ -192,12 +194,12 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
     header, _ = gate_view(at)
     assert (header["t"], header["unit"]) == (6, 2)
     report_cursor(at, 3, 1)
-    type_text(at, keys.SEQ_TEXT, "abcdefghij")
+    type_text(at, keys.EXPLORE.seq_text, "abcdefghij")
     header, _ = gate_view(at)
     assert header["steps"] == 10
     assert (header["t"], header["unit"]) == (6, 2)  # the browser keeps its own cursor (3, 1) on a new trace
     assert at.query_params["t"] == "3" and at.query_params["unit"] == "1"
-    type_text(at, keys.SEQ_TEXT, "ab")  # shorter than the cursor: clamped
+    type_text(at, keys.EXPLORE.seq_text, "ab")  # shorter than the cursor: clamped
     assert not at.exception and gate_view(at)[0]["t"] <= 1
 
 
@@ -214,11 +216,11 @@ def test_a_new_sequence_keeps_the_start_and_a_link_sets_it() -> None:
 )
 def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, text: str, message: str) -> None:
     at = open_page()
-    type_text(at, keys.SEQ_TEXT, "good")
+    type_text(at, keys.EXPLORE.seq_text, "good")
     before = time_labels(at)
     assert before == ["0·g", "1·o", "2·o", "3·d"]
-    at.radio(key=keys.SEQ_MODE).set_value(mode).run(timeout=TIMEOUT)
-    type_text(at, keys.SEQ_TEXT, text)
+    at.radio(key=keys.EXPLORE.seq_mode).set_value(mode).run(timeout=TIMEOUT)
+    type_text(at, keys.EXPLORE.seq_text, text)
     assert not at.exception
     shown = " ".join(errors(at))
     assert message in shown and "Showing the last sequence that worked" in shown
@@ -228,16 +230,16 @@ def test_bad_input_shows_what_and_where_and_keeps_the_last_good_view(mode: str, 
 
 def test_a_bad_sequence_keeps_the_last_good_one_but_still_applies_the_new_network() -> None:
     at = open_page()
-    at.radio(key=keys.SEQ_MODE).set_value("numbers").run(timeout=TIMEOUT)  # "hello world" is not numbers
+    at.radio(key=keys.EXPLORE.seq_mode).set_value("numbers").run(timeout=TIMEOUT)  # "hello world" is not numbers
     assert any("'hello' at step 0 is not a number" in e for e in errors(at))
-    at.selectbox(key=keys.NET_KIND).set_value("gru").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.net_kind).set_value("gru").run(timeout=TIMEOUT)
     assert "update" in panels(at)
     assert time_labels(at)[0] == "0·h"
 
 
 def test_network_that_overflows_is_reported_and_the_view_stays() -> None:
     at = open_page()
-    at.number_input(key=keys.NET_SCALE).set_value(20.0).run(timeout=TIMEOUT)
+    at.number_input(key=keys.EXPLORE.net_scale).set_value(20.0).run(timeout=TIMEOUT)
     assert not at.exception  # a large scale saturates the gates; it must not break the page
     assert panels(at) == ["inputs", *cells.LSTM.SHOWN]
 
@@ -263,7 +265,7 @@ def test_hostile_links_show_an_error_and_the_page_still_draws(query: dict[str, s
 def test_a_megabyte_link_is_dropped_whole_and_the_default_view_draws() -> None:
     at = open_page({"seq": "x" * 1_000_000, "hidden": "3"})  # Streamlit ignores query strings over 512 KiB
     assert not at.exception
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "hello world"
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == "hello world"
     assert time_labels(at)[0] == "0·h"
 
 
@@ -285,34 +287,34 @@ def test_share_link_round_trip() -> None:
              "scale": "0.5", "bidir": "1", "layers": "2", "layer": "1", "dir": "backward", "t": "4", "unit": "2"}
     at = open_page(query)
     assert not errors(at)
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "abcabc"
-    assert at.selectbox(key=keys.NET_KIND).value == "gru_torch"
-    assert at.number_input(key=keys.NET_HIDDEN).value == 5
-    assert at.number_input(key=keys.NET_SEED).value == 3
-    assert at.selectbox(key=keys.NET_SCHEME).value == "xavier"
-    assert at.number_input(key=keys.NET_SCALE).value == 0.5
-    assert at.toggle(key=keys.NET_BIDIRECTIONAL).value is True
-    assert at.number_input(key=keys.NET_LAYERS).value == 2
-    assert at.selectbox(key=keys.VIEW_LAYER).value == 1
-    assert at.radio(key=keys.VIEW_DIRECTION).value == "backward"
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == "abcabc"
+    assert at.selectbox(key=keys.EXPLORE.net_kind).value == "gru_torch"
+    assert at.number_input(key=keys.EXPLORE.net_hidden).value == 5
+    assert at.number_input(key=keys.EXPLORE.net_seed).value == 3
+    assert at.selectbox(key=keys.EXPLORE.net_scheme).value == "xavier"
+    assert at.number_input(key=keys.EXPLORE.net_scale).value == 0.5
+    assert at.toggle(key=keys.EXPLORE.net_bidirectional).value is True
+    assert at.number_input(key=keys.EXPLORE.net_layers).value == 2
+    assert at.selectbox(key=keys.EXPLORE.view_layer).value == 1
+    assert at.radio(key=keys.EXPLORE.view_direction).value == "backward"
     assert (gate_view(at)[0]["t"], gate_view(at)[0]["unit"]) == (4, 2)
     assert dict(at.query_params) == {k: v for k, v in query.items() if k != "mode"}  # one-hot is the default
     # change widgets: the link follows
-    at.number_input(key=keys.NET_HIDDEN).set_value(9).run(timeout=TIMEOUT)
-    at.selectbox(key=keys.NET_KIND).set_value("rnn").run(timeout=TIMEOUT)
+    at.number_input(key=keys.EXPLORE.net_hidden).set_value(9).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.net_kind).set_value("rnn").run(timeout=TIMEOUT)
     report_cursor(at, 1, 0)
     assert at.query_params["hidden"] == "9" and at.query_params["kind"] == "rnn" and at.query_params["t"] == "1"
     # and a new session opened on that link shows the same view
     again = open_page(dict(at.query_params))
-    assert again.number_input(key=keys.NET_HIDDEN).value == 9
-    assert again.selectbox(key=keys.NET_KIND).value == "rnn"
+    assert again.number_input(key=keys.EXPLORE.net_hidden).value == 9
+    assert again.selectbox(key=keys.EXPLORE.net_kind).value == "rnn"
     assert gate_view(again)[0]["t"] == 1
 
 
 @pytest.mark.parametrize(("key", "kept", "note"), [
-    (keys.NET_HIDDEN, 8, "Hidden size was left empty: kept 8."),
-    (keys.NET_SCALE, 1.5, "Weight scale was left empty: kept 1.5."),
-    (keys.NET_LAYERS, 2, "Layers was left empty: kept 2."),
+    (keys.EXPLORE.net_hidden, 8, "Hidden size was left empty: kept 8."),
+    (keys.EXPLORE.net_scale, 1.5, "Weight scale was left empty: kept 1.5."),
+    (keys.EXPLORE.net_layers, 2, "Layers was left empty: kept 2."),
 ])
 def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: float, note: str) -> None:
     at = open_page({"scale": "1.5", "layers": "2"})
@@ -322,22 +324,23 @@ def test_an_emptied_number_box_keeps_its_last_value_and_says_so(key: str, kept: 
     assert note in [c.value for c in at.sidebar.caption]
     assert at.query_params.get("hidden") is None and at.query_params["scale"] == "1.5"
     assert at.query_params["layers"] == "2"
-    assert at.selectbox(key=keys.VIEW_LAYER).options == ["layer 1 (input)", "layer 2"]
-    at.number_input(key=keys.NET_HIDDEN).set_value(5).run(timeout=TIMEOUT)  # a typed value still applies
-    assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.NET_HIDDEN
+    assert at.selectbox(key=keys.EXPLORE.view_layer).options == ["layer 1 (input)", "layer 2"]
+    at.number_input(key=keys.EXPLORE.net_hidden).set_value(5).run(timeout=TIMEOUT)  # a typed value still applies
+    assert at.query_params["hidden"] == "5" and at.number_input(key=key).value == (5 if key == keys.EXPLORE.net_hidden
                                                                                    else kept)
 
 
 
 def test_the_sequence_box_says_what_shift_enter_types_in_each_mode() -> None:
     at = open_page()
-    box = sequence_box(at, keys.SEQ_TEXT)
+    box = sequence_box(at, keys.EXPLORE.seq_text)
     assert box["keys"] == "Enter applies · Shift+Enter: a ⏎ step" and box["newline"] is True  # a line break is a step
     assert box["label"] == "Sequence (one character per step)" and box["big"] is False
-    at.radio(key=keys.SEQ_MODE).set_value("numbers").run(timeout=TIMEOUT)
-    assert sequence_box(at, keys.SEQ_TEXT)["keys"] == "Enter applies · Shift+Enter: new step"  # one step per line
+    at.radio(key=keys.EXPLORE.seq_mode).set_value("numbers").run(timeout=TIMEOUT)
+    assert sequence_box(at,
+                        keys.EXPLORE.seq_text)["keys"] == "Enter applies · Shift+Enter: new step"  # one step per line
 
 
 def test_presenter_mode_sizes_the_sequence_box_for_a_projector() -> None:
     at = open_page({"present": "1"})
-    assert sequence_box(at, keys.SEQ_TEXT)["big"] is True
+    assert sequence_box(at, keys.EXPLORE.seq_text)["big"] is True

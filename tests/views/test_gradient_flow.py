@@ -8,8 +8,9 @@ from streamlit.testing.v1 import AppTest
 import cells
 from cells.gradflow import gradient_flow
 from tests.views.apptest import chart, open_view
-from ui import keys
-from ui.training import flow_inputs, load_pretrained
+from ui.training import load_pretrained
+from workbench import keys
+from workbench.flow import flow_inputs
 
 
 def open_page(**state: object) -> AppTest:
@@ -24,7 +25,7 @@ def lines(fig: dict) -> dict[str, np.ndarray]:
 
 def test_both_plots_are_log_scale_and_the_rnn_vanishes_first() -> None:
     at = open_page()
-    for key in (keys.FLOW_RANDOM_CHART, keys.FLOW_TRAINED_CHART):
+    for key in (keys.FLOW.random_chart, keys.FLOW.trained_chart):
         fig = chart(at, key)
         assert fig["layout"]["yaxis"]["type"] == "log"
         y = lines(fig)
@@ -34,7 +35,7 @@ def test_both_plots_are_log_scale_and_the_rnn_vanishes_first() -> None:
         assert rnn[0] < y["LSTM: ‖∂h_T/∂h_t‖"][0] and rnn[0] < y["LSTM: ‖∂C_T/∂C_t‖"][0]
         assert rnn[0] < y["GRU: ‖∂h_T/∂h_t‖"][0]
         assert rnn[0] < 1e-12  # vanished
-    trained = lines(chart(at, keys.FLOW_TRAINED_CHART))
+    trained = lines(chart(at, keys.FLOW.trained_chart))
     assert trained["LSTM: ‖∂C_T/∂C_t‖"][0] > 0.1  # the trained LSTM's cell path carries the gradient back
 
 
@@ -47,39 +48,39 @@ def test_the_sentence_under_each_plot_says_how_fast_the_rnn_vanishes() -> None:
 
 
 def test_length_and_hidden_size_follow_the_sliders() -> None:
-    at = open_page(**{keys.FLOW_STEPS: 30, keys.FLOW_HIDDEN: 16})
-    fig = chart(at, keys.FLOW_RANDOM_CHART)
+    at = open_page(**{keys.FLOW.steps: 30, keys.FLOW.hidden: 16})
+    fig = chart(at, keys.FLOW.random_chart)
     assert all(len(t["x"]) == 30 for t in fig["data"])
     assert "16 units" in fig["layout"]["title"]["text"]
-    assert all(len(t["x"]) == 30 for t in chart(at, keys.FLOW_TRAINED_CHART)["data"])
+    assert all(len(t["x"]) == 30 for t in chart(at, keys.FLOW.trained_chart)["data"])
 
 
 def test_the_train_pages_model_gets_its_own_plot() -> None:
     at = open_page()
-    assert chart(at, keys.FLOW_OWN_CHART) is None
-    at = open_page(**{keys.TRAIN_RESULT: load_pretrained("brackets_lstm")})
-    fig = chart(at, keys.FLOW_OWN_CHART)
+    assert chart(at, keys.FLOW.own_chart) is None
+    at = open_page(**{keys.TRAIN.result: load_pretrained("brackets_lstm")})
+    fig = chart(at, keys.FLOW.own_chart)
     assert fig["layout"]["yaxis"]["type"] == "log"
     assert [t["name"] for t in fig["data"]] == ["your LSTM: ‖∂h_T/∂h_t‖", "your LSTM: ‖∂C_T/∂C_t‖"]
     assert any(m.value.startswith("##### Your LSTM's cell-state path") for m in at.markdown)
 
 
 def test_an_emptied_seed_box_keeps_the_seed_it_had() -> None:
-    at = open_page(**{keys.FLOW_SEED: 7})
-    at.number_input(key=keys.FLOW_SEED).set_value(None).run()
+    at = open_page(**{keys.FLOW.seed: 7})
+    at.number_input(key=keys.FLOW.seed).set_value(None).run()
     assert not at.exception
-    assert at.number_input(key=keys.FLOW_SEED).value == 7
+    assert at.number_input(key=keys.FLOW.seed).value == 7
     assert "Seed was left empty: kept 7." in [c.value for c in at.caption]
-    assert chart(at, keys.FLOW_RANDOM_CHART)["layout"]["title"]["text"].endswith("seed 7")
+    assert chart(at, keys.FLOW.random_chart)["layout"]["title"]["text"].endswith("seed 7")
 
 
 def test_a_shorter_t_is_the_flow_of_the_shorter_sequence_the_page_says() -> None:
     """The page runs each network once over its longest sequence and reads every T from that run: what it draws
     for T = 50 is the flow of a 50-step first-bit sequence, computed on its own."""
     at = open_page()
-    at.slider(key=keys.FLOW_STEPS).set_value(50).run()
+    at.slider(key=keys.FLOW.steps).set_value(50).run()
     assert not at.exception
-    y = lines(chart(at, keys.FLOW_RANDOM_CHART))
+    y = lines(chart(at, keys.FLOW.random_chart))
     xs = flow_inputs(50, 0)
     for kind, name in (("rnn", "plain RNN"), ("lstm", "LSTM"), ("gru", "GRU")):
         cell = cells.Network.create(kind, xs.shape[1], 8, seed=0).layers[0].forward

@@ -9,7 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.views.apptest import TIMEOUT, gate_view, open_view, sequence_box, type_text
-from ui import keys
+from workbench import keys
 
 APP = Path(__file__).parents[2] / "app.py"
 
@@ -35,18 +35,18 @@ def sidebar_text(at: AppTest) -> str:
 
 def trained_here(at: AppTest) -> AppTest:
     """The Train page after a short training run of its default task (brackets, LSTM)."""
-    at.number_input(key=keys.TRAIN_STEPS).set_value(20).run(timeout=TIMEOUT)
-    at.button(key=keys.TRAIN_GO).click().run(timeout=TIMEOUT)
-    assert not at.exception and at.session_state[keys.TRAIN_RESULT] is not None
+    at.number_input(key=keys.TRAIN.steps).set_value(20).run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN.go).click().run(timeout=TIMEOUT)
+    assert not at.exception and at.session_state[keys.TRAIN.result] is not None
     return at
 
 
 def test_train_open_in_explore_shows_the_model_on_its_own_text_and_the_link_brings_it_back() -> None:
     at = trained_here(open_view("train"))
-    type_text(at, keys.TRAIN_TEXT, "(())()")
-    at.button(key=keys.TRAIN_EXPLORE).click().run(timeout=TIMEOUT)
+    type_text(at, keys.TRAIN.text, "(())()")
+    at.button(key=keys.TRAIN.explore).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "(())()"
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == "(())()"
     assert "LSTM trained on brackets" in sidebar_text(at) and "brackets ( and )" in sidebar_text(at)
     link = dict(at.query_params)
     assert link["model"] == "task:brackets" and "weights" in link
@@ -54,7 +54,7 @@ def test_train_open_in_explore_shows_the_model_on_its_own_text_and_the_link_brin
     assert problems(again) == []
     assert "trained on the Train page (brackets)" in sidebar_text(again)
     assert "brackets ( and )" in sidebar_text(again) and "reads numbers" not in sidebar_text(again)
-    assert sequence_box(again, keys.SEQ_TEXT)["text"] == "(())()"
+    assert sequence_box(again, keys.EXPLORE.seq_text)["text"] == "(())()"
     assert current_model_of(again).network.layers[0].forward.weights["forget"].shape == (8, 10)
 
 
@@ -63,19 +63,19 @@ def current_model_of(at: AppTest):
 
 
 def test_a_shipped_model_goes_from_train_to_explore_with_its_unit_to_watch_selected() -> None:
-    at = open_view("train", **{keys.TRAIN_PRETRAINED: "brackets_lstm"})
-    at.button(key=keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
-    at.button(key=keys.TRAIN_EXPLORE).click().run(timeout=TIMEOUT)
+    at = open_view("train", **{keys.TRAIN.pretrained: "brackets_lstm"})
+    at.button(key=keys.TRAIN.load).click().run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN.explore).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
-    assert at.session_state[keys.CURSOR_UNIT] == 3  # "Watch unit 3 of C_t"
+    assert at.session_state[keys.EXPLORE.cursor.unit] == 3  # "Watch unit 3 of C_t"
     assert at.query_params["model"] == "trained:brackets_lstm" and at.query_params["unit"] == "3"
 
 
 def test_train_to_compare_puts_the_model_in_pane_a_and_the_link_brings_it_back() -> None:
     at = trained_here(open_view("train"))
-    at.button(key=keys.TRAIN_TO_COMPARE).click().run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN.to_compare).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
-    assert at.selectbox(key=keys.pane("a", "source")).value == "current"
+    assert at.selectbox(key=keys.COMPARE.pane("a", "source")).value == "current"
     shown = " ".join(c.value for c in at.caption)
     assert "Shown: LSTM trained on brackets" in shown and "brackets ( and )" in shown
     link = dict(at.query_params)
@@ -87,11 +87,11 @@ def test_train_to_compare_puts_the_model_in_pane_a_and_the_link_brings_it_back()
 
 def test_a_shipped_model_put_in_compare_opens_on_its_unit_to_watch_on_that_unit_s_own_colours() -> None:
     at = open_view("train")
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
-    at.button(key=keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
-    at.button(key=keys.TRAIN_TO_COMPARE).click().run(timeout=TIMEOUT)
+    at.selectbox(keys.TRAIN.pretrained).set_value("brackets_lstm")
+    at.button(key=keys.TRAIN.load).click().run(timeout=TIMEOUT)
+    at.button(key=keys.TRAIN.to_compare).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
-    header = gate_view(at, keys.CMP_VIEW_A)[0]
+    header = gate_view(at, keys.COMPARE.view_a)[0]
     # "Watch unit 3 of C_t": selected, and coloured on its own range (C_t's shared ±20 would leave it pale)
     assert header["unit"] == 3 and header["ranges"] == "unit"
 
@@ -100,61 +100,61 @@ def test_lessons_open_in_explore_carries_the_edited_model_its_text_step_and_unit
     at = open_view("lessons")
     at.query_params["stop"] = "forget-gate"
     at.run(timeout=TIMEOUT)
-    at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
-    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    at.slider(key=keys.LESSONS.knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
+    at.button(key=keys.LESSONS.open_explore).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
     model = at.session_state["model"]
     assert model.network.layers[0].forward.biases["forget"][0] == -3.0
-    text = sequence_box(at, keys.SEQ_TEXT)["text"]
+    text = sequence_box(at, keys.EXPLORE.seq_text)["text"]
     link = dict(at.query_params)
     again = fresh("explore", link)
     assert problems(again) == []
-    assert sequence_box(again, keys.SEQ_TEXT)["text"] == text
+    assert sequence_box(again, keys.EXPLORE.seq_text)["text"] == text
     assert again.session_state["model"].network.layers[0].forward.biases["forget"][0] == -3.0
 
 
 def test_weights_to_explore_shows_the_preset_on_its_text_in_a_fresh_session_and_through_the_link() -> None:
-    at = open_view("weights", **{keys.W_PRESET: "counter", keys.W_SECTION: "Presets"})
-    at.button(key=keys.W_PRESET_APPLY).click().run(timeout=TIMEOUT)
+    at = open_view("weights", **{keys.WEIGHTS.preset: "counter", keys.WEIGHTS.section: "Presets"})
+    at.button(key=keys.WEIGHTS.preset_apply).click().run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
     assert "Preset: " in sidebar_text(at)
-    text = sequence_box(at, keys.SEQ_TEXT)["text"]
-    assert text and at.session_state[keys.CURSOR_UNIT] == 0
+    text = sequence_box(at, keys.EXPLORE.seq_text)["text"]
+    assert text and at.session_state[keys.EXPLORE.cursor.unit] == 0
     again = fresh("explore", dict(at.query_params))
-    assert problems(again) == [] and sequence_box(again, keys.SEQ_TEXT)["text"] == text
+    assert problems(again) == [] and sequence_box(again, keys.EXPLORE.seq_text)["text"] == text
     assert "Preset: " in sidebar_text(again)
 
 
 def test_compare_keeps_pane_a_as_peephole_after_a_visit_to_explore() -> None:
     at = open_view("compare")
-    at.selectbox(key=keys.pane("a", "kind")).set_value("peephole").run(timeout=TIMEOUT)
-    at.number_input(key=keys.pane("b", "seed")).set_value(4).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.COMPARE.pane("a", "kind")).set_value("peephole").run(timeout=TIMEOUT)
+    at.number_input(key=keys.COMPARE.pane("b", "seed")).set_value(4).run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     at.switch_page("views/compare.py").run(timeout=TIMEOUT)
     assert not at.exception
-    assert at.selectbox(key=keys.pane("a", "kind")).value == "peephole"
-    assert at.number_input(key=keys.pane("b", "seed")).value == 4
+    assert at.selectbox(key=keys.COMPARE.pane("a", "kind")).value == "peephole"
+    assert at.number_input(key=keys.COMPARE.pane("b", "seed")).value == 4
 
 
 def test_gradient_flow_keeps_its_length_after_a_visit_to_train() -> None:
     at = open_view("gradient_flow")
-    at.slider(key=keys.FLOW_STEPS).set_value(200).run(timeout=TIMEOUT)
+    at.slider(key=keys.FLOW.steps).set_value(200).run(timeout=TIMEOUT)
     at.switch_page("views/train.py").run(timeout=TIMEOUT)
     at.switch_page("views/gradient_flow.py").run(timeout=TIMEOUT)
-    assert not at.exception and at.slider(key=keys.FLOW_STEPS).value == 200
+    assert not at.exception and at.slider(key=keys.FLOW.steps).value == 200
 
 
 def test_lessons_keep_each_knob_after_a_visit_to_explore() -> None:
     at = open_view("lessons")
     at.query_params["stop"] = "forget-gate"
     at.run(timeout=TIMEOUT)
-    at.slider(key=keys.lesson_knob("forget-gate")).set_value(4.0).run(timeout=TIMEOUT)
+    at.slider(key=keys.LESSONS.knob("forget-gate")).set_value(4.0).run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     at.switch_page("views/lessons.py")
     at.query_params["stop"] = "forget-gate"
     at.run(timeout=TIMEOUT)
-    assert not at.exception and at.slider(key=keys.lesson_knob("forget-gate")).value == 4.0
+    assert not at.exception and at.slider(key=keys.LESSONS.knob("forget-gate")).value == 4.0
 
 
 # ----- explanations follow the model ----------------------------------------------------------------
@@ -162,14 +162,14 @@ def test_a_presets_note_is_shown_only_while_its_weights_are_its_own() -> None:
     at = open_view("lessons")
     at.query_params["stop"] = "forget-gate"
     at.run(timeout=TIMEOUT)
-    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    at.button(key=keys.LESSONS.open_explore).click().run(timeout=TIMEOUT)
     assert "+20" in sidebar_text(at)  # the counter preset as built: its forget gate held open
     at.switch_page("views/lessons.py")
     at.query_params["stop"] = "forget-gate"
     at.run(timeout=TIMEOUT)
-    at.slider(key=keys.lesson_knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
+    at.slider(key=keys.LESSONS.knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
     assert any("now -3, not 20" in c.value for c in at.caption)  # the paragraph is about the stop as built
-    at.button(key=keys.LESSON_OPEN_EXPLORE).click().run(timeout=TIMEOUT)
+    at.button(key=keys.LESSONS.open_explore).click().run(timeout=TIMEOUT)
     assert "+20" not in sidebar_text(at) and "never leaks" not in sidebar_text(at)
     assert "may no longer hold" in sidebar_text(at)
 
@@ -178,8 +178,8 @@ def test_compares_start_note_goes_when_a_pane_no_longer_matches_it() -> None:
     at = open_view("compare")
     note = "A is an LSTM and B the lecture's GRU, both with 8 units"
     assert any(note in c.value for c in at.caption)
-    at.selectbox(key=keys.pane("b", "kind")).set_value("rnn").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.COMPARE.pane("b", "kind")).set_value("rnn").run(timeout=TIMEOUT)
     assert not any(note in c.value for c in at.caption)
-    at.number_input(key=keys.pane("b", "hidden")).set_value(8).run(timeout=TIMEOUT)
-    at.selectbox(key=keys.pane("b", "kind")).set_value("gru").run(timeout=TIMEOUT)
+    at.number_input(key=keys.COMPARE.pane("b", "hidden")).set_value(8).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.COMPARE.pane("b", "kind")).set_value("gru").run(timeout=TIMEOUT)
     assert any(note in c.value for c in at.caption)  # true again

@@ -15,14 +15,14 @@ import numpy as np
 import cells
 from tests.views import test_weights_page as weights
 from tests.views.apptest import TIMEOUT, equations_latex, gate_view, open_view
-from ui import keys
+from workbench import keys
 
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 
 
 def test_explore_draws_it_from_the_picker_with_h_p_rows_tall() -> None:
-    at = open_view("explore", **{keys.FIRST_VIEW_SHOWN: True})  # the drawn network, not the first view's model
-    at.selectbox(key=keys.NET_KIND).set_value("lstmp").run(timeout=TIMEOUT)
+    at = open_view("explore", **{keys.EXPLORE.first_view_shown: True})  # the drawn network, not the first view's model
+    at.selectbox(key=keys.EXPLORE.net_kind).set_value("lstmp").run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     header, arrays = gate_view(at)
     H = header["units"]
@@ -44,7 +44,7 @@ def test_an_uploaded_pytorch_model_with_proj_size_runs_on_weights_and_in_explore
     assert not weights.errors(at), weights.errors(at)
     network = weights.model(at).network
     assert network.kind == "lstmp" and (network.hidden_size, network.state_size) == (6, 3)
-    assert weights.z(at, keys.weights_chart("preview_forget")).shape[0] == 6
+    assert weights.z(at, keys.WEIGHTS.chart("preview_forget")).shape[0] == 6
     held = " ".join(m.value for m in at.markdown)
     assert "nn.LSTM `lstm`: 2 layers, bidirectional, 5 inputs, 6 units, projected to an h_t of 3 (proj_size)" in held
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
@@ -55,7 +55,7 @@ def test_an_uploaded_pytorch_model_with_proj_size_runs_on_weights_and_in_explore
 
 
 def test_a_share_link_carries_the_default_p_and_refuses_one_of_its_own() -> None:
-    from ui.model import link_problem, weights_from_link, weights_to_link
+    from workbench.model_link import link_problem, weights_from_link, weights_to_link
 
     drawn = cells.Network.create("lstmp", 3, 6, seed=1)  # P = H // 2 = 3, what the link's header implies
     back = weights_from_link(weights_to_link(drawn))
@@ -68,14 +68,14 @@ def test_a_share_link_carries_the_default_p_and_refuses_one_of_its_own() -> None
 
 def test_weights_edits_the_projection_and_the_h_t_heatmap_follows() -> None:
     at = weights.open_weights()
-    at.session_state[keys.NET_KIND] = "lstmp"
+    at.session_state[keys.EXPLORE.net_kind] = "lstmp"
     at.run(timeout=TIMEOUT)
     assert not at.exception and not weights.errors(at)
-    before = weights.z(at, keys.weights_chart("preview_hidden"))
+    before = weights.z(at, keys.WEIGHTS.chart("preview_hidden"))
     assert before.shape[0] == 2  # hidden size 4: P = 2 rows of h_t
     weights.edit(at, "projection", {1: {"m0": 0.0, "m1": 0.0, "m2": 0.0, "m3": 0.0}}, (2, 4))
     assert not weights.errors(at), weights.errors(at)
     network = weights.model(at).network
     np.testing.assert_array_equal(network.layers[0].forward.projection["hidden"][1], 0.0)
-    after = weights.z(at, keys.weights_chart("preview_hidden"))
+    after = weights.z(at, keys.WEIGHTS.chart("preview_hidden"))
     assert np.all(after[1] == 0.0) and np.any(before[1] != 0.0)  # row 1 of h_t is W_hr's row 1 times m_t

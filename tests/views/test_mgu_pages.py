@@ -12,14 +12,14 @@ import cells
 from tests.views import test_compare as compare
 from tests.views import test_weights_page as weights
 from tests.views.apptest import TIMEOUT, chart, equations_latex, gate_view, open_view
-from ui import keys
+from workbench import keys
 
 LABEL = cells.KINDS["mgu"].LABEL
 
 
 def test_explore_shows_its_gates_equations_and_diagram() -> None:
-    at = open_view("explore", **{keys.FIRST_VIEW_SHOWN: True})  # the drawn network, not the first view's model
-    at.selectbox(key=keys.NET_KIND).set_value("mgu").run(timeout=TIMEOUT)
+    at = open_view("explore", **{keys.EXPLORE.first_view_shown: True})  # the drawn network, not the first view's model
+    at.selectbox(key=keys.EXPLORE.net_kind).set_value("mgu").run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     header, arrays = gate_view(at)  # what the browser gets
     assert [p["name"] for p in header["panels"]] == ["inputs", "forget", "candidate", "hidden"]
@@ -34,7 +34,7 @@ def test_explore_shows_its_gates_equations_and_diagram() -> None:
 
 
 def test_compare_lines_its_keep_share_up_with_the_lstms_forget_gate() -> None:
-    at = compare.open_page(state={keys.pane("b", "kind"): "mgu"})
+    at = compare.open_page(state={keys.COMPARE.pane("b", "kind"): "mgu"})
     assert not compare.errors(at)
     shown = compare.side(at)
     assert shown["keep_a"]["symbol"] == "f<sub>t</sub>"
@@ -49,28 +49,28 @@ def test_compare_lines_its_keep_share_up_with_the_lstms_forget_gate() -> None:
 
 def test_weights_edits_its_forget_gate_and_the_heatmap_follows() -> None:
     at = weights.open_weights()
-    at.session_state[keys.NET_KIND] = "mgu"
+    at.session_state[keys.EXPLORE.net_kind] = "mgu"
     at.run(timeout=TIMEOUT)
     assert not at.exception and not weights.errors(at)
-    assert list(at.radio(key=keys.W_GATE).options) == ["f_t forget", "h̃_t candidate"]
-    before = weights.z(at, keys.weights_chart("preview_forget"))
+    assert list(at.radio(key=keys.WEIGHTS.gate).options) == ["f_t forget", "h̃_t candidate"]
+    before = weights.z(at, keys.WEIGHTS.chart("preview_forget"))
     weights.edit(at, "weights", {2: {"b": -40.0}}, (4, 13))  # [W | b]: the bias is the last column
-    after = weights.z(at, keys.weights_chart("preview_forget"))
+    after = weights.z(at, keys.WEIGHTS.chart("preview_forget"))
     assert np.all(after[2] < 1e-3) and np.any(before[2] > 0.05)
     np.testing.assert_array_equal(after[[0, 1, 3], 0], before[[0, 1, 3], 0])  # other units, before h_{t-1} mixes them
     assert weights.model(at).label == f"Drawn {LABEL} (edited)"
 
 
 def test_train_trains_it_and_gradient_flow_plots_the_trained_unit() -> None:
-    at = open_view("train", **{keys.TRAIN_KIND: "mgu", keys.TRAIN_STEPS: 30})
-    at.button(keys.TRAIN_GO).click().run(timeout=TIMEOUT)
+    at = open_view("train", **{keys.TRAIN.kind: "mgu", keys.TRAIN.steps: 30})
+    at.button(keys.TRAIN.go).click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     assert any("Trained for 30 steps" in m.value for m in at.success)
-    result = at.session_state[keys.TRAIN_RESULT]
+    result = at.session_state[keys.TRAIN.result]
     assert result.model.network.kind == "mgu" and result.losses.size == 30
 
     at.switch_page("views/gradient_flow.py").run(timeout=TIMEOUT)
     assert not at.exception and not at.error
-    fig = chart(at, keys.FLOW_OWN_CHART)
+    fig = chart(at, keys.FLOW.own_chart)
     assert [t["name"] for t in fig["data"]] == [f"your {LABEL}: ‖∂h_T/∂h_t‖"]
     assert fig["layout"]["yaxis"]["type"] == "log"

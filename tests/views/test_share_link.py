@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from ui import keys
-from ui.settings import DEFAULTS, FIELDS, MAX_TEXT, from_query, to_query
+from workbench import keys
+from workbench.settings import DEFAULTS, FIELDS, MAX_TEXT, from_query, to_query
 
 
 def test_every_setting_survives_a_round_trip() -> None:
+    k = keys.EXPLORE
     values = {
-        keys.SEQ_MODE: "numbers", keys.SEQ_TEXT: "1 0; 0 1", keys.EMBED_SIZE: 3, keys.EMBED_SEED: 9,
-        keys.NET_KIND: "gru_keras_v1", keys.NET_HIDDEN: 64, keys.NET_SEED: 12, keys.NET_SCHEME: "orthogonal",
-        keys.NET_SCALE: 0.25, keys.NET_BIDIRECTIONAL: True, keys.NET_LAYERS: 4, keys.VIEW_LAYER: 3,
-        keys.VIEW_DIRECTION: "backward", keys.CURSOR_STEP: 1, keys.CURSOR_UNIT: 63,
+        k.seq_mode: "numbers", k.seq_text: "1 0; 0 1", k.embed_size: 3, k.embed_seed: 9, k.net_kind: "gru_keras_v1",
+        k.net_hidden: 64, k.net_seed: 12, k.net_scheme: "orthogonal", k.net_scale: 0.25, k.net_bidirectional: True,
+        k.net_layers: 4, k.view_layer: 3, k.view_direction: "backward", k.cursor.step: 1, k.cursor.unit: 63,
     }
     assert set(values) == {f.key for f in FIELDS}
     back, errors = from_query(to_query(values))
@@ -38,4 +38,4 @@ def test_refused_values_name_the_parameter_and_keep_the_default() -> None:
 
 def test_unknown_parameters_are_ignored_and_repeated_ones_take_the_last() -> None:
     values, errors = from_query({"utm_source": "mail", "hidden": ["4", "6"]})
-    assert values == {keys.NET_HIDDEN: 6} and errors == []
+    assert values == {keys.EXPLORE.net_hidden: 6} and errors == []

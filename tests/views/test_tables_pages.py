@@ -10,7 +10,7 @@ import cells
 from cells import encode
 from tests.views.apptest import TIMEOUT, chart, gate_view, open_view
 from tests.views.test_explore_page import open_page as open_explore
-from ui import keys
+from workbench import keys
 
 NUMBERS = "The numbers of"
 
@@ -31,7 +31,7 @@ def tables(at: AppTest) -> list[np.ndarray]:
 
 
 def switch_on(at: AppTest) -> AppTest:
-    at.toggle(key=keys.SHOW_TABLES).set_value(True).run(timeout=TIMEOUT)
+    at.toggle(key=keys.APP.show_tables).set_value(True).run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
 
@@ -53,7 +53,7 @@ def test_explore_shows_each_panels_numbers_only_when_asked() -> None:
     assert list(at.dataframe[1].value.columns[:2]) == ["0·h", "1·e"]
     assert table_captions(at) == ["The numbers of this view:"]
 
-    at.toggle(key=keys.SHOW_TABLES).set_value(False).run(timeout=TIMEOUT)
+    at.toggle(key=keys.APP.show_tables).set_value(False).run(timeout=TIMEOUT)
     assert not at.dataframe
 
 
@@ -61,8 +61,8 @@ def test_the_setting_is_kept_on_the_next_page() -> None:
     at = switch_on(open_explore())
     at.switch_page("views/gradient_flow.py").run(timeout=TIMEOUT)
     assert not at.exception
-    assert at.toggle(key=keys.SHOW_TABLES).value is True
-    fig = chart(at, keys.FLOW_RANDOM_CHART)
+    assert at.toggle(key=keys.APP.show_tables).value is True
+    fig = chart(at, keys.FLOW.random_chart)
     lines = {t["name"]: np.array([np.nan if v is None else v for v in t["y"]], dtype=float) for t in fig["data"]}
     first = at.dataframe[0].value
     assert set(first.columns) == set(lines)
@@ -71,7 +71,7 @@ def test_the_setting_is_kept_on_the_next_page() -> None:
 
 
 def test_compare_shows_each_panes_numbers() -> None:
-    at = open_view("compare", **{keys.SHOW_TABLES: True})
+    at = open_view("compare", **{keys.APP.show_tables: True})
     encoded = encode.one_hot("hello world")
     lstm = cells.Network.create("lstm", encoded.input_size, 8, seed=0).run(encoded.xs).layers[0].forward
     shown = tables(at)
@@ -80,11 +80,11 @@ def test_compare_shows_each_panes_numbers() -> None:
 
 
 def test_train_shows_the_gate_view_and_predictions_numbers() -> None:
-    at = open_view("train", **{keys.SHOW_TABLES: True})
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
-    at.button(keys.TRAIN_LOAD).click().run(timeout=TIMEOUT)
+    at = open_view("train", **{keys.APP.show_tables: True})
+    at.selectbox(keys.TRAIN.pretrained).set_value("brackets_lstm")
+    at.button(keys.TRAIN.load).click().run(timeout=TIMEOUT)
     assert not at.exception
-    cell = gate_view(at, keys.TRAIN_VIEW)[1]["cell"]  # (T, H) as the browser draws it
+    cell = gate_view(at, keys.TRAIN.cursor.view)[1]["cell"]  # (T, H) as the browser draws it
     shown = tables(at)
     assert any(t.shape == cell.T.shape and np.allclose(t, cell.T, atol=1e-4) for t in shown)
     assert len(table_captions(at)) == 2  # the gate view's panels, and the predictions

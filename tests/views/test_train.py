@@ -12,10 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from cells.learning.train import train
 from tests.views.apptest import TIMEOUT, chart, gate_view, open_view, sequence_box, type_text
-from ui import keys
 from ui.model import MODEL_KEY
-from ui.model import Model as PageModel
-from ui.training import Handover, TrainSettings, from_result, train_live
+from ui.training import train_live
+from workbench import keys
+from workbench.model import Model as PageModel
+from workbench.training import Handover, TrainSettings, from_result
 
 
 def open_page(**state: object) -> AppTest:
@@ -33,63 +34,63 @@ def texts(elements: object) -> list[str]:
 
 
 def test_a_short_run_draws_its_curve_one_point_per_step() -> None:
-    at = open_page(**{keys.TRAIN_STEPS: 30})
-    assert chart(at, keys.TRAIN_CURVE) is None  # nothing trained yet
-    click(at, keys.TRAIN_GO)
+    at = open_page(**{keys.TRAIN.steps: 30})
+    assert chart(at, keys.TRAIN.curve) is None  # nothing trained yet
+    click(at, keys.TRAIN.go)
     assert any("Trained for 30 steps" in m for m in texts(at.success))
-    curve = chart(at, keys.TRAIN_CURVE)
+    curve = chart(at, keys.TRAIN.curve)
     assert curve is not None
     raw = {t["name"]: t for t in curve["data"]}
     assert len(raw["loss (each batch)"]["y"]) == 30 and len(raw["accuracy (each batch)"]["y"]) == 30
     assert np.all(np.asarray(raw["loss (each batch)"]["y"]) > 0)
     assert curve["layout"]["yaxis"]["type"] == "log"
-    assert at.session_state[keys.TRAIN_RESULT].status == "finished"
-    assert at.session_state[keys.TRAIN_RESULT].losses.size == 30
+    assert at.session_state[keys.TRAIN.result].status == "finished"
+    assert at.session_state[keys.TRAIN.result].losses.size == 30
 
 
 def test_the_same_seed_gives_the_same_curve() -> None:
-    first = click(open_page(**{keys.TRAIN_STEPS: 20}), keys.TRAIN_GO)
-    second = click(open_page(**{keys.TRAIN_STEPS: 20}), keys.TRAIN_GO)
-    np.testing.assert_array_equal(first.session_state[keys.TRAIN_RESULT].losses,
-                                  second.session_state[keys.TRAIN_RESULT].losses)
+    first = click(open_page(**{keys.TRAIN.steps: 20}), keys.TRAIN.go)
+    second = click(open_page(**{keys.TRAIN.steps: 20}), keys.TRAIN.go)
+    np.testing.assert_array_equal(first.session_state[keys.TRAIN.result].losses,
+                                  second.session_state[keys.TRAIN.result].losses)
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
-    (keys.TRAIN_HIDDEN, 0, "Hidden size: expected a whole number from 1 to 64, got 0."),
-    (keys.TRAIN_HIDDEN, 65, "Hidden size: expected a whole number from 1 to 64, got 65."),
-    (keys.TRAIN_LR, 0.0, "Learning rate: expected a number above 0 and at most 10, got 0.0."),
-    (keys.TRAIN_STEPS, 20_001, "Steps: expected a whole number from 1 to 20,000, got 20001."),
-    (keys.TRAIN_BATCH, 0, "Batch size: expected a whole number from 1 to 1,024, got 0."),
-    (keys.train_option("first_bit", "gap"), 0, "Task option (Remember the first bit): gap: expected a whole number"),
+    (keys.TRAIN.hidden, 0, "Hidden size: expected a whole number from 1 to 64, got 0."),
+    (keys.TRAIN.hidden, 65, "Hidden size: expected a whole number from 1 to 64, got 65."),
+    (keys.TRAIN.lr, 0.0, "Learning rate: expected a number above 0 and at most 10, got 0.0."),
+    (keys.TRAIN.steps, 20_001, "Steps: expected a whole number from 1 to 20,000, got 20001."),
+    (keys.TRAIN.batch, 0, "Batch size: expected a whole number from 1 to 1,024, got 0."),
+    (keys.TRAIN.option("first_bit", "gap"), 0, "Task option (Remember the first bit): gap: expected a whole number"),
 ])
 def test_settings_out_of_bounds_are_refused_by_name(key: str, value: object, message: str) -> None:
-    at = open_page(**{keys.TRAIN_TASK: "first_bit", key: value})
+    at = open_page(**{keys.TRAIN.task: "first_bit", key: value})
     assert any(m.startswith(message) for m in texts(at.error)), texts(at.error)
-    assert at.button(keys.TRAIN_GO).disabled and at.button(keys.TRAIN_COMPARE_GO).disabled
-    assert keys.TRAIN_RESULT not in at.session_state
+    assert at.button(keys.TRAIN.go).disabled and at.button(keys.TRAIN.compare_go).disabled
+    assert keys.TRAIN.result not in at.session_state
 
 
 def test_an_empty_number_box_is_refused_too() -> None:
-    at = open_page(**{keys.TRAIN_LR: None})
+    at = open_page(**{keys.TRAIN.lr: None})
     assert any(m.startswith("Learning rate: expected a number above 0") for m in texts(at.error))
 
 
 def test_a_diverging_run_says_so_and_keeps_finite_weights() -> None:
-    at = open_page(**{keys.TRAIN_TASK: "sine", keys.TRAIN_KIND: "rnn", keys.TRAIN_HIDDEN: 4, keys.TRAIN_STEPS: 500,
-                      keys.TRAIN_LR: 10.0, keys.TRAIN_BATCH: 8, keys.TRAIN_OPTIMIZER: "sgd", keys.TRAIN_CLIP: 0.0})
-    click(at, keys.TRAIN_GO)
+    at = open_page(**{keys.TRAIN.task: "sine", keys.TRAIN.kind: "rnn", keys.TRAIN.hidden: 4, keys.TRAIN.steps: 500,
+                      keys.TRAIN.lr: 10.0, keys.TRAIN.batch: 8, keys.TRAIN.optimizer: "sgd", keys.TRAIN.clip: 0.0})
+    click(at, keys.TRAIN.go)
     assert any("Diverged at step" in m for m in texts(at.error)), texts(at.error)
     assert any("last weights whose loss was finite" in m for m in texts(at.markdown))
-    trained = at.session_state[keys.TRAIN_RESULT]
+    trained = at.session_state[keys.TRAIN.result]
     assert trained.status == "diverged" and 0 < trained.losses.size < 500
     assert np.all(np.isfinite(trained.model.network.layers[0].forward.weights["hidden"]))
-    assert chart(at, keys.TRAIN_CURVE) is not None  # the curve up to the last finite step
+    assert chart(at, keys.TRAIN.curve) is not None  # the curve up to the last finite step
 
 
 def test_comparing_cells_on_the_first_bit_shows_the_plain_rnn_at_chance() -> None:
-    at = open_page(**{keys.TRAIN_TASK: "first_bit", keys.TRAIN_STEPS: 600})
-    click(at, keys.TRAIN_COMPARE_GO)
-    fig = chart(at, keys.TRAIN_COMPARE_CHART)
+    at = open_page(**{keys.TRAIN.task: "first_bit", keys.TRAIN.steps: 600})
+    click(at, keys.TRAIN.compare_go)
+    fig = chart(at, keys.TRAIN.compare_chart)
     assert fig is not None
     accuracy = {t["name"]: np.asarray(t["y"]) for t in fig["data"]
                 if t["yaxis"] == "y2" and t["name"] != "chance (50%)"}
@@ -99,18 +100,18 @@ def test_comparing_cells_on_the_first_bit_shows_the_plain_rnn_at_chance() -> Non
     assert abs(accuracy["Plain RNN (tanh)"][-1] - 0.5) < 0.15  # a coin flip
     assert any("a coin flip gets 50%" in m for m in texts(at.markdown))
     # look inside one of them
-    at.selectbox(keys.TRAIN_LOOK_INSIDE).set_value("rnn")
-    click(at, keys.TRAIN_LOOK_INSIDE_GO)
-    assert at.session_state[keys.TRAIN_RESULT].model.network.kind == "rnn"
+    at.selectbox(keys.TRAIN.look_inside).set_value("rnn")
+    click(at, keys.TRAIN.look_inside_go)
+    assert at.session_state[keys.TRAIN.result].model.network.kind == "rnn"
     assert any(h.value.startswith("Plain RNN (tanh) trained on remembering the first bit") for h in at.header)
 
 
 def test_the_prediction_table_is_built_once_opened_and_stays_open() -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
-    click(at, keys.TRAIN_LOAD)
+    at.selectbox(keys.TRAIN.pretrained).set_value("brackets_lstm")
+    click(at, keys.TRAIN.load)
     assert len(at.dataframe) == 0  # "Predictions as a table", closed: not built
-    at.session_state[keys.TRAIN_TABLE_OPEN] = True
+    at.session_state[keys.TRAIN.table_open] = True
     at.run(timeout=TIMEOUT)
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) > 0
     at.switch_page("views/gradient_flow.py").run(timeout=TIMEOUT)
@@ -120,17 +121,17 @@ def test_the_prediction_table_is_built_once_opened_and_stays_open() -> None:
 
 def test_a_shipped_model_loads_without_training_and_reads_brackets() -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
-    click(at, keys.TRAIN_LOAD)
+    at.selectbox(keys.TRAIN.pretrained).set_value("brackets_lstm")
+    click(at, keys.TRAIN.load)
     assert any(h.value == "LSTM trained on brackets" for h in at.header)
     assert any(m.startswith("Loaded the shipped model") for m in texts(at.info))
-    assert chart(at, keys.TRAIN_CURVE) is None  # shipped: no curve to show
-    assert sequence_box(at, keys.TRAIN_TEXT)["text"] == "(()(()))((()))()"
-    header, _ = gate_view(at, keys.TRAIN_VIEW)
+    assert chart(at, keys.TRAIN.curve) is None  # shipped: no curve to show
+    assert sequence_box(at, keys.TRAIN.text)["text"] == "(()(()))((()))()"
+    header, _ = gate_view(at, keys.TRAIN.cursor.view)
     assert [p["name"] for p in header["panels"]] == ["inputs", "forget", "input", "candidate", "output", "cell",
                                                       "hidden"]
     assert header["unit"] == 3 and header["steps"] == 16  # on the unit the note says to watch
-    strip = chart(at, keys.TRAIN_PREDICTIONS)
+    strip = chart(at, keys.TRAIN.predictions)
     heat = strip["data"][0]
     assert list(heat["y"]) == ["predicted", "true"]
     assert [list(r) for r in heat["text"]] == [list("1212321012321010")] * 2
@@ -140,13 +141,13 @@ def test_a_shipped_model_loads_without_training_and_reads_brackets() -> None:
 
 def test_typed_sequence_predictions_follow_the_text() -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
-    click(at, keys.TRAIN_LOAD)
-    type_text(at, keys.TRAIN_TEXT, "aaXbb.")
-    heat = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
+    at.selectbox(keys.TRAIN.pretrained).set_value("counting_lstm")
+    click(at, keys.TRAIN.load)
+    type_text(at, keys.TRAIN.text, "aaXbb.")
+    heat = chart(at, keys.TRAIN.predictions)["data"][0]
     assert list(heat["text"][1]) == ["", "", "2", "1", "0", "0"]  # b's left, known from the X on
     assert list(heat["text"][0])[2:] == ["2", "1", "0", "0"]
-    type_text(at, keys.TRAIN_TEXT, "aaQbb")
+    type_text(at, keys.TRAIN.text, "aaQbb")
     assert not at.exception
     assert any("'Q'" in m and m.startswith("Sequence:") for m in texts(at.error)), texts(at.error)
 
@@ -154,64 +155,64 @@ def test_typed_sequence_predictions_follow_the_text() -> None:
 @pytest.mark.parametrize("bad", ["aaQbb", "", "a" * 301, "a" * 2_500])
 def test_a_bad_typed_sequence_keeps_the_last_good_view_with_the_message(bad: str) -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("counting_lstm")
-    click(at, keys.TRAIN_LOAD)
-    type_text(at, keys.TRAIN_TEXT, "aaXbb.")
-    good = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
-    type_text(at, keys.TRAIN_TEXT, bad)
+    at.selectbox(keys.TRAIN.pretrained).set_value("counting_lstm")
+    click(at, keys.TRAIN.load)
+    type_text(at, keys.TRAIN.text, "aaXbb.")
+    good = chart(at, keys.TRAIN.predictions)["data"][0]
+    type_text(at, keys.TRAIN.text, bad)
     assert not at.exception
     shown = texts(at.error)
     assert len(shown) == 1 and shown[0].startswith("Sequence:"), shown
     assert shown[0].endswith("Showing the last sequence that worked.")
     if len(bad) > 300:
         assert "this page runs up to 300" in shown[0], shown  # the limit the box's label names
-    kept = chart(at, keys.TRAIN_PREDICTIONS)
+    kept = chart(at, keys.TRAIN.predictions)
     assert kept is not None and [list(r) for r in kept["data"][0]["text"]] == [list(r) for r in good["text"]]
-    assert gate_view(at, keys.TRAIN_VIEW)[0]["steps"] == 6  # the six steps of "aaXbb."
-    click(at, keys.TRAIN_EXPLORE)
+    assert gate_view(at, keys.TRAIN.cursor.view)[0]["steps"] == 6  # the six steps of "aaXbb."
+    click(at, keys.TRAIN.explore)
     assert at.session_state[MODEL_KEY].sequence == "aaXbb."  # Explore gets the sequence on screen
 
 
 def test_text_model_predicts_next_characters() -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("text_lstm")
-    click(at, keys.TRAIN_LOAD)
-    heat = chart(at, keys.TRAIN_PREDICTIONS)["data"][0]
-    typed = sequence_box(at, keys.TRAIN_TEXT)["text"]
+    at.selectbox(keys.TRAIN.pretrained).set_value("text_lstm")
+    click(at, keys.TRAIN.load)
+    heat = chart(at, keys.TRAIN.predictions)["data"][0]
+    typed = sequence_box(at, keys.TRAIN.text)["text"]
     assert len(heat["text"][0]) == len(typed)
     assert [t for t in heat["text"][1]] == [c.replace(" ", "␣") for c in typed[1:]] + [""]
 
 
 def test_open_in_explore_hands_the_model_over() -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("first_bit_gru")
-    click(at, keys.TRAIN_LOAD)
-    type_text(at, keys.TRAIN_TEXT, "1000")
-    click(at, keys.TRAIN_EXPLORE)
+    at.selectbox(keys.TRAIN.pretrained).set_value("first_bit_gru")
+    click(at, keys.TRAIN.load)
+    type_text(at, keys.TRAIN.text, "1000")
+    click(at, keys.TRAIN.explore)
     model = at.session_state[MODEL_KEY]
     assert isinstance(model, PageModel)
     assert model.label == "GRU (lecture's form) trained on remembering the first bit (gap 50)"
     assert model.sequence == "1000" and model.readout is not None
     assert model.inputs("1000").xs.shape == (4, 2)
-    assert model.network is at.session_state[keys.TRAIN_RESULT].model.network
+    assert model.network is at.session_state[keys.TRAIN.result].model.network
 
 
 def test_a_trained_model_opens_in_explore_too() -> None:
-    at = click(open_page(**{keys.TRAIN_STEPS: 10}), keys.TRAIN_GO)
-    click(at, keys.TRAIN_EXPLORE)
+    at = click(open_page(**{keys.TRAIN.steps: 10}), keys.TRAIN.go)
+    click(at, keys.TRAIN.explore)
     model = at.session_state[MODEL_KEY]
     assert model.label == "LSTM trained on brackets" and model.inputs("(())").xs.shape == (4, 2)
 
 
 def test_put_in_compare_fills_pane_a_with_the_model() -> None:
     at = open_page()
-    at.selectbox(keys.TRAIN_PRETRAINED).set_value("brackets_lstm")
-    click(at, keys.TRAIN_LOAD)
-    click(at, keys.TRAIN_TO_COMPARE)
+    at.selectbox(keys.TRAIN.pretrained).set_value("brackets_lstm")
+    click(at, keys.TRAIN.load)
+    click(at, keys.TRAIN.to_compare)
     assert at.session_state[MODEL_KEY].label == "LSTM trained on brackets"
-    assert at.session_state[keys.pane("a", "source")] == "current"
-    assert at.selectbox(keys.pane("a", "source")).value == "current"  # the Compare page drew pane A with it
-    assert at.session_state[keys.pane("a", "text")] == "(()(()))((()))()"
+    assert at.session_state[keys.COMPARE.pane("a", "source")] == "current"
+    assert at.selectbox(keys.COMPARE.pane("a", "source")).value == "current"  # the Compare page drew pane A with it
+    assert at.session_state[keys.COMPARE.pane("a", "text")] == "(()(()))((()))()"
 
 
 # ----- Stop: a click reruns the page while the old run is still training ---------------------------------
@@ -247,9 +248,9 @@ def test_the_next_run_shows_the_stopped_model() -> None:
     stopped = train("lstm", SMALL.make_task(), callback=stop_at_5, **SMALL.train_kwargs())
     box = Handover(trained=from_result(stopped, 40))
     box.done.set()  # the stopped run has left its model
-    at = open_page(**{keys.TRAIN_BUSY: box})
+    at = open_page(**{keys.TRAIN.busy: box})
     assert any(m.startswith("Stopped after step 5 of 40") for m in texts(at.warning))
-    assert keys.TRAIN_BUSY not in at.session_state
-    curve = chart(at, keys.TRAIN_CURVE)
+    assert keys.TRAIN.busy not in at.session_state
+    curve = chart(at, keys.TRAIN.curve)
     assert len(next(t for t in curve["data"] if t["name"] == "loss (each batch)")["y"]) == 5
     assert curve["layout"]["xaxis2"]["range"] == [1, 5]

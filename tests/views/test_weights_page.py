@@ -15,10 +15,12 @@ import cells
 from cells import presets
 from tests.views.apptest import gate_view, report_cursor, sequence_box, type_text
 from tests.viz.figjson import decode
-from ui import keys
-from ui.model import MODEL_KEY, export_torch, from_network
-from ui.settings import DEFAULTS, MAX_LINK_TEXT
-from ui.weights import SECTIONS, apply_edits
+from ui.model import MODEL_KEY
+from workbench import keys
+from workbench.model import from_network
+from workbench.model_files import export_torch
+from workbench.settings import DEFAULTS, MAX_LINK_TEXT
+from workbench.weights import SECTIONS, apply_edits
 
 APP = Path(__file__).parents[2] / "app.py"
 TIMEOUT = 120
@@ -41,9 +43,9 @@ def settle(at: AppTest, hidden: int | None = None, text: str | None = None) -> N
     for key, value in DEFAULTS.items():
         at.session_state[key] = list(value) if isinstance(value, list) else value
     if hidden is not None:
-        at.session_state[keys.NET_HIDDEN] = hidden
+        at.session_state[keys.EXPLORE.net_hidden] = hidden
     if text is not None:
-        at.session_state[keys.SEQ_TEXT] = text
+        at.session_state[keys.EXPLORE.seq_text] = text
     at.run(timeout=TIMEOUT)
     assert not at.exception, at.exception
 
@@ -58,12 +60,13 @@ def chart(at: AppTest, name: str) -> dict:
 
 # Heatmaps drawn in a gate view by name: Explore's gates ("explore:cell") and the clamp's, and where they are.
 IN_VIEWS = {
-    **{f"explore:{g}": (keys.GATE_VIEW, g) for g in ("forget", "input", "candidate", "output", "cell", "hidden")},
-    **{keys.weights_chart(n): (keys.W_CLAMP_VIEW, a) for n, a in (("clamped_gate", "clamped"),
+    **{f"explore:{g}": (keys.EXPLORE.cursor.view, g) for g in ("forget", "input", "candidate", "output", "cell",
+                                                               "hidden")},
+    **{keys.WEIGHTS.chart(n): (keys.WEIGHTS.clamp.view, a) for n, a in (("clamped_gate", "clamped"),
                                                                   ("delta_cell", "delta_cell"),
                                                                   ("delta_hidden", "delta_hidden"))},
 }
-PREVIEW = keys.weights_chart("preview_")  # the preview's panels: the gate being edited, the memory state, h_t
+PREVIEW = keys.WEIGHTS.chart("preview_")  # the preview's panels: the gate being edited, the memory state, h_t
 
 
 def z(at: AppTest, name: str) -> np.ndarray:
@@ -72,7 +75,7 @@ def z(at: AppTest, name: str) -> np.ndarray:
         view, array = IN_VIEWS[name]
         return gate_view(at, view)[1][array].T
     if name.startswith(PREVIEW):  # panels are numbered in the order shown: "0_forget", "1_cell", "2_hidden"
-        arrays = gate_view(at, keys.W_PREVIEW_VIEW)[1]
+        arrays = gate_view(at, keys.WEIGHTS.preview.view)[1]
         return next(a for n, a in arrays.items() if n.split("_", 1)[-1] == name[len(PREVIEW):]).T
     return np.asarray(chart(at, name)["data"][0]["z"], np.float64)
 
@@ -86,7 +89,7 @@ def model(at: AppTest) -> object:
 
 
 def edit(at: AppTest, field: str, rows: dict, shape: tuple[int, int], gate: str = "forget", version: int = 0) -> None:
-    key = keys.weights_editor(field, 0, "forward", gate, version, shape)
+    key = keys.WEIGHTS.editor(field, 0, "forward", gate, version, shape)
     at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run(timeout=TIMEOUT)
     assert not at.exception, at.exception
@@ -95,24 +98,24 @@ def edit(at: AppTest, field: str, rows: dict, shape: tuple[int, int], gate: str 
 def test_the_page_shows_the_drawn_networks_gate_its_matrix_and_what_it_does() -> None:
     at = open_weights()
     assert not errors(at)
-    matrix = chart(at, keys.weights_chart("matrix"))
+    matrix = chart(at, keys.WEIGHTS.chart("matrix"))
     assert matrix["layout"]["xaxis"]["ticktext"][:5] == ["h0", "h1", "h2", "h3", "x0 (h)"]
-    assert z(at, keys.weights_chart("preview_forget")).shape == (4, len(TEXT))
+    assert z(at, keys.WEIGHTS.chart("preview_forget")).shape == (4, len(TEXT))
     assert model(at) is None  # nothing is fixed until the user edits
 
 
 def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_explore() -> None:
     at = open_weights()
-    before = z(at, keys.weights_chart("preview_forget"))
+    before = z(at, keys.WEIGHTS.chart("preview_forget"))
     edit(at, "weights", {0: {"x0 (h)": 30.0}}, (4, 13))
     assert not errors(at)
     fixed = model(at)
     assert fixed is not None and fixed.label == "Drawn LSTM (edited)" and fixed.original is not None
     assert fixed.network.layers[0].forward.weights["forget"][0, 4] == 30.0
-    after = z(at, keys.weights_chart("preview_forget"))
+    after = z(at, keys.WEIGHTS.chart("preview_forget"))
     assert after[0, 0] == pytest.approx(1.0, abs=1e-3) and before[0, 0] < 0.99  # f_t of unit 0 at 'h' opens
     np.testing.assert_array_equal(after[1:], before[1:])  # other units' forget gates are untouched
-    assert chart(at, keys.weights_chart("matrix"))["data"][0]["z"][0][4] == 30.0
+    assert chart(at, keys.WEIGHTS.chart("matrix"))["data"][0]["z"][0][4] == 30.0
 
     at.switch_page("views/explore.py")
     settle(at, text=TEXT)
@@ -124,66 +127,66 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
                                               (float("nan"), "an empty cell")])
 def test_editor_input_that_is_not_a_finite_number_is_refused_in_place(value: object, shown: str) -> None:
     at = open_weights()
-    before = z(at, keys.weights_chart("preview_forget"))
+    before = z(at, keys.WEIGHTS.chart("preview_forget"))
     edit(at, "weights", {1: {"h1": value}}, (4, 13))
     assert errors(at) == [f"f_t weights, row u1, column h1: {shown} is not a finite number; "
                           "the weights stay as they were"]
     assert model(at) is None
-    np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
+    np.testing.assert_array_equal(z(at, keys.WEIGHTS.chart("preview_forget")), before)
 
 
 def test_text_typed_over_a_row_name_is_refused_with_a_message_a_reader_understands() -> None:
     at = open_weights()
-    before = z(at, keys.weights_chart("preview_forget"))
+    before = z(at, keys.WEIGHTS.chart("preview_forget"))
     edit(at, "weights", {2: {"_index": " "}}, (4, 13))
     assert not at.exception
     assert errors(at) == ["f_t weights, row u2: the row names (the units) stay as they are; type numbers into "
                           "the columns beside them. The weights stay as they were"]
     assert model(at) is None
-    np.testing.assert_array_equal(z(at, keys.weights_chart("preview_forget")), before)
+    np.testing.assert_array_equal(z(at, keys.WEIGHTS.chart("preview_forget")), before)
 
 
 def test_editing_a_bias_cell_moves_that_units_gate() -> None:
     at = open_weights()
     edit(at, "weights", {2: {"b": -40.0}}, (4, 13))  # the bias: the last column
-    forget = z(at, keys.weights_chart("preview_forget"))
+    forget = z(at, keys.WEIGHTS.chart("preview_forget"))
     assert np.all(forget[2] < 1e-3) and np.any(forget[:2] > 0.05)
 
 
 def test_the_bias_knob_shifts_every_unit_and_the_gate_opens() -> None:
     at = open_weights()
-    before = z(at, keys.weights_chart("preview_forget"))
-    at.slider(key=keys.weights_knob("shift", 0, "forward", "forget")).set_value(3.0).run(timeout=TIMEOUT)
+    before = z(at, keys.WEIGHTS.chart("preview_forget"))
+    at.slider(key=keys.WEIGHTS.knob("shift", 0, "forward", "forget")).set_value(3.0).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     fixed = model(at)
     np.testing.assert_allclose(fixed.network.layers[0].forward.biases["forget"],
                                fixed.original.layers[0].forward.biases["forget"] + 3.0)
-    after = z(at, keys.weights_chart("preview_forget"))
+    after = z(at, keys.WEIGHTS.chart("preview_forget"))
     assert np.all(after >= before) and after.mean() > before.mean() + 0.2
     # Moving the knob back takes the shift off again.
-    at.slider(key=keys.weights_knob("shift", 0, "forward", "forget")).set_value(0.0).run(timeout=TIMEOUT)
-    np.testing.assert_allclose(z(at, keys.weights_chart("preview_forget")), before, atol=1e-3)
+    at.slider(key=keys.WEIGHTS.knob("shift", 0, "forward", "forget")).set_value(0.0).run(timeout=TIMEOUT)
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_forget")), before, atol=1e-3)
 
 
 def test_the_scale_knob_multiplies_the_matrix_and_reset_brings_back_the_first_weights() -> None:
     at = open_weights()
-    at.radio(key=keys.W_GATE).set_value("input").run(timeout=TIMEOUT)
-    at.slider(key=keys.weights_knob("scale", 0, "forward", "input")).set_value(2.0).run(timeout=TIMEOUT)
+    at.radio(key=keys.WEIGHTS.gate).set_value("input").run(timeout=TIMEOUT)
+    at.slider(key=keys.WEIGHTS.knob("scale", 0, "forward", "input")).set_value(2.0).run(timeout=TIMEOUT)
     fixed = model(at)
     np.testing.assert_allclose(fixed.network.layers[0].forward.weights["input"],
                                2 * fixed.original.layers[0].forward.weights["input"])
-    at.button(key=keys.W_RESET).click().run(timeout=TIMEOUT)
+    at.button(key=keys.WEIGHTS.reset).click().run(timeout=TIMEOUT)
     back = model(at)
     assert back.original is None and back.label == "Drawn LSTM"
     np.testing.assert_array_equal(back.network.layers[0].forward.weights["input"],
                                   fixed.original.layers[0].forward.weights["input"])
-    assert at.slider(key=keys.weights_knob("scale", 0, "forward", "input")).value == 1.0
+    assert at.slider(key=keys.WEIGHTS.knob("scale", 0, "forward", "input")).value == 1.0
 
 
 def test_redraw_gives_new_weights_of_the_same_shape() -> None:
     at = open_weights()
-    at.number_input(key=keys.W_SEED).set_value(7).run(timeout=TIMEOUT)
-    at.button(key=keys.W_REDRAW).click().run(timeout=TIMEOUT)
+    at.number_input(key=keys.WEIGHTS.seed).set_value(7).run(timeout=TIMEOUT)
+    at.button(key=keys.WEIGHTS.redraw).click().run(timeout=TIMEOUT)
     fixed = model(at)
     expected = cells.Network.create("lstm", 8, 4, seed=7)
     np.testing.assert_array_equal(fixed.network.layers[0].forward.weights["forget"],
@@ -193,7 +196,7 @@ def test_redraw_gives_new_weights_of_the_same_shape() -> None:
 def open_tab(at: AppTest, section: str) -> None:
     """Open one of the page's task tabs (ui.weights.SECTIONS), as a click on it does."""
     assert section in SECTIONS
-    at.session_state[keys.W_SECTION] = section
+    at.session_state[keys.WEIGHTS.section] = section
     at.run(timeout=TIMEOUT)
 
 
@@ -202,10 +205,10 @@ def test_only_the_open_task_tab_is_drawn_and_it_stays_open_across_pages() -> Non
     assert [t.label for t in at.tabs] == list(SECTIONS)
     drawn = lambda: ({w.key for w in at.toggle}, {w.key for w in at.selectbox}, len(at.get("file_uploader")))  # noqa: E731
     toggles, selects, uploaders = drawn()
-    assert keys.W_CLAMP_ON in toggles and keys.W_PRESET not in selects and uploaders == 0
+    assert keys.WEIGHTS.clamp_on in toggles and keys.WEIGHTS.preset not in selects and uploaders == 0
     open_tab(at, "Presets")
     toggles, selects, uploaders = drawn()
-    assert keys.W_CLAMP_ON not in toggles and keys.W_PRESET in selects and uploaders == 0
+    assert keys.WEIGHTS.clamp_on not in toggles and keys.WEIGHTS.preset in selects and uploaders == 0
     open_tab(at, "Download and upload")
     assert drawn()[2] == 2  # the model file and its vocabulary file
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
@@ -215,8 +218,8 @@ def test_only_the_open_task_tab_is_drawn_and_it_stays_open_across_pages() -> Non
 
 def apply_preset(at: AppTest, name: str) -> None:
     open_tab(at, "Presets")
-    at.selectbox(key=keys.W_PRESET).set_value(name).run(timeout=TIMEOUT)
-    at.button(key=keys.W_PRESET_APPLY).click().run(timeout=TIMEOUT)
+    at.selectbox(key=keys.WEIGHTS.preset).set_value(name).run(timeout=TIMEOUT)
+    at.button(key=keys.WEIGHTS.preset_apply).click().run(timeout=TIMEOUT)
     assert not at.exception, at.exception
 
 
@@ -231,29 +234,29 @@ def test_each_preset_applies_with_its_sequence_and_shows_its_behaviour(name: str
     p = presets.PRESETS[name]
     assert not errors(at)
     assert model(at).label == f"Preset: {p.title}"
-    assert at.session_state[keys.SEQ_TEXT] == p.sequence
+    assert at.session_state[keys.EXPLORE.seq_text] == p.sequence
     assert p.explanation in [m.value for m in at.markdown]
     xs = p.inputs().xs
     if name == "bracket-depth":
-        np.testing.assert_allclose(z(at, keys.weights_chart("preview_cell"))[0], depth(p.sequence), atol=1e-3)
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_cell"))[0], depth(p.sequence), atol=1e-3)
     elif name == "counter":
-        np.testing.assert_allclose(z(at, keys.weights_chart("preview_cell"))[0],
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_cell"))[0],
                                    np.cumsum([c == "a" for c in p.sequence]), atol=1e-3)
     elif name == "remember":
-        np.testing.assert_allclose(z(at, keys.weights_chart("preview_cell"))[0], np.tanh(xs[0, 0]), atol=1e-3)
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_cell"))[0], np.tanh(xs[0, 0]), atol=1e-3)
     elif name in ("forget", "gru-forget"):
         shown = "preview_cell" if name == "forget" else "preview_hidden"
-        np.testing.assert_allclose(z(at, keys.weights_chart(shown))[0], np.tanh(xs[:, 0]), atol=1e-3)
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart(shown))[0], np.tanh(xs[:, 0]), atol=1e-3)
     elif name in ("latch", "gru-latch"):
         marked = np.maximum.accumulate(np.where(xs[:, 1] == 1, np.arange(len(xs)), -1))
         held = np.where(marked >= 0, np.tanh(xs[np.maximum(marked, 0), 0]), 0.0)
         shown = "preview_cell" if name == "latch" else "preview_hidden"
-        np.testing.assert_allclose(z(at, keys.weights_chart(shown))[0], held, atol=1e-3)
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart(shown))[0], held, atol=1e-3)
     elif name == "gru-remember":
-        np.testing.assert_allclose(z(at, keys.weights_chart("preview_hidden"))[0], np.tanh(xs[0, 0]), atol=1e-3)
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_hidden"))[0], np.tanh(xs[0, 0]), atol=1e-3)
     elif name == "gru-counter":
         counts = np.cumsum([c == "a" for c in p.sequence])
-        np.testing.assert_allclose(z(at, keys.weights_chart("preview_hidden"))[0], presets.gru_count_value(counts),
+        np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_hidden"))[0], presets.gru_count_value(counts),
                                    atol=1e-3)
     else:
         raise AssertionError(f"no behaviour check for preset {name}")
@@ -264,57 +267,57 @@ def test_clamping_the_input_gate_shut_shows_the_depth_it_no_longer_stores() -> N
     apply_preset(at, "bracket-depth")
     text = presets.PRESETS["bracket-depth"].sequence
     open_tab(at, "Clamp or ablate a gate")
-    at.toggle(key=keys.W_CLAMP_ON).set_value(True).run(timeout=TIMEOUT)
+    at.toggle(key=keys.WEIGHTS.clamp_on).set_value(True).run(timeout=TIMEOUT)
     assert not at.exception, at.exception
-    assert at.slider(key=keys.W_CLAMP_STEPS).value == (0, len(text) - 1)
-    at.selectbox(key=keys.W_CLAMP_GATE).set_value("input").run(timeout=TIMEOUT)
-    at.slider(key=keys.W_CLAMP_VALUE).set_value(0.0).run(timeout=TIMEOUT)
+    assert at.slider(key=keys.WEIGHTS.clamp_steps).value == (0, len(text) - 1)
+    at.selectbox(key=keys.WEIGHTS.clamp_gate).set_value("input").run(timeout=TIMEOUT)
+    at.slider(key=keys.WEIGHTS.clamp_value).set_value(0.0).run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
-    np.testing.assert_allclose(z(at, keys.weights_chart("clamped_gate"))[0], 0.0, atol=1e-9)
-    np.testing.assert_allclose(z(at, keys.weights_chart("delta_cell"))[0], -depth(text), atol=1e-3)  # Δ = −depth
-    scale = next(p for p in gate_view(at, keys.W_CLAMP_VIEW)[0]["panels"] if p["name"] == "delta_cell")["scale"]
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("clamped_gate"))[0], 0.0, atol=1e-9)
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("delta_cell"))[0], -depth(text), atol=1e-3)  # Δ = −depth
+    scale = next(p for p in gate_view(at, keys.WEIGHTS.clamp.view)[0]["panels"] if p["name"] == "delta_cell")["scale"]
     assert scale["min"] == -scale["max"] > -np.inf
-    np.testing.assert_allclose(z(at, keys.weights_chart("delta_hidden"))[0], -np.tanh(depth(text)), atol=2e-3)
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("delta_hidden"))[0], -np.tanh(depth(text)), atol=2e-3)
 
     # Only from step 10 on: the depth up to step 9 is stored, then frozen.
-    at.slider(key=keys.W_CLAMP_STEPS).set_value((10, len(text) - 1)).run(timeout=TIMEOUT)
+    at.slider(key=keys.WEIGHTS.clamp_steps).set_value((10, len(text) - 1)).run(timeout=TIMEOUT)
     d = depth(text)
     expected = np.where(np.arange(len(text)) < 10, 0, d[9] - d)
-    np.testing.assert_allclose(z(at, keys.weights_chart("delta_cell"))[0], expected, atol=1e-3)
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("delta_cell"))[0], expected, atol=1e-3)
 
 
 def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
-    at.selectbox(key=keys.READY_MODEL).set_value("preset:bracket-depth").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.ready_model).set_value("preset:bracket-depth").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     text = presets.PRESETS["bracket-depth"].sequence
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == text
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == text
     sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "Preset: LSTM: bracket depth" in sidebar and "characters of '()ab', one-hot" in sidebar
-    assert not [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]  # the settings are fixed
+    assert not [s for s in at.sidebar.selectbox if s.key == keys.EXPLORE.net_kind]  # the settings are fixed
     np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)
 
-    type_text(at, keys.SEQ_TEXT, "((x))")
+    type_text(at, keys.EXPLORE.seq_text, "((x))")
     assert not at.exception
     assert any("'x' at step 2" in e and "Showing the last sequence that worked" in e for e in errors(at))
     np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)  # the last good view
 
-    type_text(at, keys.SEQ_TEXT, "(((")
+    type_text(at, keys.EXPLORE.seq_text, "(((")
     assert not errors(at)
     np.testing.assert_allclose(z(at, "explore:cell")[0], [1, 2, 3], atol=1e-3)
 
-    at.button(key=keys.DROP_MODEL).click().run(timeout=TIMEOUT)
-    assert model(at) is None and [s for s in at.sidebar.selectbox if s.key == keys.NET_KIND]
+    at.button(key=keys.EXPLORE.drop_model).click().run(timeout=TIMEOUT)
+    assert model(at) is None and [s for s in at.sidebar.selectbox if s.key == keys.EXPLORE.net_kind]
 
 
 def test_explore_shows_a_shipped_trained_model() -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
-    at.selectbox(key=keys.READY_MODEL).set_value("trained:brackets_lstm").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.ready_model).set_value("trained:brackets_lstm").run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert model(at).label == "LSTM trained on brackets"
-    assert z(at, "explore:cell").shape == (8, len(at.session_state[keys.SEQ_TEXT]))
+    assert z(at, "explore:cell").shape == (8, len(at.session_state[keys.EXPLORE.seq_text]))
 
 
 def test_edited_weights_ride_in_the_share_link() -> None:
@@ -328,8 +331,8 @@ def test_edited_weights_ride_in_the_share_link() -> None:
     np.testing.assert_allclose(shared.network.layers[0].forward.weights["forget"],
                                model(at).network.layers[0].forward.weights["forget"], rtol=1e-6)
     assert shared.network.layers[0].forward.weights["forget"][0, 4] == 30.0
-    np.testing.assert_allclose(z(again, keys.weights_chart("preview_forget")),
-                               z(at, keys.weights_chart("preview_forget")), atol=2e-3)
+    np.testing.assert_allclose(z(again, keys.WEIGHTS.chart("preview_forget")),
+                               z(at, keys.WEIGHTS.chart("preview_forget")), atol=2e-3)
 
 
 def test_a_preset_link_names_the_preset_and_a_hostile_weights_link_is_refused() -> None:
@@ -337,7 +340,7 @@ def test_a_preset_link_names_the_preset_and_a_hostile_weights_link_is_refused() 
     at.query_params["model"] = "preset:counter"
     at.run(timeout=TIMEOUT)
     assert model(at).label == "Preset: LSTM: count the a's" and not errors(at)
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == presets.PRESETS["counter"].sequence
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == presets.PRESETS["counter"].sequence
     bad = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     bad.query_params.update({"model": "numbers", "weights": "w1.lstm.1.1.4.3.-.AAAA"})
     bad.run(timeout=TIMEOUT)
@@ -369,14 +372,14 @@ def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> N
 
 def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None:
     at = open_weights()
-    at.session_state[keys.NET_KIND] = "peephole"
+    at.session_state[keys.EXPLORE.net_kind] = "peephole"
     at.run(timeout=TIMEOUT)
     edit(at, "peepholes", {2: {"C2": 1.25}}, (4, 4))
     assert not errors(at)
     assert model(at).network.layers[0].forward.peepholes["forget"][2, 2] == 1.25
 
     again = open_weights()
-    again.session_state[keys.NET_KIND] = "gru_torch"
+    again.session_state[keys.EXPLORE.net_kind] = "gru_torch"
     again.run(timeout=TIMEOUT)
     edit(again, "weights", {0: {"b_h": 4.0}}, (4, 14), gate="update")  # [W | b | b_h]
     cell = model(again).network.layers[0].forward
@@ -385,12 +388,12 @@ def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None
 
 def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
     at = open_weights()
-    at.session_state[keys.NET_BIDIRECTIONAL] = True
-    at.session_state[keys.NET_LAYERS] = 2
+    at.session_state[keys.EXPLORE.net_bidirectional] = True
+    at.session_state[keys.EXPLORE.net_layers] = 2
     at.run(timeout=TIMEOUT)
-    at.selectbox(key=keys.W_LAYER).set_value(1).run(timeout=TIMEOUT)
-    at.radio(key=keys.W_DIRECTION).set_value("backward").run(timeout=TIMEOUT)
-    key = keys.weights_editor("weights", 1, "backward", "forget", 0, (4, 13))  # [h_1..h_4, layer 1's →h, ←h, b]
+    at.selectbox(key=keys.WEIGHTS.layer).set_value(1).run(timeout=TIMEOUT)
+    at.radio(key=keys.WEIGHTS.direction).set_value("backward").run(timeout=TIMEOUT)
+    key = keys.WEIGHTS.editor("weights", 1, "backward", "forget", 0, (4, 13))  # [h_1..h_4, layer 1's →h, ←h, b]
     at.session_state[key] = {"edited_rows": {3: {"x7": -7.0}}, "added_rows": [], "deleted_rows": []}
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
@@ -406,22 +409,22 @@ def test_a_deeper_bidirectional_layer_edits_its_own_cell() -> None:
 def test_an_edited_drawn_network_keeps_reading_text_the_way_it_was_drawn(mode: str, text: str, inputs: int,
                                                                          source: str) -> None:
     at = open_weights(text=text)
-    at.session_state[keys.SEQ_MODE] = mode
+    at.session_state[keys.EXPLORE.seq_mode] = mode
     at.run(timeout=TIMEOUT)
     assert not errors(at)
     edit(at, "weights", {0: {"h0": 2.0}}, (4, 4 + inputs + 1))
     fixed = model(at)
     assert fixed.source == source and fixed.inputs(text).xs.shape == (3 if mode == "numbers" else 5, inputs)
-    assert z(at, keys.weights_chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
+    assert z(at, keys.WEIGHTS.chart("preview_forget")).shape[1] == (3 if mode == "numbers" else 5)
 
 
 # ----- what the app writes itself keeps to the limits it puts on typed input -------------------------
 def upload(at: AppTest, name: str, data: bytes) -> None:
     """Upload a file as the model, with the vocabulary box empty (the model then reads typed numbers)."""
     open_tab(at, "Download and upload")
-    at.file_uploader(key=keys.W_UPLOAD).set_value((name, data, "application/octet-stream")).run(timeout=TIMEOUT)
-    at.text_input(key=keys.W_UPLOAD_VOCAB).set_value("").run(timeout=TIMEOUT)
-    at.button(key=keys.W_UPLOAD_APPLY).click().run(timeout=TIMEOUT)
+    at.file_uploader(key=keys.WEIGHTS.upload).set_value((name, data, "application/octet-stream")).run(timeout=TIMEOUT)
+    at.text_input(key=keys.WEIGHTS.upload_vocab).set_value("").run(timeout=TIMEOUT)
+    at.button(key=keys.WEIGHTS.upload_apply).click().run(timeout=TIMEOUT)
     assert not at.exception, at.exception
 
 
@@ -430,9 +433,9 @@ def test_a_wide_uploaded_model_gets_an_example_the_box_and_the_link_can_hold() -
     upload(at, "wide.npz", export_torch(cells.Network.create("lstm", 600, 2, seed=0)))
     assert not errors(at)
     assert model(at).label == "Uploaded: wide.npz"
-    text = at.session_state[keys.SEQ_TEXT]
+    text = at.session_state[keys.EXPLORE.seq_text]
     assert 0 < len(text) <= MAX_LINK_TEXT  # the box's own limit is MAX_TEXT, a link's MAX_LINK_TEXT
-    assert z(at, keys.weights_chart("preview_forget")).shape[0] == 2  # the model runs on it, here ...
+    assert z(at, keys.WEIGHTS.chart("preview_forget")).shape[0] == 2  # the model runs on it, here ...
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     assert not errors(at)
@@ -448,17 +451,17 @@ def test_a_model_too_wide_to_read_is_refused_on_upload_and_the_current_model_sta
     assert model(at) is None
     shown = " ".join(errors(at))
     assert "reads 2,100 inputs per step" in shown and "at most 1,000" in shown and "current model stays" in shown
-    assert at.session_state[keys.SEQ_TEXT] == TEXT
+    assert at.session_state[keys.EXPLORE.seq_text] == TEXT
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception, at.exception
 
 
 def test_a_sequence_too_long_for_a_link_is_left_out_and_the_page_says_so() -> None:
     at = open_weights(text="1 0; 0 1")
-    at.session_state[keys.SEQ_MODE] = "numbers"
+    at.session_state[keys.EXPLORE.seq_mode] = "numbers"
     at.run(timeout=TIMEOUT)
     edit(at, "weights", {0: {"h0": 2.0}}, (4, 7))
-    at.session_state[keys.SEQ_TEXT] = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
+    at.session_state[keys.EXPLORE.seq_text] = "; ".join(["0.125 -0.5"] * 400)  # 400 steps in 4,798 characters
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert "seq" not in at.query_params and "weights" in at.query_params
@@ -475,11 +478,11 @@ def test_a_link_to_edited_weights_brings_back_the_sequence_on_screen() -> None:
     fresh.run(timeout=TIMEOUT)
     assert not fresh.exception and not errors(fresh)
     assert model(fresh).network.layers[0].forward.weights["forget"][0, 0] == 2.0
-    assert sequence_box(fresh, keys.SEQ_TEXT)["text"] == TEXT  # not the model's own example, "helo wrd"
+    assert sequence_box(fresh, keys.EXPLORE.seq_text)["text"] == TEXT  # not the model's own example, "helo wrd"
 
 
 def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_its_predictions() -> None:
-    from ui.model import load_upload
+    from workbench.model_files import load_upload
 
     path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
     uploaded = load_upload(path.name, path.read_bytes())
@@ -487,17 +490,17 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     at.session_state[MODEL_KEY] = uploaded
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at), errors(at)
-    assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
+    assert z(at, keys.WEIGHTS.chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
     (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
     assert table["prediction"].iloc[0] == "s"  # after "…jump" the trained model says "s"
-    line = chart(at, keys.weights_chart("token_probability"))
+    line = chart(at, keys.WEIGHTS.chart("token_probability"))
     p = np.asarray(line["data"][0]["y"], np.float64)
     assert p.shape == (17,) and p[-1] == pytest.approx(table["probability"].iloc[0], abs=1e-3)
     assert any("which a link does not carry" in i.value for i in at.info)
-    at.session_state[keys.SEQ_TEXT] = "the lazy fox jumpX"
+    at.session_state[keys.EXPLORE.seq_text] = "the lazy fox jumpX"
     at.run(timeout=TIMEOUT)
     assert any("unknown character 'X' at step 17" in e for e in errors(at)), errors(at)
-    assert z(at, keys.weights_chart("preview_forget")).shape == (16, 17)  # the last text it could read stays
+    assert z(at, keys.WEIGHTS.chart("preview_forget")).shape == (16, 17)  # the last text it could read stays
 
 
 def test_explore_shows_the_text_typed_on_the_weights_page_after_an_upload() -> None:
@@ -505,13 +508,13 @@ def test_explore_shows_the_text_typed_on_the_weights_page_after_an_upload() -> N
     path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
     at = open_weights()
     upload(at, path.name, path.read_bytes())
-    type_text(at, keys.SEQ_TEXT, "the lazy dog")
+    type_text(at, keys.EXPLORE.seq_text, "the lazy dog")
     assert not at.exception and not errors(at)
     at.switch_page("views/explore.py")
     at.run(timeout=TIMEOUT)
     assert not at.exception and not errors(at)
     assert model(at).label == "Uploaded: char_lm.safetensors"
-    assert sequence_box(at, keys.SEQ_TEXT)["text"] == "the lazy dog"  # not the text it was uploaded on
+    assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == "the lazy dog"  # not the text it was uploaded on
 
 
 def test_a_file_with_two_recurrent_layers_offers_the_choice_and_refusals_keep_the_model() -> None:
@@ -524,19 +527,19 @@ def test_a_file_with_two_recurrent_layers_offers_the_choice_and_refusals_keep_th
     at = open_weights()
     upload(at, "two.safetensors", safetensors.numpy.save(arrays))
     assert model(at).label == "Uploaded: two.safetensors"
-    choice = at.selectbox(key=keys.W_UPLOAD_LAYER)
+    choice = at.selectbox(key=keys.WEIGHTS.upload_layer)
     assert sorted(choice.options) == ["nn.GRU decoder.rnn", "nn.LSTM encoder"]
     first_kind = model(at).network.kind  # the first in the file's order
     other = 1 - choice.index
     choice.select_index(other).run(timeout=TIMEOUT)
     assert not at.exception and {first_kind, model(at).network.kind} == {"lstm", "gru_torch"}
     if model(at).network.kind == "lstm":
-        choice = at.selectbox(key=keys.W_UPLOAD_LAYER)
+        choice = at.selectbox(key=keys.WEIGHTS.upload_layer)
         choice.select_index(next(k for k, label in enumerate(choice.options) if "GRU" in label)).run(timeout=TIMEOUT)
     assert model(at).network.kind == "gru_torch"
-    at.session_state[keys.W_GATE] = "update"
+    at.session_state[keys.WEIGHTS.gate] = "update"
     at.run(timeout=TIMEOUT)
-    assert z(at, keys.weights_chart("preview_update")).shape[0] == 6
+    assert z(at, keys.WEIGHTS.chart("preview_update")).shape[0] == 6
     held = " ".join(e.label for e in at.expander)
     assert "What two.safetensors held" in held
     # A file that lies about its tensors is refused, and the GRU stays.
@@ -551,12 +554,12 @@ def test_the_predictions_and_the_gates_beside_them_share_one_step() -> None:
     path = Path(__file__).parents[1] / "fixtures" / "models" / "char_lm.safetensors"
     at = open_weights()
     upload(at, path.name, path.read_bytes())
-    type_text(at, keys.SEQ_TEXT, "the lazy dog")
-    assert gate_view(at, keys.W_PREVIEW_VIEW)[0]["t"] == 11  # new text: both at its last step
-    assert at.slider(key=keys.W_PREDICT_STEP).value == 11
-    report_cursor(at, 4, 2, key=keys.W_PREVIEW_VIEW)  # the user stops the gates' cursor at step 4
-    assert at.slider(key=keys.W_PREDICT_STEP).value == 4
+    type_text(at, keys.EXPLORE.seq_text, "the lazy dog")
+    assert gate_view(at, keys.WEIGHTS.preview.view)[0]["t"] == 11  # new text: both at its last step
+    assert at.slider(key=keys.WEIGHTS.predict_step).value == 11
+    report_cursor(at, 4, 2, key=keys.WEIGHTS.preview.view)  # the user stops the gates' cursor at step 4
+    assert at.slider(key=keys.WEIGHTS.predict_step).value == 4
     assert any(c.value.startswith("After reading 4·") for c in at.caption)
-    at.slider(key=keys.W_PREDICT_STEP).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
+    at.slider(key=keys.WEIGHTS.predict_step).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
     assert not at.exception and not errors(at)
-    assert gate_view(at, keys.W_PREVIEW_VIEW)[0]["t"] == 7
+    assert gate_view(at, keys.WEIGHTS.preview.view)[0]["t"] == 7

@@ -14,8 +14,8 @@ from typing import Any
 
 import cells
 from cells import encode
-from ui import keys
-from ui.literal import literal
+from workbench import keys
+from workbench.literal import literal
 
 MAX_STEPS = encode.MAX_STEPS  # longest sequence the pages run: the encoders' own limit, so both say one number
 MAX_HIDDEN = 64
@@ -50,21 +50,21 @@ EXAMPLES: dict[str, tuple[str, str]] = {
 }
 
 DEFAULTS: dict[str, Any] = {
-    keys.SEQ_MODE: "onehot",
-    keys.SEQ_TEXT: "hello world",
-    keys.EMBED_SIZE: 8,
-    keys.EMBED_SEED: 0,
-    keys.NET_KIND: "lstm",
-    keys.NET_HIDDEN: 8,
-    keys.NET_SEED: 0,
-    keys.NET_SCHEME: "pytorch",
-    keys.NET_SCALE: 1.0,
-    keys.NET_BIDIRECTIONAL: False,
-    keys.NET_LAYERS: 1,
-    keys.VIEW_LAYER: 0,
-    keys.VIEW_DIRECTION: "forward",
-    keys.CURSOR_STEP: 0,
-    keys.CURSOR_UNIT: 0,
+    keys.EXPLORE.seq_mode: "onehot",
+    keys.EXPLORE.seq_text: "hello world",
+    keys.EXPLORE.embed_size: 8,
+    keys.EXPLORE.embed_seed: 0,
+    keys.EXPLORE.net_kind: "lstm",
+    keys.EXPLORE.net_hidden: 8,
+    keys.EXPLORE.net_seed: 0,
+    keys.EXPLORE.net_scheme: "pytorch",
+    keys.EXPLORE.net_scale: 1.0,
+    keys.EXPLORE.net_bidirectional: False,
+    keys.EXPLORE.net_layers: 1,
+    keys.EXPLORE.view_layer: 0,
+    keys.EXPLORE.view_direction: "forward",
+    keys.EXPLORE.cursor.step: 0,
+    keys.EXPLORE.cursor.unit: 0,
 }
 
 
@@ -123,21 +123,21 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("mode", keys.SEQ_MODE, _choice(MODES)),
-    Field("seq", keys.SEQ_TEXT, _text),
-    Field("esize", keys.EMBED_SIZE, _whole(1, MAX_EMBED)),
-    Field("eseed", keys.EMBED_SEED, _whole(0, MAX_SEED)),
-    Field("kind", keys.NET_KIND, _choice(cells.KINDS)),
-    Field("hidden", keys.NET_HIDDEN, _whole(1, MAX_HIDDEN)),
-    Field("seed", keys.NET_SEED, _whole(0, MAX_SEED)),
-    Field("init", keys.NET_SCHEME, _choice(cells.SCHEMES)),
-    Field("scale", keys.NET_SCALE, _scale, lambda v: f"{v:g}"),
-    Field("bidir", keys.NET_BIDIRECTIONAL, _flag, lambda v: "1" if v else "0"),
-    Field("layers", keys.NET_LAYERS, _whole(1, MAX_LAYERS)),
-    Field("layer", keys.VIEW_LAYER, _whole(0, MAX_LAYERS - 1)),
-    Field("dir", keys.VIEW_DIRECTION, _choice(DIRECTIONS)),
-    Field("t", keys.CURSOR_STEP, _whole(0, MAX_STEPS - 1)),
-    Field("unit", keys.CURSOR_UNIT, _whole(0, MAX_HIDDEN - 1)),
+    Field("mode", keys.EXPLORE.seq_mode, _choice(MODES)),
+    Field("seq", keys.EXPLORE.seq_text, _text),
+    Field("esize", keys.EXPLORE.embed_size, _whole(1, MAX_EMBED)),
+    Field("eseed", keys.EXPLORE.embed_seed, _whole(0, MAX_SEED)),
+    Field("kind", keys.EXPLORE.net_kind, _choice(cells.KINDS)),
+    Field("hidden", keys.EXPLORE.net_hidden, _whole(1, MAX_HIDDEN)),
+    Field("seed", keys.EXPLORE.net_seed, _whole(0, MAX_SEED)),
+    Field("init", keys.EXPLORE.net_scheme, _choice(cells.SCHEMES)),
+    Field("scale", keys.EXPLORE.net_scale, _scale, lambda v: f"{v:g}"),
+    Field("bidir", keys.EXPLORE.net_bidirectional, _flag, lambda v: "1" if v else "0"),
+    Field("layers", keys.EXPLORE.net_layers, _whole(1, MAX_LAYERS)),
+    Field("layer", keys.EXPLORE.view_layer, _whole(0, MAX_LAYERS - 1)),
+    Field("dir", keys.EXPLORE.view_direction, _choice(DIRECTIONS)),
+    Field("t", keys.EXPLORE.cursor.step, _whole(0, MAX_STEPS - 1)),
+    Field("unit", keys.EXPLORE.cursor.unit, _whole(0, MAX_HIDDEN - 1)),
 )
 BY_QUERY = {f.query: f for f in FIELDS}
 

@@ -12,7 +12,7 @@ import pytest
 
 from cells.learning.tasks import make_task
 from cells.learning.train import model_bytes, train
-from ui.trainer import Trainer
+from workbench.trainer import Trainer
 
 SETTINGS = {"hidden_size": 6, "steps": 120, "lr": 0.01, "batch_size": 16, "seed": 3, "memory_bias": 2.0}
 

@@ -1,4 +1,4 @@
-"""ui.memory: the objects alive at a server's first run are frozen once, and never again."""
+"""workbench.memory: the objects alive at a server's first run are frozen once, and never again."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import weakref
 
 import pytest
 
-from ui import memory
+from workbench import memory
 
 
 @pytest.fixture

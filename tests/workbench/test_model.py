@@ -14,23 +14,17 @@ import pytest
 
 import cells
 from cells import presets
-from ui.model import (
+from workbench.model import from_network, from_preset, from_pretrained, pretrained_manifest
+from workbench.model_files import (
     MAX_UPLOAD_BYTES,
     export_keras,
     export_npz,
     export_problem,
     export_torch,
     from_loaded,
-    from_network,
-    from_preset,
-    from_pretrained,
     load_upload,
-    model_from_link,
-    model_to_link,
-    pretrained_manifest,
-    weights_from_link,
-    weights_to_link,
 )
+from workbench.model_link import model_from_link, model_to_link, weights_from_link, weights_to_link
 
 
 @pytest.mark.parametrize("name", list(presets.PRESETS))
@@ -291,7 +285,7 @@ MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 
 
 def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> None:
-    from ui.model import describe_found
+    from workbench.model_files import describe_found
 
     model = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
     assert model.reads.startswith("characters of '␣.abc") and "through its embedding (28 × 8)" in model.reads
@@ -327,8 +321,8 @@ def test_a_vocabulary_file_is_read_and_the_typed_fallback_never_refuses_a_file()
 def test_a_note_written_for_the_weights_goes_with_an_edit_and_comes_back_with_a_reset() -> None:
     import dataclasses
 
-    from ui.lessons import with_bias
-    from ui.model import from_preset
+    from cells.edits import with_bias
+    from workbench.model import from_preset
 
     model = from_preset("counter")
     assert model.shown_note == model.note and "+20" in model.note
@@ -339,7 +333,7 @@ def test_a_note_written_for_the_weights_goes_with_an_edit_and_comes_back_with_a_
 
 
 def test_plain_symbols_in_notes_become_markdown_math_and_math_stays_math() -> None:
-    from ui.model import symbols_as_math
+    from workbench.model import symbols_as_math
 
     assert symbols_as_math("Watch unit 3 of C_t; h_{t-1} too.") == "Watch unit 3 of $C_t$; $h_{t-1}$ too."
     assert symbols_as_math("already $f_t$, and x_1") == "already $f_t$, and x_1"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
 
-from ui.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, show
+from cells.gradflow import gradient_flow
+from cells.learning.train import load_model
 from viz.heatmap import gate_heatmap
 from viz.lessons import for_projector, projector_height
+from workbench import lesson_text
+from workbench.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, quote, show
+from workbench.model import PRETRAINED
 
 DECK_ORDER = ["rnn-forgets", "conveyor-belt", "forget-gate", "input-gate", "cell-update", "output-gate", "gru",
               "peephole", "coupled-gate", "bidirectional", "deep"]
@@ -175,3 +180,92 @@ def test_knob_labels_are_plain_words_a_screen_reader_can_say() -> None:
     # the label is the slider's accessible name: $…$ or TeX would be read out raw
     for stop in STOPS:
         assert not any(c in stop.knob.label for c in "$\\{}_"), stop.knob.label
+
+
+# ----- the words: lessons/<slug>.md, the numbers they quote filled from the models ----------------------------
+MANIFEST = {m["name"]: m for m in json.loads((PRETRAINED / "manifest.json").read_text())["models"]}
+
+
+def expected_number(stop: Stop, name: str) -> float:
+    """What a placeholder must say, looked up here on its own: the manifest, the built model's arrays, a
+    gradient flow computed afresh."""
+    scene = stop.build()
+    head, *rest = name.split(".")
+    if head in MANIFEST:
+        if rest == ["accuracy"]:
+            return MANIFEST[head]["accuracy"]
+        return getattr(load_model(PRETRAINED / MANIFEST[head]["file"]).task, rest[0])
+    if head == "knob":
+        return getattr(stop.knob, rest[0])
+    if head.startswith("layer"):
+        cell = scene.model.network.layers[int(head[5:]) - 1].forward
+        gate, what, *column = rest
+        if what == "bias":
+            return cell.biases[gate][stop.unit]
+        if what == "peephole":
+            return cell.peepholes[gate][stop.unit, stop.unit]
+        features = scene.model.inputs(scene.text).features if head == "layer1" else ()
+        index = features.index(column[0]) if column[0] in features else int(column[0][1:]) - 1
+        return cell.weights[gate][stop.unit, cell.state_size + index]
+    if head == "gradient":
+        model = next(m for m in (scene.model, scene.compare) if m is not None and m.network.kind == rest[0])
+        return gradient_flow(model.network.layers[0].forward, model.inputs(scene.text).xs).hidden[0]
+    raise AssertionError(f"{stop.slug}: a placeholder this test does not know: {name}")
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.slug)
+def test_every_stop_renders_and_each_quoted_number_is_the_model_s(stop: Stop) -> None:
+    content = stop.content
+    for template, shown in ((content.explanation, stop.explanation), (content.try_this, stop.try_this)):
+        assert not lesson_text.placeholders(shown), shown  # every placeholder was filled
+        expected = lesson_text.fill(template, lambda name: expected_number(stop, name), stop.slug)
+        assert shown == expected
+
+
+def test_the_gradient_stop_quotes_the_shipped_models_accuracy_as_the_manifest_has_it() -> None:
+    text = BY_SLUG["rnn-forgets"].explanation
+    assert f"({MANIFEST['first_bit_rnn']['accuracy']:.0%})" in text  # 0.4629 in the manifest: "46%"
+    assert "10⁻¹⁸" in text or "10⁻" in text  # a power of ten, written as one
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.slug)
+def test_the_control_starts_at_the_value_the_stop_is_built_with(stop: Stop) -> None:
+    # "from {knob.default:g} to …" is true only if the knob's default is what the model holds
+    scene = stop.build()
+    again = stop.knob.apply(scene, stop.knob.default)
+    assert again.text == scene.text
+    for model, other in ((scene.model, again.model), (scene.compare, again.compare)):
+        if model is None:
+            continue
+        for a, b in zip(model.network.layers, other.network.layers, strict=True):
+            for ca, cb in zip(a.cells, b.cells, strict=True):
+                for field, group in ca.parameters().items():
+                    for gate, array in group.items():
+                        np.testing.assert_array_equal(array, cb.parameters()[field][gate])
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: s.slug)
+def test_no_number_a_model_holds_is_typed_by_hand_in_the_words(stop: Stop) -> None:
+    source = (lesson_text.LESSONS / f"{stop.slug}.md").read_text()
+    prose = source.split("## Equation")[0] + source.split("## Try this")[1]
+    typed = {float(n) for n in re.findall(r"(?<![\w.{^_])\d+(?:\.\d+)?", lesson_text.PLACEHOLDER.sub("", prose))}
+    network = stop.build().model.network
+    held = {abs(float(v)) for layer in network.layers for cell in layer.cells  # the biases: what the words cite
+            for array in cell.biases.values() for v in np.ravel(array)}
+    held |= {round(100 * m["accuracy"]) for m in MANIFEST.values()} | {abs(stop.knob.default)}
+    held -= {0.0, 1.0}  # "between 0 and 1", "step 0", "layer 1": words, not weights
+    assert not typed & held, f"lessons/{stop.slug}.md types {sorted(typed & held)}: use a placeholder"
+
+
+def test_a_stop_file_missing_a_part_or_naming_an_unknown_number_is_refused_naming_the_file() -> None:
+    with pytest.raises(ValueError, match=r"lessons/x\.md: expected a section '## Equation'"):
+        lesson_text.parse("# T\n\nWords.\n\n## Try this\n\nMore.\n", "lessons/x.md")
+    stop = BY_SLUG["deep"]
+    with pytest.raises(ValueError, match=r"lessons/deep\.md: \{nowhere\.accuracy:\.0%\}: no number is called"):
+        lesson_text.fill("At {nowhere.accuracy:.0%}.", lambda n: quote(stop, show(stop), n), "lessons/deep.md")
+
+
+def test_a_marked_term_becomes_a_coloured_box_and_rows_are_set_apart() -> None:
+    content = lesson_text.parse("# T\n\nWords.\n\n## Equation\n\n$$\na = ==b==\n$$\n\n$$\nc\n$$\n\n## Try this\n\n"
+                                "Go.\n", "t")
+    assert content.equation == lesson_text.lines("a = " + lesson_text.mark("b"), "c")

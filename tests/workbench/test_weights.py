@@ -1,10 +1,10 @@
-"""ui.weights: what the Weights page's widgets read back."""
+"""workbench.weights: what the Weights page's widgets read back."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ui.weights import is_position
+from workbench.weights import is_position
 
 
 def test_a_label_sent_back_for_a_menu_is_no_position() -> None:

@@ -1,0 +1,174 @@
+"""Share links of models: where a model came from, and small weights as one query-string value."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import zlib
+
+import numpy as np
+
+import cells
+from workbench.model import Model, from_network, from_preset, from_pretrained, from_task
+
+LINK_MAX_HIDDEN = 8
+LINK_MAX_CHARS = 8_000  # longest weights parameter written or read
+_LINK_VERSION = "w1"
+
+
+def _link_cells(network: cells.Network) -> list[cells.Cell]:
+    return [cell for layer in network.layers for cell in layer.cells]
+
+
+def _link_parameters(cell: cells.Cell, hidden_gates: tuple[str, ...]) -> list[tuple[str, str, tuple[int, ...]]]:
+    """(field, gate, shape) of every parameter of a cell like this one, in link order."""
+    H, P, I = cell.hidden_size, cell.state_size, cell.input_size  # P: h_t's width, H but for a projection
+    out = [("weights", g, (H, P + I)) for g in cell.GATES] + [("biases", g, (H,)) for g in cell.GATES]
+    out += [("hidden_biases", g, (H,)) for g in hidden_gates]
+    out += [(field, g, cell.extra_shape(field, H, P)) for field, gates in cell.EXTRA.items() for g in gates]
+    return out
+
+
+def link_problem(network: cells.Network) -> str | None:
+    """Why these weights cannot ride in a share link, or None when they can."""
+    if network.hidden_size > LINK_MAX_HIDDEN:
+        return (f"This model has hidden size {network.hidden_size}; share links carry weights up to hidden size "
+                f"{LINK_MAX_HIDDEN}. Download the model file and send that instead.")
+    if network.kind == "mixed" or len({c.hidden_size for c in _link_cells(network)}) != 1:
+        return "This model mixes cell kinds or sizes; download the model file and send that instead."
+    if any(c.state_size != c.default_state_size(c.hidden_size) for c in _link_cells(network)):
+        return ("This model's h_t has a size of its own (a projection's P); share links carry the default one. "
+                "Download the model file and send that instead.")
+    if len({tuple(c.hidden_biases or ()) for c in _link_cells(network)}) != 1:
+        return "This model's cells differ in their hidden biases; download the model file and send that instead."
+    return None
+
+
+def weights_to_link(network: cells.Network) -> str:
+    """The weights as one query-string value: a short header, then base64 of zlib'd float32 numbers."""
+    problem = link_problem(network)
+    if problem:
+        raise ValueError(problem)
+    first = network.layers[0].forward
+    hidden_gates = tuple(g for g in first.GATES if g in (first.hidden_biases or {}))
+    numbers = [np.asarray(getattr(cell, field)[gate], np.float32).ravel()
+               for cell in _link_cells(network) for field, gate, _ in _link_parameters(cell, hidden_gates)]
+    payload = base64.urlsafe_b64encode(zlib.compress(np.concatenate(numbers).tobytes(), 9)).decode().rstrip("=")
+    gates = "".join(str(first.GATES.index(g)) for g in hidden_gates) or "-"
+    header = [_LINK_VERSION, network.kind, str(len(network.layers)), "2" if network.bidirectional else "1",
+              str(network.hidden_size), str(network.input_size), gates]
+    text = ".".join(header) + "." + payload
+    if len(text) > LINK_MAX_CHARS:
+        raise ValueError(f"These weights take {len(text):,} characters, more than a share link carries "
+                         f"({LINK_MAX_CHARS:,}); download the model file and send that instead.")
+    return text
+
+
+def weights_from_link(text: str) -> cells.Network:
+    """The network a share link's weights parameter describes, or a ValueError saying what is wrong."""
+    if not isinstance(text, str) or len(text) > LINK_MAX_CHARS:
+        raise ValueError(f"expected at most {LINK_MAX_CHARS:,} characters")
+    parts = text.split(".")
+    if len(parts) != 8 or parts[0] != _LINK_VERSION:
+        raise ValueError("not weights written by this Gatescope")
+    _, kind, layers, directions, hidden, inputs, gates, payload = parts
+    if kind not in cells.KINDS:
+        raise ValueError(f"unknown cell kind {kind!r}")
+    sizes = []
+    for what, value, top in (("layers", layers, 4), ("directions", directions, 2), ("hidden size", hidden,
+                             LINK_MAX_HIDDEN), ("input size", inputs, 256)):
+        if not value.isdigit() or not 1 <= int(value) <= top:
+            raise ValueError(f"{what}: expected a whole number from 1 to {top}, got {value[:20]!r}")
+        sizes.append(int(value))
+    n_layers, n_dirs, H, I = sizes
+    cls = cells.cell_class(kind)
+    if gates != "-" and (not gates.isdigit() or len(set(gates)) != len(gates)
+                         or any(int(c) >= len(cls.GATES) for c in gates)):
+        raise ValueError(f"hidden-bias gates: {gates[:20]!r} is not a list of this cell's gates")
+    hidden_gates = () if gates == "-" else tuple(cls.GATES[int(c)] for c in gates)
+    template = cells.Network.create(kind, I, H, num_layers=n_layers, bidirectional=n_dirs == 2)
+    wanted = [(cell, _link_parameters(cell, hidden_gates)) for cell in _link_cells(template)]
+    count = sum(math.prod(shape) for _, params in wanted for *_, shape in params)
+    try:
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), 4 * count + 1)
+    except (ValueError, zlib.error):
+        raise ValueError("the weights are not intact base64 of compressed numbers") from None
+    if len(raw) != 4 * count or inflate.unconsumed_tail:
+        raise ValueError(f"expected {count} numbers for this model, got a different amount")
+    values = np.frombuffer(raw, np.float32).astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("every weight must be a finite number")
+    built, at = [], 0
+    for cell, params in wanted:
+        fields: dict[str, dict[str, np.ndarray]] = {}
+        for field, gate, shape in params:
+            size = math.prod(shape)
+            fields.setdefault(field, {})[gate] = values[at : at + size].reshape(shape)
+            at += size
+        fields.setdefault("hidden_biases", None)
+        built.append(dataclasses.replace(cell, **fields))
+    per_layer = [built[k : k + n_dirs] for k in range(0, len(built), n_dirs)]
+    return cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
+
+
+def model_link_problem(model: Model) -> str | None:
+    """Why this model cannot ride in a share link, or None when it can."""
+    if model.source == "file":
+        return ("This model came from a file with its own vocabulary, embedding or output head, which a link does not "
+                "carry: send the file instead.")
+    return link_problem(model.network)
+
+
+def model_to_link(model: Model) -> dict[str, str]:
+    """Query parameters that bring this model back: where it came from, and its weights when edited or made here."""
+    if model.source == "file":
+        raise ValueError(model_link_problem(model))
+    params = {"model": model.source or "numbers"}
+    base = model.source.split(":", 1)[0]
+    if base in ("preset", "trained") and model.original is None:
+        return params
+    params["weights"] = weights_to_link(model.network)
+    return params
+
+
+def model_from_link(source: str, weights: str | None) -> Model:
+    """The model a share link names, or a ValueError naming the part that is wrong."""
+    base, _, rest = source.partition(":")
+    if base == "preset":
+        model = from_preset(rest)
+    elif base == "trained":
+        model = from_pretrained(rest)
+    elif base in ("chars", "embed", "numbers", "task"):
+        if weights is None:
+            raise ValueError(f"model={source[:40]!r} needs its weights parameter")
+        model = None
+    else:
+        raise ValueError(f"model: expected preset:…, trained:…, task:…, chars:…, embed:… or numbers, "
+                         f"got {source[:40]!r}")
+    if weights is None:
+        return model
+    try:
+        network = weights_from_link(weights)
+    except ValueError as e:
+        raise ValueError(f"weights: {e}") from None
+    if model is not None:
+        if (network.input_size, network.kind) != (model.network.input_size, model.network.kind):
+            raise ValueError(f"weights: a {network.kind} reading {network.input_size} inputs does not fit "
+                             f"{model.label}")
+        return model.edited(network, label=f"{model.label} (edited)" if "edited" not in model.label else None)
+    if base == "task":
+        try:
+            return from_task(network, rest, f"{cells.KINDS[network.kind].LABEL} trained on the Train page "
+                                            f"({rest.replace('_', ' ')})")
+        except ValueError as e:
+            raise ValueError(f"model: {e}") from None
+    if base == "chars":
+        return from_network(network, "Edited model from a link", vocabulary=rest)
+    if base == "embed":
+        size, _, seed = rest.partition(":")
+        if not (size.isdigit() and seed.isdigit()):
+            raise ValueError(f"model: expected embed:size:seed, got {source[:40]!r}")
+        return from_network(network, "Edited model from a link", embedding=(int(size), int(seed)))
+    return from_network(network, "Edited model from a link")
