@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from conftest import GATE_VIEWS_JS, App
 
 import cells
 from viz import equations as eqs
@@ -420,3 +421,59 @@ def test_a_view_drawn_in_the_colour_blind_palette_paints_its_stops(page: Page, t
     shown_lines = len(cells.KINDS["lstm"].SHOWN)
     assert [colour for colour, _ in key] == list(COLOURBLIND.lines[:shown_lines])
     assert len({style for _, style in key}) == shown_lines, key
+
+
+# ----- on the Explore page, through a server ------------------------------------------------------------------
+PAGE_VIEW = f"({GATE_VIEWS_JS})()[0]"  # JS: the page's gate view root, inside its component's shadow root
+# Every value Streamlit's script-state mark takes from now on (a run shows "running").
+WATCH_RUNS_JS = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.scriptStates = [];
+    new MutationObserver(() => window.scriptStates.push(app.dataset.testScriptState))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def page_cursor(app: App) -> tuple[int, int]:
+    return tuple(app.evaluate(f"() => {{ const v = {PAGE_VIEW}.gatescope; return [v.t, v.unit]; }}"))
+
+
+def wait_for_link(app: App, t: int, unit: int) -> None:
+    app.page.wait_for_function(
+        "([t, u]) => { const q = new URLSearchParams(location.search); "
+        "return q.get('t') === String(t) && (q.get('unit') ?? '0') === String(u); }", arg=[t, unit], timeout=20_000)
+
+
+def open_explore(app: App) -> None:
+    app.open_drawn()
+    app.page.wait_for_function(f"() => {PAGE_VIEW}?.gatescope?.panels.every(p => p.canvas.width > 0)",
+                               timeout=30_000)
+    app.wait_idle()
+
+
+def test_the_offline_view_opens_where_the_user_was(app: App, tmp_path: Path) -> None:
+    """The .html download starts at the step and unit of the cursor, as the page's link does."""
+    open_explore(app)
+    x, y = app.evaluate(f"""() => {{
+        const v = {PAGE_VIEW}.gatescope;
+        const panel = v.panels.find(p => p.p.name === 'output');
+        const box = panel.canvas.getBoundingClientRect();
+        return [box.left + 7.5 * box.width / v.h.steps, box.top + 3.5 * panel.rowPx];
+    }}""")
+    app.page.mouse.click(x, y)  # step 7, unit 3
+    wait_for_link(app, 7, 3)
+    app.wait_idle()
+    with app.page.expect_download() as download:
+        app.page.locator(".st-key-download_view").get_by_role("button", name="This view, offline").click()
+    offline = tmp_path / "gatescope-view.html"
+    download.value.save_as(offline)
+    laptop = app.page.context.new_page()
+    try:
+        laptop.goto(offline.as_uri())
+        laptop.wait_for_function("() => document.querySelector('.gv')?.gatescope !== undefined", timeout=10_000)
+        v = laptop.evaluate("() => { const v = document.querySelector('.gv').gatescope; return [v.t, v.unit]; }")
+        readout = laptop.locator(".gv-readout").inner_text()
+        assert v == [7, 3], f"the offline view opened at step {v[0]}, unit {v[1]}; the user was at step 7, unit 3"
+        assert readout.startswith("step 7 of 10") and readout.endswith("unit 3"), readout
+    finally:
+        laptop.close()
