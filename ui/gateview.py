@@ -1,7 +1,7 @@
-"""The gate view on a page: viz/gateview.js mounted as a custom component, fed once per trace.
+"""The gate view on a page: the script of viz/gateview/ mounted as a custom component, fed once per trace.
 
 The browser moves the time cursor itself; it reports the step and unit only when the user stops
-(release, pause, a click, a pause in key presses). The report lands in the page's cursor keys, so
+(a slider's release, or a pause after keys, clicks and Play). The report lands in the page's cursor keys, so
 the share link and every later view start there. The server moves the cursor by changing where
 the view starts (a link, a lesson stop, a "watch unit k" cue); a new trace with the same start
 keeps the step and unit the user was looking at.
