@@ -48,9 +48,9 @@ CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
 
 # The gate view's script is small ES modules in viz/gateview/, one concern each, joined here at import into
 # the one script the component and the offline page receive: nothing to build, nothing to install. Node's test
-# runner imports the pure parts as they are (tests/js). Joining gives each part its own scope and makes its
-# exports plain functions on a namespace named for the part, in this fixed order (a part imports only earlier
-# ones):
+# runner imports the pure parts as they are (tests/js; viz/gateview/package.json tells node they are modules).
+# Joining gives each part its own scope and makes its exports plain functions on a namespace named for the
+# part, in this fixed order (a part imports only earlier ones):
 #     const format = (() => { <format.js, each "export " dropped>; return { fmt, factor, ... }; })();
 # and a later part's line `import { fmt, factor } from "./format.js";` becomes `const { fmt, factor } = format;`.
 # Only those two forms are joined (a one-line named import of an earlier part; `export function|const|class x`);

@@ -118,10 +118,15 @@ test("views of one group follow each other's cursor and colour range; other grou
 });
 
 test("a view that replaces another keeps its cursor while the server starts it in the same place", () => {
-  const old = { t: 7, unit: 3, ranges: "unit", h: { t: 0, unit: 0, ranges: "shared" } };
+  const old = { t: 7, unit: 3, ranges: "unit", h: { t: 0, unit: 0, ranges: "shared" }, reporter: { pending: false } };
   const kept = keep(old);
-  assert.deepEqual(resume(kept, { t: 0, unit: 0, ranges: "shared" }), { cursor: { t: 7, unit: 3 }, ranges: "unit" });
+  assert.deepEqual(resume(kept, { t: 0, unit: 0, ranges: "shared" }),
+    { cursor: { t: 7, unit: 3 }, untold: false, ranges: "unit" });
   // A link or a cue moves the start: the new start wins. A view opened in another range keeps its own.
-  assert.deepEqual(resume(kept, { t: 2, unit: 5, ranges: "unit" }), { cursor: null, ranges: null });
-  assert.deepEqual(resume(undefined, { t: 0, unit: 0 }), { cursor: null, ranges: null });
+  assert.deepEqual(resume(kept, { t: 2, unit: 5, ranges: "unit" }), { cursor: null, untold: false, ranges: null });
+  assert.deepEqual(resume(undefined, { t: 0, unit: 0 }), { cursor: null, untold: false, ranges: null });
+  // Replaced before its report went (a rerun within the pause after a click): the new view is to report it.
+  const clicked = keep({ ...old, reporter: { pending: true } });
+  assert.equal(resume(clicked, { t: 0, unit: 0, ranges: "shared" }).untold, true);
+  assert.equal(resume(clicked, { t: 1, unit: 0, ranges: "shared" }).untold, false);
 });

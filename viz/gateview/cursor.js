@@ -125,18 +125,21 @@ export function groups(target) {
 }
 
 // What a view keeps when it is replaced (a rerun sends a new trace): where its cursor was and where the server
-// had started it, and its colour range and the one it opened in.
+// had started it, whether the server is still to hear of it, and its colour range and the one it opened in.
 export function keep(view) {
-  return { t: view.t, unit: view.unit, start: `${view.h.t}/${view.h.unit}`, ranges: view.ranges, opened: view.h.ranges };
+  return { t: view.t, unit: view.unit, start: `${view.h.t}/${view.h.unit}`, untold: Boolean(view.reporter?.pending),
+    ranges: view.ranges, opened: view.h.ranges };
 }
 
 // What a new view takes from the one it replaces: the cursor, when the server starts it where it started the
 // old one (a link or a "watch unit k" cue moves it by a new start), and the colour range while the server
-// opens views the same way. {cursor: {t, unit} | null, ranges: string | null}.
+// opens views the same way. {cursor: {t, unit} | null, untold: whether to report that cursor, ranges}.
 export function resume(kept, header) {
-  if (!kept) return { cursor: null, ranges: null };
+  if (!kept) return { cursor: null, untold: false, ranges: null };
+  const same = kept.start === `${header.t}/${header.unit}`;
   return {
-    cursor: kept.start === `${header.t}/${header.unit}` ? { t: kept.t, unit: kept.unit } : null,
+    cursor: same ? { t: kept.t, unit: kept.unit } : null,
+    untold: same && kept.untold,
     ranges: kept.opened === header.ranges ? kept.ranges : null,
   };
 }

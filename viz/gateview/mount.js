@@ -23,10 +23,11 @@ export function mountGateView(component) {
     old.destroy();
   }
   const view = new GateView(host, bytes, setStateValue);
-  const { cursor, ranges } = resume(KEPT.get(key || host), view.h);
+  const { cursor, untold, ranges } = resume(KEPT.get(key || host), view.h);
   if (cursor) {
     view.go(cursor.t, cursor.unit);
-    view.reporter.known = cursor;
+    if (untold) view.reporter.later(); // the old view was about to report it: this one does
+    else view.reporter.known = cursor;
   }
   if (ranges) view.setRanges(ranges);
   GROUPS.lead(view.h.group, view);
