@@ -78,6 +78,9 @@ test("Play moves at its speed, slow or fast, whatever the frame rate", () => {
   speed = 100;
   assert.deepEqual([due(1008), due(1024), due(1040)], [2, 2, 1]); // 1.6 steps a frame, in whole steps
   assert.equal(due(2040), 100);
+  // The first frame is often stamped before Play was pressed: the first step still comes a whole step later.
+  const early = playClock(1000, () => 5);
+  assert.deepEqual([early(990), early(1006), early(1180), early(1199), early(1215)], [0, 0, 0, 0, 1]);
 });
 
 test("the chosen unit stays in sight: the shown rows stay while it is, else it comes to their middle", () => {

@@ -68,13 +68,15 @@ export function reporter(read, send, { delay = REPORT_AFTER_MS, known = read() }
 }
 
 // Play's clock: called with each frame's time (ms), how many whole steps to move at ``speed()`` steps a second;
-// the fractions carry over, so a slow speed moves on time and a fast one moves several steps a frame.
+// the fractions carry over, so a slow speed moves on time and a fast one moves several steps a frame. A frame
+// can be stamped a little before the clock started (its start): that owes nothing, and moves nothing.
 export function playClock(start, speed) {
   let last = start;
   let due = 0;
   return (now) => {
     due += ((now - last) / 1000) * speed();
     last = now;
+    if (due < 1) return 0;
     const steps = Math.floor(due);
     due -= steps;
     return steps;
