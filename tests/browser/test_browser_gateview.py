@@ -1,10 +1,11 @@
-"""The gate view in Chromium, on its offline page: no server at all.
+"""The gate view in Chromium, on its offline page (no server at all), and last what the server hears from it.
 
 Each test builds a view from a real trace (cells -> viz.gateview -> viz.export.gate_view_html), writes the
 one HTML file a teacher would download, opens it from disk and drives it as a user does: the slider,
 ◀ ▶, the keys, Play/Pause, a click on a heatmap cell. What is checked is what the user sees: every
 cursor mark (one per panel, placed by its CSS `left`), the readout, the step panel's numbers (against
-the engine's own `viz.equations.step_equations`), the diagram's boxes, the chosen unit's mark.
+the engine's own `viz.equations.step_equations`), the diagram's boxes, the chosen unit's mark. The last tests
+open Explore on a server: clicks reach it once the user stops, and the offline file starts where the user was.
 """
 
 from __future__ import annotations
