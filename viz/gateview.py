@@ -54,14 +54,17 @@ CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
 #     const format = (() => { <format.js, each "export " dropped>; return { fmt, factor, ... }; })();
 # and a later part's line `import { fmt, factor } from "./format.js";` becomes `const { fmt, factor } = format;`.
 # Only those two forms are joined (a one-line named import of an earlier part; `export function|const|class x`);
-# any other import or export raises here, at import, so a part cannot break the joined script quietly. The
-# last part's ENTRY is the component's default export; the offline page calls it by name (PAGE_JS).
+# any other import or export raises here, at import, so a part cannot break the joined script quietly. Lines
+# that are only a comment are left out (the component's script goes with every rerun; the parts keep them),
+# which is safe because no string spans lines: a template literal over several lines raises too. The last
+# part's ENTRY is the component's default export; the offline page calls it by name (PAGE_JS).
 SCRIPT = HERE / "gateview"
 PARTS = ("decode", "format", "colour", "cursor", "dom", "paint", "side", "input", "view", "mount")
 ENTRY = "mountGateView"
 _IMPORT = re.compile(r'^import \{ *(\w+(?: *, *\w+)*) *\} from "\./(\w+)\.js";$', re.MULTILINE)
 _EXPORT = re.compile(r"^export ((?:async )?function\*? (\w+)|(?:const|let|class) (\w+))", re.MULTILINE)
 _MODULE_LINE = re.compile(r"^[ \t]*(import|export)\b.*$", re.MULTILINE)
+_COMMENT_LINE = re.compile(r"^[ \t]*//.*\n", re.MULTILINE)
 
 
 def join_script(folder: Path = SCRIPT, parts: Sequence[str] = PARTS, entry: str = ENTRY) -> str:
@@ -76,7 +79,10 @@ def join_script(folder: Path = SCRIPT, parts: Sequence[str] = PARTS, entry: str 
                 raise ValueError(f"{name}.js imports {match.group(2)}.js, which is not a part before it in {parts}")
             return f"const {{ {match.group(1)} }} = {match.group(2)};"
 
-        body = _IMPORT.sub(imported, text)
+        for line, code in enumerate(text.splitlines(), 1):
+            if code.count("`") % 2:
+                raise ValueError(f"{name}.js, line {line}: a template literal over several lines cannot be joined")
+        body = _COMMENT_LINE.sub("", _IMPORT.sub(imported, text))
         exports = [m.group(2) or m.group(3) for m in _EXPORT.finditer(body)]
         body = _EXPORT.sub(lambda m: m.group(1), body)
         left = _MODULE_LINE.search(body)

@@ -36,10 +36,12 @@ def parts(folder: Path, **texts: str) -> Path:
 
 
 def test_a_part_gets_its_own_scope_and_the_names_it_imports(tmp_path: Path) -> None:
-    folder = parts(tmp_path, a="const hidden = 2;\nexport function twice(x) {\n  return hidden * x;\n}\n",
+    a = "const hidden = 2;\n  // gone\nexport function twice(x) {\n  return hidden * x; // kept\n}\n"
+    folder = parts(tmp_path, a=a,
                    b='import { twice } from "./a.js";\nexport function go() {\n  return twice(3);\n}\n')
     joined = join_script(folder, ("a", "b"), "go")
     assert "const { twice } = a;" in joined and "return { twice };" in joined and joined.endswith("const go = b.go;\n")
+    assert "  return hidden * x; // kept" in joined and "// gone" not in joined  # lines of comment only go
     if NODE is not None:
         out = subprocess.run([NODE, "-e", f"{joined}\nconsole.log(go(), typeof hidden)"], capture_output=True,
                              text=True, timeout=60)
@@ -53,6 +55,8 @@ def test_a_part_gets_its_own_scope_and_the_names_it_imports(tmp_path: Path) -> N
      "b.js, line 1: only"),
     ({"a": "export const x = 1;\n", "b": "export default function go() {}\n"}, "b.js, line 1: only"),
     ({"a": "const x = 1;\nexport { x };\n", "b": "export function go() {}\n"}, "a.js, line 2: only"),
+    ({"a": "export const x = `one\n// two`;\n", "b": "export function go() {}\n"},
+     "a.js, line 1: a template literal over several lines"),
 ])
 def test_a_part_in_a_form_the_joiner_does_not_know_is_refused(tmp_path: Path, texts: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
