@@ -1,7 +1,7 @@
-"""The gate view on a page: viz/gateview.js mounted as a custom component, fed once per trace.
+"""The gate view on a page: the script of viz/gateview/ mounted as a custom component, fed once per trace.
 
 The browser moves the time cursor itself; it reports the step and unit only when the user stops
-(release, pause, a click, a pause in key presses). The report lands in the page's cursor keys, so
+(a slider's release, or a pause after keys, clicks and Play). The report lands in the page's cursor keys, so
 the share link and every later view start there. The server moves the cursor by changing where
 the view starts (a link, a lesson stop, a "watch unit k" cue); a new trace with the same start
 keeps the step and unit the user was looking at.
@@ -89,9 +89,10 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
-                 title: str, k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None) -> str:
-    """The view as one self-contained HTML page in ``palette``, starting where the user's cursor is now."""
+                 title: str, k: CursorKeys = EXPLORE, palette: Palette = STANDARD,
+                 watch: int | None = None) -> Callable[[], str]:
+    """The view as one self-contained HTML page in ``palette``, for a download button to make on click: it starts
+    where the user's cursor is now (read here, in the page's run: the click's own call has no session)."""
     t, unit = int(st.session_state.get(k.step, 0)), int(st.session_state.get(k.unit, 0))
-    view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit, palette=palette,
-                     watch=watch)
-    return gate_view_html(pack(view), title)
+    return lambda: gate_view_html(pack(gate_view(trace, tokens, features, input_title=input_title, where=where, t=t,
+                                                 unit=unit, palette=palette, watch=watch)), title)

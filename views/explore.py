@@ -83,9 +83,8 @@ if equations.open:
 st.subheader("Download")
 offline, csv, npz, html = st.columns(4)
 offline.download_button(
-    "This view, offline (.html)", lambda: offline_view(trace, tokens, features, input_title, where,
-                                                       f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette,
-                                                       watch=watch),
+    "This view, offline (.html)", offline_view(trace, tokens, features, input_title, where,
+                                               f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette, watch=watch),
     file_name="gatescope-view.html", mime="text/html", key=keys.EXPLORE.download_view, on_click="ignore",
     help="One file that scrubs and plays like this view, with no server and no network: for a laptop in class.",
 )

@@ -73,9 +73,8 @@ def figure_html(fig: go.Figure) -> str:
 def gate_view_html(packed: bytes, title: str = "Gatescope gate view") -> str:
     """One self-contained page that scrubs and plays a packed gate view with no server and no network:
     the view's own script and style inlined, its data as base64."""
-    from viz.gateview import CSS, JS  # the script is read once, at import, beside its builder
+    from viz.gateview import CSS, PAGE_JS  # the script is joined once, at import, beside its builder
 
-    script = JS.replace("export default function", "function").replace("export function", "function")
     data = base64.b64encode(packed).decode()
     return (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -83,7 +82,7 @@ def gate_view_html(packed: bytes, title: str = "Gatescope gate view") -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<style>body {{ margin: 16px; }} h1 {{ font: 600 18px system-ui, sans-serif; }}\n{CSS}</style></head>\n"
         f"<body><h1>{html.escape(title)}</h1><div id=\"gatescope\"></div>\n"
-        f"<script type=\"module\">\n{script}\n"
+        f"<script type=\"module\">\n{PAGE_JS}\n"
         f"const bytes = Uint8Array.from(atob(\"{data}\"), (c) => c.charCodeAt(0));\n"
         "mountGateView({ parentElement: document.getElementById(\"gatescope\"), data: bytes, key: \"offline\","
         " setStateValue: () => {} });\n</script></body></html>\n"

@@ -2,7 +2,7 @@
 
 The server builds the view once per trace, as data: the arrays of every gate and state, the time
 labels, the colour scales, the step equations as templates and the cell diagram's layout. The
-browser (``gateview.js`` beside this file) draws the heatmaps once and then moves the time cursor,
+browser (the script in ``gateview/`` beside this file) draws the heatmaps once and then moves the time cursor,
 fills the equations' numbers and recolours the diagram itself, so scrubbing and playing never ask
 the server anything. ``pack`` turns a view into the one binary message the browser receives:
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,8 +44,60 @@ FULL_PRECISION_BYTES = 256_000  # float64 below this many bytes of arrays
 SINGLE_PRECISION_BYTES = 2_800_000  # float32 below this, float16 above
 COLOUR_STOPS = 11  # samples of each colour scale; the browser interpolates between them
 HERE = Path(__file__).parent
-JS = (HERE / "gateview.js").read_text(encoding="utf-8")
 CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
+
+# The gate view's script is small ES modules in viz/gateview/, one concern each, joined here at import into
+# the one script the component and the offline page receive: nothing to build, nothing to install. Node's test
+# runner imports the pure parts as they are (tests/js; viz/gateview/package.json tells node they are modules).
+# Joining gives each part its own scope and makes its exports plain functions on a namespace named for the
+# part, in this fixed order (a part imports only earlier ones):
+#     const format = (() => { <format.js, each "export " dropped>; return { fmt, factor, ... }; })();
+# and a later part's line `import { fmt, factor } from "./format.js";` becomes `const { fmt, factor } = format;`.
+# Only those two forms are joined (a one-line named import of an earlier part; `export function|const|class x`);
+# any other import or export raises here, at import, so a part cannot break the joined script quietly. Lines
+# that are only a comment are left out (the component's script goes with every rerun; the parts keep them),
+# which is safe because no string spans lines: a template literal over several lines raises too. The last
+# part's ENTRY is the component's default export; the offline page calls it by name (PAGE_JS).
+SCRIPT = HERE / "gateview"
+PARTS = ("decode", "format", "colour", "cursor", "dom", "paint", "side", "input", "view", "mount")
+ENTRY = "mountGateView"
+_IMPORT = re.compile(r'^import \{ *(\w+(?: *, *\w+)*) *\} from "\./(\w+)\.js";$', re.MULTILINE)
+_EXPORT = re.compile(r"^export ((?:async )?function\*? (\w+)|(?:const|let|class) (\w+))", re.MULTILINE)
+_MODULE_LINE = re.compile(r"^[ \t]*(import|export)\b.*$", re.MULTILINE)
+_COMMENT_LINE = re.compile(r"^[ \t]*//.*\n", re.MULTILINE)
+
+
+def join_script(folder: Path = SCRIPT, parts: Sequence[str] = PARTS, entry: str = ENTRY) -> str:
+    """The parts in ``folder`` joined into one script (see the comment above), ending with ``const {entry}``
+    taken from the last part; a part that imports a later one, or imports or exports in another form, raises."""
+    joined = [f"// Gatescope's gate view, joined from viz/gateview/ by viz/gateview.py: {', '.join(parts)}.\n"]
+    for k, name in enumerate(parts):
+        text = (folder / f"{name}.js").read_text(encoding="utf-8")
+
+        def imported(match: re.Match, name: str = name, earlier: Sequence[str] = parts[:k]) -> str:
+            if match.group(2) not in earlier:
+                raise ValueError(f"{name}.js imports {match.group(2)}.js, which is not a part before it in {parts}")
+            return f"const {{ {match.group(1)} }} = {match.group(2)};"
+
+        for line, code in enumerate(text.splitlines(), 1):
+            if code.count("`") % 2:
+                raise ValueError(f"{name}.js, line {line}: a template literal over several lines cannot be joined")
+        body = _COMMENT_LINE.sub("", _IMPORT.sub(imported, text))
+        exports = [m.group(2) or m.group(3) for m in _EXPORT.finditer(body)]
+        body = _EXPORT.sub(lambda m: m.group(1), body)
+        left = _MODULE_LINE.search(body)
+        if left:
+            line = body.count("\n", 0, left.start()) + 1
+            raise ValueError(f"{name}.js, line {line}: only `import {{ a, b }} from \"./part.js\";` and "
+                             f"`export function|const|class name` can be joined, got {left.group(0).strip()!r}")
+        namespace = f"return {{ {', '.join(exports)} }};"
+        joined.append(f"// ---- {name}.js\nconst {name} = (() => {{\n{body}\n{namespace}\n}})();\n")
+    joined.append(f"const {entry} = {parts[-1]}.{entry};\n")
+    return "\n".join(joined)
+
+
+PAGE_JS = join_script()  # a page's script: the view's entry as a plain name, ENTRY
+JS = f"{PAGE_JS}export default {ENTRY};\n"  # the component's module: the entry as its default export
 
 
 @dataclass(frozen=True, eq=False)

@@ -59,7 +59,7 @@ README_SHOTS_DIR = ROOT / "assets" / "screenshots"
 # Streamlit's own markers in the DOM.
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PLOTLY_CHART = ".js-plotly-plot, [data-testid=stPlotlyChart]"
-GATE_VIEW = ".gv"  # the gate view's root (viz/gateview.js), inside its component's shadow root
+GATE_VIEW = ".gv"  # the gate view's root (viz/gateview/), inside its component's shadow root
 EXCEPTION = "[data-testid=stException]"
 ALERT = "[data-testid=stAlert]"
 

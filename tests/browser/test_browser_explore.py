@@ -2,7 +2,7 @@
 browser without asking the server, survives bad input and a server restart, and fits the screen.
 
 Widgets are found by their keys (Streamlit puts `st-key-<key>` on each element's box; the keys live in
-workbench/keys.py); the gate view (viz/gateview.js) by its classes, inside its component's shadow root (Playwright's
+workbench/keys.py); the gate view (viz/gateview/) by its classes, inside its component's shadow root (Playwright's
 CSS locators pierce it). The view's root element carries the live view as `gatescope` (its cursor `t`,
 `unit`, its header `h`), and what it drew on its time axes is recorded as it draws (TEXT_RECORDER_JS).
 """

@@ -1,14 +1,16 @@
-"""The gate view in Chromium, on its offline page: no server at all.
+"""The gate view in Chromium, on its offline page (no server at all), and last what the server hears from it.
 
 Each test builds a view from a real trace (cells -> viz.gateview -> viz.export.gate_view_html), writes the
 one HTML file a teacher would download, opens it from disk and drives it as a user does: the slider,
 ◀ ▶, the keys, Play/Pause, a click on a heatmap cell. What is checked is what the user sees: every
 cursor mark (one per panel, placed by its CSS `left`), the readout, the step panel's numbers (against
-the engine's own `viz.equations.step_equations`), the diagram's boxes, the chosen unit's mark.
+the engine's own `viz.equations.step_equations`), the diagram's boxes, the chosen unit's mark. The last tests
+open Explore on a server: clicks reach it once the user stops, and the offline file starts where the user was.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from conftest import GATE_VIEWS_JS, App
 
 import cells
 from viz import equations as eqs
 from viz.export import gate_view_html
-from viz.gateview import gate_view, pack, unpack
+from viz.gateview import CSS, PAGE_JS, gate_view, pack, unpack
 from viz.style import COLOURBLIND, STANDARD, Palette
 
 if TYPE_CHECKING:
@@ -330,6 +333,41 @@ def test_the_file_opens_and_scrubs_with_no_network(browser: Browser, tmp_path: P
         context.close()
 
 
+
+def test_two_views_of_one_group_share_the_cursor_and_one_answers_the_pages_keys(page: Page, tmp_path: Path) -> None:
+    """Compare's panes: two views in one group on one page. A key on the page moves both by one step (one view
+    answers it, the other follows), a click on B's map moves A, and a colour range picked in A is B's too."""
+    views = []
+    for name, seed in (("A", 0), ("B", 1)):
+        trace, _ = build(tmp_path, seed=seed)
+        view = gate_view(trace, list(TEXT), [f"x{i}" for i in range(5)], where=name)
+        view.header.update(group="pair", bar=name == "A")
+        views.append(base64.b64encode(pack(view)).decode())
+    path = tmp_path / "pair.html"
+    path.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><style>{CSS}</style></head><body>
+        <h1>pair</h1><div id="a"></div><div id="b"></div><script type="module">{PAGE_JS}
+        for (const [id, data] of [["a", "{views[0]}"], ["b", "{views[1]}"]]) {{
+            mountGateView({{ parentElement: document.getElementById(id), key: id, setStateValue: () => {{}},
+                             data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }});
+        }}</script></body></html>""", encoding="utf-8")
+    page.goto(path.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.gv').length === 2", timeout=10_000)
+    cursors = "() => [...document.querySelectorAll('.gv')].map(r => [r.gatescope.t, r.gatescope.unit])"
+    page.locator("h1").click()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(cursors) == [[2, 0], [2, 0]]
+    forget = page.locator("#b .gv-panel[data-name=forget] canvas.gv-heat")
+    forget.scroll_into_view_if_needed()
+    box = forget.bounding_box()
+    rows = page.evaluate("() => document.querySelector('#b .gv').gatescope.panels[1].rowPx")
+    page.mouse.click(box["x"] + 9.5 * box["width"] / len(TEXT), box["y"] + 4.5 * rows)
+    assert page.evaluate(cursors) == [[9, 4], [9, 4]]
+    page.locator('#a .gv-panel[data-name="cell"] .gv-rangepick').select_option("unit")
+    ranges = page.evaluate("() => [...document.querySelectorAll('.gv')].map(r => r.gatescope.ranges)")
+    assert ranges == ["unit", "unit"]
+
+
 # ----- colours ----------------------------------------------------------------------------------------------
 # A shown cell's colour, read from the heatmap the user sees (its canvas, at the cell's centre).
 PIXEL_JS = """([gate, t, row]) => {
@@ -420,3 +458,122 @@ def test_a_view_drawn_in_the_colour_blind_palette_paints_its_stops(page: Page, t
     shown_lines = len(cells.KINDS["lstm"].SHOWN)
     assert [colour for colour, _ in key] == list(COLOURBLIND.lines[:shown_lines])
     assert len({style for _, style in key}) == shown_lines, key
+
+
+# ----- what the server hears ----------------------------------------------------------------------------------
+# The offline page reports to nobody; a recorder put in the view's place of the server counts what it would hear.
+RECORD_REPORTS_JS = """() => {
+    const v = document.querySelector('.gv').gatescope;
+    window.reports = [];
+    v.report = (name, value) => window.reports.push([name, value]);
+}"""
+
+
+def test_clicks_on_the_step_buttons_and_play_report_once_after_a_pause(lstm_page: Page) -> None:
+    """◀ ▶ and Play/Pause, clicked in a row, report the cursor once, after the user stops, as keys do."""
+    page = lstm_page
+    page.evaluate(RECORD_REPORTS_JS)
+    forward, back = page.locator(".gv-btn", has_text="▶"), page.locator(".gv-btn", has_text="◀")
+    for t in (1, 2, 3, 4):
+        forward.click()
+        page.wait_for_timeout(100)
+        assert_marks_at(page, t)
+    back.click()
+    play = page.locator(".gv-play")
+    play.click()
+    page.wait_for_timeout(150)
+    play.click()  # Pause
+    at = shown(page).t
+    assert page.evaluate("() => window.reports") == [], "a click reported the cursor before the user stopped"
+    page.wait_for_timeout(1_200)
+    assert page.evaluate("() => window.reports") == [["cursor", {"t": at, "unit": 0}]]
+    # A click on a heatmap cell is the user's choice, heard as soon as the user stops too.
+    page.mouse.click(*cell_centre(page, "forget", 9, 2))
+    page.wait_for_timeout(1_200)
+    assert page.evaluate("() => window.reports")[1:] == [["cursor", {"t": 9, "unit": 2}]]
+
+
+# ----- on the Explore page, through a server ------------------------------------------------------------------
+PAGE_VIEW = f"({GATE_VIEWS_JS})()[0]"  # JS: the page's gate view root, inside its component's shadow root
+# Every value Streamlit's script-state mark takes from now on (a run shows "running").
+WATCH_RUNS_JS = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.scriptStates = [];
+    new MutationObserver(() => window.scriptStates.push(app.dataset.testScriptState))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def page_cursor(app: App) -> tuple[int, int]:
+    return tuple(app.evaluate(f"() => {{ const v = {PAGE_VIEW}.gatescope; return [v.t, v.unit]; }}"))
+
+
+def wait_for_link(app: App, t: int, unit: int) -> None:
+    app.page.wait_for_function(
+        "([t, u]) => { const q = new URLSearchParams(location.search); "
+        "return q.get('t') === String(t) && (q.get('unit') ?? '0') === String(u); }", arg=[t, unit], timeout=20_000)
+
+
+def open_explore(app: App) -> None:
+    app.open_drawn()
+    app.page.wait_for_function(f"() => {PAGE_VIEW}?.gatescope?.panels.every(p => p.canvas.width > 0)",
+                               timeout=30_000)
+    app.wait_idle()
+
+
+def test_on_explore_clicks_on_the_step_buttons_rerun_the_page_once(app: App) -> None:
+    """Five clicks on ◀ ▶ and a Play/Pause send nothing and run nothing until the user stops; then one report."""
+    sent: list[bytes | str] = []
+    app.page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    open_explore(app)
+    app.page.wait_for_timeout(500)
+    app.evaluate(WATCH_RUNS_JS)
+    before = len(sent)
+    forward, back = app.page.locator(".gv-btn", has_text="▶"), app.page.locator(".gv-btn", has_text="◀")
+    for _ in range(4):
+        forward.click()
+        app.page.wait_for_timeout(100)
+    back.click()
+    play = app.page.locator(".gv-play")
+    play.click()
+    app.page.wait_for_timeout(150)
+    play.click()
+    t, unit = page_cursor(app)
+    assert t >= 3, t
+    assert sent[before:] == [], f"{len(sent) - before} messages went to the server while clicking"
+    assert app.evaluate("() => window.scriptStates") == [], "the page reran while the user clicked"
+    app.page.wait_for_timeout(1_500)
+    app.wait_idle()
+    report = [bytes(f) if isinstance(f, bytes) else f.encode() for f in sent[before:]]
+    assert len(report) == 1, f"after the clicks, {len(report)} messages went to the server, expected one report"
+    assert f'"cursor":{{"t":{t},"unit":{unit}}}'.encode() in report[0]
+    wait_for_link(app, t, unit)
+    assert page_cursor(app) == (t, unit)  # the report's rerun leaves the cursor where the user stopped
+
+
+def test_the_offline_view_opens_where_the_user_was(app: App, tmp_path: Path) -> None:
+    """The .html download starts at the step and unit of the cursor, as the page's link does."""
+    open_explore(app)
+    x, y = app.evaluate(f"""() => {{
+        const v = {PAGE_VIEW}.gatescope;
+        const panel = v.panels.find(p => p.p.name === 'output');
+        const box = panel.canvas.getBoundingClientRect();
+        return [box.left + 7.5 * box.width / v.h.steps, box.top + 3.5 * panel.rowPx];
+    }}""")
+    app.page.mouse.click(x, y)  # step 7, unit 3
+    wait_for_link(app, 7, 3)
+    app.wait_idle()
+    with app.page.expect_download() as download:
+        app.page.locator(".st-key-download_view").get_by_role("button", name="This view, offline").click()
+    offline = tmp_path / "gatescope-view.html"
+    download.value.save_as(offline)
+    laptop = app.page.context.new_page()
+    try:
+        laptop.goto(offline.as_uri())
+        laptop.wait_for_function("() => document.querySelector('.gv')?.gatescope !== undefined", timeout=10_000)
+        v = laptop.evaluate("() => { const v = document.querySelector('.gv').gatescope; return [v.t, v.unit]; }")
+        readout = laptop.locator(".gv-readout").inner_text()
+        assert v == [7, 3], f"the offline view opened at step {v[0]}, unit {v[1]}; the user was at step 7, unit 3"
+        assert readout.startswith("step 7 of 10") and readout.endswith("unit 3"), readout
+    finally:
+        laptop.close()
