@@ -108,6 +108,14 @@ def plan(text: str | None, tokens: int, streams: int = 64, min_length: int = 256
     return Plan(starts, lengths)
 
 
+def plan_documents(starts: Sequence[int], tokens: int) -> Plan:
+    """One stream per document, each starting at one of ``starts`` (the first at 0, increasing)."""
+    first = np.asarray(starts, dtype=np.int64)
+    if len(first) == 0 or first[0] != 0 or np.any(np.diff(first) <= 0) or first[-1] >= tokens:
+        raise ValueError(f"documents: expected increasing starts from 0, each below {tokens}")
+    return Plan(first, np.diff(np.append(first, tokens)))
+
+
 # ----- one cell, many streams -------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Batched:
