@@ -1,9 +1,11 @@
 """A model's vocabulary: which token each embedding row (and each output of the head) stands for.
 
 A vocabulary comes as a JSON list of tokens in index order, a JSON object mapping token -> index,
-or a text file with one token a line. When every token is one character the model reads text
-character by character; otherwise it reads words separated by white space. An unknown token is a
-ValueError naming it and its position (counted from 1, as a reader does).
+or a text file with one token a line. When every token is one character (an unknown token such as
+``<unk>`` aside) the model reads text character by character; otherwise it reads words separated by
+white space. A vocabulary with an unknown token (one of ``UNKNOWN``) reads every token it lacks as that
+one, as a model trained with it expects; without one, a token it lacks is a ValueError naming it and
+its position (counted from 1, as a reader does).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 MAX_TOKENS = 1_000_000
 MAX_BYTES = 50_000_000
-UNKNOWN = ("<unk>", "[UNK]", "<UNK>")  # never used silently: listed only to say which token to type instead
+UNKNOWN = ("<unk>", "[UNK]", "<UNK>")  # the names an unknown token goes by, the first found wins
 
 
 def _checked(tokens: Sequence[object], where: str) -> list[str]:
@@ -97,9 +99,18 @@ def parse(value: object, where: str = "vocabulary") -> list[str]:
                      f"got {type(value).__name__}")
 
 
+def unknown_token(vocabulary: Sequence[str]) -> str | None:
+    """The token that stands for every token the vocabulary lacks (``<unk>``, ``[UNK]``, ``<UNK>``), or None."""
+    present = set(vocabulary)
+    return next((t for t in UNKNOWN if t in present), None)
+
+
 def by_characters(vocabulary: Sequence[str]) -> bool:
-    """Whether text is read character by character (every token one character), else word by word."""
-    return all(len(token) == 1 for token in vocabulary)
+    """Whether text is read character by character (every token one character but an unknown token), else
+    word by word."""
+    unknown = unknown_token(vocabulary)
+    chars = [token for token in vocabulary if token != unknown]
+    return bool(chars) and all(len(token) == 1 for token in chars)
 
 
 def split(text: str, vocabulary: Sequence[str]) -> list[str]:
@@ -108,7 +119,8 @@ def split(text: str, vocabulary: Sequence[str]) -> list[str]:
 
 
 def ids(text: str, vocabulary: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """The tokens of ``text`` and their indices, (T,); a ValueError names the first unknown token."""
+    """The tokens of ``text`` and their indices, (T,). A token the vocabulary lacks gets the unknown token's
+    index when it has one; else a ValueError names the first such token."""
     if not isinstance(text, str):
         raise ValueError(f"text: expected a string, got {type(text).__name__}")
     index = {token: k for k, token in enumerate(vocabulary)}
@@ -116,15 +128,17 @@ def ids(text: str, vocabulary: Sequence[str]) -> tuple[list[str], np.ndarray]:
     if not tokens:
         raise ValueError("text: expected at least one token, got none")
     what = "character" if by_characters(vocabulary) else "word"
+    unknown = unknown_token(vocabulary)
+    if unknown is not None:
+        fallback = index[unknown]
+        return tokens, np.fromiter((index.get(t, fallback) for t in tokens), dtype=np.int64, count=len(tokens))
     out = np.empty(len(tokens), dtype=np.int64)
     for position, token in enumerate(tokens):
         k = index.get(token)
         if k is None:
-            known = [t for t in UNKNOWN if t in index]
-            hint = f" (type {known[0]!r} for a token it does not know)" if known else ""
             shown = "".join(vocabulary[:40]) if what == "character" else ", ".join(vocabulary[:8])
             more = "…" if len(vocabulary) > (40 if what == "character" else 8) else ""
             raise ValueError(f"unknown {what} {token!r} at step {position}: the vocabulary has "
-                             f"{len(vocabulary)} tokens ({shown!r}{more}){hint}")
+                             f"{len(vocabulary)} tokens ({shown!r}{more})")
         out[position] = k
     return tokens, out

@@ -1,0 +1,123 @@
+"""A disk cache of corpus runs, shared by every session, worker and restart on one machine.
+
+A run is a pure result of (model digest, text digest, settings), so its key is the hash of the three. Each
+entry is a folder named by its key, written under a temporary name and renamed into place in one step (two
+workers finishing the same run at once keep one and drop the other). Reading an entry touches it; after each
+write the least recently used entries are removed until the cache is within its size limit.
+
+Where it lives: ``$GATESCOPE_CORPUS_CACHE``, else ``~/.cache/gatescope/corpus``. How big it may grow:
+``$GATESCOPE_CORPUS_CACHE_BYTES`` bytes, else 2 GB (a run over 1 MB of text with the shipped 2 × 192 model
+takes about 200 MB, most of it the match index of one byte per unit and step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from cells.files.model import LoadedModel
+
+DEFAULT_LIMIT = 2_000_000_000
+
+
+def default_folder() -> Path:
+    return Path(os.environ.get("GATESCOPE_CORPUS_CACHE") or Path.home() / ".cache" / "gatescope" / "corpus")
+
+
+def default_limit() -> int:
+    value = os.environ.get("GATESCOPE_CORPUS_CACHE_BYTES")
+    return int(value) if value and value.isdigit() else DEFAULT_LIMIT
+
+
+def model_digest(model: LoadedModel) -> str:
+    """sha256 of everything that decides a model's numbers: kind, parameters, vocabulary, embedding, head."""
+    h = hashlib.sha256()
+
+    def add(label: str, a: np.ndarray | None) -> None:
+        h.update(label.encode())
+        if a is not None:
+            a = np.ascontiguousarray(a)
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(a.tobytes())
+
+    for k, layer in enumerate(model.network.layers):
+        for d, cell in enumerate(layer.cells):
+            h.update(f"{k}.{d}.{cell.KIND}".encode())
+            for field, per_gate in sorted(cell.parameters().items()):
+                for gate in sorted(per_gate):
+                    add(f"{field}.{gate}", per_gate[gate])
+    add("embedding", model.embedding)
+    add("head.weights", None if model.head is None else model.head.weights)
+    add("head.bias", None if model.head is None else model.head.bias)
+    h.update(json.dumps(model.vocabulary).encode())
+    return h.hexdigest()
+
+
+def key(model: str, text: str, settings: dict) -> str:
+    return hashlib.sha256(json.dumps([model, text, settings], sort_keys=True).encode()).hexdigest()[:40]
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+class Cache:
+    def __init__(self, folder: Path | str | None = None, limit: int | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_folder()
+        self.limit = default_limit() if limit is None else int(limit)
+
+    def get(self, name: str) -> Path | None:
+        """The entry's folder, touched as just used; None when absent."""
+        entry = self.folder / name
+        if not (entry / "done").exists():
+            return None
+        now = time.time()
+        os.utime(entry, (now, now))
+        return entry
+
+    def put(self, name: str, write: Callable[[Path], None]) -> Path:
+        """Write an entry with ``write(folder)``, move it into place, then evict down to the limit."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=".writing-", dir=self.folder))
+        try:
+            write(temporary)
+            (temporary / "done").write_text("")
+            try:
+                os.rename(temporary, self.folder / name)
+            except OSError:  # another worker stored the same run first: keep theirs
+                shutil.rmtree(temporary, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        entry = self.folder / name
+        now = time.time()
+        os.utime(entry, (now, now))
+        self.evict(keep=name)
+        return entry
+
+    def entries(self) -> list[tuple[float, int, Path]]:
+        """(last used, bytes, folder) of every finished entry, least recently used first."""
+        if not self.folder.exists():
+            return []
+        out = [(p.stat().st_mtime, _size(p), p) for p in self.folder.iterdir()
+               if p.is_dir() and not p.name.startswith(".") and (p / "done").exists()]
+        return sorted(out)
+
+    def evict(self, keep: str | None = None) -> None:
+        entries = self.entries()
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in entries:
+            if total <= self.limit:
+                break
+            if path.name == keep:
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            total -= size

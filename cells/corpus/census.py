@@ -1,0 +1,276 @@
+"""The census: for every layer, gate or state, and unit, the concept it tracks best, each claim tried by ablation.
+
+For a graded track y (bracket depth, indentation, position in the line) the measure is Pearson's r over
+every step of the corpus,
+
+    r = cov(v, y) / (σ_v σ_y),   from the streamed sums Σv, Σv², Σy, Σy², Σv·y (shifted, in float64)
+
+and for an on/off track (string, comment, …) the AUC: the chance that the unit's value at a step where the
+concept holds exceeds its value at a step where it does not (ties count half),
+
+    AUC = Σ_b on_b · (Σ_{b' < b} off_b' + off_b / 2) / (N_on · N_off)
+
+from each unit's histogram of values (``BINS`` bins over its range; an unbounded cell state is binned
+through tanh(v/4), which keeps the order) at the steps where the concept holds and at all steps. A unit
+low inside a concept tracks it as well as one high inside: its AUC is reported as 1 − AUC with
+``sign`` = -1. Each unit's concept is the one with the greatest strength, max(|r| / 0.6, |AUC − 0.5| / 0.4):
+1 at the thresholds the census calls clear (|r| ≥ 0.6, AUC ≥ 0.9).
+
+**Ablation** (with ``cells.Clamp``): a gate's unit is clamped to its mean over the corpus; a state's unit
+(C_t, or h_t) is silenced, its memory held at 0 (the gate that keeps the old state shut, ``KEEP``, and the
+candidate clamped to 0). On sample windows of the corpus, each read from the long run's state at its start,
+the next-character loss with the clamp is compared with the loss without it, on the characters where the
+concept holds (above its mean, for a graded track) and on the others:
+
+    loss_rise_on = mean(loss clamped, on) / mean(loss, on) - 1,   loss_rise_off likewise
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from cells.cell import Cell
+from cells.clamp import Clamp
+from cells.corpus import window
+from cells.corpus.stream import Consumer, Pass, Stopped, next_token_loss
+from cells.corpus.tracks import Track
+from cells.files.model import LoadedModel
+from cells.gates import gate_info
+
+BINS = 256
+R_CLEAR, AUC_CLEAR = 0.6, 0.9
+
+
+def squash(v: np.ndarray, value_range: str) -> np.ndarray:
+    """A monotone map of values into [0, 1] for binning: order (and so AUC) is kept."""
+    if value_range == "sigmoid":
+        return v
+    if value_range == "tanh":
+        return 0.5 * v + 0.5
+    return 0.5 * np.tanh(v / 4) + 0.5
+
+
+class Accumulator(Consumer):
+    """Streams the sums and histograms the census needs; give it to a corpus run with the text's tracks."""
+
+    def __init__(self, tracks: dict[str, Track], families: dict[int, str]) -> None:
+        self.families = families
+        self.graded = [t for t in tracks.values() if t.graded]
+        self.on_off = [t for t in tracks.values() if not t.graded]
+        self.y_shift = np.array([float(t.values.mean()) for t in self.graded])  # (Kg,)
+        self.sums: dict[tuple[int, str], dict[str, np.ndarray | int]] = {}
+        self.hist: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def add(self, layer: int, values: dict[str, np.ndarray], positions: np.ndarray) -> None:
+        n = len(positions)
+        if n == 0:
+            return
+        Y = np.stack([t.values[positions] for t in self.graded], axis=1) - self.y_shift if self.graded \
+            else np.zeros((n, 0))  # (n, Kg)
+        masks = [t.values[positions] for t in self.on_off]
+        for name, v in values.items():
+            key, H = (layer, name), v.shape[1]
+            if key not in self.sums:
+                self.sums[key] = {"n": 0, "shift": v.mean(axis=0).astype(np.float64), "v": np.zeros(H),
+                                  "vv": np.zeros(H), "y": np.zeros(len(self.graded)),
+                                  "yy": np.zeros(len(self.graded)), "vy": np.zeros((H, len(self.graded)))}
+                self.hist[key] = (np.zeros(H * BINS, np.int64), np.zeros((len(self.on_off), H * BINS), np.int64))
+            s = self.sums[key]
+            v64 = v.astype(np.float64) - s["shift"]
+            s["n"] += n
+            s["v"] += v64.sum(axis=0)
+            s["vv"] += (v64 * v64).sum(axis=0)
+            s["y"] += Y.sum(axis=0)
+            s["yy"] += (Y * Y).sum(axis=0)
+            s["vy"] += v64.T @ Y  # (H, Kg)
+            u = squash(v, gate_info(self.families[layer], name).range)
+            codes = np.clip((u * BINS).astype(np.int32), 0, BINS - 1) + BINS * np.arange(H, dtype=np.int32)
+            everywhere, on = self.hist[key]
+            everywhere += np.bincount(codes.ravel(), minlength=H * BINS)
+            for k, m in enumerate(masks):
+                if m.any():
+                    on[k] += np.bincount(codes[m].ravel(), minlength=H * BINS)
+
+    def correlations(self, key: tuple[int, str]) -> np.ndarray:
+        """Pearson's r of every unit with every graded track, (H, Kg)."""
+        s = self.sums[key]
+        n = s["n"]
+        cov = s["vy"] / n - np.outer(s["v"] / n, s["y"] / n)
+        var_v = np.maximum(s["vv"] / n - (s["v"] / n) ** 2, 0)
+        var_y = np.maximum(s["yy"] / n - (s["y"] / n) ** 2, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = cov / np.sqrt(np.outer(var_v, var_y))
+        return np.nan_to_num(r)
+
+    def aucs(self, key: tuple[int, str]) -> np.ndarray:
+        """P(value where the concept holds > value where it does not), ties half, every unit and on/off track,
+        (H, Ko); 0.5 where a track is always or never on."""
+        everywhere, on = self.hist[key]
+        H = everywhere.size // BINS
+        out = np.full((H, len(self.on_off)), 0.5)
+        for k in range(len(self.on_off)):
+            inside = on[k].reshape(H, BINS).astype(np.float64)
+            outside = everywhere.reshape(H, BINS) - inside
+            n_in, n_out = inside.sum(axis=1), outside.sum(axis=1)
+            below = np.cumsum(outside, axis=1) - outside
+            with np.errstate(invalid="ignore", divide="ignore"):
+                auc = (inside * (below + 0.5 * outside)).sum(axis=1) / (n_in * n_out)
+            out[:, k] = np.where((n_in > 0) & (n_out > 0), auc, 0.5)
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One unit and the concept it tracks best."""
+
+    layer: int
+    direction: str
+    state: str  # a gate or state name, as in Trace.values
+    unit: int
+    concept: str
+    measure: str  # "r" or "auc"
+    score: float  # r (signed), or the AUC (≥ 0.5, with ``sign`` saying whether the unit is high or low inside)
+    sign: int
+    strength: float  # max(|r| / 0.6, |AUC - 0.5| / 0.4): 1 or more is clear
+    loss_rise_on: float | None = None
+    loss_rise_off: float | None = None
+
+    @property
+    def clear(self) -> bool:
+        return self.strength >= 1.0
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out.pop("strength")
+        for k in ("score", "loss_rise_on", "loss_rise_off"):
+            out[k] = None if out[k] is None else round(float(out[k]), 4)
+        return out
+
+
+def pairs(acc: Accumulator) -> list[Finding]:
+    """Every unit of every layer and gate or state with every concept, strongest first."""
+    out = []
+    for key in acc.sums:
+        layer, name = key
+        r, auc = acc.correlations(key), acc.aucs(key)  # (H, Kg), (H, Ko)
+        for k, track in enumerate(acc.graded):
+            for unit in range(len(r)):
+                score = float(r[unit, k])
+                out.append(Finding(layer, "forward", name, unit, track.name, "r", score, 1 if score >= 0 else -1,
+                                   abs(score) / R_CLEAR))
+        for k, track in enumerate(acc.on_off):
+            for unit in range(len(auc)):
+                a = float(auc[unit, k])
+                sign, score = (1, a) if a >= 0.5 else (-1, 1 - a)
+                out.append(Finding(layer, "forward", name, unit, track.name, "auc", score, sign,
+                                   (score - 0.5) / (AUC_CLEAR - 0.5)))
+    return sorted(out, key=lambda f: -f.strength)
+
+
+def findings(acc: Accumulator) -> list[Finding]:
+    """Every unit of every layer and gate or state with its best concept, strongest first."""
+    best: dict[tuple[int, str, int], Finding] = {}
+    for f in pairs(acc):
+        best.setdefault((f.layer, f.state, f.unit), f)
+    return sorted(best.values(), key=lambda f: -f.strength)
+
+
+def ranking(acc: Accumulator, concept: str) -> list[Finding]:
+    """Every unit scored on one concept, strongest first."""
+    names = [t.name for t in acc.graded + acc.on_off]
+    if concept not in names:
+        raise ValueError(f"concept: expected one of {', '.join(names)}, got {concept!r}")
+    return [f for f in pairs(acc) if f.concept == concept]
+
+
+def leaders(acc: Accumulator, count: int = 1) -> list[Finding]:
+    """The ``count`` strongest units of each concept, strongest first."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in pairs(acc):
+        if seen.get(f.concept, 0) < count:
+            seen[f.concept] = seen.get(f.concept, 0) + 1
+            out.append(f)
+    return out
+
+
+# ----- ablation ------------------------------------------------------------------------------------------
+def ablation(cell: Cell, layer: int, name: str, unit: int, mean: float) -> tuple[Clamp, ...] | None:
+    """The clamps that take one unit out: a gate held at its mean; a state silenced (its memory held at 0 by
+    shutting the gate that keeps the old state and clamping the candidate to 0). None where no clamp can."""
+    if not cell.CLAMPABLE:
+        return None
+    if name in cell.GATES:
+        lo, hi = (0.0, 1.0) if name in cell.SIGMOID else (-1.0, 1.0)
+        return (Clamp(name, float(np.clip(mean, lo, hi)), (unit,), layer=layer),)
+    silences = name == cell.memory() or (name == "hidden" and cell.state_size == cell.hidden_size)
+    if not silences or cell.KEEP is None or "candidate" not in cell.GATES:
+        return None
+    gate, sign = cell.KEEP
+    return (Clamp(gate, 0.0 if sign > 0 else 1.0, (unit,), layer=layer), Clamp("candidate", 0.0, (unit,), layer=layer))
+
+
+@dataclass(frozen=True, eq=False)
+class Windows:
+    """The sample an ablation is measured on: windows [start, stop) of the run, each inside one stream."""
+
+    spans: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def sample(cls, run: Pass, count: int = 8, length: int = 512, seed: int = 0) -> Windows:
+        """``count`` windows of ``length`` steps starting at checkpoints, drawn with ``seed`` (shorter, and all
+        of them, where the text is small)."""
+        every = run.checkpoints.every
+        places = [(int(run.plan.starts[s]) + j * every, int(run.plan.starts[s] + run.plan.lengths[s]))
+                  for s in range(run.plan.streams) for j in range(-(-int(run.plan.lengths[s]) // every))]
+        fits = [(a, a + length) for a, end in places if a + length <= end]
+        if len(fits) < count:
+            fits = [(a, min(end, a + length)) for a, end in places if min(end, a + length) - a > 1]
+        order = np.random.default_rng(seed).permutation(len(fits))[:count]
+        return cls(tuple(sorted(fits[k] for k in order)))
+
+
+def window_losses(model: LoadedModel, run: Pass, windows: Windows, clamps: tuple[Clamp, ...] = ()
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(positions predicted, next-token loss there) over every window, read from the long run's state."""
+    positions, losses = [], []
+    for start, stop in windows.spans:
+        states = window.states_at(model, run, start)
+        xs = window._inputs(model, run.ids[start:stop])
+        trace = model.network.run(xs, states, clamps)
+        losses.append(next_token_loss(model.head, trace.output[:-1], run.ids[start + 1 : stop]))
+        positions.append(np.arange(start + 1, stop))
+    return np.concatenate(positions), np.concatenate(losses)
+
+
+def rise(clamped: np.ndarray, base: np.ndarray, where: np.ndarray) -> float | None:
+    """mean(clamped) / mean(base) - 1 over ``where``; None where nothing is selected."""
+    if not where.any():
+        return None
+    return float(clamped[where].mean() / base[where].mean() - 1.0)
+
+
+def ablate(model: LoadedModel, run: Pass, chosen: list[Finding], tracks: dict[str, Track],
+           means: dict[tuple[int, str], np.ndarray], windows: Windows,
+           progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
+           ) -> list[Finding]:
+    """The chosen findings with their loss rises on and off their concept's characters."""
+    positions, base = window_losses(model, run, windows)
+    out = []
+    for k, f in enumerate(chosen):
+        if stop is not None and stop():
+            raise Stopped("the census was stopped")
+        cell = model.network.layers[f.layer].forward
+        clamps = ablation(cell, f.layer, f.state, f.unit, float(means[(f.layer, f.state)][f.unit]))
+        if clamps is None:
+            out.append(f)
+        else:
+            _, clamped = window_losses(model, run, windows, clamps)
+            on = tracks[f.concept].on()[positions]
+            out.append(replace(f, loss_rise_on=rise(clamped, base, on), loss_rise_off=rise(clamped, base, ~on)))
+        if progress is not None:
+            progress(k + 1, len(chosen))
+    return out

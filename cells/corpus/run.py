@@ -1,0 +1,242 @@
+"""One call for a page or a script: run a model over a whole text, keep what the views need, cache it on disk.
+
+    result = run_corpus(model, text, progress=bar, stop=flag)      # cached by (model, text, settings)
+    result.summary()                                               # JSON: steps, streams, bits per char, timing
+    result.stats                                                   # per unit: mean, spread, saturation
+    table = result.census(ablate=1)                                # every unit's best concept, ablations
+    result.unit_values(layer, "cell", 37, start, stop)             # colour the text a window at a time
+    result.trace_window(start, stop)                               # the gate view, from the long run's state
+    units = result.select(a, b, 0.5); result.search(units, 0.5)    # find by pattern
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from cells.corpus import census as census_
+from cells.corpus import match, stdlib, stream, window
+from cells.corpus.cache import Cache, key, model_digest
+from cells.corpus.stats import Statistics, UnitStats
+from cells.corpus.tracks import Track, tracks
+from cells.files import vocabulary as vocab
+from cells.files.model import LoadedModel
+from cells.layers import NetworkTrace
+from cells.trace import State
+
+CHECKPOINT_BYTES = 64_000_000  # at most this much of saved states; the spacing grows for longer texts
+FORMAT = 1
+
+
+def checkpoint_spacing(model: LoadedModel, steps: int, chunk: int) -> int:
+    """Steps between saved states: 256 or more, a multiple of ``chunk``, keeping them under CHECKPOINT_BYTES."""
+    width = sum(layer.forward.state_size + (layer.forward.hidden_size if layer.forward.HAS_CELL else 0)
+                for layer in model.network.layers)
+    needed = steps * width * 4 / CHECKPOINT_BYTES
+    every = max(256, math.ceil(needed))
+    return chunk * math.ceil(every / chunk)
+
+
+@dataclass(frozen=True, eq=False)
+class CorpusRun:
+    model: LoadedModel
+    text: str
+    tracks: dict[str, Track]
+    passed: stream.Pass
+    stats: list[UnitStats]
+    accumulator: census_.Accumulator
+    index: match.MatchIndex | None
+    seconds: float
+    cached: bool = False
+
+    @property
+    def steps(self) -> int:
+        return self.passed.plan.total
+
+    def stat(self, layer: int, name: str) -> UnitStats:
+        for s in self.stats:
+            if (s.layer, s.name) == (layer, name):
+                return s
+        raise ValueError(f"statistics: no {name!r} in layer {layer}")
+
+    def summary(self) -> dict:
+        bits = stream.bits_per_token(self.passed.loss)
+        network = self.model.network
+        return {"steps": self.steps, "streams": self.passed.plan.streams, "kind": network.kind,
+                "layers": len(network.layers), "hidden_size": network.hidden_size,
+                "bits_per_token": None if bits is None else round(bits, 4), "seconds": round(self.seconds, 2),
+                "cached": self.cached, "checkpoint_every": self.passed.checkpoints.every,
+                "statistics": [s.to_json() for s in self.stats]}
+
+    # ----- the census -----
+    def census(self, ablate: int = 1, windows: int = 8, length: int = 512, seed: int = 0,
+               progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
+               ) -> list[census_.Finding]:
+        """The census table, strongest first: every unit with its best concept, and the ``ablate`` strongest units
+        of each concept (whatever their own best), these with their ablation when the model has a head over
+        its vocabulary. Ablation runs windows of ``length`` characters (``windows`` of them, drawn with ``seed``)."""
+        table = census_.findings(self.accumulator)
+        claims = census_.leaders(self.accumulator, ablate) if ablate > 0 else []
+        if claims and stream.predicts_tokens(self.model):
+            sample = census_.Windows.sample(self.passed, windows, length, seed)
+            means = {(s.layer, s.name): s.mean for s in self.stats}
+            claims = census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
+        tried = {(f.layer, f.state, f.unit, f.concept): f for f in claims}
+        table = [tried.pop((f.layer, f.state, f.unit, f.concept), f) for f in table]
+        return sorted(table + list(tried.values()), key=lambda f: -f.strength)
+
+    def ranking(self, concept: str) -> list[census_.Finding]:
+        """Every unit scored on one concept, strongest first."""
+        return census_.ranking(self.accumulator, concept)
+
+    # ----- windows -----
+    def unit_values(self, layer: int, name: str, unit: int, start: int, stop: int) -> np.ndarray:
+        return window.unit_values(self.model, self.passed, layer, name, unit, start, stop)
+
+    def trace_window(self, start: int, stop: int) -> NetworkTrace:
+        return window.trace_window(self.model, self.passed, start, stop)
+
+    def states_at(self, position: int) -> list[State]:
+        return window.states_at(self.model, self.passed, position)
+
+    # ----- find by pattern -----
+    def select(self, start: int, stop: int, threshold: float) -> tuple[int, ...]:
+        return match.select(self._index(), start, stop, threshold)
+
+    def search(self, units: tuple[int, ...], threshold: float, share: float = 0.5, limit: int = 50
+               ) -> match.Matches:
+        return match.search(self._index(), units, threshold, share, limit)
+
+    def _index(self) -> match.MatchIndex:
+        if self.index is None:
+            raise ValueError("find by pattern: this run kept no index of h_t (run it with match_layer set)")
+        return self.index
+
+
+# ----- running and caching --------------------------------------------------------------------------------
+def _families(model: LoadedModel) -> dict[int, str]:
+    return {k: layer.forward.FAMILY for k, layer in enumerate(model.network.layers)}
+
+
+def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, extra: dict[str, Track] | None = None,
+               streams: int = 64, starts: list[int] | None = None, chunk: int = 64, match_layer: int | None = -1,
+               cache: Cache | None = None,
+               progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
+               ) -> CorpusRun:
+    """Run ``model`` over ``text`` (read from ``cache`` when it holds this run): streams, statistics, census sums,
+    checkpoints and the match index of layer ``match_layer``'s h_t (None: no index). ``extra`` adds tracks of
+    the caller's own (one value per character) to the built-in ones and the pattern's. ``starts`` makes each
+    document its own stream, read from the zero state (in place of ``streams`` cut evenly)."""
+    stream.check_model(model)
+    ids = stream.encode(model, text)
+    if not vocab.by_characters(model.vocabulary):
+        raise ValueError("corpus: concept tracks are made character by character; this model reads words")
+    layers = len(model.network.layers)
+    if match_layer is not None:
+        if not -layers <= match_layer < layers:
+            raise ValueError(f"match layer: expected -{layers} to {layers - 1}, got {match_layer}")
+        match_layer %= layers
+    every = checkpoint_spacing(model, len(ids), chunk)
+    found = tracks(text, pattern)
+    for track_name, track in (extra or {}).items():
+        if track_name in found or np.shape(track.values) != (len(text),):
+            raise ValueError(f"track {track_name!r}: expected a new name and one value per character ({len(text)}), "
+                             f"got {'a taken name' if track_name in found else np.shape(track.values)}")
+        found[track_name] = track
+    the_plan = stream.plan(text, len(ids), streams) if starts is None else stream.plan_documents(starts, len(ids))
+    settings = {"format": FORMAT, "pattern": pattern or "", "starts": the_plan.starts.tolist() if starts else streams,
+                "chunk": chunk, "every": every,
+                "match_layer": match_layer,
+                "extra": {n: stdlib.digest(t.values.tobytes().hex()) for n, t in (extra or {}).items()}}
+    name = key(model_digest(model), stdlib.digest(text), settings)
+    if cache is not None and (entry := cache.get(name)) is not None:
+        return load(entry, model, text, found)
+    began = time.perf_counter()
+    stats = Statistics(_families(model))
+    acc = census_.Accumulator(found, _families(model))
+    consumers: list[stream.Consumer] = [stats, acc]
+    writer = None
+    folder = None
+    if match_layer is not None:
+        units = model.network.layers[match_layer].forward.state_size
+        if cache is not None:
+            cache.folder.mkdir(parents=True, exist_ok=True)
+            folder = Path(cache.folder) / f".index-{name}-{time.time_ns()}"
+        writer = match.IndexWriter(match_layer, len(ids), units, folder)
+        consumers.append(writer)
+    try:
+        passed = stream.stream_pass(model, ids, the_plan, chunk=chunk, checkpoint=every, consumers=consumers,
+                                    progress=progress, stop=stop)
+    except BaseException:
+        if folder is not None:
+            folder.unlink(missing_ok=True)
+        raise
+    result = CorpusRun(model, text, found, passed, stats.result(), acc, None if writer is None else writer.index(),
+                       time.perf_counter() - began)
+    if cache is None:
+        return result
+    entry = cache.put(name, lambda into: save(result, into, folder))
+    return replace(result, index=None if writer is None else replace(result.index, source=entry / "match.bin"))
+
+
+def save(result: CorpusRun, folder: Path, index_file: Path | None) -> None:
+    """Write a run's arrays (.npz, no pickles) and its summary into ``folder``; move the index file in."""
+    p = result.passed
+    arrays = {"ids": p.ids, "starts": p.plan.starts, "lengths": p.plan.lengths, "every": np.array(p.checkpoints.every)}
+    if p.loss is not None:
+        arrays["loss"] = p.loss
+    for k, states in enumerate(p.checkpoints.states):
+        arrays[f"checkpoint.{k}"] = states
+    for s in result.stats:
+        arrays[f"stats.{s.layer}.{s.name}.mean"] = s.mean
+        arrays[f"stats.{s.layer}.{s.name}.spread"] = s.spread
+        arrays[f"stats.{s.layer}.{s.name}.steps"] = np.array(s.steps)
+        if s.low is not None:
+            arrays[f"stats.{s.layer}.{s.name}.low"] = s.low
+            arrays[f"stats.{s.layer}.{s.name}.high"] = s.high
+    acc = result.accumulator
+    for (layer, name), sums in acc.sums.items():
+        for field, value in sums.items():
+            arrays[f"acc.{layer}.{name}.{field}"] = np.asarray(value)
+        everywhere, on = acc.hist[(layer, name)]
+        arrays[f"hist.{layer}.{name}.all"] = everywhere
+        arrays[f"hist.{layer}.{name}.on"] = on
+    np.savez(folder / "run.npz", **arrays)
+    meta = {"names": {str(k): list(v) for k, v in p.names.items()}, "seconds": result.seconds,
+            "index": None if result.index is None else {"layer": result.index.layer, "units": result.index.units}}
+    (folder / "run.json").write_text(json.dumps(meta))
+    if index_file is not None:
+        index_file.rename(folder / "match.bin")
+
+
+def load(folder: Path, model: LoadedModel, text: str, found: dict[str, Track]) -> CorpusRun:
+    """A cached run, read back (``np.load`` without pickles)."""
+    meta = json.loads((folder / "run.json").read_text())
+    with np.load(folder / "run.npz", allow_pickle=False) as z:
+        a = {k: z[k] for k in z.files}
+    names = {int(k): tuple(v) for k, v in meta["names"].items()}
+    layers = len(model.network.layers)
+    checkpoints = stream.Checkpoints(int(a["every"]), tuple(a[f"checkpoint.{k}"] for k in range(layers)))
+    passed = stream.Pass(stream.Plan(a["starts"], a["lengths"]), a["ids"], a.get("loss"), checkpoints, names)
+    stats = []
+    for layer, ns in names.items():
+        for n in ns:
+            base = f"stats.{layer}.{n}"
+            stats.append(UnitStats(layer, n, int(a[f"{base}.steps"]), a[f"{base}.mean"], a[f"{base}.spread"],
+                                   a.get(f"{base}.low"), a.get(f"{base}.high")))
+    acc = census_.Accumulator(found, _families(model))
+    for layer, ns in names.items():
+        for n in ns:
+            fields = {f: a[f"acc.{layer}.{n}.{f}"] for f in ("shift", "v", "vv", "y", "yy", "vy")}
+            acc.sums[(layer, n)] = {"n": int(a[f"acc.{layer}.{n}.n"]), **fields}
+            acc.hist[(layer, n)] = (a[f"hist.{layer}.{n}.all"], a[f"hist.{layer}.{n}.on"])
+    index = None
+    if meta["index"] is not None:
+        index = match.MatchIndex(folder / "match.bin", meta["index"]["layer"], len(a["ids"]), meta["index"]["units"])
+    return CorpusRun(model, text, found, passed, stats, acc, index, float(meta["seconds"]), cached=True)

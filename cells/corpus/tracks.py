@@ -1,0 +1,165 @@
+"""Concept tracks (LSTMVis's meta tracks): one number per character, made from the text alone.
+
+A track's value at character t describes the text as read up to and including t, the moment the
+model's state after reading t could know it:
+
+    string         on from an opening quote to the character before its closing quote ('…', "…", triple
+                   quotes; a backslash escapes the next character; one-quote strings end at a line break)
+    comment        on from a # outside any string to the end of its line (the line break not included)
+    bracket_depth  open ( [ { minus closed ) ] } so far, outside strings and comments, never below 0
+    indent         leading spaces and tabs of the current line read so far (0 on a line break)
+    line_position  the column of t: characters since the last line break (a line's first character is 0)
+    word_start     t is a letter, digit or _ and the character before is not
+    inside_word    t is a letter, digit or _ and so is the character before
+    digit          t is a digit;  upper  t is upper-case;  whitespace  t is white space
+    pattern        on over every match of the user's regular expression
+
+``bracket_depth``, ``indent`` and ``line_position`` are graded (the census correlates with them); the
+others are on/off (the census scores them by AUC). Every track is built with NumPy over the whole
+text; strings and comments with one regular-expression scan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+GRADED = ("bracket_depth", "indent", "line_position")
+ON_OFF = ("string", "comment", "word_start", "inside_word", "digit", "upper", "whitespace")
+BUILT_IN = ("string", "comment", "bracket_depth", "indent", "line_position", "word_start", "inside_word",
+            "digit", "upper", "whitespace")
+PATTERN = "pattern"
+MAX_PATTERN = 300
+LABELS = {
+    "string": "inside a string or quote", "comment": "inside a comment", "bracket_depth": "bracket depth",
+    "indent": "indentation", "line_position": "position in the line", "word_start": "start of a word",
+    "inside_word": "inside a word", "digit": "a digit", "upper": "an upper-case letter",
+    "whitespace": "white space", PATTERN: "the pattern",
+}
+
+_CODE = re.compile(
+    r"(?P<comment>#[^\n]*)"
+    r"|(?P<string>'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")",
+    re.S,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Track:
+    name: str
+    graded: bool
+    values: np.ndarray  # (T,) int32 for a graded track, bool for an on/off one
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.name, self.name)
+
+    def on(self) -> np.ndarray:
+        """Where the concept holds, (T,) bool: an on/off track as it is, a graded one above its mean."""
+        if not self.graded:
+            return self.values
+        return self.values > self.values.mean()
+
+
+def code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype="<u4")
+
+
+def _classes(codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per character: word (letter, digit or _), digit, upper, space; from each distinct character once."""
+    seen, inverse = np.unique(codes, return_inverse=True)
+    chars = [chr(int(c)) for c in seen]
+    table = {
+        "word": np.array([ch.isalnum() or ch == "_" for ch in chars]),
+        "digit": np.array([ch.isdigit() for ch in chars]),
+        "upper": np.array([ch.isupper() for ch in chars]),
+        "space": np.array([ch.isspace() for ch in chars]),
+    }
+    return {k: v[inverse] for k, v in table.items()}
+
+
+def strings_and_comments(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(string track, comment track, every character of a string or comment including its closing quote)."""
+    T = len(text)
+    string, comment, covered = np.zeros(T, bool), np.zeros(T, bool), np.zeros(T, bool)
+    for m in _CODE.finditer(text):
+        start, end = m.span()
+        covered[start:end] = True
+        if m.lastgroup == "comment":
+            comment[start:end] = True
+        else:
+            string[start : end - 1] = True  # the closing quote is read outside
+    return string, comment, covered
+
+
+def line_starts(codes: np.ndarray) -> np.ndarray:
+    """The index of the first character of each character's line, (T,)."""
+    T = len(codes)
+    start = np.zeros(T, np.int64)
+    breaks = np.flatnonzero(codes == 10)
+    start[breaks[breaks + 1 < T] + 1] = breaks[breaks + 1 < T] + 1
+    return np.maximum.accumulate(start)
+
+
+def built_in(text: str) -> dict[str, Track]:
+    """Every built-in track of ``text``, in BUILT_IN order."""
+    if not text:
+        raise ValueError("tracks: expected a non-empty text")
+    codes = code_points(text)
+    T = len(codes)
+    index = np.arange(T)
+    kinds = _classes(codes)
+    string, comment, covered = strings_and_comments(text)
+
+    delta = np.zeros(T, np.int64)
+    delta[np.isin(codes, [40, 91, 123])] = 1  # ( [ {
+    delta[np.isin(codes, [41, 93, 125])] = -1  # ) ] }
+    delta[covered] = 0
+    walk = np.cumsum(delta)
+    depth = walk - np.minimum(0, np.minimum.accumulate(walk))  # the walk reflected at 0: never below it
+
+    newline = codes == 10
+    starts = line_starts(codes)
+    blank = (codes == 32) | (codes == 9)
+    first_other = np.minimum.accumulate(np.where(blank, T, index)[::-1])[::-1]  # next non-blank at or after t
+    lead = first_other[starts] - starts  # the line's leading spaces and tabs
+    indent = np.minimum(index - starts + 1, lead)
+    indent[newline] = 0
+    position = index - starts
+
+    word = kinds["word"]
+    before = np.concatenate([[False], word[:-1]])
+    values = {
+        "string": (False, string), "comment": (False, comment), "bracket_depth": (True, depth),
+        "indent": (True, indent), "line_position": (True, position), "word_start": (False, word & ~before),
+        "inside_word": (False, word & before), "digit": (False, kinds["digit"]), "upper": (False, kinds["upper"]),
+        "whitespace": (False, kinds["space"]),
+    }
+    return {name: Track(name, graded, np.asarray(v, np.int32) if graded else np.asarray(v, bool))
+            for name, (graded, v) in values.items()}
+
+
+def pattern_track(text: str, pattern: str) -> Track:
+    """On over every non-empty match of the regular expression ``pattern``."""
+    if not isinstance(pattern, str) or not pattern:
+        raise ValueError("pattern: expected a regular expression, got nothing")
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"pattern: at most {MAX_PATTERN} characters, got {len(pattern)}")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"pattern {pattern!r}: not a valid regular expression ({e})") from None
+    on = np.zeros(len(text), bool)
+    for m in compiled.finditer(text):
+        on[m.start() : m.end()] = True
+    return Track(PATTERN, False, on)
+
+
+def tracks(text: str, pattern: str | None = None) -> dict[str, Track]:
+    """The built-in tracks, and the user's pattern as ``"pattern"`` when given."""
+    out = built_in(text)
+    if pattern:
+        out[PATTERN] = pattern_track(text, pattern)
+    return out
