@@ -120,5 +120,5 @@ def test_characters_outside_the_vocabulary_read_as_the_unknown_token() -> None:
     assert ids.tolist() == [0, 1, VOCABULARY.index("<unk>"), VOCABULARY.index("<unk>")]
     assert model.read("ab→z").ids.tolist() == ids.tolist()  # the model's own reading agrees
     strict = LoadedModel(model.network, VOCABULARY[:-1], model.embedding[:-1], None)
-    with pytest.raises(ValueError, match="unknown character '→' at position 3"):
+    with pytest.raises(ValueError, match="unknown character '→' at step 2"):
         stream.encode(strict, "ab→z")
