@@ -72,6 +72,14 @@ GATE_VIEWS_JS = """() => {
 }"""
 
 
+# Every value Streamlit's script-state mark takes from now on (a run shows "running").
+WATCH_RUNS_JS = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.scriptStates = [];
+    new MutationObserver(() => window.scriptStates.push(app.dataset.testScriptState))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
 def sequence_box_js(key: str = "explore_seq_text") -> str:
     """JS: the textarea of the sequence box whose text lives in ``key`` (ui/sequence_input.js), inside its
     component's shadow root (document.querySelector stops there; Playwright's CSS locators do not)."""

@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import GATE_VIEWS_JS, ROOT, SERVER_START_TIMEOUT_S, App, Server, _answers, _free_port, _stop
+from conftest import (
+    GATE_VIEWS_JS,
+    ROOT,
+    SERVER_START_TIMEOUT_S,
+    WATCH_RUNS_JS,
+    App,
+    Server,
+    _answers,
+    _free_port,
+    _stop,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, WebSocket
@@ -232,14 +242,6 @@ class Frames:
     def _watch(self, socket: WebSocket) -> None:
         socket.on("framesent", lambda frame: self.sent.append(frame))
 
-
-# Every value Streamlit's script-state mark takes from now on (a run shows "running").
-WATCH_RUNS_JS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    window.scriptStates = [];
-    new MutationObserver(() => window.scriptStates.push(app.dataset.testScriptState))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 
 
 def test_stepping_sends_nothing_to_the_server_until_the_user_stops(app: App) -> None:

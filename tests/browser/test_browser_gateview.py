@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from conftest import GATE_VIEWS_JS, App
+from conftest import GATE_VIEWS_JS, WATCH_RUNS_JS, App
 
 import cells
 from viz import equations as eqs
@@ -496,14 +496,6 @@ def test_clicks_on_the_step_buttons_and_play_report_once_after_a_pause(lstm_page
 
 # ----- on the Explore page, through a server ------------------------------------------------------------------
 PAGE_VIEW = f"({GATE_VIEWS_JS})()[0]"  # JS: the page's gate view root, inside its component's shadow root
-# Every value Streamlit's script-state mark takes from now on (a run shows "running").
-WATCH_RUNS_JS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    window.scriptStates = [];
-    new MutationObserver(() => window.scriptStates.push(app.dataset.testScriptState))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
 
 def page_cursor(app: App) -> tuple[int, int]:
     return tuple(app.evaluate(f"() => {{ const v = {PAGE_VIEW}.gatescope; return [v.t, v.unit]; }}"))
