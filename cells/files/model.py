@@ -72,6 +72,9 @@ class LoadedModel:
             E = np.array(E)
             E.flags.writeable = False
             object.__setattr__(self, "embedding", E)
+        if self.head is not None and self.head.size > vocab.MAX_TOKENS:
+            raise ValueError(f"output head: {self.head.size:,} outputs, more than the limit of {vocab.MAX_TOKENS:,} "
+                             "(one per vocabulary token at most)")
         if self.head is not None and self.head.weights.shape[1] != self.output_size:
             raise ValueError(f"output head: expected weights (outputs, {self.output_size}) reading the network's "
                              f"output, got {self.head.weights.shape}")
@@ -240,6 +243,17 @@ def load(path_or_bytes: object, vocabulary: object | None = None, *, name: str =
     """
     given_name, data = source.read(path_or_bytes, max_bytes=max_bytes)
     name = name or given_name
+    try:
+        return _load(data, vocabulary, name, layer, max_bytes)
+    except ValueError:
+        raise
+    except RecursionError:
+        raise ValueError(f"{name or 'model file'}: nested too deeply to read") from None
+    except Exception as e:  # the last net: every reader checks types itself, and the fuzz test keeps it so
+        raise ValueError(f"{name or 'model file'}: could not be read ({type(e).__name__}: {str(e)[:200]})") from None
+
+
+def _load(data: bytes, vocabulary: object | None, name: str, layer: int | str | None, max_bytes: int) -> LoadedModel:
     fmt = source.sniff(name, data, max_bytes)
     parts = _reader(fmt)(data, max_bytes, layer, name)
     words, where = parts.vocabulary, "file"
