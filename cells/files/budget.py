@@ -5,7 +5,10 @@ stream inflates to gigabytes, an HDF5 dataset hard-linked under many names, a ch
 written (read back as its fill value), an ONNX weight shared by many nodes. Each reader takes one
 ``Budget`` per file and asks it before it inflates, reads or converts anything:
 
-    limit = min(max_bytes, max(MIN_LIMIT, RATIO · file size))     bytes the file may unpack to, in total
+    limit = min(RATIO · max_bytes, max(MIN_LIMIT, RATIO · file size))    what the file may make us produce
+
+counting what is unpacked and the copies built from it (a layer's cells): a legitimate model makes
+about twice its size (its arrays, then its cells), a hostile one is stopped at the limit.
 
 - ``read_member``: a zip member streamed through the inflater in chunks, stopped at the smaller of
   what its directory claims and what the budget has left (never inflated whole first);
@@ -28,14 +31,14 @@ from typing import Any
 
 import numpy as np
 
-MIN_LIMIT = 64_000_000  # a small file may still unpack to this much (a legitimate compressed model)
-RATIO = 4  # and a larger one to this many times its size (weights deflate to ~90 % of their size)
+MIN_LIMIT = 64_000_000  # a small file may still make this much (a legitimate compressed model)
+RATIO = 3  # and a larger one this many times its size (weights deflate to ~90 % of their size)
 CHUNK = 1 << 20  # inflate a zip member a mebibyte at a time
 
 
 def limit_for(size: int, max_bytes: int) -> int:
-    """How many bytes a file of ``size`` bytes may unpack to: min(max_bytes, max(MIN_LIMIT, RATIO · size))."""
-    return min(max_bytes, max(MIN_LIMIT, RATIO * size))
+    """How many bytes a file of ``size`` bytes may make: min(RATIO · max_bytes, max(MIN_LIMIT, RATIO · size))."""
+    return min(RATIO * max_bytes, max(MIN_LIMIT, RATIO * size))
 
 
 class Budget:

@@ -340,6 +340,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
     cells_, modules, used, ignored, notes = [], [], [], [], []
     activation = "linear"
     after_recurrent: list[str] = []
+    layers_built: dict[tuple, Layer] = {}
     for layer in layers:
         cls, cfg = layer["class_name"], layer.get("config") or {}
         name = str(cfg.get("name", cls))
@@ -370,10 +371,14 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
             _check_recurrent(inner, name)
             arrays = _recurrent_weights(h5, group, name, bidirectional)
             reset_after = bool(inner.get("reset_after", True)) if inner_cls == "GRU" else None
-            try:
-                built = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
-            except ValueError as e:
-                raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            key = (inner_cls, reset_after, *map(id, arrays))  # hard links to the same arrays: one Layer, one copy
+            if key not in layers_built:
+                h5.reads.budget.take(sum(a.nbytes for a in arrays), f"the cells of layer {name!r}")
+                try:
+                    layers_built[key] = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
+                except ValueError as e:
+                    raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            built = layers_built[key]
             cells_.append(built)
             modules.append(_module(name, built, (name,)))
             used.append(name)
