@@ -137,6 +137,19 @@ class LoadedModel:
             return None
         return list(self.vocabulary)
 
+    def example(self, tokens: int = 12) -> str:
+        """A short text this model reads as it is written: its first ``tokens`` vocabulary tokens that can be
+        typed (characters without control characters; words, separated by spaces), checked by reading it back.
+        "" when it reads no text (no vocabulary)."""
+        if self.vocabulary is None:
+            return ""
+        chars = vocab.by_characters(self.vocabulary)
+        typable = [t for t in self.vocabulary if t.isprintable() and (chars or not any(c.isspace() for c in t))]
+        text = ("" if chars else " ").join(typable[:tokens])
+        if not typable or tuple(self.inputs(text)[0]) != tuple(typable[:tokens]):
+            raise ValueError("vocabulary: none of its tokens can be typed as text, so no text can be read")
+        return text
+
     def with_vocabulary(self, vocabulary: object) -> LoadedModel:
         return replace(self, vocabulary=vocab.parse(vocabulary))
 
@@ -265,7 +278,9 @@ def _load(data: bytes, vocabulary: object | None, name: str, layer: int | str | 
             words = vocab.from_text(words, "the file's vocabulary")
         tokens = vocab.parse(words, "vocabulary" if where == "argument" else "the file's vocabulary")
     found = replace(parts.found, vocabulary_from=where if tokens is not None else None)
-    return LoadedModel(parts.network, tokens, parts.embedding, parts.head, found, name)
+    loaded = LoadedModel(parts.network, tokens, parts.embedding, parts.head, found, name)
+    loaded.example()  # a model that cannot read its own example is refused now, not on every page after
+    return loaded
 
 
 # ----- writing Gatescope's own files with everything on board ------------------------------------

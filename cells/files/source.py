@@ -52,7 +52,7 @@ def zip_names(data: bytes, max_bytes: int, what: str) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             members = z.infolist()
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise ValueError(f"{what}: not an intact zip archive (damaged or truncated)") from None
     if len(members) > 10_000:
         raise ValueError(f"{what}: {len(members):,} files inside, more than the limit of 10,000")

@@ -310,7 +310,7 @@ def _open_npz(data: bytes, max_bytes: int) -> dict[str, np.ndarray]:
                     unpacked.take(nbytes, f"array {m.filename.removesuffix('.npy')}")
                 except ValueError as e:
                     raise _RefusedError(str(e).removeprefix("the archive: ")) from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
         if isinstance(e, _RefusedError):
             raise
         raise _RefusedError("not a .npz file: not a zip archive, or truncated") from None
