@@ -206,11 +206,18 @@ def _snake(class_name: str) -> str:
     return {"LSTM": "lstm", "GRU": "gru"}.get(class_name, _group_name(class_name))
 
 
-def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]) -> object:
-    """The HDF5 group of a config layer: the one whose vars name it, else Keras' snake_case name and counter."""
+def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int], by_name: bool = False) -> object:
+    """The HDF5 group of a config layer: the one whose vars name it, else Keras' snake_case name and counter.
+    ``by_name``: the config was made from the groups' own names (a .weights.h5 alone), so no attribute is read
+    (a damaged variable-length attribute can send HDF5 into an endless loop)."""
     layers = h5.get("layers")
     if layers is None:
         raise ValueError(f"{h5.what}: no layers group inside")
+    if by_name:
+        group = h5.get(config_name, layers)
+        if group is None:
+            raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
+        return group
     for name in h5.names(layers, "layers"):
         vars_ = h5.get(f"{name}/vars", layers)
         try:
@@ -346,7 +353,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
         name = str(cfg.get("name", cls))
         if cls in ("InputLayer", "Dropout"):
             continue
-        group = _find_group(h5, name, cls, seen)
+        group = _find_group(h5, name, cls, seen, by_name=fmt == "keras_h5")
         if cls == "Embedding":
             if cells_:
                 raise ValueError(f"Keras model: an Embedding ({name!r}) after a recurrent layer")
