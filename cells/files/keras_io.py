@@ -19,7 +19,11 @@ import io
 import itertools
 import json
 import math
+import os
 import re
+import select
+import signal
+import time
 import zipfile
 from dataclasses import dataclass
 
@@ -218,13 +222,10 @@ def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]
         if group is None:
             raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
         return group
-    for name in h5.names(layers, "layers"):
-        vars_ = h5.get(f"{name}/vars", layers)
-        try:
-            named = vars_ is not None and vars_.attrs.get("name") == config_name
-        except Exception:  # an unreadable attribute names nothing
-            named = False
-        if named:
+    if not hasattr(h5, "vars_names"):
+        h5.vars_names = _vars_names(h5, layers)
+    for name, named in h5.vars_names.items():
+        if named == config_name:
             return h5.get(name, layers)
     base = _snake(class_name)
     count = seen.get(base, 0)
@@ -233,6 +234,55 @@ def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]
     if group is None:
         raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
     return group
+
+
+ATTRIBUTE_SECONDS = 5.0  # how long reading the layers' names may take
+
+
+def _vars_names(h5: _H5, layers: object) -> dict[str, str | None]:
+    """Each layer group's ``vars`` "name" attribute (None where absent or not text), read in a forked process
+    with a deadline: a damaged variable-length attribute can send HDF5 into an endless loop that holds the
+    whole process (every thread of it), so it is never read in this one."""
+    names = h5.names(layers, "layers")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reads, reports and exits without running anything else of the parent's
+        try:
+            os.close(read)
+            out = {}
+            for name in names:
+                try:
+                    vars_ = h5.get(f"{name}/vars", layers)
+                    value = vars_.attrs.get("name") if vars_ is not None else None
+                except Exception:  # an unreadable attribute names nothing
+                    value = None
+                out[name] = value if isinstance(value, str) else None
+            os.write(write, json.dumps(out).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    chunks, deadline = [], time.monotonic() + ATTRIBUTE_SECONDS
+    try:
+        while True:
+            ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise ValueError(f"{h5.what}: its layers' names could not be read within {ATTRIBUTE_SECONDS:g} s "
+                                 "(a damaged HDF5 file)")
+            chunk = os.read(read, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
+    try:
+        found = json.loads(b"".join(chunks) or b"null")
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        raise ValueError(f"{h5.what}: its layers' names could not be read (a damaged HDF5 file)")
+    return found
 
 
 def _recurrent_weights(h5: _H5, group: object, name: str, bidirectional: bool) -> list[np.ndarray]:

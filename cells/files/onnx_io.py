@@ -73,6 +73,11 @@ class _Graph:
         if len(self.graph.node) > MAX_NODES:
             raise ValueError(f"ONNX model: {len(self.graph.node):,} nodes in the graph, more than the limit of "
                              f"{MAX_NODES:,}")
+        names = [n for node in self.graph.node for n in (node.op_type, node.name, *node.input, *node.output,
+                                                           *(a.name for a in node.attribute))]
+        names += [t.name for t in self.graph.initializer] + [i.name for i in self.graph.input]
+        if not all(isinstance(n, str) for n in names):  # protobuf hands back bytes for text that is not UTF-8
+            raise ValueError("ONNX model: a name in the graph is not UTF-8 text (a damaged file)")
         self.max_bytes = max_bytes
         self.budget = budget.Budget.for_file(data, max_bytes, "ONNX model")
         self.initializers = {i.name: i for i in self.graph.initializer}
