@@ -77,6 +77,8 @@ def from_text(text: str, where: str = "vocabulary") -> list[str]:
             raise ValueError(f"{where}: JSON nested too deeply; expected a list of tokens or a token -> index "
                              "object") from None
         return parse(value, where)
+    if text.count("\n") > MAX_TOKENS:  # counted before a million lines become a million strings
+        raise ValueError(f"{where}: expected 1 to {MAX_TOKENS:,} tokens, got more than {MAX_TOKENS:,} lines")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line
