@@ -239,25 +239,29 @@ def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]
 ATTRIBUTE_SECONDS = 5.0  # how long reading the layers' names may take
 
 
+def _vars_name(h5: _H5, name: str, layers: object) -> str | None:
+    try:
+        vars_ = h5.get(f"{name}/vars", layers)
+        value = vars_.attrs.get("name") if vars_ is not None else None
+    except Exception:  # an unreadable attribute names nothing
+        value = None
+    return value if isinstance(value, str) else None
+
+
 def _vars_names(h5: _H5, layers: object) -> dict[str, str | None]:
     """Each layer group's ``vars`` "name" attribute (None where absent or not text), read in a forked process
     with a deadline: a damaged variable-length attribute can send HDF5 into an endless loop that holds the
     whole process (every thread of it), so it is never read in this one."""
     names = h5.names(layers, "layers")
+    if not hasattr(os, "fork"):  # Windows: read here, without the deadline
+        return {name: _vars_name(h5, name, layers) for name in names}
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child reads, reports and exits without running anything else of the parent's
         try:
             os.close(read)
-            out = {}
-            for name in names:
-                try:
-                    vars_ = h5.get(f"{name}/vars", layers)
-                    value = vars_.attrs.get("name") if vars_ is not None else None
-                except Exception:  # an unreadable attribute names nothing
-                    value = None
-                out[name] = value if isinstance(value, str) else None
-            os.write(write, json.dumps(out).encode())
+            with os.fdopen(write, "wb") as pipe:  # writes it all, however long
+                pipe.write(json.dumps({name: _vars_name(h5, name, layers) for name in names}).encode())
         finally:
             os._exit(0)
     os.close(write)
