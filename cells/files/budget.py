@@ -63,6 +63,18 @@ class Budget:
         self.used += n
 
 
+# ----- JSON, counted before it is parsed ----------------------------------------------------------------
+JSON_VALUE_BYTES = 40  # a parsed number: a Python float (24) in a list (8), then its float64 in an array (8)
+
+
+def take_json(data: bytes | str, budget: Budget, part: str) -> None:
+    """Charge what ``json.loads`` and the arrays after it build from ``data``: JSON_VALUE_BYTES per value,
+    counted by the commas and brackets that separate them (``[0,0,0,…]`` is 2 bytes a number in the file,
+    40 in memory)."""
+    b = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    budget.take((b.count(b",") + b.count(b"[") + b.count(b"{") + 1) * JSON_VALUE_BYTES, part)
+
+
 # ----- zip members, streamed -------------------------------------------------------------------------
 def read_member(z: zipfile.ZipFile, name: str, budget: Budget, cap: int | None = None) -> bytes:
     """One member's bytes, inflated a chunk at a time and stopped at the smaller of its directory's

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cells.files import source, storage
+from cells.files import budget, source, storage
 from cells.files import vocabulary as vocab
 from cells.files.parts import Found, Head, Parts, Recurrent, probabilities
 from cells.layers import Network, NetworkTrace
@@ -212,11 +212,13 @@ def _own_found(fmt: str, network: Network, used: list[str], embedding: np.ndarra
 
 
 def _read_json(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Parts:
+    budget.take_json(data, budget.Budget.for_file(data, max_bytes, name or "model JSON"), "parsing its JSON")
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         doc = None
     if not (isinstance(doc, dict) and doc.get("format") == MODEL_FORMAT):
+        doc = None  # parsed again below: not held twice
         network = storage.from_json(data, max_bytes=max_bytes)  # Gatescope's network JSON, with its own messages
         return Parts(network, _own_found("json", network, ["layers"]))
     expected = {"format", "version", "network", "vocabulary", "embedding", "head"}

@@ -189,3 +189,15 @@ def test_an_hdf5_dataset_is_refused_from_its_metadata_before_it_is_read():
         with pytest.raises(ValueError, match="big needs 40,000,000 bytes"):
             reads.array(f["big"], "big")
         assert reads.budget.used == 0
+
+
+def test_json_is_counted_before_it_is_parsed():
+    """2 bytes a number in the file, about 40 once parsed: a JSON file is charged by its values first."""
+    network = json.loads(storage.to_json(cells.Network.create("lstm", 3, 2, seed=0)))
+    doc = json.dumps({"format": "gatescope-model", "version": 1, "network": network, "vocabulary": None,
+                      "head": None})
+    short = (doc[:-1] + ', "embedding": [[' + "0," * 1_999_999 + "0]]}").encode()  # 4 MB of "0,"
+    with pytest.raises(ValueError, match=r"m.json: parsing its JSON needs 80,00\d,\d{3} bytes; this file may unpack "
+                                         r"to at most 64,000,000 bytes"):
+        cells.load(short, name="m.json")
+    assert cells.load(doc.encode(), name="m.json").network.hidden_size == 2  # an ordinary file is not
