@@ -15,7 +15,10 @@ about twice its size (its arrays, then its cells), a hostile one is stopped at t
 - ``H5Reads``: HDF5 datasets checked from their metadata (dtype, shape, where the data lives) and
   charged shape × item size *before* h5py reads them; each object is counted and read once,
   however many hard links name it (keyed by its address in the file);
-- ``Budget.take``: anything else (an ONNX tensor, the parameters of a layer built from it).
+- ``Budget.take``: anything else (an ONNX tensor, the parameters of a layer built from it);
+- ``take_json``: JSON, about 40 bytes a value, before it is parsed;
+- ``in_child``: a read that a damaged file can turn into an endless loop in a C library (HDF5's
+  variable-length attributes), done in a forked process with a deadline.
 
 Every refusal is a ValueError naming the file and the part: ``"m.keras (model.weights.h5):
 layers/lstm/cell/vars/0 of shape (1000, 40000) needs 160,000,000 bytes; this file may unpack to at
@@ -24,9 +27,15 @@ most 100,000,000 bytes, 12,000,000 of them used already"``.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import select
+import signal
+import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -162,3 +171,46 @@ class H5Reads:
         a.flags.writeable = False
         self._read[address] = a
         return a
+
+
+# ----- a read that may never end ------------------------------------------------------------------------
+def in_child(read: Callable[[], object], seconds: float, what: str) -> object:
+    """``read()``'s result (anything JSON can carry), computed in a forked process given ``seconds``.
+
+    For the few reads a damaged file can turn into an endless loop inside a C library, one that holds the
+    whole process, every thread of it: the child is killed at the deadline and the file refused. Where
+    there is no fork (Windows), ``read()`` runs here, without the deadline."""
+    if not hasattr(os, "fork"):
+        return read()
+    out, into = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reads, reports and exits without running anything else of the parent's
+        try:
+            os.close(out)
+            try:
+                result = json.dumps(read()).encode()
+            except Exception:  # the parent refuses the file
+                result = b"null"
+            with os.fdopen(into, "wb") as pipe:  # writes it all, however long
+                pipe.write(result)
+        finally:
+            os._exit(0)
+    os.close(into)
+    chunks, deadline = [], time.monotonic() + seconds
+    try:
+        while True:
+            ready, _, _ = select.select([out], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise ValueError(f"{what} could not be read within {seconds:g} s (a damaged file)")
+            chunk = os.read(out, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(out)
+        os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks) or b"null")
+    except ValueError:
+        return None

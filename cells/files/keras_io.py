@@ -19,11 +19,7 @@ import io
 import itertools
 import json
 import math
-import os
 import re
-import select
-import signal
-import time
 import zipfile
 from dataclasses import dataclass
 
@@ -253,37 +249,8 @@ def _vars_names(h5: _H5, layers: object) -> dict[str, str | None]:
     with a deadline: a damaged variable-length attribute can send HDF5 into an endless loop that holds the
     whole process (every thread of it), so it is never read in this one."""
     names = h5.names(layers, "layers")
-    if not hasattr(os, "fork"):  # Windows: read here, without the deadline
-        return {name: _vars_name(h5, name, layers) for name in names}
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child reads, reports and exits without running anything else of the parent's
-        try:
-            os.close(read)
-            with os.fdopen(write, "wb") as pipe:  # writes it all, however long
-                pipe.write(json.dumps({name: _vars_name(h5, name, layers) for name in names}).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    chunks, deadline = [], time.monotonic() + ATTRIBUTE_SECONDS
-    try:
-        while True:
-            ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                raise ValueError(f"{h5.what}: its layers' names could not be read within {ATTRIBUTE_SECONDS:g} s "
-                                 "(a damaged HDF5 file)")
-            chunk = os.read(read, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read)
-        os.waitpid(pid, 0)
-    try:
-        found = json.loads(b"".join(chunks) or b"null")
-    except ValueError:
-        found = None
+    found = budget.in_child(lambda: {name: _vars_name(h5, name, layers) for name in names}, ATTRIBUTE_SECONDS,
+                            f"{h5.what}: its layers' names")
     if not isinstance(found, dict):
         raise ValueError(f"{h5.what}: its layers' names could not be read (a damaged HDF5 file)")
     return found

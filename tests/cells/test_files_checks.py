@@ -201,3 +201,13 @@ def test_json_is_counted_before_it_is_parsed():
                                          r"to at most 64,000,000 bytes"):
         cells.load(short, name="m.json")
     assert cells.load(doc.encode(), name="m.json").network.hidden_size == 2  # an ordinary file is not
+
+
+def test_a_read_that_never_ends_is_stopped_at_its_deadline():
+    import time
+
+    assert budget.in_child(lambda: {"a": [1, 2]}, 5.0, "m.h5") == {"a": [1, 2]}
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=r"m.h5: its names could not be read within 0.5 s \(a damaged file\)"):
+        budget.in_child(lambda: [0 for _ in iter(int, 1)], 0.5, "m.h5: its names")  # loops forever
+    assert time.monotonic() - start < 3
