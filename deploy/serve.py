@@ -40,7 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).resolve().with_name("nginx.conf.template")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 READY_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0  # how long nginx and the workers, all told at once, get to stop before SIGKILL
+KILL_WAIT_S = 5.0  # how long a SIGKILLed child gets to be gone
+STOP_WAIT_S = 2 * (STOP_TIMEOUT_S + KILL_WAIT_S)  # `make stop` waits this long for the supervisor: twice its worst
 FAIL_TIMEOUT_S = 10
 RESTART_AFTER_S = 3.0  # a worker that keeps dying is started again at most this often
 MAX_BODY = "200m"  # Streamlit's own upload cap is 200 MB
@@ -77,26 +79,38 @@ def healthy(port: int) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie, which has exited and waits to be reaped, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
-
-
-def _end(process: subprocess.Popen[bytes], first: signal.Signals, timeout: float = STOP_TIMEOUT_S) -> None:
-    """Stop one child by its pid: ``first``, then SIGKILL if it outlives ``timeout``."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(first)
     try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout)
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]  # the field after the command's name
+    except (OSError, IndexError):
+        return True  # no /proc here: the signal test is all there is
+    return state not in (b"Z", b"X")
+
+
+def _end(processes: list[subprocess.Popen[bytes]], first: signal.Signals, timeout: float | None = None) -> None:
+    """Stop children by their pids, all at once: ``first`` to each, then SIGKILL to any that outlives ``timeout``
+    (one deadline for them all, so stopping n children takes ``timeout``, not n times it)."""
+    timeout = STOP_TIMEOUT_S if timeout is None else timeout
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(first)
+    deadline = time.monotonic() + timeout
+    for process in running:
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for process in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(KILL_WAIT_S)
 
 
 @dataclass
@@ -216,17 +230,17 @@ class Serve:
 
     def stop(self) -> None:
         self.stopping = True
-        if self.nginx is not None:
-            _end(self.nginx, signal.SIGTERM)  # fast: a graceful stop would wait for every open websocket
-        for w in self.workers:
-            if w.process is not None:
-                _end(w.process, signal.SIGTERM)
+        # nginx on SIGTERM stops fast (a graceful stop would wait for every open websocket); all at once
+        children = [self.nginx] + [w.process for w in self.workers]
+        _end([p for p in children if p is not None], signal.SIGTERM)
         for name in ("serve.pid", "workers.json"):
             (self.run / name).unlink(missing_ok=True)
 
 
-def stop_running(run: Path) -> int:
-    """Stop the serve whose supervisor's pid is in run/serve.pid (it stops its own children)."""
+def stop_running(run: Path, wait: float | None = None) -> int:
+    """Stop the serve whose supervisor's pid is in run/serve.pid (it stops its own children, in at most
+    STOP_TIMEOUT_S + KILL_WAIT_S); 0 once it is gone, 1 if it is still running after ``wait`` seconds."""
+    wait = STOP_WAIT_S if wait is None else wait
     pid_file = run / "serve.pid"
     if not pid_file.exists():
         print(f"serve: nothing running (no {pid_file})")
@@ -237,13 +251,13 @@ def stop_running(run: Path) -> int:
         print(f"serve: the supervisor {pid} had already stopped")
         return 0
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 3 * STOP_TIMEOUT_S
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if _alive(pid):
-        print(f"serve: the supervisor {pid} did not stop within {3 * STOP_TIMEOUT_S:.0f} s")
-        return 1
-    print(f"serve: stopped (supervisor {pid})")
+    start = time.monotonic()
+    while _alive(pid):  # a supervisor gone by the last look has stopped, however close to the deadline
+        if time.monotonic() - start > wait:
+            print(f"serve: the supervisor {pid} is still running {wait:g} s after it was asked to stop")
+            return 1
+        time.sleep(0.1)
+    print(f"serve: stopped (supervisor {pid}, in {time.monotonic() - start:.1f} s)")
     return 0
 
 

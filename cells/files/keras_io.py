@@ -22,9 +22,11 @@ import json
 import math
 import re
 import zipfile
+from dataclasses import dataclass
 
 import numpy as np
 
+from cells.files import budget
 from cells.files.interop import from_weights_list
 from cells.files.parts import Found, Head, Parts, Recurrent
 from cells.layers import Layer, Network
@@ -32,6 +34,7 @@ from cells.layers import Layer, Network
 ALLOWED = ("InputLayer", "Embedding", "LSTM", "GRU", "Bidirectional", "Dense", "Dropout")
 RECURRENT = ("LSTM", "GRU")
 MAX_CONFIG = 10_000_000
+MAX_NAMES = 10_000  # names in one HDF5 group
 
 
 # ----- Gatescope's own Keras export: layer{k}.{direction}.{kernel|recurrent_kernel|bias} ---------------
@@ -93,17 +96,20 @@ def _stack(modules: list[Recurrent], style: str) -> Recurrent:
 
 # ----- HDF5, read as data -----------------------------------------------------------------------------
 class _H5:
-    """Checked access to an HDF5 file's groups and float datasets: hard links only, sizes capped."""
+    """Checked access to an HDF5 file's groups and float datasets: hard links only, every dataset checked from
+    its metadata and charged to the file's budget (``cells.files.budget``) once, before it is read."""
 
-    def __init__(self, data: bytes, max_bytes: int, what: str) -> None:
+    def __init__(self, data: bytes, max_bytes: int, what: str, size: int | None = None) -> None:
         try:
             import h5py
         except ImportError:
             raise ValueError(f"{what}: reading it needs the h5py package (pip install h5py)") from None
         self.h5py, self.what, self.max_bytes = h5py, what, max_bytes
+        # ``size``: the uploaded file's size when the HDF5 file came out of it (a .keras zip)
+        self.reads = budget.H5Reads(h5py, budget.Budget(budget.limit_for(size or len(data), max_bytes), what))
         try:
             self.file = h5py.File(io.BytesIO(data), "r")
-        except OSError:
+        except Exception:  # h5py raises OSError, RuntimeError, KeyError … for a damaged file
             raise ValueError(f"{what}: not a readable HDF5 file (damaged or truncated)") from None
 
     def get(self, path: str, group: object = None) -> object | None:
@@ -111,37 +117,49 @@ class _H5:
         for part in path.split("/"):
             if not isinstance(node, self.h5py.Group):
                 return None
-            link = node.get(part, getlink=True)
+            try:
+                link = node.get(part, getlink=True)
+                if link is not None and isinstance(link, self.h5py.HardLink):
+                    child = node[part]
+            except Exception as e:  # a damaged object header: h5py's RuntimeError, KeyError, OSError, TypeError
+                raise ValueError(f"{self.what}: {path} cannot be opened ({type(e).__name__})") from None
             if link is None:
                 return None
             if not isinstance(link, self.h5py.HardLink):
                 raise ValueError(f"{self.what}: {path} is a link to elsewhere, never followed")
-            node = node[part]
+            node = child
         return node
 
-    def array(self, ds: object, name: str) -> np.ndarray:
-        if not isinstance(ds, self.h5py.Dataset):
-            raise ValueError(f"{self.what}: {name} is not an array")
-        if ds.dtype.kind != "f" or ds.dtype.itemsize not in (2, 4, 8):
-            raise ValueError(f"{self.what}: {name}: expected float32 or float64 values, got {ds.dtype}")
-        if ds.external or getattr(ds, "is_virtual", False):
-            raise ValueError(f"{self.what}: {name} keeps its data in another file, never read")
-        if math.prod(ds.shape) * ds.dtype.itemsize > self.max_bytes:
-            raise ValueError(f"{self.what}: {name} of shape {ds.shape} is larger than the limit of "
-                             f"{self.max_bytes:,} bytes")
+    def names(self, group: object, where: str) -> list[str]:
+        """The names in a group (at most MAX_NAMES), in the file's order."""
         try:
-            a = np.asarray(ds[()])
-        except (OSError, ValueError) as e:
-            raise ValueError(f"{self.what}: {name} cannot be read ({e})") from None
-        return a.astype(np.float32) if a.dtype == np.float16 else a
+            names = list(itertools.islice(iter(group), MAX_NAMES + 1))
+        except Exception as e:
+            raise ValueError(f"{self.what}: {where} cannot be listed ({type(e).__name__})") from None
+        if len(names) > MAX_NAMES:
+            raise ValueError(f"{self.what}: {where} holds more than {MAX_NAMES:,} names")
+        return names
+
+    def array(self, ds: object, name: str) -> np.ndarray:
+        return self.reads.array(ds, name)
+
+    def _var_names(self, group: object, name: str) -> tuple[object, list[str]]:
+        node = self.get("vars", group)
+        if node is None:
+            return None, []
+        if not isinstance(node, self.h5py.Group):
+            raise ValueError(f"{self.what}: {name}/vars is not a group")
+        return node, sorted(self.names(node, f"{name}/vars"), key=lambda n: int(n) if n.isdigit() else math.inf)
 
     def vars(self, group: object, name: str) -> list[np.ndarray]:
         """The arrays under ``group/vars`` in their order 0, 1, …"""
-        node = self.get("vars", group)
-        if node is None:
-            return []
-        names = sorted(node, key=lambda n: int(n) if n.isdigit() else math.inf)
+        node, names = self._var_names(group, name)
         return [self.array(self.get(n, node), f"{name}/vars/{n}") for n in names]
+
+    def shapes(self, group: object, name: str) -> list[tuple[int, ...]]:
+        """The shapes of ``vars``, from the file's metadata: nothing is read."""
+        node, names = self._var_names(group, name)
+        return [self.reads.shape(self.get(n, node), f"{name}/vars/{n}") for n in names]
 
     def close(self) -> None:
         self.file.close()
@@ -155,14 +173,22 @@ def _snake(class_name: str) -> str:
     return {"LSTM": "lstm", "GRU": "gru"}.get(class_name, _group_name(class_name))
 
 
-def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]) -> object:
-    """The HDF5 group of a config layer: the one whose vars name it, else Keras' snake_case name and counter."""
+def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int], by_name: bool = False) -> object:
+    """The HDF5 group of a config layer: the one whose vars name it, else Keras' snake_case name and counter.
+    ``by_name``: the config was made from the groups' own names (a .weights.h5 alone), so no attribute is read
+    (a damaged variable-length attribute can send HDF5 into an endless loop)."""
     layers = h5.get("layers")
     if layers is None:
         raise ValueError(f"{h5.what}: no layers group inside")
-    for name in layers:
-        vars_ = h5.get(f"{name}/vars", layers)
-        if vars_ is not None and vars_.attrs.get("name") == config_name:
+    if by_name:
+        group = h5.get(config_name, layers)
+        if group is None:
+            raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
+        return group
+    if not hasattr(h5, "vars_names"):
+        h5.vars_names = _vars_names(h5, layers)
+    for name, named in h5.vars_names.items():
+        if named == config_name:
             return h5.get(name, layers)
     base = _snake(class_name)
     count = seen.get(base, 0)
@@ -171,6 +197,30 @@ def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]
     if group is None:
         raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
     return group
+
+
+ATTRIBUTE_SECONDS = 5.0  # how long reading the layers' names may take
+
+
+def _vars_name(h5: _H5, name: str, layers: object) -> str | None:
+    try:
+        vars_ = h5.get(f"{name}/vars", layers)
+        value = vars_.attrs.get("name") if vars_ is not None else None
+    except Exception:  # an unreadable attribute names nothing
+        value = None
+    return value if isinstance(value, str) else None
+
+
+def _vars_names(h5: _H5, layers: object) -> dict[str, str | None]:
+    """Each layer group's ``vars`` "name" attribute (None where absent or not text), read in a forked process
+    with a deadline: a damaged variable-length attribute can send HDF5 into an endless loop that holds the
+    whole process (every thread of it), so it is never read in this one."""
+    names = h5.names(layers, "layers")
+    found = budget.in_child(lambda: {name: _vars_name(h5, name, layers) for name in names}, ATTRIBUTE_SECONDS,
+                            f"{h5.what}: its layers' names")
+    if not isinstance(found, dict):
+        raise ValueError(f"{h5.what}: its layers' names could not be read (a damaged HDF5 file)")
+    return found
 
 
 def _recurrent_weights(h5: _H5, group: object, name: str, bidirectional: bool) -> list[np.ndarray]:
@@ -205,15 +255,44 @@ def _check_recurrent(config: dict, name: str) -> str:
     return gate
 
 
+def _object(value: object, where: str) -> dict:
+    """A JSON object of config.json ({} for a missing one), or a ValueError saying what came instead."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"Keras model: config.json's {where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _typed(layer: object, where: str, inner: bool = False) -> None:
+    """A layer entry's JSON types, checked where the reader looks: objects where it calls .get, text where
+    it compares names (a Bidirectional's inner layers too, one level down)."""
+    if not isinstance(layer, dict):
+        raise ValueError(f"Keras model: config.json's {where}: expected an object, got {type(layer).__name__}")
+    for key in ("class_name", "module", "registered_name"):
+        if layer.get(key) is not None and not isinstance(layer[key], str):
+            raise ValueError(f"Keras model: config.json's {where}.{key}: expected text, got "
+                             f"{type(layer[key]).__name__}")
+    cfg = _object(layer.get("config"), f"{where}.config")
+    for key in ("name", "activation", "recurrent_activation", "merge_mode"):
+        if cfg.get(key) is not None and not isinstance(cfg[key], str):
+            raise ValueError(f"Keras model: config.json's {where}.config.{key}: expected text, got "
+                             f"{type(cfg[key]).__name__}")
+    for key in ("layer", "backward_layer"):
+        if cfg.get(key) is not None and not inner:
+            _typed(cfg[key], f"{where}.config.{key}", inner=True)
+
+
 def _layers(config: object) -> list[dict]:
     if not isinstance(config, dict) or config.get("class_name") not in ("Sequential", "Functional"):
         got = config.get("class_name") if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"Keras model: expected a Sequential or Functional model in config.json, got {got!r}")
-    layers = (config.get("config") or {}).get("layers")
+    layers = _object(config.get("config"), "config").get("layers")
     if not isinstance(layers, list):
         raise ValueError("Keras model: config.json lists no layers")
-    for layer in layers:
-        cls = layer.get("class_name") if isinstance(layer, dict) else None
+    for k, layer in enumerate(layers):
+        _typed(layer, f"config.layers[{k}]")
+        cls = layer.get("class_name")
         if cls == "Lambda":
             raise ValueError("Keras model: it has a Lambda layer, which holds Python code; Gatescope never runs "
                              "code from a file")
@@ -235,23 +314,19 @@ def _layers(config: object) -> list[dict]:
 
 def _read_keras(data: bytes, max_bytes: int, layer_choice: object, name: str) -> Parts:
     what = name or "Keras model"
+    unpacked = budget.Budget.for_file(data, max_bytes, what)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = {i.filename: i for i in z.infolist()}
-            if infos["config.json"].file_size > MAX_CONFIG:
-                raise ValueError(f"{what}: config.json is larger than {MAX_CONFIG:,} bytes")
-            if sum(i.file_size for i in infos.values()) > max_bytes:
-                raise ValueError(f"{what}: its contents unpack to more than the limit of {max_bytes:,} bytes")
-            config_text = z.read("config.json")
-            weights = z.read("model.weights.h5")
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError):
+            config_text = budget.read_member(z, "config.json", unpacked, MAX_CONFIG)
+            weights = budget.read_member(z, "model.weights.h5", unpacked)  # streamed, stopped at the budget
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, RuntimeError):
         raise ValueError(f"{what}: a damaged .keras archive (config.json and model.weights.h5 expected)") from None
     try:
         config = json.loads(config_text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError(f"{what}: config.json is not valid JSON") from None
     layers = _layers(config)
-    h5 = _H5(weights, max_bytes, f"{what} (model.weights.h5)")
+    h5 = _H5(weights, max_bytes, f"{what} (model.weights.h5)", size=len(data))
     try:
         return _assemble(h5, layers, "keras")
     finally:
@@ -266,12 +341,13 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
     cells_, modules, used, ignored, notes = [], [], [], [], []
     activation = "linear"
     after_recurrent: list[str] = []
+    layers_built: dict[tuple, Layer] = {}
     for layer in layers:
         cls, cfg = layer["class_name"], layer.get("config") or {}
         name = str(cfg.get("name", cls))
         if cls in ("InputLayer", "Dropout"):
             continue
-        group = _find_group(h5, name, cls, seen)
+        group = _find_group(h5, name, cls, seen, by_name=fmt == "keras_h5")
         if cls == "Embedding":
             if cells_:
                 raise ValueError(f"Keras model: an Embedding ({name!r}) after a recurrent layer")
@@ -287,18 +363,23 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
                 raise ValueError(f"Keras model: {after_recurrent[0]!r} sits between recurrent layers; only "
                                  "Dropout may")
             bidirectional = cls == "Bidirectional"
-            inner = cfg.get("layer", {}).get("config", {}) if bidirectional else cfg
-            inner_cls = cfg.get("layer", {}).get("class_name") if bidirectional else cls
+            inner = _object(_object(cfg.get("layer"), "layer").get("config"), "layer.config") if bidirectional \
+                else cfg
+            inner_cls = _object(cfg.get("layer"), "layer").get("class_name") if bidirectional else cls
             if bidirectional and cfg.get("merge_mode", "concat") != "concat":
                 raise ValueError(f"Keras model: Bidirectional {name!r} merges with {cfg.get('merge_mode')!r}; "
                                  "Gatescope reads merge_mode='concat'")
             gate = _check_recurrent(inner, name)
             arrays = _recurrent_weights(h5, group, name, bidirectional)
             reset_after = bool(inner.get("reset_after", True)) if inner_cls == "GRU" else None
-            try:
-                built = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
-            except ValueError as e:
-                raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            key = (inner_cls, reset_after, *map(id, arrays))  # hard links to the same arrays: one Layer, one copy
+            if key not in layers_built:
+                h5.reads.budget.take(sum(a.nbytes for a in arrays), f"the cells of layer {name!r}")
+                try:
+                    layers_built[key] = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
+                except ValueError as e:
+                    raise ValueError(f"Keras model, layer {name!r}: {e}") from None
+            built = layers_built[key]
             if gate != "sigmoid":
                 built = Layer(*(dataclasses.replace(cell, gate_activation=gate) for cell in built.cells))
                 notes.append(f"{name}: recurrent_activation hard_sigmoid, Keras 3's relu6(a + 3)/6")
@@ -360,7 +441,7 @@ def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: st
             raise ValueError(f"{h5.what}: no layers group: not a Keras 3 .weights.h5 file")
         by_class: dict[str, list[str]] = {}
         ignored = []
-        for child in group:
+        for child in h5.names(group, "layers"):
             base = re.sub(r"_\d+$", "", child)
             if base in _CLASSES:
                 by_class.setdefault(_CLASSES[base], []).append(child)
@@ -375,15 +456,7 @@ def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: st
                            key=number)
         if not recurrent:
             raise ValueError(f"{h5.what}: no lstm, gru or bidirectional layer inside")
-        info = {}
-        for child in recurrent:
-            node = h5.get(child, group)
-            bidirectional = child.startswith("bidirectional")
-            arrays = _recurrent_weights(h5, node, child, bidirectional)
-            try:
-                info[child] = from_weights_list(None, arrays)
-            except ValueError as e:
-                raise ValueError(f"{h5.what}, layer {child!r}: {e}") from None
+        info = {child: _sizes(h5, h5.get(child, group), child) for child in recurrent}  # metadata only
         order = None
         if len(recurrent) <= 6:
             for perm in itertools.permutations(recurrent):
@@ -395,18 +468,16 @@ def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: st
         layers = [{"class_name": "Embedding", "config": {"name": n}} for n in sorted(by_class.get("Embedding", []),
                                                                                     key=number)[:1]]
         for child in order:
+            inner = "LSTM" if info[child].family == "lstm" else "GRU"
+            reset = {"reset_after": info[child].reset_after}
             if child.startswith("bidirectional"):
-                inner = "LSTM" if info[child].forward.FAMILY == "lstm" else "GRU"
-                reset = {"reset_after": info[child].forward.KIND != "gru_keras_v1"}
                 layers.append({"class_name": "Bidirectional", "config": {"name": child, "layer": {
                     "class_name": inner, "config": reset}}})
             else:
-                reset = {"reset_after": info[child].forward.KIND != "gru_keras_v1"}
-                layers.append({"class_name": "GRU" if child.startswith("gru") else "LSTM",
-                               "config": {"name": child, **reset}})
+                layers.append({"class_name": inner, "config": {"name": child, **reset}})
         dense = sorted(by_class.get("Dense", []), key=number)
-        fitting = [d for d in dense if (v := h5.vars(h5.get(d, group), d)) and v[0].ndim == 2
-                   and v[0].shape[0] == info[order[-1]].output_size]
+        fitting = [d for d in dense if (v := h5.shapes(h5.get(d, group), d)) and len(v[0]) == 2
+                   and v[0][0] == info[order[-1]].output_size]
         if fitting:
             layers.append({"class_name": "Dense", "config": {"name": fitting[-1], "activation": "linear"}})
         parts = _assemble(h5, layers, "keras_h5")
@@ -417,6 +488,39 @@ def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: st
                      parts.embedding, parts.head)
     finally:
         h5.close()
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """A recurrent layer of a .weights.h5 as its arrays' shapes say, before any is read."""
+
+    family: str  # "lstm" or "gru"
+    input_size: int
+    output_size: int  # D·H
+    reset_after: bool
+
+
+def _sizes(h5: _H5, node: object, child: str) -> _Sizes:
+    """kernel (I, G·H), recurrent_kernel (H, G·H), bias (G·H,) or a GRU's (2, 3H), per direction: from metadata."""
+    sides = ["forward_layer/cell", "backward_layer/cell"] if child.startswith("bidirectional") else ["cell"]
+    found = []
+    for side in sides:
+        cell = h5.get(side, node)
+        if cell is None:
+            raise ValueError(f"{h5.what}: {child} has no {side} arrays")
+        shapes = h5.shapes(cell, f"{child}/{side}")
+        if len(shapes) not in (2, 3) or len(shapes[0]) != 2 or len(shapes[1]) != 2 or shapes[1][0] == 0:
+            raise ValueError(f"{h5.what}, layer {child!r}: expected a kernel (I, G·H), a recurrent kernel (H, G·H) "
+                             f"and a bias, got shapes {shapes}")
+        (I, GH), (H, GH2) = shapes[0], shapes[1]
+        if GH != GH2 or GH not in (3 * H, 4 * H):
+            raise ValueError(f"{h5.what}, layer {child!r}: a kernel {shapes[0]} and a recurrent kernel {shapes[1]} "
+                             "are not an LSTM's (4H columns) or a GRU's (3H)")
+        found.append((I, H, "lstm" if GH == 4 * H else "gru", len(shapes) < 3 or len(shapes[2]) == 2))
+    if len(set(found)) != 1:
+        raise ValueError(f"{h5.what}, layer {child!r}: its two directions differ in shape or kind")
+    I, H, family, reset_after = found[0]
+    return _Sizes(family, I, H * len(sides), reset_after)
 
 
 def _replace(found: Found, **changes: object) -> Found:

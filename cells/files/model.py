@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cells.files import source, storage
+from cells.files import budget, source, storage
 from cells.files import vocabulary as vocab
 from cells.files.parts import Found, Head, Parts, Recurrent, probabilities, read_head
 from cells.layers import Network, NetworkTrace
@@ -82,6 +82,9 @@ class LoadedModel:
             E = np.array(E)
             E.flags.writeable = False
             object.__setattr__(self, "embedding", E)
+        if self.head is not None and self.head.size > vocab.MAX_TOKENS:
+            raise ValueError(f"output head: {self.head.size:,} outputs, more than the limit of {vocab.MAX_TOKENS:,} "
+                             "(one per vocabulary token at most)")
         if self.head is not None and self.head.weights.shape[1] != self.output_size:
             raise ValueError(f"output head: expected weights (outputs, {self.output_size}) reading the network's "
                              f"output, got {self.head.weights.shape}")
@@ -143,6 +146,19 @@ class LoadedModel:
         if self.head is None or self.vocabulary is None or self.head.size != len(self.vocabulary):
             return None
         return list(self.vocabulary)
+
+    def example(self, tokens: int = 12) -> str:
+        """A short text this model reads as it is written: its first ``tokens`` vocabulary tokens that can be
+        typed (characters without control characters; words, separated by spaces), checked by reading it back.
+        "" when it reads no text (no vocabulary)."""
+        if self.vocabulary is None:
+            return ""
+        chars = vocab.by_characters(self.vocabulary)
+        typable = [t for t in self.vocabulary if t.isprintable() and (chars or not any(c.isspace() for c in t))]
+        text = ("" if chars else " ").join(typable[:tokens])
+        if not typable or tuple(self.inputs(text)[0]) != tuple(typable[:tokens]):
+            raise ValueError("vocabulary: none of its tokens can be typed as text, so no text can be read")
+        return text
 
     def with_vocabulary(self, vocabulary: object) -> LoadedModel:
         return replace(self, vocabulary=vocab.parse(vocabulary))
@@ -216,11 +232,13 @@ def _own_found(fmt: str, network: Network, used: list[str], embedding: np.ndarra
 
 
 def _read_json(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Parts:
+    budget.take_json(data, budget.Budget.for_file(data, max_bytes, name or "model JSON"), "parsing its JSON")
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         doc = None
     if not (isinstance(doc, dict) and doc.get("format") == MODEL_FORMAT):
+        doc = None  # parsed again below: not held twice
         network = storage.from_json(data, max_bytes=max_bytes)  # Gatescope's network JSON, with its own messages
         return Parts(network, _own_found("json", network, ["layers"]))
     expected = {"format", "version", "network", "vocabulary", "embedding", "head"}
@@ -265,6 +283,18 @@ def load(path_or_bytes: object, vocabulary: object | None = None, *, name: str =
     """
     given_name, data = source.read(path_or_bytes, max_bytes=max_bytes)
     name = name or given_name
+    try:
+        return _load(data, vocabulary, name, layer, max_bytes, roles, head_predicts)
+    except ValueError:
+        raise
+    except RecursionError:
+        raise ValueError(f"{name or 'model file'}: nested too deeply to read") from None
+    except Exception as e:  # the last net: every reader checks types itself, and the fuzz test keeps it so
+        raise ValueError(f"{name or 'model file'}: could not be read ({type(e).__name__}: {str(e)[:200]})") from None
+
+
+def _load(data: bytes, vocabulary: object | None, name: str, layer: int | str | None, max_bytes: int,
+          roles: dict[str, str] | None, head_predicts: str | None) -> LoadedModel:
     fmt = source.sniff(name, data, max_bytes)
     if roles is not None:
         from cells.files import roles as by_hand
@@ -282,7 +312,9 @@ def load(path_or_bytes: object, vocabulary: object | None = None, *, name: str =
     head, note = read_head(parts.head, parts.embedding is not None or tokens is not None, head_predicts)
     found = replace(parts.found, vocabulary_from=where if tokens is not None else None,
                     notes=parts.found.notes + ((note,) if note else ()))
-    return LoadedModel(parts.network, tokens, parts.embedding, head, found, name)
+    loaded = LoadedModel(parts.network, tokens, parts.embedding, head, found, name)
+    loaded.example()  # a model that cannot read its own example is refused now, not on every page after
+    return loaded
 
 
 # ----- writing Gatescope's own files with everything on board ------------------------------------

@@ -51,12 +51,13 @@ def header(data: bytes, max_bytes: int) -> tuple[dict[str, dict], dict[str, str]
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
             raise ValueError(f"safetensors: tensor {name!r} should have dtype, shape and data_offsets")
         dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-        if dtype not in _DTYPES and dtype not in _OTHER:
+        if not isinstance(dtype, str) or (dtype not in _DTYPES and dtype not in _OTHER):
             raise ValueError(f"safetensors: tensor {name!r} has an unknown dtype {dtype!r}")
         if not (isinstance(shape, list) and len(shape) <= 8
                 and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
             raise ValueError(f"safetensors: tensor {name!r} has shape {shape!r}, expected whole numbers")
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
                 and 0 <= offsets[0] <= offsets[1]):
             raise ValueError(f"safetensors: tensor {name!r} has data_offsets {offsets!r}, expected [begin, end]")
         claimed = math.prod(shape) * {**_DTYPES, **_OTHER}[dtype]

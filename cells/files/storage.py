@@ -39,6 +39,7 @@ import numpy as np
 
 from cells.activations import GATE_ACTIVATIONS
 from cells.cell import Cell, first_nonfinite
+from cells.files import budget
 from cells.initializers import MAX_HIDDEN, MAX_INPUT
 from cells.kinds import KINDS, cell_class
 from cells.layers import MAX_LAYERS, Layer, Network
@@ -129,7 +130,7 @@ def _size(value: object, where: str, top: int) -> int:
 
 def _check_cell(obj: object, where: str, inline: bool) -> dict:
     spec = _fields(obj, where, _CELL_FIELDS + (("parameters",) if inline else ()), ("state_size", "gate_activation"))
-    if spec["kind"] not in KINDS:
+    if not isinstance(spec["kind"], str) or spec["kind"] not in KINDS:
         raise _RefusedError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {spec['kind']!r}")
     _size(spec["input_size"], f"{where}.input_size", MAX_INPUT)
     _size(spec["hidden_size"], f"{where}.hidden_size", MAX_HIDDEN)
@@ -142,7 +143,7 @@ def _check_cell(obj: object, where: str, inline: bool) -> dict:
                                       or spec["gate_activation"] not in GATE_ACTIVATIONS):
         raise _RefusedError(f"{where}.gate_activation: expected one of {', '.join(GATE_ACTIVATIONS)}, got "
                             f"{spec['gate_activation']!r}")
-    if spec["dtype"] not in _DTYPES:
+    if not isinstance(spec["dtype"], str) or spec["dtype"] not in _DTYPES:
         raise _RefusedError(f"{where}.dtype: expected 'float32' or 'float64', got {spec['dtype']!r}")
     gates = cell_class(spec["kind"]).GATES
     listed = spec["hidden_biases"]
@@ -274,7 +275,7 @@ def _npz_name(key: tuple[int, str, str, str]) -> str:
     return "layers.{}.{}.{}.{}".format(*key)
 
 
-def _check_header(z: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: int) -> None:
+def _check_header(z: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: int) -> int:
     """Read one .npy header, before numpy allocates anything: no objects, no size beyond the cap."""
     name = member.filename.removesuffix(".npy")
     try:
@@ -292,8 +293,10 @@ def _check_header(z: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: int) -
         raise _RefusedError(f"array {name} is not a readable .npy array: {e}") from None
     if dtype.hasobject:
         raise _RefusedError(f"array {name} holds Python objects (a pickle), never loaded")
-    if math.prod(shape) * dtype.itemsize > max_bytes:
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > max_bytes:
         raise _RefusedError(f"array {name} of shape {shape} is larger than the limit of {max_bytes:,} bytes")
+    return nbytes
 
 
 def _open_npz(data: bytes, max_bytes: int) -> dict[str, np.ndarray]:
@@ -304,10 +307,19 @@ def _open_npz(data: bytes, max_bytes: int) -> dict[str, np.ndarray]:
                 raise _RefusedError(f"{len(members)} arrays inside, more than the limit of {_MAX_MEMBERS}")
             if sum(m.file_size for m in members) > max_bytes:
                 raise _RefusedError(f"its arrays unpack to more than the limit of {max_bytes:,} bytes")
+            unpacked = budget.Budget.for_file(data, max_bytes, "the archive")
             for m in members:
-                if m.filename.endswith(".npy"):
-                    _check_header(z, m, max_bytes)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+                if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise _RefusedError(f"{m.filename} is compressed with method {m.compress_type}; only stored or "
+                                        "deflated arrays are read")
+                if not m.filename.endswith(".npy"):  # np.load would inflate such a member whole
+                    raise _RefusedError(f"member {m.filename} is not a .npy array")
+                nbytes = _check_header(z, m, max_bytes)  # every array's size, counted before numpy reads any
+                try:
+                    unpacked.take(nbytes, f"array {m.filename.removesuffix('.npy')}")
+                except ValueError as e:
+                    raise _RefusedError(str(e).removeprefix("the archive: ")) from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
         if isinstance(e, _RefusedError):
             raise
         raise _RefusedError("not a .npz file: not a zip archive, or truncated") from None

@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-MAX_TOKENS = 1_000_000
-MAX_BYTES = 50_000_000
+MAX_TOKENS = 100_000  # a word-level model's vocabulary; every page and the browser handle this many
+MAX_TOKEN_CHARS = 100  # characters in one token
+MAX_CHARS = 2_000_000  # characters in all tokens together
+MAX_BYTES = 10_000_000
 UNKNOWN = ("<unk>", "[UNK]", "<UNK>")  # the names an unknown token goes by, the first found wins
 
 
@@ -28,7 +30,17 @@ def _checked(tokens: Sequence[object], where: str) -> list[str]:
     for k, token in enumerate(tokens):
         if not isinstance(token, str) or token == "":
             raise ValueError(f"{where}: token {k} should be non-empty text, got {token!r}")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise ValueError(f"{where}: token {k} has {len(token):,} characters, more than the limit of "
+                             f"{MAX_TOKEN_CHARS}")
         out.append(token)
+    if sum(map(len, out)) > MAX_CHARS:
+        raise ValueError(f"{where}: its tokens hold more than the limit of {MAX_CHARS:,} characters")
+    if not by_characters(out):  # words: text is split at white space, so a token holding some is never read
+        for k, token in enumerate(out):
+            if any(c.isspace() for c in token):
+                raise ValueError(f"{where}: token {k}, {token!r}, holds white space; a vocabulary of words reads "
+                                 "text split at white space, so it could never be typed")
     seen: dict[str, int] = {}
     for k, token in enumerate(out):
         if token in seen:
@@ -39,6 +51,8 @@ def _checked(tokens: Sequence[object], where: str) -> list[str]:
 
 def from_mapping(mapping: Mapping[object, object], where: str = "vocabulary") -> list[str]:
     """Tokens in index order from a {token: index} map whose indices are 0, 1, … V-1, each once."""
+    if len(mapping) > MAX_TOKENS:
+        raise ValueError(f"{where}: expected 1 to {MAX_TOKENS:,} tokens, got {len(mapping):,}")
     by_index: dict[int, str] = {}
     for token, index in mapping.items():
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
@@ -61,7 +75,12 @@ def from_text(text: str, where: str = "vocabulary") -> list[str]:
             value = json.loads(stripped)
         except json.JSONDecodeError as e:
             raise ValueError(f"{where}: looks like JSON but is not valid: {e.msg} at line {e.lineno}") from None
+        except RecursionError:
+            raise ValueError(f"{where}: JSON nested too deeply; expected a list of tokens or a token -> index "
+                             "object") from None
         return parse(value, where)
+    if text.count("\n") > MAX_TOKENS:  # counted before a million lines become a million strings
+        raise ValueError(f"{where}: expected 1 to {MAX_TOKENS:,} tokens, got more than {MAX_TOKENS:,} lines")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line

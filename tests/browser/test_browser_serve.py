@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +29,7 @@ from deploy.serve import NGINX
 from ui.reconnect import NOTE
 from workbench import keys
 from workbench.model_files import export_torch
+from workbench.model_link import weights_to_link
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -227,3 +230,22 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
         assert fresh.workers() == {other}, (fresh.answered, first, other)
         fresh.page.locator(SEQUENCE_BOX).wait_for(state="visible", timeout=60_000)  # the page drew
         assert fresh.page.locator("[data-testid=stToast]", has_text=NOTE).count() == 0  # a fresh page has no note
+
+
+def test_the_longest_link_the_app_writes_passes_nginx(browser: Browser, cluster: Cluster, tabs: list[Tab]) -> None:
+    """An edited 8-unit LSTM reading 40 characters one-hot, with a 4,000-character sequence: the longest kind of
+    link the app writes (about 13,000 characters), which nginx's default buffers answered with 414."""
+    vocabulary = "abcdefghijklmnopqrstuvwxyz .,;:!?'-()0123"
+    network = cells.Network.create("lstm", len(vocabulary), 8, seed=5)
+    text = (vocabulary * 100)[:4000]
+    query = urllib.parse.urlencode({"model": "chars:" + vocabulary, "weights": weights_to_link(network), "seq": text})
+    link = "/?" + query
+    assert len(link) > 12_500, len(link)
+    with urllib.request.urlopen(cluster.url + link, timeout=30) as response:
+        assert response.status == 200  # nginx passed it on, and the worker served the page
+    tab = Tab(browser, cluster)
+    tabs.append(tab)
+    tab.page.goto(cluster.url + link, wait_until="domcontentloaded")
+    tab.idle()
+    tab.page.wait_for_function(f"() => {sequence_box_js()}?.value?.length === {len(text)}", timeout=60_000)
+    assert tab.page.locator(EXCEPTION).count() == 0, cluster.diagnostics()

@@ -129,3 +129,82 @@ def test_weights_kept_in_another_file_are_never_read():
 def test_a_damaged_file_is_refused():
     with pytest.raises(ValueError, match="not a readable ONNX file"):
         cells.load(b"\x08\x07garbage that is not protobuf \xff\xff\xff", name="m.onnx")
+
+
+def _state_from_another_file(location: str) -> bytes:
+    """graph("LSTM") whose initial_h is ConstantOfShape with a ``value`` kept in ``location``."""
+    proto = graph("LSTM")
+    lstm = next(n for n in proto.graph.node if n.op_type == "LSTM")
+    value = TensorProto(name="v", data_type=TensorProto.DOUBLE, dims=[1])
+    value.data_location = TensorProto.EXTERNAL
+    value.external_data.add(key="location", value=location)
+    proto.graph.initializer.append(numpy_helper.from_array(np.array([1, 1, 4], dtype=np.int64), "h0_shape"))
+    proto.graph.node.insert(0, helper.make_node("ConstantOfShape", ["h0_shape"], ["h0"], value=value))
+    lstm.input.extend(["", "h0"])  # sequence_lens empty, initial_h
+    return proto.SerializeToString()
+
+
+@pytest.mark.parametrize("location", ["app.py", "/etc/passwd", "no/such/file.bin"])
+def test_an_initial_state_kept_in_another_file_is_refused_without_opening_it(location, tmp_path, monkeypatch):
+    """The ConstantOfShape value's path resolves against the working directory, the repository under `make serve`:
+    a sentinel app.py sits there, and no open() of any path happens while the file is read."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text("sentinel = 1\n" * 115)
+    data = _state_from_another_file(location)
+    import builtins
+    import io
+    import os
+
+    opened = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def record(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def record_os(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", record)
+    monkeypatch.setattr(io, "open", record)
+    monkeypatch.setattr(os, "open", record_os)
+    with pytest.raises(ValueError, match="initial hidden state keeps its data in another file, never read"):
+        cells.load(data, name="m.onnx")
+    assert opened == []
+
+
+def test_attributes_of_the_wrong_type_are_refused_by_name():
+    proto = graph("LSTM")
+    lstm = next(n for n in proto.graph.node if n.op_type == "LSTM")
+    direction = next(a for a in lstm.attribute if a.name == "direction")
+    lstm.attribute.remove(direction)
+    lstm.attribute.append(helper.make_attribute("direction", 1))
+    with pytest.raises(ValueError, match="attribute 'direction' has type 2; ONNX defines it as type 3"):
+        cells.load(proto.SerializeToString(), name="m.onnx")
+
+
+def test_nodes_sharing_one_weight_share_one_layer():
+    """Two chained LSTM nodes naming the same W, R and B: one Layer object (one copy of the arrays), two layers."""
+    proto = graph("LSTM")
+    H = 4
+    W = next(i for i in proto.graph.initializer if i.name == "W")
+    W.CopyFrom(numpy_helper.from_array(np.random.default_rng(3).normal(size=(1, 4 * H, H)) * 0.5, "W"))
+    lstm = next(n for n in proto.graph.node if n.op_type == "LSTM")
+    # the embedding gives 3 numbers; the shared W reads 4: feed the first LSTM a 4-wide embedding
+    emb = next(i for i in proto.graph.initializer if i.name == "emb")
+    emb.CopyFrom(numpy_helper.from_array(np.random.default_rng(4).normal(size=(7, H)), "emb"))
+    nodes = list(proto.graph.node)
+    at = nodes.index(lstm)
+    second = helper.make_node("LSTM", ["y_sq", "W", "R", "B"], ["y2"], hidden_size=H)
+    squeeze = helper.make_node("Squeeze", ["y", "one"], ["y_sq"])
+    transpose = next(n for n in proto.graph.node if n.op_type == "Transpose")
+    transpose.input[0] = "y2"
+    proto.graph.node.insert(at + 1, squeeze)
+    proto.graph.node.insert(at + 2, second)
+    model = cells.load(proto.SerializeToString(), name="m.onnx")
+    first, again = model.network.layers
+    assert first is again and model.found.recurrent[0].num_layers == 2
+    ids = np.array([0, 3, 6, 1], dtype=np.int64)
+    h, _ = ReferenceEvaluator(proto).run(None, {"ids": ids})
+    np.testing.assert_allclose(model.read(ids).trace.output, h, rtol=0, atol=1e-12)
