@@ -22,5 +22,5 @@ def test_a_word_vocabulary_with_an_unknown_token_reads_new_words_as_it() -> None
 
 
 def test_without_an_unknown_token_the_first_missing_one_is_named() -> None:
-    with pytest.raises(ValueError, match=r"unknown character 'c' at position 3"):
+    with pytest.raises(ValueError, match=r"unknown character 'c' at step 2"):
         vocabulary.ids("abc", ["a", "b"])
