@@ -39,6 +39,7 @@ from workbench.weights import (
     is_position,
     load_ready,
     ready_models,
+    shown_table,
 )
 
 PREVIEW_CURSOR = keys.WEIGHTS.preview
@@ -208,6 +209,7 @@ def apply_pending(base: Model, layer: int, direction: str, gate: str, features: 
         commit(base, edited)
     if refused:
         st.session_state[keys.WEIGHTS.edit_refused] = refused  # said under the editors (views/weights.py)
+        st.session_state[keys.WEIGHTS.version] = _version() + 1  # the editors show the weights as they still are
     return edited is not None
 
 
@@ -215,11 +217,12 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
             on_edit: Callable[[], object] | None = None) -> None:
     """The gate's tables (``edit_tables``) as data editors; ``on_edit`` applies an edit (``apply_pending``)
     before the next run."""
-    # The bias columns are pinned beside the row names: in sight however far a wide matrix scrolls.
-    config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001, pinned=c in BIAS_COLUMNS or None)
+    # The bias columns are pinned beside the row names: in sight however far a wide matrix scrolls. The cells are
+    # text: a number column's editor turns typed letters into 0 (or None), which would read as a real edit.
+    config = {c: st.column_config.TextColumn(c, pinned=c in BIAS_COLUMNS or None)
               for t in tables.values() for c in t.columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
-    st.data_editor(tables["weights"],
+    st.data_editor(shown_table(tables["weights"]),
                    key=keys.WEIGHTS.editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config, on_change=on_edit)
     for field in cell.EXTRA:
@@ -227,7 +230,7 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
             continue
         st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
         key = keys.WEIGHTS.editor(field, layer, direction, gate, _version(), tables[field].shape)
-        st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config, on_change=on_edit)
+        st.data_editor(shown_table(tables[field]), key=key, num_rows="fixed", column_config=config, on_change=on_edit)
 
 
 def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[[], object] | None = None) -> None:

@@ -370,6 +370,25 @@ def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> N
     assert frame.to_numpy().sum() == 0
 
 
+def test_letters_typed_in_a_weight_cell_keep_the_old_weight_and_the_editor_shows_it_again() -> None:
+    """The editors hold text, so letters come back as letters (a number editor made them 0.000 or None):
+    refused by name, the model not marked edited, and the editor drawn afresh with the weight it had."""
+    at = open_weights()
+    edit(at, "weights", {0: {"h0": "abc"}}, (4, 13))
+    assert errors(at) == ["f_t weights, row u0, column h0: 'abc' is not a finite number; the weights stay as "
+                          "they were"]
+    assert model(at) is None
+    fresh = at.session_state[keys.WEIGHTS.editor("weights", 0, "forward", "forget", 1, (4, 13))]
+    assert not fresh.get("edited_rows")  # the next editor starts from the weights, not from "abc"
+
+
+def test_a_cell_closed_without_a_change_keeps_its_exact_weight() -> None:
+    frame = pd.DataFrame([[0.123456, -2.0]], index=["u0"], columns=["h0", "x0"])
+    out = apply_edits(frame, {0: {"h0": "0.123", "x0": " -2.000 "}}, "f_t weights")
+    assert out.iloc[0, 0] == 0.123456 and out.iloc[0, 1] == -2.0  # the text it showed, not a rounded weight
+    assert apply_edits(frame, {0: {"h0": "0.5"}}, "f_t weights").iloc[0, 0] == 0.5
+
+
 def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None:
     at = open_weights()
     at.session_state[keys.EXPLORE.net_kind] = "peephole"
