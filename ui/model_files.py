@@ -12,6 +12,7 @@ from cells.files import model as file_model
 from cells.files.source import EXTENSIONS
 from ui.weights import show_model
 from workbench import keys
+from workbench.literal import literal
 from workbench.model_files import (
     FORMATS,
     MAX_UPLOAD_BYTES,
@@ -75,10 +76,10 @@ def upload_controls(fallback_vocabulary: str) -> None:
               on_click=_use_upload,
               args=(fallback_vocabulary, True))
     if message := st.session_state.pop(keys.WEIGHTS.upload_error, None):
-        st.error(message)
+        st.error(literal(message, 2_000))  # the file's name and the names inside it, shown as they are spelt
     if found:
-        with st.expander(f"What {found[0]} held", expanded=True):
-            st.markdown("\n".join(f"- {line}" for line in found[1]))
+        with st.expander(f"What {literal(found[0], 120)} held", expanded=True):
+            st.text("\n".join(f"• {line}" for line in found[1]))  # plain text: a file's names as they are spelt
 
 
 def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
@@ -101,6 +102,11 @@ def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
                             fallback_vocabulary=fallback_vocabulary or None)
     except ValueError as e:
         st.session_state[keys.WEIGHTS.upload_error] = f"{e}. The current model stays."
+        return
+    except Exception as e:  # a file can make a reader raise anything: the page says so and goes on
+        st.session_state[keys.WEIGHTS.upload_error] = (f"{upload.name}: the file could not be read "
+                                                       f"({type(e).__name__}: {str(e)[:200]}). The current model "
+                                                       "stays.")
         return
     if model.loaded is not None and model.loaded.found is not None:
         found = model.loaded.found

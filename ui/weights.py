@@ -25,6 +25,7 @@ from ui.tables import chart
 from viz.predictions import output_labels, token_probability, top_predictions
 from viz.style import STANDARD, Palette
 from workbench import keys
+from workbench.literal import literal
 from workbench.model import Model, from_preset, symbols_as_math
 from workbench.weights import (
     BIAS_COLUMNS,
@@ -94,8 +95,10 @@ def ready_models_menu() -> None:
 
 def model_panel(model: Model) -> None:
     """Which model is shown, how it reads text, what to look at, and the way back."""
-    st.markdown(f"**{model.label}**")
-    st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
+    label, reads = (literal(model.label, 200), literal(model.reads, 300)) if model.from_file \
+        else (model.label, model.reads)  # a file's name and its vocabulary's tokens are shown as they are spelt
+    st.markdown(f"**{label}**")
+    st.caption(f"Reads {reads}. The Network settings are fixed by this model.")
     if model.shown_note:
         st.caption(symbols_as_math(model.shown_note))
     st.button("Back to a drawn network", key=keys.EXPLORE.drop_model, on_click=_back_to_drawn,
@@ -238,12 +241,13 @@ def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[
     applied = st.session_state.setdefault(keys.WEIGHTS.knobs, {})
     scale_key = keys.WEIGHTS.knob("scale", layer, direction, gate)
     shift_key = keys.WEIGHTS.knob("shift", layer, direction, gate)
-    for key, default in ((scale_key, 1.0), (shift_key, 0.0)):
-        if key not in st.session_state:
-            st.session_state[key] = float(applied.get(key, default))
-    st.slider(f"Scale W ({symbol}) by", *SCALE_RANGE, step=0.1, key=scale_key, on_change=on_edit,
-              help="Multiplies every weight of this gate, hidden and input columns alike.")
-    st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, step=0.5, key=shift_key, on_change=on_edit,
+    # Each knob's default is what it has applied, not left to the slider (whose default is its minimum): a browser
+    # that loses its copy of a knob (a page replaced by an error) draws the default, and reports it back on the
+    # next rerun as if the user had moved the knob to 0.1 or -10.
+    st.slider(f"Scale W ({symbol}) by", *SCALE_RANGE, float(applied.get(scale_key, 1.0)), step=0.1, key=scale_key,
+              on_change=on_edit, help="Multiplies every weight of this gate, hidden and input columns alike.")
+    st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, float(applied.get(shift_key, 0.0)), step=0.5, key=shift_key,
+              on_change=on_edit,
               help="Adds to every unit's bias. Forget-gate bias +3 makes an LSTM remember longer from the start.")
 
 

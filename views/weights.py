@@ -34,6 +34,7 @@ from ui.weights import (
 from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_heatmap
 from workbench import keys
+from workbench.literal import literal
 from workbench.model import from_network, symbols_as_math
 from workbench.model_link import model_link_problem
 from workbench.weights import DIRECTIONS, SECTIONS, edit_tables, matrix_frame
@@ -66,7 +67,7 @@ else:
     base = from_network(drawn, f"Drawn {cells.KINDS[drawn.kind].LABEL}", vocabulary=vocabulary,
                         embedding=(q.embed_size, q.embed_seed) if q.mode == "embed" else None, sequence=q.text)
 if problem:
-    st.error(problem)
+    st.error(literal(problem, 1_000))  # it can quote the model's own tokens
 network = base.network
 tokens = list(run.encoded.tokens)
 T = len(tokens)
@@ -99,7 +100,8 @@ trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
 st.subheader(symbols_as_math(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}"))
-st.caption(f"{base.label}. Rows are units; the bias b first, then the columns of the lecture's "
+label = literal(base.label, 200) if base.from_file else base.label  # a file's name, as it is spelt
+st.caption(f"{label}. Rows are units; the bias b first, then the columns of the lecture's "
            "$[h_{{t-1}}, x_t]$, hidden columns first. Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:

@@ -55,6 +55,12 @@ class Model:
         return encoded
 
     @property
+    def from_file(self) -> bool:
+        """Whether it came from an uploaded file: its label and how it reads quote the file's own names, which a
+        page shows through ``workbench.literal.literal``."""
+        return self.loaded is not None or self.source == "file"
+
+    @property
     def shown_note(self) -> str:
         """The note while it is true: it was written for the model's own weights, so after an edit it gives
         way to a line that still holds."""

@@ -142,7 +142,8 @@ def from_loaded(loaded: LoadedModel, label: str) -> Model:
 
 
 def describe_found(found: Found) -> list[str]:
-    """What a file held, a line each, for the page."""
+    """What a file held, a line each, for the page: plain text (names from the file as they are spelt), which the
+    page shows through ``workbench.literal.literal``, never as Markdown."""
     fmt = file_source.FORMATS.get(found.format, found.format)
     lines = [f"Format: {fmt}."]
     for k, r in enumerate(found.recurrent):
@@ -151,21 +152,21 @@ def describe_found(found: Found) -> list[str]:
                  f", {r.input_size} inputs, {r.hidden_size} units")
         if r.state_size is not None and r.state_size != r.hidden_size:
             shape += f", projected to an h_t of {r.state_size} (proj_size)"
-        lines.append(f"{mark}{r.style} `{r.name or '(no prefix)'}`: {shape}")
+        lines.append(f"{mark}{r.style} {r.name or '(no prefix)'}: {shape}")
     if found.embedding:
         name, (V, E) = found.embedding
-        lines.append(f"Embedding `{name}`: {V} tokens × {E} numbers")
+        lines.append(f"Embedding {name}: {V} tokens × {E} numbers")
     else:
         lines.append("No embedding found: the first layer reads its inputs directly.")
     if found.head:
         name, (K, D) = found.head
-        lines.append(f"Output head `{name}`: {K} outputs from {D} numbers")
+        lines.append(f"Output head {name}: {K} outputs from {D} numbers")
     else:
         lines.append("No output head found.")
     if found.vocabulary_from:
         lines.append(f"Vocabulary: from the {'file' if found.vocabulary_from == 'file' else 'vocabulary you gave'}.")
     if found.ignored:
-        shown = ", ".join(f"`{k}`" for k in found.ignored[:12]) + (" …" if len(found.ignored) > 12 else "")
+        shown = ", ".join(found.ignored[:12]) + (" …" if len(found.ignored) > 12 else "")
         lines.append(f"Ignored: {shown}")
     lines += list(found.notes)
     return lines

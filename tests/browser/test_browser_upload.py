@@ -319,6 +319,88 @@ def test_hostile_files_are_refused_by_name_and_the_last_model_stays(weights: App
         app.screenshot(f"upload-refused-{path.stem}")
 
 
+def json_kind_list(folder: Path) -> Path:
+    """A Gatescope JSON network whose cells' "kind" is a list: the reader meets a type it did not expect."""
+    document = json.loads(cells.to_json(cells.Network.create("lstm", 3, 4, seed=1)))
+    for layer in document["layers"]:
+        for cell in layer.values():
+            if isinstance(cell, dict):
+                cell["kind"] = []
+    path = folder / "json_kind_list.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def knob_values(app: App) -> list[str]:
+    """The forget gate's two knobs as their sliders say them."""
+    return [app.page.locator(f".st-key-{keys.WEIGHTS.knob(what, 0, 'forward', 'forget')} input[type=range]")
+            .input_value() for what in ("scale", "shift")]
+
+
+def test_a_failed_upload_leaves_the_model_and_every_knob_as_they_were(weights: App, tmp_path: Path) -> None:
+    """A file the reader chokes on (a list where a cell's kind belongs) is refused with a message, twice, and a
+    visit to the page again shows the same model, unedited, with its knobs where they were."""
+    app = weights
+    sidebar = app.page.locator("[data-testid=stSidebar]")
+    upload(app, MODELS / "char_lm.safetensors", None, sidebar.get_by_text("Uploaded: char_lm.safetensors"))
+    gate = preview(app, "forget")
+    assert knob_values(app) == ["1", "0"]
+    bad = json_kind_list(tmp_path)
+    for _ in range(2):
+        upload(app, bad, None, app.page.locator(ALERT, has_text=bad.name))
+        alert = app.page.locator(ALERT, has_text=bad.name).inner_text()
+        assert "The current model stays." in alert, alert
+        assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+        app.page.locator("[data-testid=stSidebarNav] a", has_text="Weights").click()
+        app.wait_idle()
+        app.page.wait_for_function(f"() => !!({PREVIEW_JS})('forget')", timeout=45_000)
+        app.wait_idle()
+        assert knob_values(app) == ["1", "0"]
+        assert "(edited)" not in sidebar.inner_text() and "Uploaded: char_lm.safetensors" in sidebar.inner_text()
+        assert preview(app, "forget") == gate
+        app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.WEIGHTS.upload}"))
+    no_error(app)
+
+
+MARKUP_PREFIX = "# Heading `x` ![img](http://127.0.0.1:9/x.png)"  # a layer's name that is all Markdown
+MARKUP_EXTRA = "**bold** ![extra](http://127.0.0.1:9/y.png) `code"  # an array the model leaves out
+
+
+def markup_file(folder: Path) -> Path:
+    """A safetensors LSTM whose file name and array names are Markdown: a heading, code spans, images."""
+    import safetensors.numpy
+
+    network = cells.Network.create("lstm", 3, 4, seed=2, dtype=np.float32)
+    arrays = {f"{MARKUP_PREFIX}.{k}": v for k, v in cells.to_torch(network).items()}
+    arrays[MARKUP_EXTRA] = np.zeros(3, np.float32)
+    path = folder / "# Title `tick` **bold** [link](x).safetensors"
+    path.write_bytes(safetensors.numpy.save(arrays))
+    return path
+
+
+def test_names_in_a_file_show_as_text_and_fetch_nothing(weights: App, tmp_path: Path) -> None:
+    """Markdown in a file's name and in its arrays' names is shown as spelt: no heading, no bold, no image, and
+    no request leaves the page for the images' addresses."""
+    app = weights
+    fetched: list[str] = []
+    app.page.on("request", lambda request: fetched.append(request.url) if ":9/" in request.url else None)
+    path = markup_file(tmp_path)
+    sidebar = app.page.locator("[data-testid=stSidebar]")
+    upload(app, path, None, sidebar.get_by_text(f"Uploaded: {path.name}"))
+    no_error(app)
+    held = app.page.locator("[data-testid=stExpander]", has_text="held")
+    text = held.inner_text()
+    assert f"What {path.name} held" in text, text
+    assert f"nn.LSTM {MARKUP_PREFIX}: 1 layer, 3 inputs, 4 units" in text, text
+    assert MARKUP_EXTRA in text, text
+    assert held.locator("img, h1, h2, strong, code, a").count() == 0, held.inner_html()[:2000]
+    label = sidebar.locator("strong", has_text="Uploaded: ")
+    assert label.inner_text() == f"Uploaded: {path.name}"  # one bold label, spelt out, with nothing inside it
+    assert label.locator("*").count() == 0 and sidebar.locator("img, h1, code, a[href='x']").count() == 0
+    app.page.wait_for_timeout(500)
+    assert fetched == []
+
+
 def test_see_it_in_explore_draws_the_uploaded_model_s_gates(weights: App) -> None:
     """From the Weights page to Explore with an uploaded model: its gate view draws the model's own units
     over the typed text's steps. (Last here: it leaves the Weights page.)"""

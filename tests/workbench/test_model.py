@@ -298,8 +298,8 @@ def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> Non
     with pytest.raises(ValueError, match="expected text"):
         model.inputs(None)  # the page's fallback when no text was kept
     lines = describe_found(model.loaded.found)
-    assert "→ used: nn.LSTM `lstm`: 2 layers, 8 inputs, 16 units" in lines
-    assert "Embedding `embed`: 28 tokens × 8 numbers" in lines and "Vocabulary: from the file." in lines
+    assert "→ used: nn.LSTM lstm: 2 layers, 8 inputs, 16 units" in lines
+    assert "Embedding embed: 28 tokens × 8 numbers" in lines and "Vocabulary: from the file." in lines
     with pytest.raises(ValueError, match="This model came from a file"):
         model_to_link(model)
 
