@@ -305,8 +305,7 @@ def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> Non
 
 
 def test_a_vocabulary_file_is_read_and_the_typed_fallback_never_refuses_a_file() -> None:
-    data = (MODELS / "char_lm.pt").read_bytes()
-    pytest.importorskip("torch")
+    data = (MODELS / "char_lm.pt").read_bytes()  # read without PyTorch where it is not installed
     model = load_upload("char_lm.pt", data, vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
     assert model.loaded.vocabulary[:3] == [" ", ".", "a"]
     # A drawn network's one-hot characters do not fit a model with its own embedding: they are not used.
