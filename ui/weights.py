@@ -1,5 +1,5 @@
 """Widgets for fixed models and their weights: the ready-models menu, the model panel, the weight editors and
-knobs, and the model's head's predictions beside its gates.
+knobs (the head's predictions beside the gates are ui.predictions').
 
 The widgets only read what the user did and hand it to the edits (cells.edits) and tables
 (workbench.weights); an edit that cannot be applied is said under the editors, and the model stays as it was.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -21,9 +20,6 @@ from ui.controls import network_controls
 from ui.engine import NetworkChoice
 from ui.handoff import send
 from ui.model import drop_model, use_model
-from ui.tables import chart
-from viz.predictions import output_labels, token_probability, top_predictions
-from viz.style import STANDARD, Palette
 from workbench import keys
 from workbench.literal import literal
 from workbench.model import Model, from_preset, symbols_as_math
@@ -37,7 +33,6 @@ from workbench.weights import (
     apply_edits,
     edit_tables,
     from_table,
-    is_position,
     load_ready,
     ready_models,
     shown_table,
@@ -116,50 +111,6 @@ def model_sidebar(model: Model | None, drawn_note: str) -> NetworkChoice | None:
         st.caption(drawn_note)
         st.header("Network")
         return network_controls()
-
-
-def predictions_start(tokens: list[str]) -> None:
-    """New text starts the predictions and the gates beside them at its last step (call before the preview)."""
-    state, T = st.session_state, len(tokens)
-    if state.get(keys.WEIGHTS.predict_of) != list(tokens) or not is_position(state.get(keys.WEIGHTS.predict_step), T):
-        state[keys.WEIGHTS.predict_of] = list(tokens)
-        state[keys.WEIGHTS.predict_step] = state[PREVIEW_CURSOR.step] = T - 1
-
-
-def _slider_moved() -> None:
-    """The step slider moved: the preview's cursor goes there too."""
-    st.session_state[PREVIEW_CURSOR.step] = st.session_state[keys.WEIGHTS.predict_step]
-
-
-def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None,
-                palette: Palette = STANDARD) -> None:
-    """The model's own head beside its gates: the top predictions after a chosen step, and one output over time.
-
-    The step is the preview's: where the user stops its cursor (the browser's report) the slider follows, and
-    the slider moves the preview's cursor."""
-    T, K = probabilities.shape
-    st.markdown("**What the model predicts**")
-    state = st.session_state
-    reported = state.get(PREVIEW_CURSOR.reported)
-    if reported is not None and reported != state.get(keys.WEIGHTS.predict_followed) and 0 <= reported[0] < T:
-        state[keys.WEIGHTS.predict_followed] = reported
-        state[keys.WEIGHTS.predict_step] = reported[0]
-    if not is_position(state.get(keys.WEIGHTS.predict_step), T):
-        state[keys.WEIGHTS.predict_step] = T - 1
-    step = st.slider("After step", 0, max(T - 1, 1), key=keys.WEIGHTS.predict_step, disabled=T == 1,
-                     on_change=_slider_moved,
-                     help="The head's likeliest outputs once the model has read the sequence up to this step; the "
-                          "gates' cursor and this slider move together.")
-    st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
-    with st.container(key=keys.WEIGHTS.chart("top_predictions")):
-        st.table(top_predictions(probabilities, tokens, step, outputs))
-    labels = output_labels(K, outputs)
-    if not is_position(st.session_state.get(keys.WEIGHTS.predict_token), K):
-        st.session_state[keys.WEIGHTS.predict_token] = int(np.argmax(probabilities[step]))  # the likeliest, to start
-    chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.WEIGHTS.predict_token,
-                          format_func=lambda k: labels[k])
-    chart(token_probability(probabilities, tokens, chosen, outputs, step, palette=palette),
-          key=keys.WEIGHTS.chart("token_probability"), config={"displayModeBar": False})
 
 
 def apply_preset() -> None:

@@ -16,6 +16,7 @@ from ui.handoff import follow_text
 from ui.model import current_model
 from ui.model_files import export_buttons, upload_controls
 from ui.palette import current_palette
+from ui.predictions import predictions_start, show_predictions
 from ui.share import link_errors, load_link, write_model_link
 from ui.tables import chart
 from ui.weights import (
@@ -26,8 +27,6 @@ from ui.weights import (
     editors,
     knobs,
     model_sidebar,
-    predictions,
-    predictions_start,
     redraw,
     reset,
 )
@@ -35,7 +34,7 @@ from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_heatmap
 from workbench import keys
 from workbench.literal import literal
-from workbench.model import from_network, symbols_as_math
+from workbench.model import from_network, head_outputs, symbols_as_math
 from workbench.model_link import model_link_problem
 from workbench.weights import DIRECTIONS, SECTIONS, edit_tables, matrix_frame
 
@@ -122,19 +121,18 @@ r3.button("Re-draw with this seed", key=keys.WEIGHTS.redraw, disabled=network.ki
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")
-loaded = model.loaded if model is not None else None
-head = loaded.head if loaded is not None else None
+head = head_outputs(model, run.trace.output)
 gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [("", name, trace) for name in dict.fromkeys((gate, cell.memory(), "hidden")) if name in trace.values]
 if head is not None:
-    predictions_start(tokens)
+    predictions_start(tokens, keys.WEIGHTS.predict, PREVIEW_CURSOR, move_cursor=True)
 with gates_column:
     show_view(traces_view(preview, tokens, label=f"{info.symbol} edited", palette=palette),
               key=keys.WEIGHTS.preview.view,
               k=PREVIEW_CURSOR)
 if head is not None:
     with predictions_column:
-        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens, palette)
+        show_predictions(head, tokens, keys.WEIGHTS.predict, PREVIEW_CURSOR, palette)
 
 # ----- the page's other tasks, a tab each: only the open tab's widgets are drawn ---------------------
 st.subheader("More with these weights")

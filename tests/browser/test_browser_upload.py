@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 CHARS = sorted(set("the quick brown fox jumps over the lazy dog. "))  # the fixtures' character vocabulary
 ERROR = "[data-testid=stAlertContentError]"
-STEP = f".st-key-{keys.WEIGHTS.predict_step} input[type=range]"  # the cursor slider's own (visually hidden) input
+STEP = f".st-key-{keys.WEIGHTS.predict.step} input[type=range]"  # the cursor slider's own (visually hidden) input
 
 
 def preview(app: App, name: str) -> list[list[float]] | None:
@@ -184,7 +184,7 @@ def type_text(app: App, text: str, steps: list[str]) -> None:
     box = app.page.locator(".st-key-explore_seq_text_box textarea")
     box.fill(text)
     box.press("Enter")
-    line = f".st-key-{keys.WEIGHTS.chart('token_probability')} .js-plotly-plot"
+    line = f".st-key-{keys.WEIGHTS.predict.line} .js-plotly-plot"
     app.page.wait_for_function(f"""steps => JSON.stringify(Array.from(document.querySelector(
         {line!r})?._fullData?.[0]?.text ?? [])) === JSON.stringify(steps)""",
                                arg=steps, timeout=45_000)
@@ -192,7 +192,7 @@ def type_text(app: App, text: str, steps: list[str]) -> None:
 
 
 def shown_top(app: App) -> tuple[str, float]:
-    first = app.page.locator(f".st-key-{keys.WEIGHTS.chart('top_predictions')} tbody tr").first.locator("td")
+    first = app.page.locator(f".st-key-{keys.WEIGHTS.predict.table} tbody tr").first.locator("td")
     return first.nth(0).inner_text(), float(first.nth(1).inner_text())
 
 

@@ -518,7 +518,7 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     assert z(at, keys.WEIGHTS.chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
     (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
     assert table["prediction"].iloc[0] == "s"  # after "…jump" the trained model says "s"
-    line = chart(at, keys.WEIGHTS.chart("token_probability"))
+    line = chart(at, keys.WEIGHTS.predict.line)
     p = np.asarray(line["data"][0]["y"], np.float64)
     assert p.shape == (17,) and p[-1] == pytest.approx(table["probability"].iloc[0], abs=1e-3)
     assert any("which a link does not carry" in i.value for i in at.info)
@@ -581,10 +581,59 @@ def test_the_predictions_and_the_gates_beside_them_share_one_step() -> None:
     upload(at, path.name, path.read_bytes())
     type_text(at, keys.EXPLORE.seq_text, "the lazy dog")
     assert gate_view(at, keys.WEIGHTS.preview.view)[0]["t"] == 11  # new text: both at its last step
-    assert at.slider(key=keys.WEIGHTS.predict_step).value == 11
+    assert at.slider(key=keys.WEIGHTS.predict.step).value == 11
     report_cursor(at, 4, 2, key=keys.WEIGHTS.preview.view)  # the user stops the gates' cursor at step 4
-    assert at.slider(key=keys.WEIGHTS.predict_step).value == 4
+    assert at.slider(key=keys.WEIGHTS.predict.step).value == 4
     assert any(c.value.startswith("After reading 4·") for c in at.caption)
-    at.slider(key=keys.WEIGHTS.predict_step).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
+    at.slider(key=keys.WEIGHTS.predict.step).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
     assert not at.exception and not errors(at)
     assert gate_view(at, keys.WEIGHTS.preview.view)[0]["t"] == 7
+
+
+def test_a_value_head_shows_its_predicted_values_at_each_step_not_a_probability_of_one() -> None:
+    """An nn.LSTMCell trained on a sine, with a one-output linear head: the page shows ŷ_t, the number it
+    predicts, in the table and as a line under the step, not "#0 1.0000" and a flat p(#0) = 1."""
+    from workbench.model import head_outputs
+    from workbench.model_files import load_upload
+
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "sine_cell.pt"
+    sine = load_upload(path.name, path.read_bytes())
+    at = open_weights(text=sine.sequence)
+    at.session_state[MODEL_KEY] = sine
+    at.session_state[keys.EXPLORE.seq_mode] = "numbers"
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at), errors(at)
+    T = len(at.session_state[keys.WEIGHTS.predict.of])
+    values = head_outputs(sine, sine.network.run(sine.inputs(sine.sequence).xs).output).numbers[:, 0]
+    (table,) = [d.value for d in at.table]
+    assert list(table.columns) == ["predicted value"] and "probability" not in table.columns
+    assert table["predicted value"].iloc[0] == pytest.approx(values[T - 1], abs=1e-4)
+    line = chart(at, keys.WEIGHTS.predict.line)
+    np.testing.assert_allclose(np.asarray(line["data"][0]["y"], np.float64), values, atol=1e-3)  # as drawn
+    assert line["layout"]["yaxis"]["title"]["text"] == "predicted value"
+    assert any("predicted value ŷ" in c.value for c in at.caption)
+
+
+def test_explore_shows_the_predictions_of_every_model_with_a_head() -> None:
+    """The text model's cue promises its predicted next characters: Explore shows them under the gates, at the
+    cursor's step, as the Weights page does; a drawn network (no head) shows none."""
+    from workbench.model import from_pretrained, head_outputs
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.ready_model).set_value("trained:text_lstm").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    text = sequence_box(at, keys.EXPLORE.seq_text)["text"]
+    model_ = from_pretrained("text_lstm")
+    p = head_outputs(model_, model_.network.run(model_.inputs(text).xs).output).numbers
+    report_cursor(at, 3, 0, key=keys.EXPLORE.cursor.view)
+    assert not at.exception
+    (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
+    best = int(np.argmax(p[3]))
+    assert table["prediction"].iloc[0] == model_.outputs[best].replace(" ", "␣")
+    assert table["probability"].iloc[0] == pytest.approx(p[3, best], abs=1e-4)
+    assert at.slider(key=keys.EXPLORE.predict.step).value == 3
+    line = chart(at, keys.EXPLORE.predict.line)
+    assert len(line["data"][0]["y"]) == len(p)
+    at.button(key=keys.EXPLORE.drop_model).click().run(timeout=TIMEOUT)
+    assert not at.exception and not [d for d in at.table if "prediction" in d.value.columns]
