@@ -21,6 +21,7 @@ from workbench.model_files import (
     export_npz,
     export_problem,
     export_torch,
+    export_warning,
     load_upload,
 )
 
@@ -45,6 +46,8 @@ def export_buttons(network: cells.Network, stem: str, loaded: cells.LoadedModel 
             column.download_button(FORMATS[fmt], lambda writer=writer: writer(network),
                                    file_name=f"{stem}-{fmt}.npz", mime="application/octet-stream",
                                    key=keys.WEIGHTS.export(fmt), on_click="ignore")
+            if warning := export_warning(network, fmt):
+                column.warning(warning, icon=":material/warning:")
     st.caption("PyTorch: `model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()})`. "
                "Keras: `layer.set_weights([z['layer0.forward.kernel'], z['layer0.forward.recurrent_kernel'], "
                "z['layer0.forward.bias']])` per layer and direction.")

@@ -15,6 +15,7 @@ import numpy as np
 
 import cells
 from cells import encode
+from cells.activations import GATE_ACTIVATIONS
 from cells.files import interop
 from cells.files import source as file_source
 from cells.files import vocabulary as file_vocabulary
@@ -67,6 +68,25 @@ def export_problem(network: cells.Network, fmt: str) -> str | None:
     return None
 
 
+def export_warning(network: cells.Network, fmt: str) -> str | None:
+    """What a user must know before using an export in ``fmt`` ("torch", "keras"): a gate activation the
+    framework's layer does not compute by itself. None when the file computes as Gatescope does."""
+    activation = network.gate_activation
+    if activation == "sigmoid" or fmt not in ("torch", "keras"):
+        return None
+    formula = "; ".join(GATE_ACTIVATIONS[a].formula for a in sorted({c.gate_activation for layer in network.layers
+                                                                      for c in layer.cells}) if a != "sigmoid")
+    if fmt == "torch":
+        return (f"These gates use {formula}. PyTorch's nn.LSTM and nn.GRU compute σ, so loaded there this model's "
+                "gates, and so its outputs, differ: write the cell out with that activation to match.")
+    if activation == "hard_sigmoid":
+        return (f"These gates use {formula}, Keras 2's hard sigmoid: build the layer with "
+                "recurrent_activation='hard_sigmoid' in Keras 2; Keras 3's 'hard_sigmoid' is relu6(x + 3)/6, so "
+                "there give it lambda x: keras.ops.clip(0.2 * x + 0.5, 0, 1).")
+    return (f"These gates use {formula}: build the layer with recurrent_activation='hard_sigmoid' (Keras 3's), or "
+            "its outputs differ.")
+
+
 _INDEX = re.compile(r"\d+")
 
 
@@ -110,13 +130,13 @@ def loaded_reads(loaded: LoadedModel) -> str:
 
 def loaded_note(loaded: LoadedModel) -> str:
     """What to look at in a file's model that reads through its own vocabulary or embedding, said for every page
-    that shows it (only the Weights page draws the head's predictions)."""
+    that shows it (Explore and Weights draw the head's predictions with the gates)."""
     words = "the model's own " + " and ".join(w for w, has in (("vocabulary", loaded.vocabulary is not None),
                                                               ("embedding", loaded.embedding is not None)) if has)
     what = "Typed text goes" if loaded.vocabulary is not None else "Typed token indices go"
     if loaded.head is None:
         return f"{what} through {words}."
-    return f"{what} through {words}; the Weights page shows what its output head predicts beside the gates."
+    return f"{what} through {words}; what its output head predicts is shown with the gates."
 
 
 def from_loaded(loaded: LoadedModel, label: str) -> Model:

@@ -10,11 +10,13 @@ import zlib
 import numpy as np
 
 import cells
+from cells.activations import GATE_ACTIVATIONS
 from workbench.model import Model, from_network, from_preset, from_pretrained, from_task
 
 LINK_MAX_HIDDEN = 8
 LINK_MAX_CHARS = 8_000  # longest weights parameter written or read
-_LINK_VERSION = "w1"
+_LINK_VERSION = "w1"  # kind, layers, directions, H, I, hidden-bias gates, numbers: gates squashed by σ
+_LINK_VERSION_ACTIVATION = "w2"  # the same, with the gate activation after the kind (a hard sigmoid)
 
 
 def _link_cells(network: cells.Network) -> list[cells.Cell]:
@@ -42,11 +44,16 @@ def link_problem(network: cells.Network) -> str | None:
                 "Download the model file and send that instead.")
     if len({tuple(c.hidden_biases or ()) for c in _link_cells(network)}) != 1:
         return "This model's cells differ in their hidden biases; download the model file and send that instead."
+    if network.gate_activation == "mixed":
+        return "This model's cells differ in their gate activation; download the model file and send that instead."
     return None
 
 
 def weights_to_link(network: cells.Network) -> str:
-    """The weights as one query-string value: a short header, then base64 of zlib'd float32 numbers."""
+    """The weights as one query-string value: a short header, then base64 of zlib'd float32 numbers.
+
+    The header names the gate activation when it is not σ ("w2.lstm.hard_sigmoid.…"); a σ network's link is
+    the first version's, so links written before the activation rode along read as they did."""
     problem = link_problem(network)
     if problem:
         raise ValueError(problem)
@@ -56,7 +63,10 @@ def weights_to_link(network: cells.Network) -> str:
                for cell in _link_cells(network) for field, gate, _ in _link_parameters(cell, hidden_gates)]
     payload = base64.urlsafe_b64encode(zlib.compress(np.concatenate(numbers).tobytes(), 9)).decode().rstrip("=")
     gates = "".join(str(first.GATES.index(g)) for g in hidden_gates) or "-"
-    header = [_LINK_VERSION, network.kind, str(len(network.layers)), "2" if network.bidirectional else "1",
+    activation = network.gate_activation
+    named = [] if activation == "sigmoid" else [activation]
+    header = [_LINK_VERSION if not named else _LINK_VERSION_ACTIVATION, network.kind, *named,
+              str(len(network.layers)), "2" if network.bidirectional else "1",
               str(network.hidden_size), str(network.input_size), gates]
     text = ".".join(header) + "." + payload
     if len(text) > LINK_MAX_CHARS:
@@ -70,7 +80,13 @@ def weights_from_link(text: str) -> cells.Network:
     if not isinstance(text, str) or len(text) > LINK_MAX_CHARS:
         raise ValueError(f"expected at most {LINK_MAX_CHARS:,} characters")
     parts = text.split(".")
-    if len(parts) != 8 or parts[0] != _LINK_VERSION:
+    activation = "sigmoid"
+    if len(parts) == 9 and parts[0] == _LINK_VERSION_ACTIVATION:
+        activation = parts.pop(2)
+        if activation not in GATE_ACTIVATIONS:
+            raise ValueError(f"gate activation: expected one of {', '.join(GATE_ACTIVATIONS)}, got "
+                             f"{activation[:20]!r}")
+    elif len(parts) != 8 or parts[0] != _LINK_VERSION:
         raise ValueError("not weights written by this Gatescope")
     _, kind, layers, directions, hidden, inputs, gates, payload = parts
     if kind not in cells.KINDS:
@@ -110,7 +126,13 @@ def weights_from_link(text: str) -> cells.Network:
         fields.setdefault("hidden_biases", None)
         built.append(dataclasses.replace(cell, **fields))
     per_layer = [built[k : k + n_dirs] for k in range(0, len(built), n_dirs)]
-    return cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
+    network = cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
+    if activation == "sigmoid":
+        return network
+    try:
+        return network.with_gate_activation(activation)
+    except ValueError as e:
+        raise ValueError(f"gate activation: {e}") from None
 
 
 def model_link_problem(model: Model) -> str | None:

@@ -251,6 +251,22 @@ def test_an_edited_preset_comes_back_from_its_link() -> None:
     assert back.original is not None and back.inputs("ab").xs.shape == (2, 2)
 
 
+@pytest.mark.parametrize("activation", ["hard_sigmoid", "hard_sigmoid_relu6"])
+def test_a_hard_sigmoid_rides_in_the_link_and_an_old_link_reads_as_sigma(activation: str) -> None:
+    network = cells.Network.create("gru", 3, 4, seed=5, num_layers=2).with_gate_activation(activation)
+    back = weights_from_link(weights_to_link(network))
+    assert back.gate_activation == activation
+    xs = np.random.default_rng(0).normal(size=(6, 3))
+    np.testing.assert_allclose(back.run(xs).output, network.run(xs).output, atol=1e-6)
+    sigma = cells.Network.create("gru", 3, 4, seed=5)
+    old = weights_to_link(sigma)
+    assert old.startswith("w1.gru.1.1.4.3.")  # a σ network's link is as it always was
+    assert weights_from_link(old).gate_activation == "sigmoid"
+    edited = from_preset("counter").edited(from_preset("counter").network.with_gate_activation(activation))
+    link = model_to_link(edited)
+    assert model_from_link(link["model"], link["weights"]).network.gate_activation == activation
+
+
 HOSTILE_LINKS = {
     "garbage": "hello",
     "wrong version": "w9.lstm.1.1.4.3.-.AAAA",
@@ -262,6 +278,9 @@ HOSTILE_LINKS = {
         np.array([np.nan, 0, 0], np.float32).tobytes())).decode(),
     "bad hidden-bias gates": "w1.lstm.1.1.4.3.99.AAAA",
     "too long": "w1." + "A" * 9000,
+    "unknown gate activation": "w2.lstm.swish.1.1.4.3.-.AAAA",
+    "hard sigmoid on a cell without σ gates": "w2.rnn.hard_sigmoid.1.1.1.1.-."
+    + weights_to_link(cells.Network.create("rnn", 1, 1)).split(".")[-1],
 }
 
 
@@ -369,11 +388,11 @@ def test_a_pytorch_upload_without_torch_loads_and_a_legacy_one_says_how_to_conve
 
 
 def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_it_has_a_head() -> None:
-    # Explore shows the same note above its gates, and it draws no predictions: the note says which page does.
+    # Explore and Weights show the note above the gates, and the head's predictions with them.
     chars = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
-    assert chars.note == ("Typed text goes through the model's own vocabulary and embedding; the Weights page shows "
-                          "what its output head predicts beside the gates.")
+    assert chars.note == ("Typed text goes through the model's own vocabulary and embedding; what its output head "
+                          "predicts is shown with the gates.")
     indices = load_upload("word_gru.onnx", (MODELS / "word_gru.onnx").read_bytes())
-    assert indices.note.startswith("Typed token indices go through the model's own embedding; the Weights page")
+    assert indices.note.startswith("Typed token indices go through the model's own embedding; what its output")
     headless = dataclasses.replace(chars.loaded, head=None)
     assert from_loaded(headless, "x").note == "Typed text goes through the model's own vocabulary and embedding."
