@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 import cells
+from cells.activations import GATE_ACTIVATIONS
 from cells.edits import cell_of, scaled, shifted
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
@@ -200,6 +201,45 @@ def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[
     st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, float(applied.get(shift_key, 0.0)), step=0.5, key=shift_key,
               on_change=on_edit,
               help="Adds to every unit's bias. Forget-gate bias +3 makes an LSTM remember longer from the start.")
+
+
+ACTIVATION_LABELS = {"sigmoid": "σ, the logistic sigmoid", "hard_sigmoid": "σ̂, Keras 2's hard sigmoid",
+                     "hard_sigmoid_relu6": "σ̂₆, Keras 3's hard sigmoid (relu6)"}
+
+
+def _set_activation(base: Model) -> None:
+    name = st.session_state[keys.WEIGHTS.gate_activation]
+    if name != base.network.gate_activation:
+        commit(base, base.network.with_gate_activation(name))
+
+
+def _set_head(model: Model) -> None:
+    what = st.session_state[keys.WEIGHTS.head_predicts]
+    use_model(dataclasses.replace(model, loaded=model.loaded.predicting(what)))
+
+
+def computation(base: Model, model: Model | None) -> None:
+    """How the model computes, where it has a choice: what squashes its σ gates (σ, or the hard sigmoid a
+    Keras model was trained with), and whether a file's head predicts classes or values."""
+    network = base.network
+    has_sigmoid = all(cell.SIGMOID for layer in network.layers for cell in layer.cells)
+    head = model.loaded.head if model is not None and model.loaded is not None else None
+    if not has_sigmoid and head is None:
+        return
+    left, right = st.columns(2)
+    if has_sigmoid and network.gate_activation in ACTIVATION_LABELS:
+        st.session_state[keys.WEIGHTS.gate_activation] = network.gate_activation  # the model's, until changed
+        left.selectbox("Gate activation (what σ is)", list(ACTIVATION_LABELS), key=keys.WEIGHTS.gate_activation,
+                       format_func=lambda n: f"{ACTIVATION_LABELS[n]}: {GATE_ACTIVATIONS[n].formula}",
+                       on_change=_set_activation, args=(base,),
+                       help="The model's own, as its file says. Keras trained LSTMs and GRUs with a hard sigmoid "
+                            "until 2.3: choose it for a model whose file does not say so.")
+    if head is not None:
+        st.session_state[keys.WEIGHTS.head_predicts] = "values" if head.predicts_value else "classes"
+        right.radio("The head's outputs are", ("classes", "values"), key=keys.WEIGHTS.head_predicts,
+                    horizontal=True, on_change=_set_head, args=(model,),
+                    format_func=lambda w: "classes (softmax)" if w == "classes" else "values (a regression)",
+                    help="Class scores become probabilities; values are the predictions themselves.")
 
 
 def commit(base: Model, network: cells.Network) -> Model:

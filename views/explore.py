@@ -78,7 +78,7 @@ equations = st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}", k
                         on_change="rerun")
 if equations.open:
     with equations:
-        blocks = deck_columns(kind)
+        blocks = deck_columns(kind, gate_activation=trace.gate_activation)
         for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
             with column:
                 st.latex(block)

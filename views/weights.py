@@ -24,6 +24,7 @@ from ui.weights import (
     PREVIEW_CURSOR,
     apply_pending,
     apply_preset,
+    computation,
     editors,
     knobs,
     model_sidebar,
@@ -118,6 +119,7 @@ r1.button("Reset to initial weights", key=keys.WEIGHTS.reset, disabled=model is 
 r2.number_input("Seed", 0, 2**31 - 1, key=keys.WEIGHTS.seed)  # 1 at first (ui.state)
 r3.button("Re-draw with this seed", key=keys.WEIGHTS.redraw, disabled=network.kind == "mixed", on_click=redraw,
           args=(base,))
+computation(base, model)
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")

@@ -200,6 +200,8 @@ class WeightsKeys:
     upload_apply: str = "w_upload_apply"
     upload_error: str = "w_upload_error"  # not a widget: why the last upload was refused
     predict: PredictionKeys = field(default_factory=lambda: PredictionKeys("w_predict"))  # the head's outputs
+    gate_activation: str = "w_gate_activation"  # what squashes the σ gates: σ, or a hard sigmoid
+    head_predicts: str = "w_head_predicts"  # a file's head read as "classes" or "values"
 
     def editor(self, field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
         """One data editor: ``field`` is "weights" (the gate's [W | b]), "peepholes" or "projection", ``shape``

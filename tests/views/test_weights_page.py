@@ -637,3 +637,49 @@ def test_explore_shows_the_predictions_of_every_model_with_a_head() -> None:
     assert len(line["data"][0]["y"]) == len(p)
     at.button(key=keys.EXPLORE.drop_model).click().run(timeout=TIMEOUT)
     assert not at.exception and not [d for d in at.table if "prediction" in d.value.columns]
+
+
+def test_the_gate_activation_can_be_set_here_and_rides_to_explore_the_link_and_the_exports() -> None:
+    """Keras 2's hard sigmoid chosen on the Weights page: the gates follow clip(0.2·a + 0.5, 0, 1), the link
+    carries it, Explore's lecture equations write σ̂, and the PyTorch and Keras downloads say what they need."""
+    at = open_weights()
+    assert at.selectbox(key=keys.WEIGHTS.gate_activation).value == "sigmoid"  # the model's own, to start
+    at.selectbox(key=keys.WEIGHTS.gate_activation).set_value("hard_sigmoid").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    network = model(at).network
+    assert network.gate_activation == "hard_sigmoid" and model(at).original is not None
+    xs = model(at).inputs(TEXT).xs
+    expected = network.run(xs).trace(0, "forward").values["forget"].T
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_forget")), expected, atol=1e-3)
+    pre = network.run(xs).trace(0, "forward").pre["forget"].T
+    np.testing.assert_allclose(expected, np.clip(0.2 * pre + 0.5, 0, 1), atol=1e-9)
+    weights = at.query_params["weights"]
+    assert (weights if isinstance(weights, str) else weights[-1]).startswith("w2.lstm.hard_sigmoid.")
+    open_tab(at, "Download and upload")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "PyTorch's nn.LSTM and nn.GRU compute σ" in warnings and "recurrent_activation='hard_sigmoid'" in warnings
+    at.switch_page("views/explore.py")
+    settle(at, text=TEXT)
+    at.session_state[keys.EXPLORE.equations_open] = True
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    assert any(r"\hat{\sigma}" in block.value for block in at.latex)
+
+
+def test_a_file_s_head_can_be_read_as_classes_or_values_as_the_user_says() -> None:
+    from workbench.model_files import load_upload
+
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "sine_cell.pt"
+    sine = load_upload(path.name, path.read_bytes())
+    at = open_weights(text=sine.sequence)
+    at.session_state[MODEL_KEY] = sine
+    at.session_state[keys.EXPLORE.seq_mode] = "numbers"
+    at.run(timeout=TIMEOUT)
+    assert at.radio(key=keys.WEIGHTS.head_predicts).value == "values"
+    at.radio(key=keys.WEIGHTS.head_predicts).set_value("classes").run(timeout=TIMEOUT)
+    assert not at.exception and not model(at).loaded.head.predicts_value
+    (table,) = [d.value for d in at.table]
+    assert list(table.columns) == ["prediction", "probability"]
+    at.radio(key=keys.WEIGHTS.head_predicts).set_value("values").run(timeout=TIMEOUT)
+    (table,) = [d.value for d in at.table]
+    assert list(table.columns) == ["predicted value"]
