@@ -31,6 +31,7 @@ from ui.weights import (
     redraw,
     reset,
 )
+from ui.weights_link import load_page_link, take_link_step, write_page_link
 from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_heatmap
 from workbench import keys
@@ -42,8 +43,10 @@ from workbench.weights import DIRECTIONS, SECTIONS, edit_tables, matrix_frame
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 palette = current_palette()
 load_link()
+# Explore, when next shown, shows what this page shows (a drawn network, or the model fixed here), not its first view.
+st.session_state[keys.EXPLORE.first_view_shown] = True
 st.title("Weights: edit, preset, clamp, load")
-for message in link_errors():
+for message in link_errors() + load_page_link():
     st.error(message)
 if message := st.session_state.pop(keys.WEIGHTS.edit_error, None):
     st.error(message)
@@ -71,6 +74,7 @@ if problem:
 network = base.network
 tokens = list(run.encoded.tokens)
 T = len(tokens)
+take_link_step(tokens)
 
 # ----- which gate -------------------------------------------------------------------------------
 where = st.columns(3)
@@ -196,3 +200,4 @@ else:
     st.caption("The address bar holds this model's weights: copy it to share the edited model.")
 if link_note:
     st.info(link_note)
+write_page_link(current_model())

@@ -202,6 +202,9 @@ class WeightsKeys:
     predict: PredictionKeys = field(default_factory=lambda: PredictionKeys("w_predict"))  # the head's outputs
     gate_activation: str = "w_gate_activation"  # what squashes the σ gates: σ, or a hard sigmoid
     head_predicts: str = "w_head_predicts"  # a file's head read as "classes" or "values"
+    link_loaded: str = "w_link_loaded"  # not a widget: the page's own link settings have been read
+    link_step: str = "w_link_step"  # not a widget: the step a link asked for, until the page knows its text
+    link_errors: str = "w_link_errors"  # not a widget: what was wrong with the page's own link settings
 
     def editor(self, field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
         """One data editor: ``field`` is "weights" (the gate's [W | b]), "peepholes" or "projection", ``shape``

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import math
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -194,3 +195,115 @@ def model_from_link(source: str, weights: str | None) -> Model:
             raise ValueError(f"model: expected embed:size:seed, got {source[:40]!r}")
         return from_network(network, "Edited model from a link", embedding=(int(size), int(seed)))
     return from_network(network, "Edited model from a link")
+
+
+# ----- the Weights page's own settings: the step, the knobs, the clamp and the weights before any edit ---------------
+PAGE_PARAMS = ("wstep", "knobs", "clamp", "orig")
+_KNOB_RANGES = {"scale": (0.1, 3.0), "shift": (-10.0, 10.0)}  # workbench.weights' SCALE_RANGE and SHIFT_RANGE
+_DIRECTIONS = ("forward", "backward")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One gate's knob as the page applied it: "scale" multiplies its matrix, "shift" adds to its bias."""
+
+    what: str
+    layer: int
+    direction: str
+    gate: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """The page's clamp: ``gate`` held at ``value`` for ``units`` (empty: all) at steps first..last."""
+
+    gate: str
+    value: float
+    units: tuple[int, ...]
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """What the Weights page keeps in its link beside the model (``model_to_link``): the step its cursor is at,
+    the knobs it has applied (already in the weights: the link says where each knob stands), the clamp, and the
+    weights before any edit, for "Reset" (when the model's source cannot give them back)."""
+
+    step: int | None = None
+    knobs: tuple[Knob, ...] = ()
+    clamp: Clamp | None = None
+    original: cells.Network | None = None
+
+
+def _number(text: str) -> float:
+    value = float(text)  # ValueError for what is not a number
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def page_to_query(page: PageLink) -> dict[str, str]:
+    """The query parameters (of PAGE_PARAMS) that say ``page``; a setting at its default is left out."""
+    out = {}
+    if page.step:
+        out["wstep"] = str(int(page.step))
+    knobs = [k for k in page.knobs if k.value != (1.0 if k.what == "scale" else 0.0)]
+    if knobs:
+        out["knobs"] = ",".join(f"{k.what}~{k.layer}~{k.direction}~{k.gate}~{k.value:g}" for k in knobs)
+    if page.clamp is not None:
+        c = page.clamp
+        out["clamp"] = f"{c.gate}~{c.value:g}~{'-'.join(map(str, c.units))}~{c.first}~{c.last}"
+    if page.original is not None and link_problem(page.original) is None:
+        out["orig"] = weights_to_link(page.original)
+    return out
+
+
+def page_from_query(params: dict[str, str]) -> tuple[PageLink, list[str]]:
+    """The page's settings a link gives, and what was wrong (each wrong part is left out, the rest kept)."""
+    errors: list[str] = []
+    step = None
+    if "wstep" in params:
+        text = params["wstep"]
+        if isinstance(text, str) and text.isdigit() and len(text) <= 6:
+            step = int(text)
+        else:
+            errors.append(f"wstep: expected a step number, got {str(text)[:20]!r}")
+    knobs = []
+    for part in (params.get("knobs") or "").split(",")[:64] if isinstance(params.get("knobs"), str) else []:
+        if not part:
+            continue
+        fields = part.split("~")
+        try:
+            what, layer, direction, gate, value = fields
+            low, high = _KNOB_RANGES[what]
+            if not (layer.isdigit() and int(layer) < 8 and direction in _DIRECTIONS and gate.isalpha()
+                    and len(gate) <= 20):
+                raise ValueError
+            number = _number(value)
+            if not low <= number <= high:
+                raise ValueError
+        except (ValueError, KeyError):
+            errors.append(f"knobs: {part[:40]!r} is not what, layer, direction, gate and a value in its range")
+            continue
+        knobs.append(Knob(what, int(layer), direction, gate, number))
+    clamp = None
+    if isinstance(params.get("clamp"), str):
+        try:
+            gate, value, units, first, last = params["clamp"].split("~")
+            number = _number(value)
+            unit_list = tuple(int(u) for u in units.split("-")) if units else ()
+            if not (gate.isalpha() and len(gate) <= 20 and -1.0 <= number <= 1.0 and first.isdigit()
+                    and last.isdigit() and int(first) <= int(last) and all(0 <= u < 1024 for u in unit_list)):
+                raise ValueError
+            clamp = Clamp(gate, number, unit_list, int(first), int(last))
+        except ValueError:
+            errors.append(f"clamp: {params['clamp'][:40]!r} is not gate, value, units, first and last step")
+    original = None
+    if "orig" in params:
+        try:
+            original = weights_from_link(params["orig"])
+        except ValueError as e:
+            errors.append(f"orig: {e}")
+    return PageLink(step, tuple(knobs), clamp, original), errors

@@ -683,3 +683,43 @@ def test_a_file_s_head_can_be_read_as_classes_or_values_as_the_user_says() -> No
     at.radio(key=keys.WEIGHTS.head_predicts).set_value("values").run(timeout=TIMEOUT)
     (table,) = [d.value for d in at.table]
     assert list(table.columns) == ["predicted value"]
+
+
+def test_the_page_s_link_keeps_the_step_the_knob_reset_and_the_clamp() -> None:
+    """Edit, shift the forget bias by 3, clamp the input gate, stop the cursor at step 7, copy the address: a new
+    session opened on it shows the same step, the knob at 3 (already in the weights), Reset on, and the clamp."""
+    at = open_weights()
+    at.slider(key=keys.WEIGHTS.knob("shift", 0, "forward", "forget")).set_value(3.0).run(timeout=TIMEOUT)
+    open_tab(at, SECTIONS[0])
+    at.toggle(key=keys.WEIGHTS.clamp_on).set_value(True).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.WEIGHTS.clamp_gate).set_value("input").run(timeout=TIMEOUT)
+    at.slider(key=keys.WEIGHTS.clamp_value).set_value(0.25).run(timeout=TIMEOUT)
+    report_cursor(at, 7, 1, key=keys.WEIGHTS.preview.view)
+    assert not at.exception and not errors(at)
+    query = {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+    assert query["wstep"] == "7" and query["knobs"] == "shift~0~forward~forget~3" and "orig" in query
+    again = open_weights(query=query)
+    assert not again.exception and not errors(again), errors(again)
+    assert gate_view(again, keys.WEIGHTS.preview.view)[0]["t"] == 7
+    assert again.slider(key=keys.WEIGHTS.knob("shift", 0, "forward", "forget")).value == 3.0
+    np.testing.assert_allclose(model(again).network.layers[0].forward.biases["forget"],
+                               model(at).network.layers[0].forward.biases["forget"], rtol=1e-6)  # not shifted twice
+    assert not again.button(key=keys.WEIGHTS.reset).disabled
+    assert again.toggle(key=keys.WEIGHTS.clamp_on).value
+    assert again.selectbox(key=keys.WEIGHTS.clamp_gate).value == "input"
+    assert again.slider(key=keys.WEIGHTS.clamp_value).value == 0.25
+    again.button(key=keys.WEIGHTS.reset).click().run(timeout=TIMEOUT)  # Reset brings back the drawn weights
+    np.testing.assert_allclose(model(again).network.layers[0].forward.biases["forget"],
+                               model(at).original.layers[0].forward.biases["forget"], rtol=1e-6)
+
+
+def test_see_it_in_explore_opens_the_network_a_fresh_weights_page_shows() -> None:
+    """A fresh session opened on the Weights page shows a drawn LSTM on "hello world"; Explore then shows that
+    network, not its own first view (the bracket LSTM)."""
+    at = open_weights(text=DEFAULTS[keys.EXPLORE.seq_text])
+    drawn = z(at, keys.WEIGHTS.chart("preview_forget"))
+    assert model(at) is None
+    at.switch_page("views/explore.py")
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and model(at) is None
+    np.testing.assert_allclose(z(at, "explore:forget"), drawn, atol=1e-3)

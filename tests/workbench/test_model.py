@@ -396,3 +396,22 @@ def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_
     assert indices.note.startswith("Typed token indices go through the model's own embedding; what its output")
     headless = dataclasses.replace(chars.loaded, head=None)
     assert from_loaded(headless, "x").note == "Typed text goes through the model's own vocabulary and embedding."
+
+
+def test_the_weights_page_s_link_settings_come_back_and_wrong_parts_are_named() -> None:
+    from workbench.model_link import Clamp, Knob, PageLink, page_from_query, page_to_query
+
+    original = cells.Network.create("lstm", 3, 4, seed=3)
+    page = PageLink(7, (Knob("shift", 0, "forward", "forget", 3.0), Knob("scale", 0, "forward", "input", 1.0)),
+                    Clamp("input", 0.25, (1, 3), 2, 9), original)
+    query = page_to_query(page)
+    assert query["knobs"] == "shift~0~forward~forget~3"  # a knob at its default is left out
+    back, errors = page_from_query(query)
+    assert not errors and back.step == 7 and back.knobs == page.knobs[:1] and back.clamp == page.clamp
+    np.testing.assert_allclose(back.original.layers[0].forward.weights["forget"],
+                               original.layers[0].forward.weights["forget"], rtol=1e-6)
+    hostile = {"wstep": "-1", "knobs": "shift~0~forward~forget~99,scale~9~up~x~1,ok", "clamp": "input~2~~0~1",
+               "orig": "w1.nope"}
+    back, errors = page_from_query(hostile)
+    assert (back.step, back.knobs, back.clamp, back.original) == (None, (), None, None)
+    assert [e.split(":")[0] for e in errors] == ["wstep", "knobs", "knobs", "knobs", "clamp", "orig"]
