@@ -202,6 +202,10 @@ class WeightsKeys:
     predict: PredictionKeys = field(default_factory=lambda: PredictionKeys("w_predict"))  # the head's outputs
     gate_activation: str = "w_gate_activation"  # what squashes the σ gates: σ, or a hard sigmoid
     head_predicts: str = "w_head_predicts"  # a file's head read as "classes" or "values"
+    roles_file: str = "w_roles_file"  # not a widget: (file name, its arrays) of a file whose arrays need roles
+    roles_kind: str = "w_roles_kind"
+    roles_layout: str = "w_roles_layout"
+    roles_apply: str = "w_roles_apply"
     link_loaded: str = "w_link_loaded"  # not a widget: the page's own link settings have been read
     link_step: str = "w_link_step"  # not a widget: the step a link asked for, until the page knows its text
     link_errors: str = "w_link_errors"  # not a widget: what was wrong with the page's own link settings
@@ -210,6 +214,10 @@ class WeightsKeys:
         """One data editor: ``field`` is "weights" (the gate's [W | b]), "peepholes" or "projection", ``shape``
         its table's (rows, columns), so an editor never keeps edits meant for a table of another size."""
         return f"w_edit_{field}_{layer}_{direction}_{gate}_{version}_{shape[0]}x{shape[1]}"
+
+    def role(self, role: str) -> str:
+        """The menu that gives a file's array a role ("input", "recurrent", "head_weights" …)."""
+        return f"w_role_{role}"
 
     def knob(self, what: str, layer: int, direction: str, gate: str) -> str:
         """A gate's knob: ``what`` is "scale" or "shift"."""

@@ -21,6 +21,7 @@ from cells.files import source as file_source
 from cells.files import vocabulary as file_vocabulary
 from cells.files.model import LoadedModel
 from cells.files.parts import Found
+from cells.files.roles import ArrayInfo, list_arrays
 from workbench.model import Model, from_network
 
 MAX_UPLOAD_BYTES = file_source.MAX_BYTES  # 100 MB; .streamlit/config.toml sets server.maxUploadSize to match
@@ -161,6 +162,16 @@ def from_loaded(loaded: LoadedModel, label: str) -> Model:
                  source="file", loaded=loaded)
 
 
+def arrays_for_roles(name: str, data: bytes) -> list[ArrayInfo]:
+    """The float arrays of a file whose layers were not recognised, for the user to give roles to; empty when the
+    file is not of a kind whose arrays can be given roles (.npz, .safetensors, .pt), or has fewer than two."""
+    try:
+        arrays = list_arrays(bytes(data), name=name, max_bytes=MAX_UPLOAD_BYTES)
+    except Exception:  # a file the readers refuse, or make raise anything: there is nothing to give roles to
+        return []
+    return arrays if len(arrays) >= 2 else []
+
+
 def describe_found(found: Found) -> list[str]:
     """What a file held, a line each, for the page: plain text (names from the file as they are spelt), which the
     page shows through ``workbench.literal.literal``, never as Markdown."""
@@ -193,12 +204,13 @@ def describe_found(found: Found) -> list[str]:
 
 
 def load_upload(name: str, data: bytes, *, vocabulary: object | None = None, layer: int | str | None = None,
-                fallback_vocabulary: str | None = None) -> Model:
+                fallback_vocabulary: str | None = None, roles: dict[str, str] | None = None) -> Model:
     """A Model from an uploaded file's bytes, or a ValueError naming what is wrong with it.
 
     Every format goes through ``cells.load``, which checks headers and sizes before it allocates.
     ``vocabulary`` (typed characters, or a vocabulary file's bytes) overrides the file's own;
-    ``fallback_vocabulary`` is used only when the file has none, no embedding, and it fits.
+    ``fallback_vocabulary`` is used only when the file has none, no embedding, and it fits. ``roles`` builds
+    the model from arrays given their roles by hand (``cells.files.roles``).
     """
     if not isinstance(data, (bytes, bytearray)):
         raise ValueError(f"{name}: expected the file's bytes")
@@ -207,7 +219,7 @@ def load_upload(name: str, data: bytes, *, vocabulary: object | None = None, lay
     if isinstance(vocabulary, str):
         vocabulary = list(vocabulary) if vocabulary else None
     try:
-        loaded = cells.load(bytes(data), vocabulary, name=name, layer=layer)
+        loaded = cells.load(bytes(data), vocabulary, name=name, layer=layer, roles=roles)
     except ValueError as e:
         message = str(e)
         raise ValueError(message if name and message.startswith(name) else f"{name}: {message}") from None

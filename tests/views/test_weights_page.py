@@ -723,3 +723,39 @@ def test_see_it_in_explore_opens_the_network_a_fresh_weights_page_shows() -> Non
     at.run(timeout=TIMEOUT)
     assert not at.exception and model(at) is None
     np.testing.assert_allclose(z(at, "explore:forget"), drawn, atol=1e-3)
+
+
+def odd_names() -> bytes:
+    """An LSTM with a head whose arrays are named by no convention: alpha (4H, I), beta (4H, H), gamma, delta."""
+    import io
+
+    torch_arrays = cells.to_torch(cells.Network.create("lstm", 3, 4, seed=6, dtype=np.float32))
+    arrays = {"alpha": torch_arrays["weight_ih_l0"], "beta": torch_arrays["weight_hh_l0"],
+              "gamma": torch_arrays["bias_ih_l0"], "delta": torch_arrays["bias_hh_l0"],
+              "out": np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)}
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+def test_a_file_nothing_recognises_gets_its_arrays_given_roles_checked_as_they_are_chosen() -> None:
+    at = open_weights()
+    upload(at, "odd.npz", odd_names())
+    assert model(at) is None and any("give the file's arrays their roles below" in e for e in errors(at))
+    assert at.selectbox(key=keys.WEIGHTS.role("recurrent")).value == "beta"  # the first guess, from the shapes
+    assert at.selectbox(key=keys.WEIGHTS.role("head_weights")).value == "out"
+    assert not at.warning and not at.button(key=keys.WEIGHTS.roles_apply).disabled
+    at.selectbox(key=keys.WEIGHTS.role("recurrent")).set_value("gamma").run(timeout=TIMEOUT)
+    assert [as_read(w.value) for w in at.warning] == ["input bias: 'gamma' is already the recurrent weights"]
+    at.selectbox(key=keys.WEIGHTS.role("bias_input")).set_value("").run(timeout=TIMEOUT)
+    said = " ".join(w.value for w in at.warning)
+    assert "recurrent weights 'gamma': expected (4·H, H) for an LSTM in PyTorch's layout, got (16,)" in \
+        as_read(said), said
+    assert at.button(key=keys.WEIGHTS.roles_apply).disabled
+    at.selectbox(key=keys.WEIGHTS.role("recurrent")).set_value("beta").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.WEIGHTS.role("bias_input")).set_value("gamma").run(timeout=TIMEOUT)
+    at.button(key=keys.WEIGHTS.roles_apply).click().run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at), errors(at)
+    assert model(at).label == "Uploaded: odd.npz" and model(at).network.hidden_size == 4
+    assert model(at).loaded.head.size == 2
+    assert "roles given by hand" in " ".join(t.value for t in at.text)
