@@ -395,6 +395,57 @@ def test_names_in_a_file_show_as_text_and_fetch_nothing(weights: App, tmp_path: 
     assert fetched == []
 
 
+def odd_npz(folder: Path) -> Path:
+    """An LSTM (3 inputs, 4 units) with a 2-output head, its arrays named by no convention."""
+    torch_arrays = cells.to_torch(cells.Network.create("lstm", 3, 4, seed=6, dtype=np.float32))
+    path = folder / "odd.npz"
+    np.savez(path, alpha=torch_arrays["weight_ih_l0"], beta=torch_arrays["weight_hh_l0"],
+             gamma=torch_arrays["bias_ih_l0"], delta=torch_arrays["bias_hh_l0"],
+             out=np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4))
+    return path
+
+
+def pick(app: App, key: str, option: str) -> None:
+    """Choose ``option`` in the selectbox with this key as a user does (again if a rerun closed the list)."""
+    for attempt in range(3):
+        app.wait_idle()
+        app.click(app.page.locator(f".st-key-{key} input"))
+        try:
+            app.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            app.page.keyboard.press("Escape")
+            if attempt == 2:
+                raise
+    app.wait_idle()
+
+
+def test_arrays_under_unknown_names_are_given_their_roles_in_the_page(weights: App, tmp_path: Path) -> None:
+    """The key-mapping menus: a file whose names no reader knows is refused with an offer; the menus start at a
+    guess from the shapes; a wrong choice is named at once and the build button waits; then the model is built."""
+    app = weights
+    path = odd_npz(tmp_path)
+    heading = app.page.get_by_text("Give the file's arrays their roles", exact=True)
+    upload(app, path, None, heading)
+    assert "give the file's arrays their roles below" in app.page.locator(ERROR).first.inner_text()
+    build = app.page.locator(f".st-key-{keys.WEIGHTS.roles_apply} button")
+    assert build.is_enabled()
+    pick(app, keys.WEIGHTS.role("recurrent"), "gamma 16 float32")
+    warning = app.page.locator("[data-testid=stAlertContentWarning]", has_text="already the recurrent weights")
+    warning.wait_for(timeout=15_000)
+    assert warning.inner_text().strip() == "input bias: 'gamma' is already the recurrent weights"
+    assert build.is_disabled()
+    pick(app, keys.WEIGHTS.role("recurrent"), "beta 16×4 float32")
+    app.page.wait_for_function(f"() => !document.querySelector({f'.st-key-{keys.WEIGHTS.roles_apply} button'!r})"
+                               ".disabled", timeout=15_000)
+    shown = app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: odd.npz")
+    app.until_shown(lambda: app.click(build), shown)
+    no_error(app)
+    app.page.wait_for_function(f"() => ({PREVIEW_JS})('forget')?.length === 4", timeout=45_000)
+    assert "roles given by hand" in app.page.locator("[data-testid=stExpander]", has_text="odd.npz").inner_text()
+    app.screenshot("upload-roles")
+
+
 def test_see_it_in_explore_draws_the_uploaded_model_s_gates(weights: App) -> None:
     """From the Weights page to Explore with an uploaded model: its gate view draws the model's own units
     over the typed text's steps. (Last here: it leaves the Weights page.)"""
