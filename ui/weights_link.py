@@ -13,7 +13,15 @@ from ui.share import sync_query
 from workbench import keys
 from workbench.literal import literal
 from workbench.model import Model
-from workbench.model_link import PAGE_PARAMS, Clamp, Knob, PageLink, page_from_query, page_to_query
+from workbench.model_link import (
+    PAGE_PARAMS,
+    Clamp,
+    Knob,
+    PageLink,
+    model_link_problem,
+    page_from_query,
+    page_to_query,
+)
 from workbench.weights import SECTIONS, is_position
 
 
@@ -79,4 +87,4 @@ def write_page_link(model: Model | None) -> None:
         original = model.original  # a preset's or a trained model's first weights come back from its name
     step = ss.get(keys.WEIGHTS.preview.step)
     page = PageLink(step if isinstance(step, int) else None, tuple(knobs), clamp, original)
-    sync_query(page_to_query(page) if model is None or model.source != "file" else {}, PAGE_PARAMS)
+    sync_query(page_to_query(page) if model is None or model_link_problem(model) is None else {}, PAGE_PARAMS)

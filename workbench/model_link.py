@@ -136,9 +136,15 @@ def weights_from_link(text: str) -> cells.Network:
         raise ValueError(f"gate activation: {e}") from None
 
 
+def _file_only(model: Model) -> bool:
+    """Whether the model has parts only its file carries: a vocabulary or embedding of its own, or an output head
+    (a link carries the recurrent weights alone)."""
+    return model.source == "file" or (model.loaded is not None and model.loaded.head is not None)
+
+
 def model_link_problem(model: Model) -> str | None:
     """Why this model cannot ride in a share link, or None when it can."""
-    if model.source == "file":
+    if _file_only(model):
         return ("This model came from a file with its own vocabulary, embedding or output head, which a link does not "
                 "carry: send the file instead.")
     return link_problem(model.network)
@@ -146,7 +152,7 @@ def model_link_problem(model: Model) -> str | None:
 
 def model_to_link(model: Model) -> dict[str, str]:
     """Query parameters that bring this model back: where it came from, and its weights when edited or made here."""
-    if model.source == "file":
+    if _file_only(model):
         raise ValueError(model_link_problem(model))
     params = {"model": model.source or "numbers"}
     base = model.source.split(":", 1)[0]

@@ -24,7 +24,7 @@ from workbench.model_files import (
     from_loaded,
     load_upload,
 )
-from workbench.model_link import model_from_link, model_to_link, weights_from_link, weights_to_link
+from workbench.model_link import model_from_link, model_link_problem, model_to_link, weights_from_link, weights_to_link
 
 
 @pytest.mark.parametrize("name", list(presets.PRESETS))
@@ -415,3 +415,11 @@ def test_the_weights_page_s_link_settings_come_back_and_wrong_parts_are_named() 
     back, errors = page_from_query(hostile)
     assert (back.step, back.knobs, back.clamp, back.original) == (None, (), None, None)
     assert [e.split(":")[0] for e in errors] == ["wstep", "knobs", "knobs", "knobs", "clamp", "orig"]
+
+
+def test_a_plain_file_model_with_a_head_is_not_put_in_a_link_that_would_lose_its_head() -> None:
+    model = load_upload("sine_cell.pt", (MODELS / "sine_cell.pt").read_bytes())
+    assert model.loaded.head is not None and model.source == "numbers"
+    assert "send the file instead" in model_link_problem(model)
+    with pytest.raises(ValueError):
+        model_to_link(model)
