@@ -17,6 +17,7 @@ from ui.model import current_model
 from ui.model_files import export_buttons, upload_controls
 from ui.palette import current_palette
 from ui.predictions import predictions_start, show_predictions
+from ui.presenter import presenter_switch
 from ui.share import link_errors, load_link, write_model_link
 from ui.tables import chart
 from ui.weights import (
@@ -45,6 +46,7 @@ palette = current_palette()
 load_link()
 # Explore, when next shown, shows what this page shows (a drawn network, or the model fixed here), not its first view.
 st.session_state[keys.EXPLORE.first_view_shown] = True
+presenter_switch(keys.WEIGHTS.present)  # large type and no sidebar, for a projector
 st.title("Weights: edit, preset, clamp, load")
 for message in link_errors() + load_page_link():
     st.error(message)

@@ -202,6 +202,7 @@ class WeightsKeys:
     predict: PredictionKeys = field(default_factory=lambda: PredictionKeys("w_predict"))  # the head's outputs
     gate_activation: str = "w_gate_activation"  # what squashes the σ gates: σ, or a hard sigmoid
     head_predicts: str = "w_head_predicts"  # a file's head read as "classes" or "values"
+    present: str = "w_present"  # presenter mode toggle (?present=1)
     roles_file: str = "w_roles_file"  # not a widget: (file name, its arrays) of a file whose arrays need roles
     roles_kind: str = "w_roles_kind"
     roles_layout: str = "w_roles_layout"

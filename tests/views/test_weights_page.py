@@ -759,3 +759,10 @@ def test_a_file_nothing_recognises_gets_its_arrays_given_roles_checked_as_they_a
     assert model(at).label == "Uploaded: odd.npz" and model(at).network.hidden_size == 4
     assert model(at).loaded.head.size == 2
     assert "roles given by hand" in " ".join(t.value for t in at.text)
+
+
+def test_the_weights_page_opens_in_presenter_mode_from_its_link() -> None:
+    at = open_weights(query={"present": "1"})
+    assert at.toggle(key=keys.WEIGHTS.present).value and not errors(at)
+    assert any("[data-testid=stSidebar]" in h.proto.body and "display: none" in h.proto.body
+               for h in at.get("html"))
