@@ -1,5 +1,5 @@
 """Widgets for fixed models and their weights: the ready-models menu, the model panel, the weight editors and
-knobs, and the model's head's predictions beside its gates.
+knobs (the head's predictions beside the gates are ui.predictions').
 
 The widgets only read what the user did and hand it to the edits (cells.edits) and tables
 (workbench.weights); an edit that cannot be applied is said under the editors, and the model stays as it was.
@@ -11,20 +11,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 import cells
+from cells.activations import GATE_ACTIVATIONS
 from cells.edits import cell_of, scaled, shifted
 from ui.controls import network_controls
 from ui.engine import NetworkChoice
 from ui.handoff import send
 from ui.model import drop_model, use_model
-from ui.tables import chart
-from viz.predictions import output_labels, token_probability, top_predictions
-from viz.style import STANDARD, Palette
 from workbench import keys
+from workbench.literal import literal
 from workbench.model import Model, from_preset, symbols_as_math
 from workbench.weights import (
     BIAS_COLUMNS,
@@ -36,9 +34,9 @@ from workbench.weights import (
     apply_edits,
     edit_tables,
     from_table,
-    is_position,
     load_ready,
     ready_models,
+    shown_table,
 )
 
 PREVIEW_CURSOR = keys.WEIGHTS.preview
@@ -93,8 +91,10 @@ def ready_models_menu() -> None:
 
 def model_panel(model: Model) -> None:
     """Which model is shown, how it reads text, what to look at, and the way back."""
-    st.markdown(f"**{model.label}**")
-    st.caption(f"Reads {model.reads}. The Network settings are fixed by this model.")
+    label, reads = (literal(model.label, 200), literal(model.reads, 300)) if model.from_file \
+        else (model.label, model.reads)  # a file's name and its vocabulary's tokens are shown as they are spelt
+    st.markdown(f"**{label}**")
+    st.caption(f"Reads {reads}. The Network settings are fixed by this model.")
     if model.shown_note:
         st.caption(symbols_as_math(model.shown_note))
     st.button("Back to a drawn network", key=keys.EXPLORE.drop_model, on_click=_back_to_drawn,
@@ -112,50 +112,6 @@ def model_sidebar(model: Model | None, drawn_note: str) -> NetworkChoice | None:
         st.caption(drawn_note)
         st.header("Network")
         return network_controls()
-
-
-def predictions_start(tokens: list[str]) -> None:
-    """New text starts the predictions and the gates beside them at its last step (call before the preview)."""
-    state, T = st.session_state, len(tokens)
-    if state.get(keys.WEIGHTS.predict_of) != list(tokens) or not is_position(state.get(keys.WEIGHTS.predict_step), T):
-        state[keys.WEIGHTS.predict_of] = list(tokens)
-        state[keys.WEIGHTS.predict_step] = state[PREVIEW_CURSOR.step] = T - 1
-
-
-def _slider_moved() -> None:
-    """The step slider moved: the preview's cursor goes there too."""
-    st.session_state[PREVIEW_CURSOR.step] = st.session_state[keys.WEIGHTS.predict_step]
-
-
-def predictions(probabilities: np.ndarray, tokens: list[str], outputs: list[str] | None,
-                palette: Palette = STANDARD) -> None:
-    """The model's own head beside its gates: the top predictions after a chosen step, and one output over time.
-
-    The step is the preview's: where the user stops its cursor (the browser's report) the slider follows, and
-    the slider moves the preview's cursor."""
-    T, K = probabilities.shape
-    st.markdown("**What the model predicts**")
-    state = st.session_state
-    reported = state.get(PREVIEW_CURSOR.reported)
-    if reported is not None and reported != state.get(keys.WEIGHTS.predict_followed) and 0 <= reported[0] < T:
-        state[keys.WEIGHTS.predict_followed] = reported
-        state[keys.WEIGHTS.predict_step] = reported[0]
-    if not is_position(state.get(keys.WEIGHTS.predict_step), T):
-        state[keys.WEIGHTS.predict_step] = T - 1
-    step = st.slider("After step", 0, max(T - 1, 1), key=keys.WEIGHTS.predict_step, disabled=T == 1,
-                     on_change=_slider_moved,
-                     help="The head's likeliest outputs once the model has read the sequence up to this step; the "
-                          "gates' cursor and this slider move together.")
-    st.caption(f"After reading {step}·{tokens[step]}: the head's five likeliest outputs.")
-    with st.container(key=keys.WEIGHTS.chart("top_predictions")):
-        st.table(top_predictions(probabilities, tokens, step, outputs))
-    labels = output_labels(K, outputs)
-    if not is_position(st.session_state.get(keys.WEIGHTS.predict_token), K):
-        st.session_state[keys.WEIGHTS.predict_token] = int(np.argmax(probabilities[step]))  # the likeliest, to start
-    chosen = st.selectbox("Follow the probability of", list(range(K)), key=keys.WEIGHTS.predict_token,
-                          format_func=lambda k: labels[k])
-    chart(token_probability(probabilities, tokens, chosen, outputs, step, palette=palette),
-          key=keys.WEIGHTS.chart("token_probability"), config={"displayModeBar": False})
 
 
 def apply_preset() -> None:
@@ -208,6 +164,7 @@ def apply_pending(base: Model, layer: int, direction: str, gate: str, features: 
         commit(base, edited)
     if refused:
         st.session_state[keys.WEIGHTS.edit_refused] = refused  # said under the editors (views/weights.py)
+        st.session_state[keys.WEIGHTS.version] = _version() + 1  # the editors show the weights as they still are
     return edited is not None
 
 
@@ -215,11 +172,12 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
             on_edit: Callable[[], object] | None = None) -> None:
     """The gate's tables (``edit_tables``) as data editors; ``on_edit`` applies an edit (``apply_pending``)
     before the next run."""
-    # The bias columns are pinned beside the row names: in sight however far a wide matrix scrolls.
-    config = {c: st.column_config.NumberColumn(c, format="%.3f", step=0.001, pinned=c in BIAS_COLUMNS or None)
+    # The bias columns are pinned beside the row names: in sight however far a wide matrix scrolls. The cells are
+    # text: a number column's editor turns typed letters into 0 (or None), which would read as a real edit.
+    config = {c: st.column_config.TextColumn(c, pinned=c in BIAS_COLUMNS or None)
               for t in tables.values() for c in t.columns}
     config[INDEX_COLUMN] = st.column_config.Column(disabled=True)  # a row per unit: its name is not an input
-    st.data_editor(tables["weights"],
+    st.data_editor(shown_table(tables["weights"]),
                    key=keys.WEIGHTS.editor("weights", layer, direction, gate, _version(), tables["weights"].shape),
                    num_rows="fixed", column_config=config, on_change=on_edit)
     for field in cell.EXTRA:
@@ -227,7 +185,7 @@ def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dic
             continue
         st.caption(EXTRA_CAPTIONS.get(field, f"{field.replace('_', ' ').capitalize()}:"))
         key = keys.WEIGHTS.editor(field, layer, direction, gate, _version(), tables[field].shape)
-        st.data_editor(tables[field], key=key, num_rows="fixed", column_config=config, on_change=on_edit)
+        st.data_editor(shown_table(tables[field]), key=key, num_rows="fixed", column_config=config, on_change=on_edit)
 
 
 def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[[], object] | None = None) -> None:
@@ -235,13 +193,53 @@ def knobs(layer: int, direction: str, gate: str, symbol: str, on_edit: Callable[
     applied = st.session_state.setdefault(keys.WEIGHTS.knobs, {})
     scale_key = keys.WEIGHTS.knob("scale", layer, direction, gate)
     shift_key = keys.WEIGHTS.knob("shift", layer, direction, gate)
-    for key, default in ((scale_key, 1.0), (shift_key, 0.0)):
-        if key not in st.session_state:
-            st.session_state[key] = float(applied.get(key, default))
-    st.slider(f"Scale W ({symbol}) by", *SCALE_RANGE, step=0.1, key=scale_key, on_change=on_edit,
-              help="Multiplies every weight of this gate, hidden and input columns alike.")
-    st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, step=0.5, key=shift_key, on_change=on_edit,
+    # Each knob's default is what it has applied, not left to the slider (whose default is its minimum): a browser
+    # that loses its copy of a knob (a page replaced by an error) draws the default, and reports it back on the
+    # next rerun as if the user had moved the knob to 0.1 or -10.
+    st.slider(f"Scale W ({symbol}) by", *SCALE_RANGE, float(applied.get(scale_key, 1.0)), step=0.1, key=scale_key,
+              on_change=on_edit, help="Multiplies every weight of this gate, hidden and input columns alike.")
+    st.slider(f"Shift b ({symbol}) by", *SHIFT_RANGE, float(applied.get(shift_key, 0.0)), step=0.5, key=shift_key,
+              on_change=on_edit,
               help="Adds to every unit's bias. Forget-gate bias +3 makes an LSTM remember longer from the start.")
+
+
+ACTIVATION_LABELS = {"sigmoid": "σ, the logistic sigmoid", "hard_sigmoid": "σ̂, Keras 2's hard sigmoid",
+                     "hard_sigmoid_relu6": "σ̂₆, Keras 3's hard sigmoid (relu6)"}
+
+
+def _set_activation(base: Model) -> None:
+    name = st.session_state[keys.WEIGHTS.gate_activation]
+    if name != base.network.gate_activation:
+        commit(base, base.network.with_gate_activation(name))
+
+
+def _set_head(model: Model) -> None:
+    what = st.session_state[keys.WEIGHTS.head_predicts]
+    use_model(dataclasses.replace(model, loaded=model.loaded.predicting(what)))
+
+
+def computation(base: Model, model: Model | None) -> None:
+    """How the model computes, where it has a choice: what squashes its σ gates (σ, or the hard sigmoid a
+    Keras model was trained with), and whether a file's head predicts classes or values."""
+    network = base.network
+    has_sigmoid = all(cell.SIGMOID for layer in network.layers for cell in layer.cells)
+    head = model.loaded.head if model is not None and model.loaded is not None else None
+    if not has_sigmoid and head is None:
+        return
+    left, right = st.columns(2)
+    if has_sigmoid and network.gate_activation in ACTIVATION_LABELS:
+        st.session_state[keys.WEIGHTS.gate_activation] = network.gate_activation  # the model's, until changed
+        left.selectbox("Gate activation (what σ is)", list(ACTIVATION_LABELS), key=keys.WEIGHTS.gate_activation,
+                       format_func=lambda n: f"{ACTIVATION_LABELS[n]}: {GATE_ACTIVATIONS[n].formula}",
+                       on_change=_set_activation, args=(base,),
+                       help="The model's own, as its file says. Keras trained LSTMs and GRUs with a hard sigmoid "
+                            "until 2.3: choose it for a model whose file does not say so.")
+    if head is not None:
+        st.session_state[keys.WEIGHTS.head_predicts] = "values" if head.predicts_value else "classes"
+        right.radio("The head's outputs are", ("classes", "values"), key=keys.WEIGHTS.head_predicts,
+                    horizontal=True, on_change=_set_head, args=(model,),
+                    format_func=lambda w: "classes (softmax)" if w == "classes" else "values (a regression)",
+                    help="Class scores become probabilities; values are the predictions themselves.")
 
 
 def commit(base: Model, network: cells.Network) -> Model:

@@ -11,6 +11,7 @@ from ui.first_view import first_view, what_to_look_at
 from ui.gateview import offline_view, one_screen, show_gate_view
 from ui.model import current_model
 from ui.palette import current_palette
+from ui.predictions import show_predictions
 from ui.presenter import presenter_switch
 from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
@@ -18,6 +19,7 @@ from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names
 from workbench import keys
+from workbench.model import head_outputs
 
 load_link()
 first_view()
@@ -68,13 +70,15 @@ st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
            "it gives the same view.")
 write_link(current_values(["t", "unit"]), ["t", "unit"])
+if (head := head_outputs(model, run.trace.output)) is not None:  # a trained readout or a file's own head
+    show_predictions(head, tokens, keys.EXPLORE.predict, keys.EXPLORE.cursor, palette, wide=True)
 
 # The expander and the popover below are lazy: closed, what is in them is not drawn at all on a rerun.
 equations = st.expander(f"The lecture's equations: {cells.KINDS[kind].LABEL}", key=keys.EXPLORE.equations_open,
                         on_change="rerun")
 if equations.open:
     with equations:
-        blocks = deck_columns(kind)
+        blocks = deck_columns(kind, gate_activation=trace.gate_activation)
         for column, block in zip(st.columns(len(blocks)), blocks, strict=True):
             with column:
                 st.latex(block)

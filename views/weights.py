@@ -16,6 +16,8 @@ from ui.handoff import follow_text
 from ui.model import current_model
 from ui.model_files import export_buttons, upload_controls
 from ui.palette import current_palette
+from ui.predictions import predictions_start, show_predictions
+from ui.presenter import presenter_switch
 from ui.share import link_errors, load_link, write_model_link
 from ui.tables import chart
 from ui.weights import (
@@ -23,26 +25,30 @@ from ui.weights import (
     PREVIEW_CURSOR,
     apply_pending,
     apply_preset,
+    computation,
     editors,
     knobs,
     model_sidebar,
-    predictions,
-    predictions_start,
     redraw,
     reset,
 )
+from ui.weights_link import load_page_link, take_link_step, write_page_link
 from viz.gateview import traces_view
 from viz.weights import clamp_view, weight_heatmap
 from workbench import keys
-from workbench.model import from_network, symbols_as_math
+from workbench.literal import literal
+from workbench.model import from_network, head_outputs, symbols_as_math
 from workbench.model_link import model_link_problem
 from workbench.weights import DIRECTIONS, SECTIONS, edit_tables, matrix_frame
 
 st.set_page_config(page_title="Gatescope · Weights", layout="wide")  # the browser tab names the page
 palette = current_palette()
 load_link()
+# Explore, when next shown, shows what this page shows (a drawn network, or the model fixed here), not its first view.
+st.session_state[keys.EXPLORE.first_view_shown] = True
+presenter_switch(keys.WEIGHTS.present)  # large type and no sidebar, for a projector
 st.title("Weights: edit, preset, clamp, load")
-for message in link_errors():
+for message in link_errors() + load_page_link():
     st.error(message)
 if message := st.session_state.pop(keys.WEIGHTS.edit_error, None):
     st.error(message)
@@ -66,10 +72,11 @@ else:
     base = from_network(drawn, f"Drawn {cells.KINDS[drawn.kind].LABEL}", vocabulary=vocabulary,
                         embedding=(q.embed_size, q.embed_seed) if q.mode == "embed" else None, sequence=q.text)
 if problem:
-    st.error(problem)
+    st.error(literal(problem, 1_000))  # it can quote the model's own tokens
 network = base.network
 tokens = list(run.encoded.tokens)
 T = len(tokens)
+take_link_step(tokens)
 
 # ----- which gate -------------------------------------------------------------------------------
 where = st.columns(3)
@@ -99,7 +106,8 @@ trace = run.trace.trace(layer, direction)
 info = cells.gate_info(cell.FAMILY, gate)
 
 st.subheader(symbols_as_math(f"{info.symbol}: {info.title} · layer {layer + 1}, {direction}"))
-st.caption(f"{base.label}. Rows are units; the bias b first, then the columns of the lecture's "
+label = literal(base.label, 200) if base.from_file else base.label  # a file's name, as it is spelt
+st.caption(f"{label}. Rows are units; the bias b first, then the columns of the lecture's "
            "$[h_{{t-1}}, x_t]$, hidden columns first. Type a number into any cell; the heatmaps below follow at once.")
 left, right = st.columns([3, 2])
 with left:
@@ -117,22 +125,22 @@ r1.button("Reset to initial weights", key=keys.WEIGHTS.reset, disabled=model is 
 r2.number_input("Seed", 0, 2**31 - 1, key=keys.WEIGHTS.seed)  # 1 at first (ui.state)
 r3.button("Re-draw with this seed", key=keys.WEIGHTS.redraw, disabled=network.kind == "mixed", on_click=redraw,
           args=(base,))
+computation(base, model)
 
 # ----- what the gate does now -------------------------------------------------------------------
 st.subheader("What it does to the sequence")
-loaded = model.loaded if model is not None else None
-head = loaded.head if loaded is not None else None
+head = head_outputs(model, run.trace.output)
 gates_column, predictions_column = st.columns([3, 2]) if head is not None else (st.container(), None)
 preview = [("", name, trace) for name in dict.fromkeys((gate, cell.memory(), "hidden")) if name in trace.values]
 if head is not None:
-    predictions_start(tokens)
+    predictions_start(tokens, keys.WEIGHTS.predict, PREVIEW_CURSOR, move_cursor=True)
 with gates_column:
     show_view(traces_view(preview, tokens, label=f"{info.symbol} edited", palette=palette),
               key=keys.WEIGHTS.preview.view,
               k=PREVIEW_CURSOR)
 if head is not None:
     with predictions_column:
-        predictions(head.probabilities(run.trace.output), tokens, loaded.output_tokens, palette)
+        show_predictions(head, tokens, keys.WEIGHTS.predict, PREVIEW_CURSOR, palette)
 
 # ----- the page's other tasks, a tab each: only the open tab's widgets are drawn ---------------------
 st.subheader("More with these weights")
@@ -194,3 +202,4 @@ else:
     st.caption("The address bar holds this model's weights: copy it to share the edited model.")
 if link_note:
     st.info(link_note)
+write_page_link(current_model())

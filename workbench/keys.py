@@ -40,6 +40,38 @@ class CursorKeys:
 
 
 @dataclass(frozen=True)
+class PredictionKeys:
+    """The keys of one page's head predictions (ui.predictions): the step they are shown after, the tokens that
+    step was set for, the cursor report it last followed, the output whose line is drawn, the table and the line."""
+
+    prefix: str
+
+    @property
+    def step(self) -> str:
+        return f"{self.prefix}_step"
+
+    @property
+    def of(self) -> str:  # not a widget: the tokens the step was set for
+        return f"{self.prefix}_of"
+
+    @property
+    def followed(self) -> str:  # not a widget: the cursor report the step last followed
+        return f"{self.prefix}_followed"
+
+    @property
+    def output(self) -> str:
+        return f"{self.prefix}_token"
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}_top"
+
+    @property
+    def line(self) -> str:
+        return f"{self.prefix}_line"
+
+
+@dataclass(frozen=True)
 class ExploreKeys:
     """Explore (views/explore.py). The Weights page shows the same model and reads the same sequence box and
     Network settings (ui.state lists the settings each page reads)."""
@@ -73,6 +105,7 @@ class ExploreKeys:
     last_good_model_text: str = "explore_last_good_model_text"  # not a widget: the last text the model could read
     first_view_shown: str = "explore_first_view_shown"  # not a widget: the first view (a ready model) was offered
     first_view_drawn: str = "explore_first_view_drawn"  # "Draw a random network instead"
+    predict: PredictionKeys = field(default_factory=lambda: PredictionKeys("explore_predict"))  # the head's outputs
 
     def download_html(self, name: str) -> str:
         return f"explore_download_html_{name}"
@@ -166,15 +199,26 @@ class WeightsKeys:
     upload_found: str = "w_upload_found"  # not a widget: (file name, what it held, its layer names)
     upload_apply: str = "w_upload_apply"
     upload_error: str = "w_upload_error"  # not a widget: why the last upload was refused
-    predict_step: str = "w_predict_step"
-    predict_of: str = "w_predict_of"  # not a widget: the tokens the step slider was set for
-    predict_followed: str = "w_predict_followed"  # not a widget: the cursor report the slider last followed
-    predict_token: str = "w_predict_token"
+    predict: PredictionKeys = field(default_factory=lambda: PredictionKeys("w_predict"))  # the head's outputs
+    gate_activation: str = "w_gate_activation"  # what squashes the σ gates: σ, or a hard sigmoid
+    head_predicts: str = "w_head_predicts"  # a file's head read as "classes" or "values"
+    present: str = "w_present"  # presenter mode toggle (?present=1)
+    roles_file: str = "w_roles_file"  # not a widget: (file name, its arrays) of a file whose arrays need roles
+    roles_kind: str = "w_roles_kind"
+    roles_layout: str = "w_roles_layout"
+    roles_apply: str = "w_roles_apply"
+    link_loaded: str = "w_link_loaded"  # not a widget: the page's own link settings have been read
+    link_step: str = "w_link_step"  # not a widget: the step a link asked for, until the page knows its text
+    link_errors: str = "w_link_errors"  # not a widget: what was wrong with the page's own link settings
 
     def editor(self, field: str, layer: int, direction: str, gate: str, version: int, shape: tuple[int, int]) -> str:
         """One data editor: ``field`` is "weights" (the gate's [W | b]), "peepholes" or "projection", ``shape``
         its table's (rows, columns), so an editor never keeps edits meant for a table of another size."""
         return f"w_edit_{field}_{layer}_{direction}_{gate}_{version}_{shape[0]}x{shape[1]}"
+
+    def role(self, role: str) -> str:
+        """The menu that gives a file's array a role ("input", "recurrent", "head_weights" …)."""
+        return f"w_role_{role}"
 
     def knob(self, what: str, layer: int, direction: str, gate: str) -> str:
         """A gate's knob: ``what`` is "scale" or "shift"."""

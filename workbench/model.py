@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 import cells
 from cells import encode, presets
+from cells.activations import sigmoid
 from cells.files.model import LoadedModel
-from cells.learning.readout import Readout
+from cells.learning.readout import Readout, softmax
 from cells.learning.tasks import TASKS, Task, make_task
 from cells.learning.train import load_model
 from workbench.settings import MAX_LINK_TEXT
@@ -45,6 +48,7 @@ class Model:
     # "task:brackets" (trained on the Train page: it reads text as that task does)
     loaded: LoadedModel | None = None  # a model from a file: its own vocabulary, embedding and output head
     watch: int | None = None  # the unit whose behaviour tells the story, which pages select first
+    outputs: tuple[str, ...] | None = None  # what each output of a trained readout stands for (its task's classes)
 
     def inputs(self, text: str) -> encode.Encoded:
         """``text`` as this model's inputs, or a ValueError saying what does not fit."""
@@ -53,6 +57,12 @@ class Model:
             raise ValueError(f"this model reads {self.network.input_size} numbers per step "
                              f"({self.reads}), the sequence has {encoded.input_size}")
         return encoded
+
+    @property
+    def from_file(self) -> bool:
+        """Whether it came from an uploaded file: its label and how it reads quote the file's own names, which a
+        page shows through ``workbench.literal.literal``."""
+        return self.loaded is not None or self.source == "file"
 
     @property
     def shown_note(self) -> str:
@@ -67,6 +77,41 @@ class Model:
         """The same model with new weights; ``original`` keeps the first ones."""
         return dataclasses.replace(self, network=network, label=label or self.label,
                                    original=self.original or self.network)
+
+
+@dataclass(frozen=True, eq=False)
+class HeadOutputs:
+    """What a model's head says after each step, for a page to show beside or under the gates.
+
+    Either probabilities p_t, (T, K): p_t = softmax(W·h_t + b) over K classes (σ of each for independent
+    yes/no outputs), or, for a head that predicts values (a regression), the values ŷ_t = W·h_t + b, (T, K).
+    """
+
+    numbers: np.ndarray  # (T, K)
+    labels: tuple[str, ...] | None  # what each output stands for (tokens, classes), None: "#k"
+    predicts_value: bool  # True: ``numbers`` are predicted values; False: probabilities
+
+
+def head_outputs(model: Model | None, output: np.ndarray) -> HeadOutputs | None:
+    """The head's outputs at every step from the top layer's ``output``, (T, D·H): a file's own head, or the
+    readout a model was trained with; None for a model without one (a drawn network, a preset)."""
+    if model is None:
+        return None
+    loaded = model.loaded
+    if loaded is not None and loaded.head is not None:
+        head = loaded.head
+        labels = tuple(loaded.output_tokens) if loaded.output_tokens is not None else None
+        if head.predicts_value:
+            return HeadOutputs(head.values(output), labels, True)
+        return HeadOutputs(head.probabilities(output), labels, False)
+    readout = model.readout
+    if readout is None or readout.input_size != output.shape[-1]:
+        return None
+    y = readout.outputs(output)  # (T, K)
+    if readout.loss == "squared":
+        return HeadOutputs(y, model.outputs, True)
+    p = softmax(y) if readout.loss == "softmax" else sigmoid(y)
+    return HeadOutputs(p, model.outputs, False)
 
 
 _SYMBOL = re.compile(r"(?<![\w$\\])([A-Za-z])_(t|\{t-1\})(?![\w}])")
@@ -160,7 +205,7 @@ def from_pretrained(name: str) -> Model:
     task = trained.task
     return Model(trained.network, entry["label"], task_reads(task), task.encode, task.EXAMPLE,
                  entry["watch"]["note"], readout=trained.readout, source=f"trained:{name}",
-                 watch=int(entry["watch"]["unit"]))
+                 watch=int(entry["watch"]["unit"]), outputs=tuple(task.classes))
 
 
 def task_reads(task: Task) -> str:
@@ -179,4 +224,4 @@ def from_task(network: cells.Network, task_name: str, label: str, *, sequence: s
         raise ValueError(f"a network reading {network.input_size} inputs cannot read the {task.LABEL.lower()} "
                          f"task's {task.input_size}")
     return Model(network, label, task_reads(task), task.encode, sequence or task.EXAMPLE, note,
-                 readout=readout, source=f"task:{task_name}", watch=watch)
+                 readout=readout, source=f"task:{task_name}", watch=watch, outputs=tuple(task.classes))

@@ -15,11 +15,13 @@ import numpy as np
 
 import cells
 from cells import encode
+from cells.activations import GATE_ACTIVATIONS
 from cells.files import interop
 from cells.files import source as file_source
 from cells.files import vocabulary as file_vocabulary
 from cells.files.model import LoadedModel
 from cells.files.parts import Found
+from cells.files.roles import ArrayInfo, list_arrays
 from workbench.model import Model, from_network
 
 MAX_UPLOAD_BYTES = file_source.MAX_BYTES  # 100 MB; .streamlit/config.toml sets server.maxUploadSize to match
@@ -67,6 +69,25 @@ def export_problem(network: cells.Network, fmt: str) -> str | None:
     return None
 
 
+def export_warning(network: cells.Network, fmt: str) -> str | None:
+    """What a user must know before using an export in ``fmt`` ("torch", "keras"): a gate activation the
+    framework's layer does not compute by itself. None when the file computes as Gatescope does."""
+    activation = network.gate_activation
+    if activation == "sigmoid" or fmt not in ("torch", "keras"):
+        return None
+    formula = "; ".join(GATE_ACTIVATIONS[a].formula for a in sorted({c.gate_activation for layer in network.layers
+                                                                      for c in layer.cells}) if a != "sigmoid")
+    if fmt == "torch":
+        return (f"These gates use {formula}. PyTorch's nn.LSTM and nn.GRU compute σ, so loaded there this model's "
+                "gates, and so its outputs, differ: write the cell out with that activation to match.")
+    if activation == "hard_sigmoid":
+        return (f"These gates use {formula}, Keras 2's hard sigmoid: build the layer with "
+                "recurrent_activation='hard_sigmoid' in Keras 2; Keras 3's 'hard_sigmoid' is relu6(x + 3)/6, so "
+                "there give it lambda x: keras.ops.clip(0.2 * x + 0.5, 0, 1).")
+    return (f"These gates use {formula}: build the layer with recurrent_activation='hard_sigmoid' (Keras 3's), or "
+            "its outputs differ.")
+
+
 _INDEX = re.compile(r"\d+")
 
 
@@ -110,13 +131,13 @@ def loaded_reads(loaded: LoadedModel) -> str:
 
 def loaded_note(loaded: LoadedModel) -> str:
     """What to look at in a file's model that reads through its own vocabulary or embedding, said for every page
-    that shows it (only the Weights page draws the head's predictions)."""
+    that shows it (Explore and Weights draw the head's predictions with the gates)."""
     words = "the model's own " + " and ".join(w for w, has in (("vocabulary", loaded.vocabulary is not None),
                                                               ("embedding", loaded.embedding is not None)) if has)
     what = "Typed text goes" if loaded.vocabulary is not None else "Typed token indices go"
     if loaded.head is None:
         return f"{what} through {words}."
-    return f"{what} through {words}; the Weights page shows what its output head predicts beside the gates."
+    return f"{what} through {words}; what its output head predicts is shown with the gates."
 
 
 def from_loaded(loaded: LoadedModel, label: str) -> Model:
@@ -141,8 +162,19 @@ def from_loaded(loaded: LoadedModel, label: str) -> Model:
                  source="file", loaded=loaded)
 
 
+def arrays_for_roles(name: str, data: bytes) -> list[ArrayInfo]:
+    """The float arrays of a file whose layers were not recognised, for the user to give roles to; empty when the
+    file is not of a kind whose arrays can be given roles (.npz, .safetensors, .pt), or has fewer than two."""
+    try:
+        arrays = list_arrays(bytes(data), name=name, max_bytes=MAX_UPLOAD_BYTES)
+    except Exception:  # a file the readers refuse, or make raise anything: there is nothing to give roles to
+        return []
+    return arrays if len(arrays) >= 2 else []
+
+
 def describe_found(found: Found) -> list[str]:
-    """What a file held, a line each, for the page."""
+    """What a file held, a line each, for the page: plain text (names from the file as they are spelt), which the
+    page shows through ``workbench.literal.literal``, never as Markdown."""
     fmt = file_source.FORMATS.get(found.format, found.format)
     lines = [f"Format: {fmt}."]
     for k, r in enumerate(found.recurrent):
@@ -151,33 +183,34 @@ def describe_found(found: Found) -> list[str]:
                  f", {r.input_size} inputs, {r.hidden_size} units")
         if r.state_size is not None and r.state_size != r.hidden_size:
             shape += f", projected to an h_t of {r.state_size} (proj_size)"
-        lines.append(f"{mark}{r.style} `{r.name or '(no prefix)'}`: {shape}")
+        lines.append(f"{mark}{r.style} {r.name or '(no prefix)'}: {shape}")
     if found.embedding:
         name, (V, E) = found.embedding
-        lines.append(f"Embedding `{name}`: {V} tokens × {E} numbers")
+        lines.append(f"Embedding {name}: {V} tokens × {E} numbers")
     else:
         lines.append("No embedding found: the first layer reads its inputs directly.")
     if found.head:
         name, (K, D) = found.head
-        lines.append(f"Output head `{name}`: {K} outputs from {D} numbers")
+        lines.append(f"Output head {name}: {K} outputs from {D} numbers")
     else:
         lines.append("No output head found.")
     if found.vocabulary_from:
         lines.append(f"Vocabulary: from the {'file' if found.vocabulary_from == 'file' else 'vocabulary you gave'}.")
     if found.ignored:
-        shown = ", ".join(f"`{k}`" for k in found.ignored[:12]) + (" …" if len(found.ignored) > 12 else "")
+        shown = ", ".join(found.ignored[:12]) + (" …" if len(found.ignored) > 12 else "")
         lines.append(f"Ignored: {shown}")
     lines += list(found.notes)
     return lines
 
 
 def load_upload(name: str, data: bytes, *, vocabulary: object | None = None, layer: int | str | None = None,
-                fallback_vocabulary: str | None = None) -> Model:
+                fallback_vocabulary: str | None = None, roles: dict[str, str] | None = None) -> Model:
     """A Model from an uploaded file's bytes, or a ValueError naming what is wrong with it.
 
     Every format goes through ``cells.load``, which checks headers and sizes before it allocates.
     ``vocabulary`` (typed characters, or a vocabulary file's bytes) overrides the file's own;
-    ``fallback_vocabulary`` is used only when the file has none, no embedding, and it fits.
+    ``fallback_vocabulary`` is used only when the file has none, no embedding, and it fits. ``roles`` builds
+    the model from arrays given their roles by hand (``cells.files.roles``).
     """
     if not isinstance(data, (bytes, bytearray)):
         raise ValueError(f"{name}: expected the file's bytes")
@@ -186,7 +219,7 @@ def load_upload(name: str, data: bytes, *, vocabulary: object | None = None, lay
     if isinstance(vocabulary, str):
         vocabulary = list(vocabulary) if vocabulary else None
     try:
-        loaded = cells.load(bytes(data), vocabulary, name=name, layer=layer)
+        loaded = cells.load(bytes(data), vocabulary, name=name, layer=layer, roles=roles)
     except ValueError as e:
         message = str(e)
         raise ValueError(message if name and message.startswith(name) else f"{name}: {message}") from None

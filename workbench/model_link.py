@@ -6,15 +6,18 @@ import base64
 import dataclasses
 import math
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
 import cells
+from cells.activations import GATE_ACTIVATIONS
 from workbench.model import Model, from_network, from_preset, from_pretrained, from_task
 
 LINK_MAX_HIDDEN = 8
 LINK_MAX_CHARS = 8_000  # longest weights parameter written or read
-_LINK_VERSION = "w1"
+_LINK_VERSION = "w1"  # kind, layers, directions, H, I, hidden-bias gates, numbers: gates squashed by σ
+_LINK_VERSION_ACTIVATION = "w2"  # the same, with the gate activation after the kind (a hard sigmoid)
 
 
 def _link_cells(network: cells.Network) -> list[cells.Cell]:
@@ -42,11 +45,16 @@ def link_problem(network: cells.Network) -> str | None:
                 "Download the model file and send that instead.")
     if len({tuple(c.hidden_biases or ()) for c in _link_cells(network)}) != 1:
         return "This model's cells differ in their hidden biases; download the model file and send that instead."
+    if network.gate_activation == "mixed":
+        return "This model's cells differ in their gate activation; download the model file and send that instead."
     return None
 
 
 def weights_to_link(network: cells.Network) -> str:
-    """The weights as one query-string value: a short header, then base64 of zlib'd float32 numbers."""
+    """The weights as one query-string value: a short header, then base64 of zlib'd float32 numbers.
+
+    The header names the gate activation when it is not σ ("w2.lstm.hard_sigmoid.…"); a σ network's link is
+    the first version's, so links written before the activation rode along read as they did."""
     problem = link_problem(network)
     if problem:
         raise ValueError(problem)
@@ -56,7 +64,10 @@ def weights_to_link(network: cells.Network) -> str:
                for cell in _link_cells(network) for field, gate, _ in _link_parameters(cell, hidden_gates)]
     payload = base64.urlsafe_b64encode(zlib.compress(np.concatenate(numbers).tobytes(), 9)).decode().rstrip("=")
     gates = "".join(str(first.GATES.index(g)) for g in hidden_gates) or "-"
-    header = [_LINK_VERSION, network.kind, str(len(network.layers)), "2" if network.bidirectional else "1",
+    activation = network.gate_activation
+    named = [] if activation == "sigmoid" else [activation]
+    header = [_LINK_VERSION if not named else _LINK_VERSION_ACTIVATION, network.kind, *named,
+              str(len(network.layers)), "2" if network.bidirectional else "1",
               str(network.hidden_size), str(network.input_size), gates]
     text = ".".join(header) + "." + payload
     if len(text) > LINK_MAX_CHARS:
@@ -70,7 +81,13 @@ def weights_from_link(text: str) -> cells.Network:
     if not isinstance(text, str) or len(text) > LINK_MAX_CHARS:
         raise ValueError(f"expected at most {LINK_MAX_CHARS:,} characters")
     parts = text.split(".")
-    if len(parts) != 8 or parts[0] != _LINK_VERSION:
+    activation = "sigmoid"
+    if len(parts) == 9 and parts[0] == _LINK_VERSION_ACTIVATION:
+        activation = parts.pop(2)
+        if activation not in GATE_ACTIVATIONS:
+            raise ValueError(f"gate activation: expected one of {', '.join(GATE_ACTIVATIONS)}, got "
+                             f"{activation[:20]!r}")
+    elif len(parts) != 8 or parts[0] != _LINK_VERSION:
         raise ValueError("not weights written by this Gatescope")
     _, kind, layers, directions, hidden, inputs, gates, payload = parts
     if kind not in cells.KINDS:
@@ -110,12 +127,24 @@ def weights_from_link(text: str) -> cells.Network:
         fields.setdefault("hidden_biases", None)
         built.append(dataclasses.replace(cell, **fields))
     per_layer = [built[k : k + n_dirs] for k in range(0, len(built), n_dirs)]
-    return cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
+    network = cells.Network(tuple(cells.Layer(*pair) for pair in per_layer))
+    if activation == "sigmoid":
+        return network
+    try:
+        return network.with_gate_activation(activation)
+    except ValueError as e:
+        raise ValueError(f"gate activation: {e}") from None
+
+
+def _file_only(model: Model) -> bool:
+    """Whether the model has parts only its file carries: a vocabulary or embedding of its own, or an output head
+    (a link carries the recurrent weights alone)."""
+    return model.source == "file" or (model.loaded is not None and model.loaded.head is not None)
 
 
 def model_link_problem(model: Model) -> str | None:
     """Why this model cannot ride in a share link, or None when it can."""
-    if model.source == "file":
+    if _file_only(model):
         return ("This model came from a file with its own vocabulary, embedding or output head, which a link does not "
                 "carry: send the file instead.")
     return link_problem(model.network)
@@ -123,7 +152,7 @@ def model_link_problem(model: Model) -> str | None:
 
 def model_to_link(model: Model) -> dict[str, str]:
     """Query parameters that bring this model back: where it came from, and its weights when edited or made here."""
-    if model.source == "file":
+    if _file_only(model):
         raise ValueError(model_link_problem(model))
     params = {"model": model.source or "numbers"}
     base = model.source.split(":", 1)[0]
@@ -172,3 +201,115 @@ def model_from_link(source: str, weights: str | None) -> Model:
             raise ValueError(f"model: expected embed:size:seed, got {source[:40]!r}")
         return from_network(network, "Edited model from a link", embedding=(int(size), int(seed)))
     return from_network(network, "Edited model from a link")
+
+
+# ----- the Weights page's own settings: the step, the knobs, the clamp and the weights before any edit ---------------
+PAGE_PARAMS = ("wstep", "knobs", "clamp", "orig")
+_KNOB_RANGES = {"scale": (0.1, 3.0), "shift": (-10.0, 10.0)}  # workbench.weights' SCALE_RANGE and SHIFT_RANGE
+_DIRECTIONS = ("forward", "backward")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One gate's knob as the page applied it: "scale" multiplies its matrix, "shift" adds to its bias."""
+
+    what: str
+    layer: int
+    direction: str
+    gate: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """The page's clamp: ``gate`` held at ``value`` for ``units`` (empty: all) at steps first..last."""
+
+    gate: str
+    value: float
+    units: tuple[int, ...]
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """What the Weights page keeps in its link beside the model (``model_to_link``): the step its cursor is at,
+    the knobs it has applied (already in the weights: the link says where each knob stands), the clamp, and the
+    weights before any edit, for "Reset" (when the model's source cannot give them back)."""
+
+    step: int | None = None
+    knobs: tuple[Knob, ...] = ()
+    clamp: Clamp | None = None
+    original: cells.Network | None = None
+
+
+def _number(text: str) -> float:
+    value = float(text)  # ValueError for what is not a number
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def page_to_query(page: PageLink) -> dict[str, str]:
+    """The query parameters (of PAGE_PARAMS) that say ``page``; a setting at its default is left out."""
+    out = {}
+    if page.step:
+        out["wstep"] = str(int(page.step))
+    knobs = [k for k in page.knobs if k.value != (1.0 if k.what == "scale" else 0.0)]
+    if knobs:
+        out["knobs"] = ",".join(f"{k.what}~{k.layer}~{k.direction}~{k.gate}~{k.value:g}" for k in knobs)
+    if page.clamp is not None:
+        c = page.clamp
+        out["clamp"] = f"{c.gate}~{c.value:g}~{'-'.join(map(str, c.units))}~{c.first}~{c.last}"
+    if page.original is not None and link_problem(page.original) is None:
+        out["orig"] = weights_to_link(page.original)
+    return out
+
+
+def page_from_query(params: dict[str, str]) -> tuple[PageLink, list[str]]:
+    """The page's settings a link gives, and what was wrong (each wrong part is left out, the rest kept)."""
+    errors: list[str] = []
+    step = None
+    if "wstep" in params:
+        text = params["wstep"]
+        if isinstance(text, str) and text.isdigit() and len(text) <= 6:
+            step = int(text)
+        else:
+            errors.append(f"wstep: expected a step number, got {str(text)[:20]!r}")
+    knobs = []
+    for part in (params.get("knobs") or "").split(",")[:64] if isinstance(params.get("knobs"), str) else []:
+        if not part:
+            continue
+        fields = part.split("~")
+        try:
+            what, layer, direction, gate, value = fields
+            low, high = _KNOB_RANGES[what]
+            if not (layer.isdigit() and int(layer) < 8 and direction in _DIRECTIONS and gate.isalpha()
+                    and len(gate) <= 20):
+                raise ValueError
+            number = _number(value)
+            if not low <= number <= high:
+                raise ValueError
+        except (ValueError, KeyError):
+            errors.append(f"knobs: {part[:40]!r} is not what, layer, direction, gate and a value in its range")
+            continue
+        knobs.append(Knob(what, int(layer), direction, gate, number))
+    clamp = None
+    if isinstance(params.get("clamp"), str):
+        try:
+            gate, value, units, first, last = params["clamp"].split("~")
+            number = _number(value)
+            unit_list = tuple(int(u) for u in units.split("-")) if units else ()
+            if not (gate.isalpha() and len(gate) <= 20 and -1.0 <= number <= 1.0 and first.isdigit()
+                    and last.isdigit() and int(first) <= int(last) and all(0 <= u < 1024 for u in unit_list)):
+                raise ValueError
+            clamp = Clamp(gate, number, unit_list, int(first), int(last))
+        except ValueError:
+            errors.append(f"clamp: {params['clamp'][:40]!r} is not gate, value, units, first and last step")
+    original = None
+    if "orig" in params:
+        try:
+            original = weights_from_link(params["orig"])
+        except ValueError as e:
+            errors.append(f"orig: {e}")
+    return PageLink(step, tuple(knobs), clamp, original), errors

@@ -24,6 +24,7 @@ PICK = "— pick a ready model —"
 SCALE_RANGE = (0.1, 3.0)
 SHIFT_RANGE = (-10.0, 10.0)
 INDEX_COLUMN = "_index"  # what st.data_editor calls the row labels' column in its edits and column_config
+SHOWN = "{:.3f}"  # how the editors write a weight: as text, so that what the user types comes back as typed
 
 
 def _number(value: object) -> float:
@@ -35,8 +36,17 @@ def _number(value: object) -> float:
     return number
 
 
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s numbers as the editors show them: text (``SHOWN``), so a cell typed full of letters comes back
+    as those letters, to be refused by name, rather than as a number the browser made of them."""
+    return frame.map(SHOWN.format)
+
+
 def apply_edits(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]], what: str) -> pd.DataFrame:
-    """``frame`` with a data editor's ``edited_rows`` applied, or a ValueError naming ``what``, row and column."""
+    """``frame`` with a data editor's ``edited_rows`` applied, or a ValueError naming ``what``, row and column.
+
+    A cell given back as the very text it showed (``shown_table``: left without a change) keeps its exact value,
+    not the rounded one it showed."""
     out = frame.copy()
     for row, changes in edited_rows.items():
         try:
@@ -51,8 +61,11 @@ def apply_edits(frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]
                                  "type numbers into the columns beside them. The weights stay as they were")
             if column not in out.columns:
                 raise ValueError(f"{what}: there is no column {column!r}")
+            c = out.columns.get_loc(column)
+            if isinstance(value, str) and value.strip() == SHOWN.format(out.iloc[r, c]):
+                continue  # opened and closed without a change
             try:
-                out.iloc[r, out.columns.get_loc(column)] = _number(value)
+                out.iloc[r, c] = _number(value)
             except (TypeError, ValueError):
                 shown = "an empty cell" if value is None or (isinstance(value, float) and math.isnan(value)) \
                     else repr(value)

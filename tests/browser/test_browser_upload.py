@@ -12,7 +12,6 @@ while the last good model stays.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import zipfile
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 CHARS = sorted(set("the quick brown fox jumps over the lazy dog. "))  # the fixtures' character vocabulary
 ERROR = "[data-testid=stAlertContentError]"
-STEP = f".st-key-{keys.WEIGHTS.predict_step} input[type=range]"  # the cursor slider's own (visually hidden) input
+STEP = f".st-key-{keys.WEIGHTS.predict.step} input[type=range]"  # the cursor slider's own (visually hidden) input
 
 
 def preview(app: App, name: str) -> list[list[float]] | None:
@@ -185,7 +184,7 @@ def type_text(app: App, text: str, steps: list[str]) -> None:
     box = app.page.locator(".st-key-explore_seq_text_box textarea")
     box.fill(text)
     box.press("Enter")
-    line = f".st-key-{keys.WEIGHTS.chart('token_probability')} .js-plotly-plot"
+    line = f".st-key-{keys.WEIGHTS.predict.line} .js-plotly-plot"
     app.page.wait_for_function(f"""steps => JSON.stringify(Array.from(document.querySelector(
         {line!r})?._fullData?.[0]?.text ?? [])) === JSON.stringify(steps)""",
                                arg=steps, timeout=45_000)
@@ -193,7 +192,7 @@ def type_text(app: App, text: str, steps: list[str]) -> None:
 
 
 def shown_top(app: App) -> tuple[str, float]:
-    first = app.page.locator(f".st-key-{keys.WEIGHTS.chart('top_predictions')} tbody tr").first.locator("td")
+    first = app.page.locator(f".st-key-{keys.WEIGHTS.predict.table} tbody tr").first.locator("td")
     return first.nth(0).inner_text(), float(first.nth(1).inner_text())
 
 
@@ -203,14 +202,9 @@ def no_error(app: App) -> None:
     assert not errors, errors
 
 
-# A .pt file opens only with PyTorch (torch.load, weights_only=True), which `make test` does not install; the word
-# model's Gatescope .npz is written from its .pt.
-NEEDS_TORCH = {"char_lm.pt", "word_gru.gatescope.npz"}
-NO_TORCH = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="reading a .pt file needs PyTorch")
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=NO_TORCH) if c.file in NEEDS_TORCH else c for c in CASES],
-                         ids=[c.file for c in CASES])
+# .pt files need no PyTorch: Gatescope reads the zip checkpoint itself (and the word model's Gatescope .npz is
+# written from its .pt the same way), so every case runs under `make test`.
+@pytest.mark.parametrize("case", CASES, ids=[c.file for c in CASES])
 def test_a_model_file_as_saved_shows_its_gates_and_predictions(weights: App, case: Case, tmp_path_factory) -> None:
     app = weights
     folder = tmp_path_factory.getbasetemp() / "uploads"
@@ -317,6 +311,139 @@ def test_hostile_files_are_refused_by_name_and_the_last_model_stays(weights: App
         assert still == gate  # the same gates of the same model on the same text
         assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
         app.screenshot(f"upload-refused-{path.stem}")
+
+
+def json_kind_list(folder: Path) -> Path:
+    """A Gatescope JSON network whose cells' "kind" is a list: the reader meets a type it did not expect."""
+    document = json.loads(cells.to_json(cells.Network.create("lstm", 3, 4, seed=1)))
+    for layer in document["layers"]:
+        for cell in layer.values():
+            if isinstance(cell, dict):
+                cell["kind"] = []
+    path = folder / "json_kind_list.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def knob_values(app: App) -> list[str]:
+    """The forget gate's two knobs as their sliders say them."""
+    return [app.page.locator(f".st-key-{keys.WEIGHTS.knob(what, 0, 'forward', 'forget')} input[type=range]")
+            .input_value() for what in ("scale", "shift")]
+
+
+def test_a_failed_upload_leaves_the_model_and_every_knob_as_they_were(weights: App, tmp_path: Path) -> None:
+    """A file the reader chokes on (a list where a cell's kind belongs) is refused with a message, twice, and a
+    visit to the page again shows the same model, unedited, with its knobs where they were."""
+    app = weights
+    sidebar = app.page.locator("[data-testid=stSidebar]")
+    upload(app, MODELS / "char_lm.safetensors", None, sidebar.get_by_text("Uploaded: char_lm.safetensors"))
+    gate = preview(app, "forget")
+    assert knob_values(app) == ["1", "0"]
+    bad = json_kind_list(tmp_path)
+    for _ in range(2):
+        upload(app, bad, None, app.page.locator(ALERT, has_text=bad.name))
+        alert = app.page.locator(ALERT, has_text=bad.name).inner_text()
+        assert "The current model stays." in alert, alert
+        assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+        app.page.locator("[data-testid=stSidebarNav] a", has_text="Weights").click()
+        app.wait_idle()
+        app.page.wait_for_function(f"() => !!({PREVIEW_JS})('forget')", timeout=45_000)
+        app.wait_idle()
+        assert knob_values(app) == ["1", "0"]
+        assert "(edited)" not in sidebar.inner_text() and "Uploaded: char_lm.safetensors" in sidebar.inner_text()
+        assert preview(app, "forget") == gate
+        app.open_tab("Download and upload", app.page.locator(f".st-key-{keys.WEIGHTS.upload}"))
+    no_error(app)
+
+
+MARKUP_PREFIX = "# Heading `x` ![img](http://127.0.0.1:9/x.png)"  # a layer's name that is all Markdown
+MARKUP_EXTRA = "**bold** ![extra](http://127.0.0.1:9/y.png) `code"  # an array the model leaves out
+
+
+def markup_file(folder: Path) -> Path:
+    """A safetensors LSTM whose file name and array names are Markdown: a heading, code spans, images."""
+    import safetensors.numpy
+
+    network = cells.Network.create("lstm", 3, 4, seed=2, dtype=np.float32)
+    arrays = {f"{MARKUP_PREFIX}.{k}": v for k, v in cells.to_torch(network).items()}
+    arrays[MARKUP_EXTRA] = np.zeros(3, np.float32)
+    path = folder / "# Title `tick` **bold** [link](x).safetensors"
+    path.write_bytes(safetensors.numpy.save(arrays))
+    return path
+
+
+def test_names_in_a_file_show_as_text_and_fetch_nothing(weights: App, tmp_path: Path) -> None:
+    """Markdown in a file's name and in its arrays' names is shown as spelt: no heading, no bold, no image, and
+    no request leaves the page for the images' addresses."""
+    app = weights
+    fetched: list[str] = []
+    app.page.on("request", lambda request: fetched.append(request.url) if ":9/" in request.url else None)
+    path = markup_file(tmp_path)
+    sidebar = app.page.locator("[data-testid=stSidebar]")
+    upload(app, path, None, sidebar.get_by_text(f"Uploaded: {path.name}"))
+    no_error(app)
+    held = app.page.locator("[data-testid=stExpander]", has_text="held")
+    text = held.inner_text()
+    assert f"What {path.name} held" in text, text
+    assert f"nn.LSTM {MARKUP_PREFIX}: 1 layer, 3 inputs, 4 units" in text, text
+    assert MARKUP_EXTRA in text, text
+    assert held.locator("img, h1, h2, strong, code, a").count() == 0, held.inner_html()[:2000]
+    label = sidebar.locator("strong", has_text="Uploaded: ")
+    assert label.inner_text() == f"Uploaded: {path.name}"  # one bold label, spelt out, with nothing inside it
+    assert label.locator("*").count() == 0 and sidebar.locator("img, h1, code, a[href='x']").count() == 0
+    app.page.wait_for_timeout(500)
+    assert fetched == []
+
+
+def odd_npz(folder: Path) -> Path:
+    """An LSTM (3 inputs, 4 units) with a 2-output head, its arrays named by no convention."""
+    torch_arrays = cells.to_torch(cells.Network.create("lstm", 3, 4, seed=6, dtype=np.float32))
+    path = folder / "odd.npz"
+    np.savez(path, alpha=torch_arrays["weight_ih_l0"], beta=torch_arrays["weight_hh_l0"],
+             gamma=torch_arrays["bias_ih_l0"], delta=torch_arrays["bias_hh_l0"],
+             out=np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4))
+    return path
+
+
+def pick(app: App, key: str, option: str) -> None:
+    """Choose ``option`` in the selectbox with this key as a user does (again if a rerun closed the list)."""
+    for attempt in range(3):
+        app.wait_idle()
+        app.click(app.page.locator(f".st-key-{key} input"))
+        try:
+            app.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            app.page.keyboard.press("Escape")
+            if attempt == 2:
+                raise
+    app.wait_idle()
+
+
+def test_arrays_under_unknown_names_are_given_their_roles_in_the_page(weights: App, tmp_path: Path) -> None:
+    """The key-mapping menus: a file whose names no reader knows is refused with an offer; the menus start at a
+    guess from the shapes; a wrong choice is named at once and the build button waits; then the model is built."""
+    app = weights
+    path = odd_npz(tmp_path)
+    heading = app.page.get_by_text("Give the file's arrays their roles", exact=True)
+    upload(app, path, None, heading)
+    assert "give the file's arrays their roles below" in app.page.locator(ERROR).first.inner_text()
+    build = app.page.locator(f".st-key-{keys.WEIGHTS.roles_apply} button")
+    assert build.is_enabled()
+    pick(app, keys.WEIGHTS.role("recurrent"), "gamma 16 float32")
+    warning = app.page.locator("[data-testid=stAlertContentWarning]", has_text="already the recurrent weights")
+    warning.wait_for(timeout=15_000)
+    assert warning.inner_text().strip() == "input bias: 'gamma' is already the recurrent weights"
+    assert build.is_disabled()
+    pick(app, keys.WEIGHTS.role("recurrent"), "beta 16×4 float32")
+    app.page.wait_for_function(f"() => !document.querySelector({f'.st-key-{keys.WEIGHTS.roles_apply} button'!r})"
+                               ".disabled", timeout=15_000)
+    shown = app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: odd.npz")
+    app.until_shown(lambda: app.click(build), shown)
+    no_error(app)
+    app.page.wait_for_function(f"() => ({PREVIEW_JS})('forget')?.length === 4", timeout=45_000)
+    assert "roles given by hand" in app.page.locator("[data-testid=stExpander]", has_text="odd.npz").inner_text()
+    app.screenshot("upload-roles")
 
 
 def test_see_it_in_explore_draws_the_uploaded_model_s_gates(weights: App) -> None:

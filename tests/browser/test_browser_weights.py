@@ -202,3 +202,45 @@ def test_uploading_a_pytorch_state_dict_continues_with_it_and_a_broken_file_is_r
     assert box.input_value() == "hello world"  # it reads the typed text
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
     app.screenshot("weights-uploaded")
+
+
+def test_letters_typed_in_a_weight_cell_keep_the_weight_and_say_what_was_wrong(app: App) -> None:
+    """Single click on a cell, type "abc", Enter; then double click, Ctrl+A, "abc", Enter: each time the weight
+    stays, the gates do not move, the model is not marked edited, and the page says what was wrong."""
+    open_weights(app)
+    before = z(app)
+    editor = app.page.locator(f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', 0, (8, 17))}"
+                              " [data-testid=stDataFrame]")
+    editor.scroll_into_view_if_needed()
+    editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
+    app.wait_idle()
+    box = editor.bounding_box()
+    assert box is not None
+    for version, double, letters in ((0, False, "abc"), (1, True, "xyz")):
+        refused = app.page.locator("[data-testid=stAlertContentError]", has_text=f"'{letters}' is not a finite number")
+        editor = app.page.locator(f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', version, (8, 17))}"
+                                  " [data-testid=stDataFrame]")
+        editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
+        app.wait_idle()
+        box = editor.bounding_box()
+
+        def type_letters(box=box, double=double, letters=letters) -> None:
+            app.wait_idle()
+            app.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # row u0's name, then right to h0
+            app.page.keyboard.press("ArrowRight")
+            app.page.keyboard.press("ArrowRight")
+            if double:  # the editor opened on the cell's text, all of it selected, then replaced
+                app.page.keyboard.press("Enter")
+                app.page.keyboard.press("Control+A")
+            app.page.keyboard.type(letters)
+            app.page.keyboard.press("Enter")
+
+        app.until_shown(type_letters, refused)
+        assert (f"f_t weights, row u0, column h0: '{letters}' is not a finite number; the weights stay as they "
+                "were") in refused.inner_text()
+        app.wait_idle()
+        assert z(app) == before
+        sidebar = app.page.locator("[data-testid=stSidebar]").inner_text()
+        assert "(edited)" not in sidebar and "Back to a drawn network" not in sidebar
+        assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
+    app.screenshot("weights-letters-refused")

@@ -45,8 +45,8 @@ def test_an_uploaded_pytorch_model_with_proj_size_runs_on_weights_and_in_explore
     network = weights.model(at).network
     assert network.kind == "lstmp" and (network.hidden_size, network.state_size) == (6, 3)
     assert weights.z(at, keys.WEIGHTS.chart("preview_forget")).shape[0] == 6
-    held = " ".join(m.value for m in at.markdown)
-    assert "nn.LSTM `lstm`: 2 layers, bidirectional, 5 inputs, 6 units, projected to an h_t of 3 (proj_size)" in held
+    held = " ".join(t.value for t in at.text)  # what the file held, as plain text
+    assert "nn.LSTM lstm: 2 layers, bidirectional, 5 inputs, 6 units, projected to an h_t of 3 (proj_size)" in held
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
     assert not at.exception and not weights.errors(at), weights.errors(at)
     header, arrays = gate_view(at)

@@ -4,6 +4,7 @@ reset, share, and text a model cannot read."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,11 @@ def z(at: AppTest, name: str) -> np.ndarray:
     return np.asarray(chart(at, name)["data"][0]["z"], np.float64)
 
 
+def as_read(markdown: str) -> str:
+    """Markdown as a reader sees it: without the backslashes that keep names from a file literal."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -119,7 +125,7 @@ def test_editing_a_weight_fixes_the_model_and_redraws_its_heatmaps_here_and_in_e
 
     at.switch_page("views/explore.py")
     settle(at, text=TEXT)
-    assert "Drawn LSTM (edited)" in " ".join(m.value for m in at.sidebar.markdown)
+    assert "Drawn LSTM (edited)" in as_read(" ".join(m.value for m in at.sidebar.markdown))
     assert z(at, "explore:forget")[0, 0] == pytest.approx(1.0, abs=1e-3)
 
 
@@ -293,7 +299,7 @@ def test_explore_shows_a_ready_model_and_refuses_text_it_cannot_read() -> None:
     assert not at.exception and not errors(at)
     text = presets.PRESETS["bracket-depth"].sequence
     assert sequence_box(at, keys.EXPLORE.seq_text)["text"] == text
-    sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
+    sidebar = as_read(" ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption))
     assert "Preset: LSTM: bracket depth" in sidebar and "characters of '()ab', one-hot" in sidebar
     assert not [s for s in at.sidebar.selectbox if s.key == keys.EXPLORE.net_kind]  # the settings are fixed
     np.testing.assert_allclose(z(at, "explore:cell")[0], depth(text), atol=1e-3)
@@ -368,6 +374,25 @@ def test_apply_edits_names_gate_row_and_column_and_leaves_the_table_alone() -> N
     with pytest.raises(ValueError, match="row u0, column h0: True is not a finite number"):
         apply_edits(frame, {0: {"h0": True}}, "f_t weights")
     assert frame.to_numpy().sum() == 0
+
+
+def test_letters_typed_in_a_weight_cell_keep_the_old_weight_and_the_editor_shows_it_again() -> None:
+    """The editors hold text, so letters come back as letters (a number editor made them 0.000 or None):
+    refused by name, the model not marked edited, and the editor drawn afresh with the weight it had."""
+    at = open_weights()
+    edit(at, "weights", {0: {"h0": "abc"}}, (4, 13))
+    assert errors(at) == ["f_t weights, row u0, column h0: 'abc' is not a finite number; the weights stay as "
+                          "they were"]
+    assert model(at) is None
+    fresh = at.session_state[keys.WEIGHTS.editor("weights", 0, "forward", "forget", 1, (4, 13))]
+    assert not fresh.get("edited_rows")  # the next editor starts from the weights, not from "abc"
+
+
+def test_a_cell_closed_without_a_change_keeps_its_exact_weight() -> None:
+    frame = pd.DataFrame([[0.123456, -2.0]], index=["u0"], columns=["h0", "x0"])
+    out = apply_edits(frame, {0: {"h0": "0.123", "x0": " -2.000 "}}, "f_t weights")
+    assert out.iloc[0, 0] == 0.123456 and out.iloc[0, 1] == -2.0  # the text it showed, not a rounded weight
+    assert apply_edits(frame, {0: {"h0": "0.5"}}, "f_t weights").iloc[0, 0] == 0.5
 
 
 def test_peephole_matrices_and_recurrent_biases_have_their_own_editors() -> None:
@@ -493,7 +518,7 @@ def test_a_model_from_a_file_reads_typed_text_through_its_embedding_and_shows_it
     assert z(at, keys.WEIGHTS.chart("preview_forget")).shape == (16, 17)  # 16 units of layer 1, 17 characters
     (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
     assert table["prediction"].iloc[0] == "s"  # after "…jump" the trained model says "s"
-    line = chart(at, keys.WEIGHTS.chart("token_probability"))
+    line = chart(at, keys.WEIGHTS.predict.line)
     p = np.asarray(line["data"][0]["y"], np.float64)
     assert p.shape == (17,) and p[-1] == pytest.approx(table["probability"].iloc[0], abs=1e-3)
     assert any("which a link does not carry" in i.value for i in at.info)
@@ -556,10 +581,188 @@ def test_the_predictions_and_the_gates_beside_them_share_one_step() -> None:
     upload(at, path.name, path.read_bytes())
     type_text(at, keys.EXPLORE.seq_text, "the lazy dog")
     assert gate_view(at, keys.WEIGHTS.preview.view)[0]["t"] == 11  # new text: both at its last step
-    assert at.slider(key=keys.WEIGHTS.predict_step).value == 11
+    assert at.slider(key=keys.WEIGHTS.predict.step).value == 11
     report_cursor(at, 4, 2, key=keys.WEIGHTS.preview.view)  # the user stops the gates' cursor at step 4
-    assert at.slider(key=keys.WEIGHTS.predict_step).value == 4
+    assert at.slider(key=keys.WEIGHTS.predict.step).value == 4
     assert any(c.value.startswith("After reading 4·") for c in at.caption)
-    at.slider(key=keys.WEIGHTS.predict_step).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
+    at.slider(key=keys.WEIGHTS.predict.step).set_value(7).run(timeout=TIMEOUT)  # and the slider moves the gates'
     assert not at.exception and not errors(at)
     assert gate_view(at, keys.WEIGHTS.preview.view)[0]["t"] == 7
+
+
+def test_a_value_head_shows_its_predicted_values_at_each_step_not_a_probability_of_one() -> None:
+    """An nn.LSTMCell trained on a sine, with a one-output linear head: the page shows ŷ_t, the number it
+    predicts, in the table and as a line under the step, not "#0 1.0000" and a flat p(#0) = 1."""
+    from workbench.model import head_outputs
+    from workbench.model_files import load_upload
+
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "sine_cell.pt"
+    sine = load_upload(path.name, path.read_bytes())
+    at = open_weights(text=sine.sequence)
+    at.session_state[MODEL_KEY] = sine
+    at.session_state[keys.EXPLORE.seq_mode] = "numbers"
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at), errors(at)
+    T = len(at.session_state[keys.WEIGHTS.predict.of])
+    values = head_outputs(sine, sine.network.run(sine.inputs(sine.sequence).xs).output).numbers[:, 0]
+    (table,) = [d.value for d in at.table]
+    assert list(table.columns) == ["predicted value"] and "probability" not in table.columns
+    assert table["predicted value"].iloc[0] == pytest.approx(values[T - 1], abs=1e-4)
+    line = chart(at, keys.WEIGHTS.predict.line)
+    np.testing.assert_allclose(np.asarray(line["data"][0]["y"], np.float64), values, atol=1e-3)  # as drawn
+    assert line["layout"]["yaxis"]["title"]["text"] == "predicted value"
+    assert any("predicted value ŷ" in c.value for c in at.caption)
+
+
+def test_explore_shows_the_predictions_of_every_model_with_a_head() -> None:
+    """The text model's cue promises its predicted next characters: Explore shows them under the gates, at the
+    cursor's step, as the Weights page does; a drawn network (no head) shows none."""
+    from workbench.model import from_pretrained, head_outputs
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.ready_model).set_value("trained:text_lstm").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    text = sequence_box(at, keys.EXPLORE.seq_text)["text"]
+    model_ = from_pretrained("text_lstm")
+    p = head_outputs(model_, model_.network.run(model_.inputs(text).xs).output).numbers
+    report_cursor(at, 3, 0, key=keys.EXPLORE.cursor.view)
+    assert not at.exception
+    (table,) = [d.value for d in at.table if "prediction" in d.value.columns]
+    best = int(np.argmax(p[3]))
+    assert table["prediction"].iloc[0] == model_.outputs[best].replace(" ", "␣")
+    assert table["probability"].iloc[0] == pytest.approx(p[3, best], abs=1e-4)
+    assert at.slider(key=keys.EXPLORE.predict.step).value == 3
+    line = chart(at, keys.EXPLORE.predict.line)
+    assert len(line["data"][0]["y"]) == len(p)
+    at.button(key=keys.EXPLORE.drop_model).click().run(timeout=TIMEOUT)
+    assert not at.exception and not [d for d in at.table if "prediction" in d.value.columns]
+
+
+def test_the_gate_activation_can_be_set_here_and_rides_to_explore_the_link_and_the_exports() -> None:
+    """Keras 2's hard sigmoid chosen on the Weights page: the gates follow clip(0.2·a + 0.5, 0, 1), the link
+    carries it, Explore's lecture equations write σ̂, and the PyTorch and Keras downloads say what they need."""
+    at = open_weights()
+    assert at.selectbox(key=keys.WEIGHTS.gate_activation).value == "sigmoid"  # the model's own, to start
+    at.selectbox(key=keys.WEIGHTS.gate_activation).set_value("hard_sigmoid").run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at)
+    network = model(at).network
+    assert network.gate_activation == "hard_sigmoid" and model(at).original is not None
+    xs = model(at).inputs(TEXT).xs
+    expected = network.run(xs).trace(0, "forward").values["forget"].T
+    np.testing.assert_allclose(z(at, keys.WEIGHTS.chart("preview_forget")), expected, atol=1e-3)
+    pre = network.run(xs).trace(0, "forward").pre["forget"].T
+    np.testing.assert_allclose(expected, np.clip(0.2 * pre + 0.5, 0, 1), atol=1e-9)
+    weights = at.query_params["weights"]
+    assert (weights if isinstance(weights, str) else weights[-1]).startswith("w2.lstm.hard_sigmoid.")
+    open_tab(at, "Download and upload")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "PyTorch's nn.LSTM and nn.GRU compute σ" in warnings and "recurrent_activation='hard_sigmoid'" in warnings
+    at.switch_page("views/explore.py")
+    settle(at, text=TEXT)
+    at.session_state[keys.EXPLORE.equations_open] = True
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    assert any(r"\hat{\sigma}" in block.value for block in at.latex)
+
+
+def test_a_file_s_head_can_be_read_as_classes_or_values_as_the_user_says() -> None:
+    from workbench.model_files import load_upload
+
+    path = Path(__file__).parents[1] / "fixtures" / "models" / "sine_cell.pt"
+    sine = load_upload(path.name, path.read_bytes())
+    at = open_weights(text=sine.sequence)
+    at.session_state[MODEL_KEY] = sine
+    at.session_state[keys.EXPLORE.seq_mode] = "numbers"
+    at.run(timeout=TIMEOUT)
+    assert at.radio(key=keys.WEIGHTS.head_predicts).value == "values"
+    at.radio(key=keys.WEIGHTS.head_predicts).set_value("classes").run(timeout=TIMEOUT)
+    assert not at.exception and not model(at).loaded.head.predicts_value
+    (table,) = [d.value for d in at.table]
+    assert list(table.columns) == ["prediction", "probability"]
+    at.radio(key=keys.WEIGHTS.head_predicts).set_value("values").run(timeout=TIMEOUT)
+    (table,) = [d.value for d in at.table]
+    assert list(table.columns) == ["predicted value"]
+
+
+def test_the_page_s_link_keeps_the_step_the_knob_reset_and_the_clamp() -> None:
+    """Edit, shift the forget bias by 3, clamp the input gate, stop the cursor at step 7, copy the address: a new
+    session opened on it shows the same step, the knob at 3 (already in the weights), Reset on, and the clamp."""
+    at = open_weights()
+    at.slider(key=keys.WEIGHTS.knob("shift", 0, "forward", "forget")).set_value(3.0).run(timeout=TIMEOUT)
+    open_tab(at, SECTIONS[0])
+    at.toggle(key=keys.WEIGHTS.clamp_on).set_value(True).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.WEIGHTS.clamp_gate).set_value("input").run(timeout=TIMEOUT)
+    at.slider(key=keys.WEIGHTS.clamp_value).set_value(0.25).run(timeout=TIMEOUT)
+    report_cursor(at, 7, 1, key=keys.WEIGHTS.preview.view)
+    assert not at.exception and not errors(at)
+    query = {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+    assert query["wstep"] == "7" and query["knobs"] == "shift~0~forward~forget~3" and "orig" in query
+    again = open_weights(query=query)
+    assert not again.exception and not errors(again), errors(again)
+    assert gate_view(again, keys.WEIGHTS.preview.view)[0]["t"] == 7
+    assert again.slider(key=keys.WEIGHTS.knob("shift", 0, "forward", "forget")).value == 3.0
+    np.testing.assert_allclose(model(again).network.layers[0].forward.biases["forget"],
+                               model(at).network.layers[0].forward.biases["forget"], rtol=1e-6)  # not shifted twice
+    assert not again.button(key=keys.WEIGHTS.reset).disabled
+    assert again.toggle(key=keys.WEIGHTS.clamp_on).value
+    assert again.selectbox(key=keys.WEIGHTS.clamp_gate).value == "input"
+    assert again.slider(key=keys.WEIGHTS.clamp_value).value == 0.25
+    again.button(key=keys.WEIGHTS.reset).click().run(timeout=TIMEOUT)  # Reset brings back the drawn weights
+    np.testing.assert_allclose(model(again).network.layers[0].forward.biases["forget"],
+                               model(at).original.layers[0].forward.biases["forget"], rtol=1e-6)
+
+
+def test_see_it_in_explore_opens_the_network_a_fresh_weights_page_shows() -> None:
+    """A fresh session opened on the Weights page shows a drawn LSTM on "hello world"; Explore then shows that
+    network, not its own first view (the bracket LSTM)."""
+    at = open_weights(text=DEFAULTS[keys.EXPLORE.seq_text])
+    drawn = z(at, keys.WEIGHTS.chart("preview_forget"))
+    assert model(at) is None
+    at.switch_page("views/explore.py")
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and model(at) is None
+    np.testing.assert_allclose(z(at, "explore:forget"), drawn, atol=1e-3)
+
+
+def odd_names() -> bytes:
+    """An LSTM with a head whose arrays are named by no convention: alpha (4H, I), beta (4H, H), gamma, delta."""
+    import io
+
+    torch_arrays = cells.to_torch(cells.Network.create("lstm", 3, 4, seed=6, dtype=np.float32))
+    arrays = {"alpha": torch_arrays["weight_ih_l0"], "beta": torch_arrays["weight_hh_l0"],
+              "gamma": torch_arrays["bias_ih_l0"], "delta": torch_arrays["bias_hh_l0"],
+              "out": np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)}
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+def test_a_file_nothing_recognises_gets_its_arrays_given_roles_checked_as_they_are_chosen() -> None:
+    at = open_weights()
+    upload(at, "odd.npz", odd_names())
+    assert model(at) is None and any("give the file's arrays their roles below" in e for e in errors(at))
+    assert at.selectbox(key=keys.WEIGHTS.role("recurrent")).value == "beta"  # the first guess, from the shapes
+    assert at.selectbox(key=keys.WEIGHTS.role("head_weights")).value == "out"
+    assert not at.warning and not at.button(key=keys.WEIGHTS.roles_apply).disabled
+    at.selectbox(key=keys.WEIGHTS.role("recurrent")).set_value("gamma").run(timeout=TIMEOUT)
+    assert [as_read(w.value) for w in at.warning] == ["input bias: 'gamma' is already the recurrent weights"]
+    at.selectbox(key=keys.WEIGHTS.role("bias_input")).set_value("").run(timeout=TIMEOUT)
+    said = " ".join(w.value for w in at.warning)
+    assert "recurrent weights 'gamma': expected (4·H, H) for an LSTM in PyTorch's layout, got (16,)" in \
+        as_read(said), said
+    assert at.button(key=keys.WEIGHTS.roles_apply).disabled
+    at.selectbox(key=keys.WEIGHTS.role("recurrent")).set_value("beta").run(timeout=TIMEOUT)
+    at.selectbox(key=keys.WEIGHTS.role("bias_input")).set_value("gamma").run(timeout=TIMEOUT)
+    at.button(key=keys.WEIGHTS.roles_apply).click().run(timeout=TIMEOUT)
+    assert not at.exception and not errors(at), errors(at)
+    assert model(at).label == "Uploaded: odd.npz" and model(at).network.hidden_size == 4
+    assert model(at).loaded.head.size == 2
+    assert "roles given by hand" in " ".join(t.value for t in at.text)
+
+
+def test_the_weights_page_opens_in_presenter_mode_from_its_link() -> None:
+    at = open_weights(query={"present": "1"})
+    assert at.toggle(key=keys.WEIGHTS.present).value and not errors(at)
+    assert any("[data-testid=stSidebar]" in h.proto.body and "display: none" in h.proto.body
+               for h in at.get("html"))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.viz.figjson import spec
-from viz.predictions import output_labels, token_probability, top_predictions
+from viz.predictions import output_labels, predicted_values, token_probability, top_predictions, value_line
 
 P = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25]])
 INPUTS = ["a", "b", "a"]
@@ -43,3 +43,14 @@ def test_shapes_that_do_not_fit_are_refused():
         top_predictions(P, ["a", "b"], 0)
     with pytest.raises(ValueError, match="step: expected 0 to 2"):
         top_predictions(P, INPUTS, 3)
+
+
+def test_a_value_head_shows_its_values_not_probabilities():
+    y = np.array([[0.5, -2.0], [1.25, 3.0], [-0.75, 0.0]])
+    table = predicted_values(y, INPUTS, 1, None)
+    assert list(table.index) == ["#0", "#1"] and list(table["predicted value"]) == [1.25, 3.0]
+    fig = spec(value_line(y, INPUTS, 0, ["next x", "other"], step=2))
+    np.testing.assert_allclose(np.asarray(fig["data"][0]["y"], dtype=float), [0.5, 1.25, -0.75], atol=1e-6)
+    assert fig["layout"]["title"]["text"].startswith("ŷ(next x)")
+    low, high = fig["layout"]["yaxis"]["range"]
+    assert low < -0.75 and high > 1.25 and fig["layout"]["yaxis"]["title"]["text"] == "predicted value"

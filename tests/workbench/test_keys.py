@@ -17,6 +17,8 @@ def strings(page: object) -> list[str]:
         value = getattr(page, f.name)
         if isinstance(value, keys.CursorKeys):
             out += [value.step, value.unit, value.start, value.reported, value.view]
+        elif isinstance(value, keys.PredictionKeys):
+            out += [value.step, value.of, value.followed, value.output, value.table, value.line]
         else:
             out.append(value)
     return out

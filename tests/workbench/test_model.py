@@ -24,7 +24,7 @@ from workbench.model_files import (
     from_loaded,
     load_upload,
 )
-from workbench.model_link import model_from_link, model_to_link, weights_from_link, weights_to_link
+from workbench.model_link import model_from_link, model_link_problem, model_to_link, weights_from_link, weights_to_link
 
 
 @pytest.mark.parametrize("name", list(presets.PRESETS))
@@ -251,6 +251,22 @@ def test_an_edited_preset_comes_back_from_its_link() -> None:
     assert back.original is not None and back.inputs("ab").xs.shape == (2, 2)
 
 
+@pytest.mark.parametrize("activation", ["hard_sigmoid", "hard_sigmoid_relu6"])
+def test_a_hard_sigmoid_rides_in_the_link_and_an_old_link_reads_as_sigma(activation: str) -> None:
+    network = cells.Network.create("gru", 3, 4, seed=5, num_layers=2).with_gate_activation(activation)
+    back = weights_from_link(weights_to_link(network))
+    assert back.gate_activation == activation
+    xs = np.random.default_rng(0).normal(size=(6, 3))
+    np.testing.assert_allclose(back.run(xs).output, network.run(xs).output, atol=1e-6)
+    sigma = cells.Network.create("gru", 3, 4, seed=5)
+    old = weights_to_link(sigma)
+    assert old.startswith("w1.gru.1.1.4.3.")  # a σ network's link is as it always was
+    assert weights_from_link(old).gate_activation == "sigmoid"
+    edited = from_preset("counter").edited(from_preset("counter").network.with_gate_activation(activation))
+    link = model_to_link(edited)
+    assert model_from_link(link["model"], link["weights"]).network.gate_activation == activation
+
+
 HOSTILE_LINKS = {
     "garbage": "hello",
     "wrong version": "w9.lstm.1.1.4.3.-.AAAA",
@@ -262,6 +278,9 @@ HOSTILE_LINKS = {
         np.array([np.nan, 0, 0], np.float32).tobytes())).decode(),
     "bad hidden-bias gates": "w1.lstm.1.1.4.3.99.AAAA",
     "too long": "w1." + "A" * 9000,
+    "unknown gate activation": "w2.lstm.swish.1.1.4.3.-.AAAA",
+    "hard sigmoid on a cell without σ gates": "w2.rnn.hard_sigmoid.1.1.1.1.-."
+    + weights_to_link(cells.Network.create("rnn", 1, 1)).split(".")[-1],
 }
 
 
@@ -298,15 +317,14 @@ def test_an_uploaded_char_lm_reads_typed_text_through_its_own_embedding() -> Non
     with pytest.raises(ValueError, match="expected text"):
         model.inputs(None)  # the page's fallback when no text was kept
     lines = describe_found(model.loaded.found)
-    assert "→ used: nn.LSTM `lstm`: 2 layers, 8 inputs, 16 units" in lines
-    assert "Embedding `embed`: 28 tokens × 8 numbers" in lines and "Vocabulary: from the file." in lines
+    assert "→ used: nn.LSTM lstm: 2 layers, 8 inputs, 16 units" in lines
+    assert "Embedding embed: 28 tokens × 8 numbers" in lines and "Vocabulary: from the file." in lines
     with pytest.raises(ValueError, match="This model came from a file"):
         model_to_link(model)
 
 
 def test_a_vocabulary_file_is_read_and_the_typed_fallback_never_refuses_a_file() -> None:
-    data = (MODELS / "char_lm.pt").read_bytes()
-    pytest.importorskip("torch")
+    data = (MODELS / "char_lm.pt").read_bytes()  # read without PyTorch where it is not installed
     model = load_upload("char_lm.pt", data, vocabulary=(MODELS / "char_lm.vocab.json").read_bytes())
     assert model.loaded.vocabulary[:3] == [" ", ".", "a"]
     # A drawn network's one-hot characters do not fit a model with its own embedding: they are not used.
@@ -370,11 +388,38 @@ def test_a_pytorch_upload_without_torch_loads_and_a_legacy_one_says_how_to_conve
 
 
 def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_it_has_a_head() -> None:
-    # Explore shows the same note above its gates, and it draws no predictions: the note says which page does.
+    # Explore and Weights show the note above the gates, and the head's predictions with them.
     chars = load_upload("char_lm.safetensors", (MODELS / "char_lm.safetensors").read_bytes())
-    assert chars.note == ("Typed text goes through the model's own vocabulary and embedding; the Weights page shows "
-                          "what its output head predicts beside the gates.")
+    assert chars.note == ("Typed text goes through the model's own vocabulary and embedding; what its output head "
+                          "predicts is shown with the gates.")
     indices = load_upload("word_gru.onnx", (MODELS / "word_gru.onnx").read_bytes())
-    assert indices.note.startswith("Typed token indices go through the model's own embedding; the Weights page")
+    assert indices.note.startswith("Typed token indices go through the model's own embedding; what its output")
     headless = dataclasses.replace(chars.loaded, head=None)
     assert from_loaded(headless, "x").note == "Typed text goes through the model's own vocabulary and embedding."
+
+
+def test_the_weights_page_s_link_settings_come_back_and_wrong_parts_are_named() -> None:
+    from workbench.model_link import Clamp, Knob, PageLink, page_from_query, page_to_query
+
+    original = cells.Network.create("lstm", 3, 4, seed=3)
+    page = PageLink(7, (Knob("shift", 0, "forward", "forget", 3.0), Knob("scale", 0, "forward", "input", 1.0)),
+                    Clamp("input", 0.25, (1, 3), 2, 9), original)
+    query = page_to_query(page)
+    assert query["knobs"] == "shift~0~forward~forget~3"  # a knob at its default is left out
+    back, errors = page_from_query(query)
+    assert not errors and back.step == 7 and back.knobs == page.knobs[:1] and back.clamp == page.clamp
+    np.testing.assert_allclose(back.original.layers[0].forward.weights["forget"],
+                               original.layers[0].forward.weights["forget"], rtol=1e-6)
+    hostile = {"wstep": "-1", "knobs": "shift~0~forward~forget~99,scale~9~up~x~1,ok", "clamp": "input~2~~0~1",
+               "orig": "w1.nope"}
+    back, errors = page_from_query(hostile)
+    assert (back.step, back.knobs, back.clamp, back.original) == (None, (), None, None)
+    assert [e.split(":")[0] for e in errors] == ["wstep", "knobs", "knobs", "knobs", "clamp", "orig"]
+
+
+def test_a_plain_file_model_with_a_head_is_not_put_in_a_link_that_would_lose_its_head() -> None:
+    model = load_upload("sine_cell.pt", (MODELS / "sine_cell.pt").read_bytes())
+    assert model.loaded.head is not None and model.source == "numbers"
+    assert "send the file instead" in model_link_problem(model)
+    with pytest.raises(ValueError):
+        model_to_link(model)
