@@ -378,3 +378,13 @@ def test_a_file_model_s_note_says_where_its_predictions_are_shown_and_only_when_
     assert indices.note.startswith("Typed token indices go through the model's own embedding; the Weights page")
     headless = dataclasses.replace(chars.loaded, head=None)
     assert from_loaded(headless, "x").note == "Typed text goes through the model's own vocabulary and embedding."
+
+
+def test_a_trained_model_names_its_inputs_in_quotes_so_brackets_read_as_inputs_not_punctuation() -> None:
+    reads = from_pretrained("brackets_lstm").reads
+    assert reads == "brackets ( and ); inputs “(”, “)”"
+    assert "(, )" not in reads and reads.count("(") == 2  # the two brackets it reads, nothing more
+    assert from_pretrained("text_lstm").reads.startswith("lower-case text; inputs “␣”, “,”, “.”")  # a space shows
+    assert from_pretrained("sine_gru").reads.startswith("numbers")  # the sequence box's number mode keys on this
+
+
