@@ -18,11 +18,11 @@ def _diagram(box_w: float, box_h: float) -> dict:
     """The LSTM's drawing, with o_t ∗ tanh(C_t) as m_t where the LSTM has h_t, and W_hr lifting it into h_t
     above (the wire runs round the right of the boxes, clear of their names)."""
     d = lstm_diagram(box_w, box_h)
-    m, h, side = (9.6, -0.5), (9.6, 1.6), 10.32
+    m, h, side = (9.6, -0.66), (9.6, 1.42), 10.32  # m_t low, h_t under C_t's box, W_hr's name between
     return {
         "boxes": {**{k: v for k, v in d["boxes"].items() if k != "hidden"}, "unprojected": m, "hidden": h},
         "nodes": d["nodes"],
-        "labels": {**d["labels"], "W_{hr}": (side - 0.06, 0.8)},
+        "labels": {**d["labels"], "W_{hr}": (side - 0.06, 0.69)},
         "wires": (*d["wires"], ((m[0] + box_w, m[1]), (side, m[1]), (side, h[1]), (h[0] + box_w, h[1]))),
     }
 

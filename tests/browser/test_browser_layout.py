@@ -24,7 +24,8 @@ DIAGRAM_JS = """() => {
     const textRect = (e) => { const range = document.createRange(); range.selectNodeContents(e);
                               return rect(range.getBoundingClientRect()); };
     const ctx = document.createElement('canvas').getContext('2d');
-    const names = [...svg.querySelectorAll('.gv-boxname')].map((e) => {
+    const names = [...svg.querySelectorAll('.gv-boxname')].map((name) => {
+        const e = name.querySelector('.gv-text') ?? name;  // the line its letters are set on
         const style = getComputedStyle(e);
         ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
         const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
@@ -34,7 +35,7 @@ DIAGRAM_JS = """() => {
         const baseline = probe.getBoundingClientRect().bottom;
         probe.remove();
         const inkTop = baseline - ctx.measureText(e.textContent).actualBoundingBoxAscent * scale;
-        return {text: e.textContent, inkTop, frameTop: e.parentElement.getBoundingClientRect().top,
+        return {text: e.textContent, inkTop, frameTop: name.parentElement.getBoundingClientRect().top,
                 box: textRect(e)};
     });
     const texts = [...svg.querySelectorAll('.gv-boxname, .gv-label, .gv-nodetext, .gv-boxtext')]

@@ -44,7 +44,7 @@ function buildDiagram(v) {
     const div = el("div", "gv-boxtext", svg("foreignObject", at, root));
     // The name sits on the box's top edge, with room above its letters for an accent (the tilde of C̃_t).
     const name = svg("foreignObject", { ...at, y: at.y - NAME_H * S, height: NAME_H * S }, root);
-    el("div", "gv-boxname", name).innerHTML = b.symbol;
+    el("span", "gv-text", el("div", "gv-boxname", name)).innerHTML = b.symbol; // a line of its own: sub stays sub
     const panel = v.panels.find((p) => p.p.name === b.name);
     return { b, rect, div, panel: panel && !panel.empty ? panel : null };
   });
@@ -57,7 +57,7 @@ function buildDiagram(v) {
   }
   for (const l of d.labels) {
     const fo = svg("foreignObject", { x: X(l.x) - 4 * S, y: Y(l.y) - 0.4 * S, width: 4 * S, height: 0.8 * S }, root);
-    el("div", "gv-label", fo).innerHTML = l.text;
+    el("span", "gv-text", el("div", "gv-label", fo)).innerHTML = l.text;
   }
   return boxes;
 }
