@@ -338,6 +338,15 @@ def _difference_range(pair: RolePair) -> tuple[np.ndarray, ColourRange, str]:
     return diff, ColourRange(-bound, bound, "diverging", f"±{bound:g}", stretched=stretched), symbol
 
 
+def not_compared(pair: RolePair) -> str:
+    """Why B − A leaves a row empty, short enough for the row's box (A's and B's titles say what each gate is)."""
+    if pair.a is None or pair.b is None:
+        return f"Not compared: only {'A' if pair.b is None else 'B'} has a gate in this role."
+    if pair.a.values.shape != pair.b.values.shape:
+        return f"Not compared: A's {pair.a.symbol} and B's {pair.b.symbol} differ in shape."
+    return f"Not compared: A's {pair.a.symbol} and B's {pair.b.symbol} play different parts."
+
+
 def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], tokens_b: Sequence[str], *,
                   labels: tuple[str, str], t: int = 0, unit: int = 0, palette: Palette = STANDARD,
                   watch: int | None = None) -> tuple[GateView, GateView, GateView | None]:
@@ -366,7 +375,7 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
     panels = []
     for pair in pairs:
         if not pair.comparable:
-            panels.append(ViewPanel(pair.role, "", pair.title, None, None, note="Not compared: " + pair.note))
+            panels.append(ViewPanel(pair.role, "", pair.title, None, None, note=not_compared(pair)))
             continue
         diff, crange, symbol = _difference_range(pair)
         panels.append(ViewPanel(pair.role, symbol, "", crange, diff, note=difference_note(pair, tokens_a)))

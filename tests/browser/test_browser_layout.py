@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.browser.conftest import GATE_VIEWS_JS, App
 from tests.browser.test_browser_gateview import build, open_view
 
 if TYPE_CHECKING:
@@ -68,3 +69,74 @@ def test_the_cell_diagram_draws_every_name_whole_and_nothing_over_a_box(page: Pa
     clash = [f"{a['text']} / {b['text']}" for k, a in enumerate(seen["texts"]) for b in seen["texts"][k + 1:]
              if overlap(a["box"], b["box"])]
     assert (on_box, clash) == ([], []), f"{kind}: texts drawn over boxes or each other"
+
+
+# Every text in the page's main area (inside components' shadow roots too) that a box cuts: drawn past the edge
+# of an ancestor that hides or scrolls its overflow, or ended by an ellipsis; and every gate view title that runs
+# into its map (the cursor's arrow stands 7 px above the map).
+CUT_JS = """() => {
+    const texts = [];
+    const walk = (root) => {
+        const nodes = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        while (nodes.nextNode()) if (nodes.currentNode.textContent.trim()) texts.push(nodes.currentNode);
+        for (const e of root.querySelectorAll('*')) if (e.shadowRoot) walk(e.shadowRoot);
+    };
+    const main = document.querySelector('[data-testid=stMain]');
+    walk(main);
+    const up = (e) => e.parentElement || e.getRootNode().host || null;
+    const cut = [];
+    for (const node of texts) {
+        const e = node.parentElement;
+        if (!e || ['STYLE', 'SCRIPT', 'OPTION'].includes(e.tagName) || !e.checkVisibility()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const r = range.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        const say = (why) => cut.push(`"${node.textContent.trim().slice(0, 60)}" ${why}`);
+        const style = getComputedStyle(e);
+        if (style.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1) {
+            say(`ends in an ellipsis (${e.scrollWidth} px in ${e.clientWidth} px)`);
+            continue;
+        }
+        for (let a = e; a && a !== main; a = up(a)) {
+            const s = getComputedStyle(a);
+            if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+            const b = a.getBoundingClientRect();
+            if (b.width <= 2 || b.height <= 2) break;  // a screen reader's text, hidden on purpose
+            if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1) {
+                say(`cut by ${a.className || a.tagName} (text ${Math.round(r.top)}..${Math.round(r.bottom)} px, `
+                    + `box ${Math.round(b.top)}..${Math.round(b.bottom)} px)`);
+                break;
+            }
+        }
+    }
+    const views = [];
+    const find = (root) => { views.push(...root.querySelectorAll('.gv'));
+        for (const e of root.querySelectorAll('*')) if (e.shadowRoot) find(e.shadowRoot); };
+    find(document);
+    for (const panel of views.flatMap((v) => [...v.querySelectorAll('.gv-panel')])) {
+        const title = panel.querySelector('.gv-title');
+        const map = panel.querySelector('.gv-plot, .gv-empty');
+        if (!title || !map || !title.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(title);
+        const bottom = range.getBoundingClientRect().bottom;
+        const top = map.getBoundingClientRect().top - (map.classList.contains('gv-plot') ? 7 : 0);
+        if (bottom > top + 0.5) cut.push(`"${title.textContent}" runs into its map (${bottom} px, map from ${top} px)`);
+    }
+    return cut;
+}"""
+
+
+@pytest.mark.parametrize("size", [pytest.param((1280, 800), id="1280x800"),
+                                  pytest.param((1280, 720), id="1280x720", marks=pytest.mark.viewport(1280, 720))])
+def test_compare_cuts_no_title_readout_or_note(app: App, size: tuple[int, int]) -> None:
+    """Each pane's row titles ("keep share (derived)"), its readout ("· unit 0") and B − A's note on a row it does
+    not compare are whole, at a laptop's width with the sidebar open."""
+    app.open("compare").wait_ready()
+    app.page.wait_for_function(f"() => ({GATE_VIEWS_JS})().length === 3", timeout=45_000)
+    app.wait_idle()
+    assert app.page.viewport_size == {"width": size[0], "height": size[1]}
+    cut = app.evaluate(CUT_JS)
+    app.screenshot(f"compare-whole-{size[0]}x{size[1]}")
+    assert cut == [], "text cut off on Compare:\n" + "\n".join(cut)
