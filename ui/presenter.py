@@ -27,7 +27,7 @@ class Projector:
     button: int = 22  # button text
     button_height: str = "3rem"
     slider: int = 18  # a slider's value and ticks
-    slider_pad: str | None = "0.9rem"  # room above a slider for its larger value
+    slider_pad: str | None = "1.2rem"  # room under a slider's label for its larger value
 
 
 EXPLORE_SIZES = Projector()
@@ -48,14 +48,15 @@ def projector_css(p: Projector) -> str:
         f"{main} [data-testid=stWidgetLabel] p {{ font-size: {p.label}px !important; }}",
         f"{main} button {{ min-height: {p.button_height} !important; }}",
         f"{main} button p {{ font-size: {p.button}px !important; }}",
-        f"{main} [data-testid=stSliderThumbValue], {main} [data-testid=stSliderTickBar] "
-        f"{{ font-size: {p.slider}px !important; }}",
+        f"{main} [data-testid=stSliderThumbValue], {main} [data-testid=stSliderTickBar], "
+        f"{main} [data-testid=stSliderThumbValue] p, {main} [data-testid=stSliderTickBar] p "
+        f"{{ font-size: {p.slider}px !important; line-height: 1.2 !important; }}",
     ]
     if p.heading_pad is not None:
         rules.append(f"{main} h2 {{ padding: {p.heading_pad} !important; }}")
     if p.slider_pad is not None:
-        slider = f"{main} [data-testid=stSlider] [data-baseweb=slider]"
-        rules.append(f"{slider} {{ padding-top: {p.slider_pad} !important; }}")
+        label = f"{main} [data-testid=stSlider] > [data-testid=stWidgetLabel]"  # the value hangs over the thumb
+        rules.append(f"{label} {{ margin-bottom: {p.slider_pad} !important; }}")
     return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 

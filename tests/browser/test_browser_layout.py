@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.conftest import GATE_VIEWS_JS, App
 from tests.browser.test_browser_gateview import build, open_view
+from workbench import keys
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -140,3 +141,52 @@ def test_compare_cuts_no_title_readout_or_note(app: App, size: tuple[int, int]) 
     cut = app.evaluate(CUT_JS)
     app.screenshot(f"compare-whole-{size[0]}x{size[1]}")
     assert cut == [], "text cut off on Compare:\n" + "\n".join(cut)
+
+
+# A slider's texts as boxes: its label, the value over its thumb, and the numbers at its ends.
+SLIDER_JS = """key => {
+    const s = document.querySelector(`.st-key-${key} [data-testid=stSlider]`);
+    const box = (e) => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top,
+                                                                      bottom: r.bottom, text: e.innerText}; };
+    return {label: box(s.querySelector('[data-testid=stWidgetLabel] p')),
+            value: box(s.querySelector('[data-testid=stSliderThumbValue] p')),
+            ends: [...s.querySelectorAll('[data-testid=stSliderTickBar] p')].map(box)};
+}"""
+
+
+def _slider_clashes(seen: dict) -> list[str]:
+    pairs = [(seen["value"], seen["label"]), *((seen["value"], end) for end in seen["ends"])]
+    return [f"{a['text']!r} over {b['text']!r}" for a, b in pairs if overlap(a, b)]
+
+
+@pytest.mark.viewport(1280, 720)
+def test_a_lesson_knob_moved_while_presenting_keeps_the_slide_on_one_screen(app: App) -> None:
+    """Stop 3 on a projector: dragging its knob leaves the slide as tall as it was, "Open in Explore" on the
+    screen, and the knob's value clear of its label and its end numbers."""
+    key = keys.LESSONS.knob("forget-gate")
+    app.open("lessons?stop=forget-gate&present=1").wait_ready()
+    app.page.get_by_role("heading", name="3. The forget gate").wait_for()
+    app.wait_idle()
+    open_explore = app.page.get_by_role("button", name="Open in Explore")
+    words = app.page.locator(f".st-key-{key}").locator("xpath=ancestor::*[@data-testid='stColumn'][1]")
+    before = words.bounding_box()
+    assert before is not None
+    assert _slider_clashes(app.evaluate(SLIDER_JS, key)) == []
+    thumb = app.page.locator(f".st-key-{key} [data-testid=stSliderThumbValue]").bounding_box()
+    assert thumb is not None
+    x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] + 12  # on the thumb, below its value
+    app.page.mouse.move(x, y)
+    app.page.mouse.down()
+    app.page.mouse.move(x - 200, y, steps=10)
+    app.page.mouse.up()
+    app.page.get_by_role("button", name="↺", disabled=False).wait_for(timeout=20_000)  # off the stop as built
+    app.wait_idle()
+    seen = app.evaluate(SLIDER_JS, key)
+    assert float(seen["value"]["text"]) < 0, seen["value"]  # the knob moved, and its note was written
+    after = words.bounding_box()
+    button = open_explore.bounding_box()
+    assert after is not None and button is not None
+    assert after["height"] <= before["height"] + 1, f"the slide's left column grew from {before} to {after}"
+    assert button["y"] + button["height"] <= 720, f"Open in Explore ends at {button['y'] + button['height']} px"
+    assert _slider_clashes(seen) == []
+    app.screenshot("lesson-knob-moved-presenting-1280x720", whole_app=False)
