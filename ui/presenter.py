@@ -31,6 +31,9 @@ class Projector:
 
 
 EXPLORE_SIZES = Projector()
+# Explore and Compare while presenting: a smaller title (the page's name, not its point), so the sequence, the
+# gates and the step panel share a 1280×720 screen.
+PAGE_SIZES = Projector(title=28, text=20)
 
 
 def projector_css(p: Projector) -> str:
@@ -86,8 +89,17 @@ def presenter_switch(key: str) -> bool:
     if on:
         if st.query_params.get("present") != "1":
             st.query_params["present"] = "1"
-        present_style()
+        present_style(PAGE_SIZES)
+        st.html(corner_css(key))
     return on
+
+
+def corner_css(key: str) -> str:
+    """The presenter toggle (widget key ``key``) in the page's top right corner, beside the title, so the page's
+    first row is its title: a projector's 720 pixels hold the controls and every panel."""
+    return (f"<style>.st-key-{key} {{ position: absolute !important; top: 0; right: 0; width: auto !important; "
+            "z-index: 10; }\n[data-testid=stMain] [data-testid=stVerticalBlock] { gap: 0.4rem; }\n"
+            "[data-testid=stMainBlockContainer] { padding-top: 0.5rem !important; }</style>")
 
 
 def present_style(sizes: Projector = EXPLORE_SIZES) -> None:

@@ -349,10 +349,13 @@ def not_compared(pair: RolePair) -> str:
 
 def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], tokens_b: Sequence[str], *,
                   labels: tuple[str, str], t: int = 0, unit: int = 0, palette: Palette = STANDARD,
-                  watch: int | None = None) -> tuple[GateView, GateView, GateView | None]:
+                  watch: int | None = None, columns: int = 1) -> tuple[GateView, GateView, GateView | None]:
     """Pane A's and pane B's gates as two views with one row per role, and B − A of the roles they share
     (None when no role compares): rows line up across the three, and so do the steps; ``palette`` colours
-    them and ``watch`` is the unit a cue says to watch, if any."""
+    them and ``watch`` is the unit a cue says to watch, if any. ``columns`` 2 lays each view's roles out in two
+    columns (a projector's short screen), in the same order in every view."""
+    if columns not in (1, 2):
+        raise ValueError(f"columns: expected 1 or 2, got {columns}")
     steps = max(a.steps, b.steps)
     pairs = role_pairs(a, b)
     views = []
@@ -368,7 +371,7 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
                                     panel.crange, _padded(panel.values, steps), note=pair.note))
         padded = [*tokens, *[ENDED] * (steps - trace.steps)]
         views.append(panel_view(panels, padded, label=label, where=f"Pane {pane.upper()}", t=t, unit=unit,
-                                columns=1, palette=palette, watch=watch))
+                                columns=columns, palette=palette, watch=watch))
     shared = [pair for pair in pairs if pair.comparable]
     if not shared or a.steps != b.steps:
         return views[0], views[1], None
@@ -379,5 +382,5 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
             continue
         diff, crange, symbol = _difference_range(pair)
         panels.append(ViewPanel(pair.role, symbol, "", crange, diff, note=difference_note(pair, tokens_a)))
-    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit, columns=1,
-                                          palette=palette, watch=watch)
+    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit,
+                                          columns=columns, palette=palette, watch=watch)

@@ -73,8 +73,8 @@ def test_the_cell_diagram_draws_every_name_whole_and_nothing_over_a_box(page: Pa
 
 
 # Every text in the page's main area (inside components' shadow roots too) that a box cuts: drawn past the edge
-# of an ancestor that hides or scrolls its overflow, or ended by an ellipsis; and every gate view title that runs
-# into its map (the cursor's arrow stands 7 px above the map).
+# of an ancestor that hides or scrolls its overflow, or ended by an ellipsis; and every title of a pane (Compare's
+# narrow views, where a title wraps) that runs into its map (the cursor's arrow stands 7 px above the map).
 CUT_JS = """() => {
     const texts = [];
     const walk = (root) => {
@@ -115,7 +115,8 @@ CUT_JS = """() => {
     const find = (root) => { views.push(...root.querySelectorAll('.gv'));
         for (const e of root.querySelectorAll('*')) if (e.shadowRoot) find(e.shadowRoot); };
     find(document);
-    for (const panel of views.flatMap((v) => [...v.querySelectorAll('.gv-panel')])) {
+    const panes = views.filter((v) => v.matches('.gv-tight'));
+    for (const panel of panes.flatMap((v) => [...v.querySelectorAll('.gv-panel')])) {
         const title = panel.querySelector('.gv-title');
         const map = panel.querySelector('.gv-plot, .gv-empty');
         if (!title || !map || !title.textContent.trim()) continue;
@@ -190,3 +191,35 @@ def test_a_lesson_knob_moved_while_presenting_keeps_the_slide_on_one_screen(app:
     assert button["y"] + button["height"] <= 720, f"Open in Explore ends at {button['y'] + button['height']} px"
     assert _slider_clashes(seen) == []
     app.screenshot("lesson-knob-moved-presenting-1280x720", whole_app=False)
+
+
+# Every panel and step panel of every gate view, with its name and its box on the page.
+PANELS_JS = f"""() => ({GATE_VIEWS_JS})().flatMap(v => [...v.querySelectorAll('.gv-panel, .gv-side')].map(e => {{
+    const r = e.getBoundingClientRect();
+    const name = e.classList.contains('gv-side') ? 'step panel'
+        : (e.querySelector('.gv-sym, .gv-title')?.textContent || 'lines');
+    return {{name: `${{v.gatescope.h.where || v.gatescope.h.label}}: ${{name}}`, top: r.top, bottom: r.bottom,
+             left: r.left, right: r.right}};
+}}))"""
+
+
+@pytest.mark.viewport(1280, 720)
+@pytest.mark.parametrize(("path", "views", "panels"), [("?present=1", 1, 9), ("compare?present=1", 3, 18)],
+                         ids=["explore", "compare"])
+def test_presenting_shows_every_panel_and_the_step_panel_on_the_first_screen(app: App, path: str, views: int,
+                                                                             panels: int) -> None:
+    """A projector's 1280×720: Explore's maps, its line chart and its step panel, and all of Compare's rows in all
+    three panes, are on the screen as the page opens, none of their text cut."""
+    app.open(path).wait_ready()
+    app.page.wait_for_function(f"() => ({GATE_VIEWS_JS})().length === {views}", timeout=45_000)
+    app.wait_idle()
+    app.page.wait_for_timeout(500)  # the views lay themselves out once their width is known
+    shown = app.evaluate(PANELS_JS)
+    assert len(shown) == panels, [p["name"] for p in shown]  # Explore: 7 maps, the lines, the step panel
+    off = [f"{p['name']} at {p['top']:.0f}..{p['bottom']:.0f} px" for p in shown
+           if p["top"] < 0 or p["bottom"] > 720 or p["left"] < 0 or p["right"] > 1280]
+    name = path.split("?")[0] or "explore"
+    app.screenshot(f"{name}-presenting-1280x720", whole_app=False)
+    assert off == [], f"off the first screen at 1280×720: {off}"
+    cut = app.evaluate(CUT_JS)
+    assert cut == [], "text cut off:\n" + "\n".join(cut)
