@@ -22,7 +22,7 @@ def cached_show(slug: str, value: float) -> Shown:
 # controls are not drawn at all (see views/lessons.py), so hiding here is only Streamlit's chrome.
 # A stop's title is an h2, larger than Explore's, with no padding so the stop fits 1280×720.
 LESSON_SIZES = Projector(text=24, heading=40, heading_pad="0", maths=32, label=22, button=24, button_height="3.2rem",
-                         slider=20, slider_pad="1.5rem")  # room under a slider's label for its value
+                         slider=20, slider_pad="1.3rem")  # room under a slider's label for its value
 
 # Page Up and Page Down (what a presentation clicker sends) click the stop buttons whatever has focus
 # (ui/presenter_keys.js); the gate view moves its own time cursor with the arrow keys.
