@@ -142,6 +142,9 @@ def test_compare_cuts_no_title_readout_or_note(app: App, size: tuple[int, int]) 
     cut = app.evaluate(CUT_JS)
     app.screenshot(f"compare-whole-{size[0]}x{size[1]}")
     assert cut == [], "text cut off on Compare:\n" + "\n".join(cut)
+    tops = app.evaluate(f"() => ({GATE_VIEWS_JS})().map(v => v.querySelector('.gv-readout')"
+                        ".getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 1, f"the panes' readouts stand at {tops} px, not on one line"
 
 
 # A slider's texts as boxes: its label, the value over its thumb, and the numbers at its ends.
