@@ -18,11 +18,11 @@ def _diagram(box_w: float, box_h: float) -> dict:
     """The LSTM's drawing, with o_t ∗ tanh(C_t) as m_t where the LSTM has h_t, and W_hr lifting it into h_t
     above (the wire runs round the right of the boxes, clear of their names)."""
     d = lstm_diagram(box_w, box_h)
-    m, h, side = (9.6, -0.5), (9.6, 1.45), 10.32
+    m, h, side = (9.6, -0.66), (9.6, 1.42), 10.32  # m_t low, h_t under C_t's box, W_hr's name between
     return {
         "boxes": {**{k: v for k, v in d["boxes"].items() if k != "hidden"}, "unprojected": m, "hidden": h},
         "nodes": d["nodes"],
-        "labels": {**d["labels"], "W_{hr}": (side - 0.06, 0.72)},
+        "labels": {**d["labels"], "W_{hr}": (side - 0.06, 0.69)},
         "wires": (*d["wires"], ((m[0] + box_w, m[1]), (side, m[1]), (side, h[1]), (h[0] + box_w, h[1]))),
     }
 
@@ -69,12 +69,23 @@ class ProjectedLSTM(Cell):
     NUMBERS: ClassVar[tuple[tuple[str, str, str], ...]] = (
         *LSTM.NUMBERS[:5],
         ("m_t", r"%{output:f} \cdot \tanh(%{cell})", "unprojected"),
-        ("h_t", r"W_{hr} \cdot m_t", "hidden"),
+        ("h_t", r"%{unprojected_norm} \cdot %{projected_along:f}", "hidden"),
     )
     NOTE: ClassVar[str] = ("An LSTM whose output m_t = o_t ∗ tanh(C_t) (H units) is mapped by W_hr to a shorter h_t "
                            "(P numbers), which the gates read back. h_t has no unit of its own past P: for a unit "
-                           "u ≥ P the numbers show h_t's last row.")
+                           "u ≥ P the numbers show h_t's last row. Its h_t line writes W_hr·m_t as |m_t| (the "
+                           "length of m_t) times W_hr's row along m_t's direction.")
     diagram = staticmethod(_diagram)
+
+    @classmethod
+    def derived(cls, values: Arrays, pre: Arrays) -> Arrays:
+        """W_hr·m_t written as two numbers: |m_t| = sqrt(Σ_u m_t[u]²), the length of what W_hr projects ((T, 1)
+        or (1,): one a step), times W_hr's rows along m_t's direction, W_hr·(m_t/|m_t|) ((T, P) or (P,); 0 when
+        m_t = 0), so that h_t = |m_t| · W_hr·(m_t/|m_t|) holds number by number."""
+        norm = np.linalg.norm(values["unprojected"], axis=-1, keepdims=True)  # (T, 1)
+        hidden = values["hidden"]  # (T, P)
+        along = np.divide(hidden, norm, out=np.zeros_like(hidden), where=norm > 0)  # (T, P)
+        return {"unprojected_norm": norm, "projected_along": along}
 
     # ----- sizes ---------------------------------------------------------------------------------
     def _state_width(self, hidden: int) -> int:

@@ -45,8 +45,15 @@ from workbench.settings import (
 )
 
 
-def start_controls() -> tuple[bool, bool]:
-    """The start-mode radio and the two links between the panes; returns (same input, same network)."""
+def start_controls(folded: bool = False) -> tuple[bool, bool]:
+    """The start-mode radio and the two links between the panes; returns (same input, same network). ``folded``
+    (presenter mode) puts them, and the start mode's note, in an expander titled with the start mode."""
+    if folded:
+        with st.expander(f"Start from: {STARTS[st.session_state[keys.COMPARE.start]]}"):
+            linked = start_controls()
+            if note := start_note():
+                st.caption(note)
+        return linked
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.radio("Start from", list(STARTS), format_func=STARTS.get, key=keys.COMPARE.start, horizontal=True,
                on_change=start_mode, help="Sets both panes to a ready comparison; change anything afterwards.")

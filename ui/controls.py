@@ -71,8 +71,9 @@ def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceIn
              "The text applies as you type; Enter applies it at once.")
     embed_size, embed_seed = st.session_state[keys.EXPLORE.embed_size], st.session_state[keys.EXPLORE.embed_seed]
     if fixed is not None:
+        lines = 2 if fixed.startswith("numbers") or not big else 1  # a projector's text box: one line of text
         text = sequence_box(f"Sequence (the model reads {fixed})", keys.EXPLORE.seq_text, max_chars=MAX_TEXT,
-                            newline="step" if fixed.startswith("numbers") else "character", big=big,
+                            newline="step" if fixed.startswith("numbers") else "character", big=big, rows=lines,
                             help=help_ + " A fixed model reads text its own way (see the sidebar).")
         return SequenceInput(st.session_state[keys.EXPLORE.seq_mode], text, int(embed_size), int(embed_seed))
     left, middle, right = st.columns([4, 2, 3])
@@ -85,8 +86,10 @@ def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceIn
     with left:
         hint = ("one character per step" if mode != "numbers"
                 else "numbers per step: '1 0 0.5', or vectors, one step per line or ';' ('1 0; 0 1')")
+        lines = 2 if mode.startswith("numbers") or not big else 1
         text = sequence_box(f"Sequence ({hint})", keys.EXPLORE.seq_text, max_chars=MAX_TEXT,
-                            newline="step" if mode.startswith("numbers") else "character", big=big, help=help_)
+                            newline="step" if mode.startswith("numbers") else "character", big=big, rows=lines,
+                            help=help_)
     if mode == "embed":
         a, b = st.columns(2)
         embed_size = number_box(a, "Embedding size", 1, MAX_EMBED, keys.EXPLORE.embed_size, step=1)

@@ -4,6 +4,7 @@ time cursor and the "try this" slider. The stops themselves are workbench.lesson
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from ui.presenter import Projector, present_style, presenter_keys, presenting, write_flag
 from workbench import keys
@@ -21,7 +22,7 @@ def cached_show(slug: str, value: float) -> Shown:
 # controls are not drawn at all (see views/lessons.py), so hiding here is only Streamlit's chrome.
 # A stop's title is an h2, larger than Explore's, with no padding so the stop fits 1280×720.
 LESSON_SIZES = Projector(text=24, heading=40, heading_pad="0", maths=32, label=22, button=24, button_height="3.2rem",
-                         slider=20, slider_pad=None)
+                         slider=20, slider_pad="1.3rem")  # room under a slider's label for its value
 
 # Page Up and Page Down (what a presentation clicker sends) click the stop buttons whatever has focus
 # (ui/presenter_keys.js); the gate view moves its own time cursor with the arrow keys.
@@ -79,8 +80,10 @@ def _reset_knob(stop: Stop) -> None:
     st.session_state[keys.LESSONS.knob(stop.slug)] = stop.knob.default
 
 
-def knob_control(stop: Stop) -> float:
-    """The stop's "try this" slider and a button that puts it back."""
+def knob_control(stop: Stop, note_under: DeltaGenerator | None = None) -> float:
+    """The stop's "try this" slider and a button that puts it back. The note that the paragraph describes the
+    stop as built goes under the knob, or into ``note_under`` (presenter mode's folded paragraph, so a moved knob
+    never makes the slide longer than the screen)."""
     key = keys.LESSONS.knob(stop.slug)
     st.session_state.setdefault(key, stop.knob.default)
     k = stop.knob
@@ -90,5 +93,5 @@ def knob_control(stop: Stop) -> float:
     reset.button("↺", key=keys.LESSONS.reset, on_click=_reset_knob, args=(stop,), width="stretch",
                  disabled=value == k.default, help=f"Reset: back to {k.default:g}, the stop as built.")
     if note := knob_note(stop, float(value)):
-        st.caption(note)
+        (note_under if note_under is not None else st).caption(note)
     return float(value)

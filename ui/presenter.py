@@ -27,10 +27,13 @@ class Projector:
     button: int = 22  # button text
     button_height: str = "3rem"
     slider: int = 18  # a slider's value and ticks
-    slider_pad: str | None = "0.9rem"  # room above a slider for its larger value
+    slider_pad: str | None = "1.2rem"  # room under a slider's label for its larger value
 
 
 EXPLORE_SIZES = Projector()
+# Explore and Compare while presenting: a smaller title (the page's name, not its point), so the sequence, the
+# gates and the step panel share a 1280×720 screen.
+PAGE_SIZES = Projector(title=28, text=20)
 
 
 def projector_css(p: Projector) -> str:
@@ -48,14 +51,15 @@ def projector_css(p: Projector) -> str:
         f"{main} [data-testid=stWidgetLabel] p {{ font-size: {p.label}px !important; }}",
         f"{main} button {{ min-height: {p.button_height} !important; }}",
         f"{main} button p {{ font-size: {p.button}px !important; }}",
-        f"{main} [data-testid=stSliderThumbValue], {main} [data-testid=stSliderTickBar] "
-        f"{{ font-size: {p.slider}px !important; }}",
+        f"{main} [data-testid=stSliderThumbValue], {main} [data-testid=stSliderTickBar], "
+        f"{main} [data-testid=stSliderThumbValue] p, {main} [data-testid=stSliderTickBar] p "
+        f"{{ font-size: {p.slider}px !important; line-height: 1.2 !important; }}",
     ]
     if p.heading_pad is not None:
         rules.append(f"{main} h2 {{ padding: {p.heading_pad} !important; }}")
     if p.slider_pad is not None:
-        slider = f"{main} [data-testid=stSlider] [data-baseweb=slider]"
-        rules.append(f"{slider} {{ padding-top: {p.slider_pad} !important; }}")
+        label = f"{main} [data-testid=stSlider] > [data-testid=stWidgetLabel]"  # the value hangs over the thumb
+        rules.append(f"{label} {{ margin-bottom: {p.slider_pad} !important; }}")
     return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
@@ -85,8 +89,17 @@ def presenter_switch(key: str) -> bool:
     if on:
         if st.query_params.get("present") != "1":
             st.query_params["present"] = "1"
-        present_style()
+        present_style(PAGE_SIZES)
+        st.html(corner_css(key))
     return on
+
+
+def corner_css(key: str) -> str:
+    """The presenter toggle (widget key ``key``) in the page's top right corner, beside the title, so the page's
+    first row is its title: a projector's 720 pixels hold the controls and every panel."""
+    return (f"<style>.st-key-{key} {{ position: absolute !important; top: 0; right: 0; width: auto !important; "
+            "z-index: 10; }\n[data-testid=stMain] [data-testid=stVerticalBlock] { gap: 0.4rem; }\n"
+            "[data-testid=stMainBlockContainer] { padding-top: 0.5rem !important; }</style>")
 
 
 def present_style(sizes: Projector = EXPLORE_SIZES) -> None:

@@ -28,8 +28,11 @@ st.title("Compare two cells")
 for message in link_errors():
     st.error(message)
 
-same_input, same_net = start_controls()
-if note := start_note():
+# Presenting, the start mode folds away beside the view picker, so the gates fill the projector's screen.
+start, picker = st.columns([3, 2], vertical_alignment="center") if present else (st.container(), st.container())
+with start:
+    same_input, same_net = start_controls(folded=present)
+if not present and (note := start_note()):
     st.caption(note)
 a, b, boxes = panes(same_input, same_net, folded=present)
 runs, problems = pane_runs(a, b, same_net)
@@ -38,7 +41,8 @@ for problem in problems:
 for p, box in boxes.items():
     box.caption(f"Shown: {runs[p].label}; reads {runs[p].reads}; {runs[p].steps} steps.")
 
-view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.COMPARE.view, horizontal=True)
+view = picker.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.COMPARE.view, horizontal=True,
+                    label_visibility="collapsed" if present else "visible")
 ss = st.session_state
 palette = current_palette()
 if view == "side":
@@ -90,6 +94,7 @@ if view == "side":
                 "on the step index and the shorter one ends early (grey). B − A needs equal lengths.")
     view_a, view_b, view_diff = compare_views(traces["a"], traces["b"], runs["a"].tokens, runs["b"].tokens,
                                               labels=(runs["a"].label, runs["b"].label), palette=palette,
+                                              columns=2 if present else 1,
                                               watch=runs["a"].watch if runs["a"].watch is not None else runs["b"].watch)
     columns = st.columns(3 if view_diff is not None else 2)
     for column, pane_view, key, first in ((columns[0], view_a, keys.COMPARE.view_a, True),

@@ -64,7 +64,7 @@ where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.netwo
 
 palette = current_palette()
 watch = model.watch if model is not None else None  # the unit the model's "what to look at" names
-show_gate_view(trace, tokens, features, key=keys.EXPLORE.cursor.view, input_title=input_title, where=where, big=present,
+show_gate_view(trace, tokens, features, key=keys.EXPLORE.cursor.view, input_title=input_title, where=where,
                palette=palette, watch=watch)
 st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "

@@ -79,14 +79,15 @@ def gradient_figure(shown: Shown) -> go.Figure:
 
 words, views = st.columns([2, 3], gap="large")
 with words:
+    about = None
     if present:  # a slide shows the knob and the gates; the paragraph is the teacher's, one click away
-        with st.expander("What this stop says"):
-            st.markdown(stop.explanation)
+        about = st.expander("What this stop says")
+        about.markdown(stop.explanation)
     else:
         st.markdown(stop.explanation)
     with st.container(border=True):
         st.markdown(f"**Try this:** {stop.try_this}")
-        value = knob_control(stop)
+        value = knob_control(stop, note_under=about)  # on a slide the knob's note goes under the paragraph
 shown = cached_show(stop.slug, value)
 scene = shown.scene
 with words:

@@ -338,12 +338,24 @@ def _difference_range(pair: RolePair) -> tuple[np.ndarray, ColourRange, str]:
     return diff, ColourRange(-bound, bound, "diverging", f"±{bound:g}", stretched=stretched), symbol
 
 
+def not_compared(pair: RolePair) -> str:
+    """Why B − A leaves a row empty, short enough for the row's box (A's and B's titles say what each gate is)."""
+    if pair.a is None or pair.b is None:
+        return f"Not compared: only {'A' if pair.b is None else 'B'} has a gate in this role."
+    if pair.a.values.shape != pair.b.values.shape:
+        return f"Not compared: A's {pair.a.symbol} and B's {pair.b.symbol} differ in shape."
+    return f"Not compared: A's {pair.a.symbol} and B's {pair.b.symbol} play different parts."
+
+
 def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], tokens_b: Sequence[str], *,
                   labels: tuple[str, str], t: int = 0, unit: int = 0, palette: Palette = STANDARD,
-                  watch: int | None = None) -> tuple[GateView, GateView, GateView | None]:
+                  watch: int | None = None, columns: int = 1) -> tuple[GateView, GateView, GateView | None]:
     """Pane A's and pane B's gates as two views with one row per role, and B − A of the roles they share
     (None when no role compares): rows line up across the three, and so do the steps; ``palette`` colours
-    them and ``watch`` is the unit a cue says to watch, if any."""
+    them and ``watch`` is the unit a cue says to watch, if any. ``columns`` 2 lays each view's roles out in two
+    columns (a projector's short screen), in the same order in every view."""
+    if columns not in (1, 2):
+        raise ValueError(f"columns: expected 1 or 2, got {columns}")
     steps = max(a.steps, b.steps)
     pairs = role_pairs(a, b)
     views = []
@@ -359,16 +371,16 @@ def compare_views(a: cells.Trace, b: cells.Trace, tokens_a: Sequence[str], token
                                     panel.crange, _padded(panel.values, steps), note=pair.note))
         padded = [*tokens, *[ENDED] * (steps - trace.steps)]
         views.append(panel_view(panels, padded, label=label, where=f"Pane {pane.upper()}", t=t, unit=unit,
-                                columns=1, palette=palette, watch=watch))
+                                columns=columns, palette=palette, watch=watch))
     shared = [pair for pair in pairs if pair.comparable]
     if not shared or a.steps != b.steps:
         return views[0], views[1], None
     panels = []
     for pair in pairs:
         if not pair.comparable:
-            panels.append(ViewPanel(pair.role, "", pair.title, None, None, note="Not compared: " + pair.note))
+            panels.append(ViewPanel(pair.role, "", pair.title, None, None, note=not_compared(pair)))
             continue
         diff, crange, symbol = _difference_range(pair)
         panels.append(ViewPanel(pair.role, symbol, "", crange, diff, note=difference_note(pair, tokens_a)))
-    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit, columns=1,
-                                          palette=palette, watch=watch)
+    return views[0], views[1], panel_view(panels, tokens_a, label="B − A", where="B − A", t=t, unit=unit,
+                                          columns=columns, palette=palette, watch=watch)

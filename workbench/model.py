@@ -209,8 +209,9 @@ def from_pretrained(name: str) -> Model:
 
 
 def task_reads(task: Task) -> str:
-    """How a model trained on ``task`` reads typed text, said for the user."""
-    return f"{task.READS or task.LABEL} (inputs: {', '.join(task.features)})"
+    """How a model trained on ``task`` reads typed text, said for the user, each input in quotes so none reads as
+    punctuation of the sentence: "brackets ( and ); inputs “(”, “)”"."""
+    return f"{task.READS or task.LABEL}; inputs {', '.join(f'“{encode.visible(f)}”' for f in task.features)}"
 
 
 def from_task(network: cells.Network, task_name: str, label: str, *, sequence: str = "", note: str = "",

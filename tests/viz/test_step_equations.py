@@ -10,10 +10,13 @@ import pytest
 import cells
 from viz.equations import (
     NOTES,
+    SLOT,
     aligned,
     aligned_block,
     deck_columns,
     deck_equations,
+    equations,
+    factor,
     fmt,
     rows,
     step_equations,
@@ -105,6 +108,23 @@ def test_every_kind_plugs_in_its_own_engine_numbers(kind: str) -> None:
     assert lines[-1].endswith(f"= {fmt(h[min(1, len(h) - 1)])}")
     for rule, line in zip(deck_equations(kind), lines, strict=True):
         assert line.startswith(rule.split(" = ")[0])
+
+
+@pytest.mark.parametrize("kind", list(cells.KINDS))
+def test_every_line_of_the_step_panel_plugs_in_numbers(kind: str) -> None:
+    """No line repeats its rule where the numbers go (the projection's h_t once read "W_hr · m_t" twice)."""
+    for eq in equations(kind):
+        assert SLOT.search(eq.numbers), f"{kind} {eq.lhs}: {eq.numbers!r} has no number to plug in"
+
+
+def test_the_projection_writes_h_t_as_the_length_of_m_t_times_w_hr_along_it() -> None:
+    trace = cells.Network.create("lstmp", 2, 6, seed=4).run(np.eye(2)[[0, 1, 1, 0]]).layers[0].forward
+    m, h = trace.values["unprojected"][2], trace.values["hidden"][2]  # (6,), (3,)
+    for unit in (0, 5):  # unit 5 is past h_t's 3 numbers: its last one
+        line = step_equations("lstmp", trace.at(2), unit)[-1]
+        p = min(unit, len(h) - 1)
+        norm, along = float(np.linalg.norm(m)), h[p] / np.linalg.norm(m)
+        assert line == (rf"h_t = W_{{hr}} \cdot m_t = {fmt(norm)} \cdot {factor(along)} = {fmt(h[p])}"), line
 
 
 def test_numbers_never_print_minus_zero_and_bad_units_are_refused() -> None:

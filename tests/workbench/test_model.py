@@ -423,3 +423,13 @@ def test_a_plain_file_model_with_a_head_is_not_put_in_a_link_that_would_lose_its
     assert "send the file instead" in model_link_problem(model)
     with pytest.raises(ValueError):
         model_to_link(model)
+
+
+def test_a_trained_model_names_its_inputs_in_quotes_so_brackets_read_as_inputs_not_punctuation() -> None:
+    reads = from_pretrained("brackets_lstm").reads
+    assert reads == "brackets ( and ); inputs “(”, “)”"
+    assert "(, )" not in reads and reads.count("(") == 2  # the two brackets it reads, nothing more
+    assert from_pretrained("text_lstm").reads.startswith("lower-case text; inputs “␣”, “,”, “.”")  # a space shows
+    assert from_pretrained("sine_gru").reads.startswith("numbers")  # the sequence box's number mode keys on this
+
+

@@ -5,6 +5,7 @@ import { svg, el } from "./dom.js";
 import { compile, fmt, stepTitle } from "./format.js";
 
 const S = 40; // pixels per diagram unit in the drawing's viewBox
+const NAME_H = 0.8; // diagram units above a box for its name
 
 export function buildSide(v) {
   const h = v.h;
@@ -41,8 +42,9 @@ function buildDiagram(v) {
     const at = { x: X(b.x - bw), y: Y(b.y + bh), width: 2 * bw * S, height: 2 * bh * S };
     const rect = svg("rect", { ...at, rx: 6, class: "gv-box" }, root);
     const div = el("div", "gv-boxtext", svg("foreignObject", at, root));
-    const name = svg("foreignObject", { ...at, y: at.y - 0.55 * S, height: 0.55 * S }, root);
-    el("div", "gv-boxname", name).innerHTML = b.symbol;
+    // The name sits on the box's top edge, with room above its letters for an accent (the tilde of C̃_t).
+    const name = svg("foreignObject", { ...at, y: at.y - NAME_H * S, height: NAME_H * S }, root);
+    el("span", "gv-text", el("div", "gv-boxname", name)).innerHTML = b.symbol; // a line of its own: sub stays sub
     const panel = v.panels.find((p) => p.p.name === b.name);
     return { b, rect, div, panel: panel && !panel.empty ? panel : null };
   });
@@ -55,7 +57,7 @@ function buildDiagram(v) {
   }
   for (const l of d.labels) {
     const fo = svg("foreignObject", { x: X(l.x) - 4 * S, y: Y(l.y) - 0.4 * S, width: 4 * S, height: 0.8 * S }, root);
-    el("div", "gv-label", fo).innerHTML = l.text;
+    el("span", "gv-text", el("div", "gv-label", fo)).innerHTML = l.text;
   }
   return boxes;
 }
