@@ -139,7 +139,7 @@ def link_model() -> tuple[Model | None, list[str]]:
     try:
         return model_from_link(source, st.query_params.get("weights")), []
     except ValueError as e:
-        return None, [f"Link: the model was not used ({e})."]
+        return None, [f"Link: the model was not used ({literal(str(e), 300)})."]
 
 
 def write_model_link(model: Model | None, sequence: bool = True) -> str | None:

@@ -18,6 +18,7 @@ from viz.compare import (
 from viz.heatmap import heatmap_names
 from workbench import keys
 from workbench.compare import CURSOR_FIELDS, PANES, VIEWS, PaneRun
+from workbench.literal import literal
 
 st.set_page_config(page_title="Gatescope · Compare", layout="wide")  # the browser tab names the page
 set_defaults()
@@ -37,7 +38,7 @@ if not present and (note := start_note()):
 a, b, boxes = panes(same_input, same_net, folded=present)
 runs, problems = pane_runs(a, b, same_net)
 for problem in problems:
-    st.error(problem)
+    st.error(literal(problem, 2_000))  # it quotes a pane's typed text, which is shown as typed
 for p, box in boxes.items():
     box.caption(f"Shown: {runs[p].label}; reads {runs[p].reads}; {runs[p].steps} steps.")
 

@@ -19,6 +19,7 @@ from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
 from viz.heatmap import gate_heatmap, heatmap_names
 from workbench import keys
+from workbench.literal import literal
 from workbench.model import head_outputs
 
 load_link()
@@ -42,7 +43,7 @@ if message := st.session_state.pop(keys.WEIGHTS.edit_error, None):
     st.error(message)
 run, problem = model_run(model, sequence.text) if model is not None else current_run(sequence, network)
 if problem:
-    st.error(problem)
+    st.error(literal(problem, 2_000))  # it quotes the typed text, which is shown as typed
 with st.sidebar:
     st.header("View")
     layer, direction = view_controls(run.network.layers, run.network.bidirectional)

@@ -29,6 +29,7 @@ from ui.training import (
 )
 from viz.training import compare_curves, final_accuracies, learning_curves, prediction_figure, prediction_table
 from workbench import keys
+from workbench.literal import literal
 from workbench.training import (
     COMPARE_KINDS,
     MAX_TYPED,
@@ -162,7 +163,8 @@ text = sequence_box(f"Sequence for the {task.LABEL.lower()} task (up to {MAX_TYP
                     rows=1, help=task.DESCRIPTION)
 run, shown_text, problem = typed_view(trained, text)
 if problem:
-    st.error(f"Sequence: {problem}." + (" Showing the last sequence that worked." if run is not None else ""))
+    kept = " Showing the last sequence that worked." if run is not None else ""
+    st.error(f"Sequence: {literal(problem, 2_000)}.{kept}")  # it quotes the typed text, shown as typed
 if run is not None:
     watch_cursor(trained)
     show_gate_view(run.trace, run.encoded.tokens, run.encoded.features, key=keys.TRAIN.cursor.view, k=TRAIN_CURSOR,
