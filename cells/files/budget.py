@@ -12,9 +12,9 @@ about twice its size (its arrays, then its cells), a hostile one is stopped at t
 
 - ``read_member``: a zip member streamed through the inflater in chunks, stopped at the smaller of
   what its directory claims and what the budget has left (never inflated whole first);
-- ``H5Reads``: HDF5 datasets checked from their metadata (dtype, shape, where the data lives) and
-  charged shape × item size *before* h5py reads them; each object is counted and read once,
-  however many hard links name it (keyed by its address in the file);
+- HDF5 datasets: ``cells.files.hdf5.H5File`` checks them from their metadata (dtype, shape, where
+  the data lives) and charges shape × item size here *before* h5py reads them; each object is
+  counted and read once, however many hard links name it (keyed by its address in the file);
 - ``Budget.take``: anything else (an ONNX tensor, the parameters of a layer built from it);
 - ``take_json``: JSON, about 40 bytes a value, before it is parsed;
 - ``in_child``: a read that a damaged file can turn into an endless loop in a C library (HDF5's
@@ -28,7 +28,6 @@ most 100,000,000 bytes, 12,000,000 of them used already"``.
 from __future__ import annotations
 
 import json
-import math
 import os
 import select
 import signal
@@ -36,9 +35,6 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable
-from typing import Any
-
-import numpy as np
 
 MIN_LIMIT = 64_000_000  # a small file may still make this much (a legitimate compressed model)
 RATIO = 3  # and a larger one this many times its size (weights deflate to ~90 % of their size)
@@ -114,63 +110,6 @@ def read_member(z: zipfile.ZipFile, name: str, budget: Budget, cap: int | None =
     if len(out) != claimed:
         raise ValueError(f"{budget.what}: {name} unpacks to {len(out):,} bytes, its zip directory claims {claimed:,}")
     return bytes(out)
-
-
-# ----- HDF5, from metadata first ----------------------------------------------------------------------
-class H5Reads:
-    """Float datasets of one HDF5 file, each checked from its metadata and charged once before it is read."""
-
-    def __init__(self, h5py: Any, budget: Budget) -> None:
-        self.h5py, self.budget = h5py, budget
-        self._read: dict[int, np.ndarray] = {}  # object address -> its array, read once
-
-    def address(self, ds: Any) -> int:
-        """Where the object lives in the file: the same for every hard link that names it."""
-        try:
-            return int(self.h5py.h5o.get_info(ds.id).addr)
-        except Exception as e:  # h5py raises RuntimeError, KeyError, OSError for a damaged object header
-            raise ValueError(f"{self.budget.what}: an object's header cannot be read ({type(e).__name__})") from None
-
-    def shape(self, ds: Any, name: str) -> tuple[int, ...]:
-        """A float dataset's shape, from its metadata only (nothing read), every check done."""
-        what = self.budget.what
-        if not isinstance(ds, self.h5py.Dataset):
-            raise ValueError(f"{what}: {name} is not an array")
-        try:
-            dtype, shape = ds.dtype, tuple(int(d) for d in ds.shape)
-            external = ds.external or getattr(ds, "is_virtual", False)
-        except Exception as e:  # damaged headers raise RuntimeError, KeyError, OSError, TypeError
-            raise ValueError(f"{what}: {name} has a damaged header ({type(e).__name__})") from None
-        if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
-            raise ValueError(f"{what}: {name}: expected float32 or float64 values, got {dtype}")
-        if external:
-            raise ValueError(f"{what}: {name} keeps its data in another file, never read")
-        if len(shape) > 8:
-            raise ValueError(f"{what}: {name} has {len(shape)} dimensions; weights have at most 8")
-        return shape
-
-    def nbytes(self, ds: Any, name: str) -> int:
-        return math.prod(self.shape(ds, name)) * ds.dtype.itemsize
-
-    def array(self, ds: Any, name: str) -> np.ndarray:
-        """The dataset's values (float16 widened to float32), read-only; charged to the budget the first time
-        its object is read, and the same array for every name that links to it."""
-        address = self.address(ds)
-        if address in self._read:
-            return self._read[address]
-        n = self.nbytes(ds, name)
-        self.budget.take(n * (2 if ds.dtype.itemsize == 2 else 1), name)
-        try:
-            a = np.empty(ds.shape, ds.dtype)
-            if a.size:
-                ds.read_direct(a)
-        except Exception as e:  # h5py's OSError, RuntimeError, KeyError, ValueError for damaged data
-            raise ValueError(f"{self.budget.what}: {name} cannot be read ({type(e).__name__}: {e})") from None
-        if a.dtype == np.float16:
-            a = a.astype(np.float32)
-        a.flags.writeable = False
-        self._read[address] = a
-        return a
 
 
 # ----- a read that may never end ------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cells.files import budget
+from cells.files.hdf5 import H5File
 from cells.files.interop import from_weights_list
 from cells.files.parts import Found, Head, Parts, Recurrent
 from cells.layers import Layer, Network
@@ -34,7 +35,6 @@ from cells.layers import Layer, Network
 ALLOWED = ("InputLayer", "Embedding", "LSTM", "GRU", "Bidirectional", "Dense", "Dropout")
 RECURRENT = ("LSTM", "GRU")
 MAX_CONFIG = 10_000_000
-MAX_NAMES = 10_000  # names in one HDF5 group
 
 
 # ----- Gatescope's own Keras export: layer{k}.{direction}.{kernel|recurrent_kernel|bias} ---------------
@@ -94,75 +94,32 @@ def _stack(modules: list[Recurrent], style: str) -> Recurrent:
                      tuple(k for m in modules for k in m.keys))
 
 
-# ----- HDF5, read as data -----------------------------------------------------------------------------
-class _H5:
-    """Checked access to an HDF5 file's groups and float datasets: hard links only, every dataset checked from
-    its metadata and charged to the file's budget (``cells.files.budget``) once, before it is read."""
+# ----- HDF5, read as data through cells.files.hdf5 -----------------------------------------------------
+def _open(data: bytes, max_bytes: int, what: str, size: int | None = None) -> H5File:
+    """``data`` opened with the budget of the uploaded file (``size``: its size when the HDF5 file came out
+    of it, a .keras zip)."""
+    return H5File(data, budget.Budget(budget.limit_for(size or len(data), max_bytes), what))
 
-    def __init__(self, data: bytes, max_bytes: int, what: str, size: int | None = None) -> None:
-        try:
-            import h5py
-        except ImportError:
-            raise ValueError(f"{what}: reading it needs the h5py package (pip install h5py)") from None
-        self.h5py, self.what, self.max_bytes = h5py, what, max_bytes
-        # ``size``: the uploaded file's size when the HDF5 file came out of it (a .keras zip)
-        self.reads = budget.H5Reads(h5py, budget.Budget(budget.limit_for(size or len(data), max_bytes), what))
-        try:
-            self.file = h5py.File(io.BytesIO(data), "r")
-        except Exception:  # h5py raises OSError, RuntimeError, KeyError … for a damaged file
-            raise ValueError(f"{what}: not a readable HDF5 file (damaged or truncated)") from None
 
-    def get(self, path: str, group: object = None) -> object | None:
-        node = group if group is not None else self.file
-        for part in path.split("/"):
-            if not isinstance(node, self.h5py.Group):
-                return None
-            try:
-                link = node.get(part, getlink=True)
-                if link is not None and isinstance(link, self.h5py.HardLink):
-                    child = node[part]
-            except Exception as e:  # a damaged object header: h5py's RuntimeError, KeyError, OSError, TypeError
-                raise ValueError(f"{self.what}: {path} cannot be opened ({type(e).__name__})") from None
-            if link is None:
-                return None
-            if not isinstance(link, self.h5py.HardLink):
-                raise ValueError(f"{self.what}: {path} is a link to elsewhere, never followed")
-            node = child
-        return node
+def _var_names(h5: H5File, group: object, name: str) -> tuple[object, list[str]]:
+    node = h5.node(group, "vars")
+    if node is None:
+        return None, []
+    if not isinstance(node, h5.h5py.Group):
+        raise ValueError(f"{h5.what}: {name}/vars is not a group")
+    return node, sorted(h5.members(node, f"{name}/vars"), key=lambda n: int(n) if n.isdigit() else math.inf)
 
-    def names(self, group: object, where: str) -> list[str]:
-        """The names in a group (at most MAX_NAMES), in the file's order."""
-        try:
-            names = list(itertools.islice(iter(group), MAX_NAMES + 1))
-        except Exception as e:
-            raise ValueError(f"{self.what}: {where} cannot be listed ({type(e).__name__})") from None
-        if len(names) > MAX_NAMES:
-            raise ValueError(f"{self.what}: {where} holds more than {MAX_NAMES:,} names")
-        return names
 
-    def array(self, ds: object, name: str) -> np.ndarray:
-        return self.reads.array(ds, name)
+def _vars(h5: H5File, group: object, name: str) -> list[np.ndarray]:
+    """The arrays under ``group/vars`` in their order 0, 1, …"""
+    node, names = _var_names(h5, group, name)
+    return [h5.read(h5.node(node, n), f"{name}/vars/{n}") for n in names]
 
-    def _var_names(self, group: object, name: str) -> tuple[object, list[str]]:
-        node = self.get("vars", group)
-        if node is None:
-            return None, []
-        if not isinstance(node, self.h5py.Group):
-            raise ValueError(f"{self.what}: {name}/vars is not a group")
-        return node, sorted(self.names(node, f"{name}/vars"), key=lambda n: int(n) if n.isdigit() else math.inf)
 
-    def vars(self, group: object, name: str) -> list[np.ndarray]:
-        """The arrays under ``group/vars`` in their order 0, 1, …"""
-        node, names = self._var_names(group, name)
-        return [self.array(self.get(n, node), f"{name}/vars/{n}") for n in names]
-
-    def shapes(self, group: object, name: str) -> list[tuple[int, ...]]:
-        """The shapes of ``vars``, from the file's metadata: nothing is read."""
-        node, names = self._var_names(group, name)
-        return [self.reads.shape(self.get(n, node), f"{name}/vars/{n}") for n in names]
-
-    def close(self) -> None:
-        self.file.close()
+def _shapes(h5: H5File, group: object, name: str) -> list[tuple[int, ...]]:
+    """The shapes of ``vars``, from the file's metadata: nothing is read."""
+    node, names = _var_names(h5, group, name)
+    return [h5.shape(h5.node(node, n), f"{name}/vars/{n}") for n in names]
 
 
 def _group_name(class_name: str) -> str:
@@ -173,15 +130,15 @@ def _snake(class_name: str) -> str:
     return {"LSTM": "lstm", "GRU": "gru"}.get(class_name, _group_name(class_name))
 
 
-def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int], by_name: bool = False) -> object:
+def _find_group(h5: H5File, config_name: str, class_name: str, seen: dict[str, int], by_name: bool = False) -> object:
     """The HDF5 group of a config layer: the one whose vars name it, else Keras' snake_case name and counter.
     ``by_name``: the config was made from the groups' own names (a .weights.h5 alone), so no attribute is read
     (a damaged variable-length attribute can send HDF5 into an endless loop)."""
-    layers = h5.get("layers")
+    layers = h5.node(h5.file, "layers")
     if layers is None:
         raise ValueError(f"{h5.what}: no layers group inside")
     if by_name:
-        group = h5.get(config_name, layers)
+        group = h5.node(layers, config_name)
         if group is None:
             raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
         return group
@@ -189,11 +146,11 @@ def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]
         h5.vars_names = _vars_names(h5, layers)
     for name, named in h5.vars_names.items():
         if named == config_name:
-            return h5.get(name, layers)
+            return h5.node(layers, name)
     base = _snake(class_name)
     count = seen.get(base, 0)
     seen[base] = count + 1
-    group = h5.get(base if count == 0 else f"{base}_{count}", layers)
+    group = h5.node(layers, base if count == 0 else f"{base}_{count}")
     if group is None:
         raise ValueError(f"{h5.what}: no arrays for layer {config_name!r} ({class_name})")
     return group
@@ -202,20 +159,19 @@ def _find_group(h5: _H5, config_name: str, class_name: str, seen: dict[str, int]
 ATTRIBUTE_SECONDS = 5.0  # how long reading the layers' names may take
 
 
-def _vars_name(h5: _H5, name: str, layers: object) -> str | None:
+def _vars_name(h5: H5File, name: str, layers: object) -> str | None:
     try:
-        vars_ = h5.get(f"{name}/vars", layers)
-        value = vars_.attrs.get("name") if vars_ is not None else None
-    except Exception:  # an unreadable attribute names nothing
-        value = None
-    return value if isinstance(value, str) else None
+        vars_ = h5.node(layers, f"{name}/vars")
+        return h5.text(vars_, "name", f"layers/{name}/vars") if vars_ is not None else None
+    except Exception:  # an unreadable attribute (too large, damaged, not text) names nothing
+        return None
 
 
-def _vars_names(h5: _H5, layers: object) -> dict[str, str | None]:
+def _vars_names(h5: H5File, layers: object) -> dict[str, str | None]:
     """Each layer group's ``vars`` "name" attribute (None where absent or not text), read in a forked process
     with a deadline: a damaged variable-length attribute can send HDF5 into an endless loop that holds the
     whole process (every thread of it), so it is never read in this one."""
-    names = h5.names(layers, "layers")
+    names = h5.members(layers, "layers")
     found = budget.in_child(lambda: {name: _vars_name(h5, name, layers) for name in names}, ATTRIBUTE_SECONDS,
                             f"{h5.what}: its layers' names")
     if not isinstance(found, dict):
@@ -223,19 +179,19 @@ def _vars_names(h5: _H5, layers: object) -> dict[str, str | None]:
     return found
 
 
-def _recurrent_weights(h5: _H5, group: object, name: str, bidirectional: bool) -> list[np.ndarray]:
+def _recurrent_weights(h5: H5File, group: object, name: str, bidirectional: bool) -> list[np.ndarray]:
     if bidirectional:
         out = []
         for side in ("forward_layer", "backward_layer"):
-            cell = h5.get(f"{side}/cell", group)
+            cell = h5.node(group, f"{side}/cell")
             if cell is None:
                 raise ValueError(f"{h5.what}: {name} has no {side}/cell arrays")
-            out += h5.vars(cell, f"{name}/{side}/cell")
+            out += _vars(h5, cell, f"{name}/{side}/cell")
         return out
-    cell = h5.get("cell", group)
+    cell = h5.node(group, "cell")
     if cell is None:
         raise ValueError(f"{h5.what}: {name} has no cell arrays")
-    return h5.vars(cell, f"{name}/cell")
+    return _vars(h5, cell, f"{name}/cell")
 
 
 # ----- .keras: config.json says the order ------------------------------------------------------------
@@ -326,14 +282,14 @@ def _read_keras(data: bytes, max_bytes: int, layer_choice: object, name: str) ->
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError(f"{what}: config.json is not valid JSON") from None
     layers = _layers(config)
-    h5 = _H5(weights, max_bytes, f"{what} (model.weights.h5)", size=len(data))
+    h5 = _open(weights, max_bytes, f"{what} (model.weights.h5)", size=len(data))
     try:
         return _assemble(h5, layers, "keras")
     finally:
         h5.close()
 
 
-def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
+def _assemble(h5: H5File, layers: list[dict], fmt: str) -> Parts:
     """Embedding → recurrent layers → Dense, in config order."""
     seen: dict[str, int] = {}
     embedding = head = None
@@ -351,7 +307,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
         if cls == "Embedding":
             if cells_:
                 raise ValueError(f"Keras model: an Embedding ({name!r}) after a recurrent layer")
-            (embedding,) = h5.vars(group, name)[:1] or [None]
+            (embedding,) = _vars(h5, group, name)[:1] or [None]
             if embedding is None or embedding.ndim != 2:
                 raise ValueError(f"Keras model: Embedding {name!r} has no (input_dim, output_dim) array")
             embedding_name = name
@@ -374,7 +330,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
             reset_after = bool(inner.get("reset_after", True)) if inner_cls == "GRU" else None
             key = (inner_cls, reset_after, *map(id, arrays))  # hard links to the same arrays: one Layer, one copy
             if key not in layers_built:
-                h5.reads.budget.take(sum(a.nbytes for a in arrays), f"the cells of layer {name!r}")
+                h5.budget.take(sum(a.nbytes for a in arrays), f"the cells of layer {name!r}")
                 try:
                     layers_built[key] = from_weights_list(inner_cls.lower(), arrays, reset_after=reset_after)
                 except ValueError as e:
@@ -397,7 +353,7 @@ def _assemble(h5: _H5, layers: list[dict], fmt: str) -> Parts:
                 notes.append("more than one Dense layer after the recurrent layers: no head is read")
                 ignored.append(name)
                 continue
-            vars_ = h5.vars(group, name)
+            vars_ = _vars(h5, group, name)
             if not vars_ or vars_[0].ndim != 2:
                 raise ValueError(f"Keras model: Dense {name!r} has no (inputs, units) kernel")
             kernel = vars_[0]
@@ -434,14 +390,14 @@ _CLASSES = {"embedding": "Embedding", "lstm": "LSTM", "gru": "GRU", "bidirection
 
 
 def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: str) -> Parts:
-    h5 = _H5(data, max_bytes, name or "Keras weights")
+    h5 = _open(data, max_bytes, name or "Keras weights")
     try:
-        group = h5.get("layers")
+        group = h5.node(h5.file, "layers")
         if group is None:
             raise ValueError(f"{h5.what}: no layers group: not a Keras 3 .weights.h5 file")
         by_class: dict[str, list[str]] = {}
         ignored = []
-        for child in h5.names(group, "layers"):
+        for child in h5.members(group, "layers"):
             base = re.sub(r"_\d+$", "", child)
             if base in _CLASSES:
                 by_class.setdefault(_CLASSES[base], []).append(child)
@@ -456,7 +412,7 @@ def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: st
                            key=number)
         if not recurrent:
             raise ValueError(f"{h5.what}: no lstm, gru or bidirectional layer inside")
-        info = {child: _sizes(h5, h5.get(child, group), child) for child in recurrent}  # metadata only
+        info = {child: _sizes(h5, h5.node(group, child), child) for child in recurrent}  # metadata only
         order = None
         if len(recurrent) <= 6:
             for perm in itertools.permutations(recurrent):
@@ -476,7 +432,7 @@ def _read_weights_h5(data: bytes, max_bytes: int, layer_choice: object, name: st
             else:
                 layers.append({"class_name": inner, "config": {"name": child, **reset}})
         dense = sorted(by_class.get("Dense", []), key=number)
-        fitting = [d for d in dense if (v := h5.shapes(h5.get(d, group), d)) and len(v[0]) == 2
+        fitting = [d for d in dense if (v := _shapes(h5, h5.node(group, d), d)) and len(v[0]) == 2
                    and v[0][0] == info[order[-1]].output_size]
         if fitting:
             layers.append({"class_name": "Dense", "config": {"name": fitting[-1], "activation": "linear"}})
@@ -500,15 +456,15 @@ class _Sizes:
     reset_after: bool
 
 
-def _sizes(h5: _H5, node: object, child: str) -> _Sizes:
+def _sizes(h5: H5File, node: object, child: str) -> _Sizes:
     """kernel (I, G·H), recurrent_kernel (H, G·H), bias (G·H,) or a GRU's (2, 3H), per direction: from metadata."""
     sides = ["forward_layer/cell", "backward_layer/cell"] if child.startswith("bidirectional") else ["cell"]
     found = []
     for side in sides:
-        cell = h5.get(side, node)
+        cell = h5.node(node, side)
         if cell is None:
             raise ValueError(f"{h5.what}: {child} has no {side} arrays")
-        shapes = h5.shapes(cell, f"{child}/{side}")
+        shapes = _shapes(h5, cell, f"{child}/{side}")
         if len(shapes) not in (2, 3) or len(shapes[0]) != 2 or len(shapes[1]) != 2 or shapes[1][0] == 0:
             raise ValueError(f"{h5.what}, layer {child!r}: expected a kernel (I, G·H), a recurrent kernel (H, G·H) "
                              f"and a bias, got shapes {shapes}")

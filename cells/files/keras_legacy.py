@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cells.cell import Cell
+from cells.files.budget import Budget
 from cells.files.hdf5 import MAX_NAMES, H5File
 from cells.files.interop import from_keras
 from cells.files.parts import Found, Head, Parts, Recurrent
@@ -148,7 +149,7 @@ def _layer_weights(f: H5File, root: object, name: str) -> list[tuple[str, object
         ds = f.node(group, weight, f"{name}/{weight}")
         if ds is None:
             raise ValueError(f"{f.what}: layer {name!r} names the weight {weight!r}, which is not in the file")
-        f.shape(ds, f"{name}/{weight}")
+        f.fits(ds, f"{name}/{weight}", dims=2)  # a vector or a matrix within the budget, from metadata
         out.append((weight, ds))
     return out
 
@@ -507,7 +508,7 @@ def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Pa
             return keras_io.reader("keras_h5")(data, max_bytes, layer, name)
         except (OSError, RuntimeError, KeyError, TypeError) as e:  # h5py's, from a damaged file
             raise ValueError(f"{name or 'Keras .h5 file'}: a damaged HDF5 structure ({e})") from None
-    f = H5File(data, max_bytes, name or "Keras .h5 file")
+    f = H5File(data, Budget.for_file(data, max_bytes, name or "Keras .h5 file"))
     try:
         return _read(f, layer)
     except (OSError, RuntimeError, KeyError, TypeError) as e:  # h5py's, from a damaged structure not met above

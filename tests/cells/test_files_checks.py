@@ -14,6 +14,7 @@ import pytest
 import cells
 from cells.files import budget, storage
 from cells.files import vocabulary as vocab
+from cells.files.hdf5 import H5File
 from cells.files.model import LoadedModel
 from cells.files.parts import Head
 
@@ -170,25 +171,25 @@ def test_an_hdf5_object_is_read_and_counted_once_however_many_links_name_it():
         f["a"] = np.ones((100, 100), np.float32)
         f["b"] = f["a"]  # a hard link: the same object
         f["c"] = np.ones((10,), np.float64)
-    with h5py.File(io.BytesIO(out.getvalue()), "r") as f:
-        reads = budget.H5Reads(h5py, budget.Budget(40_050, "m.h5"))
-        a, b = reads.array(f["a"], "a"), reads.array(f["b"], "b")
-        assert a is b and reads.budget.used == 40_000  # not 80,000
-        assert not a.flags.writeable
-        with pytest.raises(ValueError, match=r"m.h5: c needs 80 bytes; this file may unpack to at most 40,050 "
-                                             r"bytes, 40,000 of them used already"):
-            reads.array(f["c"], "c")
+    f = H5File(out.getvalue(), budget.Budget(40_050, "m.h5"))
+    a, b = f.read(f.node(f.file, "a"), "a"), f.read(f.node(f.file, "b"), "b")
+    assert a is b and f.budget.used == 40_000  # not 80,000
+    assert not a.flags.writeable
+    with pytest.raises(ValueError, match=r"m.h5: c needs 80 bytes; this file may unpack to at most 40,050 "
+                                         r"bytes, 40,000 of them used already"):
+        f.read(f.node(f.file, "c"), "c")
+    f.close()
 
 
 def test_an_hdf5_dataset_is_refused_from_its_metadata_before_it_is_read():
     out = io.BytesIO()
     with h5py.File(out, "w") as f:  # chunks never written: the file is small, a read makes 40 MB
         f.create_dataset("big", shape=(1000, 10_000), dtype=np.float32, chunks=(10, 10_000), fillvalue=1.0)
-    with h5py.File(io.BytesIO(out.getvalue()), "r") as f:
-        reads = budget.H5Reads(h5py, budget.Budget(1_000_000, "m.h5"))
-        with pytest.raises(ValueError, match="big needs 40,000,000 bytes"):
-            reads.array(f["big"], "big")
-        assert reads.budget.used == 0
+    f = H5File(out.getvalue(), budget.Budget(1_000_000, "m.h5"))
+    with pytest.raises(ValueError, match="big needs 40,000,000 bytes"):
+        f.read(f.node(f.file, "big"), "big")
+    assert f.budget.used == 0
+    f.close()
 
 
 def test_json_is_counted_before_it_is_parsed():

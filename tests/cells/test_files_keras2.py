@@ -316,6 +316,18 @@ def test_wrong_types_and_lying_shapes_are_refused(tmp_path: Path) -> None:
     refused(path, "layer 'lstm_1' names the weight 'lstm_1/nowhere:0', which is not in the file")
 
 
+def test_a_small_file_naming_much_data_is_refused_by_the_shared_budget_rule(tmp_path: Path) -> None:
+    """A few kB naming 70 MB (chunks never written, read back as the fill value): under the 100 MB upload cap,
+    but over what budget.limit_for lets a small file make (64 MB), so refused from metadata before a read."""
+    path = copy("keras2_lm", tmp_path)
+    with h5py.File(path, "r+") as f:
+        group = f["model_weights/lstm_1/lstm_1"]
+        del group["recurrent_kernel:0"]
+        group.create_dataset("recurrent_kernel:0", shape=(16, 1_100_000), dtype=np.float32, chunks=(16, 1000))
+    assert path.stat().st_size < 1_000_000
+    refused(path, r"recurrent_kernel:0 of shape \(16, 1100000\) is larger than the limit of 64,000,000 bytes")
+
+
 def test_links_to_elsewhere_are_never_followed(tmp_path: Path) -> None:
     path = copy("keras2_lstm_weights", tmp_path)
     with h5py.File(path, "r+") as f:
