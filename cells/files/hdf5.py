@@ -18,14 +18,16 @@ to the same account.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from cells.files.budget import Budget
+from cells.files.budget import Budget, in_child
 
 MAX_ATTRIBUTE = 10_000_000  # bytes of one attribute (a model_config)
 MAX_NAMES = 10_000  # names in one list attribute (layer_names, weight_names) or one group
@@ -43,6 +45,8 @@ class H5File:
             raise ValueError(f"{what}: reading it needs the h5py package (pip install h5py)") from None
         self.h5py, self.what, self.budget = h5py, what, budget
         self._read: dict[int, np.ndarray] = {}  # object address -> its array, read once
+        self._known: dict[str, dict] | None = None  # attributes read ahead in a child process (``remember``)
+        self._record: dict[str, dict] | None = None  # in that child: what each read gave
         try:
             self.file = h5py.File(io.BytesIO(data), "r")
         except Exception:  # h5py raises OSError, RuntimeError, KeyError … for a damaged file
@@ -97,8 +101,41 @@ class H5File:
         except (OSError, KeyError, RuntimeError, TypeError) as e:
             raise ValueError(f"{self.what}: the attribute {name} of {where} cannot be read ({e})") from None
 
+    def remember(self, reads: Callable[[], object], seconds: float) -> None:
+        """Run ``reads`` (calls of ``text`` and ``names``) in a forked process given ``seconds``, and keep what
+        each call gave, its value or its refusal, for the same calls later: a damaged attribute can turn HDF5's
+        read into an endless loop that holds the whole process, every thread (``budget.in_child``)."""
+        def child() -> dict:
+            self._record = {}
+            with contextlib.suppress(ValueError):  # recorded: the parent meets it where it makes the same call
+                reads()
+            return self._record
+        known = in_child(child, seconds, f"{self.what}: its attributes")
+        self._known = known if isinstance(known, dict) else {}
+
+    def _recalled(self, kind: str, node: Any, name: str, where: str, read: Callable[[], Any]) -> Any:
+        """``read()``, or what it gave in ``remember``'s process; a refusal is raised again, with its message."""
+        key = f"{kind}\0{node.name}\0{name}"
+        if self._known is not None and key in self._known:
+            seen = self._known[key]
+            if "refused" in seen:
+                raise ValueError(seen["refused"])
+            return seen["value"]
+        try:
+            value = read()
+        except ValueError as e:
+            if self._record is not None:
+                self._record[key] = {"refused": str(e)}
+            raise
+        if self._record is not None:
+            self._record[key] = {"value": value}
+        return value
+
     def text(self, node: Any, name: str, where: str) -> str | None:
         """A text attribute (bytes or str, or a one-element array of either), or None when absent."""
+        return self._recalled("text", node, name, where, lambda: self._text(node, name, where))
+
+    def _text(self, node: Any, name: str, where: str) -> str | None:
         value = self._attr(node, name, where)
         if value is None:
             return None
@@ -115,6 +152,9 @@ class H5File:
 
     def names(self, node: Any, name: str, where: str) -> list[str] | None:
         """A list-of-names attribute, whole or in Keras' numbered chunks (``name0``, ``name1`` …); None when absent."""
+        return self._recalled("names", node, name, where, lambda: self._names(node, name, where))
+
+    def _names(self, node: Any, name: str, where: str) -> list[str] | None:
         value = self._attr(node, name, where)
         if value is None:
             chunks = []

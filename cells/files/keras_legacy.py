@@ -517,7 +517,26 @@ def parts(data: bytes, max_bytes: int, layer: int | str | None, name: str) -> Pa
         f.close()
 
 
+ATTRIBUTE_SECONDS = 5.0  # how long reading every attribute the reader uses may take
+
+
+def _read_attributes(f: H5File) -> None:
+    """Every attribute ``_read`` uses (the config, the versions, the layers' and their weights' names), read
+    the way it reads them, so that ``f.remember`` can read them ahead in a process with a deadline."""
+    root = f.file
+    f.text(root, "model_config", "the file")
+    f.text(root, "keras_version", "the file")
+    weights_root = f.node(root, "model_weights", "model_weights") or root
+    if weights_root is not root:
+        f.text(weights_root, "keras_version", "model_weights")
+    for name in f.names(weights_root, "layer_names", "the weights") or []:
+        group = f.node(weights_root, name, f"layer {name!r}")
+        if isinstance(group, f.h5py.Group):
+            f.names(group, "weight_names", f"layer {name!r}")
+
+
 def _read(f: H5File, layer: int | str | None) -> Parts:
+    f.remember(lambda: _read_attributes(f), ATTRIBUTE_SECONDS)
     root = f.file
     config_text = f.text(root, "model_config", "the file")
     keras_version = f.text(root, "keras_version", "the file")

@@ -414,3 +414,28 @@ def test_damaged_bytes_give_a_model_or_a_value_error(stem: str) -> None:
         except ValueError:
             outcomes["refused"] += 1
     assert outcomes["refused"] > 0 and sum(outcomes.values()) == 40, outcomes  # some damage was met
+
+
+def test_an_attribute_read_that_never_ends_is_cut_off_and_the_file_refused(monkeypatch) -> None:
+    """A damaged variable-length attribute can send HDF5 into a loop that holds the whole process; the reader
+    reads every attribute it uses in a child process with a deadline, so the file is refused and the server
+    goes on (here the loop is played by a read that sleeps far past the deadline)."""
+    import time
+
+    from cells.files import hdf5, keras_legacy
+
+    real = hdf5.H5File._attr
+
+    def endless(self, node, name, where):
+        if name == "layer_names":
+            time.sleep(60)
+        return real(self, node, name, where)
+
+    monkeypatch.setattr(hdf5.H5File, "_attr", endless)
+    monkeypatch.setattr(keras_legacy, "ATTRIBUTE_SECONDS", 0.5)
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=r"its attributes could not be read within 0\.5 s"):
+        cells.load(MODELS / "keras2_lm.h5")
+    assert time.monotonic() - started < 10
+    monkeypatch.setattr(hdf5.H5File, "_attr", real)
+    assert cells.load(MODELS / "keras2_lm.h5").network.layers  # an intact file still reads
