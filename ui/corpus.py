@@ -121,7 +121,8 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) ->
         raise ValueError(f"{model_label}: this model reads words, and the concept tracks are made character by "
                          "character")
     bar = st.progress(0.0, text="Running the model over the text…")
-    st.button("Stop", key=K.stop, icon=":material/stop_circle:", help="Stop the run; the last result stays")
+    stop = st.empty()
+    stop.button("Stop", key=K.stop, icon=":material/stop_circle:", help="Stop the run; the last result stays")
 
     def progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"Reading the text: {done:,} of {total:,} steps")
@@ -133,6 +134,7 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) ->
 
     census = run.census(ablate=1, progress=census_progress)
     bar.empty()
+    stop.empty()
     result = Result(model_label, text_label, run, census)
     st.session_state[K.result] = result
     return result

@@ -40,7 +40,7 @@ def link_in() -> None:
     st.session_state[K.link_loaded] = True
     asked, errors = wc.parse_link(dict(st.query_params))
     for message in errors:
-        st.error(literal(message))
+        st.error(literal(message, 200))
     if "section" in asked:
         st.session_state[K.section] = asked["section"]
     if "unit" in asked:
@@ -123,7 +123,7 @@ def _current_unit(result: Result) -> wc.Unit:
         try:
             return wc.Unit.parse(spelled).check(result.run)
         except ValueError as e:
-            st.error(literal(str(e)))
+            st.error(literal(str(e), 200))
     unit = wc.first_unit(result.run, result.census)
     st.session_state[K.unit] = str(unit)
     return unit
@@ -140,7 +140,7 @@ def gate_view_at(result: Result, position: int, unit: wc.Unit) -> None:
         st.session_state[K.cursor.unit] = unit.unit
     features = wc.input_features(run.model) if unit.layer == 0 else [f"h{u}" for u in range(trace.input_size)]
     st.caption(literal(f"The gate view of characters {start:,} to {stop - 1:,}, from the state the long run had "
-                       f"there; the cursor on character {position:,}, {unit.label(run)}."))
+                       f"there; the cursor on character {position:,}, {unit.label(run)}.", 300))
     show_gate_view(trace, wc.token_labels(run, start, stop), features, key=K.cursor.view, k=K.cursor,
                    where=f"layer {unit.layer + 1}", palette=current_palette(), watch=unit.unit)
 
@@ -158,7 +158,7 @@ def text_section(result: Result) -> None:
     pick.text_input("Unit (layer.state.unit)", key=K.unit_box, on_change=_type_unit,
                     help="Such as 1.cell.37: pick a census row, or type one")
     finding = next((f for f in result.census if wc.Unit.of(f) == unit), None)
-    about.caption(literal(finding_sentence(finding, result.families[unit.layer]) if finding else unit.label(run)))
+    about.caption(literal(finding_sentence(finding, result.families[unit.layer]) if finding else unit.label(run), 300))
     at = int(st.session_state.get(K.at, 0))
     start, stop = page_bounds(run.text, at)
     lo, hi = wc.value_range(run, unit)
@@ -200,7 +200,7 @@ def match_section(result: Result) -> None:
     left, right = st.columns([2, 3])
     threshold = left.slider("Threshold θ (h_t ≥ θ is on)", -0.9, 0.9, 0.3, 0.05, key=K.threshold)
     units = run.select(a, b, threshold)
-    left.markdown(f"Span {a:,}–{b:,}: " + literal(repr(run.text[a:b][:60])))
+    left.markdown(f"Span {a:,}–{b:,}: " + literal(repr(run.text[a:b]), 80))
     if not units:
         left.warning("No unit of h_t is on through the whole span and off just before and after it: lower the "
                      "threshold or select another span.")

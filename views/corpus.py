@@ -44,7 +44,7 @@ summary = result.run.summary()
 bits = summary["bits_per_token"]
 st.caption(literal(f"{result.model_label} over {result.text_label}: {result.run.steps:,} steps"
                    + (f", {bits:.3f} bits per character" if bits is not None else "")
-                   + (", from the cache" if result.run.cached else f", {summary['seconds']:.1f} s")))
+                   + (", from the cache" if result.run.cached else f", {summary['seconds']:.1f} s"), 300))
 st.session_state.setdefault(K.section, "census")
 section = st.segmented_control("Show", list(wc.SECTIONS), format_func=wc.SECTIONS.get, key=K.section,
                                label_visibility="collapsed")

@@ -76,7 +76,7 @@ def saturation_scatter(stats: list[UnitStats], families: dict[int, str], palette
                                                 "below 0.1: %{x:.2f}<br>above 0.9: %{y:.2f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line={"color": "#999", "dash": "dot", "width": 1},
                              hoverinfo="skip", showlegend=False))
-    fig.update_layout(**base_layout(height, "Saturation: share of steps below 0.1 and above 0.9"))
+    fig.update_layout(**base_layout(height, "Saturation of the σ gates"))
     fig.update_xaxes(title="fraction left-saturated (< 0.1)", range=[-0.02, 1.02])
     fig.update_yaxes(title="fraction right-saturated (> 0.9)", range=[-0.02, 1.02])
     return fig

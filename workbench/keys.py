@@ -266,7 +266,7 @@ class CorpusKeys:
     selection: str = "corpus_selection"  # not a widget: the span selected in the coloured text, (start, stop)
     threshold: str = "corpus_threshold"
     matches_table: str = "corpus_matches_table"
-    cursor: CursorKeys = field(default_factory=lambda: CursorKeys("corpus"))  # the gate view of a clicked place
+    cursor: CursorKeys = field(default_factory=lambda: CursorKeys("corpus_gate"))  # the gate view of a clicked place
     link_loaded: str = "corpus_link_loaded"  # not a widget: the link has been read into the widgets
 
 
