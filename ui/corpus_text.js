@@ -88,7 +88,10 @@ class CorpusText {
     this.slider.addEventListener("change", () => this.jump(Number(this.slider.value)));
     this.body.addEventListener("mousemove", (e) => this.hover(e));
     this.body.addEventListener("mouseleave", () => { this.tip.hidden = true; });
-    this.body.addEventListener("mousedown", (e) => { this.down = this.positionOf(e.target); });
+    this.body.addEventListener("mousedown", (e) => {
+      e.preventDefault(); // no focus scroll and no browser selection: the span is drawn by the view itself
+      this.down = this.positionOf(e.target);
+    });
     this.body.addEventListener("mouseup", (e) => this.up(e));
   }
 

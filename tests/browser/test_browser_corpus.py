@@ -1,0 +1,102 @@
+"""The Corpus page in a real browser: the shipped code model over the shipped held-out corpus with its progress bar,
+the census, a click in the coloured text opening the gate view at that character, a selected span listing matches
+that open in the gate view, and bad uploads refused while the last corpus stays."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+from cells.corpus import Cache, run_corpus
+from workbench import corpus as wc
+from workbench import keys
+
+# The server the session starts reads this; the test shares its cache, so it reads the same run back.
+os.environ.setdefault("GATESCOPE_CORPUS_CACHE", tempfile.mkdtemp(prefix="gatescope-corpus-"))
+K = keys.CORPUS
+MAIN = "[data-testid=stMain]"
+ERROR = "[data-testid=stAlertContentError]"
+CODE = [e for e in wc.text_models() if e.get("corpus")]
+pytestmark = pytest.mark.skipif(not CODE, reason="no shipped code model in assets/pretrained/manifest.json yet")
+
+
+def section(app, label: str) -> None:
+    app.click(app.page.locator(MAIN).get_by_text(label, exact=True))
+    app.wait_idle(60_000)
+
+
+def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_view_and_matches(app) -> None:
+    page = app.page
+    app.open("corpus").wait_idle(60_000)
+    app.click(page.locator(f".st-key-{K.run} button").first)
+    page.locator("[data-testid=stProgress]").first.wait_for(state="visible", timeout=60_000)
+    page.locator("[data-testid=stDataFrame]").first.wait_for(state="visible", timeout=600_000)
+    app.wait_idle(120_000)
+    assert not page.locator(ERROR).count(), page.locator(ERROR).all_inner_texts()
+    assert "clear (|r| ≥ 0.6 or AUC ≥ 0.9)" in page.locator(MAIN).inner_text()
+    app.screenshot("corpus-census", whole_app=False)
+
+    section(app, "Coloured text")
+    chars = page.locator(".ct-c")
+    chars.first.wait_for(state="visible", timeout=30_000)
+    target = chars.nth(60)
+    position = int(target.get_attribute("data-p"))
+    app.click(target)
+    app.wait_idle(60_000)
+    page.locator("[data-testid=stMain] iframe, .st-key-" + K.cursor.view).first.wait_for(timeout=60_000)
+    caption = page.locator(MAIN).get_by_text("The gate view of characters").inner_text()
+    assert f"the cursor on character {position:,}" in caption
+    start = int(caption.split("characters ")[1].split(" to")[0].replace(",", ""))
+    step = page.locator(f".st-key-{K.cursor.view}").get_by_text(f"step {position - start} of").first
+    step.wait_for(timeout=30_000)  # the gate view's own cursor sits on the clicked character
+    app.screenshot("corpus-coloured-text", whole_app=False)
+
+    # A short span whose units come on elsewhere too, found with the engine over the same (cached) run.
+    model = wc.load_shipped(CODE[0]["name"])
+    text = wc.shipped_text(wc.held_out_files(CODE[0]["name"]))
+    run = run_corpus(model, text, cache=Cache())
+    shown = sorted(int(p) for p in chars.evaluate_all("cs => cs.map(c => c.dataset.p)"))
+    span = next(((a, a + 2) for a in shown[:-2] if (units := run.select(a, a + 2, 0.3))
+                 and run.search(units, 0.3).count > 1), None)
+    assert span is not None, "no short span on screen has units that come on elsewhere"
+    first = page.locator(f'.ct-c[data-p="{span[0]}"]').bounding_box()
+    last = page.locator(f'.ct-c[data-p="{span[1] - 1}"]').bounding_box()
+    page.mouse.move(first["x"] + 2, first["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(last["x"] + 2, last["y"] + 4)
+    page.mouse.up()
+    app.wait_idle(60_000)
+    section(app, "Find by pattern")
+    assert f"Span {span[0]:,}–{span[1]:,}" in page.locator(MAIN).inner_text()
+    opens = page.locator(MAIN).get_by_role("button", name="Open")
+    opens.first.wait_for(timeout=30_000)
+    app.screenshot("corpus-matches", whole_app=False)
+    app.click(opens.first)
+    app.wait_idle(60_000)
+    page.locator(MAIN).get_by_text("The gate view of characters").wait_for(timeout=60_000)
+
+
+def test_bad_uploads_are_refused_by_name_and_the_last_corpus_stays(app, tmp_path) -> None:
+    page = app.page
+    app.open("corpus").wait_idle(60_000)
+    app.click(page.locator(f".st-key-{K.run} button").first)
+    page.locator("[data-testid=stDataFrame]").first.wait_for(state="visible", timeout=600_000)
+    app.wait_idle(120_000)
+    before = page.locator(MAIN).get_by_text("steps").first.inner_text()
+    app.click(page.get_by_text("Uploaded file", exact=True))
+    app.wait_idle()
+    files = {"binary.bin": bytes(range(256)) * 40, "empty.txt": b"", "huge.txt": b"x = 1\n" * 3_500_000}
+    said = {"binary.bin": "binary", "empty.txt": "empty", "huge.txt": "10,000,000 bytes"}
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+        app.wait_idle(60_000)
+        error = page.locator(ERROR).filter(has_text=name).first
+        error.wait_for(timeout=60_000)
+        app.wait_idle(60_000)
+        assert said[name] in error.inner_text(), error.inner_text()
+        assert page.locator(MAIN).get_by_text("steps").first.inner_text() == before  # the last corpus stays
+    app.screenshot("corpus-bad-upload", whole_app=False)
