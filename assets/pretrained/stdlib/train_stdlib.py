@@ -273,7 +273,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def manifest() -> None:
-    raise SystemExit("not written yet")
+    """List the trained models in assets/pretrained/manifest.json under "corpus_models", with the n-gram baseline."""
+    import cells
+
+    baseline = json.loads((HERE / "ngram.json").read_text())
+    path = OUT / "manifest.json"
+    doc = json.loads(path.read_text())
+    entries = []
+    for kind in ("lstm", "gru"):
+        record = json.loads((HERE / f"{kind}.json").read_text())
+        model = cells.load(OUT / f"stdlib_{kind}.safetensors")
+        cell = model.network.layers[0].forward
+        entries.append({
+            "name": f"stdlib_{kind}", "file": f"stdlib_{kind}.safetensors", "kind": cell.KIND,
+            "label": f"{cell.LABEL} trained on Python's standard library",
+            "corpus": "python-stdlib", "python": record["python"], "layers": len(model.network.layers),
+            "hidden_size": model.network.hidden_size, "vocabulary": len(model.vocabulary),
+            "held_out_files": record["held_out_files"], "held_out_characters": record["held_out_characters"],
+            "held_out_bits_per_char": record["held_out_bits_per_char"],
+            "baseline": {"method": baseline["method"], "order": baseline["best_order"],
+                         "held_out_bits_per_char": baseline["best_bits_per_char"]},
+            "training": {"steps": record["steps"], "seconds": record["seconds"], **record["settings"]},
+            "command": f"python assets/pretrained/stdlib/train_stdlib.py {kind}",
+            "log": f"stdlib/train_{kind}.log",
+        })
+        census = HERE / f"census_{kind}.json"
+        if census.exists():
+            entries[-1]["census"] = f"stdlib/census_{kind}.json"
+    doc["corpus_models"] = entries
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {len(entries)} corpus models into {path}")
 
 
 if __name__ == "__main__":
