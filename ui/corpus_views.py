@@ -11,6 +11,7 @@ from cells.corpus.match import code_threshold
 from ui.corpus import Result
 from ui.corpus_text import coloured_text
 from ui.gateview import show_gate_view
+from ui.handoff import send
 from ui.palette import current_palette
 from viz.corpus import (
     PICTURE,
@@ -26,6 +27,7 @@ from viz.corpus import (
 from workbench import corpus as wc
 from workbench import keys
 from workbench.literal import literal
+from workbench.model_files import from_loaded
 
 K = keys.CORPUS
 PICTURED = 60  # census rows drawn with their small pictures
@@ -51,6 +53,8 @@ def link_in() -> None:
             st.session_state[K.clicked] = asked["at"]
     if "span" in asked:
         st.session_state[K.selection] = asked["span"]
+    if {"unit", "at", "span"} & set(asked):
+        st.session_state[K.autorun] = True  # the default model over the shipped text: cached, so at once
 
 
 def link_out(section: str) -> None:
@@ -143,6 +147,13 @@ def gate_view_at(result: Result, position: int, unit: wc.Unit) -> None:
                        f"there; the cursor on character {position:,}, {unit.label(run)}.", 300))
     show_gate_view(trace, wc.token_labels(run, start, stop), features, key=K.cursor.view, k=K.cursor,
                    where=f"layer {unit.layer + 1}", palette=current_palette(), watch=unit.unit)
+    if st.button("Open in Explore", key=K.open_explore, icon=":material/open_in_new:",
+                 help="This model and this window of text on the Explore page (which reads the window from a "
+                      "fresh state, as any typed text)"):
+        send("explore", from_loaded(run.model, result.model_label), run.text[start:stop],
+             step=int(st.session_state.get(K.cursor.step, position - start)),
+             unit=int(st.session_state.get(K.cursor.unit, unit.unit)))
+        st.switch_page("views/explore.py")
 
 
 def _type_unit() -> None:

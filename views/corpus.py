@@ -28,7 +28,8 @@ if message := st.session_state.pop(K.message, None):
     st.error(message)
 if st.session_state.get(K.stop):
     st.warning("Stopped: the last result stays.")
-if run_pressed and chosen and text:
+autorun = st.session_state.pop(K.autorun, False) and last_result() is None
+if (run_pressed or autorun) and chosen and text:
     try:
         run_now(chosen[1], model_of(chosen[0]), text[0], text[1])
     except ValueError as e:

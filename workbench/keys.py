@@ -268,6 +268,8 @@ class CorpusKeys:
     matches_table: str = "corpus_matches_table"
     cursor: CursorKeys = field(default_factory=lambda: CursorKeys("corpus_gate"))  # the gate view of a clicked place
     link_loaded: str = "corpus_link_loaded"  # not a widget: the link has been read into the widgets
+    autorun: str = "corpus_autorun"  # not a widget: a link named a unit or place before any run: run once
+    open_explore: str = "corpus_open_explore"
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,26 @@ def test_the_coloured_text_opens_the_gate_view_on_a_clicked_character_from_the_l
     window = result.run.trace_window(start, start + 10).trace(1).values["cell"]
     expected = result.run.unit_values(1, "cell", 4, start, start + 10)
     np.testing.assert_allclose(window[:, 4], expected, atol=1e-5)
+
+
+def test_a_link_to_a_unit_and_a_place_runs_once_and_opens_the_coloured_text_and_gate_view_there() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.views.apptest import APP, TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.switch_page("views/corpus.py")
+    at.query_params.update({"section": "text", "unit": "0.hidden.2", "at": "300"})
+    for key, value in {keys.APP.model: from_loaded(code_model(), "Small code LSTM"), K.model: "current",
+                       K.source: "pasted", K.pasted: CODE}.items():
+        at.session_state[key] = value
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state[K.result].run.steps == len(CODE)  # the link ran the model without a click
+    assert at.session_state[K.unit] == "0.hidden.2" and at.session_state[K.clicked] == 300
+    assert at.session_state[K.cursor.unit] == 2
+    at.button(key=K.open_explore).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    start = 300 - at.session_state[K.cursor.step]
+    assert at.session_state[keys.EXPLORE.seq_text] == CODE[start : start + 120]
+    assert at.session_state[keys.EXPLORE.cursor.step] == 300 - start
