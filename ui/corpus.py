@@ -10,6 +10,7 @@ import streamlit as st
 
 from cells.corpus import Cache, CorpusRun, Finding, run_corpus
 from cells.files.model import LoadedModel
+from cells.learning.tasks import TEXT
 from ui.model import current_model
 from workbench import corpus as wc
 from workbench import keys
@@ -108,10 +109,10 @@ def choose_text(model_choice: str) -> tuple[str, str] | None:
             return None
         name, text = uploaded
         return f"{name[:60]} ({len(text):,} characters)", text
-    files = wc.held_out_files(model_choice if model_choice != wc.CURRENT else "")
-    text = held_out_text(files)
-    st.caption(f"{len(files)} standard library files the code models never saw: {wc.describe_text(text)}.")
-    return f"{len(files)} held-out standard library files", text
+    what, files = wc.shipped_source(model_choice)
+    text = held_out_text(files) if files is not None else TEXT
+    st.caption(f"{what.capitalize()}: {wc.describe_text(text)}.")
+    return what, text
 
 
 def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) -> Result | None:

@@ -32,9 +32,9 @@ def census_frame(findings: list[Finding], families: dict[int, str], pictures: di
         unit, track = (pictures or {}).get((f.layer, f.state, f.unit), ([], []))
         rows.append({
             "layer": f.layer + 1, "state": symbol(families[f.layer], f.state), "unit": f.unit,
-            "concept": LABELS.get(f.concept, f.concept),
-            "measure": f.measure, "score": round(float(f.score), 3), "high inside": "yes" if f.sign > 0 else "no",
+            "concept": LABELS.get(f.concept, f.concept), "score": round(float(f.score), 3),
             "unit's values": unit, "the concept": track,
+            "measure": f.measure, "high inside": "yes" if f.sign > 0 else "no",
             "loss rise on (%)": None if f.loss_rise_on is None else round(100 * f.loss_rise_on, 1),
             "loss rise off (%)": None if f.loss_rise_off is None else round(100 * f.loss_rise_off, 1),
             "clear": f.clear,

@@ -23,7 +23,7 @@ from workbench.model import PRETRAINED, Model, pretrained_manifest
 
 MAX_TEXT_BYTES = 10_000_000  # an uploaded or pasted text: at most this many bytes of UTF-8 (10 MB)
 CURRENT = "current"  # the model choice that means "the model on the Weights page"
-SOURCES = {"shipped": "Held-out standard library files", "pasted": "Pasted text", "uploaded": "Uploaded file"}
+SOURCES = {"shipped": "The shipped text", "pasted": "Pasted text", "uploaded": "Uploaded file"}
 SECTIONS = {"census": "Census", "text": "Coloured text", "match": "Find by pattern"}
 # Standard library files read when no shipped code model lists its own held-out files (a few hundred kB of code).
 DEMO_FILES = ("textwrap.py", "shlex.py", "tokenize.py", "json/decoder.py", "json/encoder.py", "string.py",
@@ -111,6 +111,18 @@ def shipped_text(files: tuple[str, ...]) -> str:
     if not present:
         raise ValueError(f"standard library files: none of {', '.join(files[:3])}… is in {stdlib.root()}")
     return stdlib.text(present)
+
+
+def shipped_source(name: str) -> tuple[str, tuple[str, ...] | None]:
+    """What the page offers as a model's shipped text: (what it is, the standard library files to read, or None
+    for the text a task model learnt, ``cells.learning.tasks.TEXT``)."""
+    entry = next((e for e in text_models() if e["name"] == name), {})
+    if entry.get("held_out_files"):
+        files = held_out_files(name)
+        return f"{len(files)} held-out standard library files the model never saw", files
+    if entry.get("task") == "text":
+        return "the short text the model learnt (it reads only its characters)", None
+    return f"{len(DEMO_FILES)} standard library files", DEMO_FILES
 
 
 def describe_text(text: str) -> str:
