@@ -4,6 +4,7 @@ session and worker shares it)."""
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 
 import streamlit as st
@@ -128,7 +129,11 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) ->
     def progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"Reading the text: {done:,} of {total:,} steps")
 
-    run = run_corpus(model, text, cache=Cache(), progress=progress)
+    try:
+        run = run_corpus(model, text, cache=Cache(), progress=progress)
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile):  # a cache entry written by an older engine
+        st.caption("The disk cache's entry for this run could not be read; running again without it.")
+        run = run_corpus(model, text, progress=progress)
 
     def census_progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"The census's ablations: {done} of {total}")

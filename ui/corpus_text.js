@@ -5,7 +5,7 @@
 // `total` (the corpus's length), `stops` (the colour scale as [r, g, b] samples), `at` (the position to show),
 // `span` (the selected [start, stop), or null) and `label` (the unit's name). The browser draws only the lines
 // on screen, so scrolling through a page is local; near either end of the page, or on a jump of the place
-// slider past it, it asks for the page around a new place (state "want"). A click reports the character's
+// slider past it, it asks for the page around a new place (state "want": {at, n}). A click reports the character's
 // position (trigger "click"); a selection made with the mouse reports its [start, stop) (trigger "span").
 // No build step, no network: Streamlit loads this text as it is; the pure parts are exported for node's tests.
 
@@ -141,8 +141,7 @@ class CorpusText {
       `character ${here.toLocaleString()} of ${this.page.total.toLocaleString()}`;
     const want = needsPage(first, last, this.page);
     if (want >= 0 && want !== this.asked) {
-      this.asked = want;
-      this.component.setStateValue("want", want);
+      this.ask(want);
     }
   }
 
@@ -203,8 +202,14 @@ class CorpusText {
       this.scroll.scrollTop = Math.max(0, (lineOf(this.starts, position - this.page.start) - 3) * LINE_PX);
       return;
     }
+    this.ask(position);
+  }
+
+  ask(position) {
+    // A new request each time (its count makes the value new), so asking again for the same place is heard.
     this.asked = position;
-    this.component.setStateValue("want", position);
+    this.requests = (this.requests || 0) + 1;
+    this.component.setStateValue("want", { at: position, n: this.requests });
   }
 
   destroy() {

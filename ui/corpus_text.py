@@ -28,8 +28,9 @@ def _report(name: str) -> object:
 
 def _take_want() -> None:
     want = _report("want")
-    if isinstance(want, int | float):
-        st.session_state[K.at] = int(want)
+    at = want.get("at") if isinstance(want, dict) else None
+    if isinstance(at, int | float):
+        st.session_state[K.at] = int(at)
 
 
 def _take_click() -> None:

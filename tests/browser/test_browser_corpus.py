@@ -9,6 +9,11 @@ import tempfile
 
 import pytest
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # no playwright: conftest skips every test here
+    PlaywrightTimeout = TimeoutError
+
 from cells.corpus import Cache, run_corpus
 from workbench import corpus as wc
 from workbench import keys
@@ -20,6 +25,21 @@ MAIN = "[data-testid=stMain]"
 ERROR = "[data-testid=stAlertContentError]"
 CODE = [e for e in wc.text_models() if e.get("corpus")]
 pytestmark = pytest.mark.skipif(not CODE, reason="no shipped code model in assets/pretrained/manifest.json yet")
+
+
+# Counts the script runs that start from now on (Streamlit marks the app root while one is in flight).
+RUNS_JS = """() => {
+  window.__runs = 0;
+  const root = document.querySelector("[data-testid=stApp]");
+  new MutationObserver(() => {
+    if (root.dataset.testScriptState === "running") window.__runs += 1;
+  }).observe(root, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+
+
+def run_steps(page) -> int:
+    where = page.locator(".ct-where").inner_text()  # "character 1,234 of 144,391"
+    return int(where.split(" of ")[1].replace(",", ""))
 
 
 def section(app, label: str) -> None:
@@ -53,6 +73,26 @@ def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_vie
     step.wait_for(timeout=30_000)  # the gate view's own cursor sits on the clicked character
     app.screenshot("corpus-coloured-text", whole_app=False)
 
+    # Scrolling inside the page the browser holds reruns nothing; a jump of the place slider past it fetches the
+    # page around the new place.
+    page.evaluate(RUNS_JS)
+    page.locator(".ct-scroll").evaluate("e => { e.scrollTop += 600; }")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.__runs") == 0
+    far = run_steps(page) * 3 // 4
+    page.locator(".ct-slider").evaluate(f"(e) => {{ e.value = '{far}'; e.dispatchEvent(new Event('change')); }}")
+    for attempt in range(3):  # the component lives in a shadow root: read it through locators
+        try:
+            page.locator(f'.ct-c[data-p="{far}"]').wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                where = page.locator(".ct-where").inner_text()
+                raise AssertionError(f"the coloured text stayed at {where} after a jump to {far:,}\n"
+                                     + app.diagnostics()) from None
+    app.wait_idle(60_000)
+    assert page.evaluate("() => window.__runs") >= 1
+
     # A short span whose units come on elsewhere too, found with the engine over the same (cached) run.
     model = wc.load_shipped(CODE[0]["name"])
     text = wc.shipped_text(wc.held_out_files(CODE[0]["name"]))
@@ -85,8 +125,19 @@ def test_bad_uploads_are_refused_by_name_and_the_last_corpus_stays(app, tmp_path
     page.locator("[data-testid=stDataFrame]").first.wait_for(state="visible", timeout=600_000)
     app.wait_idle(120_000)
     before = page.locator(MAIN).get_by_text("steps").first.inner_text()
+    # A run stopped half-way leaves the last result in place.
     app.click(page.get_by_text("Uploaded file", exact=True))
     app.wait_idle()
+    good = tmp_path / "good.py"
+    good.write_text("def f(x):\n    return [x, 'a string']  # a comment\n" * 6000)
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(good))
+    app.wait_idle(60_000)
+    app.click(page.locator(f".st-key-{K.run} button").first)
+    page.locator("[data-testid=stProgress]").first.wait_for(state="visible", timeout=60_000)
+    app.click(page.locator(f".st-key-{K.stop} button").first)
+    page.get_by_text("Stopped: the last result stays.").wait_for(timeout=60_000)
+    app.wait_idle(60_000)
+    assert page.locator(MAIN).get_by_text("steps").first.inner_text() == before
     files = {"binary.bin": bytes(range(256)) * 40, "empty.txt": b"", "huge.txt": b"x = 1\n" * 3_500_000}
     said = {"binary.bin": "binary", "empty.txt": "empty", "huge.txt": "10,000,000 bytes"}
     for name, data in files.items():
