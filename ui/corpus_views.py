@@ -175,7 +175,8 @@ def text_section(result: Result) -> None:
     lo, hi = wc.value_range(run, unit)
     values = wc.unit_values(run, unit, start, stop)
     page = text_page(run.text, start, values, lo, hi, at=at, label=f"{unit.label(run)}, {lo:g} to {hi:g}",
-                     span=st.session_state.get(K.selection), palette=current_palette(), height=300)
+                     span=st.session_state.get(K.selection), palette=current_palette(),
+                     height=200 if st.session_state.get(K.clicked) is not None else 420)
     coloured_text(page)
     st.caption("Hover a character for its value; click one for the gate view there; drag over a span to find "
                "where the same units come on again (Find by pattern).")
