@@ -5,6 +5,7 @@ that open in the gate view, and bad uploads refused while the last corpus stays.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 import pytest
@@ -107,8 +108,10 @@ def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_vie
     page.mouse.down()
     page.mouse.move(last["x"] + 2, last["y"] + 4)
     page.mouse.up()
+    page.locator(".ct-span").first.wait_for(timeout=60_000)  # the server holds the span and draws it
     app.wait_idle(60_000)
-    section(app, "Find by pattern")
+    app.until_shown(lambda: app.click(page.locator(MAIN).get_by_text("Find by pattern", exact=True)),
+                    page.locator(MAIN).get_by_text(re.compile(r"^Span \d")).first)
     assert f"Span {span[0]:,}–{span[1]:,}" in page.locator(MAIN).inner_text()
     opens = page.locator(MAIN).get_by_role("button", name="Open")
     opens.first.wait_for(timeout=30_000)
@@ -131,9 +134,17 @@ def test_bad_uploads_are_refused_by_name_and_the_last_corpus_stays(app, tmp_path
     good = tmp_path / "good.py"
     good.write_text("def f(x):\n    return [x, 'a string']  # a comment\n" * 6000)
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(good))
+    run_button = page.locator(f".st-key-{K.run} button:not([disabled])").first
+    run_button.wait_for(timeout=60_000)  # the upload is read: there is a text to run
     app.wait_idle(60_000)
-    app.click(page.locator(f".st-key-{K.run} button").first)
-    page.locator("[data-testid=stProgress]").first.wait_for(state="visible", timeout=60_000)
+    for attempt in range(3):  # a click that lands while the upload's rerun redraws the button can be lost
+        app.click(run_button)
+        try:
+            page.locator("[data-testid=stProgress]").first.wait_for(state="visible", timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     app.click(page.locator(f".st-key-{K.stop} button").first)
     page.get_by_text("Stopped: the last result stays.").wait_for(timeout=60_000)
     app.wait_idle(60_000)
