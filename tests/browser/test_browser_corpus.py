@@ -16,6 +16,7 @@ except ImportError:  # no playwright: conftest skips every test here
     PlaywrightTimeout = TimeoutError
 
 from cells.corpus import Cache, run_corpus
+from cells.learning.tasks import TEXT
 from workbench import corpus as wc
 from workbench import keys
 
@@ -25,7 +26,7 @@ K = keys.CORPUS
 MAIN = "[data-testid=stMain]"
 ERROR = "[data-testid=stAlertContentError]"
 CODE = [e for e in wc.text_models() if e.get("corpus")]
-pytestmark = pytest.mark.skipif(not CODE, reason="no shipped code model in assets/pretrained/manifest.json yet")
+needs_code = pytest.mark.skipif(not CODE, reason="no shipped code model in assets/pretrained/manifest.json yet")
 
 
 # Counts the script runs that start from now on (Streamlit marks the app root while one is in flight).
@@ -48,6 +49,7 @@ def section(app, label: str) -> None:
     app.wait_idle(60_000)
 
 
+@needs_code
 def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_view_and_matches(app) -> None:
     page = app.page
     app.open("corpus").wait_idle(60_000)
@@ -121,7 +123,7 @@ def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_vie
     page.locator(MAIN).get_by_text("The gate view of characters").wait_for(timeout=60_000)
 
 
-def test_bad_uploads_are_refused_by_name_and_the_last_corpus_stays(app, tmp_path) -> None:
+def test_a_stopped_run_and_bad_uploads_leave_the_last_corpus(app, tmp_path) -> None:
     page = app.page
     app.open("corpus").wait_idle(60_000)
     app.click(page.locator(f".st-key-{K.run} button").first)
@@ -131,8 +133,10 @@ def test_bad_uploads_are_refused_by_name_and_the_last_corpus_stays(app, tmp_path
     # A run stopped half-way leaves the last result in place.
     app.click(page.get_by_text("Uploaded file", exact=True))
     app.wait_idle()
-    good = tmp_path / "good.py"
-    good.write_text("def f(x):\n    return [x, 'a string']  # a comment\n" * 6000)
+    good = tmp_path / "good.txt"  # a longer text the first model reads: its shipped text, repeated
+    _, files = wc.shipped_source(wc.text_models()[0]["name"])
+    shipped = wc.shipped_text(files) if files is not None else TEXT
+    good.write_text((shipped * (300_000 // len(shipped) + 1))[:300_000], encoding="utf-8")
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(good))
     run_button = page.locator(f".st-key-{K.run} button:not([disabled])").first
     run_button.wait_for(timeout=60_000)  # the upload is read: there is a text to run
