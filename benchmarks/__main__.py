@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 import cells
-from benchmarks import browser_gateview, payload, rerun_cpu, train_bench
+from benchmarks import browser_gateview, corpus_bench, payload, rerun_cpu, train_bench
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -89,3 +89,5 @@ if __name__ == "__main__":
     rerun_cpu.main([])
     print()
     browser_gateview.main()
+    print()
+    corpus_bench.main([])
