@@ -26,6 +26,9 @@ pages = {
                        help="The lecture's ideas in order, each with a model that shows it and a knob to try"),
     "train": st.Page("views/train.py", title="Train", icon=":material/model_training:",
                      help="Teach a small network a toy task and look inside it"),
+    "corpus": st.Page("views/corpus.py", title="Corpus", icon=":material/article:",
+                      help="A text model over a whole text: the units it found, the text coloured by any unit, and "
+                           "every place a pattern of units comes on again"),
     "gradient_flow": st.Page("views/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:",
                              help="How far back the gradient reaches in a plain RNN, an LSTM and a GRU"),
 }

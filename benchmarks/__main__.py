@@ -18,7 +18,16 @@ import sys
 import numpy as np
 
 import cells
-from benchmarks import browser_gateview, dynamics_bench, payload, rerun_cpu, torch_files, train_bench
+from benchmarks import (
+    browser_gateview,
+    corpus_bench,
+    corpus_text,
+    dynamics_bench,
+    payload,
+    rerun_cpu,
+    torch_files,
+    train_bench,
+)
 from benchmarks.timing import best_of
 
 SIZES = [(100, 16, 32), (1000, 64, 128), (500, 128, 256)]
@@ -93,3 +102,7 @@ if __name__ == "__main__":
     rerun_cpu.main([])
     print()
     browser_gateview.main()
+    print()
+    corpus_bench.main([])
+    print()
+    corpus_text.main()

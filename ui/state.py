@@ -80,6 +80,8 @@ def settings() -> dict[str, dict[str, Any]]:
                     keys.WEIGHTS.gate: KEEP_ONLY},
         "train": {**TRAIN, **option_defaults(), keys.TRAIN.pretrained: KEEP_ONLY, keys.TRAIN.text: KEEP_ONLY,
                   keys.TRAIN.table_open: KEEP_ONLY},
+        "corpus": {k: KEEP_ONLY for k in (keys.CORPUS.model, keys.CORPUS.source, keys.CORPUS.pasted,
+                                          keys.CORPUS.section, keys.CORPUS.concept, keys.CORPUS.threshold)},
     }
 
 
@@ -91,6 +93,7 @@ READS: dict[str, tuple[str, ...]] = {
     "lessons": ("lessons", "presenting", "everywhere"),
     "train": ("train", "everywhere"),
     "gradient_flow": ("train", "everywhere"),
+    "corpus": ("corpus", "everywhere"),
 }
 
 

@@ -287,6 +287,36 @@ class LessonKeys:
 
 
 @dataclass(frozen=True)
+class CorpusKeys:
+    """Corpus (views/corpus.py): a model over a whole text, the census, the coloured text, find by pattern."""
+
+    model: str = "corpus_model"  # which model: a shipped one's name, or "current" (the one on Weights)
+    source: str = "corpus_source"  # which text: "shipped", "pasted" or "uploaded"
+    pasted: str = "corpus_pasted"
+    upload: str = "corpus_upload"
+    run: str = "corpus_run"  # the Run button
+    stop: str = "corpus_stop"  # the Stop button (pressing it interrupts the run under way)
+    result: str = "corpus_result"  # not a widget: the last good run (workbench.corpus.Loaded)
+    uploaded: str = "corpus_uploaded"  # not a widget: (file name, text) of the last good upload
+    message: str = "corpus_message"  # not a widget: what went wrong with the last input, said once
+    section: str = "corpus_section"  # census, text or match
+    unit: str = "corpus_unit"  # not a widget: the unit the text is coloured by, "layer.state.unit"
+    unit_box: str = "corpus_unit_box"  # the box that types one
+    census_table: str = "corpus_census_table"
+    concept: str = "corpus_concept"  # the census table's filter
+    text_view: str = "corpus_text_view"  # the coloured-text component
+    at: str = "corpus_at"  # not a widget: the corpus position the coloured text shows
+    clicked: str = "corpus_clicked"  # not a widget: the character clicked last, for the gate view
+    selection: str = "corpus_selection"  # not a widget: the span selected in the coloured text, (start, stop)
+    threshold: str = "corpus_threshold"
+    matches_table: str = "corpus_matches_table"
+    cursor: CursorKeys = field(default_factory=lambda: CursorKeys("corpus_gate"))  # the gate view of a clicked place
+    link_loaded: str = "corpus_link_loaded"  # not a widget: the link has been read into the widgets
+    autorun: str = "corpus_autorun"  # not a widget: a link named a unit or place before any run: run once
+    open_explore: str = "corpus_open_explore"
+
+
+@dataclass(frozen=True)
 class AppKeys:
     """Every page (app.py and the pieces every page draws)."""
 
@@ -308,5 +338,6 @@ FLOW = FlowKeys()
 WEIGHTS = WeightsKeys()
 COMPARE = CompareKeys()
 LESSONS = LessonKeys()
+CORPUS = CorpusKeys()
 APP = AppKeys()
-PAGES = (EXPLORE, TRAIN, FLOW, WEIGHTS, COMPARE, LESSONS, APP)
+PAGES = (EXPLORE, TRAIN, FLOW, WEIGHTS, COMPARE, LESSONS, CORPUS, APP)

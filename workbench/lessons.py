@@ -19,9 +19,11 @@ from cells.edits import with_bias, with_weight
 from cells.gradflow import GradientFlow, gradient_flow
 from cells.learning.tasks import FirstBit
 from cells.learning.train import load_model
-from workbench import lesson_text
+from workbench import corpus_lesson, lesson_text
+from workbench.corpus import load_shipped, text_models
 from workbench.lesson_text import Content
 from workbench.model import PRETRAINED, Model, from_network, from_preset, from_pretrained, pretrained_manifest
+from workbench.model_files import from_loaded
 
 # ----- what a stop shows ---------------------------------------------------------------------------
 
@@ -203,6 +205,34 @@ def deep_scene() -> Scene:
     return Scene(model, BRACKETS)
 
 
+CODE_UNIT = corpus_lesson.record()  # the unit the census found in a shipped text model (lessons/code-unit.json)
+
+
+def code_unit_scene() -> Scene:
+    """The shipped text model on the window of its held-out text where the census's unit shows its concept."""
+    assert CODE_UNIT is not None
+    entry = next(e for e in text_models() if e["name"] == CODE_UNIT["model"])
+    model = from_loaded(load_shipped(entry["name"]), entry["label"])
+    return Scene(dataclasses.replace(model, watch=int(CODE_UNIT["unit"])), CODE_UNIT["text"])
+
+
+def code_unit_stops() -> tuple[Stop, ...]:
+    """The stop of a real unit found by the census, when its record is there."""
+    if CODE_UNIT is None:
+        return ()
+    layer, unit, bias = int(CODE_UNIT["layer"]), int(CODE_UNIT["unit"]), float(CODE_UNIT["forget_bias"])
+    caption = f"Layer {layer + 1}"
+    return (Stop(
+        slug="code-unit",
+        build=code_unit_scene,
+        panels=(Panel("cell", layer=layer, caption=caption), Panel("forget", layer=layer, caption=caption)),
+        knob=Knob(f"Forget-gate bias of unit {unit}", float(round(bias - 10.0)), float(round(bias + 10.0)), bias, 0.5,
+                  set_bias("forget", "b_f", unit=unit, layer=layer)),
+        unit=unit,
+        cursor=int(CODE_UNIT["cursor"]),
+    ),)
+
+
 # ----- the stops, in the deck's order ------------------------------------------------------------------
 
 STOPS: tuple[Stop, ...] = (
@@ -247,6 +277,7 @@ STOPS: tuple[Stop, ...] = (
         knob=Knob("Output-gate bias", -20.0, 20.0, -OPEN, 1.0, set_bias("output", "b_o")),
         cursor=5,
     ),
+    *code_unit_stops(),
     Stop(
         slug="gru",
         build=preset_scene("gru-latch"),
@@ -373,7 +404,8 @@ def quote(stop: Stop, shown: Shown, name: str) -> float:
     """The number a placeholder names, from the stop as built (``shown``) and the shipped models:
     ``<shipped model>.accuracy`` or ``.<its task option>``; ``knob.default`` (``.low``, ``.high``);
     ``layer<k>.<gate>.bias`` (``.peephole``, ``.weight.<input>``) of the stop's model, its unit;
-    ``gradient.<kind>.first_step``, ‖∂h_T/∂h_0‖ of the stop's model of that kind."""
+    ``gradient.<kind>.first_step``, ‖∂h_T/∂h_0‖ of the stop's model of that kind; ``census.<part>``, the
+    code-unit stop's record (``census_quote``)."""
     head, *rest = name.split(".")
     shipped = [m["name"] for m in pretrained_manifest()]
     if head in shipped and len(rest) == 1:
@@ -382,6 +414,8 @@ def quote(stop: Stop, shown: Shown, name: str) -> float:
         return getattr(stop.knob, rest[0])
     if head.startswith("layer") and head[5:].isdigit() and len(rest) in (2, 3):
         return _parameter(stop, shown, int(head[5:]), rest[0], rest[1], rest[2] if len(rest) == 3 else None)
+    if head == "census" and len(rest) == 1 and CODE_UNIT is not None:
+        return census_quote(rest[0])
     if head == "gradient" and len(rest) == 2 and rest[1] == "first_step":
         flow = next((f for f in shown.flows if f.kind == rest[0]), None)
         if flow is None:
@@ -389,6 +423,23 @@ def quote(stop: Stop, shown: Shown, name: str) -> float:
         return float(flow.hidden[0])
     raise ValueError(f"no number is called {name!r}: expected a shipped model's (one of {', '.join(shipped)}), "
                      "knob.…, layer<k>.… or gradient.…")
+
+
+def census_quote(part: str) -> float | str:
+    """A number (or a phrase made of numbers and the census's names) of the code-unit stop's record."""
+    r = CODE_UNIT
+    assert r is not None
+    entry = next(e for e in text_models() if e["name"] == r["model"])
+    parts: dict[str, float | str] = {
+        "unit": r["unit"], "layer": r["layer"] + 1, "score": r["score"],
+        "concept": corpus_lesson.concept_label(r["concept"]), "measure": "AUC" if r["measure"] == "auc" else "r",
+        "model": entry["label"], "ablation": corpus_lesson.ablation_words(r), "link": corpus_lesson.link(r),
+        "bias": r["forget_bias"],
+        "read": corpus_lesson.text_words(r, bool(entry.get("corpus"))),
+    }
+    if part not in parts:
+        raise ValueError(f"census.{part}: expected one of {', '.join(parts)}")
+    return parts[part]
 
 
 @functools.cache

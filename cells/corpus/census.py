@@ -11,7 +11,8 @@ concept holds exceeds its value at a step where it does not (ties count half),
     AUC = Σ_b on_b · (Σ_{b' < b} off_b' + off_b / 2) / (N_on · N_off)
 
 from each unit's histogram of values (``BINS`` bins over its range; an unbounded cell state is binned
-through tanh(v/4), which keeps the order) at the steps where the concept holds and at all steps. A unit
+through tanh(v/4), which keeps the order), counted once per combination of on/off concepts a step has
+(a few dozen occur in code), so one ``bincount`` a chunk serves every concept. A unit
 low inside a concept tracks it as well as one high inside: its AUC is reported as 1 − AUC with
 ``sign`` = -1. Each unit's concept is the one with the greatest strength, max(|r| / 0.6, |AUC − 0.5| / 0.4):
 1 at the thresholds the census calls clear (|r| ≥ 0.6, AUC ≥ 0.9).
@@ -40,7 +41,7 @@ from cells.corpus.tracks import Track
 from cells.files.model import LoadedModel
 from cells.gates import gate_info
 
-BINS = 256
+BINS = 128
 R_CLEAR, AUC_CLEAR = 0.6, 0.9
 
 
@@ -61,8 +62,13 @@ class Accumulator(Consumer):
         self.graded = [t for t in tracks.values() if t.graded]
         self.on_off = [t for t in tracks.values() if not t.graded]
         self.y_shift = np.array([float(t.values.mean()) for t in self.graded])  # (Kg,)
+        bits = np.zeros(len(next(iter(tracks.values())).values), np.int64)
+        for k, t in enumerate(self.on_off):
+            bits |= t.values.astype(np.int64) << k
+        self.patterns, pattern = np.unique(bits, return_inverse=True)  # (P,) the combinations that occur
+        self.pattern = pattern.astype(np.int32)  # (T,) each step's combination
         self.sums: dict[tuple[int, str], dict[str, np.ndarray | int]] = {}
-        self.hist: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.hist: dict[tuple[int, str], np.ndarray] = {}  # (P, H·BINS) counts per combination, unit and bin
 
     def add(self, layer: int, values: dict[str, np.ndarray], positions: np.ndarray) -> None:
         n = len(positions)
@@ -70,29 +76,36 @@ class Accumulator(Consumer):
             return
         Y = np.stack([t.values[positions] for t in self.graded], axis=1) - self.y_shift if self.graded \
             else np.zeros((n, 0))  # (n, Kg)
-        masks = [t.values[positions] for t in self.on_off]
+        P = len(self.patterns)
         for name, v in values.items():
             key, H = (layer, name), v.shape[1]
             if key not in self.sums:
                 self.sums[key] = {"n": 0, "shift": v.mean(axis=0).astype(np.float64), "v": np.zeros(H),
                                   "vv": np.zeros(H), "y": np.zeros(len(self.graded)),
                                   "yy": np.zeros(len(self.graded)), "vy": np.zeros((H, len(self.graded)))}
-                self.hist[key] = (np.zeros(H * BINS, np.int64), np.zeros((len(self.on_off), H * BINS), np.int64))
+                self.hist[key] = np.zeros((P, H * BINS), np.int32)
             s = self.sums[key]
-            v64 = v.astype(np.float64) - s["shift"]
+            centred = v - s["shift"].astype(v.dtype)  # (n, H), in the run's precision; sums in float64
             s["n"] += n
-            s["v"] += v64.sum(axis=0)
-            s["vv"] += (v64 * v64).sum(axis=0)
+            s["v"] += centred.sum(axis=0, dtype=np.float64)
+            s["vv"] += np.einsum("ij,ij->j", centred, centred, dtype=np.float64)
             s["y"] += Y.sum(axis=0)
             s["yy"] += (Y * Y).sum(axis=0)
-            s["vy"] += v64.T @ Y  # (H, Kg)
+            s["vy"] += centred.T @ Y.astype(v.dtype)  # (H, Kg)
             u = squash(v, gate_info(self.families[layer], name).range)
-            codes = np.clip((u * BINS).astype(np.int32), 0, BINS - 1) + BINS * np.arange(H, dtype=np.int32)
-            everywhere, on = self.hist[key]
-            everywhere += np.bincount(codes.ravel(), minlength=H * BINS)
-            for k, m in enumerate(masks):
-                if m.any():
-                    on[k] += np.bincount(codes[m].ravel(), minlength=H * BINS)
+            codes = (u * BINS).astype(np.int32)
+            np.minimum(codes, BINS - 1, out=codes)
+            np.maximum(codes, 0, out=codes)
+            codes += BINS * np.arange(H, dtype=np.int32)
+            codes += (H * BINS) * self.pattern[positions][:, None]
+            self.hist[key] += np.bincount(codes.ravel(), minlength=P * H * BINS).reshape(P, H * BINS).astype(np.int32)
+
+    def histograms(self, key: tuple[int, str]) -> tuple[np.ndarray, np.ndarray]:
+        """(counts at every step (H·BINS,), counts where each on/off concept holds (Ko, H·BINS))."""
+        hist = self.hist[key]
+        on = np.stack([hist[(self.patterns >> k) & 1 == 1].sum(axis=0) for k in range(len(self.on_off))]) \
+            if self.on_off else np.zeros((0, hist.shape[1]), np.int64)
+        return hist.sum(axis=0), on
 
     def correlations(self, key: tuple[int, str]) -> np.ndarray:
         """Pearson's r of every unit with every graded track, (H, Kg)."""
@@ -108,7 +121,7 @@ class Accumulator(Consumer):
     def aucs(self, key: tuple[int, str]) -> np.ndarray:
         """P(value where the concept holds > value where it does not), ties half, every unit and on/off track,
         (H, Ko); 0.5 where a track is always or never on."""
-        everywhere, on = self.hist[key]
+        everywhere, on = self.histograms(key)
         H = everywhere.size // BINS
         out = np.full((H, len(self.on_off)), 0.5)
         for k in range(len(self.on_off)):

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,6 +33,7 @@ from cells.files.model import LoadedModel
 from cells.layers import NetworkTrace
 from cells.trace import State
 
+INDEX_IN_MEMORY = 64_000_000  # a match index bigger than this (bytes) is written to a file even without a cache
 CHECKPOINT_BYTES = 64_000_000  # at most this much of saved states; the spacing grows for longer texts
 FORMAT = 1
 
@@ -168,6 +172,11 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
         if cache is not None:
             cache.folder.mkdir(parents=True, exist_ok=True)
             folder = Path(cache.folder) / f".index-{name}-{time.time_ns()}"
+        elif len(ids) * units > INDEX_IN_MEMORY:  # a big index goes to a temporary file, not into memory
+            handle, temporary = tempfile.mkstemp(prefix="gatescope-index-", suffix=".bin")
+            os.close(handle)
+            folder = Path(temporary)
+            atexit.register(folder.unlink, missing_ok=True)
         writer = match.IndexWriter(match_layer, len(ids), units, folder)
         consumers.append(writer)
     try:
@@ -204,9 +213,7 @@ def save(result: CorpusRun, folder: Path, index_file: Path | None) -> None:
     for (layer, name), sums in acc.sums.items():
         for field, value in sums.items():
             arrays[f"acc.{layer}.{name}.{field}"] = np.asarray(value)
-        everywhere, on = acc.hist[(layer, name)]
-        arrays[f"hist.{layer}.{name}.all"] = everywhere
-        arrays[f"hist.{layer}.{name}.on"] = on
+        arrays[f"hist.{layer}.{name}"] = acc.hist[(layer, name)]
     np.savez(folder / "run.npz", **arrays)
     meta = {"names": {str(k): list(v) for k, v in p.names.items()}, "seconds": result.seconds,
             "index": None if result.index is None else {"layer": result.index.layer, "units": result.index.units}}
@@ -235,7 +242,7 @@ def load(folder: Path, model: LoadedModel, text: str, found: dict[str, Track]) -
         for n in ns:
             fields = {f: a[f"acc.{layer}.{n}.{f}"] for f in ("shift", "v", "vv", "y", "yy", "vy")}
             acc.sums[(layer, n)] = {"n": int(a[f"acc.{layer}.{n}.n"]), **fields}
-            acc.hist[(layer, n)] = (a[f"hist.{layer}.{n}.all"], a[f"hist.{layer}.{n}.on"])
+            acc.hist[(layer, n)] = a[f"hist.{layer}.{n}"]
     index = None
     if meta["index"] is not None:
         index = match.MatchIndex(folder / "match.bin", meta["index"]["layer"], len(a["ids"]), meta["index"]["units"])

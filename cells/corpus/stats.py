@@ -58,9 +58,9 @@ class _Running:
         n = len(v)
         if n == 0:
             return
-        v64 = v.astype(np.float64)
-        mean = v64.mean(axis=0)
-        m2 = ((v64 - mean) ** 2).sum(axis=0)
+        mean = v.mean(axis=0, dtype=np.float64)
+        centred = v - mean.astype(v.dtype)  # in the run's precision, summed in float64
+        m2 = np.einsum("ij,ij->j", centred, centred, dtype=np.float64)
         total = self.n + n
         delta = mean - self.mean
         self.mean += delta * (n / total)

@@ -257,8 +257,11 @@ def stream_pass(model: LoadedModel, ids: np.ndarray, the_plan: Plan, *, chunk: i
             wanted = tuple(dict.fromkeys((*names[k], "hidden")))
             values, h_new, c_new = b.run(xs, h[k], c[k], wanted)
             h[k], c[k] = h_new, c_new  # a stream that ended runs on padding: never read again
-            for consumer in consumers:
-                consumer.add(k, {n: values[n][valid] for n in names[k]}, flat_positions)
+            if consumers:
+                full = bool(valid.all())  # then every (L, S, H) array is (L·S, H) without a copy
+                given = {n: values[n].reshape(L * S, -1) if full else values[n][valid] for n in names[k]}
+                for consumer in consumers:
+                    consumer.add(k, given, flat_positions)
             xs = values["hidden"]
         if scores:
             following = positions + 1

@@ -419,9 +419,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             entry = _report(name, train_preset(name), folder / f"{name}.npz")
             entry["command"] = f"python -m cells.learning.train --preset {name} --out {(folder / name).as_posix()}.npz"
             entries.append(entry)
-        manifest = {"format": "gatescope-pretrained", "version": 1, "models": entries,
+        path = folder / "manifest.json"
+        kept = json.loads(path.read_text()) if path.exists() else {}  # other makers' entries (corpus_models) stay
+        manifest = {**kept, "format": "gatescope-pretrained", "version": 1, "models": entries,
                     "arithmetic": arithmetic_fingerprint()}
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         return 0
     preset = dict(PRESETS[args.preset]) if args.preset else {"hidden": 16, "steps": 1000, "lr": 0.01, "seed": 0}
     for key in ("task", "cell", "hidden", "steps", "lr", "batch", "seed", "optimizer", "clip", "memory_bias"):

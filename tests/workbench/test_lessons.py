@@ -12,12 +12,12 @@ from cells.gradflow import gradient_flow
 from cells.learning.train import load_model
 from viz.heatmap import gate_heatmap
 from viz.lessons import for_projector, projector_height
-from workbench import lesson_text
+from workbench import corpus_lesson, lesson_text
 from workbench.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, quote, show
 from workbench.model import PRETRAINED
 
-DECK_ORDER = ["rnn-forgets", "conveyor-belt", "forget-gate", "input-gate", "cell-update", "output-gate", "gru",
-              "peephole", "coupled-gate", "bidirectional", "deep"]
+DECK_ORDER = ["rnn-forgets", "conveyor-belt", "forget-gate", "input-gate", "cell-update", "output-gate", "code-unit",
+              "gru", "peephole", "coupled-gate", "bidirectional", "deep"]
 
 
 def unit0(shown: Shown, name: str, layer: int = 0, direction: str = "forward") -> np.ndarray:
@@ -210,6 +210,14 @@ def expected_number(stop: Stop, name: str) -> float:
     if head == "gradient":
         model = next(m for m in (scene.model, scene.compare) if m is not None and m.network.kind == rest[0])
         return gradient_flow(model.network.layers[0].forward, model.inputs(scene.text).xs).hidden[0]
+    if head == "census":  # the code-unit stop: its record as committed, read here on its own
+        r = json.loads(corpus_lesson.RECORD.read_text(encoding="utf-8"))
+        code = bool(MANIFEST[r["model"]].get("corpus"))
+        return {"unit": r["unit"], "layer": r["layer"] + 1, "score": r["score"], "bias": r["forget_bias"],
+                "concept": corpus_lesson.concept_label(r["concept"]),
+                "measure": "AUC" if r["measure"] == "auc" else "r",
+                "model": MANIFEST[r["model"]]["label"], "ablation": corpus_lesson.ablation_words(r),
+                "link": corpus_lesson.link(r), "read": corpus_lesson.text_words(r, code)}[rest[0]]
     raise AssertionError(f"{stop.slug}: a placeholder this test does not know: {name}")
 
 

@@ -3,6 +3,7 @@
     python assets/pretrained/stdlib/train_stdlib.py lstm       # assets/pretrained/stdlib_lstm.safetensors
     python assets/pretrained/stdlib/train_stdlib.py gru        # assets/pretrained/stdlib_gru.safetensors
     python assets/pretrained/stdlib/train_stdlib.py ngram      # the n-gram baselines' held-out bits per character
+    python assets/pretrained/stdlib/train_stdlib.py census-lstm  # the census of a model on the held-out files
     python assets/pretrained/stdlib/train_stdlib.py manifest   # add the records to assets/pretrained/manifest.json
 
 The text is ``cells.corpus.stdlib``: the running Python 3.11's standard library ``.py`` files outside test
@@ -250,7 +251,9 @@ def probe(kind: str, steps: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     global HIDDEN, BATCH, SEQUENCE, STEPS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["lstm", "gru", "ngram", "manifest", "probe-lstm", "probe-gru"])
+    parser.add_argument("what", choices=["lstm", "gru", "ngram", "census-lstm", "census-gru", "manifest",
+                                         "probe-lstm", "probe-gru"])
+    parser.add_argument("--characters", type=int, default=0, help="census: the first this many held-out characters")
     parser.add_argument("--minutes", type=float, default=40.0, help="wall-clock limit of one model's training")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     parser.add_argument("--hidden", type=int, default=HIDDEN)
@@ -263,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         probe(args.what.removeprefix("probe-"), 5)
     elif args.what in ("lstm", "gru"):
         train(args.what, args.minutes, args.resume)
+    elif args.what.startswith("census-"):
+        census(args.what.removeprefix("census-"), args.characters)
     elif args.what == "ngram":
         from ngram import main as ngram_main  # the sibling script
 
@@ -272,8 +277,69 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def census(kind: str, characters: int) -> None:
+    """The census of a shipped model on its held-out files (or their first ``characters``): census_<kind>.json
+    holds the run's summary, the strongest unit of each concept with its ablation, and every clear finding."""
+    import time
+
+    import cells
+    from cells.corpus import run_corpus
+
+    logfile = HERE / f"census_{kind}.log"
+    logfile.write_text("")
+    model = cells.load(OUT / f"stdlib_{kind}.safetensors")
+    _, held_files = stdlib.split(stdlib.files(), HELD_OUT, SEED)
+    text = stdlib.text(held_files)
+    if characters:
+        text = text[:characters]
+    began = time.time()
+    result = run_corpus(model, text, progress=lambda done, total: None)
+    log(logfile, f"run over {len(text):,} held-out characters in {result.seconds:.0f} s: "
+                 f"{result.summary()['bits_per_token']} bits/char (streams from the zero state)")
+    table = result.census(ablate=1, windows=8, length=512)
+    log(logfile, f"census and ablations in {time.time() - began:.0f} s")
+    leaders = [f for f in table if f.loss_rise_on is not None]
+    clear = [f for f in table if f.clear]
+    for f in leaders:
+        log(logfile, f"{f.concept:14} layer {f.layer} {f.state:9} unit {f.unit:3}: {f.measure} {f.score:+.3f}, "
+                     f"loss rise on {f.loss_rise_on:+.1%}, elsewhere {f.loss_rise_off:+.1%}")
+    doc = {"model": f"stdlib_{kind}.safetensors", "characters": len(text), "seconds": round(time.time() - began),
+           "summary": {k: v for k, v in result.summary().items() if k != "statistics"},
+           "leaders": [f.to_json() for f in leaders], "clear": [f.to_json() for f in clear]}
+    (HERE / f"census_{kind}.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
 def manifest() -> None:
-    raise SystemExit("not written yet")
+    """List the trained models in assets/pretrained/manifest.json under "corpus_models", with the n-gram baseline."""
+    import cells
+
+    baseline = json.loads((HERE / "ngram.json").read_text())
+    path = OUT / "manifest.json"
+    doc = json.loads(path.read_text())
+    entries = []
+    for kind in ("lstm", "gru"):
+        record = json.loads((HERE / f"{kind}.json").read_text())
+        model = cells.load(OUT / f"stdlib_{kind}.safetensors")
+        cell = model.network.layers[0].forward
+        entries.append({
+            "name": f"stdlib_{kind}", "file": f"stdlib_{kind}.safetensors", "kind": cell.KIND,
+            "label": f"{cell.LABEL} trained on Python's standard library",
+            "corpus": "python-stdlib", "python": record["python"], "layers": len(model.network.layers),
+            "hidden_size": model.network.hidden_size, "vocabulary": len(model.vocabulary),
+            "held_out_files": record["held_out_files"], "held_out_characters": record["held_out_characters"],
+            "held_out_bits_per_char": record["held_out_bits_per_char"],
+            "baseline": {"method": baseline["method"], "order": baseline["best_order"],
+                         "held_out_bits_per_char": baseline["best_bits_per_char"]},
+            "training": {"steps": record["steps"], "seconds": record["seconds"], **record["settings"]},
+            "command": f"python assets/pretrained/stdlib/train_stdlib.py {kind}",
+            "log": f"stdlib/train_{kind}.log",
+        })
+        census = HERE / f"census_{kind}.json"
+        if census.exists():
+            entries[-1]["census"] = f"stdlib/census_{kind}.json"
+    doc["corpus_models"] = entries
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {len(entries)} corpus models into {path}")
 
 
 if __name__ == "__main__":

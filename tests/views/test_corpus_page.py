@@ -1,0 +1,109 @@
+"""The Corpus page: a model over a whole text, its census, the coloured text's gate view, bad inputs refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cells
+from cells.files.model import LoadedModel
+from cells.files.parts import Head
+from tests.views.apptest import open_view
+from workbench import keys
+from workbench.model_files import from_loaded
+
+K = keys.CORPUS
+CODE = ('def f(x):\n    """A doc string."""\n    return [x, (x + 1)]  # a comment\n\n'
+        'class A:\n    name = "a string"\n    def g(self, y):\n        return {"k": y * 2}\n\n') * 30
+
+
+def code_model() -> LoadedModel:
+    """A small random character model of code: every printable ASCII character, a line break and <unk>."""
+    vocabulary = [chr(c) for c in range(32, 127)] + ["\n", "<unk>"]
+    rng = np.random.default_rng(3)
+    network = cells.Network.create("lstm", 8, 12, num_layers=2, seed=3, scale=1.2)
+    head = Head(rng.standard_normal((len(vocabulary), 12)) * 0.3, np.zeros(len(vocabulary)))
+    return LoadedModel(network, vocabulary, rng.standard_normal((len(vocabulary), 8)).astype(np.float32), head)
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GATESCOPE_CORPUS_CACHE", str(tmp_path / "cache"))
+
+
+def opened(**state):
+    return open_view("corpus", **{keys.APP.model: from_loaded(code_model(), "Small code LSTM"),
+                                  K.model: "current", K.source: "pasted", **state})
+
+
+def run(at):
+    at.button(key=K.run).click()
+    at.run(timeout=180)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_pasted_text_runs_and_the_census_and_saturation_scatter_appear() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    assert not at.error, [e.value for e in at.error]
+    frame = at.dataframe[0].value
+    assert {"layer", "state", "unit", "concept", "score"} <= set(frame.columns)
+    result = at.session_state[K.result]
+    assert len(frame) == len(result.census) >= 2 * 12 * 6  # every unit of every gate and state of both layers
+    assert result.run.steps == len(CODE)
+    assert any(e.key == "corpus_saturation" for e in at.get("plotly_chart"))
+
+
+def test_an_empty_paste_cannot_run_and_says_so() -> None:
+    at = opened(**{K.pasted: "   \n "})
+    assert at.button(key=K.run).disabled
+    assert any("Paste a text" in c.value for c in at.caption)
+
+
+def test_a_text_the_model_cannot_read_is_refused_and_the_last_corpus_stays() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    first = at.session_state[K.result]
+    plain = LoadedModel(cells.Network.create("lstm", 3, 4, seed=0), ["a", "b", "c"])
+    at.session_state[keys.APP.model] = from_loaded(plain, "abc LSTM")
+    at.run(timeout=180)
+    run(at)
+    assert any("vocabulary" in e.value or "character" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state[K.result] is first
+
+
+def test_the_coloured_text_opens_the_gate_view_on_a_clicked_character_from_the_long_runs_state() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    result = at.session_state[K.result]
+    at.session_state[K.section] = "text"
+    at.session_state[K.unit] = "1.cell.4"
+    at.session_state[K.clicked] = 700
+    at.run(timeout=180)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state[K.cursor.unit] == 4
+    start = 700 - at.session_state[K.cursor.step]
+    window = result.run.trace_window(start, start + 10).trace(1).values["cell"]
+    expected = result.run.unit_values(1, "cell", 4, start, start + 10)
+    np.testing.assert_allclose(window[:, 4], expected, atol=1e-5)
+
+
+def test_a_link_to_a_unit_and_a_place_runs_once_and_opens_the_coloured_text_and_gate_view_there() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.views.apptest import APP, TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.switch_page("views/corpus.py")
+    at.query_params.update({"section": "text", "unit": "0.hidden.2", "at": "300"})
+    for key, value in {keys.APP.model: from_loaded(code_model(), "Small code LSTM"), K.model: "current",
+                       K.source: "pasted", K.pasted: CODE}.items():
+        at.session_state[key] = value
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state[K.result].run.steps == len(CODE)  # the link ran the model without a click
+    assert at.session_state[K.unit] == "0.hidden.2" and at.session_state[K.clicked] == 300
+    assert at.session_state[K.cursor.unit] == 2
+    at.button(key=K.open_explore).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    start = 300 - at.session_state[K.cursor.step]
+    assert at.session_state[keys.EXPLORE.seq_text] == CODE[start : start + 120]
+    assert at.session_state[keys.EXPLORE.cursor.step] == 300 - start

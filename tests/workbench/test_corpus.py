@@ -1,0 +1,34 @@
+"""The Corpus page's pure decisions: uploaded and pasted texts checked, units and links read back."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench import corpus as wc
+
+
+def test_a_good_upload_reads_as_utf8_text_with_line_ends_made_plain() -> None:
+    assert wc.text_of_upload("a.py", "\ufeffx = 'é'\r\n".encode()) == "x = 'é'\n"
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    (b"", "empty"), (b"  \n ", "empty"), (b"PK\x03\x04\x00\x00", "binary"), (b"caf\xe9", "not UTF-8"),
+    (b"x" * (wc.MAX_TEXT_BYTES + 1), "limit of 10,000,000 bytes"),
+])
+def test_a_bad_upload_is_refused_naming_the_file_and_what_is_wrong(data: bytes, said: str) -> None:
+    with pytest.raises(ValueError, match=said) as caught:
+        wc.text_of_upload("notes.txt", data)
+    assert str(caught.value).startswith("notes.txt:") and "the current corpus stays" in str(caught.value)
+
+
+def test_a_unit_is_spelled_and_read_back_and_nonsense_is_refused() -> None:
+    assert wc.Unit.parse(str(wc.Unit(1, "cell", 37))) == wc.Unit(1, "cell", 37)
+    with pytest.raises(ValueError, match=r"layer\.state\.unit"):
+        wc.Unit.parse("cell 37")
+
+
+def test_a_link_asks_for_a_section_a_unit_a_place_and_a_span_and_says_what_was_wrong() -> None:
+    asked, errors = wc.parse_link({"section": "text", "unit": "0.hidden.3", "at": "512", "span": "10-14"})
+    assert asked == {"section": "text", "unit": wc.Unit(0, "hidden", 3), "at": 512, "span": (10, 14)} and not errors
+    asked, errors = wc.parse_link({"section": "nope", "at": "-1", "span": "9-3"})
+    assert asked == {} and len(errors) == 3

@@ -1,0 +1,146 @@
+"""The Corpus page's widgets and engine calls: which model and text, the run with its progress bar and Stop button,
+and the last good result kept in session state (the run itself is cached on disk by cells.corpus.cache, so every
+session and worker shares it)."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+
+import streamlit as st
+
+from cells.corpus import Cache, CorpusRun, Finding, run_corpus
+from cells.files.model import LoadedModel
+from cells.learning.tasks import TEXT
+from ui.model import current_model
+from workbench import corpus as wc
+from workbench import keys
+
+K = keys.CORPUS
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """The last good run the page shows: the model's and the text's names, the run and its census."""
+
+    model_label: str
+    text_label: str
+    run: CorpusRun
+    census: list[Finding]
+
+    @property
+    def families(self) -> dict[int, str]:
+        return {k: layer.forward.FAMILY for k, layer in enumerate(self.run.model.network.layers)}
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def shipped_model(name: str) -> LoadedModel:
+    return wc.load_shipped(name)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the standard library files…")
+def held_out_text(files: tuple[str, ...]) -> str:
+    return wc.shipped_text(files)
+
+
+def last_result() -> Result | None:
+    return st.session_state.get(K.result)
+
+
+def say(message: str) -> None:
+    """An input problem, shown above the page on this run and the next (a callback's rerun)."""
+    st.session_state[K.message] = message
+
+
+def _take_upload() -> None:
+    """Read an upload when it arrives: a good one becomes the uploaded text, a bad one is refused and said."""
+    file = st.session_state.get(K.upload)
+    if file is None:
+        return
+    if file.size > wc.MAX_TEXT_BYTES:  # before reading it into memory
+        say(f"{file.name[:80]}: {file.size:,} bytes is over the limit of {wc.MAX_TEXT_BYTES:,} bytes (10 MB); "
+            "the current corpus stays")
+        return
+    try:
+        st.session_state[K.uploaded] = (file.name, wc.text_of_upload(file.name, file.getvalue()))
+        st.session_state[K.source] = "uploaded"
+    except ValueError as e:
+        say(str(e))
+
+
+def choose_model() -> tuple[str, str] | None:
+    """The sidebar's model menu: (choice, label), or None when there is no text model to offer."""
+    choices = wc.model_choices(current_model())
+    if not choices:
+        st.error("No model that reads text is shipped or loaded: load one with its vocabulary on the Weights page.")
+        return None
+    if st.session_state.get(K.model) not in choices:
+        st.session_state[K.model] = next(iter(choices))
+    name = st.selectbox("Model", list(choices), format_func=choices.get, key=K.model,
+                        help="A shipped text model (the code models first), or the model on the Weights page if it "
+                             "has a vocabulary")
+    return name, choices[name]
+
+
+def model_of(choice: str) -> LoadedModel:
+    if choice == wc.CURRENT:
+        model = current_model()
+        if model is None:
+            raise ValueError("there is no model on the Weights page any more")
+        return wc.loaded_of(model)
+    return shipped_model(choice)
+
+
+def choose_text(model_choice: str) -> tuple[str, str] | None:
+    """The sidebar's text: (label, text), or None while the chosen source has no text yet."""
+    st.session_state.setdefault(K.source, "shipped")
+    source = st.radio("Text", list(wc.SOURCES), format_func=wc.SOURCES.get, key=K.source)
+    if source == "pasted":
+        pasted = st.text_area("Paste a text", key=K.pasted, height=120, max_chars=wc.MAX_TEXT_BYTES)
+        if not pasted.strip():
+            st.caption("Paste a text to run the model over.")
+            return None
+        return f"pasted text ({len(pasted):,} characters)", pasted
+    if source == "uploaded":
+        st.file_uploader("A UTF-8 text file, up to 10 MB", key=K.upload, on_change=_take_upload,
+                         help="Any text: Python, C, prose. Bigger files, binary files and empty ones are refused, and "
+                              "the current corpus stays.")
+        uploaded = st.session_state.get(K.uploaded)
+        if uploaded is None:
+            return None
+        name, text = uploaded
+        return f"{name[:60]} ({len(text):,} characters)", text
+    what, files = wc.shipped_source(model_choice)
+    text = held_out_text(files) if files is not None else TEXT
+    st.caption(f"{what.capitalize()}: {wc.describe_text(text)}.")
+    return what, text
+
+
+def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) -> Result | None:
+    """Run the model over the text with a progress bar and a Stop button (pressing it ends this script run at the
+    next progress update, so the last good result stays), then the census with its ablations."""
+    if not wc.reads_text(model):
+        raise ValueError(f"{model_label}: this model reads words, and the concept tracks are made character by "
+                         "character")
+    bar = st.progress(0.0, text="Running the model over the text…")
+    stop = st.empty()
+    stop.button("Stop", key=K.stop, icon=":material/stop_circle:", help="Stop the run; the last result stays")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"Reading the text: {done:,} of {total:,} steps")
+
+    try:
+        run = run_corpus(model, text, cache=Cache(), progress=progress)
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile):  # a cache entry written by an older engine
+        st.caption("The disk cache's entry for this run could not be read; running again without it.")
+        run = run_corpus(model, text, progress=progress)
+
+    def census_progress(done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"The census's ablations: {done} of {total}")
+
+    census = run.census(ablate=1, progress=census_progress)
+    bar.empty()
+    stop.empty()
+    result = Result(model_label, text_label, run, census)
+    st.session_state[K.result] = result
+    return result

@@ -1,0 +1,58 @@
+"""Corpus: a text model over a whole text at once; the units it found for you, the text coloured by any unit, the
+gate view of any place, and every place where a pattern of units comes on again."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.corpus import choose_model, choose_text, last_result, model_of, run_now
+from ui.corpus_views import census_section, link_in, link_out, match_section, text_section
+from ui.gateview import one_screen
+from workbench import corpus as wc
+from workbench import keys
+from workbench.literal import literal
+
+K = keys.CORPUS
+one_screen()
+st.title("Corpus: what each unit tracks")
+link_in()
+
+with st.sidebar:
+    st.header("Model and text")
+    chosen = choose_model()
+    text = choose_text(chosen[0]) if chosen else None
+    run_pressed = st.button("Run", key=K.run, type="primary", icon=":material/play_arrow:", disabled=text is None,
+                            help="Run the model over the whole text (cached: a text run once comes back at once)")
+
+if message := st.session_state.pop(K.message, None):
+    st.error(message)
+if st.session_state.get(K.stop):
+    st.warning("Stopped: the last result stays.")
+autorun = st.session_state.pop(K.autorun, False) and last_result() is None
+if (run_pressed or autorun) and chosen and text:
+    try:
+        run_now(chosen[1], model_of(chosen[0]), text[0], text[1])
+    except ValueError as e:
+        st.error(f"{e}. The last result stays.")
+
+result = last_result()
+if result is None:
+    st.info("Pick a model and a text in the sidebar, then press **Run**: the model reads the whole text in "
+            "side-by-side streams, and the census names what its units track.")
+    st.stop()
+
+summary = result.run.summary()
+bits = summary["bits_per_token"]
+st.caption(literal(f"{result.model_label} over {result.text_label}: {result.run.steps:,} steps"
+                   + (f", {bits:.3f} bits per character" if bits is not None else "")
+                   + (", from the cache" if result.run.cached else f", {summary['seconds']:.1f} s"), 300))
+st.session_state.setdefault(K.section, "census")
+section = st.segmented_control("Show", list(wc.SECTIONS), format_func=wc.SECTIONS.get, key=K.section,
+                               label_visibility="collapsed")
+if section == "text":
+    text_section(result)
+elif section == "match":
+    match_section(result)
+else:
+    census_section(result)
+link_out(section or "census")
