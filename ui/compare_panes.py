@@ -179,7 +179,7 @@ def input_controls(p: str, network: PaneNetwork, reads_like: PaneInput | None = 
         reads = st.radio("Read the text as", list(MODES), format_func=MODES.get, key=k("mode"), horizontal=True)
     else:
         model = pane_model(network.source, network.preset, network.trained)
-        st.caption(f"This model reads {model.reads}." if model else "")
+        st.caption(f"This model reads {literal(model.reads, 300)}." if model else "")
         reads = model.reads if model else ""
     sequence_box("Input", k("text"), max_chars=MAX_TEXT, newline=_newline(reads),
                  help=f"Up to {MAX_STEPS:,} steps. One character per step, or numbers in numbers mode. The text "

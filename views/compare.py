@@ -40,7 +40,7 @@ runs, problems = pane_runs(a, b, same_net)
 for problem in problems:
     st.error(literal(problem, 2_000))  # it quotes a pane's typed text, which is shown as typed
 for p, box in boxes.items():
-    box.caption(f"Shown: {runs[p].label}; reads {runs[p].reads}; {runs[p].steps} steps.")
+    box.caption(f"Shown: {literal(runs[p].label, 200)}; reads {literal(runs[p].reads, 300)}; {runs[p].steps} steps.")
 
 view = picker.radio("View", list(VIEWS), format_func=VIEWS.get, key=keys.COMPARE.view, horizontal=True,
                     label_visibility="collapsed" if present else "visible")
@@ -64,8 +64,8 @@ if view == "side":
                    "its nearest).")
 else:
     c1, c2 = st.columns(2)
-    shown = c1.radio("Pane shown", list(PANES), format_func=lambda p: f"Pane {p.upper()}: {runs[p].label}",
-                     key=keys.COMPARE.view_pane, horizontal=True)
+    shown = c1.radio("Pane shown", list(PANES), key=keys.COMPARE.view_pane, horizontal=True,
+                     format_func=lambda p: f"Pane {p.upper()}: {literal(runs[p].label, 200)}")
     run: PaneRun = runs[shown]
     names = list(heatmap_names(run.trace.trace(0)))
     if ss.get(keys.COMPARE.gate) not in names:
