@@ -95,6 +95,7 @@ class TrainKeys:
     go: str = "train_go"
     compare_go: str = "train_compare_go"
     stop: str = "train_stop"
+    stopped: str = "train_stopped"  # the Stop button, disabled, once the run has finished
     pretrained: str = "train_pretrained"
     load: str = "train_load"
     look_inside: str = "train_look_inside"

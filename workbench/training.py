@@ -26,7 +26,17 @@ import cells
 from cells import encode
 from cells.learning.readout import softmax
 from cells.learning.tasks import TASKS, Task, make_task
-from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model
+from cells.learning.train import (
+    MAX_BATCH,
+    MAX_HIDDEN,
+    MAX_LR,
+    MAX_STEPS,
+    Model,
+    TrainResult,
+    evaluate,
+    load_model,
+    unit_to_watch,
+)
 from viz.training import Curve, Predictions
 from workbench import keys
 from workbench.model import PRETRAINED, from_task, pretrained_manifest
@@ -161,7 +171,12 @@ def from_result(result: TrainResult, total_steps: int) -> Trained:
     message = result.message + (f" {result.seconds:.1f} s." if result.status == "finished" else "")
     if result.status != "finished":  # the curve's axis ends where training did
         total_steps = max(result.losses.size, 1)
-    return Trained(result.model, label, result.status, message, result.losses, result.accuracies, total_steps)
+    note, watch = "", None
+    if result.status != "diverged":  # a diverged model's states are not numbers to correlate
+        found = unit_to_watch(result.model)  # found as the shipped models' units are
+        note, watch = found["note"], found["unit"]
+    return Trained(result.model, label, result.status, message, result.losses, result.accuracies, total_steps,
+                   note=note, watch=watch)
 
 
 def chance(task: Task) -> float | None:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
-from cells.learning.train import train
+from cells.learning.train import train, unit_to_watch
 from tests.views.apptest import TIMEOUT, chart, gate_view, open_view, sequence_box, type_text
 from ui.model import MODEL_KEY
 from ui.training import train_live
@@ -46,6 +46,22 @@ def test_a_short_run_draws_its_curve_one_point_per_step() -> None:
     assert curve["layout"]["yaxis"]["type"] == "log"
     assert at.session_state[keys.TRAIN.result].status == "finished"
     assert at.session_state[keys.TRAIN.result].losses.size == 30
+
+
+def test_a_freshly_trained_model_names_its_unit_to_watch_as_the_shipped_ones_do() -> None:
+    at = click(open_page(**{keys.TRAIN.steps: 30}), keys.TRAIN.go)
+    trained = at.session_state[keys.TRAIN.result]
+    found = unit_to_watch(trained.model)
+    assert trained.watch == found["unit"] and trained.note == found["note"]
+    assert any(found["note"] in m for m in texts(at.markdown))  # the cue, said on the page
+    assert at.session_state[keys.TRAIN.cursor.unit] == found["unit"]  # the gate view opens on it
+
+
+def test_stop_is_disabled_once_training_has_finished() -> None:
+    at = click(open_page(**{keys.TRAIN.steps: 20}), keys.TRAIN.go)
+    assert at.session_state[keys.TRAIN.result].status == "finished"
+    stops = [b for b in at.button if b.label == "Stop"]
+    assert stops and all(b.disabled for b in stops)
 
 
 def test_the_same_seed_gives_the_same_curve() -> None:
