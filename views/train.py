@@ -96,8 +96,9 @@ if training:
                           lambda: learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
                                                   title="Training…", palette=palette), keys.TRAIN.live(step))
 
-        result, interrupted = train_live(settings, draw)
-        box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
+        result, interrupted = train_live(settings, draw, wait=progress.waiting)
+        if result is not None:  # None: stopped while it waited for a process
+            box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
         return interrupted
 
     def train_three(box: Handover, progress: LiveProgress) -> BaseException | None:
@@ -108,7 +109,9 @@ if training:
                           lambda: compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
                                                  palette=palette), keys.TRAIN.live(done, compared=True))
 
-        box.comparison, interrupted = compare_live(settings, draw)
+        comparison, interrupted = compare_live(settings, draw, wait=progress.waiting)
+        if comparison.results:  # none: stopped while the first waited for a process
+            box.comparison = comparison
         return interrupted
 
     if train_clicked:

@@ -16,7 +16,8 @@ from ui.model import MODEL_KEY
 from ui.training import train_live
 from workbench import keys
 from workbench.model import Model as PageModel
-from workbench.training import Handover, TrainSettings, from_result
+from workbench.trainer import Trainer
+from workbench.training import Handover, TrainSettings, from_result, waiting_text
 
 
 def open_page(**state: object) -> AppTest:
@@ -270,3 +271,30 @@ def test_the_next_run_shows_the_stopped_model() -> None:
     curve = chart(at, keys.TRAIN.curve)
     assert len(next(t for t in curve["data"] if t["name"] == "loss (each batch)")["y"]) == 5
     assert curve["layout"]["xaxis2"]["range"] == [1, 5]
+
+
+def test_a_run_waiting_for_a_process_says_how_long_and_stop_cancels_it() -> None:
+    """Another session holds the only process: the page says the run waits and about how long, and Stop takes it
+    out of the queue without waiting for the other run."""
+    pool = Trainer(1, express=0, every_seconds=0.01)
+    try:
+        long = {**SMALL.train_kwargs(), "steps": 20_000}
+        busy = pool.submit("lstm", SMALL.make_task(), owner="another session", **long)
+        while busy.poll() < 2:
+            assert not busy.wait(0.01)
+        said: list[str] = []
+
+        def wait(ahead: int, seconds: float | None) -> None:
+            said.append(waiting_text(ahead, seconds))
+            if len(said) == 3:
+                raise StopException()  # the Stop click, as Streamlit raises it inside the page's next draw
+
+        result, pending = train_live(SMALL, lambda *drawn: None, every_seconds=0.01, trainer=pool, wait=wait)
+        assert result is None and isinstance(pending, StopException)
+        assert said[-1].startswith("Waiting for a training process: other sessions are training; it should start "
+                                   "in about ") and said[-1].endswith(". Stop cancels it.")
+        assert not busy.done()  # the other session's run goes on
+        busy.stop()
+        busy.result(timeout=60)
+    finally:
+        pool.close()
