@@ -4,6 +4,7 @@ reruns add none, and a page reached by a button is left with one press."""
 from __future__ import annotations
 
 from tests.browser.conftest import App
+from ui.reconnect import NOTE
 
 BACK_TIMEOUT_MS = 30_000
 
@@ -30,6 +31,7 @@ def test_back_undoes_the_seed_then_the_cell_then_leaves(app: App) -> None:
     app.open("?kind=lstm").wait_ready(60_000)
     app.page.wait_for_function("() => !location.search.includes('kind=')", timeout=BACK_TIMEOUT_MS)  # the default
     entries = app.evaluate("() => history.length")
+    assert app.page.get_by_text(NOTE).count() == 0  # a fresh page is not taken for a reconnected one
     app.click(app.page.locator(".st-key-explore_net_kind input").first)
     app.page.get_by_role("option", name="Peephole LSTM", exact=True).click(timeout=10_000)
     app.page.wait_for_function("() => location.search.includes('kind=peephole')", timeout=BACK_TIMEOUT_MS)
