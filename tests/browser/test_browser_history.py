@@ -74,3 +74,14 @@ def test_back_from_explore_opened_by_train_returns_to_train_in_one_press(app: Ap
     back(app)
     app.page.get_by_role("heading", name="Train a small network").wait_for(timeout=60_000)
     assert app.evaluate("() => location.pathname").endswith("/train")
+
+
+def test_leaving_weights_takes_one_press(app: App) -> None:
+    """What a fresh Weights page writes into its link on its first runs corrects its entry: one Back leaves it."""
+    app.open("?kind=gru").wait_ready(60_000)
+    app.open("weights").wait_ready(60_000)
+    app.page.wait_for_timeout(2_000)  # the page's later reruns, if any
+    app.wait_idle()
+    back(app)
+    app.page.get_by_role("heading", name="Explore a recurrent cell").wait_for(timeout=60_000)
+    assert app.evaluate("() => location.pathname") == "/" and "kind=gru" in search(app)
