@@ -19,6 +19,13 @@ def back(app: App) -> None:
     app.wait_idle(60_000)
 
 
+def shows(app: App, key: str, value: str) -> None:
+    """Wait until the widget of ``key`` shows ``value`` (the rerun Back started has reached it)."""
+    app.page.wait_for_function("([key, want]) => document.querySelector(`.st-key-${key} input`)?.value === want",
+                               arg=[key, value], timeout=BACK_TIMEOUT_MS)
+    app.wait_idle()
+
+
 def cell(app: App) -> str:
     return app.page.locator(".st-key-explore_net_kind input").first.input_value()
 
@@ -46,15 +53,14 @@ def test_back_undoes_the_seed_then_the_cell_then_leaves(app: App) -> None:
     assert app.evaluate("() => history.length") == entries + 2, app.diagnostics()
 
     back(app)
-    app.page.wait_for_function("() => !location.search.includes('seed=')", timeout=BACK_TIMEOUT_MS)
-    app.wait_idle()
+    shows(app, "explore_net_seed", "0")
     assert (cell(app), seed(app)) == ("Peephole LSTM", "0"), search(app)
     assert "kind=peephole" in search(app)
 
     back(app)
-    app.page.wait_for_function("() => !location.search.includes('kind=')", timeout=BACK_TIMEOUT_MS)
-    app.wait_idle()
+    shows(app, "explore_net_kind", "LSTM")
     assert (cell(app), seed(app)) == ("LSTM", "0"), search(app)
+    assert "kind=" not in search(app)
 
     app.page.go_back(wait_until="commit")
     app.page.wait_for_url(lambda url: not url.startswith(app.server.url), timeout=BACK_TIMEOUT_MS)
@@ -85,3 +91,16 @@ def test_leaving_weights_takes_one_press(app: App) -> None:
     back(app)
     app.page.get_by_role("heading", name="Explore a recurrent cell").wait_for(timeout=60_000)
     assert app.evaluate("() => location.pathname") == "/" and "kind=gru" in search(app)
+
+
+def test_back_on_compare_undoes_a_pane_setting(app: App) -> None:
+    app.open("compare").wait_ready(60_000)
+    kind = app.page.locator(".st-key-cmp_a_kind input").first
+    before = kind.input_value()
+    app.click(kind)
+    app.page.get_by_role("option", name="Peephole LSTM", exact=True).click(timeout=10_000)
+    app.page.wait_for_function("() => location.search.includes('a_kind=peephole')", timeout=BACK_TIMEOUT_MS)
+    app.wait_ready(60_000)
+    back(app)
+    shows(app, "cmp_a_kind", before)
+    assert "a_kind=peephole" not in search(app)
