@@ -34,8 +34,8 @@ pages = {
 }
 pg = st.navigation(list(pages.values()))
 page = next((name for name, p in pages.items() if p is pg), None)
+note_if_reconnected()  # before anything registers a widget of this run (it looks at the widgets the browser sent)
 set_defaults(page)
-note_if_reconnected()
 focus_style()
 palette_setting(page or "explore")
 tables_switch()

@@ -1,14 +1,16 @@
-"""The Compare page's share link: its own parameter names (``a_kind``, ``b_seq``, ``cmp_t`` ...), read once
-per session into the widgets and written back on change. Anything malformed is refused with a message
-and left at its default (the fields are workbench.compare's)."""
+"""The Compare page's share link: its own parameter names (``a_kind``, ``b_seq``, ``cmp_t`` ...), read into the
+widgets once per session (and again when Back or Forward brings another address) and written back on change.
+Anything malformed is refused with a message and left at its default (the fields are workbench.compare's)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import streamlit as st
 
 from ui.compare_panes import open_more_if_set
+from ui.history import came_back
 from ui.model import current_model, use_model
 from ui.share import link_model, sync_query, write_model_link
 from workbench import keys
@@ -21,12 +23,18 @@ def _values(fields: tuple[Field, ...]) -> dict[str, Any]:
 
 
 def load_link() -> None:
-    """On the page's first run in a session, put the link's settings in the widgets; keep what was refused."""
-    if st.session_state.get(keys.COMPARE.link_loaded):
+    """On the page's first run in a session, and when Back or Forward brought an address that says something else
+    than the page showed, put the link's settings in the widgets (the others at their defaults, as the link means);
+    keep what was refused."""
+    again = came_back()
+    if st.session_state.get(keys.COMPARE.link_loaded) and not again:
         return
     st.session_state[keys.COMPARE.link_loaded] = True
     params = {name: st.query_params.get_all(name) for name in st.query_params}
     values, errors = from_query(params, FIELDS, DEFAULTS)
+    if again:
+        for key, default in DEFAULTS.items():
+            st.session_state[key] = copy.copy(default)
     model, refused = link_model()
     if model is not None:
         use_model(model)

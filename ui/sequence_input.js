@@ -5,8 +5,15 @@
 // break where the page says one means something (numbers: a new step; characters: a ⏎ step), and
 // applies like Enter where it does not. Python passes `text` (what the server holds now), `label`,
 // `keys` (the line under the box saying what Enter does), `help`, `max` (characters, 0 for no
-// limit), `rows`, `newline`, `disabled` and `big` (presenter mode's type); the box reports the
-// text as the trigger "text". No build step, no network: Streamlit loads this text as it is.
+// limit), `rows`, `newline`, `disabled`, `big` (presenter mode's type) and `session` (the server's
+// session); the box reports the text as the trigger "text". No build step, no network: Streamlit
+// loads this text as it is.
+//
+// When the server process dies, Streamlit reconnects the page to another one (or the restarted one),
+// which starts a new session from the link: a text the user typed as the old one died never reached
+// it (Streamlit drops a report made while the page is disconnected). So once the page is connected
+// again, and whenever `session` says the server is another one, the box reports what it holds if the
+// server may not hold it: the user's text wins over the link's older one.
 
 const DEBOUNCE_MS = 350;
 const BOXES = new WeakMap(); // the component's host -> its box, kept across reruns
@@ -26,6 +33,7 @@ class SequenceBox {
       <div class="sq-keys" id="sq-keys"></div>
       <span class="sq-help" id="sq-help" hidden></span>`;
     host.appendChild(this.root);
+    this.watchConnection();
     this.box = this.root.querySelector("textarea");
     this.box.addEventListener("input", () => this.schedule());
     this.box.addEventListener("keydown", (event) => this.key(event));
@@ -47,6 +55,15 @@ class SequenceBox {
     this.box.disabled = Boolean(d.disabled);
     this.root.classList.toggle("sq-big", Boolean(d.big));
     const text = typeof d.text === "string" ? d.text : "";
+    const session = typeof d.session === "string" ? d.session : "";
+    if (this.session !== undefined && session !== this.session && !this.box.disabled) {
+      this.session = session; // a new session (the server process changed): it knows only the link's text
+      this.held = text;
+      this.sent = [];
+      if (this.box.value !== text) this.flush();
+      return;
+    }
+    this.session = session;
     if (text === this.held) return;
     this.held = text;
     if (this.sent.length && text === this.sent[this.sent.length - 1]) {
@@ -57,6 +74,29 @@ class SequenceBox {
     this.sent = [];
     // The server changed the text (an example, a link, another page): show it, unless the user is typing.
     if (!this.timer && this.box.value !== text) this.box.value = text;
+  }
+
+  // Streamlit marks its root with the connection's state; the box hears when it is connected again.
+  watchConnection() {
+    const app = document.querySelector("[data-testid=stApp]");
+    if (!app || typeof MutationObserver === "undefined") return;
+    const STATE = "data-test-connection-state";
+    let state = app.getAttribute(STATE);
+    this.observer = new MutationObserver(() => {
+      const now = app.getAttribute(STATE);
+      if (now === state) return;
+      const lost = state !== "CONNECTED";
+      state = now;
+      if (now === "CONNECTED" && lost) this.reconnected();
+    });
+    this.observer.observe(app, { attributes: true, attributeFilter: [STATE] });
+  }
+
+  reconnected() {
+    // A text sent while the connection was down, or typed since, may never have reached the server.
+    if (this.box.disabled || (this.box.value === this.held && !this.sent.length)) return;
+    this.sent = [];
+    this.flush();
   }
 
   schedule() {
@@ -85,6 +125,7 @@ class SequenceBox {
 
   destroy() {
     clearTimeout(this.timer);
+    if (this.observer) this.observer.disconnect();
     this.root.remove();
   }
 }

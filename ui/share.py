@@ -1,4 +1,5 @@
-"""Share links: read the query string into the widgets once, write the settings back on change."""
+"""Share links: read the query string into the widgets (on a session's first run, and again when Back or Forward
+brings another address), write the settings back on change (ui.history keeps the browser's history of them)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 import streamlit as st
 
+from ui.engine import Run
 from ui.handoff import reads_numbers, receive
-from ui.model import current_model, use_model
+from ui.history import begin_run, came_back, write_params
+from ui.model import current_model, drop_model, use_model
 from ui.state import keep_settings
 from workbench import keys
 from workbench.literal import literal
@@ -25,19 +28,30 @@ def set_defaults(page: str | None = None) -> None:
     # Streamlit forgets a widget's value when a page without it is shown: ui.state keeps every page's
     # settings aside on every run and puts back those of the page shown, so they survive a trip to another page.
     keep_settings(page)
+    begin_run(page)
 
 
 def load_link() -> None:
-    """On a session's first run, put the query string's settings into the widgets; keep what was refused."""
-    if st.session_state.get(keys.EXPLORE.link_loaded):
+    """Put the query string's settings into the widgets, keeping what was refused: on a session's first run,
+    and when Back or Forward brought an address that says something else than the page showed (then every
+    setting the address leaves out goes back to its default, as the link means)."""
+    ss = st.session_state
+    again = came_back()
+    if ss.get(keys.EXPLORE.link_loaded) and not again:
         return
-    st.session_state[keys.EXPLORE.link_loaded] = True
+    ss[keys.EXPLORE.link_loaded] = True
     params = {name: st.query_params.get_all(name) for name in st.query_params}
     values, errors = from_query(params)
+    if again:
+        for key, default in DEFAULTS.items():
+            ss[key] = default
+        ss.pop(keys.EXPLORE.last_good_model_text, None)
+        if "model" not in params:
+            drop_model()
     for key, value in values.items():
-        st.session_state[key] = value
+        ss[key] = value
     errors += load_model_link()
-    st.session_state[keys.EXPLORE.link_errors] = (errors, current_values(SETTING_NAMES))
+    ss[keys.EXPLORE.link_errors] = (errors, current_values(SETTING_NAMES))
 
 
 def take_handoff() -> None:
@@ -67,6 +81,19 @@ def current_values(names: Iterable[str] | None = None) -> dict[str, Any]:
     """The widgets' values now, for the share link (all fields, or those with these query names)."""
     fields = FIELDS if names is None else [BY_QUERY[n] for n in names]
     return {f.key: st.session_state[f.key] for f in fields if f.key in st.session_state}
+
+
+def shown_values(run: Run, model: Model | None) -> dict[str, Any]:
+    """The settings of the view on screen, for the share link: the widgets' values, except that a text or a network
+    the page refused gives way to the last good one it shows, so a link never describes a view nobody saw."""
+    values = current_values()
+    s, n, e = run.sequence, run.network, keys.EXPLORE
+    values[e.seq_text] = s.text
+    if model is None:  # a drawn network: its sequence's and network's settings are the ones that ran
+        values |= {e.seq_mode: s.mode, e.embed_size: s.embed_size, e.embed_seed: s.embed_seed, e.net_kind: n.kind,
+                   e.net_hidden: n.hidden, e.net_seed: n.seed, e.net_scheme: n.scheme, e.net_scale: n.scale,
+                   e.net_bidirectional: n.bidirectional, e.net_layers: n.layers}
+    return values
 
 
 def write_link(values: dict[str, Any], names: Iterable[str] | None = None) -> str | None:
@@ -100,13 +127,9 @@ def _sequence_param(text: str, fixed: bool) -> tuple[dict[str, str], str | None]
 
 def sync_query(wanted: dict[str, str], scope: Iterable[str]) -> None:
     """Make each parameter named in ``scope`` say its value in ``wanted``, or drop it when it has none;
-    parameters outside ``scope`` stay as they are (other parts of the page own them)."""
-    for name in scope:
-        if name in wanted:
-            if st.query_params.get(name) != wanted[name]:
-                st.query_params[name] = wanted[name]
-        elif name in st.query_params:
-            del st.query_params[name]
+    parameters outside ``scope`` stay as they are (other parts of the page own them). A change of a setting
+    is a new entry in the browser's history, a cursor move is not (ui.history)."""
+    write_params(wanted, list(scope))
 
 
 # ----- the fixed model (ui.model): small models ride in the link -----------------------------------
@@ -142,10 +165,10 @@ def link_model() -> tuple[Model | None, list[str]]:
         return None, [f"Link: the model was not used ({literal(str(e), 300)})."]
 
 
-def write_model_link(model: Model | None, sequence: bool = True) -> str | None:
-    """Make the query string name ``model`` (and carry its weights when small, and with ``sequence`` the
-    sequence box's text), or no model. Returns a note for the page when the sequence was too long to go in
-    the link."""
+def write_model_link(model: Model | None, sequence: bool = True, text: str | None = None) -> str | None:
+    """Make the query string name ``model`` (and carry its weights when small, and with ``sequence`` the text the
+    page shows, ``text``, else the sequence box's), or no model. Returns a note for the page when the sequence was
+    too long to go in the link."""
     try:
         wanted = {} if model is None else model_to_link(model)
     except ValueError:
@@ -153,6 +176,8 @@ def write_model_link(model: Model | None, sequence: bool = True) -> str | None:
     if not wanted or not sequence:
         sync_query(wanted, MODEL_PARAMS)
         return None
-    seq, note = _sequence_param(st.session_state.get(keys.EXPLORE.seq_text, model.sequence), fixed=True)
+    if text is None:
+        text = st.session_state.get(keys.EXPLORE.seq_text, model.sequence)
+    seq, note = _sequence_param(text, fixed=True)
     sync_query(wanted | seq, (*MODEL_PARAMS, "seq"))
     return note

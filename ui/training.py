@@ -28,7 +28,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.runtime.scriptrunner import RerunException, StopException
+from streamlit.runtime.scriptrunner import RerunException, StopException, get_script_run_ctx
 
 import cells
 from cells.learning.tasks import TASKS
@@ -45,8 +45,10 @@ from workbench.training import (
     Trained,
     TrainSettings,
     TypedRun,
+    Wait,
     example_text,
     option_defaults,
+    waiting_text,
 )
 
 INTERRUPTS = (RerunException, StopException)  # what Streamlit raises in a draw to rerun the page
@@ -135,18 +137,26 @@ def collect_training(timeout: float = 20.0) -> bool:
     return True
 
 
-def train_live(s: TrainSettings, draw: Draw, *, every_seconds: float = 0.3, trainer: Trainer | None = None
-               ) -> tuple[TrainResult, BaseException | None]:
-    """``workbench.training.train_live`` in the server's pool, stopped by Streamlit's rerun requests."""
+def _session() -> str | None:
+    """This session's id: the pool runs one job of a session at a time."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def train_live(s: TrainSettings, draw: Draw, *, every_seconds: float = 0.3, trainer: Trainer | None = None,
+               wait: Wait | None = None) -> tuple[TrainResult | None, BaseException | None]:
+    """``workbench.training.train_live`` in the server's pool for this session, stopped by Streamlit's rerun
+    requests; ``wait`` says so while the run waits for a process."""
     return training.train_live(s, draw, trainer or shared_trainer(), every_seconds=every_seconds,
-                               interrupts=INTERRUPTS)
+                               interrupts=INTERRUPTS, owner=_session(), wait=wait)
 
 
-def compare_live(s: TrainSettings, draw: CompareDraw, *, every_seconds: float = 0.3, trainer: Trainer | None = None
-                 ) -> tuple[Comparison, BaseException | None]:
-    """``workbench.training.compare_live`` in the server's pool, stopped by Streamlit's rerun requests."""
+def compare_live(s: TrainSettings, draw: CompareDraw, *, every_seconds: float = 0.3, trainer: Trainer | None = None,
+                 wait: Wait | None = None) -> tuple[Comparison, BaseException | None]:
+    """``workbench.training.compare_live`` in the server's pool for this session, stopped by Streamlit's rerun
+    requests."""
     return training.compare_live(s, draw, trainer or shared_trainer(), every_seconds=every_seconds,
-                                 interrupts=INTERRUPTS)
+                                 interrupts=INTERRUPTS, owner=_session(), wait=wait)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")
@@ -239,6 +249,10 @@ class LiveProgress:
         self.bar.progress(done / total, text=text)
         if self.throttle.due(done == total):
             self.live.plotly_chart(figure(), key=key)
+
+    def waiting(self, ahead: int, seconds: float | None) -> None:
+        """While the run waits for a training process: how long, and that Stop cancels it."""
+        self.bar.progress(0.0, text=waiting_text(ahead, seconds))
 
     def clear(self) -> None:
         for element in (self.bar, self.hint, self.live):

@@ -13,7 +13,7 @@ from ui.model import current_model
 from ui.palette import current_palette
 from ui.predictions import show_predictions
 from ui.presenter import presenter_switch
-from ui.share import current_values, link_errors, load_link, take_handoff, write_link, write_model_link
+from ui.share import current_values, link_errors, load_link, shown_values, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
 from viz.equations import NOTES, deck_columns
 from viz.export import figure_html, trace_csv, trace_npz
@@ -47,7 +47,7 @@ if problem:
 with st.sidebar:
     st.header("View")
     layer, direction = view_controls(run.network.layers, run.network.bidirectional)
-link_notes = {write_link(current_values()), write_model_link(model)} - {None}
+link_notes = {write_link(shown_values(run, model)), write_model_link(model, text=run.sequence.text)} - {None}
 for note in link_notes:
     st.info(note)
 

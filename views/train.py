@@ -81,10 +81,12 @@ compare_clicked = compare_col.button(
     "Compare cells: LSTM, GRU and plain RNN", key=keys.TRAIN.compare_go, disabled=bool(refused), width="stretch",
     help="Trains the three with the same task, hidden size, steps and seed, and overlays their curves.",
 )
-stop_col.button("Stop", key=keys.TRAIN.stop, disabled=not (train_clicked or compare_clicked), width="stretch",
-                help="Stops training and keeps the weights so far.")
+training = (train_clicked or compare_clicked) and not refused
+stop_slot = stop_col.empty()  # enabled only while this run trains
+stop_slot.button("Stop", key=keys.TRAIN.stop, disabled=not training, width="stretch",
+                 help="Stops training and keeps the weights so far.")
 
-if (train_clicked or compare_clicked) and not refused:
+if training:
     steps = int(settings.steps)
     task = settings.make_task()
 
@@ -95,8 +97,9 @@ if (train_clicked or compare_clicked) and not refused:
                           lambda: learning_curves(losses, accuracies, total_steps=steps, chance=chance(task),
                                                   title="Training…", palette=palette), keys.TRAIN.live(step))
 
-        result, interrupted = train_live(settings, draw)
-        box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
+        result, interrupted = train_live(settings, draw, wait=progress.waiting)
+        if result is not None:  # None: stopped while it waited for a process
+            box.trained = from_result(result, steps)  # the next run picks it up, even if this one was stopped
         return interrupted
 
     def train_three(box: Handover, progress: LiveProgress) -> BaseException | None:
@@ -107,7 +110,9 @@ if (train_clicked or compare_clicked) and not refused:
                           lambda: compare_curves(curves, total_steps=steps, chance=chance(task), title="Training…",
                                                  palette=palette), keys.TRAIN.live(done, compared=True))
 
-        box.comparison, interrupted = compare_live(settings, draw)
+        comparison, interrupted = compare_live(settings, draw, wait=progress.waiting)
+        if comparison.results:  # none: stopped while the first waited for a process
+            box.comparison = comparison
         return interrupted
 
     if train_clicked:
@@ -116,6 +121,8 @@ if (train_clicked or compare_clicked) and not refused:
     else:
         train_on_page("Training LSTM, GRU and plain RNN…", "**Stop**, or any other click on the page, ends training "
                       "and keeps the curves so far.", train_three)
+    # Training has finished: nothing left to stop (a widget's key is used once a run, so this is another button).
+    stop_slot.button("Stop", key=keys.TRAIN.stopped, disabled=True, width="stretch", help="Training has finished.")
 
 comparison = st.session_state.get(keys.TRAIN.comparison)
 if comparison is not None:

@@ -128,6 +128,7 @@ class TrainKeys:
     go: str = "train_go"
     compare_go: str = "train_compare_go"
     stop: str = "train_stop"
+    stopped: str = "train_stopped"  # the Stop button, disabled, once the run has finished
     pretrained: str = "train_pretrained"
     load: str = "train_load"
     look_inside: str = "train_look_inside"
@@ -326,6 +327,10 @@ class AppKeys:
     last_numbers: str = "last_numbers"  # not a widget: number box key -> the value it last had
     number_notes: str = "number_notes"  # not a widget: number box key -> what was put back, said once
     session_seen: str = "session_seen"  # not a widget: this session has run once (ui/reconnect.py)
+    link_written: str = "link_written"  # not a widget: the share-link parameters as the app last wrote them
+    link_page: str = "link_page"  # not a widget: the page the last run showed (ui/history.py)
+    link_back: str = "link_back"  # not a widget: Back or Forward brought an address to apply as a link
+    link_run: str = "link_run"  # not a widget: this run's part in the browser's history (ui/history.py)
     palette: str = "palette"  # the colour setting in every page's sidebar (?palette=colourblind)
     palette_link_read: str = "palette_link_read"  # not a widget: the link's palette has been read
     palette_note: str = "palette_note"  # not a widget: (what was wrong with the link's palette, the page)

@@ -26,7 +26,17 @@ import cells
 from cells import encode
 from cells.learning.readout import softmax
 from cells.learning.tasks import TASKS, Task, make_task
-from cells.learning.train import MAX_BATCH, MAX_HIDDEN, MAX_LR, MAX_STEPS, Model, TrainResult, evaluate, load_model
+from cells.learning.train import (
+    MAX_BATCH,
+    MAX_HIDDEN,
+    MAX_LR,
+    MAX_STEPS,
+    Model,
+    TrainResult,
+    evaluate,
+    load_model,
+    unit_to_watch,
+)
 from viz.training import Curve, Predictions
 from workbench import keys
 from workbench.model import PRETRAINED, from_task, pretrained_manifest
@@ -161,7 +171,12 @@ def from_result(result: TrainResult, total_steps: int) -> Trained:
     message = result.message + (f" {result.seconds:.1f} s." if result.status == "finished" else "")
     if result.status != "finished":  # the curve's axis ends where training did
         total_steps = max(result.losses.size, 1)
-    return Trained(result.model, label, result.status, message, result.losses, result.accuracies, total_steps)
+    note, watch = "", None
+    if result.status != "diverged":  # a diverged model's states are not numbers to correlate
+        found = unit_to_watch(result.model)  # found as the shipped models' units are
+        note, watch = found["note"], found["unit"]
+    return Trained(result.model, label, result.status, message, result.losses, result.accuracies, total_steps,
+                   note=note, watch=watch)
 
 
 def chance(task: Task) -> float | None:
@@ -171,17 +186,24 @@ def chance(task: Task) -> float | None:
 
 
 Draw = Callable[[int, np.ndarray, np.ndarray], None]  # (step, losses so far, accuracies so far)
+Wait = Callable[[int, "float | None"], None]  # (runs ahead in the queue, about how many seconds until it starts)
 Interrupts = tuple[type[BaseException], ...]  # what a draw raises to stop training (the page's rerun request)
 
 
-def follow(job: Job, draw: Draw, every_seconds: float, interrupts: Interrupts = ()
-           ) -> tuple[TrainResult, BaseException | None]:
-    """Redraw ``job``'s progress every ``every_seconds`` until it ends; a draw interrupted by one of
-    ``interrupts`` stops the job, whose result (the weights so far) comes back with the interruption."""
+def follow(job: Job, draw: Draw, every_seconds: float, interrupts: Interrupts = (), wait: Wait | None = None
+           ) -> tuple[TrainResult | None, BaseException | None]:
+    """Redraw ``job``'s progress every ``every_seconds`` until it ends (and, while it waits for a process, say so
+    with ``wait``); a draw interrupted by one of ``interrupts`` stops the job, whose result (the weights so far)
+    comes back with the interruption, or None for a job stopped before it started."""
     drawn = 0
     try:
         while True:
             finished = job.wait(every_seconds)
+            queued = None if finished else job.waiting()
+            if queued is not None:
+                if wait is not None:
+                    wait(*queued)
+                continue
             steps = job.poll()
             if steps > drawn:
                 drawn = steps
@@ -190,9 +212,25 @@ def follow(job: Job, draw: Draw, every_seconds: float, interrupts: Interrupts = 
                 return job.result(), None
     except interrupts as request:  # a click on the page: stop, keep the weights
         job.stop()
-        return job.result(), request
+        return (None if job.cancelled() else job.result()), request
     except BrokenProcessPool:  # the process was killed (out of memory, say): say so on the page
         raise ValueError("the training process ended unexpectedly; press Train to try again") from None
+
+
+def waiting_text(ahead: int, seconds: float | None) -> str:
+    """What the page says while a run waits for a training process."""
+    runs = "1 run is" if ahead == 1 else f"{ahead} runs are"
+    when = "" if seconds is None else f"; it should start in about {_duration(seconds)}"
+    return (f"Waiting for a training process: other sessions are training{', and ' + runs + ' ahead' if ahead else ''}"
+            f"{when}. Stop cancels it.")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 @dataclass(eq=False)
@@ -210,12 +248,13 @@ class Handover:
 
 
 def train_live(s: TrainSettings, draw: Draw, trainer: Trainer, *, every_seconds: float = 0.3,
-               interrupts: Interrupts = ()) -> tuple[TrainResult, BaseException | None]:
-    """Train with these (checked) settings in a training process, calling ``draw`` as steps arrive; if
-    a draw is interrupted, training stops there and the interruption comes back to be raised once the
-    result is saved."""
-    job = trainer.submit(s.kind, s.make_task(), **s.train_kwargs())
-    return follow(job, draw, every_seconds, interrupts)
+               interrupts: Interrupts = (), owner: str | None = None, wait: Wait | None = None
+               ) -> tuple[TrainResult | None, BaseException | None]:
+    """Train with these (checked) settings in a training process for ``owner`` (a session), calling ``draw`` as
+    steps arrive and ``wait`` while it waits for a process; if a draw is interrupted, training stops there and
+    the interruption comes back to be raised once the result (None if it never started) is saved."""
+    job = trainer.submit(s.kind, s.make_task(), owner=owner, **s.train_kwargs())
+    return follow(job, draw, every_seconds, interrupts, wait)
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
@@ -241,7 +280,8 @@ CompareDraw = Callable[[int, list[Curve]], None]  # (steps done over all runs, c
 
 
 def compare_live(s: TrainSettings, draw: CompareDraw, trainer: Trainer, *, every_seconds: float = 0.3,
-                 interrupts: Interrupts = ()) -> tuple[Comparison, BaseException | None]:
+                 interrupts: Interrupts = (), owner: str | None = None, wait: Wait | None = None
+                 ) -> tuple[Comparison, BaseException | None]:
     """Train each of COMPARE_KINDS with the same settings, one after the other, in a training process; an
     interruption stops the run in progress (keeping it) and skips the rest."""
     results: dict[str, TrainResult] = {}
@@ -253,8 +293,10 @@ def compare_live(s: TrainSettings, draw: CompareDraw, trainer: Trainer, *, every
                      done: list[Curve] = done) -> None:
             draw(i * steps + step, [*done, Curve(cells.KINDS[kind].LABEL, kind, losses, accuracies)])
 
-        job = trainer.submit(kind, s.make_task(), **s.train_kwargs())
-        results[kind], pending = follow(job, draw_one, every_seconds, interrupts)
+        job = trainer.submit(kind, s.make_task(), owner=owner, **s.train_kwargs())
+        result, pending = follow(job, draw_one, every_seconds, interrupts, wait)
+        if result is not None:
+            results[kind] = result
         if pending is not None:
             return Comparison(s, results), pending
     return Comparison(s, results), None

@@ -61,6 +61,13 @@ class Task:
     # What a unit that tracks the task's answer does, said in its sign: (correlation > 0, correlation < 0).
     # Empty where the task has no single number to follow (text).
     TRACKS: ClassVar[tuple[str, str]] = ("", "")
+    # What a unit that tracks the task follows, for "No unit of h_t follows the nesting depth"; empty where there is
+    # no single number to follow, and then the unit to watch is the one that swings the most (SWINGS says so).
+    FOLLOWS: ClassVar[str] = ""
+    SWINGS: ClassVar[str] = ("Unit {unit} of {symbol} swings the most while reading; type a sequence such as "
+                             "\"{example}\" and watch its gates.")
+    # Said after "No unit follows …" when the cell has no gate that keeps its old state (the plain RNN).
+    LOST: ClassVar[str] = ""
     READS: ClassVar[str] = ""  # what typed text it reads, said for a user: "brackets ( and )"
     EXAMPLE: ClassVar[str] = ""  # a typed sequence that shows what a model of it does
     ANSWER: ClassVar[str] = "answer"  # what its answer is, for a column heading: "depth"
@@ -124,6 +131,7 @@ class Brackets(Task):
     FEATURES: ClassVar[tuple[str, ...]] = ("(", ")")
     TRACKS: ClassVar[tuple[str, str]] = ("it goes up at each ( and back down at each ), with the nesting depth",
                                          "it goes down at each ( and back up at each ), against the nesting depth")
+    FOLLOWS: ClassVar[str] = "the nesting depth"
     READS: ClassVar[str] = "brackets ( and )"
     EXAMPLE: ClassVar[str] = "(()(()))((()))()"
     ANSWER: ClassVar[str] = "depth"
@@ -175,6 +183,7 @@ class Counting(Task):
     LABEL: ClassVar[str] = "Counting"
     TOPIC: ClassVar[str] = "counting a's and b's"
     TRACKS: ClassVar[tuple[str, str]] = ("it is higher the more b are left", "it is lower the more b are left")
+    FOLLOWS: ClassVar[str] = "how many b are left"
     DESCRIPTION: ClassVar[str] = "Read n a's, an X, then n b's (aaaXbbb.); from the X on, say how many b are left."
     FEATURES: ClassVar[tuple[str, ...]] = ("a", "X", "b", ".")
     READS: ClassVar[str] = "a's, one X, then b's"
@@ -231,6 +240,8 @@ class FirstBit(Task):
                                   "bit was.")
     TRACKS: ClassVar[tuple[str, str]] = ("it is high when the first bit was 1 and low when it was 0",
                                          "it is low when the first bit was 1 and high when it was 0")
+    FOLLOWS: ClassVar[str] = "the first bit"
+    LOST: ClassVar[str] = "The plain RNN lost the bit across the gap."
     AT: ClassVar[str] = "last"
     FEATURES: ClassVar[tuple[str, ...]] = ("bit", "start")
     READS: ClassVar[str] = "0s and 1s"
@@ -295,6 +306,7 @@ class Sine(Task):
     TOPIC: ClassVar[str] = "a noisy sine"
     TRACKS: ClassVar[tuple[str, str]] = ("it rises and falls with the next value",
                                          "it rises when the next value falls, and falls when it rises")
+    FOLLOWS: ClassVar[str] = "the next value"
     DESCRIPTION: ClassVar[str] = ("Read a noisy sine wave (period 8 to 20 steps); at each step, predict the next "
                                   "value without the noise.")
     LOSS: ClassVar[str] = "squared"
@@ -349,6 +361,8 @@ class Text(Task):
     LABEL: ClassVar[str] = "Next character"
     TOPIC: ClassVar[str] = "a text about gates"
     DESCRIPTION: ClassVar[str] = "Read a window of a short text about gates; after each character, predict the next."
+    SWINGS: ClassVar[str] = ("Unit {unit} of {symbol} swings the most while reading; type a phrase from the text, "
+                             "such as \"{example}\", and watch its gates and the predicted next characters.")
     READS: ClassVar[str] = "lower-case text"
     EXAMPLE: ClassVar[str] = "the input gate decides"
     ANSWER: ClassVar[str] = "next character"

@@ -140,21 +140,18 @@ def unit_to_watch(model: Model, *, samples: int = 256, seed: int = 7) -> dict[st
         target = batch.targets if batch.targets.ndim == 2 else batch.targets[..., 0]
         pairs = values[keep], np.broadcast_to(target[keep][:, None], values[keep].shape)
     symbol = "C_t" if state == "cell" else "h_t"
-    if task.NAME == "text":  # no single number to follow: point at the busiest unit
+    if not task.FOLLOWS:  # no single number to follow: point at the busiest unit
         unit = int(np.argmax(values.reshape(-1, values.shape[-1]).std(axis=0)))
-        note = (f"Unit {unit} of {symbol} swings the most while reading; type a phrase from the text, such as "
-                f"\"the input gate decides\", and watch its gates and the predicted next characters.")
+        note = task.SWINGS.format(unit=unit, symbol=symbol, example=task.example)
         return {"unit": unit, "state": state, "correlation": None, "note": note}
     r = np.array([_corr(pairs[0][:, k], pairs[1][:, k]) for k in range(values.shape[-1])])
     unit = int(np.argmax(np.abs(r)))
-    what = {"brackets": "the nesting depth", "counting": "how many b are left", "first_bit": "the first bit",
-            "sine": "the next value"}[task.NAME]
     if abs(r[unit]) >= 0.5:
         note = f"Watch unit {unit} of {symbol}: {task.TRACKS[0 if r[unit] > 0 else 1]} (correlation {r[unit]:+.2f})."
     else:
-        note = f"No unit of {symbol} follows {what} (best correlation {r[unit]:+.2f}, unit {unit})."
-    if task.NAME == "first_bit" and abs(r[unit]) < 0.5:
-        note += " The plain RNN lost the bit across the gap."
+        note = f"No unit of {symbol} follows {task.FOLLOWS} (best correlation {r[unit]:+.2f}, unit {unit})."
+        if task.LOST and cell.KEEP is None:  # nothing in the cell decides to keep the old state
+            note += " " + task.LOST
     return {"unit": unit, "state": state, "correlation": round(float(r[unit]), 4), "note": note}
 
 

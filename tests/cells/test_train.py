@@ -3,7 +3,9 @@ optimisers and clipping; model files and the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from cells.files import storage
 from cells.learning import optim
 from cells.learning.backprop import network_parameters
 from cells.learning.tasks import Brackets, FirstBit, make_task
-from cells.learning.train import Model, evaluate, load_model, main, model_bytes, save_model, train
+from cells.learning.train import Model, evaluate, load_model, main, model_bytes, save_model, train, unit_to_watch
 
 SMALL = {"hidden_size": 4, "steps": 20, "lr": 0.02, "batch_size": 8}
 
@@ -206,3 +208,35 @@ def test_evaluating_a_model_with_huge_weights_gives_a_non_finite_loss_without_a_
         warnings.simplefilter("error")
         loss, _ = evaluate(dataclasses.replace(model, readout=huge), samples=8)
     assert not np.isfinite(loss)
+
+
+def test_the_unit_to_watch_asks_the_task_class_what_to_say_never_its_name() -> None:
+    """A task of a new name says its own sentences: nothing outside the task classes knows the names."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Busiest(Brackets):
+        NAME: ClassVar[str] = "busiest"
+        FOLLOWS: ClassVar[str] = ""  # no single number: the unit that swings the most
+        SWINGS: ClassVar[str] = "Unit {unit} of {symbol} moves the most on \"{example}\"."
+
+    @dataclasses.dataclass(frozen=True)
+    class Deep(Brackets):
+        NAME: ClassVar[str] = "deep"
+        FOLLOWS: ClassVar[str] = "how deep the brackets go"
+
+    settings = {"hidden_size": 4, "steps": 2, "batch_size": 4}
+    busiest = unit_to_watch(train("lstm", Busiest(length=8, max_depth=2), **settings).model)
+    assert busiest["note"] == f"Unit {busiest['unit']} of C_t moves the most on \"{Brackets.EXAMPLE}\"."
+    deep = unit_to_watch(train("gru", Deep(length=8, max_depth=2), **settings).model)
+    assert deep["note"].startswith(f"Watch unit {deep['unit']} of h_t: ") or (
+        deep["note"] == f"No unit of h_t follows how deep the brackets go (best correlation "
+                        f"{deep['correlation']:+.2f}, unit {deep['unit']}).")
+
+
+def test_only_a_cell_that_keeps_no_state_is_said_to_have_lost_the_first_bit() -> None:
+    task = FirstBit(gap=30)
+    settings = {"hidden_size": 2, "steps": 1, "batch_size": 2, "seed": 5}
+    for kind in ("lstm", "rnn"):  # one step of training: neither has learnt the bit yet
+        watch = unit_to_watch(train(kind, task, **settings).model)
+        assert watch["note"].startswith("No unit")
+        assert (FirstBit.LOST in watch["note"]) == (cells.KINDS[kind].KEEP is None), watch["note"]

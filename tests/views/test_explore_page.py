@@ -344,3 +344,16 @@ def test_the_sequence_box_says_what_shift_enter_types_in_each_mode() -> None:
 def test_presenter_mode_sizes_the_sequence_box_for_a_projector() -> None:
     at = open_page({"present": "1"})
     assert sequence_box(at, keys.EXPLORE.seq_text)["big"] is True
+
+
+@pytest.mark.parametrize("drawn", [True, False])
+def test_a_refused_text_leaves_the_link_describing_the_text_on_screen(drawn: bool) -> None:
+    """10,000 characters are refused and the page keeps showing the last good text: so does the link."""
+    at = open_page(drawn=drawn)
+    good = "((()))" if not drawn else "gates"
+    type_text(at, keys.EXPLORE.seq_text, good)
+    assert at.query_params["seq"] == good
+    type_text(at, keys.EXPLORE.seq_text, "(" * 10_000)
+    assert not at.exception and any("Showing the last sequence that worked" in e.value for e in at.error)
+    assert gate_view(at)[0]["steps"] == len(good)
+    assert at.query_params["seq"] == good  # the link still opens what is on screen

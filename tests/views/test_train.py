@@ -10,13 +10,14 @@ import pytest
 from streamlit.runtime.scriptrunner import RerunException, StopException
 from streamlit.testing.v1 import AppTest
 
-from cells.learning.train import train
+from cells.learning.train import train, unit_to_watch
 from tests.views.apptest import TIMEOUT, chart, gate_view, open_view, sequence_box, type_text
 from ui.model import MODEL_KEY
 from ui.training import train_live
 from workbench import keys
 from workbench.model import Model as PageModel
-from workbench.training import Handover, TrainSettings, from_result
+from workbench.trainer import Trainer
+from workbench.training import Handover, TrainSettings, from_result, waiting_text
 
 
 def open_page(**state: object) -> AppTest:
@@ -46,6 +47,22 @@ def test_a_short_run_draws_its_curve_one_point_per_step() -> None:
     assert curve["layout"]["yaxis"]["type"] == "log"
     assert at.session_state[keys.TRAIN.result].status == "finished"
     assert at.session_state[keys.TRAIN.result].losses.size == 30
+
+
+def test_a_freshly_trained_model_names_its_unit_to_watch_as_the_shipped_ones_do() -> None:
+    at = click(open_page(**{keys.TRAIN.steps: 30}), keys.TRAIN.go)
+    trained = at.session_state[keys.TRAIN.result]
+    found = unit_to_watch(trained.model)
+    assert trained.watch == found["unit"] and trained.note == found["note"]
+    assert any(found["note"] in m for m in texts(at.markdown))  # the cue, said on the page
+    assert at.session_state[keys.TRAIN.cursor.unit] == found["unit"]  # the gate view opens on it
+
+
+def test_stop_is_disabled_once_training_has_finished() -> None:
+    at = click(open_page(**{keys.TRAIN.steps: 20}), keys.TRAIN.go)
+    assert at.session_state[keys.TRAIN.result].status == "finished"
+    stops = [b for b in at.button if b.label == "Stop"]
+    assert stops and all(b.disabled for b in stops)
 
 
 def test_the_same_seed_gives_the_same_curve() -> None:
@@ -254,3 +271,30 @@ def test_the_next_run_shows_the_stopped_model() -> None:
     curve = chart(at, keys.TRAIN.curve)
     assert len(next(t for t in curve["data"] if t["name"] == "loss (each batch)")["y"]) == 5
     assert curve["layout"]["xaxis2"]["range"] == [1, 5]
+
+
+def test_a_run_waiting_for_a_process_says_how_long_and_stop_cancels_it() -> None:
+    """Another session holds the only process: the page says the run waits and about how long, and Stop takes it
+    out of the queue without waiting for the other run."""
+    pool = Trainer(1, express=0, every_seconds=0.01)
+    try:
+        long = {**SMALL.train_kwargs(), "steps": 20_000}
+        busy = pool.submit("lstm", SMALL.make_task(), owner="another session", **long)
+        while busy.poll() < 2:
+            assert not busy.wait(0.01)
+        said: list[str] = []
+
+        def wait(ahead: int, seconds: float | None) -> None:
+            said.append(waiting_text(ahead, seconds))
+            if len(said) == 3:
+                raise StopException()  # the Stop click, as Streamlit raises it inside the page's next draw
+
+        result, pending = train_live(SMALL, lambda *drawn: None, every_seconds=0.01, trainer=pool, wait=wait)
+        assert result is None and isinstance(pending, StopException)
+        assert said[-1].startswith("Waiting for a training process: other sessions are training; it should start "
+                                   "in about ") and said[-1].endswith(". Stop cancels it.")
+        assert not busy.done()  # the other session's run goes on
+        busy.stop()
+        busy.result(timeout=60)
+    finally:
+        pool.close()
