@@ -44,7 +44,7 @@ FULL_PRECISION_BYTES = 256_000  # float64 below this many bytes of arrays
 SINGLE_PRECISION_BYTES = 2_800_000  # float32 below this, float16 above
 COLOUR_STOPS = 11  # samples of each colour scale; the browser interpolates between them
 HERE = Path(__file__).parent
-CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
+CSS = "\n".join((HERE / name).read_text(encoding="utf-8") for name in ("gateview.css", "gateview/insight.css"))
 
 # The gate view's script is small ES modules in viz/gateview/, one concern each, joined here at import into
 # the one script the component and the offline page receive: nothing to build, nothing to install. Node's test
@@ -59,7 +59,7 @@ CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
 # which is safe because no string spans lines: a template literal over several lines raises too. The last
 # part's ENTRY is the component's default export; the offline page calls it by name (PAGE_JS).
 SCRIPT = HERE / "gateview"
-PARTS = ("decode", "format", "colour", "cursor", "dom", "paint", "side", "input", "view", "mount")
+PARTS = ("decode", "format", "colour", "cursor", "dom", "paint", "side", "insight", "extra", "input", "view", "mount")
 ENTRY = "mountGateView"
 _IMPORT = re.compile(r'^import \{ *(\w+(?: *, *\w+)*) *\} from "\./(\w+)\.js";$', re.MULTILINE)
 _EXPORT = re.compile(r"^export ((?:async )?function\*? (\w+)|(?:const|let|class) (\w+))", re.MULTILINE)
@@ -294,8 +294,14 @@ def pack(view: GateView) -> bytes:
         blobs.append(blob)
         offset += len(blob)
     body = b"".join(blobs)
+    # ``base`` leaves out what a report of the cursor replaces in place (viz.insight: the attribution at one step),
+    # so the browser can tell a new view from the same view with a new attribution
+    live = set(view.header.get("live", ()))
+    fixed = {k: v for k, v in view.header.items() if k != "attribution"}
+    kept = b"".join(blob for blob, entry in zip(blobs, table, strict=True) if entry["name"] not in live)
     header = {**view.header, "arrays": table, "precision": dtype.str[1:],
-              "id": hashlib.blake2b(json.dumps(view.header, sort_keys=True).encode() + body, digest_size=8).hexdigest()}
+              "id": hashlib.blake2b(json.dumps(view.header, sort_keys=True).encode() + body, digest_size=8).hexdigest(),
+              "base": hashlib.blake2b(json.dumps(fixed, sort_keys=True).encode() + kept, digest_size=8).hexdigest()}
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     text += b" " * (-(len(MAGIC) + 4 + len(text)) % 8)  # arrays start on an 8-byte boundary
     return MAGIC + struct.pack("<I", len(text)) + text + body
