@@ -60,12 +60,13 @@ def _head(model: Model | None) -> object | None:
 
 
 def _embedding(model: Model | None, run: Run) -> np.ndarray | None:
-    """The rows the mean baseline averages: a file's embedding, else the one-hot rows of a model or text that
-    reads characters one-hot (their mean is 1/V in every column)."""
+    """The rows the mean baseline averages: a file's embedding, else, for inputs that are one-hot rows (a model
+    or a text read one character a column), the identity (their mean is 1/V in every column)."""
     if model is not None and model.loaded is not None and model.loaded.embedding is not None:
         return model.loaded.embedding
-    if (model is not None and model.vocabulary) or (model is None and run.sequence.mode == "onehot"):
-        return np.eye(run.encoded.xs.shape[1])
+    xs = run.encoded.xs  # (T, I)
+    if np.all((xs == 0) | (xs == 1)) and np.all(xs.sum(axis=1) == 1):
+        return np.eye(xs.shape[1])
     return None
 
 

@@ -135,6 +135,7 @@ def settle_section(model: Model | None, network: cells.Network, trace: cells.Tra
         box = Search(about, held)
         st.session_state[k.found] = box
         _search(cell.astype(np.float64), x, trace, box)
+        st.rerun()  # once more, so that the gate view above draws the points in its state space
     box = st.session_state.get(k.found)
     if not isinstance(box, Search) or box.about != about or not box.done.wait(5.0):
         return

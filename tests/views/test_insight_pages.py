@@ -1,0 +1,77 @@
+"""Explore's attribution, state space and "where it settles" in Streamlit's AppTest: the view carries the engine's
+answers at the step the browser reported, the target and baseline pickers change them, and the fixed-point search
+draws its points and says what it finds for the shipped first-bit models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cells.attribution import Target, connectivity
+from tests.views.apptest import gate_view, open_view, report_cursor
+from ui.model import MODEL_KEY
+from workbench import keys
+
+TIMEOUT = 180
+K = keys.EXPLORE_INSIGHT
+
+
+def explore(model: str = "trained:brackets_lstm") -> AppTest:
+    at = open_view("explore")
+    at.selectbox(key=keys.EXPLORE.ready_model).set_value(model).run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_view_explains_the_top_prediction_at_the_step_the_browser_reported() -> None:
+    at = explore()
+    assert at.selectbox(key=K.target).value == "top"  # a model with a head: its top prediction by default
+    header, _ = gate_view(at)
+    base = header["base"]
+    report_cursor(at, 9, 3)
+    assert not at.exception, at.exception
+    header, arrays = gate_view(at)
+    said = header["attribution"]
+    assert said["step"] == 9 and said["target"].startswith("the logit of class")
+    model = at.session_state[MODEL_KEY]
+    xs = model.inputs(at.session_state[keys.EXPLORE.seq_text]).xs
+    want = connectivity(model.network, xs, Target(step=9), head=model.readout)
+    np.testing.assert_allclose(arrays["attr.norm"][:, 0], want.norm, rtol=1e-9, atol=1e-12)
+    assert np.all(arrays["attr.norm"][10:, 0] == 0)  # nothing after the target's step reaches it
+    assert abs(said["ig"]["total"] - said["ig"]["change"]) <= 0.01 * abs(said["ig"]["change"])
+    assert header["base"] == base  # the same view: the browser swaps in the new attribution, nothing else
+    assert header["states"]["state"] == "h_t" and len(arrays["states.xy"]) == header["steps"]
+
+
+def test_the_chosen_unit_s_cell_state_and_the_mean_baseline() -> None:
+    at = explore()
+    report_cursor(at, 5, 3)
+    at.selectbox(key=K.target).set_value("cell").run(timeout=TIMEOUT)
+    at.radio(key=K.baseline).set_value("mean").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    said = gate_view(at)[0]["attribution"]
+    assert said["target"] == "C_t of unit 3" and said["step"] == 5
+    assert said["ig"]["baseline"] == "embedding's mean" and said["ig"]["error"] <= 0.01
+
+
+def test_presenter_mode_opens_with_the_panels_folded_away() -> None:
+    at = open_view("explore", **{keys.EXPLORE.present: True})
+    assert at.toggle(key=K.show).value is False
+    header = gate_view(at)[0]
+    assert "attribution" not in header and "states" not in header
+
+
+@pytest.mark.parametrize("name", ["first_bit_lstm", "first_bit_gru"])
+def test_where_it_settles_says_what_the_search_finds_for_the_shipped_first_bit_model(name: str) -> None:
+    at = explore(f"trained:{name}")
+    at.session_state[K.open] = True
+    at.run(timeout=TIMEOUT)
+    said = " ".join(i.value for i in at.info)
+    assert "2 stable and 1 unstable" in said and "settles into point" in said
+    at.button(key=K.search).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) >= 1 and set(table["stable"]) <= {"yes", "no"}
+    points = gate_view(at)[0]["states"]["points"]  # drawn in the gate view's state space too
+    assert len(points) == len(table)
