@@ -22,7 +22,7 @@ import numpy as np
 
 import cells
 from cells.attribution import Attribution, Connectivity
-from cells.dynamics import FixedPoints, Projection
+from cells.dynamics import FixedPoints, Projection, pca
 from viz.gateview import GateView
 
 LIVE = ("attr.norm", "attr.path", "attr.ig")  # the arrays a report replaces in place
@@ -75,23 +75,48 @@ def with_insight(view: GateView, trace: cells.Trace, *, attributed: Attributed |
                           "steps": ig.steps}
     header["attribution"] = info
     header["live"] = [name for name in LIVE if name in arrays]
-    if projection is not None:
-        xy = np.zeros((T, 2))
-        coords = projection.coordinates[run]
-        if coords.shape[0] != T:
-            raise ValueError(f"projection: run {run} has {coords.shape[0]} steps, the view {T}")
-        xy[:, : min(2, coords.shape[1])] = coords[:, :2]
-        arrays["states.xy"] = xy
-        everything = np.concatenate(projection.coordinates)[:, :2]
-        points = []
-        if found is not None:
-            for k, p in enumerate(found.points):
-                where = projection.project(p.hidden if state == "hidden" else p.cell)[:2]
-                points.append({"x": float(where[0]), "y": float(where[1]), "stable": p.stable, "index": k,
-                               "radius": p.spectral_radius, "slow": len(p.slow())})
-        extent = np.concatenate([everything, [[q["x"], q["y"]] for q in points]]) if points else everything
-        header["states"] = {"explained": [float(e) for e in projection.explained[:2]],
-                            "state": "h_t" if state == "hidden" else "C_t", "points": points,
-                            "bounds": [float(extent[:, 0].min()), float(extent[:, 0].max()),
-                                       float(extent[:, 1].min()), float(extent[:, 1].max())]}
+    view = GateView(header, arrays)
+    return with_states(view, projection, run, state=state, found=found) if projection is not None else view
+
+
+def with_states(view: GateView, projection: Projection, run: int = 0, *, state: str = "hidden",
+                found: FixedPoints | None = None, title: str = "") -> GateView:
+    """``view`` with run ``run`` of ``projection`` drawn as its state space (``found``'s points in it), on axes that
+    hold every run of the projection, so that views sharing it (Compare's panes) draw it on the same scale."""
+    header, arrays = dict(view.header), dict(view.arrays)
+    T = header["steps"]
+    coords = projection.coordinates[run]
+    if coords.shape[0] > T:
+        raise ValueError(f"projection: run {run} has {coords.shape[0]} steps, the view {T}")
+    xy = np.full((T, 2), np.nan)  # a pane shorter than the view it is aligned with has no state after its end
+    xy[: len(coords)] = 0.0
+    xy[: len(coords), : min(2, coords.shape[1])] = coords[:, :2]
+    arrays["states.xy"] = xy
+    everything = np.zeros((sum(len(c) for c in projection.coordinates), 2))
+    everything[:, : min(2, coords.shape[1])] = np.concatenate(projection.coordinates)[:, :2]
+    points = []
+    if found is not None:
+        for k, p in enumerate(found.points):
+            where = projection.project(p.hidden if state == "hidden" else p.cell)[:2]
+            points.append({"x": float(where[0]), "y": float(where[1]) if len(where) > 1 else 0.0, "stable": p.stable,
+                           "index": k, "radius": p.spectral_radius, "slow": len(p.slow())})
+    extent = np.concatenate([everything, [[q["x"], q["y"]] for q in points]]) if points else everything
+    explained = [float(e) for e in projection.explained[:2]] + [0.0] * (2 - min(2, len(projection.explained)))
+    header["states"] = {"explained": explained, "state": "h_t" if state == "hidden" else "C_t", "points": points,
+                        "steps": len(coords),
+                        "title": title, "bounds": [float(extent[:, 0].min()), float(extent[:, 0].max()),
+                                                   float(extent[:, 1].min()), float(extent[:, 1].max())]}
     return GateView(header, arrays)
+
+
+def shared_states(views: Sequence[GateView], traces: Sequence[cells.Trace], *, state: str = "hidden"
+                  ) -> tuple[list[GateView], str | None]:
+    """Compare's panes in one projection fitted on all of their states (cells.dynamics.pca of the runs together),
+    each drawn in its own view on the same axes; the views as they were and why, when the states differ in width."""
+    widths = [t.values[state].shape[1] if state in t.values else None for t in traces]
+    if None in widths or len(set(widths)) != 1:
+        said = " and ".join(str(w) for w in widths)
+        return list(views), f"The panes' states differ in width ({said} numbers): no one projection fits both."
+    projection = pca(list(traces), 2, state=state)
+    title = "one projection fitted on both panes"
+    return [with_states(v, projection, k, state=state, title=title) for k, v in enumerate(views)], None

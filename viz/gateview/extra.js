@@ -77,16 +77,16 @@ function buildBars(v, at) {
 
 function buildPlane(v, states) {
   const box = el("div", "gv-plane");
-  const head = el("div", "gv-head", box);
+  const head = el("div", "gv-plane-head", box);
   el("span", "gv-sym", head, "State space");
   const [a, b] = states.explained;
   el("span", "gv-title", head, `${states.state} on its top two principal components: PC1 ${pct(a)}, PC2 ${pct(b)} `
-    + "of the variance");
+    + `of the variance${states.title ? ` (${states.title})` : ""}`);
   const [w, hgt] = PLANE;
-  const pic = svg("svg", { width: w, height: hgt, viewBox: `0 0 ${w} ${hgt}`, class: "gv-plane-svg",
+  const pic = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, class: "gv-plane-svg",
     role: "img", "aria-label": `The run's ${states.state} projected on two principal components` }, box);
   const xy = v.a["states.xy"];
-  const T = xy.rows;
+  const T = Math.min(xy.rows, states.steps ?? xy.rows); // a shorter pane of Compare stops at its end
   const at = planeScale(states.bounds, w, hgt, 18);
   const X = (s) => at.x(xy.values[s * 2]);
   const Y = (s) => at.y(xy.values[s * 2 + 1]);
@@ -141,8 +141,12 @@ export function showExtra(v) {
   x.t = v.t;
   if (x.conn) drawBars(v, x.conn, at);
   if (x.states) {
-    x.states.here.setAttribute("cx", x.states.X(v.t));
-    x.states.here.setAttribute("cy", x.states.Y(v.t));
+    const inside = v.t < (v.h.states.steps ?? v.h.steps);
+    x.states.here.style.display = inside ? "" : "none";
+    if (inside) {
+      x.states.here.setAttribute("cx", x.states.X(v.t));
+      x.states.here.setAttribute("cy", x.states.Y(v.t));
+    }
   }
 }
 
