@@ -75,3 +75,19 @@ def test_where_it_settles_says_what_the_search_finds_for_the_shipped_first_bit_m
     assert len(table) >= 1 and set(table["stable"]) <= {"yes", "no"}
     points = gate_view(at)[0]["states"]["points"]  # drawn in the gate view's state space too
     assert len(points) == len(table)
+
+
+def test_compare_draws_both_panes_in_one_projection_fitted_on_both() -> None:
+    from cells.dynamics import pca
+
+    at = open_view("compare")
+    (ha, aa), (hb, ab) = gate_view(at, keys.COMPARE.view_a), gate_view(at, keys.COMPARE.view_b)
+    assert ha["states"]["bounds"] == hb["states"]["bounds"]  # one scale for both pictures
+    assert "both panes" in ha["states"]["title"]
+    # the same fit as the engine's on both runs together: pane A's states are its first run's coordinates
+    # the page's h_t arrays as sent (float64 at this size) refitted together give the same coordinates
+    hidden_a, hidden_b = aa["output"], ab["output"]  # the row of h_t in each pane
+    both = pca([np.asarray(hidden_a, dtype=np.float64), np.asarray(hidden_b, dtype=np.float64)], 2)
+    np.testing.assert_allclose(aa["states.xy"], both.coordinates[0], atol=1e-9)
+    np.testing.assert_allclose(ab["states.xy"], both.coordinates[1], atol=1e-9)
+    assert ha["states"]["explained"] == pytest.approx(list(both.explained))
