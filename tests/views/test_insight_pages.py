@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import cells
+from cells import encode
 from cells.attribution import Target, connectivity
 from tests.views.apptest import gate_view, open_view, report_cursor
 from ui.model import MODEL_KEY
@@ -91,3 +93,32 @@ def test_compare_draws_both_panes_in_one_projection_fitted_on_both() -> None:
     np.testing.assert_allclose(aa["states.xy"], both.coordinates[0], atol=1e-9)
     np.testing.assert_allclose(ab["states.xy"], both.coordinates[1], atol=1e-9)
     assert ha["states"]["explained"] == pytest.approx(list(both.explained))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "lstmp", "rnn"])
+def test_every_kind_stacked_and_bidirectional_explains_the_chosen_unit_in_the_shown_direction(kind: str) -> None:
+    at = open_view("explore")
+    if MODEL_KEY in at.session_state:  # the first view's model: draw a random network instead, as a user does
+        at.button(key=keys.EXPLORE.first_view_drawn).click().run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.net_kind).set_value(kind).run(timeout=TIMEOUT)
+    at.toggle(key=keys.EXPLORE.net_bidirectional).set_value(True).run(timeout=TIMEOUT)
+    at.number_input(key=keys.EXPLORE.net_layers).set_value(2).run(timeout=TIMEOUT)
+    at.selectbox(key=keys.EXPLORE.view_layer).set_value(1).run(timeout=TIMEOUT)
+    at.radio(key=keys.EXPLORE.view_direction).set_value("backward").run(timeout=TIMEOUT)
+    report_cursor(at, 3, 1)
+    assert not at.exception, at.exception
+    assert at.selectbox(key=K.target).value == "hidden"  # no head: the chosen unit's h_t
+    header, arrays = gate_view(at)
+    said = header["attribution"]
+    assert said["step"] == 3 and said["target"] == "h_t of unit 1"
+    # the engine's own answer for the same network and text: layer 2's backward cell at step 3 reads layer 1's
+    # both directions, so it depends on every input (the forward cell below has read those before 3)
+    text = at.session_state[keys.EXPLORE.seq_text]
+    xs = encode.one_hot(text).xs
+    network = cells.Network.create(kind, xs.shape[1], 8, num_layers=2, bidirectional=True, seed=0)
+    want = connectivity(network, xs, Target(step=3, output="hidden", unit=1, layer=1, direction="backward"))
+    np.testing.assert_allclose(arrays["attr.norm"][:, 0], want.norm, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(arrays["attr.path"], want.path(1, "backward"), rtol=1e-9, atol=1e-12)
+    assert said["memory"] == (kind != "rnn")  # the plain RNN has no gate that keeps memory
+    assert arrays["attr.path"].shape[0] == header["steps"]
+    assert abs(said["ig"]["total"] - said["ig"]["change"]) <= 0.01 * max(abs(said["ig"]["change"]), 1e-9)
