@@ -10,7 +10,8 @@ the server anything. ``pack`` turns a view into the one binary message the brows
 
 and the header says where each array lies (offset, dtype, shape). Arrays go as float64 while the
 view is small, as float32 up to a few megabytes, and as float16 beyond (3 significant digits, which
-the view then says); the colours and the equations' two decimals read the same at every width.
+the view then says); the colours and the equations' two decimals read the same at every width. A large view's
+arrays that are only ever drawn as colours (``header["levels"]``) go as one byte a value, 256 levels.
 
 Colours come from the ``Palette`` the page passes (viz.style): each panel's scale as sampled stops,
 and the lines' and the chosen unit's colours. A panel whose range is stretched to the data (the cell
@@ -287,10 +288,18 @@ def _dtype(values: int) -> np.dtype:
 def pack(view: GateView) -> bytes:
     """The view as one binary message (see the module's docstring); equal views give equal bytes."""
     dtype = _dtype(sum(a.size for a in view.arrays.values()))
+    levels = set(view.header.get("levels", ())) if dtype == np.dtype("<f2") else set()
     blobs, table, offset = [], [], 0
     for name, values in view.arrays.items():
-        blob = np.ascontiguousarray(values, dtype=dtype).tobytes()
-        table.append({"name": name, "dtype": dtype.str[1:], "shape": list(values.shape), "offset": offset})
+        entry = {"name": name, "dtype": dtype.str[1:], "shape": list(values.shape), "offset": offset}
+        if name in levels:  # values ≥ 0 drawn only as colours: 256 levels from 0 to their largest, a byte each
+            top = float(np.max(values)) if values.size else 0.0
+            scale = top / 255 if top > 0 else 1.0
+            blob = np.rint(np.clip(values, 0, None) / scale).astype(np.uint8).tobytes()
+            entry.update(dtype="u1", scale=scale)
+        else:
+            blob = np.ascontiguousarray(values, dtype=dtype).tobytes()
+        table.append(entry)
         blobs.append(blob)
         offset += len(blob)
     body = b"".join(blobs)
@@ -318,5 +327,6 @@ def unpack(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     for entry in header["arrays"]:
         dtype = np.dtype("<" + entry["dtype"])
         count = int(np.prod(entry["shape"]))
-        arrays[entry["name"]] = np.frombuffer(data, dtype, count, start + entry["offset"]).reshape(entry["shape"])
+        values = np.frombuffer(data, dtype, count, start + entry["offset"]).reshape(entry["shape"])
+        arrays[entry["name"]] = values * entry["scale"] if entry["dtype"] == "u1" else values
     return header, arrays

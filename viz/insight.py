@@ -56,10 +56,13 @@ def with_insight(view: GateView, trace: cells.Trace, *, attributed: Attributed |
     its step), and run ``run`` of ``projection`` (the state space; ``found``'s points projected into it)."""
     header, arrays = dict(view.header), dict(view.arrays)
     T = trace.steps
-    keep = cells.cell_class(trace.kind).keep_share(trace.values)  # (T, H) or None
+    kind = cells.cell_class(trace.kind)
+    keep = kind.keep_share(trace.values)  # (T, H) or None
     info = {"threshold": THRESHOLD, "memory": keep is not None, "note": note,
-            "memory_name": "C" if cells.cell_class(trace.kind).HAS_CELL else "h"}
-    if keep is not None:
+            "memory_name": "C" if kind.HAS_CELL else "h"}
+    if keep is not None and kind.KEEP[0] in arrays:  # the view has the keep gate: the browser takes k from it
+        info["keep"] = {"gate": kind.KEEP[0], "sign": int(kind.KEEP[1])}
+    elif keep is not None:
         arrays["attr.keep"] = np.asarray(keep, dtype=np.float64)
     if attributed is not None:
         c = attributed.connectivity
@@ -75,6 +78,7 @@ def with_insight(view: GateView, trace: cells.Trace, *, attributed: Attributed |
                           "steps": ig.steps}
     header["attribution"] = info
     header["live"] = [name for name in LIVE if name in arrays]
+    header["levels"] = ["attr.path"]  # drawn only as colours: a large view sends it as a byte a value
     view = GateView(header, arrays)
     return with_states(view, projection, run, state=state, found=found) if projection is not None else view
 

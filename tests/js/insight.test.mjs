@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { unpack } from "../../viz/gateview/decode.js";
-import { memoryPath, planeScale, quoted, rememberedSentence, rememberedSteps } from "../../viz/gateview/insight.js";
+import { keepShare, memoryPath, planeScale, quoted, rememberedSentence, rememberedSteps } from "../../viz/gateview/insight.js";
 import { bytes, cases, num } from "./cases.mjs";
 
 const found = cases();
@@ -14,7 +14,7 @@ test("the memory path at every step shown matches the engine's, forward and back
     for (const c of found.data.memory) {
       const { header, arrays } = unpack(bytes(c.view));
       assert.equal(header.attribution.memory, true, c.kind);
-      const keep = arrays["attr.keep"];
+      const keep = keepShare(header.attribution, arrays); // the keep gate's own map, k = g or 1 - g
       for (const s of c.steps) {
         const m = memoryPath(keep, s.t, header.reverse);
         assert.equal(m.length, s.path.length);
@@ -30,7 +30,7 @@ test("the memory path at every step shown matches the engine's, forward and back
 test("the sentence on what a unit still remembers is the engine's, word for word", { skip: found.skip }, () => {
   for (const c of found.data.memory) {
     const { header, arrays } = unpack(bytes(c.view));
-    const keep = arrays["attr.keep"];
+    const keep = keepShare(header.attribution, arrays);
     for (const s of c.steps) {
       const m = memoryPath(keep, s.t, header.reverse);
       s.sentences.forEach((want, u) => {

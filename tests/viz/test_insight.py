@@ -35,14 +35,19 @@ def test_the_view_carries_the_keep_share_the_memory_path_is_made_of(kind: str) -
     if keep is None:  # the plain RNN: no gate keeps memory, so there is no memory path to draw
         assert header["attribution"]["memory"] is False and "attr.keep" not in arrays
         return
-    assert header["attribution"]["memory"] is True
-    np.testing.assert_allclose(arrays["attr.keep"], keep, rtol=0, atol=1e-12)
+    said = header["attribution"]
+    assert said["memory"] is True
+    # the keep gate is one of the view's maps already: the view names it (and the sign) rather than send it twice
+    assert "attr.keep" not in arrays and said["keep"]["gate"] == cells.cell_class(kind).KEEP[0]
+    gate = arrays[said["keep"]["gate"]]
+    sent = gate if said["keep"]["sign"] > 0 else 1.0 - gate
+    np.testing.assert_allclose(sent, keep, rtol=0, atol=1e-12)
     # the running product of what was sent is the engine's memory path
     t = 6
     path = np.zeros_like(keep)
     path[t] = 1.0
     for s in range(t - 1, -1, -1):
-        path[s] = path[s + 1] * arrays["attr.keep"][s + 1]
+        path[s] = path[s + 1] * sent[s + 1]
     np.testing.assert_allclose(path, memory_path(trace, t), atol=1e-12)
 
 
@@ -112,3 +117,18 @@ def test_where_it_settles_draws_tanh_2h_s_three_points_two_stable_and_says_so() 
     mean = float(projection.mean[0])  # one unit: PC1 is h itself, less the run's mean
     assert sorted(stable.x) == [pytest.approx(-0.9575 - mean, abs=1e-4), pytest.approx(0.9575 - mean, abs=1e-4)]
     assert "PC1" in fig.layout.xaxis.title.text
+
+
+def test_a_large_view_sends_the_gradient_s_path_as_a_byte_a_value_and_the_colours_stay() -> None:
+    net = cells.Network.create("lstm", 5, 64, seed=0)
+    xs = np.random.default_rng(0).standard_normal((2000, 5))  # (T, I)
+    trace = net.run(xs).trace(0)
+    conn = connectivity(net, xs, Target(step=1999, output="cell", unit=0, layer=0))
+    data = pack(with_insight(gate_view(trace, ["a"] * 2000, [f"x{i}" for i in range(5)]), trace,
+                             attributed=Attributed(conn, 0, "forward")))
+    header, arrays = unpack(data)
+    entry = next(e for e in header["arrays"] if e["name"] == "attr.path")
+    assert header["precision"] == "f2" and entry["dtype"] == "u1"
+    path = conn.path(0, "forward")
+    assert np.max(np.abs(arrays["attr.path"] - path)) <= path.max() / 255 / 2 + 1e-12  # within half a level
+    assert len(data) < 3_000_000

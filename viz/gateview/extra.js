@@ -6,7 +6,7 @@
 import { colourMap } from "./colour.js";
 import { el, svg, dpr } from "./dom.js";
 import { escapeHtml, fmt } from "./format.js";
-import { largest, memoryPath, planeScale, rememberedSentence, rememberedSteps } from "./insight.js";
+import { keepShare, largest, memoryPath, planeScale, rememberedSentence, rememberedSteps } from "./insight.js";
 import { drawHeat, paintImage } from "./paint.js";
 
 const BAR_ROW = 26; // px of one row of bars
@@ -22,6 +22,7 @@ export function buildExtra(v) {
   const x = { t: -1, conn: null, memory: null, gpath: null, states: null };
   v.extra = x;
   const share = (h.panels.find((p) => p.scale && p.scale.min === 0 && p.scale.max === 1) || {}).scale || FALLBACK;
+  if (at && at.memory) v.a["attr.keep"] = keepShare(at, v.a);
   if (at && at.memory && v.a["attr.keep"]) {
     const keep = v.a["attr.keep"];
     v.a["attr.memory"] = { values: new Float64Array(keep.rows * keep.cols), rows: keep.rows, cols: keep.cols };

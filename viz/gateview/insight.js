@@ -2,6 +2,15 @@
 // at the cursor's step from the keep share the view holds, which steps a unit still remembers, and the state
 // space's scale. Pure: nothing here touches the page.
 
+// The keep share k_t, {values, rows: T, cols: H}: sent as it is, or (``at.keep``) read off the keep gate's own map,
+// k = g or 1 - g (the kind's KEEP); null for a kind with no gate that keeps memory.
+export function keepShare(at, arrays) {
+  if (arrays["attr.keep"]) return arrays["attr.keep"];
+  if (!at || !at.keep || !arrays[at.keep.gate]) return null;
+  const gate = arrays[at.keep.gate];
+  return at.keep.sign > 0 ? gate : { rows: gate.rows, cols: gate.cols, values: gate.values.map((g) => 1 - g) };
+}
+
 // M[s, u] = k_{s+1}[u] ⋯ k_t[u] for s ≤ t, 0 after t; for a backward direction k_{s-1} ⋯ k_t for s ≥ t, 0 before
 // (cells.attribution.memory_path, the same running product). ``keep`` is {values, rows: T, cols: H}; the result
 // is a Float64Array of T × H, row-major, written into ``out`` when given.
