@@ -25,6 +25,7 @@ from viz import equations as eqs
 from viz.export import gate_view_html
 from viz.gateview import CSS, PAGE_JS, gate_view, pack, unpack
 from viz.style import COLOURBLIND, STANDARD, Palette
+from workbench import keys
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -557,6 +558,7 @@ def test_the_offline_view_opens_where_the_user_was(app: App, tmp_path: Path) -> 
     x, y = app.evaluate(f"""() => {{
         const v = {PAGE_VIEW}.gatescope;
         const panel = v.panels.find(p => p.p.name === 'output');
+        panel.canvas.scrollIntoView({{block: 'center'}});  // below the fold with the attribution panels on
         const box = panel.canvas.getBoundingClientRect();
         return [box.left + 7.5 * box.width / v.h.steps, box.top + 3.5 * panel.rowPx];
     }}""")
@@ -564,7 +566,8 @@ def test_the_offline_view_opens_where_the_user_was(app: App, tmp_path: Path) -> 
     wait_for_link(app, 7, 3)
     app.wait_idle()
     with app.page.expect_download() as download:
-        app.page.locator(".st-key-download_view").get_by_role("button", name="This view, offline").click()
+        box = app.page.locator(f".st-key-{keys.EXPLORE.download_view}")
+        box.get_by_role("button", name="This view, offline").click()
     offline = tmp_path / "gatescope-view.html"
     download.value.save_as(offline)
     laptop = app.page.context.new_page()
