@@ -11,6 +11,7 @@ import { drawHeat, paintImage } from "./paint.js";
 
 const BAR_ROW = 26; // px of one row of bars
 const PLANE = [380, 250]; // px of the state-space picture
+const PLANE_EVENT = "gatescope:plane"; // a view of a group opened or folded its state space
 const FALLBACK = { min: 0, max: 1, label: "0..1", stretched: false, stops: [[255, 255, 255], [8, 48, 107]] };
 
 // The panels a view adds to its own (call after its panels are built, before ``heat`` is taken from them).
@@ -77,8 +78,10 @@ function buildBars(v, at) {
 }
 
 function buildPlane(v, states) {
-  const box = el("div", "gv-plane");
-  const head = el("div", "gv-plane-head", box);
+  // folded where room is short (a pane of Compare: the gates first), open beside a trace's step panel (Explore)
+  const box = el("details", "gv-plane");
+  box.open = Boolean(v.h.side);
+  const head = el("summary", "gv-plane-head", box);
   el("span", "gv-sym", head, "State space");
   const [a, b] = states.explained;
   el("span", "gv-title", head, `${states.state} on its top two principal components: PC1 ${pct(a)}, PC2 ${pct(b)} `
@@ -239,6 +242,13 @@ export function listenExtra(v, on, go) {
     for (const span of x.conn.spans) on(span, "click", () => go(Number(span.dataset.step)));
   }
   if (x.states) {
+    const group = v.h.group;
+    on(x.states.box, "toggle", () => { // the views of a group open and fold their state spaces together
+      if (group) window.dispatchEvent(new CustomEvent(PLANE_EVENT, { detail: { group, open: x.states.box.open } }));
+    });
+    on(window, PLANE_EVENT, (e) => {
+      if (e.detail.group === group && x.states.box.open !== e.detail.open) x.states.box.open = e.detail.open;
+    });
     on(x.states.pic, "click", (e) => {
       const step = e.target && e.target.dataset ? e.target.dataset.step : undefined;
       if (step !== undefined) go(Number(step));
