@@ -30,6 +30,7 @@ from workbench.model import Model
 BASELINES = {"zeros": "zeros", "mean": "embedding's mean"}
 MAX_CLASSES = 64  # classes offered one by one in the target menu
 IG_STEPS = 32  # points of the integrated-gradients rule to start with
+IG_WORK = 400_000  # steps × units × points past which the rule takes no more points (about 0.3 s of CPU)
 COMPLETE = 0.01  # the sum of the attributions must match the change within this share
 
 
@@ -152,10 +153,12 @@ def _attribute(key: str, _network: cells.Network, xs: np.ndarray, target: Target
                baseline: str, _embedding: np.ndarray | None) -> tuple[Connectivity, Attribution]:
     conn = connectivity(_network, xs, target, head=_head)
     steps = IG_STEPS
-    while True:  # more points of the rule until the sum matches the change within 1 % (or the rule's limit)
+    units = sum(c.hidden_size for layer in _network.layers for c in layer.cells)
+    most = min(MAX_IG_STEPS, max(IG_STEPS, IG_WORK // (len(xs) * units)))  # a long input keeps the rerun short
+    while True:  # more points of the rule until the sum matches the change within 1 % (or the limit)
         ig = integrated_gradients(_network, xs, conn.target, head=_head, baseline=baseline, embedding=_embedding,
                                   steps=steps)
-        if ig.error <= COMPLETE or steps * 2 > MAX_IG_STEPS:
+        if ig.error <= COMPLETE or steps * 2 > most:
             return conn, ig
         steps *= 2
 
