@@ -104,9 +104,15 @@ def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
                  title: str, k: CursorKeys = EXPLORE, palette: Palette = STANDARD,
-                 watch: int | None = None) -> Callable[[], str]:
+                 watch: int | None = None, extend: Callable[[GateView], GateView] | None = None) -> Callable[[], str]:
     """The view as one self-contained HTML page in ``palette``, for a download button to make on click: it starts
-    where the user's cursor is now (read here, in the page's run: the click's own call has no session)."""
+    where the user's cursor is now (read here, in the page's run: the click's own call has no session), with the
+    panels ``extend`` adds (the attribution at the last reported step, the memory path and the state space)."""
     t, unit = int(st.session_state.get(k.step, 0)), int(st.session_state.get(k.unit, 0))
-    return lambda: gate_view_html(pack(gate_view(trace, tokens, features, input_title=input_title, where=where, t=t,
-                                                 unit=unit, palette=palette, watch=watch)), title)
+
+    def page() -> str:
+        view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit,
+                         palette=palette, watch=watch)
+        return gate_view_html(pack(extend(view) if extend is not None else view), title)
+
+    return page

@@ -98,7 +98,8 @@ st.subheader("Download")
 offline, csv, npz, html = st.columns(4)
 offline.download_button(
     "This view, offline (.html)", offline_view(trace, tokens, features, input_title, where,
-                                               f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette, watch=watch),
+                                               f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette, watch=watch,
+                                               extend=extend),
     file_name="gatescope-view.html", mime="text/html", key=keys.EXPLORE.download_view, on_click="ignore",
     help="One file that scrubs and plays like this view, with no server and no network: for a laptop in class.",
 )
