@@ -93,7 +93,7 @@ CASES = [
     Case("explore", "move a knob (seed)", "100x32", {keys.EXPLORE.seq_text: LONG, keys.EXPLORE.net_hidden: 32},
          lambda i: {keys.EXPLORE.net_seed: i + 1}, query=DRAWN),
     Case("explore", "report the cursor (attribution at its step)", "100x32",
-         {keys.EXPLORE.seq_text: LONG, keys.EXPLORE.net_hidden: 32},
+         {keys.EXPLORE.seq_text: LONG, keys.EXPLORE.net_hidden: 32, keys.EXPLORE_INSIGHT.show: True},
          lambda i: {keys.EXPLORE.cursor.view: {"cursor": {"t": (7 * i + 3) % 100, "unit": i % 32}}}, query=DRAWN),
     Case("compare", "type pane A's sequence", "default",
          change=lambda i: {keys.COMPARE.pane("a", "text"): "hello wor" + _ending(i)}),

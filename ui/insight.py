@@ -78,12 +78,12 @@ def _classes(model: Model | None, head: object | None) -> list[str] | None:
     return vocabulary if len(vocabulary) == np.asarray(head.weights).shape[0] else None
 
 
-def insight_controls(model: Model | None, run: Run, trace: cells.Trace, *, present: bool = False,
+def insight_controls(model: Model | None, run: Run, trace: cells.Trace, *,
                      k: InsightKeys = keys.EXPLORE_INSIGHT) -> Insight | None:
-    """The sidebar's choices for the panels (off by default in presenter mode, where the gates come first);
-    None while they are off."""
+    """The sidebar's choices for the panels, None while they are off: off until the user turns them on, so the
+    default view (and presenter mode) keeps every gate on one screen."""
     ss = st.session_state
-    ss.setdefault(k.show, not present)
+    ss.setdefault(k.show, False)
     with st.sidebar:
         st.header("Why and where")
         if not st.toggle("Attribution and state space", key=k.show,

@@ -64,7 +64,7 @@ where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.netwo
 
 palette = current_palette()
 watch = model.watch if model is not None else None  # the unit the model's "what to look at" names
-insight = insight_controls(model, run, trace, present=present)  # attribution and state space (sidebar)
+insight = insight_controls(model, run, trace)  # attribution and state space (sidebar), off until turned on
 network = insight.network if insight is not None else model_network(model, run)
 extend, insight_problem = insight_extension(insight, run, trace, layer, direction,
                                             found=found_for(network, layer, direction))

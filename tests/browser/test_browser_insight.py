@@ -98,8 +98,10 @@ PAGE_VIEW = f"({GATE_VIEWS_JS})()[0]"
 
 def test_on_explore_a_report_replaces_the_attribution_in_the_view_on_screen(app: App) -> None:
     app.open().wait_ready()  # the first view: a trained model with a head, its top prediction explained
+    app.click(app.page.get_by_text("Attribution and state space"))  # the panels are off until turned on
     app.page.wait_for_function(f"() => {PAGE_VIEW}?.gatescope?.h.attribution?.step === 0", timeout=30_000)
     app.evaluate(f"() => {{ {PAGE_VIEW}.gatescope.marked = true; }}")  # this very view object, kept if not rebuilt
+    app.evaluate("() => document.activeElement?.blur()")  # the switch keeps the arrow keys while it has the focus
     for _ in range(5):
         app.page.keyboard.press("ArrowRight")
     assert app.evaluate(f"() => {PAGE_VIEW}.gatescope.h.attribution.step") == 0  # nothing asked yet

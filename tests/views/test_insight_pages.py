@@ -20,7 +20,7 @@ K = keys.EXPLORE_INSIGHT
 
 
 def explore(model: str = "trained:brackets_lstm") -> AppTest:
-    at = open_view("explore")
+    at = open_view("explore", **{K.show: True})  # the panels are off until the user turns them on
     at.selectbox(key=keys.EXPLORE.ready_model).set_value(model).run(timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
@@ -57,8 +57,9 @@ def test_the_chosen_unit_s_cell_state_and_the_mean_baseline() -> None:
     assert said["ig"]["baseline"] == "embedding's mean" and said["ig"]["error"] <= 0.01
 
 
-def test_presenter_mode_opens_with_the_panels_folded_away() -> None:
-    at = open_view("explore", **{keys.EXPLORE.present: True})
+@pytest.mark.parametrize("present", [False, True])
+def test_the_page_opens_with_the_panels_off_so_the_gates_fit_one_screen(present: bool) -> None:
+    at = open_view("explore", **{keys.EXPLORE.present: present})
     assert at.toggle(key=K.show).value is False
     header = gate_view(at)[0]
     assert "attribution" not in header and "states" not in header
@@ -97,7 +98,7 @@ def test_compare_draws_both_panes_in_one_projection_fitted_on_both() -> None:
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "lstmp", "rnn"])
 def test_every_kind_stacked_and_bidirectional_explains_the_chosen_unit_in_the_shown_direction(kind: str) -> None:
-    at = open_view("explore")
+    at = open_view("explore", **{K.show: True})
     if MODEL_KEY in at.session_state:  # the first view's model: draw a random network instead, as a user does
         at.button(key=keys.EXPLORE.first_view_drawn).click().run(timeout=TIMEOUT)
     at.selectbox(key=keys.EXPLORE.net_kind).set_value(kind).run(timeout=TIMEOUT)
