@@ -61,6 +61,18 @@ def _take_report(cursor: object, k: CursorKeys) -> None:
         st.session_state[k.reported] = (t, unit)
 
 
+def take_cursor(k: CursorKeys = EXPLORE, key: str | None = None) -> None:
+    """Take the cursor the browser reported into the cursor keys before the view is built (the view's
+    component ``key``, ``k.view`` by default): what the page computes at the cursor's step (ui.insight) is
+    then for the step just reported, not the one before."""
+    state = st.session_state.get(key or k.view)
+    try:
+        cursor = state["cursor"] if state is not None else None
+    except (KeyError, TypeError):
+        return
+    _take_report(cursor, k)
+
+
 def _mount(data: bytes, key: str, k: CursorKeys, view: Callable[[], GateView]) -> None:
     """Mount the component with a packed view and take the cursor the browser reported, if any; the view's
     numbers as tables under it when the user asked for them (``view`` builds it only then)."""
@@ -81,18 +93,26 @@ def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, bi
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
                    input_title: str = "x_t  encoded inputs", where: str = "", group: str = "", big: bool = False,
-                   k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None) -> None:
+                   k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None,
+                   extend: Callable[[GateView], GateView] | None = None) -> None:
     """Draw ``trace`` as one gate view in ``palette``; views that share a ``group`` share one cursor in the
-    browser, ``big`` sizes it for a projector, and ``watch`` is the unit a cue says to watch, if any."""
-    show_view(gate_view(trace, tokens, features, input_title=input_title, where=where, palette=palette, watch=watch),
-              key=key, group=group, big=big, k=k)
+    browser, ``big`` sizes it for a projector, ``watch`` is the unit a cue says to watch, if any, and ``extend``
+    adds panels to the view (ui.insight's attribution and state space)."""
+    view = gate_view(trace, tokens, features, input_title=input_title, where=where, palette=palette, watch=watch)
+    show_view(extend(view) if extend is not None else view, key=key, group=group, big=big, k=k)
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,
                  title: str, k: CursorKeys = EXPLORE, palette: Palette = STANDARD,
-                 watch: int | None = None) -> Callable[[], str]:
+                 watch: int | None = None, extend: Callable[[GateView], GateView] | None = None) -> Callable[[], str]:
     """The view as one self-contained HTML page in ``palette``, for a download button to make on click: it starts
-    where the user's cursor is now (read here, in the page's run: the click's own call has no session)."""
+    where the user's cursor is now (read here, in the page's run: the click's own call has no session), with the
+    panels ``extend`` adds (the attribution at the last reported step, the memory path and the state space)."""
     t, unit = int(st.session_state.get(k.step, 0)), int(st.session_state.get(k.unit, 0))
-    return lambda: gate_view_html(pack(gate_view(trace, tokens, features, input_title=input_title, where=where, t=t,
-                                                 unit=unit, palette=palette, watch=watch)), title)
+
+    def page() -> str:
+        view = gate_view(trace, tokens, features, input_title=input_title, where=where, t=t, unit=unit,
+                         palette=palette, watch=watch)
+        return gate_view_html(pack(extend(view) if extend is not None else view), title)
+
+    return page

@@ -16,6 +16,7 @@ from viz.compare import (
     deep_view,
 )
 from viz.heatmap import heatmap_names
+from viz.insight import shared_states
 from workbench import keys
 from workbench.compare import CURSOR_FIELDS, PANES, VIEWS, PaneRun
 from workbench.literal import literal
@@ -97,6 +98,10 @@ if view == "side":
                                               labels=(runs["a"].label, runs["b"].label), palette=palette,
                                               columns=2 if present else 1,
                                               watch=runs["a"].watch if runs["a"].watch is not None else runs["b"].watch)
+    if not present:  # both panes' states in one projection fitted on both (viz.insight)
+        (view_a, view_b), projection_note = shared_states([view_a, view_b], [traces["a"], traces["b"]])
+        if projection_note:
+            st.caption(projection_note)
     columns = st.columns(3 if view_diff is not None else 2)
     for column, pane_view, key, first in ((columns[0], view_a, keys.COMPARE.view_a, True),
                                           (columns[1], view_b, keys.COMPARE.view_b, False)):

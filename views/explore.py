@@ -9,10 +9,12 @@ from ui.controls import sequence_controls, view_controls
 from ui.engine import current_run, model_run
 from ui.first_view import first_view, what_to_look_at
 from ui.gateview import offline_view, one_screen, show_gate_view
+from ui.insight import insight_controls, insight_extension, model_network
 from ui.model import current_model
 from ui.palette import current_palette
 from ui.predictions import show_predictions
 from ui.presenter import presenter_switch
+from ui.settle import found_for, settle_section
 from ui.share import current_values, link_errors, load_link, shown_values, take_handoff, write_link, write_model_link
 from ui.weights import model_sidebar
 from viz.equations import NOTES, deck_columns
@@ -65,8 +67,14 @@ where = f"layer {layer + 1}, {direction}" if run.network.layers > 1 or run.netwo
 
 palette = current_palette()
 watch = model.watch if model is not None else None  # the unit the model's "what to look at" names
+insight = insight_controls(model, run, trace)  # attribution and state space (sidebar), off until turned on
+network = insight.network if insight is not None else model_network(model, run)
+extend, insight_problem = insight_extension(insight, run, trace, layer, direction,
+                                            found=found_for(network, layer, direction))
+if insight_problem:
+    st.warning(insight_problem)
 show_gate_view(trace, tokens, features, key=keys.EXPLORE.cursor.view, input_title=input_title, where=where,
-               palette=palette, watch=watch)
+               palette=palette, watch=watch, extend=extend)
 st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
            "it gives the same view.")
@@ -85,11 +93,18 @@ if equations.open:
                 st.latex(block)
         st.caption(NOTES[kind])
 
+settling = st.expander("Where it settles: fixed points under a held input", key=keys.EXPLORE_INSIGHT.open,
+                       on_change="rerun")
+if settling.open:
+    with settling:
+        settle_section(model, network, trace, tokens, layer, direction)
+
 st.subheader("Download")
 offline, csv, npz, html = st.columns(4)
 offline.download_button(
     "This view, offline (.html)", offline_view(trace, tokens, features, input_title, where,
-                                               f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette, watch=watch),
+                                               f"Gatescope · {cells.KINDS[kind].LABEL}", palette=palette, watch=watch,
+                                               extend=extend),
     file_name="gatescope-view.html", mime="text/html", key=keys.EXPLORE.download_view, on_click="ignore",
     help="One file that scrubs and plays like this view, with no server and no network: for a laptop in class.",
 )

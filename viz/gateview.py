@@ -10,7 +10,8 @@ the server anything. ``pack`` turns a view into the one binary message the brows
 
 and the header says where each array lies (offset, dtype, shape). Arrays go as float64 while the
 view is small, as float32 up to a few megabytes, and as float16 beyond (3 significant digits, which
-the view then says); the colours and the equations' two decimals read the same at every width.
+the view then says); the colours and the equations' two decimals read the same at every width. A large view's
+arrays that are only ever drawn as colours (``header["levels"]``) go as one byte a value, 256 levels.
 
 Colours come from the ``Palette`` the page passes (viz.style): each panel's scale as sampled stops,
 and the lines' and the chosen unit's colours. A panel whose range is stretched to the data (the cell
@@ -44,7 +45,7 @@ FULL_PRECISION_BYTES = 256_000  # float64 below this many bytes of arrays
 SINGLE_PRECISION_BYTES = 2_800_000  # float32 below this, float16 above
 COLOUR_STOPS = 11  # samples of each colour scale; the browser interpolates between them
 HERE = Path(__file__).parent
-CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
+CSS = "\n".join((HERE / name).read_text(encoding="utf-8") for name in ("gateview.css", "gateview/insight.css"))
 
 # The gate view's script is small ES modules in viz/gateview/, one concern each, joined here at import into
 # the one script the component and the offline page receive: nothing to build, nothing to install. Node's test
@@ -59,7 +60,7 @@ CSS = (HERE / "gateview.css").read_text(encoding="utf-8")
 # which is safe because no string spans lines: a template literal over several lines raises too. The last
 # part's ENTRY is the component's default export; the offline page calls it by name (PAGE_JS).
 SCRIPT = HERE / "gateview"
-PARTS = ("decode", "format", "colour", "cursor", "dom", "paint", "side", "input", "view", "mount")
+PARTS = ("decode", "format", "colour", "cursor", "dom", "paint", "side", "insight", "extra", "input", "view", "mount")
 ENTRY = "mountGateView"
 _IMPORT = re.compile(r'^import \{ *(\w+(?: *, *\w+)*) *\} from "\./(\w+)\.js";$', re.MULTILINE)
 _EXPORT = re.compile(r"^export ((?:async )?function\*? (\w+)|(?:const|let|class) (\w+))", re.MULTILINE)
@@ -287,15 +288,29 @@ def _dtype(values: int) -> np.dtype:
 def pack(view: GateView) -> bytes:
     """The view as one binary message (see the module's docstring); equal views give equal bytes."""
     dtype = _dtype(sum(a.size for a in view.arrays.values()))
+    levels = set(view.header.get("levels", ())) if dtype == np.dtype("<f2") else set()
     blobs, table, offset = [], [], 0
     for name, values in view.arrays.items():
-        blob = np.ascontiguousarray(values, dtype=dtype).tobytes()
-        table.append({"name": name, "dtype": dtype.str[1:], "shape": list(values.shape), "offset": offset})
+        entry = {"name": name, "dtype": dtype.str[1:], "shape": list(values.shape), "offset": offset}
+        if name in levels:  # values ≥ 0 drawn only as colours: 256 levels from 0 to their largest, a byte each
+            top = float(np.max(values)) if values.size else 0.0
+            scale = top / 255 if top > 0 else 1.0
+            blob = np.rint(np.clip(values, 0, None) / scale).astype(np.uint8).tobytes()
+            entry.update(dtype="u1", scale=scale)
+        else:
+            blob = np.ascontiguousarray(values, dtype=dtype).tobytes()
+        table.append(entry)
         blobs.append(blob)
         offset += len(blob)
     body = b"".join(blobs)
+    # ``base`` leaves out what a report of the cursor replaces in place (viz.insight: the attribution at one step),
+    # so the browser can tell a new view from the same view with a new attribution
+    live = set(view.header.get("live", ()))
+    fixed = {k: v for k, v in view.header.items() if k != "attribution"}
+    kept = b"".join(blob for blob, entry in zip(blobs, table, strict=True) if entry["name"] not in live)
     header = {**view.header, "arrays": table, "precision": dtype.str[1:],
-              "id": hashlib.blake2b(json.dumps(view.header, sort_keys=True).encode() + body, digest_size=8).hexdigest()}
+              "id": hashlib.blake2b(json.dumps(view.header, sort_keys=True).encode() + body, digest_size=8).hexdigest(),
+              "base": hashlib.blake2b(json.dumps(fixed, sort_keys=True).encode() + kept, digest_size=8).hexdigest()}
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     text += b" " * (-(len(MAGIC) + 4 + len(text)) % 8)  # arrays start on an 8-byte boundary
     return MAGIC + struct.pack("<I", len(text)) + text + body
@@ -312,5 +327,6 @@ def unpack(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     for entry in header["arrays"]:
         dtype = np.dtype("<" + entry["dtype"])
         count = int(np.prod(entry["shape"]))
-        arrays[entry["name"]] = np.frombuffer(data, dtype, count, start + entry["offset"]).reshape(entry["shape"])
+        values = np.frombuffer(data, dtype, count, start + entry["offset"]).reshape(entry["shape"])
+        arrays[entry["name"]] = values * entry["scale"] if entry["dtype"] == "u1" else values
     return header, arrays

@@ -337,6 +337,58 @@ class AppKeys:
     show_tables: str = "show_tables"  # "Show numbers as tables" (ui/tables.py), one setting for every page
 
 
+@dataclass(frozen=True)
+class InsightKeys:
+    """The attribution and state-space panels of a page's gate view and its "where it settles" section
+    (ui/insight.py, ui/settle.py), all made from one prefix."""
+
+    prefix: str
+
+    @property
+    def show(self) -> str:  # the panels are on
+        return f"{self.prefix}_show"
+
+    @property
+    def target(self) -> str:  # what the attribution explains
+        return f"{self.prefix}_target"
+
+    @property
+    def baseline(self) -> str:  # integrated gradients' baseline
+        return f"{self.prefix}_baseline"
+
+    @property
+    def state(self) -> str:  # h_t or C_t in the state space
+        return f"{self.prefix}_state"
+
+    @property
+    def held(self) -> str:  # the input held while searching for fixed points
+        return f"{self.prefix}_held"
+
+    @property
+    def token(self) -> str:  # the token held
+        return f"{self.prefix}_token"
+
+    @property
+    def found(self) -> str:  # not a widget: the last fixed points found, with what they were found for
+        return f"{self.prefix}_found"
+
+    @property
+    def stop(self) -> str:  # the search's Stop button
+        return f"{self.prefix}_stop"
+
+    @property
+    def open(self) -> str:  # the "where it settles" expander
+        return f"{self.prefix}_open"
+
+    @property
+    def chart(self) -> str:  # the "where it settles" figure
+        return f"{self.prefix}_chart"
+
+    @property
+    def search(self) -> str:  # the search's Find button
+        return f"{self.prefix}_search"
+
+
 EXPLORE = ExploreKeys()
 TRAIN = TrainKeys()
 FLOW = FlowKeys()
@@ -345,4 +397,5 @@ COMPARE = CompareKeys()
 LESSONS = LessonKeys()
 CORPUS = CorpusKeys()
 APP = AppKeys()
+EXPLORE_INSIGHT = InsightKeys("explore_insight")
 PAGES = (EXPLORE, TRAIN, FLOW, WEIGHTS, COMPARE, LESSONS, CORPUS, APP)

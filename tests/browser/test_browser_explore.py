@@ -78,7 +78,7 @@ VIEW_JS = f"""() => {{
     return {{
         t: v.t, unit: v.unit, playing: v.playing, steps: v.h.steps,
         labels: v.h.labels, panels: v.h.panels.map(p => p.name),
-        painted: v.panels.map(p => painted(p.canvas)),
+        painted: v.heat.map(p => painted(p.canvas)),  // every map (not the attribution row's bars)
         marks: [...root.querySelectorAll('.gv-cursor')].map(c => parseFloat(c.style.left)),
         column: v.plotWidth / v.h.steps,
         readout: root.querySelector('.gv-readout').textContent,
@@ -277,6 +277,7 @@ def cell_centre(app: App, gate: str, t: int, row: int) -> tuple[float, float]:
     x, y = app.evaluate(f"""([gate, t, row]) => {{
         const v = {VIEW}.gatescope;
         const panel = v.panels.find(p => p.p.name === gate);
+        panel.canvas.scrollIntoView({{block: 'center'}});  // below the fold with the attribution panels on
         const box = panel.canvas.getBoundingClientRect();
         return [box.left + (t + 0.5) * box.width / v.h.steps, box.top + (row + 0.5) * panel.rowPx];
     }}""", [gate, t, row])

@@ -550,6 +550,7 @@ def test_the_offline_view_opens_where_the_user_was(app: App, tmp_path: Path) -> 
     x, y = app.evaluate(f"""() => {{
         const v = {PAGE_VIEW}.gatescope;
         const panel = v.panels.find(p => p.p.name === 'output');
+        panel.canvas.scrollIntoView({{block: 'center'}});  // below the fold with the attribution panels on
         const box = panel.canvas.getBoundingClientRect();
         return [box.left + 7.5 * box.width / v.h.steps, box.top + 3.5 * panel.rowPx];
     }}""")

@@ -63,12 +63,14 @@ def views() -> list[dict]:
 def precisions() -> list[dict]:
     trace = network_trace("lstm")
     out = []
+    saved = gv.FULL_PRECISION_BYTES, gv.SINGLE_PRECISION_BYTES
     for full, single in [(10**9, 10**9), (0, 10**9), (0, 0)]:  # every array as float64, float32, float16
         gv.FULL_PRECISION_BYTES, gv.SINGLE_PRECISION_BYTES = full, single
         data = view_of(trace)
         header, arrays = gv.unpack(data)
         out.append({"precision": header["precision"], "packed": base64.b64encode(data).decode(),
                     "arrays": {name: [repr(float(x)) for x in a.ravel()] for name, a in arrays.items()}})
+    gv.FULL_PRECISION_BYTES, gv.SINGLE_PRECISION_BYTES = saved  # the later cases pack as the server does
     return out
 
 
@@ -106,6 +108,28 @@ def palettes() -> dict:
             for name, p in PALETTES.items()}
 
 
+def memory_paths() -> list[dict]:
+    """Per kind with a keep gate, forward and backward: the keep share as the view sends it (packed), and the
+    engine's memory path and ``remembered`` sentence at a few steps (cells.attribution)."""
+    from cells.attribution import memory_path, remembered
+    from viz.insight import THRESHOLD, with_insight
+
+    out = []
+    for kind in ("lstm", "gru", "lstmp"):
+        for backward in (False, True):
+            trace = network_trace(kind, backward=backward)
+            view = with_insight(gv.gate_view(trace, list(TEXT), [f"x{i}" for i in range(trace.input_size)]), trace)
+            steps = []
+            for t in (0, 5, len(TEXT) - 1):
+                path = memory_path(trace, t)  # (T, H)
+                steps.append({"t": t, "path": [repr(float(v)) for v in path.ravel()],
+                              "sentences": [remembered(path, u, t, THRESHOLD).sentence(list(TEXT))
+                                            for u in range(path.shape[1])]})
+            out.append({"kind": kind, "backward": backward, "view": base64.b64encode(gv.pack(view)).decode(),
+                        "steps": steps})
+    return out
+
+
 if __name__ == "__main__":
     json.dump({"views": views(), "precisions": precisions(), "templates": templates(), "numbers": numbers(),
-               "palettes": palettes()}, sys.stdout)
+               "palettes": palettes(), "memory": memory_paths()}, sys.stdout)

@@ -1,8 +1,9 @@
 // The message the server sends (viz/gateview.py, pack): b"GSV1", the header's length (uint32, little-endian),
-// the header (JSON), then the arrays it lists, each row-major (steps, rows) in float64, float32 or float16.
+// the header (JSON), then the arrays it lists, each row-major (steps, rows) in float64, float32 or float16
+// (u1: a large view's colour-only array, 256 levels, viz/gateview.py's pack).
 
 const MAGIC = "GSV1";
-const SIZES = { f8: 8, f4: 4, f2: 2 };
+const SIZES = { f8: 8, f4: 4, f2: 2, u1: 1 }; // u1: 256 levels from 0, times the entry's scale
 
 // One IEEE half-precision number from its 16 bits.
 export function float16(bits) {
@@ -50,6 +51,7 @@ export function unpack(data) {
     let values;
     if (a.dtype === "f8") values = new Float64Array(raw);
     else if (a.dtype === "f4") values = new Float32Array(raw);
+    else if (a.dtype === "u1") values = Float32Array.from(new Uint8Array(raw), (q) => q * a.scale);
     else {
       const bits = new Uint16Array(raw);
       values = new Float32Array(count);

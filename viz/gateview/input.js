@@ -5,6 +5,7 @@ import { keyMove, playClock, scrolled } from "./cursor.js";
 import { GROUPS } from "./dom.js";
 import { tipHtml } from "./format.js";
 import { drawHeat, layout, paintImage } from "./paint.js";
+import { listenExtra } from "./extra.js";
 
 // Every listener the view adds, kept so that ``unlisten`` can take them all away.
 export function listen(v) {
@@ -43,6 +44,11 @@ export function listen(v) {
     });
     for (const panel of v.heat.filter((p) => p.isUnits)) on(panel.canvas, "wheel", (e) => wheel(v, e));
   }
+  listenExtra(v, on, (t) => {
+    pause(v);
+    v.go(t);
+    v.reporter.later();
+  });
   on(document, "keydown", (e) => key(v, e));
   v.off.push(GROUPS.follow("cursor", v.h.group, v, (d) => v.go(d.t, d.unit, { fromGroup: true })));
   v.off.push(GROUPS.follow("ranges", v.h.group, v, (d) => v.setRanges(d.ranges, { fromGroup: true })));

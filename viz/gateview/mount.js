@@ -14,8 +14,14 @@ export function mountGateView(component) {
   const { parentElement: host, data, setStateValue, key } = component;
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const old = VIEWS.get(host);
-  if (old && old.h.id === headerOf(bytes).id) {
+  const header = headerOf(bytes);
+  if (old && old.h.id === header.id) {
     old.report = setStateValue;
+    return undefined;
+  }
+  if (old && header.base && old.h.base === header.base) { // a new attribution for the view on screen
+    old.report = setStateValue;
+    old.refresh(bytes);
     return undefined;
   }
   if (old) {

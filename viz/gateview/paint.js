@@ -58,6 +58,7 @@ export function layout(v) {
     size(v, panel, rows * panel.rowPx);
   }
   if (v.linePanel) size(v, v.linePanel, Math.max(56, Math.min(110, shown * unitRow)));
+  for (const panel of v.panels.filter((p) => p.bars)) size(v, panel, panel.barHeight); // extra.js's bars
   for (const panel of v.panels.filter((p) => p.empty)) {
     panel.box.querySelector(".gv-empty").style.height = `${shown * unitRow}px`; // rows line up across panes
     sizeAxis(v, panel.axis);
@@ -141,7 +142,7 @@ export function drawLines(v) {
   ctx.setTransform(dpr(), 0, 0, dpr(), 0, 0);
   ctx.clearRect(0, 0, w, hgt);
   const T = v.h.steps;
-  const gates = v.heat.filter((p) => p.isUnits);
+  const gates = v.heat.filter((p) => p.isUnits && !p.p.name.startsWith("attr.")); // not extra.js's panels
   let lo = -1;
   let hi = 1;
   for (const g of gates) lo = Math.min(lo, g.p.scale.min === 0 ? 0 : -1);
@@ -197,7 +198,7 @@ export function drawMarks(v) {
   const colW = v.plotWidth / v.h.steps;
   const left = `${v.t * colW}px`;
   const width = `${Math.max(colW, 3)}px`;
-  for (const panel of [...v.heat, v.linePanel]) {
+  for (const panel of [...v.heat, v.linePanel, ...v.panels.filter((p) => p.bars)]) {
     if (!panel) continue;
     panel.cursor.style.left = left;
     panel.cursor.style.width = width;

@@ -9,6 +9,7 @@ import { readout } from "./format.js";
 import { listen, pause, play, unlisten } from "./input.js";
 import { drawHeat, drawLines, drawMarks, layout, paintImage } from "./paint.js";
 import { buildSide, showSide } from "./side.js";
+import { buildExtra, refreshExtra, showExtra } from "./extra.js";
 
 const RANGES = [["shared", "one range"], ["unit", "per unit"]]; // a stretched panel's colour range
 const ORDERS = [["index", "by index"], ["activity", "most active first"]]; // a large layer's order of units
@@ -74,7 +75,8 @@ export class GateView {
     this.grid = el("div", "gv-grid", body);
     this.side = h.side ? el("div", "gv-side", body) : null;
     this.panels = h.panels.map((p) => this.buildPanel(p));
-    this.heat = this.panels.filter((p) => !p.empty); // the panels that draw a heatmap
+    buildExtra(this); // attribution and state space, where the server sent them (extra.js)
+    this.heat = this.panels.filter((p) => !p.empty && !p.bars); // the panels that draw a heatmap
     this.linePanel = h.lines ? this.buildLines() : null;
     this.boxes = [];
     this.eqs = [];
@@ -169,6 +171,14 @@ export class GateView {
     this.nextBtn.disabled = this.t >= this.h.steps - 1;
     this.readout.textContent = readout(this.h, this.t, this.unit);
     if (this.side) showSide(this);
+    showExtra(this);
+  }
+
+  // The same view with a new report's attribution (mount.js: an equal ``base`` id): only that is drawn again.
+  refresh(bytes) {
+    const { header, arrays } = unpack(bytes);
+    this.h.id = header.id;
+    refreshExtra(this, header, arrays);
   }
 
   go(t, unit = this.unit, { fromGroup = false } = {}) {
