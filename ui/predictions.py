@@ -75,8 +75,21 @@ def show_predictions(head: HeadOutputs, tokens: list[str], pk: PredictionKeys, c
         chosen = state[pk.output]
         if K > 1:
             chosen = st.selectbox("Follow the predicted value of" if head.predicts_value
-                                  else "Follow the probability of", list(range(K)), key=pk.output,
+                                  else "Follow the probability of", followable(numbers[step], chosen), key=pk.output,
                                   format_func=lambda k: labels[k])
         line = value_line if head.predicts_value else token_probability
         chart(line(numbers, tokens, chosen, head.labels, step, palette=palette), key=pk.line,
               config={"displayModeBar": False})
+
+
+MAX_FOLLOWED = 200  # outputs the follow menu offers: a word model's 100,000 would all be sent on every rerun
+
+
+def followable(at_step: np.ndarray, chosen: int) -> list[int]:
+    """The outputs the menu offers: all of them for a small head, else the MAX_FOLLOWED likeliest (largest) at
+    the step, with the one followed now, in output order."""
+    K = len(at_step)
+    if K <= MAX_FOLLOWED:
+        return list(range(K))
+    top = np.argpartition(-at_step, MAX_FOLLOWED - 1)[:MAX_FOLLOWED]
+    return sorted({int(k) for k in top} | {int(chosen)})

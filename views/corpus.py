@@ -25,7 +25,7 @@ with st.sidebar:
                             help="Run the model over the whole text (cached: a text run once comes back at once)")
 
 if message := st.session_state.pop(K.message, None):
-    st.error(message)
+    st.error(literal(message, 1_000))  # it can name an uploaded file, shown as it is spelt
 if st.session_state.get(K.stop):
     st.warning("Stopped: the last result stays.")
 autorun = st.session_state.pop(K.autorun, False) and last_result() is None
@@ -33,7 +33,7 @@ if (run_pressed or autorun) and chosen and text:
     try:
         run_now(chosen[1], model_of(chosen[0]), text[0], text[1])
     except ValueError as e:
-        st.error(f"{e}. The last result stays.")
+        st.error(f"{literal(str(e), 1_000)}. The last result stays.")
 
 result = last_result()
 if result is None:
