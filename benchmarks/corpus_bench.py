@@ -96,6 +96,7 @@ def case_torch(model_path: str, megabytes: float, n_threads: int) -> dict:
     steps = np.arange(longest)[:, None]
     valid = steps < plan.lengths[None, :]
     grid = torch.from_numpy(ids[np.where(valid, plan.starts[None, :] + steps, 0)].astype(np.int64))  # (T, S)
+    has_next = torch.from_numpy(steps + 1 < plan.lengths[None, :])  # (T, S)
     began, cpu = time.perf_counter(), time.process_time()
     with torch.inference_mode():
         state, total = None, 0.0
@@ -104,7 +105,8 @@ def case_torch(model_path: str, megabytes: float, n_threads: int) -> dict:
             out, state = rnn(x, state)
             logp = torch.log_softmax(out @ W.T + b, dim=-1)  # (L, S, V)
             nxt = grid[t0 + 1 : t0 + CHUNK + 1]
-            total += float(logp[: len(nxt)].gather(2, nxt[..., None]).sum())
+            scored = has_next[t0 : t0 + len(nxt)]  # (L, S): a next character in the same stream
+            total += float(logp[: len(nxt)].gather(2, nxt[..., None])[..., 0][scored].sum())
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     return {"seconds": seconds, "cpu": cpu, "bits": -total / (len(ids) - plan.streams) / np.log(2),
             "torch": torch.__version__, "threads": torch.get_num_threads()}

@@ -7,7 +7,7 @@ write the least recently used entries are removed until the cache is within its 
 
 Where it lives: ``$GATESCOPE_CORPUS_CACHE``, else ``~/.cache/gatescope/corpus``. How big it may grow:
 ``$GATESCOPE_CORPUS_CACHE_BYTES`` bytes, else 2 GB (a run over 1 MB of text with the shipped 2 × 192 model
-takes about 200 MB, most of it the match index of one byte per unit and step).
+takes about 240 MB, 192 MB of it the match index of one byte per unit and step).
 """
 
 from __future__ import annotations

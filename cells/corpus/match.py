@@ -127,12 +127,13 @@ def search(index: MatchIndex, units: tuple[int, ...], threshold: float, share: f
     chosen = np.array(units)
     need = max(1, int(np.ceil(share * len(units) - 1e-9)))
     selected = np.empty(index.steps, np.int32)
-    everyone = np.empty(index.steps, np.int32)
+    everyone = np.zeros(index.steps, np.int32)  # counted only where the set is on enough: the rest never scores
     codes = index.codes
     for a in range(0, index.steps, BLOCK):
         block = codes[a : a + BLOCK]
         selected[a : a + len(block)] = (block[:, chosen] >= c).sum(axis=1)
-        everyone[a : a + len(block)] = (block >= c).sum(axis=1)
+        rows = np.flatnonzero(selected[a : a + len(block)] >= need)
+        everyone[a + rows] = (block[rows] >= c).sum(axis=1)
     hit = selected >= need
     edges = np.flatnonzero(np.diff(np.r_[0, hit.astype(np.int8), 0]))
     starts, stops = edges[::2], edges[1::2]
