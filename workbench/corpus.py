@@ -6,6 +6,7 @@ A corpus run itself is ``cells.corpus.run_corpus``; this module only prepares it
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +60,11 @@ def text_of_paste(text: str) -> str:
 
 # ----- models ---------------------------------------------------------------------------------------------------
 def text_models() -> list[dict]:
-    """The shipped models that read text character by character: the code models (with ``"corpus"``) first."""
-    out = []
-    for entry in pretrained_manifest():
-        if entry.get("corpus") or entry.get("task") == "text":
-            out.append(entry)
-    return sorted(out, key=lambda e: not e.get("corpus"))
+    """The shipped models that read text character by character: the code models (the manifest's
+    ``corpus_models``, each with the ``"corpus"`` it was trained on) first, then the toy text models."""
+    code = json.loads((PRETRAINED / "manifest.json").read_text()).get("corpus_models", [])
+    toys = [entry for entry in pretrained_manifest() if entry.get("corpus") or entry.get("task") == "text"]
+    return sorted([*code, *toys], key=lambda e: not e.get("corpus"))
 
 
 def model_choices(current: Model | None) -> dict[str, str]:
