@@ -191,6 +191,24 @@ def trajectory_states(trace: Trace) -> np.ndarray:
     return np.asarray(h if c is None else np.concatenate([h, c], axis=1), dtype=np.float64)
 
 
+def start_states(cell: Cell, runs: Sequence[Trace], *, per_run: int = 64, random: int = 0, seed: int = 0
+                 ) -> np.ndarray:
+    """Starts for ``fixed_points``, (N, S): up to ``per_run`` states evenly along each run of ``cell``, then
+    ``random`` states drawn uniformly in [-1, 1] (with ``seed``), so a search also looks away from the runs."""
+    S = cell.state_size + (cell.hidden_size if cell.HAS_CELL else 0)
+    parts = []
+    for run in runs:
+        s = trajectory_states(run)  # (T, S)
+        if s.shape[1] != S:
+            raise ValueError(f"runs: expected states of {S} numbers each (h, then C), got {s.shape[1]}")
+        parts.append(s[np.unique(np.round(np.linspace(0, len(s) - 1, min(per_run, len(s)))).astype(int))])
+    if random > 0:
+        parts.append(np.random.default_rng(seed).uniform(-1.0, 1.0, (random, S)))
+    if not parts:
+        raise ValueError("starts: expected at least one run or random > 0")
+    return np.concatenate(parts)  # (N, S)
+
+
 def _starts(cell: Cell, starts: Trace | np.ndarray | None, n: int, noise: float, rng: np.random.Generator
             ) -> np.ndarray:
     S = cell.state_size + (cell.hidden_size if cell.HAS_CELL else 0)
@@ -398,6 +416,17 @@ def settle(cell: Cell, x: np.ndarray | None, runs: Sequence[Trace], *, names: Se
     return Settling(found, names, tuple(ends), int(held), readouts, None if classes is None else tuple(classes))
 
 
+def first_bit_runs(model: object, noise: str | None = None, seed: int = 0) -> list[Trace]:
+    """Two runs of a first-bit model's one-direction first layer that differ only in the first bit (0, then 1),
+    followed by the same ``noise`` (the task's gap of random bits drawn with ``seed`` when None)."""
+    task, network = model.task, model.network
+    if getattr(task, "NAME", "") != "first_bit" or network.bidirectional:
+        raise ValueError("first-bit runs: expected a one-direction model of the first_bit task")
+    if noise is None:
+        noise = "".join(np.random.default_rng(seed).choice(["0", "1"], task.gap))
+    return [network.run(task.encode(bit + noise).xs).trace(0) for bit in "01"]
+
+
 def first_bit_settling(model: object, noise: str | None = None, seed: int = 0) -> Settling:
     """The fixed points of a one-layer model trained on the first-bit task (``cells.learning.train.Model``, e.g. the
     shipped first_bit_lstm and first_bit_gru), with the input held at the mean of the noise (0: no bit, no start
@@ -405,8 +434,6 @@ def first_bit_settling(model: object, noise: str | None = None, seed: int = 0) -
     task, network = model.task, model.network
     if getattr(task, "NAME", "") != "first_bit" or len(network.layers) != 1 or network.bidirectional:
         raise ValueError("first-bit settling: expected a one-layer, one-direction model of the first_bit task")
-    if noise is None:
-        noise = "".join(np.random.default_rng(seed).choice(["0", "1"], task.gap))
-    runs = [network.run(task.encode(bit + noise).xs).trace(0) for bit in "01"]
+    runs = first_bit_runs(model, noise, seed)
     return settle(network.layers[0].forward, None, runs, names=("that starts with 0", "that starts with 1"),
                   head=model.readout, classes=task.classes)

@@ -369,6 +369,10 @@ class InsightKeys:
         return f"{self.prefix}_token"
 
     @property
+    def starts(self) -> str:  # where the fixed-point search starts from
+        return f"{self.prefix}_starts"
+
+    @property
     def found(self) -> str:  # not a widget: the last fixed points found, with what they were found for
         return f"{self.prefix}_found"
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import cells
 from cells import encode, presets
+from cells.dynamics import Settling, first_bit_settling, time_constant
 from cells.edits import with_bias, with_weight
 from cells.gradflow import GradientFlow, gradient_flow
 from cells.learning.tasks import FirstBit
@@ -233,6 +234,29 @@ def code_unit_stops() -> tuple[Stop, ...]:
     ),)
 
 
+FIRST_BIT_LSTM = "first_bit_lstm"
+
+
+def settling_scene() -> Scene:
+    """The shipped first-bit LSTM on the task's example: its watched unit's C_t holds the first bit."""
+    return Scene(from_pretrained(FIRST_BIT_LSTM), FirstBit.EXAMPLE)
+
+
+def settling_stops() -> tuple[Stop, ...]:
+    """The stop of the first-bit LSTM's fixed points, its knob the watched unit's forget-gate bias as shipped."""
+    model = from_pretrained(FIRST_BIT_LSTM)
+    unit = int(model.watch or 0)
+    bias = float(model.network.layers[0].forward.biases["forget"][unit])
+    return (Stop(
+        slug="settles",
+        build=settling_scene,
+        panels=(Panel("cell"), Panel("forget")),
+        knob=Knob(f"Forget-gate bias of unit {unit}", float(round(bias - 8.0)), float(round(bias + 8.0)), bias, 0.5,
+                  set_bias("forget", "b_f", unit=unit)),
+        unit=unit,
+    ),)
+
+
 # ----- the stops, in the deck's order ------------------------------------------------------------------
 
 STOPS: tuple[Stop, ...] = (
@@ -278,6 +302,7 @@ STOPS: tuple[Stop, ...] = (
         cursor=5,
     ),
     *code_unit_stops(),
+    *settling_stops(),
     Stop(
         slug="gru",
         build=preset_scene("gru-latch"),
@@ -416,13 +441,45 @@ def quote(stop: Stop, shown: Shown, name: str) -> float:
         return _parameter(stop, shown, int(head[5:]), rest[0], rest[1], rest[2] if len(rest) == 3 else None)
     if head == "census" and len(rest) == 1 and CODE_UNIT is not None:
         return census_quote(rest[0])
+    if head == "settling":
+        return settling_quote(_settling(shown), ".".join(rest))
     if head == "gradient" and len(rest) == 2 and rest[1] == "first_step":
         flow = next((f for f in shown.flows if f.kind == rest[0]), None)
         if flow is None:
             raise ValueError(f"the stop has gradients of {', '.join(f.kind for f in shown.flows) or 'no model'}")
         return float(flow.hidden[0])
     raise ValueError(f"no number is called {name!r}: expected a shipped model's (one of {', '.join(shipped)}), "
-                     "knob.…, layer<k>.… or gradient.…")
+                     "knob.…, layer<k>.…, settling.… or gradient.…")
+
+
+def _settling(shown: Shown) -> Settling:
+    """cells.dynamics.first_bit_settling of the stop's model as built: its network and head, the shipped task."""
+    model = shown.scene.model
+    name = model.source.split(":", 1)[1] if model.source.startswith("trained:") else ""
+    entry = next((m for m in pretrained_manifest() if m["name"] == name), None)
+    if entry is None or model.readout is None:
+        raise ValueError(f"settling.…: expected a stop of a shipped first-bit model, got {model.label!r}")
+    trained = load_model(PRETRAINED / entry["file"])
+    return first_bit_settling(dataclasses.replace(trained, network=model.network, readout=model.readout))
+
+
+def settling_quote(settling: Settling, part: str) -> float:
+    """A number of what the fixed-point search finds: ``points``, ``stable``, ``unstable``, or of the point
+    the run with first bit b settles into, ``bit<b>.eigenvalue`` (its largest |λ|), ``bit<b>.steps`` (its time
+    constant, -1 / ln|λ|) and ``bit<b>.slow`` (how many eigenvalues lie near 1)."""
+    points = settling.found.points
+    counts = {"points": len(points), "stable": len(settling.stable), "unstable": len(points) - len(settling.stable)}
+    if part in counts:
+        return float(counts[part])
+    bit, _, what = part.partition(".")
+    if bit in ("bit0", "bit1") and what in ("eigenvalue", "steps", "slow"):
+        end = settling.ends[int(bit[3])]  # first_bit_settling's runs: first bit 0, then 1
+        if end is None:
+            raise ValueError(f"settling.{part}: the run whose first bit is {bit[3]} settles on no point")
+        p = points[end]
+        return {"eigenvalue": p.spectral_radius, "steps": time_constant(p.spectral_radius),
+                "slow": float(len(p.slow()))}[what]
+    raise ValueError(f"settling.{part}: expected points, stable, unstable or bit0/bit1 .eigenvalue, .steps, .slow")
 
 
 def census_quote(part: str) -> float | str:

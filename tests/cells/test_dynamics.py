@@ -15,6 +15,7 @@ from cells.dynamics import (
     fixed_points,
     pca,
     settle,
+    start_states,
     step_map,
     time_constant,
     trajectory_states,
@@ -180,3 +181,18 @@ def test_the_shipped_first_bit_models_settle_into_one_stable_point_per_bit(name:
     text = s.summary()
     assert "2 stable" in text and "where the head reads '0'" in text and "where the head reads '1'" in text
     assert time_constant(s.found.points[s.ends[0]].spectral_radius) > 1
+
+
+def test_start_states_take_each_run_evenly_then_random_states_in_the_unit_box() -> None:
+    cell = cells.Network.create("lstm", 2, 3, seed=1).layers[0].forward
+    rng = np.random.default_rng(0)
+    runs = [cell.run(rng.standard_normal((T, 2))) for T in (10, 200)]
+    s = start_states(cell, runs, per_run=64, random=5, seed=2)
+    assert s.shape == (10 + 64 + 5, 6)  # a short run whole, a long one at 64 steps, then 5 random
+    np.testing.assert_array_equal(s[:10], trajectory_states(runs[0]))
+    np.testing.assert_array_equal(s[10], trajectory_states(runs[1])[0])
+    np.testing.assert_array_equal(s[73], trajectory_states(runs[1])[-1])
+    assert np.all(np.abs(s[74:]) <= 1.0)
+    with pytest.raises(ValueError, match="expected states of 6 numbers"):
+        other = cells.Network.create("lstm", 2, 4, seed=1).layers[0].forward
+        start_states(cell, [other.run(rng.standard_normal((3, 2)))])

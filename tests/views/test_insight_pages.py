@@ -13,6 +13,7 @@ from cells import encode
 from cells.attribution import Target, connectivity
 from tests.views.apptest import gate_view, open_view, report_cursor
 from ui.model import MODEL_KEY
+from ui.settle import FROM, STARTS
 from workbench import keys
 
 TIMEOUT = 180
@@ -78,6 +79,32 @@ def test_where_it_settles_says_what_the_search_finds_for_the_shipped_first_bit_m
     assert len(table) >= 1 and set(table["stable"]) <= {"yes", "no"}
     points = gate_view(at)[0]["states"]["points"]  # drawn in the gate view's state space too
     assert len(points) == len(table)
+
+
+def test_the_search_starts_from_both_first_bits_on_the_first_bit_lstm_and_finds_its_two_stable_points() -> None:
+    # from the shown run alone it finds only the point that run's bit settles into
+    at = explore("trained:first_bit_lstm")
+    at.session_state[K.open] = True
+    at.run(timeout=TIMEOUT)
+    assert at.radio(key=K.starts).value == "bits"
+    at.button(key=K.search).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["stable"]).count("yes") == 2
+    assert any("runs of both first bits" in m.value for m in at.markdown)
+
+
+def test_a_search_can_add_random_starts_to_the_shown_run() -> None:
+    at = explore()
+    at.session_state[K.open] = True
+    at.run(timeout=TIMEOUT)
+    assert at.radio(key=K.starts).options == [FROM["run"], FROM["random"]]  # no first bit to start from here
+    at.radio(key=K.starts).set_value("random").run(timeout=TIMEOUT)
+    at.button(key=K.search).click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    said = next(m.value for m in at.markdown if "starting from" in m.value)
+    steps = gate_view(at)[0]["steps"]
+    assert f"of {min(steps, STARTS) + STARTS} starts converged" in said  # the run's states, then random ones
 
 
 def test_compare_draws_both_panes_in_one_projection_fitted_on_both() -> None:

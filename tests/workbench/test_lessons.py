@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from cells.dynamics import first_bit_settling, time_constant
 from cells.gradflow import gradient_flow
 from cells.learning.train import load_model
 from viz.heatmap import gate_heatmap
@@ -17,7 +18,7 @@ from workbench.lessons import BY_SLUG, STOPS, Shown, Stop, find, panel_trace, qu
 from workbench.model import PRETRAINED
 
 DECK_ORDER = ["rnn-forgets", "conveyor-belt", "forget-gate", "input-gate", "cell-update", "output-gate", "code-unit",
-              "gru", "peephole", "coupled-gate", "bidirectional", "deep"]
+              "settles", "gru", "peephole", "coupled-gate", "bidirectional", "deep"]
 
 
 def unit0(shown: Shown, name: str, layer: int = 0, direction: str = "forward") -> np.ndarray:
@@ -62,6 +63,32 @@ def test_every_try_this_control_changes_what_the_stop_draws(stop: Stop) -> None:
     changed = [not np.allclose(panel_trace(before, p).values[p.name], panel_trace(after, p).values[p.name])
                for p in stop.panels]
     assert any(changed), f"{stop.slug}: moving the control to {other} changes none of its heatmaps"
+
+
+def test_the_settling_stop_says_the_first_bit_lstm_keeps_its_bit_in_one_of_two_stable_points() -> None:
+    stop = BY_SLUG["settles"]
+    settling = first_bit_settling(load_model(PRETRAINED / MANIFEST["first_bit_lstm"]["file"]))
+    stable = [k for k, p in enumerate(settling.found.points) if p.stable]
+    assert len(stable) == 2 and sorted(settling.ends) == stable  # each bit's run ends in its own stable point
+    words = stop.explanation
+    assert f"finds {len(settling.found.points)}, of which 2 are stable" in words
+    for end in settling.ends:
+        assert f"{settling.found.points[end].spectral_radius:.3f}" in words
+    scene = stop.build()
+    assert stop.knob.default == scene.model.network.layers[0].forward.biases["forget"][stop.unit]
+    assert stop.unit == scene.model.watch
+
+
+def test_lowering_the_watched_forget_bias_keeps_the_cell_near_zero() -> None:
+    # the settling stop's prompt: at the knob's low end C_t no longer climbs
+    stop = BY_SLUG["settles"]
+    built, low = show(stop), show(stop, stop.knob.low)
+    assert np.abs(unit_of(built, "cell", stop.unit)).max() > 5
+    assert np.abs(unit_of(low, "cell", stop.unit)).max() < 1 and unit_of(low, "forget", stop.unit).max() < 0.05
+
+
+def unit_of(shown: Shown, name: str, unit: int) -> np.ndarray:
+    return shown.trace.layers[0].forward.values[name][:, unit]
 
 
 def test_hostile_or_unknown_stop_names_find_nothing() -> None:
@@ -210,6 +237,15 @@ def expected_number(stop: Stop, name: str) -> float:
     if head == "gradient":
         model = next(m for m in (scene.model, scene.compare) if m is not None and m.network.kind == rest[0])
         return gradient_flow(model.network.layers[0].forward, model.inputs(scene.text).xs).hidden[0]
+    if head == "settling":  # the fixed points of the shipped model, searched here afresh
+        settling = first_bit_settling(load_model(PRETRAINED / MANIFEST[scene.model.source.split(":")[1]]["file"]))
+        points = settling.found.points
+        if rest[0] in ("points", "stable", "unstable"):
+            n_stable = sum(p.stable for p in points)
+            return {"points": len(points), "stable": n_stable, "unstable": len(points) - n_stable}[rest[0]]
+        p = points[settling.ends[int(rest[0][3])]]
+        radius = float(np.max(np.abs(p.eigenvalues)))
+        return {"eigenvalue": radius, "steps": time_constant(radius), "slow": len(p.slow())}[rest[1]]
     if head == "census":  # the code-unit stop: its record as committed, read here on its own
         r = json.loads(corpus_lesson.RECORD.read_text(encoding="utf-8"))
         code = bool(MANIFEST[r["model"]].get("corpus"))
