@@ -210,7 +210,9 @@ def test_knob_labels_are_plain_words_a_screen_reader_can_say() -> None:
 
 
 # ----- the words: lessons/<slug>.md, the numbers they quote filled from the models ----------------------------
-MANIFEST = {m["name"]: m for m in json.loads((PRETRAINED / "manifest.json").read_text())["models"]}
+_MANIFEST = json.loads((PRETRAINED / "manifest.json").read_text())
+MANIFEST = {m["name"]: m for m in _MANIFEST["models"]}
+TEXT_MODELS = {**MANIFEST, **{m["name"]: m for m in _MANIFEST.get("corpus_models", [])}}  # the code models too
 
 
 def expected_number(stop: Stop, name: str) -> float:
@@ -248,11 +250,11 @@ def expected_number(stop: Stop, name: str) -> float:
         return {"eigenvalue": radius, "steps": time_constant(radius), "slow": len(p.slow())}[rest[1]]
     if head == "census":  # the code-unit stop: its record as committed, read here on its own
         r = json.loads(corpus_lesson.RECORD.read_text(encoding="utf-8"))
-        code = bool(MANIFEST[r["model"]].get("corpus"))
+        code = bool(TEXT_MODELS[r["model"]].get("corpus"))
         return {"unit": r["unit"], "layer": r["layer"] + 1, "score": r["score"], "bias": r["forget_bias"],
                 "concept": corpus_lesson.concept_label(r["concept"]),
                 "measure": "AUC" if r["measure"] == "auc" else "r",
-                "model": MANIFEST[r["model"]]["label"], "ablation": corpus_lesson.ablation_words(r),
+                "model": TEXT_MODELS[r["model"]]["label"], "ablation": corpus_lesson.ablation_words(r),
                 "link": corpus_lesson.link(r), "read": corpus_lesson.text_words(r, code)}[rest[0]]
     raise AssertionError(f"{stop.slug}: a placeholder this test does not know: {name}")
 
