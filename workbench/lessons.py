@@ -226,7 +226,7 @@ def code_unit_stops() -> tuple[Stop, ...]:
     return (Stop(
         slug="code-unit",
         build=code_unit_scene,
-        panels=(Panel("cell", layer=layer, caption=caption), Panel("forget", layer=layer, caption=caption)),
+        panels=(Panel("cell", layer=layer, caption=caption),),  # a real model's 192 units: one map fits a projector
         knob=Knob(f"Forget-gate bias of unit {unit}", float(round(bias - 10.0)), float(round(bias + 10.0)), bias, 0.5,
                   set_bias("forget", "b_f", unit=unit, layer=layer)),
         unit=unit,
