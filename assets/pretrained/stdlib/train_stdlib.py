@@ -18,8 +18,9 @@ limit used (so a busy machine ends the run on time with a decayed rate; the log 
 training text is cut into ``BATCH`` streams read side by side ``SEQUENCE`` characters at a time, each
 stream's state carried from one step to the next (truncated backpropagation through time). The run ends
 at ``STEPS`` steps or at the wall-clock limit, whichever comes first. Checkpoints every few minutes let
-a stopped run continue (``--resume``). The weights are rounded to float16 and the held-out bits per character
-are measured with those rounded weights, over the whole held-out text read as one stream per file.
+a stopped run continue (``--resume``); ``--more`` trains on from the last checkpoint with a new schedule.
+The weights are rounded to float16 and the held-out bits per character are measured with those rounded
+weights, over the whole held-out text read as one stream per file.
 
 PyTorch is needed here only: the app and the tests read the files with ``cells.load``.
 """
@@ -131,7 +132,7 @@ def held_out_bits(model, ids_per_file: list[np.ndarray]) -> tuple[float, int]:
     return total / count / math.log(2), count
 
 
-def train(kind: str, minutes: float, resume: bool) -> None:
+def train(kind: str, minutes: float, resume: bool, more: bool = False) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -147,13 +148,19 @@ def train(kind: str, minutes: float, resume: bool) -> None:
     per_stream = len(data) // BATCH
     streams = torch.from_numpy(data[: per_stream * BATCH].reshape(BATCH, per_stream))  # (B, L)
     per_pass = (per_stream - 1) // SEQUENCE
-    step, state, seconds = 0, None, 0.0
-    if resume and checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
+    step, state, seconds, phase = 0, None, 0.0, {"step": 0, "seconds": 0.0}
+    if (resume or more) and checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)  # our own file, written below
         model.load_state_dict(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
         step, seconds, state = saved["step"], saved["seconds"], saved["state"]
-        log(logfile, f"resumed at step {step} after {seconds:.0f} s")
+        phase = saved.get("phase", phase)
+        if more:  # a new schedule from here: the rate rises back to LR and decays over this run's limit
+            phase = {"step": step, "seconds": seconds}
+            log(logfile, f"continuing from step {step} after {seconds:.0f} s with a new cosine schedule: "
+                         f"batch {BATCH} x {SEQUENCE}, up to {STEPS} more steps, Adam lr {LR}, limit {minutes} min")
+        else:
+            log(logfile, f"resumed at step {step} after {seconds:.0f} s")
     else:
         logfile.write_text("")
         log(logfile, f"{kind}: {LAYERS} x {HIDDEN} units, embedding {EMBEDDING}, vocabulary {len(tokens)}; "
@@ -165,10 +172,12 @@ def train(kind: str, minutes: float, resume: bool) -> None:
     start, saved_at, running = time.time() - seconds, time.time(), []
     stopped = False
     while True:
-        progress = max(step / STEPS, (time.time() - start) / (minutes * 60))
+        progress = max((step - phase["step"]) / STEPS,
+                       (time.time() - start - phase["seconds"]) / (minutes * 60))
         if progress >= 1:
-            stopped = step < STEPS
-            log(logfile, f"finished at step {step} of {STEPS} after {time.time() - start:.0f} s "
+            stopped = step - phase["step"] < STEPS
+            log(logfile, f"finished at step {step} ({step - phase['step']} of this run's {STEPS}) "
+                         f"after {time.time() - start:.0f} s "
                          f"({'the wall-clock limit' if stopped else 'the step count'} ended it)")
             break
         lr = LR * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
@@ -190,22 +199,23 @@ def train(kind: str, minutes: float, resume: bool) -> None:
         running.append(float(loss.detach()) / math.log(2))
         if step % 100 == 0:
             elapsed = time.time() - start
+            lately = (elapsed - phase["seconds"]) / max(1, step - phase["step"])
             log(logfile, f"step {step}: training {np.mean(running):.3f} bits/char, lr {lr:.2e}, "
-                         f"{elapsed:.0f} s ({elapsed / step:.2f} s a step)")
+                         f"{elapsed:.0f} s ({lately:.2f} s a step)")
             running = []
         if step % 2000 == 0:
             bits, _ = held_out_bits(model, held)
             log(logfile, f"step {step}: held out {bits:.3f} bits/char")
         if time.time() - saved_at > CHECKPOINT_SECONDS:
             torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
-                        "step": step, "seconds": time.time() - start,
+                        "step": step, "seconds": time.time() - start, "phase": phase,
                         "state": state}, checkpoint)
             saved_at = time.time()
-    export(kind, model, tokens, held, held_files, step, time.time() - start, stopped, logfile)
+    export(kind, model, tokens, held, held_files, step, time.time() - start, stopped, logfile, phase["step"])
 
 
 def export(kind: str, model, tokens: list[str], held: list[np.ndarray], held_files: list[str], step: int,
-           seconds: float, stopped: bool, logfile: Path) -> None:
+           seconds: float, stopped: bool, logfile: Path, restarted_at: int = 0) -> None:
     """Round the weights to float16, score them on the held-out files, write the .safetensors and a record."""
     import safetensors.numpy
     import torch
@@ -219,6 +229,7 @@ def export(kind: str, model, tokens: list[str], held: list[np.ndarray], held_fil
     path.write_bytes(safetensors.numpy.save(arrays, metadata={"vocabulary": json.dumps(tokens)}))
     record = {"kind": kind, "held_out_bits_per_char": round(bits, 4), "held_out_characters": count,
               "held_out_files": held_files, "steps": step, "seconds": round(seconds), "stopped_early": stopped,
+              "schedule_restarted_at_step": restarted_at,
               "settings": {"seed": SEED, "layers": LAYERS, "hidden": HIDDEN, "embedding": EMBEDDING,
                            "sequence": SEQUENCE, "batch": BATCH, "steps": STEPS, "lr": LR, "clip": CLIP,
                            "held_out": HELD_OUT, "vocabulary": len(tokens)},
@@ -256,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--characters", type=int, default=0, help="census: the first this many held-out characters")
     parser.add_argument("--minutes", type=float, default=40.0, help="wall-clock limit of one model's training")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument("--more", action="store_true",
+                        help="train on from the last checkpoint with a new schedule over --minutes / --steps")
     parser.add_argument("--hidden", type=int, default=HIDDEN)
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--sequence", type=int, default=SEQUENCE)
@@ -265,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.what.startswith("probe-"):
         probe(args.what.removeprefix("probe-"), 5)
     elif args.what in ("lstm", "gru"):
-        train(args.what, args.minutes, args.resume)
+        train(args.what, args.minutes, args.resume, args.more)
     elif args.what.startswith("census-"):
         census(args.what.removeprefix("census-"), args.characters)
     elif args.what == "ngram":
