@@ -111,6 +111,16 @@ def choose_text(model_choice: str) -> tuple[str, str] | None:
         name, text = uploaded
         return f"{name[:60]} ({len(text):,} characters)", text
     what, files = wc.shipped_source(model_choice)
+    if files is not None and len(files) > 1:
+        parts = wc.shipped_parts(files)
+        if st.session_state.get(K.part) not in parts:  # another model's choice, or none yet: every file
+            st.session_state[K.part] = parts[-1]
+        part = st.select_slider("How much of it", parts, key=K.part,
+                                format_func=lambda n: f"all {n} files" if n == len(files) else f"the first {n}",
+                                help="Fewer files run sooner (a few seconds for five); the census is surer over all "
+                                     "of them")
+        if part < len(files):
+            what, files = f"the first {part} of {what}", files[:part]
     text = held_out_text(files) if files is not None else TEXT
     st.caption(f"{what.capitalize()}: {wc.describe_text(text)}.")
     return what, text

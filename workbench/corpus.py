@@ -29,6 +29,7 @@ SECTIONS = {"census": "Census", "text": "Coloured text", "match": "Find by patte
 # Standard library files read when no shipped code model lists its own held-out files (a few hundred kB of code).
 DEMO_FILES = ("textwrap.py", "shlex.py", "tokenize.py", "json/decoder.py", "json/encoder.py", "string.py",
               "fnmatch.py", "glob.py")
+PARTS = (5, 10, 20)  # parts of the shipped files the page offers besides all of them
 WINDOW = 120  # characters of text the gate view opens on around a clicked character
 CONTEXT = 40  # of which, before it
 
@@ -123,6 +124,12 @@ def shipped_source(name: str) -> tuple[str, tuple[str, ...] | None]:
     if entry.get("task") == "text":
         return "the short text the model learnt (it reads only its characters)", None
     return f"{len(DEMO_FILES)} standard library files", DEMO_FILES
+
+
+def shipped_parts(files: tuple[str, ...]) -> list[int]:
+    """How many of the shipped files the page offers to read (the first ones): a few for a quick run in class,
+    every one for the census the shipped model's record was made from."""
+    return [n for n in PARTS if n < len(files)] + [len(files)]
 
 
 def describe_text(text: str) -> str:

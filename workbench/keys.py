@@ -293,6 +293,7 @@ class CorpusKeys:
 
     model: str = "corpus_model"  # which model: a shipped one's name, or "current" (the one on Weights)
     source: str = "corpus_source"  # which text: "shipped", "pasted" or "uploaded"
+    part: str = "corpus_part"  # how many of the shipped held-out files to read (the first ones)
     pasted: str = "corpus_pasted"
     upload: str = "corpus_upload"
     run: str = "corpus_run"  # the Run button

@@ -1,4 +1,4 @@
-"""The Corpus page in a real browser: the shipped code model over the shipped held-out corpus with its progress bar,
+"""The Corpus page in a real browser: the shipped code model over the first held-out files with its progress bar,
 the census, a click in the coloured text opening the gate view at that character, a selected span listing matches
 that open in the gate view, and bad uploads refused while the last corpus stays."""
 
@@ -44,6 +44,16 @@ def run_steps(page) -> int:
     return int(where.split(" of ")[1].replace(",", ""))
 
 
+def first_files(app) -> None:
+    """Read only the first few held-out files (the slider's first stop): a run of seconds, not a minute."""
+    thumb = app.page.locator(f".st-key-{K.part} input[type=range]").first
+    thumb.wait_for(state="attached", timeout=60_000)
+    thumb.focus()
+    app.page.keyboard.press("Home")
+    app.page.locator("[data-testid=stSidebar]").get_by_text(f"The first {wc.PARTS[0]} of").wait_for(timeout=60_000)
+    app.wait_idle(60_000)
+
+
 def section(app, label: str) -> None:
     app.click(app.page.locator(MAIN).get_by_text(label, exact=True))
     app.wait_idle(60_000)
@@ -53,6 +63,7 @@ def section(app, label: str) -> None:
 def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_view_and_matches(app) -> None:
     page = app.page
     app.open("corpus").wait_idle(60_000)
+    first_files(app)
     app.click(page.locator(f".st-key-{K.run} button").first)
     page.locator("[data-testid=stProgress]").first.wait_for(state="visible", timeout=60_000)
     page.locator("[data-testid=stDataFrame]").first.wait_for(state="visible", timeout=600_000)
@@ -98,7 +109,7 @@ def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_vie
 
     # A short span whose units come on elsewhere too, found with the engine over the same (cached) run.
     model = wc.load_shipped(CODE[0]["name"])
-    text = wc.shipped_text(wc.held_out_files(CODE[0]["name"]))
+    text = wc.shipped_text(wc.held_out_files(CODE[0]["name"])[: wc.PARTS[0]])
     run = run_corpus(model, text, cache=Cache())
     shown = sorted(int(p) for p in chars.evaluate_all("cs => cs.map(c => c.dataset.p)"))
     span = next(((a, a + 2) for a in shown[:-2] if (units := run.select(a, a + 2, 0.3))
@@ -126,6 +137,8 @@ def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_vie
 def test_a_stopped_run_and_bad_uploads_leave_the_last_corpus(app, tmp_path) -> None:
     page = app.page
     app.open("corpus").wait_idle(60_000)
+    if CODE:
+        first_files(app)  # the run the first test made, read back from the cache
     app.click(page.locator(f".st-key-{K.run} button").first)
     page.locator("[data-testid=stDataFrame]").first.wait_for(state="visible", timeout=600_000)
     app.wait_idle(120_000)

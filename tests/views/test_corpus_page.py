@@ -107,3 +107,23 @@ def test_a_link_to_a_unit_and_a_place_runs_once_and_opens_the_coloured_text_and_
     start = 300 - at.session_state[K.cursor.step]
     assert at.session_state[keys.EXPLORE.seq_text] == CODE[start : start + 120]
     assert at.session_state[keys.EXPLORE.cursor.step] == 300 - start
+
+
+def test_the_shipped_text_can_be_its_first_few_files_for_a_quick_run() -> None:
+    from workbench import corpus as wc
+
+    code = [e["name"] for e in wc.text_models() if e.get("corpus")]
+    if not code:
+        pytest.skip("no shipped code model in assets/pretrained/manifest.json")
+    at = open_view("corpus", **{K.model: code[0], K.source: "shipped"})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    files = wc.held_out_files(code[0])
+    slider = at.select_slider(key=K.part)
+    assert slider.value == len(files)  # every held-out file unless the user asks for fewer
+    assert any(f"{len(wc.shipped_text(files)):,} characters" in c.value for c in at.caption)
+    slider.set_value(5).run()
+    assert not at.exception, at.exception
+    first = wc.shipped_text(files[:5])
+    shown = [c.value for c in at.caption if "characters" in c.value]
+    assert any(c.startswith(f"The first 5 of {len(files)} held-out") and f"{len(first):,} characters" in c
+               for c in shown), shown
