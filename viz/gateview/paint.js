@@ -132,15 +132,21 @@ function drawAxis(v, canvas) {
   }
 }
 
-// The chosen unit's gates and states over time, each told apart by its dash and width as well as its colour.
-export function drawLines(v) {
-  const panel = v.linePanel;
-  if (!panel) return;
+// A panel's canvas cleared for drawing in CSS pixels: its context, and its width and height in those pixels.
+export function clearedCanvas(panel) {
   const ctx = panel.canvas.getContext("2d");
   const w = panel.canvas.width / dpr();
   const hgt = panel.canvas.height / dpr();
   ctx.setTransform(dpr(), 0, 0, dpr(), 0, 0);
   ctx.clearRect(0, 0, w, hgt);
+  return { ctx, w, hgt };
+}
+
+// The chosen unit's gates and states over time, each told apart by its dash and width as well as its colour.
+export function drawLines(v) {
+  const panel = v.linePanel;
+  if (!panel) return;
+  const { ctx, w, hgt } = clearedCanvas(panel);
   const T = v.h.steps;
   const gates = v.heat.filter((p) => p.isUnits && !p.p.name.startsWith("attr.")); // not extra.js's panels
   let lo = -1;
