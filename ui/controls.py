@@ -72,7 +72,10 @@ def sequence_controls(fixed: str | None = None, big: bool = False) -> SequenceIn
     embed_size, embed_seed = st.session_state[keys.EXPLORE.embed_size], st.session_state[keys.EXPLORE.embed_seed]
     if fixed is not None:
         lines = 2 if fixed.startswith("numbers") or not big else 1  # a projector's text box: one line of text
-        text = sequence_box(f"Sequence (the model reads {fixed})", keys.EXPLORE.seq_text, max_chars=MAX_TEXT,
+        # A projector's label keeps to one line: what the model reads, without the list of inputs after "; "
+        # (workbench.model.task_reads).
+        said = fixed.split("; ")[0] if big else fixed
+        text = sequence_box(f"Sequence (the model reads {said})", keys.EXPLORE.seq_text, max_chars=MAX_TEXT,
                             newline="step" if fixed.startswith("numbers") else "character", big=big, rows=lines,
                             help=help_ + " A fixed model reads text its own way (see the sidebar).")
         return SequenceInput(st.session_state[keys.EXPLORE.seq_mode], text, int(embed_size), int(embed_seed))

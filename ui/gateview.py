@@ -81,25 +81,25 @@ def _mount(data: bytes, key: str, k: CursorKeys, view: Callable[[], GateView]) -
     view_numbers(view)
 
 
-def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False,
+def show_view(view: GateView, *, key: str, group: str = "", bar: bool = True, big: bool = False, fit: bool = False,
               k: CursorKeys = EXPLORE) -> None:
     """Draw a view built by viz (a trace's, Compare's panes); views sharing a ``group`` share the cursor,
-    ``bar=False`` leaves the buttons and the slider to another view of the group, and ``big`` sizes it
-    for a projector."""
+    ``bar=False`` leaves the buttons and the slider to another view of the group, ``big`` sizes it
+    for a projector, and ``fit`` thins its maps' rows until they end on the first screen (presenter mode)."""
     t, unit = _start(view.header["steps"], view.header["units"], k)
-    view.header.update(t=t, unit=unit, group=group, bar=bar, big=big)
+    view.header.update(t=t, unit=unit, group=group, bar=bar, big=big, fit=fit)
     _mount(pack(view), key, k, lambda: view)
 
 
 def show_gate_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], *, key: str,
                    input_title: str = "x_t  encoded inputs", where: str = "", group: str = "", big: bool = False,
-                   k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None,
+                   fit: bool = False, k: CursorKeys = EXPLORE, palette: Palette = STANDARD, watch: int | None = None,
                    extend: Callable[[GateView], GateView] | None = None) -> None:
     """Draw ``trace`` as one gate view in ``palette``; views that share a ``group`` share one cursor in the
-    browser, ``big`` sizes it for a projector, ``watch`` is the unit a cue says to watch, if any, and ``extend``
-    adds panels to the view (ui.insight's attribution and state space)."""
+    browser, ``big`` sizes it for a projector, ``fit`` keeps its maps on the first screen, ``watch`` is the unit a
+    cue says to watch, if any, and ``extend`` adds panels to the view (ui.insight's attribution and state space)."""
     view = gate_view(trace, tokens, features, input_title=input_title, where=where, palette=palette, watch=watch)
-    show_view(extend(view) if extend is not None else view, key=key, group=group, big=big, k=k)
+    show_view(extend(view) if extend is not None else view, key=key, group=group, big=big, fit=fit, k=k)
 
 
 def offline_view(trace: cells.Trace, tokens: Sequence[str], features: Sequence[str], input_title: str, where: str,

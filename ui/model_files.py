@@ -75,10 +75,12 @@ def upload_controls(fallback_vocabulary: str) -> None:
                     type=["json", "txt", "vocab"], key=keys.WEIGHTS.upload_vocab_file, max_upload_size=50)
     found = st.session_state.get(keys.WEIGHTS.upload_found)
     if found and len(found[2]) > 1:
-        names = found[2]
-        st.selectbox("Recurrent layer of the file", list(range(len(names))), key=keys.WEIGHTS.upload_layer,
-                     format_func=lambda k: names[k], on_change=_use_upload, args=(fallback_vocabulary,),
-                     help="The file has more than one recurrent layer: pick the one to show.")
+        labels = dict(found[2])  # module name -> what the menu says
+        # The choice is the module's name, never its place: files of one model can list its modules in other orders.
+        st.selectbox("Recurrent layer of the file", list(labels), key=keys.WEIGHTS.upload_layer,
+                     format_func=lambda name: labels.get(name, name), on_change=_use_upload,
+                     args=(fallback_vocabulary,), help="The file has more than one recurrent layer: pick the one to "
+                                                       "show.")
     st.button("Use this file", key=keys.WEIGHTS.upload_apply, type="primary", disabled=upload is None,
               on_click=_use_upload,
               args=(fallback_vocabulary, True))
@@ -104,9 +106,11 @@ def _use_upload(fallback_vocabulary: str, fresh: bool = False) -> None:
     vocab_file = st.session_state.get(keys.WEIGHTS.upload_vocab_file)
     if vocab_file is not None:
         vocabulary = vocab_file.getvalue()
-    if fresh:
+    found = st.session_state.get(keys.WEIGHTS.upload_found)
+    if fresh and not (found and found[0] == upload.name):  # another file: its first layer; the same one: as chosen
         st.session_state.pop(keys.WEIGHTS.upload_layer, None)
     layer = st.session_state.get(keys.WEIGHTS.upload_layer)
+    layer = layer if isinstance(layer, str) else None  # a module's name (the menu's value)
     try:
         model = load_upload(upload.name, upload.getvalue(), vocabulary=vocabulary, layer=layer,
                             fallback_vocabulary=fallback_vocabulary or None)
@@ -130,7 +134,7 @@ def _show_upload(name: str, model: Model) -> None:
     st.session_state.pop(keys.WEIGHTS.roles_file, None)
     if model.loaded is not None and model.loaded.found is not None:
         found = model.loaded.found
-        names = [f"{r.style} {r.name or '(no prefix)'}" for r in found.recurrent]
+        names = [(r.name, f"{r.style} {r.name or '(no prefix)'}") for r in found.recurrent]
         st.session_state[keys.WEIGHTS.upload_found] = (name, describe_found(found), names)
     text = st.session_state.get(keys.EXPLORE.seq_text, "")
     try:

@@ -74,7 +74,7 @@ extend, insight_problem = insight_extension(insight, run, trace, layer, directio
 if insight_problem:
     st.warning(insight_problem)
 show_gate_view(trace, tokens, features, key=keys.EXPLORE.cursor.view, input_title=input_title, where=where,
-               palette=palette, watch=watch, extend=extend)
+               palette=palette, watch=watch, extend=extend, fit=present)
 st.caption("Drag the slider, press ← → (Home, End), Play, or click a cell of any heatmap to move the step and "
            "the unit; hover a cell for its value. The address bar holds every setting and the step, so copying "
            "it gives the same view.")

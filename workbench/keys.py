@@ -196,7 +196,7 @@ class WeightsKeys:
     upload: str = "w_upload"
     upload_vocab: str = "w_upload_vocab"
     upload_vocab_file: str = "w_upload_vocab_file"
-    upload_layer: str = "w_upload_layer"  # which recurrent layer of the file, when it has more than one
+    upload_layer: str = "w_upload_layer"  # which recurrent layer of the file, by its name, when it has more than one
     upload_found: str = "w_upload_found"  # not a widget: (file name, what it held, its layer names)
     upload_apply: str = "w_upload_apply"
     upload_error: str = "w_upload_error"  # not a widget: why the last upload was refused

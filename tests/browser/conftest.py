@@ -250,9 +250,14 @@ class App:
 
         Elements inside a playing fragment are redrawn every tick, so Playwright's wait for a stable
         element can outlast several ticks; a click at the element's position does not wait for that.
+        The browser tells the page of a scroll only at its next frame, and a Streamlit select closes its open list
+        on any scroll event: a click landing before the frame of the scroll that brought a sidebar select into view
+        opened the list, which the late scroll event then closed (how often depended on the browser's frame timing,
+        so it showed in long runs). The click waits two frames, for the page to have heard of the scroll.
         """
         locator.wait_for(state="visible", timeout=timeout_ms)
         locator.scroll_into_view_if_needed(timeout=timeout_ms)
+        self._settle()
         box = locator.bounding_box(timeout=timeout_ms)
         assert box is not None, f"{locator} has no box on screen"
         self.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

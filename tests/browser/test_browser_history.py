@@ -3,8 +3,6 @@ reruns add none, and a page reached by a button is left with one press."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import App
 from ui.reconnect import NOTE
 
@@ -36,8 +34,6 @@ def seed(app: App) -> str:
     return app.page.locator(".st-key-explore_net_seed input").first.input_value()
 
 
-@pytest.mark.xfail(reason="passes alone, but in the whole browser run the Cell menu's 'Peephole LSTM' option is not "
-                          "found in time: an order dependence not yet found", strict=False)
 def test_back_undoes_the_seed_then_the_cell_then_leaves(app: App) -> None:
     app.open("?kind=lstm").wait_ready(60_000)
     app.page.wait_for_function("() => !location.search.includes('kind=')", timeout=BACK_TIMEOUT_MS)  # the default

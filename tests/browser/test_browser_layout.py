@@ -226,3 +226,46 @@ def test_presenting_shows_every_panel_and_the_step_panel_on_the_first_screen(app
     assert off == [], f"off the first screen at 1280×720: {off}"
     cut = app.evaluate(CUT_JS)
     assert cut == [], "text cut off:\n" + "\n".join(cut)
+
+
+@pytest.mark.viewport(1280, 720)
+@pytest.mark.parametrize(("query", "name", "panels"), [("?kind=lstmp&present=1", "lstmp", 10),
+                                                       ("?model=trained:text_lstm&present=1", "text-lstm", 9)],
+                         ids=["projected-lstm", "text-lstm-32-units"])
+def test_presenting_a_projected_lstm_or_32_units_fits_the_first_screen(app: App, query: str, name: str,
+                                                                        panels: int) -> None:
+    """Explore presenting the projected LSTM (one more map: m_t before the projection) or the 32-unit text model
+    (four times the rows of a drawn network): every map, the line chart and the step panel on a projector's first
+    screen, as for the other models (they ended at 754 and 937 px), no title cut and none over its map."""
+    app.open(query).wait_ready()
+    app.page.wait_for_function(f"() => ({GATE_VIEWS_JS})().length === 1", timeout=45_000)
+    app.wait_idle()
+    app.page.wait_for_timeout(500)  # the view lays itself out once its width is known
+    shown = app.evaluate(PANELS_JS)
+    assert len(shown) == panels, [p["name"] for p in shown]  # the maps, the lines, the step panel
+    off = [f"{p['name']} at {p['top']:.0f}..{p['bottom']:.0f} px" for p in shown
+           if p["top"] < 0 or p["bottom"] > 720 or p["left"] < 0 or p["right"] > 1280]
+    app.screenshot(f"explore-presenting-{name}-1280x720", whole_app=False)
+    assert off == [], f"off the first screen at 1280×720: {off}"
+    cut = app.evaluate(CUT_JS)
+    assert cut == [], "text cut off:\n" + "\n".join(cut)
+    over = app.evaluate(TITLE_OVER_MAP_JS)
+    assert over == [], f"a title's last line over its map's first row or the cursor's mark: {over}"
+    row = f"({GATE_VIEWS_JS})()[0].gatescope.heat.find(p => p.p.name === 'forget').rowPx"
+    fitted = app.evaluate(f"() => {row}")
+    app.page.set_viewport_size({"width": 1280, "height": 900})  # a taller screen: the rows grow back, on it still
+    app.page.wait_for_function(f"() => {row} > {fitted}", timeout=10_000)
+    assert [p["name"] for p in app.evaluate(PANELS_JS) if p["bottom"] > 900] == []
+
+
+# Each map whose title's last line of text comes nearer its map than a one-line title's does (4.9 px): into the
+# cursor's mark above the map, or the first row's name.
+TITLE_OVER_MAP_JS = f"""() => ({GATE_VIEWS_JS})().flatMap(v => [...v.querySelectorAll('.gv-panel')].flatMap(box => {{
+    const title = box.querySelector('.gv-head .gv-title'), frame = box.querySelector('.gv-frame');
+    if (!title || !frame) return [];
+    const text = document.createRange();
+    text.selectNodeContents(title);
+    const bottom = Math.max(...[...text.getClientRects()].map(r => r.bottom)), top = frame.getBoundingClientRect().top;
+    const said = `${{title.textContent}}: ends at ${{bottom.toFixed(1)}}, its map starts at ${{top.toFixed(1)}}`;
+    return bottom > top - 4 ? [said] : [];
+}}))"""

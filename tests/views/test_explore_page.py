@@ -346,6 +346,16 @@ def test_presenter_mode_sizes_the_sequence_box_for_a_projector() -> None:
     assert sequence_box(at, keys.EXPLORE.seq_text)["big"] is True
 
 
+def test_presenter_mode_says_what_a_fixed_model_reads_without_its_list_of_inputs() -> None:
+    """On a projector the box's label keeps to one line: the first view's bracket model reads "brackets", its
+    inputs listed in the sidebar, which presenter mode hides, not above the box."""
+    at = open_page({"present": "1"}, drawn=False)
+    model = at.session_state[MODEL_KEY]
+    label = sequence_box(at, keys.EXPLORE.seq_text)["label"]
+    assert "; inputs" in model.reads and "inputs" not in label
+    assert label == f"Sequence (the model reads {model.reads.split('; ')[0]})"
+
+
 @pytest.mark.parametrize("drawn", [True, False])
 def test_a_refused_text_leaves_the_link_describing_the_text_on_screen(drawn: bool) -> None:
     """10,000 characters are refused and the page keeps showing the last good text: so does the link."""

@@ -4,10 +4,10 @@
 // run's states on their top two principal components with the cursor's point marked.
 
 import { colourMap } from "./colour.js";
-import { el, svg, dpr } from "./dom.js";
+import { el, svg } from "./dom.js";
 import { escapeHtml, fmt } from "./format.js";
 import { keepShare, largest, memoryPath, planeScale, rememberedSentence, rememberedSteps } from "./insight.js";
-import { drawHeat, paintImage } from "./paint.js";
+import { clearedCanvas, drawHeat, paintImage } from "./paint.js";
 
 const BAR_ROW = 26; // px of one row of bars
 const PLANE = [380, 250]; // px of the state-space picture
@@ -157,11 +157,7 @@ export function showExtra(v) {
 // The bars: connectivity above (its largest bar full height), integrated gradients below (signed, about a
 // middle line); the step they were computed at marked; the tokens coloured by connectivity.
 export function drawBars(v, panel, at) {
-  const ctx = panel.canvas.getContext("2d");
-  const w = panel.canvas.width / dpr();
-  const hgt = panel.canvas.height / dpr();
-  ctx.setTransform(dpr(), 0, 0, dpr(), 0, 0);
-  ctx.clearRect(0, 0, w, hgt);
+  const { ctx, w, hgt } = clearedCanvas(panel);
   const T = v.h.steps;
   const norm = v.a["attr.norm"].values;
   const top = largest(norm);

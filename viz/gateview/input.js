@@ -63,6 +63,12 @@ export function listen(v) {
     resizer.observe(v.root);
     v.off.push(() => resizer.disconnect());
   }
+  if (v.h.fit) { // fitted to the first screen (paint.js): a taller or shorter window fits it again
+    on(window, "resize", () => {
+      layout(v);
+      v.show();
+    });
+  }
 }
 
 export function unlisten(v) {

@@ -51,6 +51,26 @@ export function layout(v) {
     panel.box.style.gridRow = String((k % perColumn) + 1);
   });
   v.plotWidth = Math.max(120, Math.floor((gridWidth - 16 * (columns - 1)) / columns) - 46);
+  sizePanels(v, shown, unitRow, inputRow);
+  // A projector's page (h.fit): the maps' rows grow thinner, down to FIT_MIN_ROW px, until the last map ends on the
+  // first screen (a projected LSTM's extra map, a layer of 32 units).
+  for (let row = unitRow - 1; h.fit && row >= FIT_MIN_ROW && overScreen(v.grid) > 0; row--) {
+    sizePanels(v, shown, row, Math.min(inputRow, row));
+  }
+  redraw(v);
+}
+
+const FIT_MIN_ROW = 2; // px: the thinnest row of a map fitted to the screen
+
+// How far (px) an element's bottom reaches past the first screen of the page it is on, however far that is scrolled.
+function overScreen(e) {
+  let bottom = e.getBoundingClientRect().bottom;
+  if (bottom === 0) return 0; // not laid out yet (the view is not on the page): nothing to fit
+  for (let a = e; a; a = a.parentElement || a.getRootNode().host) bottom += a.scrollTop || 0;
+  return bottom - window.innerHeight;
+}
+
+function sizePanels(v, shown, unitRow, inputRow) {
   for (const panel of v.heat) {
     const rows = panel.isUnits ? shown : panel.p.rows;
     panel.rowPx = panel.isUnits ? unitRow : inputRow;
@@ -63,7 +83,6 @@ export function layout(v) {
     panel.box.querySelector(".gv-empty").style.height = `${shown * unitRow}px`; // rows line up across panes
     sizeAxis(v, panel.axis);
   }
-  redraw(v);
 }
 
 function sizeAxis(v, axis) {
@@ -132,15 +151,21 @@ function drawAxis(v, canvas) {
   }
 }
 
-// The chosen unit's gates and states over time, each told apart by its dash and width as well as its colour.
-export function drawLines(v) {
-  const panel = v.linePanel;
-  if (!panel) return;
+// A panel's canvas cleared for drawing in CSS pixels: its context, and its width and height in those pixels.
+export function clearedCanvas(panel) {
   const ctx = panel.canvas.getContext("2d");
   const w = panel.canvas.width / dpr();
   const hgt = panel.canvas.height / dpr();
   ctx.setTransform(dpr(), 0, 0, dpr(), 0, 0);
   ctx.clearRect(0, 0, w, hgt);
+  return { ctx, w, hgt };
+}
+
+// The chosen unit's gates and states over time, each told apart by its dash and width as well as its colour.
+export function drawLines(v) {
+  const panel = v.linePanel;
+  if (!panel) return;
+  const { ctx, w, hgt } = clearedCanvas(panel);
   const T = v.h.steps;
   const gates = v.heat.filter((p) => p.isUnits && !p.p.name.startsWith("attr.")); // not extra.js's panels
   let lo = -1;
