@@ -260,7 +260,7 @@ def probe(kind: str, steps: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global HIDDEN, BATCH, SEQUENCE, STEPS
+    global HIDDEN, BATCH, SEQUENCE, STEPS, LR
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["lstm", "gru", "ngram", "census-lstm", "census-gru", "manifest",
                                          "probe-lstm", "probe-gru"])
@@ -273,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--sequence", type=int, default=SEQUENCE)
     parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--lr", type=float, default=LR, help="the schedule's highest learning rate")
     args = parser.parse_args(argv)
-    HIDDEN, BATCH, SEQUENCE, STEPS = args.hidden, args.batch, args.sequence, args.steps
+    HIDDEN, BATCH, SEQUENCE, STEPS, LR = args.hidden, args.batch, args.sequence, args.steps, args.lr
     if args.what.startswith("probe-"):
         probe(args.what.removeprefix("probe-"), 5)
     elif args.what in ("lstm", "gru"):
