@@ -30,6 +30,7 @@ from cells.files.parts import Head
 
 MAX_CHARACTERS = 10_000_000  # the longest text a corpus run reads (a page refuses a bigger upload first)
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
+ENCODE_PIECE = 1 << 18  # characters encoded at a time
 
 
 class Stopped(Exception):  # noqa: N818 (a request, not an error: the caller keeps its last result)
@@ -48,14 +49,15 @@ def encode(model: LoadedModel, text: str) -> np.ndarray:
         raise ValueError(f"corpus: {len(text):,} characters is over the limit of {MAX_CHARACTERS:,}")
     if not vocab.by_characters(model.vocabulary):
         return vocab.ids(text, model.vocabulary)[1].astype(np.int32)
-    codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype="<u4")  # (T,) code points
     unknown = vocab.unknown_token(model.vocabulary)
     table = {ord(t): k for k, t in enumerate(model.vocabulary) if len(t) == 1}
-    seen, inverse = np.unique(codes, return_inverse=True)
-    lookup = np.array([table.get(int(c), -1) for c in seen], dtype=np.int32)
-    if unknown is not None:
-        lookup[lookup < 0] = model.vocabulary.index(unknown)
-    ids = lookup[inverse]
+    fallback = -1 if unknown is None else model.vocabulary.index(unknown)
+    ids = np.empty(len(text), np.int32)  # (T,)
+    for a in range(0, len(text), ENCODE_PIECE):  # a piece at a time: its code points and their ranks stay small
+        codes = np.frombuffer(text[a : a + ENCODE_PIECE].encode("utf-32-le", errors="surrogatepass"), dtype="<u4")
+        seen, inverse = np.unique(codes, return_inverse=True)
+        lookup = np.array([table.get(int(c), fallback) for c in seen], dtype=np.int32)
+        ids[a : a + len(codes)] = lookup[inverse]
     if unknown is None and (ids < 0).any():
         vocab.ids(text, model.vocabulary)  # raises the vocabulary's own message, naming the first one
     return ids
@@ -234,7 +236,10 @@ def stream_pass(model: LoadedModel, ids: np.ndarray, the_plan: Plan, *, chunk: i
     starts, lengths = the_plan.starts, the_plan.lengths
     h = [np.zeros((S, b.cell.state_size), dtype) for b in layers]
     c = [np.zeros((S, b.cell.hidden_size), dtype) if b.cell.HAS_CELL else None for b in layers]
-    saved: list[list[np.ndarray]] = [[] for _ in layers]
+    # every stream's [h, C] before steps 0, checkpoint, 2·checkpoint, …: allocated once (stacking a list of them
+    # held the states twice at the end)
+    saved = [np.empty((-(-longest // checkpoint), S, b.cell.state_size + (b.cell.hidden_size if b.cell.HAS_CELL
+                                                                    else 0)), dtype) for b in layers]
     scores = predicts_tokens(model)
     loss = np.full(len(ids), np.nan, np.float32) if scores else None
     done, total = 0, the_plan.total
@@ -243,7 +248,10 @@ def stream_pass(model: LoadedModel, ids: np.ndarray, the_plan: Plan, *, chunk: i
             raise Stopped("the corpus run was stopped")
         if t0 % checkpoint == 0:
             for k in range(len(layers)):
-                saved[k].append(np.concatenate([h[k]] + ([c[k]] if c[k] is not None else []), axis=1))
+                P = h[k].shape[1]
+                saved[k][t0 // checkpoint, :, :P] = h[k]
+                if c[k] is not None:
+                    saved[k][t0 // checkpoint, :, P:] = c[k]
         L = min(chunk, longest - t0)
         steps = t0 + np.arange(L)[:, None]  # (L, 1)
         valid = steps < lengths[None, :]  # (L, S): streams shorter than the longest end early
@@ -272,8 +280,7 @@ def stream_pass(model: LoadedModel, ids: np.ndarray, the_plan: Plan, *, chunk: i
         done += int(valid.sum())
         if progress is not None:
             progress(done, total)
-    states = tuple(np.stack(s) for s in saved)
-    return Pass(the_plan, ids, loss, Checkpoints(checkpoint, states), names)
+    return Pass(the_plan, ids, loss, Checkpoints(checkpoint, tuple(saved)), names)
 
 
 def bits_per_token(loss: np.ndarray | None) -> float | None:
