@@ -17,6 +17,7 @@ import math
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 
 from cells.corpus import census as census_
 from cells.corpus import match, stdlib, stream, window
-from cells.corpus.cache import Cache, key, model_digest
+from cells.corpus.cache import FORMAT, Cache, key, model_digest
 from cells.corpus.stats import Statistics, UnitStats
 from cells.corpus.tracks import Track, tracks
 from cells.files import vocabulary as vocab
@@ -35,7 +36,6 @@ from cells.trace import State
 
 INDEX_IN_MEMORY = 64_000_000  # a match index bigger than this (bytes) is written to a file even without a cache
 CHECKPOINT_BYTES = 64_000_000  # at most this much of saved states; the spacing grows for longer texts
-FORMAT = 1
 
 
 def checkpoint_spacing(model: LoadedModel, steps: int, chunk: int) -> int:
@@ -160,7 +160,10 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
                 "extra": {n: stdlib.digest(t.values.tobytes().hex()) for n, t in (extra or {}).items()}}
     name = key(model_digest(model), stdlib.digest(text), settings)
     if cache is not None and (entry := cache.get(name)) is not None:
-        return load(entry, model, text, found)
+        try:
+            return load(entry, model, text, found)
+        except UNREADABLE:  # truncated, of another format, or not an entry at all: made again and stored anew
+            cache.discard(name)
     began = time.perf_counter()
     stats = Statistics(_families(model))
     acc = census_.Accumulator(found, _families(model))
@@ -190,7 +193,12 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
                        time.perf_counter() - began)
     if cache is None:
         return result
-    entry = cache.put(name, lambda into: save(result, into, folder))
+    try:
+        entry = cache.put(name, lambda into: save(result, into, folder))
+    except OSError:  # the cache's disk is full or read-only: the run is good, only not shared
+        if folder is not None and folder.exists():
+            atexit.register(folder.unlink, missing_ok=True)
+        return result
     return replace(result, index=None if writer is None else replace(result.index, source=entry / "match.bin"))
 
 
@@ -215,21 +223,37 @@ def save(result: CorpusRun, folder: Path, index_file: Path | None) -> None:
             arrays[f"acc.{layer}.{name}.{field}"] = np.asarray(value)
         arrays[f"hist.{layer}.{name}"] = acc.hist[(layer, name)]
     np.savez(folder / "run.npz", **arrays)
-    meta = {"names": {str(k): list(v) for k, v in p.names.items()}, "seconds": result.seconds,
+    meta = {"format": FORMAT, "names": {str(k): list(v) for k, v in p.names.items()}, "seconds": result.seconds,
             "index": None if result.index is None else {"layer": result.index.layer, "units": result.index.units}}
     (folder / "run.json").write_text(json.dumps(meta))
     if index_file is not None:
         index_file.rename(folder / "match.bin")
 
 
+# What reading a damaged or foreign entry raises: it then counts as missing (see ``run_corpus``)
+UNREADABLE = (OSError, EOFError, KeyError, IndexError, TypeError, ValueError, AttributeError, zipfile.BadZipFile)
+
+
 def load(folder: Path, model: LoadedModel, text: str, found: dict[str, Track]) -> CorpusRun:
-    """A cached run, read back (``np.load`` without pickles)."""
+    """A cached run, read back (``np.load`` without pickles). An entry of another ``FORMAT``, or one whose arrays
+    do not fit this model and text, is a ValueError (so are files cut short or not written by ``save``)."""
     meta = json.loads((folder / "run.json").read_text())
+    stored = meta.get("format") if isinstance(meta, dict) else None
+    if stored != FORMAT:
+        raise ValueError(f"corpus cache entry {folder.name}: format {stored}, expected {FORMAT}")
     with np.load(folder / "run.npz", allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
     names = {int(k): tuple(v) for k, v in meta["names"].items()}
     layers = len(model.network.layers)
+    steps = len(text)
+    if a["ids"].shape != (steps,) or ("loss" in a and a["loss"].shape != (steps,)) or int(a["lengths"].sum()) != steps:
+        raise ValueError(f"corpus cache entry {folder.name}: its arrays do not fit a text of {steps:,} steps")
     checkpoints = stream.Checkpoints(int(a["every"]), tuple(a[f"checkpoint.{k}"] for k in range(layers)))
+    for k, layer in enumerate(model.network.layers):
+        cell = layer.forward
+        width = cell.state_size + (cell.hidden_size if cell.HAS_CELL else 0)
+        if checkpoints.states[k].ndim != 3 or checkpoints.states[k].shape[1:] != (len(a["starts"]), width):
+            raise ValueError(f"corpus cache entry {folder.name}: layer {k}'s checkpoints do not fit the model")
     passed = stream.Pass(stream.Plan(a["starts"], a["lengths"]), a["ids"], a.get("loss"), checkpoints, names)
     stats = []
     for layer, ns in names.items():
@@ -242,8 +266,13 @@ def load(folder: Path, model: LoadedModel, text: str, found: dict[str, Track]) -
         for n in ns:
             fields = {f: a[f"acc.{layer}.{n}.{f}"] for f in ("shift", "v", "vv", "y", "yy", "vy")}
             acc.sums[(layer, n)] = {"n": int(a[f"acc.{layer}.{n}.n"]), **fields}
-            acc.hist[(layer, n)] = a[f"hist.{layer}.{n}"]
+            hist = a[f"hist.{layer}.{n}"]
+            if hist.shape != (len(acc.patterns), len(fields["v"]) * census_.BINS):
+                raise ValueError(f"corpus cache entry {folder.name}: histograms of another text's concepts")
+            acc.hist[(layer, n)] = hist
     index = None
     if meta["index"] is not None:
-        index = match.MatchIndex(folder / "match.bin", meta["index"]["layer"], len(a["ids"]), meta["index"]["units"])
+        index = match.MatchIndex(folder / "match.bin", meta["index"]["layer"], steps, meta["index"]["units"])
+        if (folder / "match.bin").stat().st_size != steps * index.units:
+            raise ValueError(f"corpus cache entry {folder.name}: its match index is cut short")
     return CorpusRun(model, text, found, passed, stats, acc, index, float(meta["seconds"]), cached=True)
