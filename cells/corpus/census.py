@@ -257,10 +257,11 @@ class Windows:
     spans: tuple[tuple[int, int], ...]
 
     @classmethod
-    def sample(cls, run: Pass, count: int = 8, length: int = 512, seed: int = 0) -> Windows:
-        """``count`` windows of ``length`` steps starting at checkpoints, drawn with ``seed`` (shorter, and all
-        of them, where the text is small)."""
-        every = run.checkpoints.every
+    def sample(cls, run: Pass, count: int = 8, length: int = 512, seed: int = 0, grid: int | None = None
+               ) -> Windows:
+        """``count`` windows of ``length`` steps starting on a grid of ``grid`` steps in each stream (None: at the
+        checkpoints), drawn with ``seed`` (shorter, and all of them, where the text is small)."""
+        every = run.checkpoints.every if grid is None else grid
         places = [(int(run.plan.starts[s]) + j * every, int(run.plan.starts[s] + run.plan.lengths[s]))
                   for s in range(run.plan.streams) for j in range(-(-int(run.plan.lengths[s]) // every))]
         fits = [(a, a + length) for a, end in places if a + length <= end]
