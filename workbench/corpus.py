@@ -20,6 +20,7 @@ from cells.files import vocabulary as vocab
 from cells.files.model import LoadedModel
 from cells.gates import gate_info
 from cells.learning.train import load_model
+from viz.corpus import PAGE, PAGE_COMPUTED
 from workbench.model import PRETRAINED, Model, pretrained_manifest
 
 MAX_TEXT_BYTES = 10_000_000  # an uploaded or pasted text: at most this many bytes of UTF-8 (10 MB)
@@ -189,11 +190,22 @@ def value_range(run: CorpusRun, unit: Unit) -> tuple[float, float]:
     return -bound, bound
 
 
+def indexed(run: CorpusRun, unit: Unit) -> bool:
+    """Whether the unit's values are read from the match index's bytes (an h_t of the indexed layer), not computed."""
+    return run.index is not None and unit.state == "hidden" and unit.layer == run.index.layer
+
+
+def page_size(run: CorpusRun, unit: Unit) -> int:
+    """Characters of coloured text sent at a time: a long page of bytes read from the index, a shorter one of values
+    computed from checkpoints (so a jump anywhere paints as quickly)."""
+    return PAGE if indexed(run, unit) else PAGE_COMPUTED
+
+
 def unit_values(run: CorpusRun, unit: Unit, start: int, stop: int) -> np.ndarray:
     """The unit's values over positions [start, stop), (stop - start,): read from the match index's bytes when the
     unit is an h_t of the indexed layer (no model run), else computed from the nearest checkpoints."""
     index = run.index
-    if index is not None and unit.state == "hidden" and unit.layer == index.layer:
+    if indexed(run, unit):
         codes = np.asarray(index.codes[start:stop, unit.unit], np.float32)  # (n,)
         return codes * (2.0 / 255.0) - 1.0
     return run.unit_values(unit.layer, unit.state, unit.unit, start, stop).astype(np.float32)
