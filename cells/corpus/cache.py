@@ -6,8 +6,9 @@ workers finishing the same run at once keep one and drop the other). Reading an 
 write the least recently used entries are removed until the cache is within its size limit.
 
 Where it lives: ``$GATESCOPE_CORPUS_CACHE``, else ``~/.cache/gatescope/corpus``. How big it may grow:
-``$GATESCOPE_CORPUS_CACHE_BYTES`` bytes, else 2 GB (a run over 1 MB of text with the shipped 2 × 192 model
-takes about 240 MB, 192 MB of it the match index of one byte per unit and step).
+``$GATESCOPE_CORPUS_CACHE_BYTES`` bytes, else 4 GB (a run over 1 MB of text with the shipped 2 × 192 model
+takes about 250 MB, 192 MB of it the match index of one byte per unit and step and 48 MB its checkpoints; a run
+over 10 MB about 2.5 GB).
 
 What an entry holds is ``FORMAT``, written into it and into its key: a run stored by an engine that laid its
 arrays out differently is never read as this one's. An entry that cannot be read back (truncated, another
@@ -29,10 +30,11 @@ import numpy as np
 
 from cells.files.model import LoadedModel
 
-DEFAULT_LIMIT = 2_000_000_000
-# The layout of an entry (the arrays in run.npz, run.json's fields, match.bin): 1 kept each census histogram as
-# two arrays (every step, where each concept holds); 2 keeps one per combination of on/off concepts, and says
-# its format in run.json.
+DEFAULT_LIMIT = 4_000_000_000
+# The layout of an entry (the arrays in run.npz, run.json's fields, match.bin, checkpoint.{layer}.bin): 1 kept
+# each census histogram as two arrays (every step, where each concept holds) and the checkpoints in run.npz;
+# 2 keeps one histogram per combination of on/off concepts, the checkpoints in files of their own (read as
+# memory maps), and says its format in run.json.
 FORMAT = 2
 
 
