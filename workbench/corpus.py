@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 import cells
 from cells.corpus import CorpusRun, Finding, stdlib
@@ -32,6 +33,10 @@ DEMO_FILES = ("textwrap.py", "shlex.py", "tokenize.py", "json/decoder.py", "json
               "fnmatch.py", "glob.py")
 WINDOW = 120  # characters of text the gate view opens on around a clicked character
 CONTEXT = 40  # of which, before it
+# A page of values computed from checkpoints multiplies small matrices (a few dozen pieces × a few hundred units):
+# one BLAS thread does it in ~50 ms for the shipped 2 × 192 LSTM, where OpenBLAS's second thread on a busy 2-core
+# server made the same page take 0.4 to 4 s (benchmarks/corpus_text.py).
+_BLAS = ThreadpoolController()
 
 
 # ----- texts --------------------------------------------------------------------------------------------------
@@ -208,7 +213,8 @@ def unit_values(run: CorpusRun, unit: Unit, start: int, stop: int) -> np.ndarray
     if indexed(run, unit):
         codes = np.asarray(index.codes[start:stop, unit.unit], np.float32)  # (n,)
         return codes * (2.0 / 255.0) - 1.0
-    return run.unit_values(unit.layer, unit.state, unit.unit, start, stop).astype(np.float32)
+    with _BLAS.limit(limits=1, user_api="blas"):
+        return run.unit_values(unit.layer, unit.state, unit.unit, start, stop).astype(np.float32)
 
 
 # ----- the gate view of one place ---------------------------------------------------------------------------------
