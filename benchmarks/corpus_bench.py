@@ -182,9 +182,11 @@ def case_census(model_path: str, megabytes: float) -> dict:
 CASES = {"run": case_run, "torch": case_torch, "memory": case_memory, "census": case_census}
 
 
-def in_process(name: str, *args: object) -> dict:
+def in_process(name: str, *args: object, one_thread: bool = False) -> dict:
+    """A case in a fresh process; ``one_thread`` runs it with one BLAS thread."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"} if one_thread else None
     out = subprocess.run([sys.executable, "-m", "benchmarks.corpus_bench", "--case", name, json.dumps(args)],
-                         capture_output=True, text=True, cwd=REPO)
+                         capture_output=True, text=True, cwd=REPO, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{name}: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'failed'}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -223,10 +225,13 @@ def main(argv: list[str] | None = None) -> None:
           f"(budget <= 1 s: {'ok' if census['match_p95'] <= 1 else 'OVER'})")
     from cells.corpus.cache import default_folder
 
-    memory = in_process("memory", args.model, args.megabytes_memory, str(default_folder()))
+    # Memory does not depend on threads, but time does: on a busy 2-core machine a second BLAS thread made the
+    # same run many times slower (1 MB: 673 s of CPU with two threads; 10 MB: 391 s with one).
+    memory = in_process("memory", args.model, args.megabytes_memory, str(default_folder()), one_thread=True)
     print(f"peak memory growth over {memory['bytes'] / 1e6:g} MB ({memory['characters']:,} characters): "
           f"{memory['growth_mb']:.0f} MB in {memory['seconds']:.0f} s wall, {memory['cpu']:.0f} s CPU (budget <= "
-          f"500 MB: {'ok' if memory['growth_mb'] <= 500 else 'OVER'}); the run is kept in {memory['kept']}")
+          f"500 MB: {'ok' if memory['growth_mb'] <= 500 else 'OVER'}; one BLAS thread); the run is kept in "
+          f"{memory['kept']}")
 
 
 if __name__ == "__main__":
