@@ -4,7 +4,6 @@ session and worker shares it)."""
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 
 import streamlit as st
@@ -139,10 +138,10 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) ->
     def progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"Reading the text: {done:,} of {total:,} steps")
 
-    try:
+    try:  # an unreadable cache entry is made again by run_corpus itself; this is a cache folder it cannot make
         run = run_corpus(model, text, cache=Cache(), progress=progress)
-    except (KeyError, OSError, EOFError, zipfile.BadZipFile):  # a cache entry written by an older engine
-        st.caption("The disk cache's entry for this run could not be read; running again without it.")
+    except OSError:
+        st.caption("The disk cache's folder cannot be written; running without it.")
         run = run_corpus(model, text, progress=progress)
 
     def census_progress(done: int, total: int) -> None:

@@ -171,7 +171,7 @@ def text_section(result: Result) -> None:
     finding = next((f for f in result.census if wc.Unit.of(f) == unit), None)
     about.caption(literal(finding_sentence(finding, result.families[unit.layer]) if finding else unit.label(run), 300))
     at = int(st.session_state.get(K.at, 0))
-    start, stop = page_bounds(run.text, at)
+    start, stop = page_bounds(run.text, at, wc.page_size(run, unit))
     lo, hi = wc.value_range(run, unit)
     values = wc.unit_values(run, unit, start, stop)
     page = text_page(run.text, start, values, lo, hi, at=at, label=f"{unit.label(run)}, {lo:g} to {hi:g}",

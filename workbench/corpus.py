@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 import cells
 from cells.corpus import CorpusRun, Finding, stdlib
@@ -20,6 +21,7 @@ from cells.files import vocabulary as vocab
 from cells.files.model import LoadedModel
 from cells.gates import gate_info
 from cells.learning.train import load_model
+from viz.corpus import PAGE, PAGE_COMPUTED
 from workbench.model import PRETRAINED, Model, pretrained_manifest
 
 MAX_TEXT_BYTES = 10_000_000  # an uploaded or pasted text: at most this many bytes of UTF-8 (10 MB)
@@ -32,6 +34,10 @@ DEMO_FILES = ("textwrap.py", "shlex.py", "tokenize.py", "json/decoder.py", "json
 PARTS = (5, 10, 20)  # parts of the shipped files the page offers besides all of them
 WINDOW = 120  # characters of text the gate view opens on around a clicked character
 CONTEXT = 40  # of which, before it
+# A page of values computed from checkpoints multiplies small matrices (a few dozen pieces × a few hundred units):
+# one BLAS thread does it in ~50 ms for the shipped 2 × 192 LSTM, where OpenBLAS's second thread on a busy 2-core
+# server made the same page take 0.4 to 4 s (benchmarks/corpus_text.py).
+_BLAS = ThreadpoolController()
 
 
 # ----- texts --------------------------------------------------------------------------------------------------
@@ -196,14 +202,26 @@ def value_range(run: CorpusRun, unit: Unit) -> tuple[float, float]:
     return -bound, bound
 
 
+def indexed(run: CorpusRun, unit: Unit) -> bool:
+    """Whether the unit's values are read from the match index's bytes (an h_t of the indexed layer), not computed."""
+    return run.index is not None and unit.state == "hidden" and unit.layer == run.index.layer
+
+
+def page_size(run: CorpusRun, unit: Unit) -> int:
+    """Characters of coloured text sent at a time: a long page of bytes read from the index, a shorter one of values
+    computed from checkpoints (so a jump anywhere paints as quickly)."""
+    return PAGE if indexed(run, unit) else PAGE_COMPUTED
+
+
 def unit_values(run: CorpusRun, unit: Unit, start: int, stop: int) -> np.ndarray:
     """The unit's values over positions [start, stop), (stop - start,): read from the match index's bytes when the
     unit is an h_t of the indexed layer (no model run), else computed from the nearest checkpoints."""
     index = run.index
-    if index is not None and unit.state == "hidden" and unit.layer == index.layer:
+    if indexed(run, unit):
         codes = np.asarray(index.codes[start:stop, unit.unit], np.float32)  # (n,)
         return codes * (2.0 / 255.0) - 1.0
-    return run.unit_values(unit.layer, unit.state, unit.unit, start, stop).astype(np.float32)
+    with _BLAS.limit(limits=1, user_api="blas"):
+        return run.unit_values(unit.layer, unit.state, unit.unit, start, stop).astype(np.float32)
 
 
 # ----- the gate view of one place ---------------------------------------------------------------------------------

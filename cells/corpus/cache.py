@@ -6,8 +6,13 @@ workers finishing the same run at once keep one and drop the other). Reading an 
 write the least recently used entries are removed until the cache is within its size limit.
 
 Where it lives: ``$GATESCOPE_CORPUS_CACHE``, else ``~/.cache/gatescope/corpus``. How big it may grow:
-``$GATESCOPE_CORPUS_CACHE_BYTES`` bytes, else 2 GB (a run over 1 MB of text with the shipped 2 × 192 model
-takes about 240 MB, 192 MB of it the match index of one byte per unit and step).
+``$GATESCOPE_CORPUS_CACHE_BYTES`` bytes, else 4 GB (a run over 1 MB of text with the shipped 2 × 192 model
+takes about 250 MB, 192 MB of it the match index of one byte per unit and step and 48 MB its checkpoints; a run
+over 10 MB about 2.5 GB).
+
+What an entry holds is ``FORMAT``, written into it and into its key: a run stored by an engine that laid its
+arrays out differently is never read as this one's. An entry that cannot be read back (truncated, another
+format, random bytes) is treated as missing: ``discard`` removes it, and the run is made again and stored.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ import numpy as np
 
 from cells.files.model import LoadedModel
 
-DEFAULT_LIMIT = 2_000_000_000
+DEFAULT_LIMIT = 4_000_000_000
+# The layout of an entry (the arrays in run.npz, run.json's fields, match.bin, checkpoint.{layer}.bin): 1 kept
+# each census histogram as two arrays (every step, where each concept holds) and the checkpoints in run.npz;
+# 2 keeps one histogram per combination of on/off concepts, the checkpoints in files of their own (read as
+# memory maps), and says its format in run.json.
+FORMAT = 2
 
 
 def default_folder() -> Path:
@@ -80,8 +90,22 @@ class Cache:
         if not (entry / "done").exists():
             return None
         now = time.time()
-        os.utime(entry, (now, now))
+        try:
+            os.utime(entry, (now, now))
+        except OSError:  # removed by another worker's eviction just now
+            return None
         return entry
+
+    def discard(self, name: str) -> None:
+        """Remove an entry that could not be read back, so the run is made again and stored in its place."""
+        entry = self.folder / name
+        if entry.is_dir():
+            trash = self.folder / f".discarded-{name}-{time.time_ns()}"
+            try:
+                os.rename(entry, trash)  # out of the way at once; a reader holding it open keeps its files
+            except OSError:
+                return
+            shutil.rmtree(trash, ignore_errors=True)
 
     def put(self, name: str, write: Callable[[Path], None]) -> Path:
         """Write an entry with ``write(folder)``, move it into place, then evict down to the limit."""

@@ -42,6 +42,7 @@ from cells.files.model import LoadedModel
 from cells.gates import gate_info
 
 BINS = 128
+PIECE = 1 << 18  # steps whose combination is looked up at a time
 R_CLEAR, AUC_CLEAR = 0.6, 0.9
 
 
@@ -54,6 +55,32 @@ def squash(v: np.ndarray, value_range: str) -> np.ndarray:
     return 0.5 * np.tanh(v / 4) + 0.5
 
 
+def combinations(on_off: list[np.ndarray], steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the combinations of on/off tracks that occur, as bit masks in increasing order (P,) int64; each step's
+    combination as its rank among them (T,), in the smallest unsigned type that holds P ranks). Track k is
+    bit k. Up to 16 tracks, the masks are counted by a lookup table (a few MB over 10M steps, where sorting
+    int64 masks needed hundreds); more fall back to sorting."""
+    width = np.uint8 if len(on_off) <= 8 else np.uint16 if len(on_off) <= 16 else np.int64
+    bits = np.zeros(steps, width)  # (T,)
+    for k, values in enumerate(on_off):
+        bits |= values.astype(width) << width(k)
+    if width is np.int64:
+        patterns, rank = np.unique(bits, return_inverse=True)
+    else:
+        size = 1 << (8 * np.dtype(width).itemsize)
+        count = np.zeros(size, np.int64)
+        for a in range(0, steps, PIECE):  # a piece at a time: bincount and indexing widen their input to int64
+            count += np.bincount(bits[a : a + PIECE], minlength=size)
+        patterns = np.flatnonzero(count)  # (P,) the masks that occur, increasing
+        lookup = np.zeros(size, width)  # mask -> rank
+        lookup[patterns] = np.arange(len(patterns))
+        rank = bits  # each mask replaced by its rank, in place
+        for a in range(0, steps, PIECE):
+            rank[a : a + PIECE] = lookup[bits[a : a + PIECE]]
+    smallest = np.uint8 if len(patterns) <= 1 << 8 else np.uint16 if len(patterns) <= 1 << 16 else np.int32
+    return patterns.astype(np.int64), rank.astype(smallest, copy=False)
+
+
 class Accumulator(Consumer):
     """Streams the sums and histograms the census needs; give it to a corpus run with the text's tracks."""
 
@@ -62,11 +89,8 @@ class Accumulator(Consumer):
         self.graded = [t for t in tracks.values() if t.graded]
         self.on_off = [t for t in tracks.values() if not t.graded]
         self.y_shift = np.array([float(t.values.mean()) for t in self.graded])  # (Kg,)
-        bits = np.zeros(len(next(iter(tracks.values())).values), np.int64)
-        for k, t in enumerate(self.on_off):
-            bits |= t.values.astype(np.int64) << k
-        self.patterns, pattern = np.unique(bits, return_inverse=True)  # (P,) the combinations that occur
-        self.pattern = pattern.astype(np.int32)  # (T,) each step's combination
+        self.patterns, self.pattern = combinations([t.values for t in self.on_off],
+                                                   len(next(iter(tracks.values())).values))
         self.sums: dict[tuple[int, str], dict[str, np.ndarray | int]] = {}
         self.hist: dict[tuple[int, str], np.ndarray] = {}  # (P, H·BINS) counts per combination, unit and bin
 
@@ -97,7 +121,7 @@ class Accumulator(Consumer):
             np.minimum(codes, BINS - 1, out=codes)
             np.maximum(codes, 0, out=codes)
             codes += BINS * np.arange(H, dtype=np.int32)
-            codes += (H * BINS) * self.pattern[positions][:, None]
+            codes += (H * BINS) * self.pattern[positions][:, None].astype(np.int32)
             self.hist[key] += np.bincount(codes.ravel(), minlength=P * H * BINS).reshape(P, H * BINS).astype(np.int32)
 
     def histograms(self, key: tuple[int, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -233,10 +257,11 @@ class Windows:
     spans: tuple[tuple[int, int], ...]
 
     @classmethod
-    def sample(cls, run: Pass, count: int = 8, length: int = 512, seed: int = 0) -> Windows:
-        """``count`` windows of ``length`` steps starting at checkpoints, drawn with ``seed`` (shorter, and all
-        of them, where the text is small)."""
-        every = run.checkpoints.every
+    def sample(cls, run: Pass, count: int = 8, length: int = 512, seed: int = 0, grid: int | None = None
+               ) -> Windows:
+        """``count`` windows of ``length`` steps starting on a grid of ``grid`` steps in each stream (None: at the
+        checkpoints), drawn with ``seed`` (shorter, and all of them, where the text is small)."""
+        every = run.checkpoints.every if grid is None else grid
         places = [(int(run.plan.starts[s]) + j * every, int(run.plan.starts[s] + run.plan.lengths[s]))
                   for s in range(run.plan.streams) for j in range(-(-int(run.plan.lengths[s]) // every))]
         fits = [(a, a + length) for a, end in places if a + length <= end]

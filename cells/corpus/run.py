@@ -17,6 +17,7 @@ import math
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 
 from cells.corpus import census as census_
 from cells.corpus import match, stdlib, stream, window
-from cells.corpus.cache import Cache, key, model_digest
+from cells.corpus.cache import FORMAT, Cache, key, model_digest
 from cells.corpus.stats import Statistics, UnitStats
 from cells.corpus.tracks import Track, tracks
 from cells.files import vocabulary as vocab
@@ -34,17 +35,31 @@ from cells.layers import NetworkTrace
 from cells.trace import State
 
 INDEX_IN_MEMORY = 64_000_000  # a match index bigger than this (bytes) is written to a file even without a cache
-CHECKPOINT_BYTES = 64_000_000  # at most this much of saved states; the spacing grows for longer texts
-FORMAT = 1
+CHECKPOINT_BYTES = 64_000_000  # saved states kept in memory at most; more go to files (on disk, read as needed)
+CHECKPOINT_FILE_BYTES = 1_000_000_000  # saved states on disk at most; the spacing grows for longer texts
+SAMPLE_EVERY = 256  # the ablation's windows start on a grid of this many steps or more
 
 
-def checkpoint_spacing(model: LoadedModel, steps: int, chunk: int) -> int:
-    """Steps between saved states: 256 or more, a multiple of ``chunk``, keeping them under CHECKPOINT_BYTES."""
-    width = sum(layer.forward.state_size + (layer.forward.hidden_size if layer.forward.HAS_CELL else 0)
-                for layer in model.network.layers)
-    needed = steps * width * 4 / CHECKPOINT_BYTES
-    every = max(256, math.ceil(needed))
+def state_width(model: LoadedModel) -> int:
+    """Numbers in one stream's saved state: every layer's h_t (and C_t)."""
+    return sum(layer.forward.state_size + (layer.forward.hidden_size if layer.forward.HAS_CELL else 0)
+               for layer in model.network.layers)
+
+
+def checkpoint_spacing(model: LoadedModel, steps: int, chunk: int, budget: int = CHECKPOINT_BYTES,
+                       least: int = SAMPLE_EVERY) -> int:
+    """Steps between saved states: ``least`` or more, a multiple of ``chunk``, keeping them under ``budget`` bytes.
+    A run saves them every ``chunk`` steps where ``CHECKPOINT_FILE_BYTES`` allows (so any window of the run is at
+    most one chunk from a saved state: a page of coloured text or a gate view is computed from there at once);
+    the defaults give the grid of the ablation's sample windows (256 steps, or more under 64 MB)."""
+    every = max(least, math.ceil(steps * state_width(model) * 4 / budget))
     return chunk * math.ceil(every / chunk)
+
+
+def checkpoint_bytes(model: LoadedModel, the_plan: stream.Plan, every: int) -> int:
+    """Bytes of the saved states of a run with this plan and spacing."""
+    itemsize = np.dtype(model.network.layers[0].forward.dtype).itemsize
+    return -(-the_plan.longest // every) * the_plan.streams * state_width(model) * itemsize
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +73,7 @@ class CorpusRun:
     index: match.MatchIndex | None
     seconds: float
     cached: bool = False
+    sample_every: int | None = None  # the grid the ablation's windows start on (None: the checkpoints')
 
     @property
     def steps(self) -> int:
@@ -88,7 +104,7 @@ class CorpusRun:
         table = census_.findings(self.accumulator)
         claims = census_.leaders(self.accumulator, ablate) if ablate > 0 else []
         if claims and stream.predicts_tokens(self.model):
-            sample = census_.Windows.sample(self.passed, windows, length, seed)
+            sample = census_.Windows.sample(self.passed, windows, length, seed, grid=self.sample_every)
             means = {(s.layer, s.name): s.mean for s in self.stats}
             claims = census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
         tried = {(f.layer, f.state, f.unit, f.concept): f for f in claims}
@@ -146,7 +162,8 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
         if not -layers <= match_layer < layers:
             raise ValueError(f"match layer: expected -{layers} to {layers - 1}, got {match_layer}")
         match_layer %= layers
-    every = checkpoint_spacing(model, len(ids), chunk)
+    grid = checkpoint_spacing(model, len(ids), chunk)  # the ablation's sample grid
+    every = checkpoint_spacing(model, len(ids), chunk, CHECKPOINT_FILE_BYTES, least=chunk)
     found = tracks(text, pattern)
     for track_name, track in (extra or {}).items():
         if track_name in found or np.shape(track.values) != (len(text),):
@@ -160,7 +177,10 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
                 "extra": {n: stdlib.digest(t.values.tobytes().hex()) for n, t in (extra or {}).items()}}
     name = key(model_digest(model), stdlib.digest(text), settings)
     if cache is not None and (entry := cache.get(name)) is not None:
-        return load(entry, model, text, found)
+        try:
+            return load(entry, model, text, found)
+        except UNREADABLE:  # truncated, of another format, or not an entry at all: made again and stored anew
+            cache.discard(name)
     began = time.perf_counter()
     stats = Statistics(_families(model))
     acc = census_.Accumulator(found, _families(model))
@@ -173,35 +193,72 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
             cache.folder.mkdir(parents=True, exist_ok=True)
             folder = Path(cache.folder) / f".index-{name}-{time.time_ns()}"
         elif len(ids) * units > INDEX_IN_MEMORY:  # a big index goes to a temporary file, not into memory
-            handle, temporary = tempfile.mkstemp(prefix="gatescope-index-", suffix=".bin")
-            os.close(handle)
-            folder = Path(temporary)
-            atexit.register(folder.unlink, missing_ok=True)
+            folder = _temporary("gatescope-index-")
         writer = match.IndexWriter(match_layer, len(ids), units, folder)
         consumers.append(writer)
+    saved = None  # the checkpoints' files: in the cache's folder, or temporary ones for many of them
+    if cache is not None:
+        saved = [Path(cache.folder) / f".checkpoint-{name}-{time.time_ns()}-{k}.bin" for k in range(layers)]
+    elif checkpoint_bytes(model, the_plan, every) > CHECKPOINT_BYTES:
+        saved = [_temporary("gatescope-checkpoint-") for _ in range(layers)]
     try:
         passed = stream.stream_pass(model, ids, the_plan, chunk=chunk, checkpoint=every, consumers=consumers,
-                                    progress=progress, stop=stop)
+                                    progress=progress, stop=stop, checkpoint_files=saved)
     except BaseException:
-        if folder is not None:
-            folder.unlink(missing_ok=True)
+        for path in [folder, *(saved or ())]:
+            if path is not None:
+                path.unlink(missing_ok=True)
         raise
     result = CorpusRun(model, text, found, passed, stats.result(), acc, None if writer is None else writer.index(),
-                       time.perf_counter() - began)
+                       time.perf_counter() - began, sample_every=grid)
     if cache is None:
         return result
-    entry = cache.put(name, lambda into: save(result, into, folder))
-    return replace(result, index=None if writer is None else replace(result.index, source=entry / "match.bin"))
+    try:
+        entry = cache.put(name, lambda into: save(result, into, folder, saved))
+    except OSError:  # the cache's disk is full or read-only: the run is good, only not shared
+        for path in [folder, *(saved or ())]:
+            if path is not None and path.exists():
+                atexit.register(path.unlink, missing_ok=True)
+        return result
+    states = passed.checkpoints.states
+    moved = stream.Checkpoints(every, _checkpoints(entry, [a.shape for a in states], states[0].dtype))
+    return replace(result, passed=replace(passed, checkpoints=moved),
+                   index=None if writer is None else replace(result.index, source=entry / "match.bin"))
 
 
-def save(result: CorpusRun, folder: Path, index_file: Path | None) -> None:
-    """Write a run's arrays (.npz, no pickles) and its summary into ``folder``; move the index file in."""
+def _temporary(prefix: str) -> Path:
+    """A temporary file, removed when the process ends."""
+    handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".bin")
+    os.close(handle)
+    path = Path(temporary)
+    atexit.register(path.unlink, missing_ok=True)
+    return path
+
+
+def _checkpoints(entry: Path, shapes: list[tuple[int, ...]], dtype: np.dtype) -> tuple[np.memmap, ...]:
+    """The checkpoints of a cache entry, as read-only maps of its files (each checked to hold its shape)."""
+    out = []
+    for k, shape in enumerate(shapes):
+        path = entry / f"checkpoint.{k}.bin"
+        if path.stat().st_size != math.prod(shape) * dtype.itemsize:
+            raise ValueError(f"corpus cache entry {entry.name}: layer {k}'s checkpoints are cut short")
+        out.append(np.memmap(path, dtype, "r", shape=shape))
+    return tuple(out)
+
+
+def save(result: CorpusRun, folder: Path, index_file: Path | None, checkpoint_files: list[Path] | None = None
+         ) -> None:
+    """Write a run's arrays (.npz, no pickles) and its summary into ``folder``; move the index file and the
+    checkpoints' files in (checkpoints held in memory are written to files there)."""
     p = result.passed
     arrays = {"ids": p.ids, "starts": p.plan.starts, "lengths": p.plan.lengths, "every": np.array(p.checkpoints.every)}
     if p.loss is not None:
         arrays["loss"] = p.loss
     for k, states in enumerate(p.checkpoints.states):
-        arrays[f"checkpoint.{k}"] = states
+        if checkpoint_files is not None:
+            checkpoint_files[k].rename(folder / f"checkpoint.{k}.bin")
+        else:
+            np.ascontiguousarray(states).tofile(folder / f"checkpoint.{k}.bin")
     for s in result.stats:
         arrays[f"stats.{s.layer}.{s.name}.mean"] = s.mean
         arrays[f"stats.{s.layer}.{s.name}.spread"] = s.spread
@@ -215,21 +272,44 @@ def save(result: CorpusRun, folder: Path, index_file: Path | None) -> None:
             arrays[f"acc.{layer}.{name}.{field}"] = np.asarray(value)
         arrays[f"hist.{layer}.{name}"] = acc.hist[(layer, name)]
     np.savez(folder / "run.npz", **arrays)
-    meta = {"names": {str(k): list(v) for k, v in p.names.items()}, "seconds": result.seconds,
-            "index": None if result.index is None else {"layer": result.index.layer, "units": result.index.units}}
+    meta = {"format": FORMAT, "names": {str(k): list(v) for k, v in p.names.items()}, "seconds": result.seconds,
+            "index": None if result.index is None else {"layer": result.index.layer, "units": result.index.units},
+            "checkpoints": {"dtype": p.checkpoints.states[0].dtype.str,
+                            "shapes": [list(states.shape) for states in p.checkpoints.states]},
+            "sample_every": result.sample_every}
     (folder / "run.json").write_text(json.dumps(meta))
     if index_file is not None:
         index_file.rename(folder / "match.bin")
 
 
+# What reading a damaged or foreign entry raises: it then counts as missing (see ``run_corpus``)
+UNREADABLE = (OSError, EOFError, KeyError, IndexError, TypeError, ValueError, AttributeError, zipfile.BadZipFile)
+
+
 def load(folder: Path, model: LoadedModel, text: str, found: dict[str, Track]) -> CorpusRun:
-    """A cached run, read back (``np.load`` without pickles)."""
+    """A cached run, read back (``np.load`` without pickles). An entry of another ``FORMAT``, or one whose arrays
+    do not fit this model and text, is a ValueError (so are files cut short or not written by ``save``)."""
     meta = json.loads((folder / "run.json").read_text())
+    stored = meta.get("format") if isinstance(meta, dict) else None
+    if stored != FORMAT:
+        raise ValueError(f"corpus cache entry {folder.name}: format {stored}, expected {FORMAT}")
     with np.load(folder / "run.npz", allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
     names = {int(k): tuple(v) for k, v in meta["names"].items()}
     layers = len(model.network.layers)
-    checkpoints = stream.Checkpoints(int(a["every"]), tuple(a[f"checkpoint.{k}"] for k in range(layers)))
+    steps = len(text)
+    if a["ids"].shape != (steps,) or ("loss" in a and a["loss"].shape != (steps,)) or int(a["lengths"].sum()) != steps:
+        raise ValueError(f"corpus cache entry {folder.name}: its arrays do not fit a text of {steps:,} steps")
+    shapes, dtype = meta["checkpoints"]["shapes"], np.dtype(meta["checkpoints"]["dtype"])
+    if len(shapes) != layers or dtype.kind != "f":
+        raise ValueError(f"corpus cache entry {folder.name}: its checkpoints do not fit the model")
+    every = int(a["every"])
+    for k, layer in enumerate(model.network.layers):
+        cell = layer.forward
+        width = cell.state_size + (cell.hidden_size if cell.HAS_CELL else 0)
+        if list(shapes[k]) != [-(-int(a["lengths"].max()) // every), len(a["starts"]), width]:
+            raise ValueError(f"corpus cache entry {folder.name}: layer {k}'s checkpoints do not fit the model")
+    checkpoints = stream.Checkpoints(every, _checkpoints(folder, [tuple(shape) for shape in shapes], dtype))
     passed = stream.Pass(stream.Plan(a["starts"], a["lengths"]), a["ids"], a.get("loss"), checkpoints, names)
     stats = []
     for layer, ns in names.items():
@@ -242,8 +322,14 @@ def load(folder: Path, model: LoadedModel, text: str, found: dict[str, Track]) -
         for n in ns:
             fields = {f: a[f"acc.{layer}.{n}.{f}"] for f in ("shift", "v", "vv", "y", "yy", "vy")}
             acc.sums[(layer, n)] = {"n": int(a[f"acc.{layer}.{n}.n"]), **fields}
-            acc.hist[(layer, n)] = a[f"hist.{layer}.{n}"]
+            hist = a[f"hist.{layer}.{n}"]
+            if hist.shape != (len(acc.patterns), len(fields["v"]) * census_.BINS):
+                raise ValueError(f"corpus cache entry {folder.name}: histograms of another text's concepts")
+            acc.hist[(layer, n)] = hist
     index = None
     if meta["index"] is not None:
-        index = match.MatchIndex(folder / "match.bin", meta["index"]["layer"], len(a["ids"]), meta["index"]["units"])
-    return CorpusRun(model, text, found, passed, stats, acc, index, float(meta["seconds"]), cached=True)
+        index = match.MatchIndex(folder / "match.bin", meta["index"]["layer"], steps, meta["index"]["units"])
+        if (folder / "match.bin").stat().st_size != steps * index.units:
+            raise ValueError(f"corpus cache entry {folder.name}: its match index is cut short")
+    return CorpusRun(model, text, found, passed, stats, acc, index, float(meta["seconds"]), cached=True,
+                     sample_every=None if meta["sample_every"] is None else int(meta["sample_every"]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from cells.files.parts import Head
 
 MAX_CHARACTERS = 10_000_000  # the longest text a corpus run reads (a page refuses a bigger upload first)
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
+ENCODE_PIECE = 1 << 18  # characters encoded at a time
 
 
 class Stopped(Exception):  # noqa: N818 (a request, not an error: the caller keeps its last result)
@@ -48,14 +50,15 @@ def encode(model: LoadedModel, text: str) -> np.ndarray:
         raise ValueError(f"corpus: {len(text):,} characters is over the limit of {MAX_CHARACTERS:,}")
     if not vocab.by_characters(model.vocabulary):
         return vocab.ids(text, model.vocabulary)[1].astype(np.int32)
-    codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype="<u4")  # (T,) code points
     unknown = vocab.unknown_token(model.vocabulary)
     table = {ord(t): k for k, t in enumerate(model.vocabulary) if len(t) == 1}
-    seen, inverse = np.unique(codes, return_inverse=True)
-    lookup = np.array([table.get(int(c), -1) for c in seen], dtype=np.int32)
-    if unknown is not None:
-        lookup[lookup < 0] = model.vocabulary.index(unknown)
-    ids = lookup[inverse]
+    fallback = -1 if unknown is None else model.vocabulary.index(unknown)
+    ids = np.empty(len(text), np.int32)  # (T,)
+    for a in range(0, len(text), ENCODE_PIECE):  # a piece at a time: its code points and their ranks stay small
+        codes = np.frombuffer(text[a : a + ENCODE_PIECE].encode("utf-32-le", errors="surrogatepass"), dtype="<u4")
+        seen, inverse = np.unique(codes, return_inverse=True)
+        lookup = np.array([table.get(int(c), fallback) for c in seen], dtype=np.int32)
+        ids[a : a + len(codes)] = lookup[inverse]
     if unknown is None and (ids < 0).any():
         vocab.ids(text, model.vocabulary)  # raises the vocabulary's own message, naming the first one
     return ids
@@ -221,9 +224,11 @@ def next_token_loss(head: Head, h: np.ndarray, targets: np.ndarray) -> np.ndarra
 
 def stream_pass(model: LoadedModel, ids: np.ndarray, the_plan: Plan, *, chunk: int = 64, checkpoint: int = 256,
                 consumers: Sequence[Consumer] = (), progress: Progress | None = None,
-                stop: Callable[[], bool] | None = None) -> Pass:
+                stop: Callable[[], bool] | None = None, checkpoint_files: Sequence[Path] | None = None) -> Pass:
     """Read every stream of ``the_plan`` side by side, ``chunk`` steps at a time, feeding each chunk's values to
-    the consumers; keep each stream's state every ``checkpoint`` steps (a multiple of ``chunk``)."""
+    the consumers; keep each stream's state every ``checkpoint`` steps (a multiple of ``chunk``). With
+    ``checkpoint_files`` (one per layer) the states are appended to those files as they come, never held in
+    memory, and read back as read-only memory maps (J, S, W): dense checkpoints for a long text stay on disk."""
     check_model(model)
     if chunk < 1 or checkpoint < chunk or checkpoint % chunk:
         raise ValueError(f"corpus: checkpoint every {checkpoint} steps should be a multiple of the chunk, {chunk}")
@@ -234,46 +239,62 @@ def stream_pass(model: LoadedModel, ids: np.ndarray, the_plan: Plan, *, chunk: i
     starts, lengths = the_plan.starts, the_plan.lengths
     h = [np.zeros((S, b.cell.state_size), dtype) for b in layers]
     c = [np.zeros((S, b.cell.hidden_size), dtype) if b.cell.HAS_CELL else None for b in layers]
-    saved: list[list[np.ndarray]] = [[] for _ in layers]
+    # every stream's [h, C] before steps 0, checkpoint, 2·checkpoint, …: (J, S, W) per layer, allocated once (stacking
+    # a list of them held the states twice at the end), or appended to a file a (S, W) block at a time
+    shapes = [(-(-longest // checkpoint), S, b.cell.state_size + (b.cell.hidden_size if b.cell.HAS_CELL else 0))
+              for b in layers]
+    if checkpoint_files is not None and len(checkpoint_files) != len(layers):
+        raise ValueError(f"checkpoint files: expected one per layer ({len(layers)}), got {len(checkpoint_files)}")
+    files = [open(path, "wb") for path in checkpoint_files] if checkpoint_files is not None else None  # noqa: SIM115
+    saved = [np.empty(shape, dtype) for shape in shapes] if files is None else None
     scores = predicts_tokens(model)
     loss = np.full(len(ids), np.nan, np.float32) if scores else None
     done, total = 0, the_plan.total
-    for t0 in range(0, longest, chunk):
-        if stop is not None and stop():
-            raise Stopped("the corpus run was stopped")
-        if t0 % checkpoint == 0:
-            for k in range(len(layers)):
-                saved[k].append(np.concatenate([h[k]] + ([c[k]] if c[k] is not None else []), axis=1))
-        L = min(chunk, longest - t0)
-        steps = t0 + np.arange(L)[:, None]  # (L, 1)
-        valid = steps < lengths[None, :]  # (L, S): streams shorter than the longest end early
-        positions = np.where(valid, starts[None, :] + steps, 0)  # (L, S) text positions
-        chunk_ids = ids[positions]
-        xs = model.embedding[chunk_ids] if model.embedding is not None else \
-            np.eye(model.network.input_size, dtype=dtype)[chunk_ids]  # (L, S, I)
-        xs = xs.astype(dtype, copy=False)
-        flat_positions = positions[valid]
-        for k, b in enumerate(layers):
-            wanted = tuple(dict.fromkeys((*names[k], "hidden")))
-            values, h_new, c_new = b.run(xs, h[k], c[k], wanted)
-            h[k], c[k] = h_new, c_new  # a stream that ended runs on padding: never read again
-            if consumers:
-                full = bool(valid.all())  # then every (L, S, H) array is (L·S, H) without a copy
-                given = {n: values[n].reshape(L * S, -1) if full else values[n][valid] for n in names[k]}
-                for consumer in consumers:
-                    consumer.add(k, given, flat_positions)
-            xs = values["hidden"]
-        if scores:
-            following = positions + 1
-            has_next = valid & (steps + 1 < lengths[None, :])
-            targets = ids[np.where(has_next, following, 0)]
-            nats = next_token_loss(model.head, xs[has_next], targets[has_next])
-            loss[following[has_next]] = nats
-        done += int(valid.sum())
-        if progress is not None:
-            progress(done, total)
-    states = tuple(np.stack(s) for s in saved)
-    return Pass(the_plan, ids, loss, Checkpoints(checkpoint, states), names)
+    try:
+        for t0 in range(0, longest, chunk):
+            if stop is not None and stop():
+                raise Stopped("the corpus run was stopped")
+            if t0 % checkpoint == 0:
+                for k in range(len(layers)):
+                    block = np.concatenate([h[k]] + ([c[k]] if c[k] is not None else []), axis=1)  # (S, W)
+                    if files is not None:
+                        files[k].write(block.astype(dtype, copy=False).tobytes())
+                    else:
+                        saved[k][t0 // checkpoint] = block
+            L = min(chunk, longest - t0)
+            steps = t0 + np.arange(L)[:, None]  # (L, 1)
+            valid = steps < lengths[None, :]  # (L, S): streams shorter than the longest end early
+            positions = np.where(valid, starts[None, :] + steps, 0)  # (L, S) text positions
+            chunk_ids = ids[positions]
+            xs = model.embedding[chunk_ids] if model.embedding is not None else \
+                np.eye(model.network.input_size, dtype=dtype)[chunk_ids]  # (L, S, I)
+            xs = xs.astype(dtype, copy=False)
+            flat_positions = positions[valid]
+            for k, b in enumerate(layers):
+                wanted = tuple(dict.fromkeys((*names[k], "hidden")))
+                values, h_new, c_new = b.run(xs, h[k], c[k], wanted)
+                h[k], c[k] = h_new, c_new  # a stream that ended runs on padding: never read again
+                if consumers:
+                    full = bool(valid.all())  # then every (L, S, H) array is (L·S, H) without a copy
+                    given = {n: values[n].reshape(L * S, -1) if full else values[n][valid] for n in names[k]}
+                    for consumer in consumers:
+                        consumer.add(k, given, flat_positions)
+                xs = values["hidden"]
+            if scores:
+                following = positions + 1
+                has_next = valid & (steps + 1 < lengths[None, :])
+                targets = ids[np.where(has_next, following, 0)]
+                nats = next_token_loss(model.head, xs[has_next], targets[has_next])
+                loss[following[has_next]] = nats
+            done += int(valid.sum())
+            if progress is not None:
+                progress(done, total)
+    finally:
+        for f in files or ():
+            f.close()
+    if files is not None:
+        saved = [np.memmap(path, dtype, "r", shape=shape) for path, shape in zip(checkpoint_files, shapes, strict=True)]
+    return Pass(the_plan, ids, loss, Checkpoints(checkpoint, tuple(saved)), names)
 
 
 def bits_per_token(loss: np.ndarray | None) -> float | None:

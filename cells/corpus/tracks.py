@@ -15,8 +15,9 @@ model's state after reading t could know it:
     pattern        on over every match of the user's regular expression
 
 ``bracket_depth``, ``indent`` and ``line_position`` are graded (the census correlates with them); the
-others are on/off (the census scores them by AUC). Every track is built with NumPy over the whole
-text; strings and comments with one regular-expression scan.
+others are on/off (the census scores them by AUC). Every track is built with NumPy, a piece of whole
+lines at a time (so a 10 MB text needs a few MB of scratch arrays, not hundreds); strings and comments with
+one regular-expression scan of the whole text. Graded tracks are int16 where every value fits.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ _CODE = re.compile(
 class Track:
     name: str
     graded: bool
-    values: np.ndarray  # (T,) int32 for a graded track, bool for an on/off one
+    values: np.ndarray  # (T,) int16 (int32 where a value needs it) for a graded track, bool for an on/off one
 
     @property
     def label(self) -> str:
@@ -61,6 +62,9 @@ class Track:
         if not self.graded:
             return self.values
         return self.values > self.values.mean()
+
+
+PIECE = 1 << 18  # characters read at a time (cut at a line start): whole-text temporaries stay a few MB
 
 
 def code_points(text: str) -> np.ndarray:
@@ -95,50 +99,87 @@ def strings_and_comments(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def line_starts(codes: np.ndarray) -> np.ndarray:
-    """The index of the first character of each character's line, (T,)."""
+    """The index of the first character of each character's line, (T,) int32 (a corpus is under 2³¹ characters)."""
     T = len(codes)
-    start = np.zeros(T, np.int64)
+    start = np.zeros(T, np.int32)
     breaks = np.flatnonzero(codes == 10)
     start[breaks[breaks + 1 < T] + 1] = breaks[breaks + 1 < T] + 1
     return np.maximum.accumulate(start)
 
 
+def pieces(text: str, size: int | None = None) -> list[tuple[int, int]]:
+    """[start, stop) spans of about ``size`` characters covering ``text``, each cut just after a line break (a
+    line longer than ``size`` stays whole), so a piece's lines are whole lines."""
+    size = PIECE if size is None else size
+    out, a, T = [], 0, len(text)
+    while a < T:
+        b = a + size
+        if b < T:
+            cut = text.rfind("\n", a, b)
+            b = cut + 1 if cut >= 0 else (text.find("\n", b) + 1 or T)
+        b = min(b, T)
+        out.append((a, b))
+        a = b
+    return out
+
+
+def _put(track: np.ndarray, a: int, values: np.ndarray) -> np.ndarray:
+    """Write one piece's values of a graded track at ``a``: the track is int16 until a value needs int32 (half
+    the memory of int32 throughout, and the same numbers); returns the track, widened when it had to be."""
+    if track.dtype == np.int16 and len(values) and (values.min() < -(1 << 15) or values.max() >= 1 << 15):
+        track = track.astype(np.int32)
+    track[a : a + len(values)] = values
+    return track
+
+
 def built_in(text: str) -> dict[str, Track]:
-    """Every built-in track of ``text``, in BUILT_IN order."""
+    """Every built-in track of ``text``, in BUILT_IN order. The text is read a piece of whole lines at a time
+    (``PIECE`` characters), the bracket walk and the word before carried across pieces; strings and comments,
+    which may span lines, in one scan of the whole text."""
     if not text:
         raise ValueError("tracks: expected a non-empty text")
-    codes = code_points(text)
-    T = len(codes)
-    index = np.arange(T)
-    kinds = _classes(codes)
+    T = len(text)
     string, comment, covered = strings_and_comments(text)
+    depth, indent, position = (np.empty(T, np.int16) for _ in range(3))  # widened by _put when needed
+    word_start, inside_word, digit, upper, space = (np.empty(T, bool) for _ in range(5))
+    walked, lowest, word_before = 0, 0, False  # the bracket walk so far, its lowest point, the last character a word's
+    for a, b in pieces(text):
+        codes = code_points(text[a:b])  # (n,) this piece's code points
+        n = b - a
+        index = np.arange(n, dtype=np.int32)
+        kinds = _classes(codes)
 
-    delta = np.zeros(T, np.int64)
-    delta[np.isin(codes, [40, 91, 123])] = 1  # ( [ {
-    delta[np.isin(codes, [41, 93, 125])] = -1  # ) ] }
-    delta[covered] = 0
-    walk = np.cumsum(delta)
-    depth = walk - np.minimum(0, np.minimum.accumulate(walk))  # the walk reflected at 0: never below it
+        delta = np.zeros(n, np.int32)
+        delta[np.isin(codes, [40, 91, 123])] = 1  # ( [ {
+        delta[np.isin(codes, [41, 93, 125])] = -1  # ) ] }
+        delta[covered[a:b]] = 0
+        walk = np.cumsum(delta, dtype=np.int64) + walked  # open minus closed from the text's start
+        low = np.minimum(np.minimum.accumulate(walk), lowest)
+        depth = _put(depth, a, walk - np.minimum(0, low))  # the walk reflected at 0: never below it
+        walked, lowest = int(walk[-1]), int(low[-1])
 
-    newline = codes == 10
-    starts = line_starts(codes)
-    blank = (codes == 32) | (codes == 9)
-    first_other = np.minimum.accumulate(np.where(blank, T, index)[::-1])[::-1]  # next non-blank at or after t
-    lead = first_other[starts] - starts  # the line's leading spaces and tabs
-    indent = np.minimum(index - starts + 1, lead)
-    indent[newline] = 0
-    position = index - starts
+        newline = codes == 10
+        starts = line_starts(codes)
+        blank = (codes == 32) | (codes == 9)
+        first_other = np.minimum.accumulate(np.where(blank, n, index)[::-1])[::-1]  # next non-blank at or after t
+        lead = first_other[starts] - starts  # the line's leading spaces and tabs
+        piece_indent = np.minimum(index - starts + 1, lead)
+        piece_indent[newline] = 0
+        indent = _put(indent, a, piece_indent)
+        position = _put(position, a, index - starts)
 
-    word = kinds["word"]
-    before = np.concatenate([[False], word[:-1]])
+        word = kinds["word"]
+        before = np.concatenate([[word_before], word[:-1]])
+        word_start[a:b], inside_word[a:b] = word & ~before, word & before
+        digit[a:b], upper[a:b], space[a:b] = kinds["digit"], kinds["upper"], kinds["space"]
+        word_before = bool(word[-1])
     values = {
         "string": (False, string), "comment": (False, comment), "bracket_depth": (True, depth),
-        "indent": (True, indent), "line_position": (True, position), "word_start": (False, word & ~before),
-        "inside_word": (False, word & before), "digit": (False, kinds["digit"]), "upper": (False, kinds["upper"]),
-        "whitespace": (False, kinds["space"]),
+        "indent": (True, indent), "line_position": (True, position),
+        "word_start": (False, word_start), "inside_word": (False, inside_word), "digit": (False, digit),
+        "upper": (False, upper), "whitespace": (False, space),
     }
-    return {name: Track(name, graded, np.asarray(v, np.int32) if graded else np.asarray(v, bool))
-            for name, (graded, v) in values.items()}
+    return {name: Track(name, graded, v) for name, (graded, v) in values.items()}
 
 
 def pattern_track(text: str, pattern: str) -> Track:

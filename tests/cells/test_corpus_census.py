@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cells.clamp import Clamp
-from cells.corpus import census, run_corpus
+from cells.corpus import census, run_corpus, stream
 from cells.corpus.cache import Cache
 from cells.corpus.tracks import Track
 from cells.files.model import LoadedModel
@@ -149,3 +150,17 @@ def test_a_unit_nobody_reads_changes_no_loss_when_ablated() -> None:
     table = result.census(ablate=3, windows=4, length=30)
     tried = [f for f in table if f.unit == 2 and f.loss_rise_on is not None]
     assert tried and all(abs(f.loss_rise_on) < 1e-12 and abs(f.loss_rise_off or 0) < 1e-12 for f in tried)
+
+
+def test_dense_checkpoints_keep_the_ablation_sample_and_its_numbers(tmp_path) -> None:
+    model = text_model("lstm", layers=2, hidden=4, seed=2)
+    result = run_corpus(model, TEXT * 40, streams=2, cache=Cache(tmp_path))
+    assert result.passed.checkpoints.every == 64  # every chunk: any place is at most 63 steps from a saved state
+    assert isinstance(result.passed.checkpoints.states[0], np.memmap)  # on disk, in the cache's entry
+    sparse = stream.stream_pass(model, result.passed.ids, result.passed.plan, chunk=64, checkpoint=256)
+    before = replace(result, passed=sparse, sample_every=None)  # as runs were saved until now: every 256 steps
+    dense = result.census(ablate=1, windows=4, length=300)
+    assert any(f.loss_rise_on is not None for f in dense)
+    assert [f.to_json() for f in dense] == [f.to_json() for f in before.census(ablate=1, windows=4, length=300)]
+    np.testing.assert_allclose(result.unit_values(1, "cell", 3, 900, 1400), before.unit_values(1, "cell", 3, 900, 1400),
+                               atol=1e-12)

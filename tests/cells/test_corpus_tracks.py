@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
+from cells.corpus import census, stream
 from cells.corpus.tracks import BUILT_IN, GRADED, pattern_track, tracks
+from tests.cells.test_corpus_stream import text_model
+
+TRACKS = importlib.import_module("cells.corpus.tracks")  # the module (cells.corpus.tracks is also a function's name)
 
 
 def marks(track) -> str:
@@ -67,4 +73,52 @@ def test_every_built_in_track_has_one_value_per_character_and_graded_ones_are_nu
     for name, track in t.items():
         assert track.values.shape == (len(text),)
         assert track.graded == (name in GRADED)
-        assert track.values.dtype == (np.int32 if track.graded else bool)
+        assert track.values.dtype == (np.int16 if track.graded else bool)  # small values: the small type
+
+
+def code_like(length: int, seed: int) -> str:
+    """Random text of code's characters: quotes, escapes, hashes, brackets (closing ones first too), blanks."""
+    rng = np.random.default_rng(seed)
+    return "))" + "".join(rng.choice(list("ab_1Z é\t  ()[]{}'\"#\\\n\n"), length))
+
+
+@pytest.mark.parametrize("piece", [1, 7, 50, 333])
+def test_tracks_read_a_piece_of_lines_at_a_time_equal_the_tracks_of_the_whole_text(monkeypatch, piece: int) -> None:
+    module = TRACKS
+    text = code_like(6000, seed=piece)
+    whole = tracks(text)  # PIECE is far longer than the text: one piece
+    monkeypatch.setattr(module, "PIECE", piece)
+    assert len(module.pieces(text)) > 5
+    for name, track in tracks(text).items():
+        np.testing.assert_array_equal(track.values, whole[name].values, err_msg=name)
+
+
+def test_a_graded_track_needing_more_than_int16_keeps_its_values(monkeypatch) -> None:
+    monkeypatch.setattr(TRACKS, "PIECE", 1000)
+    text = "(" * 3 + "x" * 40_000 + "\n  y"
+    t = tracks(text)
+    assert t["line_position"].values.dtype == np.int32 and t["line_position"].values[40_002] == 40_002
+    assert t["line_position"].values[-1] == 2 and t["indent"].values[-1] == 2 and t["bracket_depth"].values[-1] == 3
+    assert t["indent"].values.dtype == np.int16
+
+
+def test_encoding_a_piece_at_a_time_gives_the_ids_of_the_whole_text(monkeypatch) -> None:
+    model = text_model("lstm", layers=1, hidden=3)
+    text = code_like(3000, seed=1) + "\U0001f600"  # characters outside the vocabulary read as <unk>
+    whole = stream.encode(model, text)
+    monkeypatch.setattr(stream, "ENCODE_PIECE", 13)
+    np.testing.assert_array_equal(stream.encode(model, text), whole)
+    assert whole[-1] == model.vocabulary.index("<unk>") and whole.dtype == np.int32
+
+
+@pytest.mark.parametrize("count", [0, 3, 9, 17])
+def test_the_census_numbers_each_combination_of_on_off_concepts_in_order(monkeypatch, count: int) -> None:
+    monkeypatch.setattr(census, "PIECE", 97)
+    rng = np.random.default_rng(count)
+    on_off = [rng.random(4000) < p for p in rng.random(count)]
+    masks = sum((t.astype(np.int64) << k for k, t in enumerate(on_off)), np.zeros(4000, np.int64))
+    expected_patterns, expected_rank = np.unique(masks, return_inverse=True)
+    patterns, rank = census.combinations(on_off, 4000)
+    np.testing.assert_array_equal(patterns, expected_patterns)
+    np.testing.assert_array_equal(rank, expected_rank)
+    assert rank.dtype == (np.uint8 if len(patterns) <= 256 else np.uint16)

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { mock, test } from "node:test";
 
-import { MAX_ROWS, REPORT_AFTER_MS, clamp, groups, keep, keyMove, playClock, reporter, resume, rowsInSight, scrolled }
+import { MAX_ROWS, REPORT_AFTER_MS, clamp, groups, keep, keyMove, openingRows, playClock, reporter, resume, rowsInSight,
+  scrolled }
   from "../../viz/gateview/cursor.js";
 
 test("the cursor stays on a whole step and unit inside the view", () => {
@@ -91,6 +92,18 @@ test("the chosen unit stays in sight: the shown rows stay while it is, else it c
   assert.equal(rowsInSight(order.toReversed(), 127, 40, 128), 0);
   assert.equal(rowsInSight([0, 1, 2, 3], 3, 0, 4), 0); // a small layer shows every row
   assert.deepEqual([scrolled(0, 120, 128), scrolled(0, -120, 128), scrolled(94, 50, 128)], [4, 0, 96]);
+});
+
+test("a view opening on a unit past the first rows opens scrolled to it, in the middle of the rows shown", () => {
+  const order = [...Array(192).keys()];
+  const shown = (unit) => {
+    const first = openingRows(order, unit, 192);
+    return [first, first + MAX_ROWS - 1];
+  };
+  assert.deepEqual(shown(32), [16, 47]); // the code-unit lesson's 192 units of C_t, unit 32 watched
+  assert.deepEqual(shown(5), [0, 31]); // a unit among the first rows: they stay
+  assert.deepEqual(shown(190), [160, 191]); // the last rows, never past the end
+  assert.equal(openingRows([0, 1, 2], 2, 3), 0);
 });
 
 test("views of one group follow each other's cursor and colour range; other groups and the sender do not", () => {

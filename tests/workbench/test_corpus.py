@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from cells.corpus import Cache, run_corpus, stream
+from tests.cells.test_corpus_stream import TEXT, Keep, text_model
+from viz.corpus import PAGE, PAGE_COMPUTED
 from workbench import corpus as wc
 
 
@@ -32,3 +36,16 @@ def test_a_link_asks_for_a_section_a_unit_a_place_and_a_span_and_says_what_was_w
     assert asked == {"section": "text", "unit": wc.Unit(0, "hidden", 3), "at": 512, "span": (10, 14)} and not errors
     asked, errors = wc.parse_link({"section": "nope", "at": "-1", "span": "9-3"})
     assert asked == {} and len(errors) == 3
+
+
+def test_a_computed_unit_gets_a_shorter_page_of_the_same_values_as_the_run(tmp_path) -> None:
+    model = text_model("lstm", layers=2, hidden=4)
+    run = run_corpus(model, TEXT * 30, streams=2, cache=Cache(tmp_path))
+    hidden, cell = wc.Unit(1, "hidden", 2), wc.Unit(1, "cell", 2)
+    assert wc.indexed(run, hidden) and not wc.indexed(run, cell)
+    assert wc.page_size(run, hidden) == PAGE and wc.page_size(run, cell) == PAGE_COMPUTED < PAGE
+    keep = Keep(run.steps)  # every value of the long run, at its text position
+    stream.stream_pass(model, run.passed.ids, run.passed.plan, chunk=64, checkpoint=64, consumers=[keep])
+    a, b = 1000, 3000  # across many checkpoints and a stream's end
+    np.testing.assert_allclose(wc.unit_values(run, cell, a, b), keep.values[(1, "cell")][a:b, 2], atol=1e-5)
+    np.testing.assert_allclose(wc.unit_values(run, hidden, a, b), keep.values[(1, "hidden")][a:b, 2], atol=1 / 255)

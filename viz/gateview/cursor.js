@@ -91,6 +91,12 @@ export function rowsInSight(order, unit, first, units) {
   return Math.min(Math.max(r - Math.floor(shown / 2), 0), units - shown);
 }
 
+// The first shown row when a view opens on ``unit`` (a link's, a cue's, a lesson stop's): the first rows, or,
+// when the unit lies past them, the rows with it in their middle, so the chosen unit is on screen from the start.
+export function openingRows(order, unit, units) {
+  return rowsInSight(order, unit, 0, units);
+}
+
 // The first shown row after a turn of the wheel (down: later rows), four rows a notch.
 export function scrolled(first, deltaY, units) {
   const shown = Math.min(units, MAX_ROWS);

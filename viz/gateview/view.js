@@ -2,7 +2,7 @@
 // page once per message; moving the cursor only moves marks, fills the numbers and recolours the diagram.
 
 import { colourMap, gradient, legend, rowBounds } from "./colour.js";
-import { MAX_ROWS, SPEEDS, clamp, reporter, rowsInSight } from "./cursor.js";
+import { MAX_ROWS, SPEEDS, clamp, openingRows, reporter, rowsInSight } from "./cursor.js";
 import { slotValue, unpack } from "./decode.js";
 import { GROUPS, el } from "./dom.js";
 import { readout } from "./format.js";
@@ -25,7 +25,7 @@ export class GateView {
     this.unit = header.unit;
     this.ranges = header.ranges || "shared";
     this.order = [...Array(header.units).keys()];
-    this.offset = 0; // the first shown row of a layer larger than MAX_ROWS
+    this.offset = openingRows(this.order, this.unit, header.units); // the first shown row of a large layer
     this.playing = false;
     this.speed = 10;
     this.host = host;

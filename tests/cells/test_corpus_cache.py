@@ -1,0 +1,113 @@
+"""The disk cache's entries: one that cannot be read back (cut short, of an older format, random bytes) reads as
+missing, so the run is made again, equal to a fresh one, and the bad entry is replaced by a good one."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cells.corpus import CorpusRun, run_corpus
+from cells.corpus.cache import FORMAT, Cache
+from tests.cells.test_corpus_stream import TEXT, text_model
+
+MODEL = text_model("lstm", layers=2, hidden=4)
+CORPUS = TEXT * 3
+
+
+def run(cache: Cache) -> CorpusRun:
+    return run_corpus(MODEL, CORPUS, streams=2, cache=cache)
+
+
+def cut_short(entry: Path) -> None:
+    data = (entry / "run.npz").read_bytes()
+    (entry / "run.npz").write_bytes(data[: len(data) // 2])
+
+
+def random_bytes(entry: Path) -> None:
+    rng = np.random.default_rng(0)
+    for name in ("run.npz", "run.json"):
+        (entry / name).write_bytes(rng.integers(0, 256, 4000, dtype=np.uint8).tobytes())
+
+
+def older_format(entry: Path) -> None:
+    """As format 1 stored it: no format in run.json, each census histogram as two arrays (.all and .on)."""
+    meta = json.loads((entry / "run.json").read_text())
+    meta.pop("format")
+    (entry / "run.json").write_text(json.dumps(meta))
+    with np.load(entry / "run.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    for name in [k for k in arrays if k.startswith("hist.")]:
+        counts = arrays.pop(name)
+        arrays[f"{name}.all"], arrays[f"{name}.on"] = counts.sum(axis=0), counts[:2]
+    np.savez(entry / "run.npz", **arrays)
+
+
+def index_cut_short(entry: Path) -> None:
+    data = (entry / "match.bin").read_bytes()
+    (entry / "match.bin").write_bytes(data[:-7])
+
+
+def checkpoints_cut_short(entry: Path) -> None:
+    data = (entry / "checkpoint.1.bin").read_bytes()
+    (entry / "checkpoint.1.bin").write_bytes(data[:-4])
+
+
+def a_file_missing(entry: Path) -> None:
+    (entry / "run.json").unlink()
+
+
+def not_this_format(entry: Path) -> None:
+    """Readable, but says another format: never read as this engine's layout."""
+    meta = json.loads((entry / "run.json").read_text())
+    meta["format"] = FORMAT + 1
+    (entry / "run.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("damage", [cut_short, random_bytes, older_format, index_cut_short, checkpoints_cut_short,
+                                    a_file_missing,
+                                    not_this_format])
+def test_an_unreadable_entry_reads_as_missing_is_made_again_and_replaced(tmp_path, damage: Callable) -> None:
+    cache = Cache(tmp_path / "cache")
+    fresh = run(cache)
+    (entry,) = [path for _, _, path in cache.entries()]
+    damage(entry)
+    again = run(Cache(tmp_path / "cache"))  # another session finds the damaged entry
+    assert not again.cached  # made again, not an error
+    np.testing.assert_array_equal(again.passed.loss, fresh.passed.loss)
+    assert [f.to_json() for f in again.census(ablate=0)] == [f.to_json() for f in fresh.census(ablate=0)]
+    assert again.select(10, 14, 0.0) == fresh.select(10, 14, 0.0)
+    (replaced,) = [path for _, _, path in cache.entries()]  # the bad entry is gone, a good one in its place
+    assert replaced.name == entry.name
+    third = run(Cache(tmp_path / "cache"))
+    assert third.cached
+    alone = run_corpus(MODEL, CORPUS, streams=2)  # no cache: (fresh's own files were the ones damaged)
+    np.testing.assert_array_equal(third.passed.checkpoints.states[1], alone.passed.checkpoints.states[1])
+    np.testing.assert_array_equal(third.unit_values(1, "cell", 2, 40, 200), alone.unit_values(1, "cell", 2, 40, 200))
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]  # nothing left lying about
+
+
+def test_an_entry_says_its_format_and_the_format_is_part_of_the_key(tmp_path) -> None:
+    cache = Cache(tmp_path / "cache")
+    run(cache)
+    (entry,) = [path for _, _, path in cache.entries()]
+    assert json.loads((entry / "run.json").read_text())["format"] == FORMAT
+    with zipfile.ZipFile(io.BytesIO((entry / "run.npz").read_bytes())) as z:
+        assert not any(name.endswith((".all.npy", ".on.npy")) for name in z.namelist())
+
+
+def test_a_cache_that_cannot_be_written_leaves_a_good_run(tmp_path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+
+    class Full(Cache):
+        def put(self, name, write):
+            raise OSError(28, "No space left on device")
+
+    result = run(Full(folder))
+    assert not result.cached and result.select(10, 14, 0.0) == run(Cache(tmp_path / "other")).select(10, 14, 0.0)
