@@ -152,7 +152,7 @@ def gate_view_at(result: Result, position: int, unit: wc.Unit) -> None:
                       "fresh state, as any typed text)"):
         send("explore", from_loaded(run.model, result.model_label), run.text[start:stop],
              step=int(st.session_state.get(K.cursor.step, position - start)),
-             unit=int(st.session_state.get(K.cursor.unit, unit.unit)))
+             unit=int(st.session_state.get(K.cursor.unit, unit.unit)), layer=unit.layer)
         st.switch_page("views/explore.py")
 
 

@@ -28,17 +28,18 @@ class Parcel:
     text: str  # the sequence to show the model on
     step: int | None = None  # where the time cursor starts (None: the page's own)
     unit: int | None = None  # the unit to select (None: the model's own unit to watch, if any)
+    layer: int | None = None  # the layer to show, from 0 (None: the page's own)
     present: bool = False  # open in presenter mode (from a lesson being presented)
 
 
 def send(to: str, model: Model, text: str | None = None, *, step: int | None = None, unit: int | None = None,
-         present: bool = False) -> None:
+         layer: int | None = None, present: bool = False) -> None:
     """Make ``model`` the current one and leave a parcel for page ``to``; switch page after this."""
     if to not in PAGES:
         raise ValueError(f"hand-off: expected one of {', '.join(PAGES)}, got {to!r}")
     use_model(model)
     st.session_state[PARCEL] = Parcel(to, model, text or model.sequence, step, model.watch if unit is None else unit,
-                                      present)
+                                      layer, present)
 
 
 def follow_text(page: str, text: str) -> None:

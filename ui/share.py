@@ -69,6 +69,8 @@ def take_handoff() -> None:
         ss[keys.EXPLORE.present] = True
     if parcel.unit is not None:
         ss[keys.EXPLORE.cursor.unit] = parcel.unit
+    if parcel.layer is not None:  # the unit's layer: the page shows one layer at a time
+        ss[keys.EXPLORE.view_layer] = parcel.layer
 
 
 def link_errors() -> list[str]:

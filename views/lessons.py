@@ -96,7 +96,7 @@ with words:
     if st.button("Open in Explore", key=keys.LESSONS.open_explore, icon=":material/open_in_new:",
                  help="Carry this model and input to the Explore page, with every gate and the numbers."):
         send("explore", scene.model, scene.text, step=int(st.session_state.get(keys.LESSONS.cursor.step, 0)),
-             unit=int(st.session_state.get(keys.LESSONS.cursor.unit, stop.unit)), present=present)
+             unit=int(st.session_state.get(keys.LESSONS.cursor.unit, stop.unit)), layer=stop.layer, present=present)
         st.switch_page("views/explore.py")
 
 with views:

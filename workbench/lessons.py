@@ -72,6 +72,11 @@ class Stop:
     cursor: int = 0  # the step the cursor starts on
 
     @property
+    def layer(self) -> int:
+        """The layer its figures show, from 0 (the first one's, where they show several)."""
+        return next((p.layer for p in self.panels if p.name != "gradient"), 0)
+
+    @property
     def content(self) -> Content:
         """The stop's file as written, placeholders and all."""
         return _content(self.slug)

@@ -127,3 +127,15 @@ def test_the_shipped_text_can_be_its_first_few_files_for_a_quick_run() -> None:
     shown = [c.value for c in at.caption if "characters" in c.value]
     assert any(c.startswith(f"The first 5 of {len(files)} held-out") and f"{len(first):,} characters" in c
                for c in shown), shown
+
+
+def test_open_in_explore_shows_the_layer_of_the_unit_it_carries() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    at.session_state[K.section] = "text"
+    at.session_state[K.unit] = "1.cell.4"  # a unit of the second layer
+    at.session_state[K.clicked] = 700
+    at.run(timeout=180)
+    at.button(key=K.open_explore).click().run(timeout=180)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state[keys.EXPLORE.cursor.unit] == 4
+    assert at.session_state[keys.EXPLORE.view_layer] == 1  # Explore shows layer 2, where unit 4 was chosen
