@@ -138,16 +138,16 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) ->
     def progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"Reading the text: {done:,} of {total:,} steps")
 
-    try:  # an unreadable cache entry is made again by run_corpus itself; this is a cache folder it cannot make
-        run = run_corpus(model, text, cache=Cache(), progress=progress)
-    except OSError:
-        st.caption("The disk cache's folder cannot be written; running without it.")
-        run = run_corpus(model, text, progress=progress)
-
     def census_progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"The census's ablations: {done} of {total}")
 
-    census = run.census(ablate=1, progress=census_progress)
+    with wc.one_blas_thread():
+        try:  # an unreadable cache entry is made again by run_corpus itself; this is a cache folder it cannot make
+            run = run_corpus(model, text, cache=Cache(), progress=progress)
+        except OSError:
+            st.caption("The disk cache's folder cannot be written; running without it.")
+            run = run_corpus(model, text, progress=progress)
+        census = run.census(ablate=1, progress=census_progress)
     bar.empty()
     stop.empty()
     result = Result(model_label, text_label, run, census)

@@ -53,6 +53,9 @@ def link_in() -> None:
             st.session_state[K.clicked] = asked["at"]
     if "span" in asked:
         st.session_state[K.selection] = asked["span"]
+    if "files" in asked:
+        st.session_state[K.source] = "shipped"
+        st.session_state[K.part] = asked["files"]
     if {"unit", "at", "span"} & set(asked):
         st.session_state[K.autorun] = True  # the default model over the shipped text: cached, so at once
 
@@ -66,7 +69,9 @@ def link_out(section: str) -> None:
         values["at"] = str(st.session_state[K.clicked])
     if section == "match" and (span := st.session_state.get(K.selection)):
         values["span"] = f"{span[0]}-{span[1]}"
-    for name in ("section", "unit", "at", "span"):
+    if st.session_state.get(K.source) == "shipped" and st.session_state.get(K.part) in wc.PARTS:
+        values["files"] = str(st.session_state[K.part])  # the first few held-out files, not all of them
+    for name in ("section", "unit", "at", "span", "files"):
         if name in values and st.query_params.get(name) != values[name]:
             st.query_params[name] = values[name]
         elif name not in values and name in st.query_params:
@@ -226,7 +231,7 @@ def match_section(result: Result) -> None:
     with right.container(height=440):
         for k, m in enumerate(found.matches[:SHOWN_MATCHES]):
             s, e = max(0, m.start - 20), min(run.steps, m.stop + 20)
-            text_col, open_col = st.columns([6, 1])
+            text_col, open_col = st.columns([4, 1], gap="small")  # room for the whole word "Open"
             text_col.html(snippet_html(run.text, s, _shares(result, units, threshold, s, e), current_palette()))
             text_col.caption(f"{m.start:,}–{m.stop:,}: {m.share:.0%} of the set on, {m.others:.1f} others")
             open_col.button("Open", key=f"corpus_open_{k}", on_click=_open, args=(m.start,),

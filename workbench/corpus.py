@@ -40,6 +40,13 @@ CONTEXT = 40  # of which, before it
 _BLAS = ThreadpoolController()
 
 
+def one_blas_thread():
+    """A context in which NumPy's products use one BLAS thread: the page's corpus work. With a second thread, a
+    run of the shipped 2 × 192 LSTM over the first five held-out files took 119 s instead of 5 s while another
+    process kept one of this machine's two cores busy, as other sessions do on a class's server."""
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
 # ----- texts --------------------------------------------------------------------------------------------------
 def text_of_upload(name: str, data: bytes) -> str:
     """The text of an uploaded file: UTF-8, at most MAX_TEXT_BYTES, not empty, not binary; else a ValueError."""
@@ -220,7 +227,7 @@ def unit_values(run: CorpusRun, unit: Unit, start: int, stop: int) -> np.ndarray
     if indexed(run, unit):
         codes = np.asarray(index.codes[start:stop, unit.unit], np.float32)  # (n,)
         return codes * (2.0 / 255.0) - 1.0
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         return run.unit_values(unit.layer, unit.state, unit.unit, start, stop).astype(np.float32)
 
 
@@ -267,7 +274,8 @@ def link_values(section: str, unit: Unit | None, at: int | None, span: tuple[int
 
 
 def parse_link(params: dict[str, str]) -> tuple[dict, list[str]]:
-    """What a link asks for (section, unit, at, span) and what was wrong in it, said for the user."""
+    """What a link asks for (section, unit, at, span, files: the first held-out files read) and what was wrong in
+    it, said for the user."""
     out: dict = {}
     errors = []
     section = params.get("section")
@@ -292,6 +300,12 @@ def parse_link(params: dict[str, str]) -> tuple[dict, list[str]]:
             out["span"] = (int(m.group(1)), int(m.group(2)))
         else:
             errors.append(f"link: span should be start-stop, start below stop, got {span[:20]!r}")
+    if (files := params.get("files")) is not None:
+        if files in {str(n) for n in PARTS}:
+            out["files"] = int(files)
+        else:
+            errors.append(f"link: files should be {', '.join(map(str, PARTS[:-1]))} or {PARTS[-1]} (how many of the "
+                          f"held-out files to read), got {files[:20]!r}")
     return out, errors
 
 

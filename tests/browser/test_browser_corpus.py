@@ -70,6 +70,7 @@ def test_the_shipped_model_over_the_shipped_corpus_census_coloured_text_gate_vie
     app.wait_idle(120_000)
     assert not page.locator(ERROR).count(), page.locator(ERROR).all_inner_texts()
     assert "clear (|r| ≥ 0.6 or AUC ≥ 0.9)" in page.locator(MAIN).inner_text()
+    assert f"files={wc.PARTS[0]}" in page.url  # a link to this view reads the same few files
     app.screenshot("corpus-census", whole_app=False)
 
     section(app, "Coloured text")

@@ -139,3 +139,22 @@ def test_open_in_explore_shows_the_layer_of_the_unit_it_carries() -> None:
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.session_state[keys.EXPLORE.cursor.unit] == 4
     assert at.session_state[keys.EXPLORE.view_layer] == 1  # Explore shows layer 2, where unit 4 was chosen
+
+
+def test_a_link_to_the_first_few_shipped_files_chooses_just_those() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.views.apptest import APP, TIMEOUT
+    from workbench import corpus as wc
+
+    code = [e["name"] for e in wc.text_models() if e.get("corpus")]
+    if not code:
+        pytest.skip("no shipped code model in assets/pretrained/manifest.json")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.switch_page("views/corpus.py")
+    at.query_params.update({"files": "5"})
+    at.session_state[K.model] = code[0]
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.select_slider(key=K.part).value == 5
+    assert any(c.value.startswith("The first 5 of") for c in at.caption)

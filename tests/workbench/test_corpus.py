@@ -36,6 +36,11 @@ def test_a_link_asks_for_a_section_a_unit_a_place_and_a_span_and_says_what_was_w
     assert asked == {"section": "text", "unit": wc.Unit(0, "hidden", 3), "at": 512, "span": (10, 14)} and not errors
     asked, errors = wc.parse_link({"section": "nope", "at": "-1", "span": "9-3"})
     assert asked == {} and len(errors) == 3
+    asked, errors = wc.parse_link({"files": "5"})
+    assert asked == {"files": 5} and not errors
+    asked, errors = wc.parse_link({"files": "7"})
+    assert asked == {} and errors == ["link: files should be 5, 10 or 20 (how many of the held-out files to read), "
+                                      "got '7'"]
 
 
 def test_a_computed_unit_gets_a_shorter_page_of_the_same_values_as_the_run(tmp_path) -> None:
