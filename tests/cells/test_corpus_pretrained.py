@@ -32,6 +32,14 @@ def test_both_code_models_are_listed_with_their_corpus_split_and_scores() -> Non
     assert lstm["held_out_files"] == gru["held_out_files"]
 
 
+def test_the_lstm_beats_every_n_gram_fitted_on_its_training_text() -> None:
+    lstm = ENTRIES[0]
+    ngram = json.loads((FOLDER / "stdlib" / "ngram.json").read_text())
+    orders = {int(k): v for k, v in ngram["held_out_bits_per_char"].items()}
+    assert max(orders) >= 8 and lstm["baseline"]["held_out_bits_per_char"] == min(orders.values())
+    assert lstm["held_out_bits_per_char"] < min(orders.values()), (lstm["held_out_bits_per_char"], ngram)
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["name"] for e in ENTRIES])
 def test_a_code_model_reads_any_text_through_its_vocabulary(entry: dict) -> None:
     model = cells.load(FOLDER / entry["file"])

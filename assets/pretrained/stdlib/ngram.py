@@ -19,7 +19,7 @@ three discounts of each order from its counts of counts n_1 … n_4: Y = n_1 / (
 D_1 = 1 - 2Y n_2/n_1, D_2 = 2 - 3Y n_3/n_2, D_3+ = 3 - 4Y n_4/n_3 (0.5 each where one of n_1 … n_4 is 0,
 as for single characters each seen thousands of times, or where an estimate falls outside (0, j]). N-grams
 are counted by a 64-bit polynomial hash (about 10^-5 chance of any collision among the ~10^7 distinct n-grams
-of an order). Orders go up to 16, stopping once two orders in a row are worse than the best.
+of an order). Orders go up to 32, stopping once two orders in a row are worse than the best.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-MAX_ORDER = 16
+MAX_ORDER = 32
 
 
 MULT = np.uint64(0x9E3779B97F4A7C15)  # odd: every n-gram's hash is its characters as digits of a base-MULT number
@@ -98,7 +98,7 @@ def held_out_hashes(cat: np.ndarray, offset: np.ndarray, previous: np.ndarray, k
     return out
 
 
-def evaluate(train_ids: np.ndarray, held: list[np.ndarray], vocab: int, logfile: Path, max_order: int = 16,
+def evaluate(train_ids: np.ndarray, held: list[np.ndarray], vocab: int, logfile: Path, max_order: int = MAX_ORDER,
              stop_early: bool = True) -> dict[int, float]:
     """Held-out bits per character of the interpolated modified Kneser-Ney model of each order 1 … MAX_ORDER
     (stopping two orders after the best when two in a row are worse)."""
