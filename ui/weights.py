@@ -163,9 +163,22 @@ def apply_pending(base: Model, layer: int, direction: str, gate: str, features: 
     if edited is not None:
         commit(base, edited)
     if refused:
-        st.session_state[keys.WEIGHTS.edit_refused] = refused  # said under the editors (views/weights.py)
         st.session_state[keys.WEIGHTS.version] = _version() + 1  # the editors show the weights as they still are
+        st.session_state[keys.WEIGHTS.edit_refused] = (_version(), (layer, direction, gate), refused)
     return edited is not None
+
+
+def refusal(layer: int, direction: str, gate: str) -> str | None:
+    """What the last edit of this gate's editors held that could not be used, said under them until the weights or
+    the gate shown change: not once, since the editors' own reruns (a grid sends its state again) come after it."""
+    said = st.session_state.get(keys.WEIGHTS.edit_refused)
+    if not said:
+        return None
+    version, where, message = said
+    if version != _version() or where != (layer, direction, gate):
+        del st.session_state[keys.WEIGHTS.edit_refused]
+        return None
+    return message
 
 
 def editors(cell: cells.Cell, layer: int, direction: str, gate: str, tables: dict[str, pd.DataFrame],

@@ -30,6 +30,7 @@ from ui.weights import (
     knobs,
     model_sidebar,
     redraw,
+    refusal,
     reset,
 )
 from ui.weights_link import load_page_link, take_link_step, write_page_link
@@ -112,7 +113,7 @@ st.caption(f"{label}. Rows are units; the bias b first, then the columns of the 
 left, right = st.columns([3, 2])
 with left:
     editors(cell, layer, direction, gate, tables, on_edit)
-    if refused := st.session_state.pop(keys.WEIGHTS.edit_refused, None):
+    if refused := refusal(layer, direction, gate):
         st.error(refused)
 with right:
     chart(weight_heatmap(matrix_frame(tables["weights"]), f"W ({info.symbol})", palette),

@@ -232,8 +232,11 @@ def test_letters_typed_in_a_weight_cell_keep_the_weight_and_say_what_was_wrong(a
             # a user who sees the editor open: wait for it, then type on at a person's pace.
             app.wait_idle()
             app.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # row u0's name, then right to h0
-            app.page.keyboard.press("ArrowRight")
-            app.page.keyboard.press("ArrowRight")
+            # The grid takes the keys once it holds the focus: an arrow sent sooner is lost (it then chose b).
+            app.page.wait_for_function("() => document.activeElement && "
+                                       "document.activeElement.closest('[data-testid=stDataFrame]')", timeout=5_000)
+            app.page.keyboard.press("ArrowRight", delay=60)
+            app.page.keyboard.press("ArrowRight", delay=60)
             if double:  # the editor opened on the cell's text, all of it selected, then replaced
                 app.page.keyboard.press("Enter")
                 cell_editor.wait_for(state="visible", timeout=5_000)

@@ -388,6 +388,18 @@ def test_letters_typed_in_a_weight_cell_keep_the_old_weight_and_the_editor_shows
     assert not fresh.get("edited_rows")  # the next editor starts from the weights, not from "abc"
 
 
+def test_a_refused_edit_is_still_said_after_the_reruns_that_follow_it_until_an_edit_is_used() -> None:
+    at = open_weights()
+    edit(at, "weights", {0: {"h0": "abc"}}, (4, 13))
+    said = ["f_t weights, row u0, column h0: 'abc' is not a finite number; the weights stay as they were"]
+    assert errors(at) == said
+    at.run(timeout=TIMEOUT)  # a rerun the user did not ask for (the grid or the address bar's component)
+    at.run(timeout=TIMEOUT)
+    assert errors(at) == said
+    edit(at, "weights", {0: {"h0": "0.5"}}, (4, 13), version=1)
+    assert errors(at) == [] and model(at).network.layers[0].forward.weights["forget"][0, 0] == 0.5
+
+
 def test_a_cell_closed_without_a_change_keeps_its_exact_weight() -> None:
     frame = pd.DataFrame([[0.123456, -2.0]], index=["u0"], columns=["h0", "x0"])
     out = apply_edits(frame, {0: {"h0": "0.123", "x0": " -2.000 "}}, "f_t weights")
