@@ -455,12 +455,13 @@ def test_see_it_in_explore_draws_the_uploaded_model_s_gates(weights: App) -> Non
     engine = Engine.of(path, None, "over the lazy fox")
     type_text(app, "over the lazy fox", engine.steps)
     app.click(app.page.locator("[data-testid=stSidebar]").get_by_role("link", name="See it in Explore"))
+    # The text typed on the Weights page (not the one it was uploaded on), over the model's own 16 units; read in one
+    # go, as the page's first runs may mount the view afresh between two reads.
     app.page.wait_for_function(f"""steps => {{
         const v = ({GATE_VIEWS_JS})()[0]?.gatescope;
-        return !!v && JSON.stringify(v.h.labels) === JSON.stringify(steps);
-    }}""", arg=engine.steps, timeout=45_000)  # the text typed on the Weights page, not the one it was uploaded on
+        return !!v && JSON.stringify(v.h.labels) === JSON.stringify(steps) && v.h.units === 16;
+    }}""", arg=engine.steps, timeout=45_000)
     app.wait_idle()
-    assert app.evaluate(f"() => ({GATE_VIEWS_JS})()[0].gatescope.h.units") == 16
     assert "Uploaded: char_lm.safetensors" in app.page.locator("[data-testid=stSidebar]").inner_text()
     no_error(app)
     app.screenshot("upload-char_lm-in-explore")
