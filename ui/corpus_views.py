@@ -61,17 +61,11 @@ def link_in() -> None:
 
 
 def link_out(section: str) -> None:
-    unit = st.session_state.get(K.unit)
-    values = {"section": section}
-    if unit:
-        values["unit"] = unit
-    if section == "text" and st.session_state.get(K.clicked) is not None:
-        values["at"] = str(st.session_state[K.clicked])
-    if section == "match" and (span := st.session_state.get(K.selection)):
-        values["span"] = f"{span[0]}-{span[1]}"
-    if st.session_state.get(K.source) == "shipped" and st.session_state.get(K.part) in wc.PARTS:
-        values["files"] = str(st.session_state[K.part])  # the first few held-out files, not all of them
-    for name in ("section", "unit", "at", "span", "files"):
+    ss = st.session_state
+    part = ss.get(K.part) if ss.get(K.source) == "shipped" and ss.get(K.part) in wc.PARTS else None
+    values = wc.link_values(section, ss.get(K.unit) or None, ss.get(K.clicked) if section == "text" else None,
+                            (ss.get(K.selection) or None) if section == "match" else None, part)
+    for name in wc.LINK_PARAMS:
         if name in values and st.query_params.get(name) != values[name]:
             st.query_params[name] = values[name]
         elif name not in values and name in st.query_params:

@@ -261,8 +261,13 @@ def reads_text(model: LoadedModel) -> bool:
 
 
 # ----- the share link ---------------------------------------------------------------------------------------------
-def link_values(section: str, unit: Unit | None, at: int | None, span: tuple[int, int] | None) -> dict[str, str]:
-    """The page's query parameters: the section shown, the unit the text is coloured by, the place and the span."""
+LINK_PARAMS = ("section", "unit", "at", "span", "files")  # what the page's link can hold (parse_link reads them)
+
+
+def link_values(section: str, unit: Unit | str | None, at: int | None, span: tuple[int, int] | None,
+                files: int | None = None) -> dict[str, str]:
+    """The page's query parameters: the section shown, the unit the text is coloured by, the place, the span and how
+    many of the shipped files are read (None: all of them)."""
     out = {"section": section}
     if unit is not None:
         out["unit"] = str(unit)
@@ -270,6 +275,8 @@ def link_values(section: str, unit: Unit | None, at: int | None, span: tuple[int
         out["at"] = str(at)
     if span is not None:
         out["span"] = f"{span[0]}-{span[1]}"
+    if files is not None:
+        out["files"] = str(files)
     return out
 
 

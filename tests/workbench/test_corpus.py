@@ -36,6 +36,9 @@ def test_a_link_asks_for_a_section_a_unit_a_place_and_a_span_and_says_what_was_w
     assert asked == {"section": "text", "unit": wc.Unit(0, "hidden", 3), "at": 512, "span": (10, 14)} and not errors
     asked, errors = wc.parse_link({"section": "nope", "at": "-1", "span": "9-3"})
     assert asked == {} and len(errors) == 3
+    spelled = wc.link_values("match", wc.Unit(1, "cell", 37), None, (5100, 5130), 5)
+    assert wc.parse_link(spelled) == ({"section": "match", "unit": wc.Unit(1, "cell", 37), "span": (5100, 5130),
+                                       "files": 5}, [])  # the page writes what it reads back
     asked, errors = wc.parse_link({"files": "5"})
     assert asked == {"files": 5} and not errors
     asked, errors = wc.parse_link({"files": "7"})
