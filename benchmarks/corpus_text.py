@@ -121,21 +121,20 @@ K = keys.CORPUS
 def end_to_end(text: str, units: list[wc.Unit], places: list[int]) -> None:
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.browser_gateview import streamlit_server
+    from benchmarks.browser_gateview import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
     with tempfile.TemporaryDirectory() as folder, streamlit_server(Path(folder) / "server.log") as url, \
             sync_playwright() as pw:
-        upload = Path(folder) / "stdlib-10MB.py"
-        upload.write_text(text, encoding="utf-8")
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox",
-                                                                               "--disable-gpu"])
+        uploaded = Path(folder) / "stdlib-10MB.py"
+        uploaded.write_text(text, encoding="utf-8")
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1280, "height": 800})
         tab.set_default_timeout(120_000)
         tab.goto(url + "/corpus")
         tab.wait_for_selector(IDLE)
         tab.get_by_text("Uploaded file", exact=True).click()
         tab.wait_for_selector(IDLE)
-        tab.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(upload))
+        tab.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(uploaded))
         run_button = tab.locator(f".st-key-{K.run} button:not([disabled])").first
         run_button.wait_for(timeout=300_000)
         tab.wait_for_selector(IDLE)
