@@ -110,8 +110,8 @@ def choose_text(model_choice: str) -> tuple[str, str] | None:
         name, text = uploaded
         return f"{name[:60]} ({len(text):,} characters)", text
     what, files = wc.shipped_source(model_choice)
-    if files is not None and len(files) > 1:
-        parts = wc.shipped_parts(files)
+    parts = wc.shipped_parts(files) if files is not None else []
+    if len(parts) > 1:  # a choice only where there are fewer files to read than all
         if st.session_state.get(K.part) not in parts:  # another model's choice, or none yet: every file
             st.session_state[K.part] = parts[-1]
         part = st.select_slider("How much of it", parts, key=K.part,
