@@ -39,19 +39,20 @@ def census_frame(findings: list[Finding], families: dict[int, str], pictures: di
             "measure": f.measure, "high inside": "yes" if f.sign > 0 else "no",
             "loss rise on (%)": None if f.loss_rise_on is None else round(100 * f.loss_rise_on, 1),
             "loss rise off (%)": None if f.loss_rise_off is None else round(100 * f.loss_rise_off, 1),
+            "ablation confirms": {True: "yes", False: "no", None: ""}[f.confirmed],
             "clear": f.clear,
         })
     return pd.DataFrame(rows)
 
 
 def finding_sentence(f: Finding, family: str) -> str:
-    """The finding in words: "C_t unit 37, layer 2: inside a string (AUC 0.97); clamped, the loss inside rises 41 %,
-    elsewhere 3 %"."""
+    """The finding in words: "C_t unit 37, layer 2: inside a string (AUC 0.97); held at its mean, the loss there
+    rises 41 %, elsewhere 3 %"."""
     measure = f"AUC {f.score:.2f}" if f.measure == "auc" else f"r {f.score:+.2f}"
     concept = LABELS.get(f.concept, f.concept)
     out = f"{symbol(family, f.state)} unit {f.unit}, layer {f.layer + 1}: {concept} ({measure})"
     if f.loss_rise_on is not None and f.loss_rise_off is not None:
-        out += (f"; clamped, the loss there rises {100 * f.loss_rise_on:.0f} %, elsewhere "
+        out += (f"; held at its mean, the loss there rises {100 * f.loss_rise_on:.0f} %, elsewhere "
                 f"{100 * f.loss_rise_off:.0f} %")
     return out
 

@@ -23,7 +23,7 @@ from workbench.lesson_text import LESSONS
 
 RECORD = LESSONS / "code-unit.json"
 CHARACTERS = 60_000  # of the held-out text the census reads for the lesson
-CODE_CONCEPTS = ("string", "comment", "bracket_depth", "indent", "line_position")
+CODE_CONCEPTS = ("string", "comment", "string_or_comment", "bracket_depth", "indent", "line_position")
 WINDOW = 160  # characters the stop's gate view reads
 STATE = "cell"  # Karpathy's cells: the stop looks for a C_t unit
 
@@ -44,11 +44,12 @@ def lesson_text(entry: dict) -> str:
 
 
 def choose(run: CorpusRun, census: list[Finding], code: bool) -> Finding:
-    """The strongest C_t finding (on the code concepts for a code model), clear ones first."""
+    """The strongest C_t finding (on the code concepts for a code model): clear ones first, and among them the ones
+    their ablation confirms."""
     wanted = [f for f in census if f.state == STATE and (not code or f.concept in CODE_CONCEPTS)]
     if not wanted:
         raise ValueError("lesson: the census found no C_t unit to show")
-    return max(wanted, key=lambda f: (f.clear, f.loss_rise_on is not None, f.strength))
+    return max(wanted, key=lambda f: (f.clear, f.confirmed is True, f.loss_rise_on is not None, f.strength))
 
 
 def place(run: CorpusRun, finding: Finding) -> tuple[int, int]:
@@ -90,8 +91,8 @@ def ablation_words(r: dict) -> str:
     """What clamping the unit did, in words made from the record's numbers."""
     if r.get("loss_rise_on") is None or r.get("loss_rise_off") is None:
         return "this model has no head predicting the next character, so no ablation could confirm it"
-    return (f"with the unit clamped, the loss on the next character rises {100 * r['loss_rise_on']:.0f} % where "
-            f"the concept holds and {100 * r['loss_rise_off']:.0f} % elsewhere")
+    return (f"with the unit held at its mean, the loss on the next character rises {100 * r['loss_rise_on']:.0f} % "
+            f"where the concept holds and {100 * r['loss_rise_off']:.0f} % elsewhere")
 
 
 def text_words(r: dict, code: bool) -> str:

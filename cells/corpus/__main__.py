@@ -87,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
                               progress=_progress("ablations"))
         Path(args.json).write_text(json.dumps([f.to_json() for f in table], indent=1) + "\n")
         clear = [f for f in table if f.clear and f.loss_rise_on is not None]
+        confirmed = sum(f.confirmed is True for f in clear)
         cached = " (cached)" if result.cached else ""
-        print(f"census of {result.steps:,} steps: {len(table):,} findings, {len(clear)} clear and ablated, run "
+        print(f"census of {result.steps:,} steps: {len(table):,} findings, {len(clear)} clear and ablated "
+              f"({confirmed} confirmed by it), run "
               f"{result.seconds:.1f} s{cached}, census {time.perf_counter() - began:.1f} s; wrote {args.json}",
               file=sys.stderr)
         return 0

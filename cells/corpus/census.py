@@ -17,13 +17,21 @@ low inside a concept tracks it as well as one high inside: its AUC is reported a
 ``sign`` = -1. Each unit's concept is the one with the greatest strength, max(|r| / 0.6, |AUC − 0.5| / 0.4):
 1 at the thresholds the census calls clear (|r| ≥ 0.6, AUC ≥ 0.9).
 
-**Ablation** (with ``cells.Clamp``): a gate's unit is clamped to its mean over the corpus; a state's unit
-(C_t, or h_t) is silenced, its memory held at 0 (the gate that keeps the old state shut, ``KEEP``, and the
-candidate clamped to 0). On sample windows of the corpus, each read from the long run's state at its start,
-the next-character loss with the clamp is compared with the loss without it, on the characters where the
-concept holds (above its mean, for a graded track) and on the others:
+**Ablation** (with ``cells.Clamp``): the unit is held at its mean over the corpus, so it no longer says
+anything while its layer still reads a typical value from it. A gate is clamped to its mean. A memory unit m̄
+(C_t of the LSTM family, h_t of the GRU family) starts the window at m̄ and is held there by its gates: the
+share kept, the share taken and the candidate ã = clip(m̄, -1, 1) chosen so that m̄ is the update's fixed
+point, m̄ = k·m̄ + ã with k = 1 - |ã| / |m̄| (k = 0 when |m̄| ≤ 1); a GRU's update takes 1 - k of the candidate,
+and its h_t never leaves [-1, 1]. An LSTM's h_t = o_t·tanh(C_t) is held at h̄ by o_t = 1 and C_t held at
+atanh(h̄). (Silencing a unit at 0 instead tells little: a unit that rests far from 0 in code is then wrong
+everywhere, and the loss rises on and off its concept alike.) On sample windows of the corpus, each read
+from the long run's state at its start, the next-character loss with the hold is compared with the loss
+without it, on the characters where the concept holds (above its mean, for a graded track) and on the others:
 
-    loss_rise_on = mean(loss clamped, on) / mean(loss, on) - 1,   loss_rise_off likewise
+    loss_rise_on = mean(loss held, on) / mean(loss, on) - 1,   loss_rise_off likewise
+
+The ablation confirms the claim (``Finding.confirmed``) when loss_rise_on ≥ 1 % and loss_rise_on ≥ 2 · loss_rise_off:
+the unit matters to the model, and matters most where its concept holds.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from cells.gates import gate_info
 BINS = 128
 PIECE = 1 << 18  # steps whose combination is looked up at a time
 R_CLEAR, AUC_CLEAR = 0.6, 0.9
+CONFIRM_RISE, CONFIRM_RATIO = 0.01, 2.0  # an ablation confirms a claim: the loss rises ≥ 1 % on, ≥ 2 × off
 
 
 def squash(v: np.ndarray, value_range: str) -> np.ndarray:
@@ -179,11 +188,20 @@ class Finding:
     def clear(self) -> bool:
         return self.strength >= 1.0
 
+    @property
+    def confirmed(self) -> bool | None:
+        """Whether holding the unit at its mean costs the model where the concept holds: the loss rises there by
+        at least ``CONFIRM_RISE`` and by ``CONFIRM_RATIO`` times what it rises elsewhere. None: not ablated."""
+        if self.loss_rise_on is None or self.loss_rise_off is None:
+            return None
+        return self.loss_rise_on >= CONFIRM_RISE and self.loss_rise_on >= CONFIRM_RATIO * max(self.loss_rise_off, 0.0)
+
     def to_json(self) -> dict:
         out = asdict(self)
         out.pop("strength")
         for k in ("score", "loss_rise_on", "loss_rise_off"):
             out[k] = None if out[k] is None else round(float(out[k]), 4)
+        out["confirmed"] = self.confirmed
         return out
 
 
@@ -235,19 +253,64 @@ def leaders(acc: Accumulator, count: int = 1) -> list[Finding]:
 
 
 # ----- ablation ------------------------------------------------------------------------------------------
-def ablation(cell: Cell, layer: int, name: str, unit: int, mean: float) -> tuple[Clamp, ...] | None:
-    """The clamps that take one unit out: a gate held at its mean; a state silenced (its memory held at 0 by
-    shutting the gate that keeps the old state and clamping the candidate to 0). None where no clamp can."""
+@dataclass(frozen=True)
+class Hold:
+    """How to hold one unit at a value: the clamps, and the state the window starts from for that unit
+    (field of ``cells.State`` -> value)."""
+
+    clamps: tuple[Clamp, ...]
+    start: tuple[tuple[str, float], ...] = ()
+    layer: int = 0
+    unit: int = 0
+
+    def states(self, states: list) -> list:
+        """The long run's states at a window's start with this unit's own replaced (copies: the run's stay)."""
+        if not self.start:
+            return states
+        out = list(states)
+        for field, value in self.start:
+            array = getattr(out[self.layer], field).copy()
+            array[self.unit] = value
+            out[self.layer] = replace(out[self.layer], **{field: array})
+        return out
+
+
+def hold_memory(cell: Cell, layer: int, unit: int, value: float) -> Hold | None:
+    """Hold a unit's memory (C_t, or h_t of the GRU family) at ``value`` from a window's first step on: it starts
+    there, and the gates make it the update's fixed point. None where the cell's gates cannot."""
+    if cell.KEEP is None or "candidate" not in cell.GATES:
+        return None
+    gate, sign = cell.KEEP
+    taken = float(np.clip(value, -1.0, 1.0))  # the candidate is a tanh: within [-1, 1]
+    if "input" in cell.GATES and gate != "input":  # a gate of its own takes the candidate: hold any value
+        kept = 1.0 - abs(taken) / abs(value) if abs(value) > 1.0 else 0.0
+        clamps = (Clamp(gate, kept if sign > 0 else 1.0 - kept, (unit,), layer=layer),
+                  Clamp("input", 1.0, (unit,), layer=layer))
+    elif abs(value) <= 1.0:  # the candidate's share is one minus the kept share: keep nothing, take all
+        clamps = (Clamp(gate, 0.0 if sign > 0 else 1.0, (unit,), layer=layer),)
+    else:
+        return None
+    return Hold((*clamps, Clamp("candidate", taken, (unit,), layer=layer)), ((cell.memory(), value),), layer, unit)
+
+
+def ablation(cell: Cell, layer: int, name: str, unit: int, mean: float) -> Hold | None:
+    """How to take one unit out by holding it at its corpus mean: a gate clamped there; a memory unit held
+    there (``hold_memory``); an LSTM's h_t held at h̄ by an open output gate and C_t held at atanh(h̄). None
+    where no clamp can (a plain RNN, a projected h_t, a value a state cannot take)."""
     if not cell.CLAMPABLE:
         return None
     if name in cell.GATES:
         lo, hi = (0.0, 1.0) if name in cell.SIGMOID else (-1.0, 1.0)
-        return (Clamp(name, float(np.clip(mean, lo, hi)), (unit,), layer=layer),)
-    silences = name == cell.memory() or (name == "hidden" and cell.state_size == cell.hidden_size)
-    if not silences or cell.KEEP is None or "candidate" not in cell.GATES:
-        return None
-    gate, sign = cell.KEEP
-    return (Clamp(gate, 0.0 if sign > 0 else 1.0, (unit,), layer=layer), Clamp("candidate", 0.0, (unit,), layer=layer))
+        return Hold((Clamp(name, float(np.clip(mean, lo, hi)), (unit,), layer=layer),), (), layer, unit)
+    if name == cell.memory():
+        return hold_memory(cell, layer, unit, mean)
+    if name == "hidden" and cell.HAS_CELL and not cell.PROJECTED and "output" in cell.GATES:
+        memory = hold_memory(cell, layer, unit, float(np.arctanh(np.clip(mean, -0.999999, 0.999999))))
+        if memory is None:
+            return None
+        return replace(memory, clamps=(*memory.clamps, Clamp("output", 1.0, (unit,), layer=layer)),
+                       start=(*memory.start, ("hidden", mean)))
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,14 +334,17 @@ class Windows:
         return cls(tuple(sorted(fits[k] for k in order)))
 
 
-def window_losses(model: LoadedModel, run: Pass, windows: Windows, clamps: tuple[Clamp, ...] = ()
+def window_losses(model: LoadedModel, run: Pass, windows: Windows, hold: Hold | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(positions predicted, next-token loss there) over every window, read from the long run's state."""
+    """(positions predicted, next-token loss there) over every window, read from the long run's state (with
+    ``hold``'s unit started at its value and clamped)."""
     positions, losses = [], []
     for start, stop in windows.spans:
         states = window.states_at(model, run, start)
         xs = window._inputs(model, run.ids[start:stop])
-        trace = model.network.run(xs, states, clamps)
+        if hold is not None:
+            states = hold.states(states)
+        trace = model.network.run(xs, states, () if hold is None else hold.clamps)
         losses.append(next_token_loss(model.head, trace.output[:-1], run.ids[start + 1 : stop]))
         positions.append(np.arange(start + 1, stop))
     return np.concatenate(positions), np.concatenate(losses)
@@ -302,11 +368,11 @@ def ablate(model: LoadedModel, run: Pass, chosen: list[Finding], tracks: dict[st
         if stop is not None and stop():
             raise Stopped("the census was stopped")
         cell = model.network.layers[f.layer].forward
-        clamps = ablation(cell, f.layer, f.state, f.unit, float(means[(f.layer, f.state)][f.unit]))
-        if clamps is None:
+        hold = ablation(cell, f.layer, f.state, f.unit, float(means[(f.layer, f.state)][f.unit]))
+        if hold is None:
             out.append(f)
         else:
-            _, clamped = window_losses(model, run, windows, clamps)
+            _, clamped = window_losses(model, run, windows, hold)
             on = tracks[f.concept].on()[positions]
             out.append(replace(f, loss_rise_on=rise(clamped, base, on), loss_rise_off=rise(clamped, base, ~on)))
         if progress is not None:

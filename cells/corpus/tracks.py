@@ -6,6 +6,8 @@ model's state after reading t could know it:
     string         on from an opening quote to the character before its closing quote ('…', "…", triple
                    quotes; a backslash escapes the next character; one-quote strings end at a line break)
     comment        on from a # outside any string to the end of its line (the line break not included)
+    string_or_comment  on where either is: the text is not code there (Karpathy et al.'s cell "inside
+                   comments and quotes" in the Linux source)
     bracket_depth  open ( [ { minus closed ) ] } so far, outside strings and comments, never below 0
     indent         leading spaces and tabs of the current line read so far (0 on a line break)
     line_position  the column of t: characters since the last line break (a line's first character is 0)
@@ -28,13 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 
 GRADED = ("bracket_depth", "indent", "line_position")
-ON_OFF = ("string", "comment", "word_start", "inside_word", "digit", "upper", "whitespace")
-BUILT_IN = ("string", "comment", "bracket_depth", "indent", "line_position", "word_start", "inside_word",
-            "digit", "upper", "whitespace")
+ON_OFF = ("string", "comment", "string_or_comment", "word_start", "inside_word", "digit", "upper", "whitespace")
+BUILT_IN = ("string", "comment", "string_or_comment", "bracket_depth", "indent", "line_position", "word_start",
+            "inside_word", "digit", "upper", "whitespace")
 PATTERN = "pattern"
 MAX_PATTERN = 300
 LABELS = {
-    "string": "inside a string or quote", "comment": "inside a comment", "bracket_depth": "bracket depth",
+    "string": "inside a string or quote", "comment": "inside a comment",
+    "string_or_comment": "inside a string or a comment", "bracket_depth": "bracket depth",
     "indent": "indentation", "line_position": "position in the line", "word_start": "start of a word",
     "inside_word": "inside a word", "digit": "a digit", "upper": "an upper-case letter",
     "whitespace": "white space", PATTERN: "the pattern",
@@ -174,7 +177,8 @@ def built_in(text: str) -> dict[str, Track]:
         digit[a:b], upper[a:b], space[a:b] = kinds["digit"], kinds["upper"], kinds["space"]
         word_before = bool(word[-1])
     values = {
-        "string": (False, string), "comment": (False, comment), "bracket_depth": (True, depth),
+        "string": (False, string), "comment": (False, comment), "string_or_comment": (False, string | comment),
+        "bracket_depth": (True, depth),
         "indent": (True, indent), "line_position": (True, position),
         "word_start": (False, word_start), "inside_word": (False, inside_word), "digit": (False, digit),
         "upper": (False, upper), "whitespace": (False, space),

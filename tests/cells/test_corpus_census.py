@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import cells
 from cells.clamp import Clamp
 from cells.corpus import census, run_corpus, stream
 from cells.corpus.cache import Cache
@@ -109,25 +110,60 @@ def test_ablation_arithmetic_on_a_tiny_model(tmp_path) -> None:
     assert len(windows.spans) == 3 and all(b - a == 40 for a, b in windows.spans)
     finding = census.Finding(0, "forward", "cell", 2, "comment", "auc", 0.7, 1, 0.5)
     means = {(s.layer, s.name): s.mean for s in result.stats}
+    m = float(means[(0, "cell")][2])
     (tried,) = census.ablate(model, result.passed, [finding], result.tracks, means, windows)
-    # the same numbers by hand: each window read from the long run's state, with and without C_t unit 2 silenced
+    # the same numbers by hand: each window read from the long run's state, with and without C_t unit 2 held at
+    # its corpus mean m: it starts at m, and C_t = f·m + i·C̃ = m for the clamped f, i, C̃
+    a_ = float(np.clip(m, -1, 1))
+    f_ = 1 - abs(a_) / abs(m) if abs(m) > 1 else 0.0
+    clamps = [Clamp("forget", f_, (2,)), Clamp("input", 1.0, (2,)), Clamp("candidate", a_, (2,))]
     base, clamped, on = [], [], []
-    clamps = [Clamp("forget", 0.0, (2,)), Clamp("candidate", 0.0, (2,))]
     for a, b in windows.spans:
         states = result.states_at(a)
+        held = [replace(states[0], cell=np.where(np.arange(4) == 2, m, states[0].cell))]
         xs = model.embedding[result.passed.ids[a:b]]
-        for out, cl in ((base, []), (clamped, clamps)):
-            trace = model.network.run(xs, states, cl)
+        for out, st, cl in ((base, states, []), (clamped, held, clamps)):
+            trace = model.network.run(xs, st, cl)
             p = model.head.probabilities(trace.output[:-1])
             out.append(-np.log(p[np.arange(b - a - 1), result.passed.ids[a + 1 : b]]))
-        assert np.all(trace.trace(0).values["cell"][:, 2] == 0.0)  # silenced: its memory held at 0
+        np.testing.assert_allclose(trace.trace(0).values["cell"][:, 2], m, rtol=1e-6)  # held at its mean throughout
         on.append(result.tracks["comment"].values[a + 1 : b])
     base, clamped, on = map(np.concatenate, (base, clamped, on))
     assert on.any() and (~on).any()
     assert tried.loss_rise_on == pytest.approx(clamped[on].mean() / base[on].mean() - 1, rel=1e-9)
     assert tried.loss_rise_off == pytest.approx(clamped[~on].mean() / base[~on].mean() - 1, rel=1e-9)
     gate = census.ablation(model.network.layers[0].forward, 0, "input", 1, 0.25)
-    assert gate == (Clamp("input", 0.25, (1,), layer=0),)  # a gate is held at its corpus mean
+    assert gate.clamps == (Clamp("input", 0.25, (1,), layer=0),) and not gate.start  # a gate: clamped at its mean
+
+
+@pytest.mark.parametrize("kind", [k for k, c in cells.KINDS.items() if c.CLAMPABLE and c.KEEP is not None])
+@pytest.mark.parametrize("value", [0.4, -0.7, 3.5])
+def test_a_held_memory_unit_stays_at_its_value_at_every_step(kind: str, value: float) -> None:
+    model = text_model(kind, layers=2, hidden=5, seed=1)
+    cell = model.network.layers[1].forward
+    states = [layer.forward.initial_state() for layer in model.network.layers]
+    xs = model.embedding[stream.encode(model, TEXT[:60])]
+    plain = model.network.run(xs, states).trace(1).values[cell.memory()]
+    hold = census.ablation(cell, 1, cell.memory(), 3, value)
+    if abs(value) > 1 and "input" not in cell.GATES:
+        assert hold is None  # a GRU's h_t, or a coupled LSTM's C_t, never leaves [-1, 1]: no hold can put it there
+        return
+    held = model.network.run(xs, hold.states(states), hold.clamps).trace(1).values[cell.memory()]
+    np.testing.assert_allclose(held[:, 3], value, rtol=1e-5, atol=1e-6)
+    assert np.abs(held[:, [0, 1, 2, 4]] - plain[:, [0, 1, 2, 4]]).max() > 1e-3  # the other units feel it
+    assert np.all(states[1].hidden == 0)  # the caller's states are untouched
+
+
+@pytest.mark.parametrize("kind", ["lstm", "peephole", "coupled"])
+def test_an_lstm_h_t_unit_is_held_at_its_mean_by_an_open_output_gate(kind: str) -> None:
+    model = text_model(kind, layers=1, hidden=5, seed=2)
+    cell = model.network.layers[0].forward
+    states = [cell.initial_state()]
+    xs = model.embedding[stream.encode(model, TEXT[:60])]
+    hold = census.ablation(cell, 0, "hidden", 1, -0.3 if kind == "coupled" else 0.9)
+    values = model.network.run(xs, hold.states(states), hold.clamps).trace(0).values
+    np.testing.assert_allclose(values["hidden"][:, 1], -0.3 if kind == "coupled" else 0.9, rtol=1e-5)
+    assert np.all(values["output"][:, 1] == 1.0)
 
 
 def test_a_unit_nobody_reads_changes_no_loss_when_ablated() -> None:

@@ -32,6 +32,11 @@ def test_comments_start_at_a_hash_outside_strings_and_end_before_the_line_break(
     assert not tracks(text)["string"].values[8:19].any()  # the quotes inside the comment start no string
 
 
+def test_string_or_comment_is_on_wherever_the_text_is_not_code() -> None:
+    text = "x = 'a#' # b\ny(\"\"\"c\n\"\"\") # 'd'\n"
+    assert marks(tracks(text)["string_or_comment"]) == "0000111001110001111111000111110"
+
+
 def test_bracket_depth_counts_open_brackets_outside_strings_and_comments_and_never_goes_below_zero() -> None:
     text = "f(a[1], {'(': 2}) # (\n)) ("
     assert marks(tracks(text)["bracket_depth"]) == "01122111222222210000000001"

@@ -56,6 +56,7 @@ STEPS = 12000
 LR = 2e-3
 CLIP = 1.0
 CHECKPOINT_SECONDS = 300
+WINDOWS = 32  # the census's ablation sample: windows of 512 held-out characters (the app's default is 8)
 OUT = HERE.parent  # assets/pretrained
 
 
@@ -310,13 +311,15 @@ def census(kind: str, characters: int) -> None:
     result = run_corpus(model, text, progress=lambda done, total: None)
     log(logfile, f"run over {len(text):,} held-out characters in {result.seconds:.0f} s: "
                  f"{result.summary()['bits_per_token']} bits/char (streams from the zero state)")
-    table = result.census(ablate=1, windows=8, length=512)
+    table = result.census(ablate=1, windows=WINDOWS, length=512)
     log(logfile, f"census and ablations in {time.time() - began:.0f} s")
     leaders = [f for f in table if f.loss_rise_on is not None]
     clear = [f for f in table if f.clear]
     for f in leaders:
-        log(logfile, f"{f.concept:14} layer {f.layer} {f.state:9} unit {f.unit:3}: {f.measure} {f.score:+.3f}, "
-                     f"loss rise on {f.loss_rise_on:+.1%}, elsewhere {f.loss_rise_off:+.1%}")
+        verdict = ("clear" if f.clear else "not clear") + (", confirmed" if f.confirmed else ", not confirmed")
+        log(logfile, f"{f.concept:17} layer {f.layer + 1} {f.state:9} unit {f.unit:3}: {f.measure} {f.score:+.3f}, "
+                     f"held at its mean the loss rises {f.loss_rise_on:+.1%} there, {f.loss_rise_off:+.1%} "
+                     f"elsewhere ({verdict})")
     doc = {"model": f"stdlib_{kind}.safetensors", "characters": len(text), "seconds": round(time.time() - began),
            "summary": {k: v for k, v in result.summary().items() if k != "statistics"},
            "leaders": [f.to_json() for f in leaders], "clear": [f.to_json() for f in clear]}
