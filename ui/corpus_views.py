@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from cells.corpus import LABELS
 from cells.corpus.match import code_threshold
 from ui.corpus import Result
 from ui.corpus_text import coloured_text
@@ -99,7 +100,7 @@ def census_section(result: Result) -> None:
     left, right = st.columns([3, 2])
     with left:
         concept = st.selectbox("Concept", ["all", *concepts], key=K.concept,
-                               format_func=lambda c: "every concept" if c == "all" else c)
+                               format_func=lambda c: "every concept" if c == "all" else LABELS.get(c, c))
         findings = result.census if concept == "all" else run.ranking(concept)
         clear = sum(f.clear for f in findings)
         st.caption(f"{len(findings):,} units, {clear} clear (|r| ≥ 0.6 or AUC ≥ 0.9). The strongest unit of each "

@@ -54,6 +54,18 @@ def test_a_pasted_text_runs_and_the_census_and_saturation_scatter_appear() -> No
     assert any(e.key == "corpus_saturation" for e in at.get("plotly_chart"))
 
 
+def test_the_census_table_says_which_claims_its_ablation_confirms_and_concepts_go_by_their_names() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    frame = at.dataframe[0].value
+    tried = frame[frame["loss rise on (%)"].notna()]
+    assert len(tried) and set(tried["ablation confirms"]) <= {"yes", "no"}
+    assert set(frame.loc[frame["loss rise on (%)"].isna(), "ablation confirms"]) == {""}
+    options = at.selectbox(key=K.concept).options
+    assert "inside a string or a comment" in options and "string_or_comment" not in options
+    at.selectbox(key=K.concept).set_value("string_or_comment").run(timeout=180)
+    assert set(at.dataframe[0].value["concept"]) == {"inside a string or a comment"}
+
+
 def test_an_empty_paste_cannot_run_and_says_so() -> None:
     at = opened(**{K.pasted: "   \n "})
     assert at.button(key=K.run).disabled
