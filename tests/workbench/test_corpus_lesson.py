@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cells.corpus import census
 from workbench import corpus_lesson, lessons
 
 
@@ -14,6 +15,15 @@ def test_the_committed_record_is_what_the_census_finds_in_the_shipped_model_now(
         pytest.fail(f"lessons/code-unit.json was made for {committed['model']}, but the stop is now built on "
                     f"{corpus_lesson.lesson_model()['name']}: run python -m workbench.corpus_lesson")
     assert corpus_lesson.find() == committed
+
+
+def test_the_stops_unit_is_clear_and_its_ablation_confirms_it() -> None:
+    r = corpus_lesson.record()  # the words say the unit "came out on top" and what holding it did: both must hold
+    score = r["score"]
+    strength = abs(score) / census.R_CLEAR if r["measure"] == "r" else (score - 0.5) / (census.AUC_CLEAR - 0.5)
+    finding = census.Finding(r["layer"], "forward", r["state"], r["unit"], r["concept"], r["measure"], score,
+                             r["sign"], strength, r["loss_rise_on"], r["loss_rise_off"])
+    assert finding.clear and finding.confirmed, r
 
 
 def test_the_stop_comes_after_the_lstm_stops_and_its_words_quote_the_census() -> None:
