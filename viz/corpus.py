@@ -27,19 +27,20 @@ def symbol(family: str, name: str) -> str:
 # ----- the census table ----------------------------------------------------------------------------------------
 def census_frame(findings: list[Finding], families: dict[int, str], pictures: dict[tuple[int, str, int], tuple[
         list[float], list[float]]] | None = None) -> pd.DataFrame:
-    """One row per finding, strongest first: where the unit is, what it tracks, how well (r or AUC) and what
-    clamping it did to the next-character loss; with each unit's values beside its track's (``pictures``)."""
+    """One row per finding, strongest first: where the unit is, what it tracks, how well (r or AUC), whether
+    holding it at its mean confirms that and what it did to the next-character loss; with each unit's values
+    beside its track's (``pictures``)."""
     rows = []
     for f in findings:
         unit, track = (pictures or {}).get((f.layer, f.state, f.unit), ([], []))
         rows.append({
             "layer": f.layer + 1, "state": symbol(families[f.layer], f.state), "unit": f.unit,
             "concept": LABELS.get(f.concept, f.concept), "score": round(float(f.score), 3),
+            "confirmed": {True: "yes", False: "no", None: ""}[f.confirmed],
             "unit's values": unit, "the concept": track,
-            "measure": f.measure, "high inside": "yes" if f.sign > 0 else "no",
             "loss rise on (%)": None if f.loss_rise_on is None else round(100 * f.loss_rise_on, 1),
             "loss rise off (%)": None if f.loss_rise_off is None else round(100 * f.loss_rise_off, 1),
-            "ablation confirms": {True: "yes", False: "no", None: ""}[f.confirmed],
+            "measure": f.measure, "high inside": "yes" if f.sign > 0 else "no",
             "clear": f.clear,
         })
     return pd.DataFrame(rows)

@@ -58,8 +58,8 @@ def test_the_census_table_says_which_claims_its_ablation_confirms_and_concepts_g
     at = run(opened(**{K.pasted: CODE}))
     frame = at.dataframe[0].value
     tried = frame[frame["loss rise on (%)"].notna()]
-    assert len(tried) and set(tried["ablation confirms"]) <= {"yes", "no"}
-    assert set(frame.loc[frame["loss rise on (%)"].isna(), "ablation confirms"]) == {""}
+    assert len(tried) and set(tried["confirmed"]) <= {"yes", "no"}
+    assert set(frame.loc[frame["loss rise on (%)"].isna(), "confirmed"]) == {""}
     options = at.selectbox(key=K.concept).options
     assert "inside a string or a comment" in options and "string_or_comment" not in options
     at.selectbox(key=K.concept).set_value("string_or_comment").run(timeout=180)
