@@ -87,6 +87,14 @@ def concept_label(concept: str) -> str:
     return LABELS.get(concept, concept)
 
 
+def sense_words(r: dict) -> str:
+    """Which way the unit moves with its concept, in words: what a reader looks for in its row."""
+    if r["measure"] == "auc":
+        return ("runs low where it holds and high elsewhere" if r["sign"] < 0
+                else "runs high where it holds and low elsewhere")
+    return "rises as it grows" if r["sign"] > 0 else "falls as it grows"
+
+
 def ablation_words(r: dict) -> str:
     """What clamping the unit did, in words made from the record's numbers."""
     if r.get("loss_rise_on") is None or r.get("loss_rise_off") is None:

@@ -496,7 +496,7 @@ def census_quote(part: str) -> float | str:
         "unit": r["unit"], "layer": r["layer"] + 1, "score": r["score"],
         "concept": corpus_lesson.concept_label(r["concept"]), "measure": "AUC" if r["measure"] == "auc" else "r",
         "model": entry["label"], "ablation": corpus_lesson.ablation_words(r), "link": corpus_lesson.link(r),
-        "bias": r["forget_bias"],
+        "bias": r["forget_bias"], "sense": corpus_lesson.sense_words(r),
         "read": corpus_lesson.text_words(r, bool(entry.get("corpus"))),
     }
     if part not in parts:

@@ -38,3 +38,12 @@ def test_the_stop_comes_after_the_lstm_stops_and_its_words_quote_the_census() ->
     assert f"unit={r['layer']}.cell.{r['unit']}" in words
     shown = lessons.show(stop)
     assert shown.trace.trace(r["layer"]).values["cell"].shape[1] > r["unit"]
+
+
+def test_the_words_say_which_way_the_unit_moves_with_its_concept() -> None:
+    low = {"measure": "auc", "sign": -1}
+    assert corpus_lesson.sense_words(low) == "runs low where it holds and high elsewhere"
+    assert corpus_lesson.sense_words({**low, "sign": 1}) == "runs high where it holds and low elsewhere"
+    assert corpus_lesson.sense_words({"measure": "r", "sign": -1}) == "falls as it grows"
+    r = corpus_lesson.record()
+    assert corpus_lesson.sense_words(r) in lessons.BY_SLUG["code-unit"].explanation

@@ -255,7 +255,8 @@ def expected_number(stop: Stop, name: str) -> float:
                 "concept": corpus_lesson.concept_label(r["concept"]),
                 "measure": "AUC" if r["measure"] == "auc" else "r",
                 "model": TEXT_MODELS[r["model"]]["label"], "ablation": corpus_lesson.ablation_words(r),
-                "link": corpus_lesson.link(r), "read": corpus_lesson.text_words(r, code)}[rest[0]]
+                "link": corpus_lesson.link(r), "read": corpus_lesson.text_words(r, code),
+                "sense": corpus_lesson.sense_words(r)}[rest[0]]
     raise AssertionError(f"{stop.slug}: a placeholder this test does not know: {name}")
 
 
