@@ -148,8 +148,9 @@ class Batched:
             ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
         """Read xs, (L, S, I), from the states h (S, P) and c (S, H); return ({name: (L, S, ·)}, h, c)."""
         cell, H = self.cell, self.cell.hidden_size
-        L = xs.shape[0]
-        proj = xs @ self.W_x + self.b  # (L, S, G·H): every gate's input part and bias
+        L, S = xs.shape[0], xs.shape[1]
+        proj = (xs.reshape(L * S, -1) @ self.W_x).reshape(L, S, -1)  # (L, S, G·H): one product for the chunk
+        proj += self.b  # every gate's input part and bias
         gate = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(cell.GATES)}
         out: dict[str, np.ndarray] = {}
         for t in range(L):
