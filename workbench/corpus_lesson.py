@@ -96,7 +96,7 @@ def sense_words(r: dict) -> str:
 
 
 def ablation_words(r: dict) -> str:
-    """What clamping the unit did, in words made from the record's numbers."""
+    """What holding the unit at its mean did, in words made from the record's numbers."""
     if r.get("loss_rise_on") is None or r.get("loss_rise_off") is None:
         return "this model has no head predicting the next character, so no ablation could confirm it"
     return (f"with the unit held at its mean, the loss on the next character rises {100 * r['loss_rise_on']:.0f} % "
