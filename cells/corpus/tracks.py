@@ -9,7 +9,9 @@ model's state after reading t could know it:
     string_or_comment  on where either is: the text is not code there (Karpathy et al.'s cell "inside
                    comments and quotes" in the Linux source)
     bracket_depth  open ( [ { minus closed ) ] } so far, outside strings and comments, never below 0
-    indent         leading spaces and tabs of the current line read so far (0 on a line break)
+    indent         the indentation the text is at: the leading spaces and tabs of the last line with more than
+                   blanks, taken from its first other character on (a line's own blanks, its line break and
+                   blank lines keep the level of the line before, which is what is known there)
     line_position  the column of t: characters since the last line break (a line's first character is 0)
     word_start     t is a letter, digit or _ and the character before is not
     inside_word    t is a letter, digit or _ and so is the character before
@@ -146,6 +148,7 @@ def built_in(text: str) -> dict[str, Track]:
     depth, indent, position = (np.empty(T, np.int16) for _ in range(3))  # widened by _put when needed
     word_start, inside_word, digit, upper, space = (np.empty(T, bool) for _ in range(5))
     walked, lowest, word_before = 0, 0, False  # the bracket walk so far, its lowest point, the last character a word's
+    level = 0  # the indentation of the last line with more than blanks
     for a, b in pieces(text):
         codes = code_points(text[a:b])  # (n,) this piece's code points
         n = b - a
@@ -161,14 +164,21 @@ def built_in(text: str) -> dict[str, Track]:
         depth = _put(depth, a, walk - np.minimum(0, low))  # the walk reflected at 0: never below it
         walked, lowest = int(walk[-1]), int(low[-1])
 
-        newline = codes == 10
         starts = line_starts(codes)
-        blank = (codes == 32) | (codes == 9)
+        blank = np.isin(codes, [32, 9, 12, 13])  # space, tab, form feed, carriage return
         first_other = np.minimum.accumulate(np.where(blank, n, index)[::-1])[::-1]  # next non-blank at or after t
-        lead = first_other[starts] - starts  # the line's leading spaces and tabs
-        piece_indent = np.minimum(index - starts + 1, lead)
-        piece_indent[newline] = 0
-        indent = _put(indent, a, piece_indent)
+        heads = np.flatnonzero(starts == index)  # (L,) each line's first character
+        first = first_other[heads]  # (L,) its first character that is not a blank (n: none in the piece)
+        written = first < n
+        written[written] = codes[first[written]] != 10  # the line has more than blanks
+        line_of = np.cumsum(starts == index) - 1  # (n,) each character's line in the piece
+        lines = np.arange(len(heads))
+        last = np.maximum.accumulate(np.where(written, lines, -1))  # (L,) the last written line up to each
+        after = np.where(last >= 0, (first - heads)[np.maximum(last, 0)], level)  # (L,) the level after each line
+        before = np.concatenate([[level], after[:-1]])  # (L,) the level its line starts at
+        reached = written[line_of] & (index >= first[line_of])  # the line's own blanks are read
+        indent = _put(indent, a, np.where(reached, after[line_of], before[line_of]))
+        level = int(after[-1])
         position = _put(position, a, index - starts)
 
         word = kinds["word"]

@@ -56,7 +56,8 @@ def test_open_in_explore_while_presenting_opens_explore_presenting(app: App) -> 
     app.click(app.page.get_by_role("button", name="Open in Explore").first)
     app.page.get_by_role("heading", name="Explore a recurrent cell").wait_for(timeout=30_000)
     app.wait_ready()
-    assert "present=1" in app.page.url and "model=preset" in app.page.url
+    # The page writes its link in the run that draws it; the address bar may change a moment after.
+    app.page.wait_for_url(lambda url: "present=1" in url and "model=preset" in url, timeout=20_000)
     assert app.page.locator(f"{ALERT} [data-testid=stAlertContentError], {EXCEPTION}").count() == 0
     assert not app.evaluate("() => { const s = document.querySelector('[data-testid=stSidebar]');"
                             " return !!s && getComputedStyle(s).display !== 'none'; }")

@@ -42,9 +42,10 @@ def test_bracket_depth_counts_open_brackets_outside_strings_and_comments_and_nev
     assert marks(tracks(text)["bracket_depth"]) == "01122111222222210000000001"
 
 
-def test_indentation_counts_the_lines_leading_blanks_read_so_far() -> None:
-    text = "if x:\n    y = 1\n\tz\n"
-    assert marks(tracks(text)["indent"]) == "0000001234444440110"
+def test_indentation_is_the_level_of_the_last_written_line_taken_at_its_first_other_character() -> None:
+    text = "if x:\n    y = 1\n\n  \n\tz\nw\n"
+    # a line's own blanks, its break and blank lines keep the level before; a tab is one blank
+    assert marks(tracks(text)["indent"]) == "000000" "0000444444" "4" "444" "411" "00"
 
 
 def test_line_position_is_the_column_and_starts_again_after_each_break() -> None:
