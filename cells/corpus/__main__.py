@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pattern", help="a regular expression whose matches make one more concept track")
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--ablate", type=int, default=1, help="census: units ablated per concept")
-    parser.add_argument("--windows", type=int, default=8, help="census: sample windows of each ablation")
+    parser.add_argument("--windows", type=int, default=32, help="census: sample windows of each ablation")
     parser.add_argument("--length", type=int, default=512, help="census: characters per sample window")
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)

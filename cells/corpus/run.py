@@ -95,7 +95,7 @@ class CorpusRun:
                 "statistics": [s.to_json() for s in self.stats]}
 
     # ----- the census -----
-    def census(self, ablate: int = 1, windows: int = 8, length: int = 512, seed: int = 0,
+    def census(self, ablate: int = 1, windows: int = 32, length: int = 512, seed: int = 0,
                progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
                ) -> list[census_.Finding]:
         """The census table, strongest first: every unit with its best concept, and the ``ablate`` strongest units
