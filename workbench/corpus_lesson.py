@@ -43,13 +43,25 @@ def lesson_text(entry: dict) -> str:
     return TEXT
 
 
-def choose(run: CorpusRun, census: list[Finding], code: bool) -> Finding:
-    """The strongest C_t finding (on the code concepts for a code model): clear ones first, and among them the ones
-    their ablation confirms."""
-    wanted = [f for f in census if f.state == STATE and (not code or f.concept in CODE_CONCEPTS)]
+def choose(run: CorpusRun, code: bool, each: int = 2) -> Finding:
+    """The stop's unit: of the ``each`` strongest C_t units of every concept (every code concept, for a code
+    model), the strongest clear one that its ablation confirms; else the strongest clear one, else the strongest.
+    Candidates are held one at a time, strongest first, until one is confirmed."""
+    concepts = [t.name for t in run.accumulator.graded + run.accumulator.on_off
+                if not code or t.name in CODE_CONCEPTS]
+    wanted = [f for c in concepts for f in [g for g in run.ranking(c) if g.state == STATE][:each]]
     if not wanted:
         raise ValueError("lesson: the census found no C_t unit to show")
-    return max(wanted, key=lambda f: (f.clear, f.confirmed is True, f.loss_rise_on is not None, f.strength))
+    wanted.sort(key=lambda f: (not f.clear, -f.strength))
+    first = None
+    for f in wanted:
+        if not f.clear and first is not None:
+            break
+        tried = run.ablate([f])[0]
+        first = first or tried
+        if tried.confirmed:
+            return tried
+    return first
 
 
 def place(run: CorpusRun, finding: Finding) -> tuple[int, int]:
@@ -70,8 +82,7 @@ def find() -> dict:
     model = wc.load_shipped(entry["name"])
     text = lesson_text(entry)
     run = run_corpus(model, text, streams=8)
-    census = run.census(ablate=2)
-    f = choose(run, census, bool(entry.get("corpus")))
+    f = choose(run, bool(entry.get("corpus")))
     at, first = place(run, f)
     stop = min(len(text), at + WINDOW)
     forget = float(model.network.layers[f.layer].forward.biases["forget"][f.unit])

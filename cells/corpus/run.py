@@ -103,13 +103,21 @@ class CorpusRun:
         its vocabulary. Ablation runs windows of ``length`` characters (``windows`` of them, drawn with ``seed``)."""
         table = census_.findings(self.accumulator)
         claims = census_.leaders(self.accumulator, ablate) if ablate > 0 else []
-        if claims and stream.predicts_tokens(self.model):
-            sample = census_.Windows.sample(self.passed, windows, length, seed, grid=self.sample_every)
-            means = {(s.layer, s.name): s.mean for s in self.stats}
-            claims = census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
+        claims = self.ablate(claims, windows, length, seed, progress, stop)
         tried = {(f.layer, f.state, f.unit, f.concept): f for f in claims}
         table = [tried.pop((f.layer, f.state, f.unit, f.concept), f) for f in table]
         return sorted(table + list(tried.values()), key=lambda f: -f.strength)
+
+    def ablate(self, claims: list[census_.Finding], windows: int = 32, length: int = 512, seed: int = 0,
+               progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
+               ) -> list[census_.Finding]:
+        """``claims`` with their ablation's loss rises (as they are where the model has no head over its
+        vocabulary), on ``windows`` sample windows of ``length`` characters drawn with ``seed``."""
+        if not claims or not stream.predicts_tokens(self.model):
+            return list(claims)
+        sample = census_.Windows.sample(self.passed, windows, length, seed, grid=self.sample_every)
+        means = {(s.layer, s.name): s.mean for s in self.stats}
+        return census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
 
     def ranking(self, concept: str) -> list[census_.Finding]:
         """Every unit scored on one concept, strongest first."""
