@@ -33,8 +33,12 @@ stop:
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+# One test process per core, at most 4 (pytest-xdist); each file's tests stay in one process, in order, as some
+# share a page. `.venv/bin/pytest FILE` runs a file in one process.
+TEST_PROCESSES ?= auto
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --maxprocesses 4 --dist loadfile
 
 bench: $(VENV)/.dev
 	@# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, where a machine sets them, pin an older, slower kernel: time without them.

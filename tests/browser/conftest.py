@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page, Playwright
+    from playwright.sync_api import Browser, Download, Locator, Page, Playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -278,6 +278,21 @@ class App:
                 if attempt == tries - 1:
                     raise
         self.wait_idle()
+
+    def download(self, button: Locator, *, tries: int = 3, timeout_ms: float = 15_000) -> Download:
+        """Click a download ``button`` until its file arrives, at most ``tries`` times (a click landing while a rerun
+        redraws the button can be lost, as a user's can); the file, or the last wait's timeout."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for attempt in range(tries):
+            self.wait_idle()
+            try:
+                with self.page.expect_download(timeout=timeout_ms) as arrived:
+                    self.click(button)
+                return arrived.value
+            except PlaywrightTimeout:
+                if attempt == tries - 1:
+                    raise
 
     def open_tab(self, label: str, shown: Locator) -> None:
         """Open the page's tab called ``label`` and wait for ``shown``, a part of it: a tab drawn lazily (the

@@ -606,9 +606,8 @@ def test_the_equations_and_the_figure_downloads_are_drawn_when_opened(app: App, 
     assert "σ" in maths and "tanh" in maths, maths  # the deck's gates, in aligned blocks
     button = app.page.get_by_role("button", name="f_t heatmap")
     app.until_shown(lambda: app.click(app.page.get_by_role("button", name="Figures as HTML")), button)
-    with app.page.expect_download(timeout=30_000) as download:
-        app.click(button)
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    download = app.download(button)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
     assert saved.name == "gatescope-forget.html" and "plotly" in saved.read_text(encoding="utf-8").lower()
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()

@@ -31,8 +31,9 @@ def test_stop_keeps_the_points_found_so_far_and_the_page_goes_on(app: App) -> No
     start = app.page.locator(f".st-key-{K.starts}")
     start.wait_for(timeout=30_000)
     app.wait_idle()
-    app.click(start.get_by_text(FROM["random"]))
-    app.wait_idle()
+    # a click landing while the section is still redrawing can be lost: the test needs the random starts chosen
+    app.until_shown(lambda: app.click(start.get_by_text(FROM["random"])),
+                    start.locator("label:has(input:checked)", has_text=FROM["random"]))
     app.click(app.page.locator(f".st-key-{K.search} button"))
     # Stop once the search is well under way: by then some starts have converged
     app.page.wait_for_function(

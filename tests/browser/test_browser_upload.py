@@ -255,10 +255,9 @@ def test_the_page_s_own_download_comes_back_as_the_same_model(weights: App, tmp_
     before = (preview(app, "hidden"), shown_top(app))
     button = app.page.locator(".st-key-w_export_npz button")
     button.scroll_into_view_if_needed()
-    with app.page.expect_download(timeout=30_000) as download:
-        app.click(button)
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    download = app.download(button)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
     assert saved.name == "gatescope-model.npz"
     upload(app, saved, None, app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: gatescope-model.npz"))
     held = app.page.locator("[data-testid=stExpander]", has_text="What gatescope-model.npz held").inner_text()
