@@ -28,6 +28,7 @@ from cells.corpus import census as census_
 from cells.corpus import match, stdlib, stream, window
 from cells.corpus.cache import FORMAT, Cache, key, model_digest
 from cells.corpus.stats import Statistics, UnitStats
+from cells.corpus.tracks import VERSION as TRACKS_VERSION
 from cells.corpus.tracks import Track, tracks
 from cells.files import vocabulary as vocab
 from cells.files.model import LoadedModel
@@ -179,7 +180,8 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
                              f"got {'a taken name' if track_name in found else np.shape(track.values)}")
         found[track_name] = track
     the_plan = stream.plan(text, len(ids), streams) if starts is None else stream.plan_documents(starts, len(ids))
-    settings = {"format": FORMAT, "pattern": pattern or "", "starts": the_plan.starts.tolist() if starts else streams,
+    settings = {"format": FORMAT, "tracks": TRACKS_VERSION, "pattern": pattern or "",
+                "starts": the_plan.starts.tolist() if starts else streams,
                 "chunk": chunk, "every": every,
                 "match_layer": match_layer,
                 "extra": {n: stdlib.digest(t.values.tobytes().hex()) for n, t in (extra or {}).items()}}

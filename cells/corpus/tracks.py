@@ -37,6 +37,10 @@ BUILT_IN = ("string", "comment", "string_or_comment", "bracket_depth", "indent",
             "inside_word", "digit", "upper", "whitespace")
 PATTERN = "pattern"
 MAX_PATTERN = 300
+# Raised whenever a built-in track's definition changes: a cached corpus run holds census sums made with the
+# tracks of its day, so the version is part of its key (2: indentation is the level the text is at, no longer
+# the blanks read so far on the line).
+VERSION = 2
 LABELS = {
     "string": "inside a string or quote", "comment": "inside a comment",
     "string_or_comment": "inside a string or a comment", "bracket_depth": "bracket depth",

@@ -3,6 +3,7 @@ missing, so the run is made again, equal to a fresh one, and the bad entry is re
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import zipfile
@@ -16,6 +17,7 @@ from cells.corpus import CorpusRun, run_corpus
 from cells.corpus.cache import FORMAT, Cache
 from tests.cells.test_corpus_stream import TEXT, text_model
 
+RUN = importlib.import_module("cells.corpus.run")
 MODEL = text_model("lstm", layers=2, hidden=4)
 CORPUS = TEXT * 3
 
@@ -111,3 +113,11 @@ def test_a_cache_that_cannot_be_written_leaves_a_good_run(tmp_path) -> None:
 
     result = run(Full(folder))
     assert not result.cached and result.select(10, 14, 0.0) == run(Cache(tmp_path / "other")).select(10, 14, 0.0)
+
+
+def test_a_run_cached_with_tracks_of_another_definition_is_made_again(tmp_path, monkeypatch) -> None:
+    """Its census sums were made with the tracks of its day: after a track changes, the run is not read back."""
+    cache = Cache(tmp_path)
+    assert not run(cache).cached and run(cache).cached
+    monkeypatch.setattr(RUN, "TRACKS_VERSION", RUN.TRACKS_VERSION + 1)
+    assert not run(cache).cached
