@@ -47,12 +47,9 @@ def choose(run: CorpusRun, code: bool, each: int = 2) -> Finding:
     """The stop's unit: of the ``each`` strongest C_t units of every concept (every code concept, for a code
     model), the strongest clear one that its ablation confirms; else the strongest clear one, else the strongest.
     Candidates are held one at a time, strongest first, until one is confirmed."""
-    concepts = [t.name for t in run.accumulator.graded + run.accumulator.on_off
-                if not code or t.name in CODE_CONCEPTS]
-    wanted = [f for c in concepts for f in [g for g in run.ranking(c) if g.state == STATE][:each]]
+    wanted = [f for f in run.leaders(each, STATE) if not code or f.concept in CODE_CONCEPTS]  # strongest first
     if not wanted:
         raise ValueError("lesson: the census found no C_t unit to show")
-    wanted.sort(key=lambda f: (not f.clear, -f.strength))
     first = None
     for f in wanted:
         if not f.clear and first is not None:

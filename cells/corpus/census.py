@@ -241,12 +241,13 @@ def ranking(acc: Accumulator, concept: str) -> list[Finding]:
     return [f for f in pairs(acc) if f.concept == concept]
 
 
-def leaders(acc: Accumulator, count: int = 1) -> list[Finding]:
-    """The ``count`` strongest units of each concept, strongest first."""
+def leaders(acc: Accumulator, count: int = 1, state: str | None = None) -> list[Finding]:
+    """The ``count`` strongest units of each concept (of one gate or state, when ``state`` names it), strongest
+    first."""
     seen: dict[str, int] = {}
     out = []
     for f in pairs(acc):
-        if seen.get(f.concept, 0) < count:
+        if (state is None or f.state == state) and seen.get(f.concept, 0) < count:
             seen[f.concept] = seen.get(f.concept, 0) + 1
             out.append(f)
     return out

@@ -103,7 +103,7 @@ class CorpusRun:
         of each concept (whatever their own best), these with their ablation when the model has a head over
         its vocabulary. Ablation runs windows of ``length`` characters (``windows`` of them, drawn with ``seed``)."""
         table = census_.findings(self.accumulator)
-        claims = census_.leaders(self.accumulator, ablate) if ablate > 0 else []
+        claims = self.leaders(ablate) if ablate > 0 else []
         claims = self.ablate(claims, windows, length, seed, progress, stop)
         tried = {(f.layer, f.state, f.unit, f.concept): f for f in claims}
         table = [tried.pop((f.layer, f.state, f.unit, f.concept), f) for f in table]
@@ -119,6 +119,10 @@ class CorpusRun:
         sample = census_.Windows.sample(self.passed, windows, length, seed, grid=self.sample_every)
         means = {(s.layer, s.name): s.mean for s in self.stats}
         return census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
+
+    def leaders(self, count: int = 1, state: str | None = None) -> list[census_.Finding]:
+        """The ``count`` strongest units of each concept (of one gate or state, when ``state`` names it)."""
+        return census_.leaders(self.accumulator, count, state)
 
     def ranking(self, concept: str) -> list[census_.Finding]:
         """Every unit scored on one concept, strongest first."""

@@ -171,11 +171,12 @@ def built_in(text: str) -> dict[str, Track]:
         starts = line_starts(codes)
         blank = np.isin(codes, [32, 9, 12, 13])  # space, tab, form feed, carriage return
         first_other = np.minimum.accumulate(np.where(blank, n, index)[::-1])[::-1]  # next non-blank at or after t
-        heads = np.flatnonzero(starts == index)  # (L,) each line's first character
+        head = starts == index  # (n,) the first character of a line
+        heads = np.flatnonzero(head)  # (L,) each line's first character
         first = first_other[heads]  # (L,) its first character that is not a blank (n: none in the piece)
         written = first < n
         written[written] = codes[first[written]] != 10  # the line has more than blanks
-        line_of = np.cumsum(starts == index) - 1  # (n,) each character's line in the piece
+        line_of = np.cumsum(head) - 1  # (n,) each character's line in the piece
         lines = np.arange(len(heads))
         last = np.maximum.accumulate(np.where(written, lines, -1))  # (L,) the last written line up to each
         after = np.where(last >= 0, (first - heads)[np.maximum(last, 0)], level)  # (L,) the level after each line
