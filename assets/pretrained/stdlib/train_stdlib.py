@@ -58,6 +58,9 @@ CLIP = 1.0
 CHECKPOINT_SECONDS = 300
 WINDOWS = 128  # the census's ablation sample: windows of 512 held-out characters, 65,536 in all (the app's default
 # is 32); samples of 32 windows disagreed on whether a unit's ablation confirmed it (3 of 4 said yes)
+CODE_CONCEPTS = ("string", "comment", "bracket_depth", "indent", "line_position")
+CONTROLS = 24  # units with no clear claim, drawn at random for each code concept and held as its leader is: how
+# often the ablation "confirms" a unit that does not track the concept
 OUT = HERE.parent  # assets/pretrained
 
 
@@ -295,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def census(kind: str, characters: int) -> None:
     """The census of a shipped model on its held-out files (or their first ``characters``): census_<kind>.json
-    holds the run's summary, the strongest unit of each concept with its ablation, and every clear finding."""
+    holds the run's summary, the strongest unit of each concept with its ablation, every clear finding, and the
+    controls: for each code concept, ``CONTROLS`` units with no clear claim held the same way, and how many of
+    them the ablation would have confirmed."""
     import time
 
     import cells
@@ -313,7 +318,8 @@ def census(kind: str, characters: int) -> None:
     log(logfile, f"run over {len(text):,} held-out characters in {result.seconds:.0f} s: "
                  f"{result.summary()['bits_per_token']} bits/char (streams from the zero state)")
     table = result.census(ablate=1, windows=WINDOWS, length=512)
-    log(logfile, f"census and ablations in {time.time() - began:.0f} s")
+    seconds = round(time.time() - began)
+    log(logfile, f"census and ablations in {seconds} s")
     leaders = [f for f in table if f.loss_rise_on is not None]
     clear = [f for f in table if f.clear]
     for f in leaders:
@@ -321,9 +327,19 @@ def census(kind: str, characters: int) -> None:
         log(logfile, f"{f.concept:17} layer {f.layer + 1} {f.state:9} unit {f.unit:3}: {f.measure} {f.score:+.3f}, "
                      f"held at its mean the loss rises {f.loss_rise_on:+.1%} there, {f.loss_rise_off:+.1%} "
                      f"elsewhere ({verdict})")
-    doc = {"model": f"stdlib_{kind}.safetensors", "characters": len(text), "seconds": round(time.time() - began),
+    controls = {}
+    draw = np.random.default_rng(SEED)
+    for concept in CODE_CONCEPTS:
+        unclear = [f for f in result.ranking(concept) if not f.clear]
+        chosen = [unclear[i] for i in sorted(draw.choice(len(unclear), CONTROLS, replace=False))]
+        held = [f for f in result.ablate(chosen, windows=WINDOWS, length=512) if f.confirmed is not None]
+        controls[concept] = {"held": len(held), "confirmed": sum(f.confirmed for f in held)}
+        log(logfile, f"control {concept:17}: {len(held)} units with no clear claim held at their means, "
+                     f"{controls[concept]['confirmed']} confirmed")
+    doc = {"model": f"stdlib_{kind}.safetensors", "characters": len(text), "seconds": seconds,
            "summary": {k: v for k, v in result.summary().items() if k != "statistics"},
-           "leaders": [f.to_json() for f in leaders], "clear": [f.to_json() for f in clear]}
+           "leaders": [f.to_json() for f in leaders], "clear": [f.to_json() for f in clear],
+           "controls": controls}
     (HERE / f"census_{kind}.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
