@@ -461,6 +461,8 @@ def test_see_it_in_explore_draws_the_uploaded_model_s_gates(weights: App) -> Non
         return !!v && JSON.stringify(v.h.labels) === JSON.stringify(steps) && v.h.units === 16;
     }}""", arg=engine.steps, timeout=45_000)
     app.wait_idle()
-    assert "Uploaded: char_lm.safetensors" in app.page.locator("[data-testid=stSidebar]").inner_text()
+    # the sidebar's model section can be drawn a run after the view: wait for it to name the upload
+    app.page.locator("[data-testid=stSidebar]").get_by_text("Uploaded: char_lm.safetensors").first.wait_for(
+        timeout=20_000)
     no_error(app)
     app.screenshot("upload-char_lm-in-explore")
