@@ -279,6 +279,18 @@ class App:
                     raise
         self.wait_idle()
 
+    def wait_true(self, predicate: str, arg: Any = None, timeout_ms: float = 20_000) -> bool:
+        """Wait until the JavaScript ``predicate`` holds, at most ``timeout_ms``; whether it did. For a check that
+        reads the page once it is drawn (a style, a layout, typeset maths can land a frame or a run after the
+        page went idle under load): the check then asserts on what it reads, with what it saw."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(predicate, arg=arg, timeout=timeout_ms)
+        except PlaywrightTimeout:
+            return False
+        return True
+
     def download(self, button: Locator, *, tries: int = 3, timeout_ms: float = 15_000) -> Download:
         """Click a download ``button`` until its file arrives, at most ``tries`` times (a click landing while a rerun
         redraws the button can be lost, as a user's can); the file, or the last wait's timeout."""

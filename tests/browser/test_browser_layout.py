@@ -240,7 +240,8 @@ def test_presenting_a_projected_lstm_or_32_units_fits_the_first_screen(app: App,
     app.open(query).wait_ready()
     app.page.wait_for_function(f"() => ({GATE_VIEWS_JS})().length === 1", timeout=45_000)
     app.wait_idle()
-    app.page.wait_for_timeout(500)  # the view lays itself out once its width is known
+    # the view lays itself out once its width is known, and fits its rows to the screen after
+    app.wait_true(f"() => ({PANELS_JS})().every(p => p.bottom <= 720)", timeout_ms=10_000)
     shown = app.evaluate(PANELS_JS)
     assert len(shown) == panels, [p["name"] for p in shown]  # the maps, the lines, the step panel
     off = [f"{p['name']} at {p['top']:.0f}..{p['bottom']:.0f} px" for p in shown

@@ -4,14 +4,7 @@ mouse (ui/presenter_keys.js), "Open in Explore" is there while presenting, and E
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-except ImportError:  # the browser tests skip without Playwright
-    PlaywrightTimeout = TimeoutError
 
 from tests.browser.conftest import ALERT, EXCEPTION, GATE_VIEWS_JS, App
 from workbench import keys
@@ -54,9 +47,7 @@ def test_page_down_changes_stop_after_the_mouse_moved_a_knob(app: App) -> None:
     app.page.get_by_role("heading", name="3. The forget gate").wait_for(timeout=20_000)
     app.wait_idle()
     # Page Down never reached the knob, and the stop kept its setting (the slider may be drawn a frame late)
-    with contextlib.suppress(PlaywrightTimeout):
-        app.page.wait_for_function(f"() => Number(document.querySelector({KNOB!r})?.value) === {moved}",
-                                   timeout=10_000)
+    app.wait_true(f"() => Number(document.querySelector({KNOB!r})?.value) === {moved}", timeout_ms=10_000)
     assert knob_value(app) == moved
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
 
@@ -85,10 +76,7 @@ def test_explore_and_compare_take_present_1(app: App, path: str) -> None:
         return {sidebar: !!s && getComputedStyle(s).display !== 'none',
                 font: p ? parseFloat(getComputedStyle(p).fontSize) : 0};
     }"""
-    # Under load the projector's style can land a frame after the first chart: wait for it, then read it.
-    with contextlib.suppress(PlaywrightTimeout):
-        app.page.wait_for_function(f"() => {{ const v = ({look})(); return !v.sidebar && v.font >= 20; }}",
-                                   timeout=20_000)
+    app.wait_true(f"() => {{ const v = ({look})(); return !v.sidebar && v.font >= 20; }}")
     seen = app.evaluate(look)
     assert not seen["sidebar"] and seen["font"] >= 20, seen
     # the toggle at the top leaves presenter mode, and the link follows
