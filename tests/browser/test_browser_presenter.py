@@ -27,12 +27,15 @@ def knob_value(app: App) -> float:
 @PROJECTOR
 def test_page_down_changes_stop_after_the_mouse_moved_a_knob(app: App) -> None:
     open_stop(app, "forget-gate")
-    start = knob_value(app)
+    app.page.locator(KNOB).wait_for(state="attached", timeout=20_000)
     thumb = app.page.locator(f".st-key-{keys.LESSONS.knob('forget-gate')} [data-testid=stSliderThumbValue]")
     thumb.scroll_into_view_if_needed()
     box = thumb.bounding_box()
     assert box is not None
     app.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] + 12)  # on the thumb, below its value
+    # a click a pixel off the thumb's centre moves the knob a step itself: start from where the click left it
+    app.wait_idle()
+    start = knob_value(app)
     app.page.keyboard.press("ArrowLeft")  # the arrows are the knob's while it has the focus
     app.page.wait_for_function(f"() => Number(document.querySelector({KNOB!r}).value) < {start}", timeout=20_000)
     app.wait_idle()
