@@ -259,6 +259,28 @@ def test_presenting_a_projected_lstm_or_32_units_fits_the_first_screen(app: App,
     assert [p["name"] for p in app.evaluate(PANELS_JS) if p["bottom"] > 900] == []
 
 
+@pytest.mark.viewport(1280, 720)
+def test_a_presented_view_fits_again_when_what_is_above_it_moves(app: App) -> None:
+    """A projector's view is fitted where it stands when drawn. What is above it can settle later (the sequence box
+    sizes itself once it is drawn): the view moved up takes the room, moved down it fits again, on the first screen."""
+    app.open("?model=trained:text_lstm&present=1").wait_ready()
+    app.page.wait_for_function(f"() => ({GATE_VIEWS_JS})().length === 1", timeout=45_000)
+    app.wait_idle()
+    app.wait_true(f"() => ({PANELS_JS})().every(p => p.bottom <= 720)", timeout_ms=10_000)
+    row = f"({GATE_VIEWS_JS})()[0].gatescope.heat.find(p => p.p.name === 'forget').rowPx"
+    fitted = app.evaluate(f"() => {row}")
+    box = ".st-key-explore_seq_text_box"
+    app.evaluate(f"() => {{ document.querySelector({box!r}).style.display = 'none'; }}")  # the view moves up
+    app.wait_true(f"() => {row} > {fitted}", timeout_ms=5_000)
+    grown = app.evaluate(f"() => {row}")
+    assert grown > fitted, f"moved up, the maps kept their {fitted} px rows"
+    app.evaluate(f"() => {{ document.querySelector({box!r}).style.display = ''; }}")  # and back down
+    app.wait_true(f"() => ({PANELS_JS})().every(p => p.bottom <= 720)", timeout_ms=5_000)
+    off = [f"{p['name']} at {p['top']:.0f}..{p['bottom']:.0f} px" for p in app.evaluate(PANELS_JS) if p["bottom"] > 720]
+    assert off == [], f"moved back down with {grown} px rows, the view ends off the first screen: {off}"
+    assert app.evaluate(f"() => {row}") == fitted
+
+
 # Each map whose title's last line of text comes nearer its map than a one-line title's does (4.9 px): into the
 # cursor's mark above the map, or the first row's name.
 TITLE_OVER_MAP_JS = f"""() => ({GATE_VIEWS_JS})().flatMap(v => [...v.querySelectorAll('.gv-panel')].flatMap(box => {{

@@ -4,7 +4,7 @@
 import { keyMove, playClock, scrolled } from "./cursor.js";
 import { GROUPS } from "./dom.js";
 import { tipHtml } from "./format.js";
-import { drawHeat, layout, paintImage } from "./paint.js";
+import { drawHeat, layout, pageContent, pageTop, paintImage } from "./paint.js";
 import { listenExtra } from "./extra.js";
 
 // Every listener the view adds, kept so that ``unlisten`` can take them all away.
@@ -68,6 +68,20 @@ export function listen(v) {
       layout(v);
       v.show();
     });
+    // ... and so does a view that moved down or up its page: what is above it can settle after the view's first
+    // layout (a box that sizes itself once it is drawn), and a view fitted where it was would end off the screen.
+    if (typeof ResizeObserver !== "undefined") {
+      let top = pageTop(v.root);
+      const mover = new ResizeObserver(() => {
+        const now = pageTop(v.root);
+        if (Math.abs(now - top) < 1) return;
+        top = now;
+        layout(v);
+        v.show();
+      });
+      for (const content of pageContent(v.root)) mover.observe(content);
+      v.off.push(() => mover.disconnect());
+    }
   }
 }
 

@@ -62,12 +62,37 @@ export function layout(v) {
 
 const FIT_MIN_ROW = 2; // px: the thinnest row of a map fitted to the screen
 
+// The element's ancestors, through the shadow roots it sits in (a Streamlit component's view is in one).
+function* ancestors(e) {
+  for (let a = e.parentElement || e.getRootNode().host; a; a = a.parentElement || a.getRootNode().host) yield a;
+}
+
+// How far (px) the page an element is on is scrolled above it: what turns a place on screen into one on the page.
+function scrolledBy(e) {
+  let by = e.scrollTop || 0;
+  for (const a of ancestors(e)) by += a.scrollTop || 0;
+  return by;
+}
+
 // How far (px) an element's bottom reaches past the first screen of the page it is on, however far that is scrolled.
 function overScreen(e) {
-  let bottom = e.getBoundingClientRect().bottom;
+  const bottom = e.getBoundingClientRect().bottom;
   if (bottom === 0) return 0; // not laid out yet (the view is not on the page): nothing to fit
-  for (let a = e; a; a = a.parentElement || a.getRootNode().host) bottom += a.scrollTop || 0;
-  return bottom - window.innerHeight;
+  return bottom + scrolledBy(e) - window.innerHeight;
+}
+
+// Where (px) an element starts on its page, however far that is scrolled.
+export function pageTop(e) {
+  return e.getBoundingClientRect().top + scrolledBy(e);
+}
+
+// What the page scrolls (the content of the view's nearest scrolling ancestor, or the document's body): what
+// grows or shrinks when anything above the view does.
+export function pageContent(e) {
+  for (const a of ancestors(e)) {
+    if (/(auto|scroll)/.test(getComputedStyle(a).overflowY) && a.firstElementChild) return [...a.children];
+  }
+  return [document.body];
 }
 
 function sizePanels(v, shown, unitRow, inputRow) {
