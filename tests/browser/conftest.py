@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -79,6 +81,26 @@ WATCH_RUNS_JS = """() => {
     new MutationObserver(() => window.scriptStates.push(app.dataset.testScriptState))
         .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
+
+# The gate view tells the server where its cursor is once the user has stopped this long (viz/gateview/cursor.js).
+REPORT_AFTER_MS = int(re.search(r"REPORT_AFTER_MS = (\d+)", (ROOT / "viz/gateview/cursor.js").read_text())[1])
+
+# When the user pressed a key or clicked, from now on (capture: the view's own handlers run after).
+WATCH_INPUTS_JS = """() => {
+    window.inputTimes = [];
+    const note = () => window.inputTimes.push(performance.now());
+    window.addEventListener('keydown', note, true);
+    window.addEventListener('click', note, true);
+}"""
+
+
+def pauses(page: Page) -> int:
+    """How often, since ``WATCH_INPUTS_JS``, the test's own user stopped between two inputs as long as the gate view
+    waits before it reports. On a quiet machine none: a report while stepping is the view's fault. On a loaded one a
+    key can come late, and the view rightly reports at such a pause; the checks allow one report per pause, no more."""
+    times = page.evaluate("() => window.inputTimes")
+    return sum(later - earlier >= REPORT_AFTER_MS - 5 for earlier, later in itertools.pairwise(times))
+
 
 def sequence_box_js(key: str = "explore_seq_text") -> str:
     """JS: the textarea of the sequence box whose text lives in ``key`` (ui/sequence_input.js), inside its

@@ -24,12 +24,14 @@ from conftest import (
     GATE_VIEWS_JS,
     ROOT,
     SERVER_START_TIMEOUT_S,
+    WATCH_INPUTS_JS,
     WATCH_RUNS_JS,
     App,
     Server,
     _answers,
     _free_port,
     _stop,
+    pauses,
 )
 
 if TYPE_CHECKING:
@@ -253,22 +255,26 @@ def test_stepping_sends_nothing_to_the_server_until_the_user_stops(app: App) -> 
     app.page.wait_for_timeout(500)
     app.page.locator("h1").first.click()
     app.evaluate(WATCH_RUNS_JS)
+    app.evaluate(WATCH_INPUTS_JS)
     before = len(frames.sent)
 
     for t in range(1, 21):
         app.page.keyboard.press("ArrowRight")
         app.page.wait_for_timeout(100)  # a steady press rate, well inside the view's pause before it reports
         assert_marks_at(app, t)
-    assert frames.sent[before:] == [], f"{len(frames.sent) - before} messages went to the server while stepping"
-    assert app.evaluate("() => window.scriptStates") == [], "the script ran while stepping"
-    assert app.page.locator(APP).get_attribute("data-test-script-state") == "notRunning"
+    stopped = pauses(app.page)  # none on a quiet machine; a loaded one can hold a key back past the view's pause
+    assert len(frames.sent) - before <= stopped, (
+        f"{len(frames.sent) - before} messages went to the server while stepping, with {stopped} pauses")
+    if not stopped:
+        assert app.evaluate("() => window.scriptStates") == [], "the script ran while stepping"
+        assert app.page.locator(APP).get_attribute("data-test-script-state") == "notRunning"
 
-    app.page.wait_for_timeout(1_500)  # the view reports 600 ms after the last key
-    app.wait_idle()
-    report = frames.sent[before:]
-    assert len(report) == 1, f"after stopping, {len(report)} messages went to the server, expected the one report"
-    assert b'"cursor":{"t":20,"unit":0}' in (report[0] if isinstance(report[0], bytes) else report[0].encode())
     wait_until(app, "() => new URLSearchParams(location.search).get('t') === '20'", "the link to hold t=20")
+    app.wait_idle()
+    report = [f if isinstance(f, bytes) else f.encode() for f in frames.sent[before:]]
+    assert 1 <= len(report) <= stopped + 1, f"after stopping, {len(report)} messages went to the server"
+    assert all(b'"cursor":' in frame for frame in report), "a message that is not the cursor's report"
+    assert b'"cursor":{"t":20,"unit":0}' in report[-1]
     assert_marks_at(app, 20)  # the report's rerun leaves the cursor where the user stopped
 
 

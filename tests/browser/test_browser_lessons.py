@@ -111,7 +111,7 @@ def wait_for_cursor(app: App, step: int) -> None:
 @pytest.mark.parametrize("slug", [s.slug for s in STOPS])
 def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
     open_stop(app, slug)
-    app.wait_true(f"() => ({MEASURE_JS})().body > 0")  # the stop's paragraph, its maths typeset
+    app.wait_true(f"() => {{ const m = ({MEASURE_JS})(); return m.body > 0 && m.equation > 0; }}")  # maths typeset
     seen = app.evaluate(MEASURE_JS)
     app.screenshot(f"lessons-{slug}")
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()

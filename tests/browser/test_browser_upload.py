@@ -161,7 +161,14 @@ def choose_file(app: App, key: str, path: Path | None) -> None:
     # The chip shortens a long name ("keras_c...weights.h5"); its accessible name is whole. A file chosen while
     # a rerun redraws the chooser can be dropped: choose it again.
     named = app.page.locator(f".st-key-{key} [data-testid=stFileChip][aria-label^={json.dumps(path.name + ',')}]")
-    app.until_shown(lambda: app.page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path)), named)
+    try:
+        app.until_shown(lambda: app.page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path)), named)
+    except PlaywrightTimeout:
+        chips = chip.evaluate_all("chips => chips.map(c => c.getAttribute('aria-label'))")
+        said = app.page.locator(f".st-key-{key}").inner_text()
+        app.screenshot(f"upload-not-shown-{path.name}")
+        pytest.fail(f"{path.name}, chosen three times, never showed in the chooser; it shows {chips} and says "
+                    f"{said!r}\n{app.diagnostics()}")
 
 
 def use_file(app: App, outcome: Locator) -> None:

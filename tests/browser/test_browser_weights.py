@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # no playwright: conftest skips every test here
@@ -76,8 +78,8 @@ def z(app: App, name: str = "forget") -> list[list[float]]:
 def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     open_weights(app)
     before = z(app)
-    editor = app.page.locator(f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', 0, (8, 17))}"
-                              " [data-testid=stDataFrame]")
+    grid = f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', 0, (8, 17))} [data-testid=stDataFrame]"
+    editor = app.page.locator(grid)
     editor.scroll_into_view_if_needed()
     editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
     app.wait_idle()
@@ -85,14 +87,27 @@ def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
     assert box is not None
     # Row u0, column h0 (h_{t-1}'s first number): a header row, the index column and the pinned bias come
     # first. Click the index cell near the grid's left edge and step right with the arrow keys, so the column
-    # widths (which follow the measured text) cannot send the click elsewhere. Typing on a selected cell opens
-    # its editor; Enter writes the number. A rerun landing mid-edit can drop it: type again.
+    # widths (which follow the measured text) cannot send the click elsewhere. Each step is taken once the grid
+    # shows the one before selected (its accessible table marks the cell): a key pressed before the grid has
+    # taken the click goes nowhere, and the number lands in the bias. Typing on a selected cell opens its
+    # editor; Enter writes the number. A rerun landing mid-edit can drop it: type again.
     changed = f"before => {{ const z = ({PREVIEW_JS})('forget'); return z && z[0][1] !== before[0][1]; }}"
-    for attempt in range(3):
+    selected = "([grid, cell]) => !!document.querySelector(grid)?.querySelector(`#${cell}[aria-selected=true]`)"
+
+    def on(column: int) -> bool:  # row u0's cell in this column is the grid's selected one
+        return app.wait_true(selected, [grid, f"glide-cell-{column}-0"], timeout_ms=5_000)
+
+    for _ in range(3):
         app.wait_idle()
         app.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+        if not on(0):
+            continue
         app.page.keyboard.press("ArrowRight")  # the bias b, pinned beside the row names
+        if not on(1):
+            continue
         app.page.keyboard.press("ArrowRight")  # h0
+        if not on(2):
+            continue
         app.page.keyboard.press("Enter")  # opens the cell's editor, a real input over the canvas
         field = app.page.locator(".gdg-input, [data-testid=stDataFrame] textarea, [data-testid=stDataFrame] input")
         try:
@@ -101,12 +116,10 @@ def test_typing_a_weight_into_the_editor_redraws_the_gate(app: App) -> None:
             continue
         field.first.fill("9")
         app.page.keyboard.press("Enter")
-        try:
-            app.page.wait_for_function(changed, arg=before, timeout=20_000)
+        if app.wait_true(changed, before):
             break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    else:
+        pytest.fail(f"three times, 9 typed in row u0, column h0 did not reach the forget gate\n{app.diagnostics()}")
     app.wait_idle()
     after = z(app)
     assert app.page.locator(EXCEPTION).count() == 0, app.diagnostics()
@@ -209,8 +222,8 @@ def test_letters_typed_in_a_weight_cell_keep_the_weight_and_say_what_was_wrong(a
     stays, the gates do not move, the model is not marked edited, and the page says what was wrong."""
     open_weights(app)
     before = z(app)
-    editor = app.page.locator(f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', 0, (8, 17))}"
-                              " [data-testid=stDataFrame]")
+    grid = f".st-key-{keys.WEIGHTS.editor('weights', 0, 'forward', 'forget', 0, (8, 17))} [data-testid=stDataFrame]"
+    editor = app.page.locator(grid)
     editor.scroll_into_view_if_needed()
     editor.locator("canvas").first.wait_for(state="visible", timeout=45_000)
     app.wait_idle()
