@@ -82,8 +82,10 @@ WATCH_RUNS_JS = """() => {
         .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
 
-# The gate view tells the server where its cursor is once the user has stopped this long (viz/gateview/cursor.js).
+# The gate view tells the server where its cursor is once the user has stopped this long (viz/gateview/cursor.js);
+# the sequence box sends its text after a pause of its own (ui/sequence_input.js).
 REPORT_AFTER_MS = int(re.search(r"REPORT_AFTER_MS = (\d+)", (ROOT / "viz/gateview/cursor.js").read_text())[1])
+TYPING_PAUSE_MS = int(re.search(r"DEBOUNCE_MS = (\d+)", (ROOT / "ui/sequence_input.js").read_text())[1])
 
 # When the user pressed a key or clicked, from now on (capture: the view's own handlers run after).
 WATCH_INPUTS_JS = """() => {
@@ -94,12 +96,13 @@ WATCH_INPUTS_JS = """() => {
 }"""
 
 
-def pauses(page: Page) -> int:
-    """How often, since ``WATCH_INPUTS_JS``, the test's own user stopped between two inputs as long as the gate view
-    waits before it reports. On a quiet machine none: a report while stepping is the view's fault. On a loaded one a
-    key can come late, and the view rightly reports at such a pause; the checks allow one report per pause, no more."""
+def pauses(page: Page, pause_ms: float = REPORT_AFTER_MS) -> int:
+    """How often, since ``WATCH_INPUTS_JS``, the test's own user stopped between two inputs as long as the page waits
+    before it reports (the gate view's pause, or ``TYPING_PAUSE_MS``). On a quiet machine none: a report while
+    stepping or typing is the page's fault. On a loaded one a key can come late, and the page rightly reports at such
+    a pause; the checks allow one report per pause, no more."""
     times = page.evaluate("() => window.inputTimes")
-    return sum(later - earlier >= REPORT_AFTER_MS - 5 for earlier, later in itertools.pairwise(times))
+    return sum(later - earlier >= pause_ms - 5 for earlier, later in itertools.pairwise(times))
 
 
 def sequence_box_js(key: str = "explore_seq_text") -> str:

@@ -161,8 +161,8 @@ def commit_sequence(app: App, text: str, how: str) -> None:
     """Type into the sequence box and apply it as a user does: Enter, or leaving the box (a pause applies it too)."""
     box = app.page.locator(SEQUENCE_BOX)
     box.fill(text)
-    if how == "enter":
-        box.press("Enter")
+    if how == "enter":  # where the typing is: a pause in it may have applied the text, and the page's rerun can
+        app.page.keyboard.press("Enter")  # show the box twice for a moment (its old place and its new)
     else:
         app.page.locator("h1").first.click()  # clicking elsewhere takes the focus away
 

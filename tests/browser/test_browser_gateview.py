@@ -544,7 +544,7 @@ def test_on_explore_clicks_on_the_step_buttons_rerun_the_page_once(app: App) -> 
     app.page.wait_for_timeout(150)
     play.click()
     (t, unit), stopped = page_cursor(app), pauses(app.page)
-    assert t >= 3, t
+    assert t >= 3, (t, app.evaluate("() => window.scriptStates"), app.evaluate(f"() => ({GATE_VIEWS_JS})().length"))
     assert len(sent) - before <= stopped, f"{len(sent) - before} messages went to the server while clicking"
     if not stopped:
         assert app.evaluate("() => window.scriptStates") == [], "the page reran while the user clicked"

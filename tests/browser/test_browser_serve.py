@@ -41,6 +41,14 @@ APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 SEQUENCE_BOX = ".st-key-explore_seq_text_box textarea"
 EXCEPTION = "[data-testid=stException]"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# Every toast's text the page shows from now on, in window.toasts.
+WATCH_TOASTS_JS = """() => {
+    window.toasts = [];
+    const seen = () => document.querySelectorAll('[data-testid=stToast]').forEach(t => {
+        if (!window.toasts.includes(t.innerText)) window.toasts.push(t.innerText);
+    });
+    new MutationObserver(seen).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
 
 
 def _free_port() -> int:
@@ -187,6 +195,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     sockets = tab.sockets
 
     before_kill = len(tab.answered)
+    tab.page.evaluate(WATCH_TOASTS_JS)  # a toast shows for seconds: the note may come and go before it is looked for
     os.kill(workers[first]["pid"], signal.SIGKILL)
     # Streamlit's client notices the closed websocket and connects again through nginx, which finds the
     # dead worker refusing and hands the connection to the other one. The page keeps showing its view.
@@ -200,8 +209,7 @@ def test_a_killed_worker_is_routed_around_and_the_page_rebuilds_from_its_link(
     box = tab.page.locator(SEQUENCE_BOX)
     box.fill("gates shut")
     box.press("Enter")
-    note = tab.page.locator("[data-testid=stToast]", has_text=NOTE)
-    note.wait_for(state="visible", timeout=60_000)
+    tab.page.wait_for_function("note => window.toasts.some(t => t.includes(note))", arg=NOTE, timeout=60_000)
     tab.idle()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(SCREENSHOTS / "serve-after-failover.png"))

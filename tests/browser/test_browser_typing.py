@@ -5,7 +5,7 @@ number shows an error and the last view stays. The box has a real label, a lengt
 
 from __future__ import annotations
 
-from conftest import App
+from conftest import TYPING_PAUSE_MS, WATCH_INPUTS_JS, App, pauses
 from test_browser_explore import (
     ERROR,
     Frames,
@@ -43,14 +43,17 @@ def test_a_typed_sentence_applies_after_a_pause_in_one_report(app: App) -> None:
     assert box.get_attribute("maxlength") == str(MAX_TEXT)
     before = len(frames.sent)
 
+    app.evaluate(WATCH_INPUTS_JS)
     select_all_and_type(app, "gates open")  # no Enter, no click elsewhere
+    stopped = pauses(app.page, TYPING_PAUSE_MS)  # none on a quiet machine; a loaded one can hold a key back
 
     v = wait_for_view_showing(app, step_labels("gates open"))
     app.wait_idle()
     assert v["steps"] == 10
     sent = reports(frames, before)
-    assert len(sent) == 1, f"{len(sent)} messages went to the server for one typed sentence, expected one"
-    assert b"gates open" in sent[0]
+    assert 1 <= len(sent) <= stopped + 1, (
+        f"{len(sent)} messages went to the server for one typed sentence, with {stopped} pauses while typing")
+    assert b"gates open" in sent[-1]
     assert app.page.locator(BOX).evaluate("e => e === e.getRootNode().activeElement"), "the box lost the focus"
     assert app.page.locator(ERROR).count() == 0, app.page.locator(ERROR).all_inner_texts()
     assert_no_traceback(app)
