@@ -37,7 +37,7 @@ from workbench import keys
 
 if TYPE_CHECKING:
     from conftest import Server
-    from playwright.sync_api import Browser, Locator
+    from playwright.sync_api import Browser, Locator, Request, Response
 
 MODELS = Path(__file__).parents[1] / "fixtures" / "models"
 CHARS = sorted(set("the quick brown fox jumps over the lazy dog. "))  # the fixtures' character vocabulary
@@ -161,6 +161,18 @@ def choose_file(app: App, key: str, path: Path | None) -> None:
     # The chip shortens a long name ("keras_c...weights.h5"); its accessible name is whole. A file chosen while
     # a rerun redraws the chooser can be dropped: choose it again.
     named = app.page.locator(f".st-key-{key} [data-testid=stFileChip][aria-label^={json.dumps(path.name + ',')}]")
+    sent: list[str] = []  # what went to the server's upload endpoint meanwhile, for a failure's message
+
+    def heard(response: Response) -> None:
+        if "upload_file" in response.url:
+            sent.append(f"{response.request.method} {response.status}")
+
+    def failed(request: Request) -> None:
+        if "upload_file" in request.url:
+            sent.append(f"{request.method} failed: {request.failure}")
+
+    app.page.on("response", heard)
+    app.page.on("requestfailed", failed)
     try:
         app.until_shown(lambda: app.page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path)), named)
     except PlaywrightTimeout:
@@ -168,7 +180,10 @@ def choose_file(app: App, key: str, path: Path | None) -> None:
         said = app.page.locator(f".st-key-{key}").inner_text()
         app.screenshot(f"upload-not-shown-{path.name}")
         pytest.fail(f"{path.name}, chosen three times, never showed in the chooser; it shows {chips} and says "
-                    f"{said!r}\n{app.diagnostics()}")
+                    f"{said!r}; the upload requests: {sent}\n{app.diagnostics()}")
+    finally:
+        app.page.remove_listener("response", heard)
+        app.page.remove_listener("requestfailed", failed)
 
 
 def use_file(app: App, outcome: Locator) -> None:
