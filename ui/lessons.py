@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ui.presenter import Projector, present_style, presenter_keys, presenting, write_flag
+from ui.share import sync_query
 from workbench import keys
 from workbench.lessons import BY_SLUG, STOPS, Shown, Stop, find, knob_note, show
 from workbench.literal import literal
@@ -48,20 +49,29 @@ def presenter_style(present: bool) -> None:
 
 
 def go_to(index: int) -> None:
-    """Show stop ``index`` (a button's callback): the URL names it, so the link is the stop."""
-    st.query_params["stop"] = STOPS[index].slug
+    """Show stop ``index`` (a button's callback): the run it starts shows it and puts it in the link."""
+    st.session_state[keys.LESSONS.going] = index
 
 
 def current_stop() -> tuple[int, str | None]:
-    """The stop the URL names, and a message when it names none (then the first stop)."""
-    raw = st.query_params.get("stop")
-    if raw is None or raw == "":
-        return 0, None
-    stop = find(raw)
-    if stop is None:
-        names = ", ".join(s.slug for s in STOPS)
-        return 0, f"There is no lesson stop called '{literal(raw)}'; showing the first one. The stops are: {names}."
-    return STOPS.index(stop), None
+    """The stop to show, and a message when the link names none (then the first stop); the link then names it.
+
+    The stop a button asked for, else the one the link names. The link's ``stop`` is one of the parameters the
+    app writes (ui.history): a rerun request that brings the address as it was before a stop's run reached the
+    browser (the gate view's cursor report, sent a moment after a Page Down) reads the stop the app last wrote,
+    not the older one, which would undo the Page Down."""
+    index = st.session_state.pop(keys.LESSONS.going, None)
+    problem = None
+    if index is None:
+        raw = st.query_params.get("stop")
+        stop = find(raw) if raw else STOPS[0]
+        if stop is None:
+            names = ", ".join(s.slug for s in STOPS)
+            problem = (f"There is no lesson stop called '{literal(raw)}'; showing the first one. "
+                       f"The stops are: {names}.")
+        index = STOPS.index(stop) if stop is not None else 0
+    sync_query({"stop": STOPS[index].slug}, ["stop"])
+    return index, problem
 
 
 LESSON_CURSOR = keys.LESSONS.cursor

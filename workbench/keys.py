@@ -274,6 +274,7 @@ class LessonKeys:
     reset: str = "lessons_reset"  # put the "try this" control back
     open_explore: str = "lessons_open_explore"
     shown: str = "lessons_shown"  # not a widget: the stop the cursor belongs to
+    going: str = "lessons_going"  # not a widget: the stop a button asked for, shown by the run it started
 
     def knob(self, slug: str) -> str:
         """A stop's "try this" slider (each stop keeps its own)."""

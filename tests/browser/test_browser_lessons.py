@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import GATE_VIEWS_JS, App, Server, _answers, _free_port, _stop
+from conftest import GATE_VIEWS_JS, REPORT_AFTER_MS, App, Server, _answers, _free_port, _stop
 
 from workbench.lessons import BY_SLUG, STOPS
 
@@ -137,6 +137,26 @@ def test_each_stop_reads_from_the_back_of_the_room(app: App, slug: str) -> None:
     assert small == [], f"gate view type too small for a projector: {small}"
     assert seen["scroll"] <= 0 and all(v["bottom"] <= seen["height"] for v in seen["views"]), \
         f"the stop scrolls by {seen['scroll']} px; gate view ends at {[v['bottom'] for v in seen['views']]}"
+
+
+@PROJECTOR
+def test_page_down_just_after_an_arrow_key_changes_stop_for_good(app: App) -> None:
+    """The gate view tells the server its cursor a moment after the last arrow key; a Page Down pressed in that
+    moment must not be undone by the report (its rerun request carries the address from before the new stop)."""
+    open_stop(app, "forget-gate")
+    start = BY_SLUG["forget-gate"].cursor
+    app.page.locator("h2").first.click()
+    app.wait_idle()
+    app.page.keyboard.press("ArrowRight")
+    wait_for_cursor(app, start + 1)
+    app.page.wait_for_timeout(REPORT_AFTER_MS - 50)  # the report goes out while Page Down's run is under way
+    app.page.keyboard.press("PageDown")
+    heading = app.page.get_by_role("heading", name="4. The input gate and the candidate")
+    heading.wait_for(timeout=20_000)
+    app.wait_idle()
+    app.page.wait_for_timeout(1_500)  # time for a late report's run to undo it, which it must not
+    app.wait_idle()
+    assert heading.is_visible() and "stop=input-gate" in app.page.url, app.page.url
 
 
 @PROJECTOR

@@ -25,6 +25,11 @@ def fresh(view: str, query: dict[str, str]) -> AppTest:
     return at
 
 
+def to_stop(at: AppTest, slug: str) -> None:
+    """Show a lesson stop as a user does: its button in the sidebar."""
+    at.button(key=keys.LESSONS.go(slug)).click().run(timeout=TIMEOUT)
+
+
 def problems(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -99,8 +104,7 @@ def test_a_shipped_model_put_in_compare_opens_on_its_unit_to_watch_on_that_unit_
 
 def test_lessons_open_in_explore_carries_the_edited_model_its_text_step_and_unit() -> None:
     at = open_view("lessons")
-    at.query_params["stop"] = "forget-gate"
-    at.run(timeout=TIMEOUT)
+    to_stop(at, "forget-gate")
     at.slider(key=keys.LESSONS.knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
     at.button(key=keys.LESSONS.open_explore).click().run(timeout=TIMEOUT)
     assert not at.exception and problems(at) == []
@@ -148,26 +152,22 @@ def test_gradient_flow_keeps_its_length_after_a_visit_to_train() -> None:
 
 def test_lessons_keep_each_knob_after_a_visit_to_explore() -> None:
     at = open_view("lessons")
-    at.query_params["stop"] = "forget-gate"
-    at.run(timeout=TIMEOUT)
+    to_stop(at, "forget-gate")
     at.slider(key=keys.LESSONS.knob("forget-gate")).set_value(4.0).run(timeout=TIMEOUT)
     at.switch_page("views/explore.py").run(timeout=TIMEOUT)
-    at.switch_page("views/lessons.py")
-    at.query_params["stop"] = "forget-gate"
-    at.run(timeout=TIMEOUT)
+    at.switch_page("views/lessons.py").run(timeout=TIMEOUT)
+    to_stop(at, "forget-gate")
     assert not at.exception and at.slider(key=keys.LESSONS.knob("forget-gate")).value == 4.0
 
 
 # ----- explanations follow the model ----------------------------------------------------------------
 def test_a_presets_note_is_shown_only_while_its_weights_are_its_own() -> None:
     at = open_view("lessons")
-    at.query_params["stop"] = "forget-gate"
-    at.run(timeout=TIMEOUT)
+    to_stop(at, "forget-gate")
     at.button(key=keys.LESSONS.open_explore).click().run(timeout=TIMEOUT)
     assert "+20" in sidebar_text(at)  # the counter preset as built: its forget gate held open
-    at.switch_page("views/lessons.py")
-    at.query_params["stop"] = "forget-gate"
-    at.run(timeout=TIMEOUT)
+    at.switch_page("views/lessons.py").run(timeout=TIMEOUT)
+    to_stop(at, "forget-gate")
     at.slider(key=keys.LESSONS.knob("forget-gate")).set_value(-3.0).run(timeout=TIMEOUT)
     assert any("now -3, not 20" in c.value for c in at.caption)  # the paragraph is about the stop as built
     at.button(key=keys.LESSONS.open_explore).click().run(timeout=TIMEOUT)
