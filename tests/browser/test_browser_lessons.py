@@ -159,6 +159,21 @@ def test_page_down_just_after_an_arrow_key_changes_stop_for_good(app: App) -> No
     assert heading.is_visible() and "stop=input-gate" in app.page.url, app.page.url
 
 
+def test_back_and_forward_walk_the_stops_the_user_went_through(app: App) -> None:
+    open_stop(app, "forget-gate", present=False)
+    app.click(app.page.get_by_role("button", name="Next ▶"))
+    app.page.get_by_role("heading", name="4. The input gate and the candidate").wait_for(timeout=20_000)
+    app.wait_idle()
+    app.page.go_back()
+    app.page.get_by_role("heading", name="3. The forget gate").wait_for(timeout=20_000)
+    app.wait_idle()
+    assert "stop=forget-gate" in app.page.url, app.page.url
+    app.page.go_forward()
+    app.page.get_by_role("heading", name="4. The input gate and the candidate").wait_for(timeout=20_000)
+    app.wait_idle()
+    assert "stop=input-gate" in app.page.url, app.page.url
+
+
 @PROJECTOR
 def test_arrow_keys_move_the_time_cursor_and_page_keys_change_stop(app: App) -> None:
     open_stop(app, "forget-gate")
