@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from cells.corpus import LABELS, CorpusRun, Finding, model_digest, run_corpus
+from cells.corpus.tracks import CODE
 from cells.learning.tasks import TEXT
 from workbench import corpus as wc
 from workbench.lesson_text import LESSONS
 
 RECORD = LESSONS / "code-unit.json"
 CHARACTERS = 60_000  # of the held-out text the census reads for the lesson
-CODE_CONCEPTS = ("string", "comment", "string_or_comment", "bracket_depth", "indent", "line_position")
+CODE_CONCEPTS = (*CODE, "string_or_comment")  # and Karpathy et al.'s cell that is on in either
 WINDOW = 160  # characters the stop's gate view reads
 STATE = "cell"  # Karpathy's cells: the stop looks for a C_t unit
 

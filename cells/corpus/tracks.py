@@ -35,6 +35,9 @@ GRADED = ("bracket_depth", "indent", "line_position")
 ON_OFF = ("string", "comment", "string_or_comment", "word_start", "inside_word", "digit", "upper", "whitespace")
 BUILT_IN = ("string", "comment", "string_or_comment", "bracket_depth", "indent", "line_position", "word_start",
             "inside_word", "digit", "upper", "whitespace")
+# The code concepts Karpathy et al. found single cells for, on which the shipped code models' census is judged
+# (three of the five, each clear and confirmed): the census's controls and the code-unit lesson draw on them.
+CODE = ("string", "comment", "bracket_depth", "indent", "line_position")
 PATTERN = "pattern"
 MAX_PATTERN = 300
 # Raised whenever a built-in track's definition changes: a cached corpus run holds census sums made with the

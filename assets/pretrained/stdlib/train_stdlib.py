@@ -42,6 +42,7 @@ REPO = HERE.parents[2]
 sys.path.insert(0, str(REPO))
 
 from cells.corpus import stdlib  # noqa: E402
+from cells.corpus.tracks import CODE  # noqa: E402
 
 SEED = 0
 HELD_OUT = 40  # whole files
@@ -58,7 +59,6 @@ CLIP = 1.0
 CHECKPOINT_SECONDS = 300
 WINDOWS = 128  # the census's ablation sample: windows of 512 held-out characters, 65,536 in all (the app's default
 # is 32); samples of 32 windows disagreed on whether a unit's ablation confirmed it (3 of 4 said yes)
-CODE_CONCEPTS = ("string", "comment", "bracket_depth", "indent", "line_position")
 CONTROLS = 24  # units with no clear claim, drawn at random for each code concept and held as its leader is: how
 # often the ablation "confirms" a unit that does not track the concept
 OUT = HERE.parent  # assets/pretrained
@@ -329,7 +329,7 @@ def census(kind: str, characters: int) -> None:
                      f"elsewhere ({verdict})")
     controls = {}
     draw = np.random.default_rng(SEED)
-    for concept in CODE_CONCEPTS:
+    for concept in CODE:
         unclear = [f for f in result.ranking(concept) if not f.clear]
         chosen = [unclear[i] for i in sorted(draw.choice(len(unclear), CONTROLS, replace=False))]
         held = [f for f in result.ablate(chosen, windows=WINDOWS, length=512) if f.confirmed is not None]
