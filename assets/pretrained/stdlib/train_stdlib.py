@@ -165,7 +165,7 @@ def train(kind: str, minutes: float, resume: bool, more: bool = False) -> None:
             log(logfile, f"continuing from step {step} after {seconds:.0f} s with a new cosine schedule: "
                          f"batch {BATCH} x {SEQUENCE}, up to {STEPS} more steps, Adam lr {LR}, limit {minutes} min")
         else:
-            log(logfile, f"resumed at step {step} after {seconds:.0f} s")
+            log(logfile, f"resumed at step {step} after {seconds:.0f} s; limit {minutes} min")
     else:
         logfile.write_text("")
         log(logfile, f"{kind}: {LAYERS} x {HIDDEN} units, embedding {EMBEDDING}, vocabulary {len(tokens)}; "
