@@ -472,6 +472,22 @@ RECORD_REPORTS_JS = """() => {
 }"""
 
 
+def play_then_pause(page: Page, view_js: str) -> None:
+    """Click Play, then Pause once the cursor has moved: the Pause is clicked in the page, in the task that sees the
+    move. (A wait measured in the test can outlast the whole play on a loaded machine; the second click then
+    started it again from step 0.)"""
+    start = page.evaluate(f"() => ({view_js}).gatescope.t")
+    page.locator(".gv-play").click()
+    how = page.wait_for_function(f"""start => {{
+        const root = {view_js}, v = root.gatescope;
+        if (v.t <= start) return false;
+        if (!v.playing) return 'ended';
+        root.querySelector('.gv-play').click();
+        return 'paused';
+    }}""", arg=start, timeout=10_000).json_value()
+    assert how == "paused", "Play ran to the last step before the test saw the cursor move"
+
+
 def test_clicks_on_the_step_buttons_and_play_report_once_after_a_pause(lstm_page: Page) -> None:
     """◀ ▶ and Play/Pause, clicked in a row, report the cursor once, after the user stops, as keys do."""
     page = lstm_page
@@ -483,10 +499,7 @@ def test_clicks_on_the_step_buttons_and_play_report_once_after_a_pause(lstm_page
         page.wait_for_timeout(100)
         assert_marks_at(page, t)
     back.click()
-    play = page.locator(".gv-play")
-    play.click()
-    page.wait_for_timeout(150)
-    play.click()  # Pause
+    play_then_pause(page, "document.querySelector('.gv')")
     at, stopped = shown(page).t, pauses(page)
     early = page.evaluate("() => window.reports")
     assert len(early) <= stopped, f"a click reported the cursor before the user stopped: {early}, {stopped} pauses"
@@ -539,10 +552,7 @@ def test_on_explore_clicks_on_the_step_buttons_rerun_the_page_once(app: App) -> 
         forward.click()
         app.page.wait_for_timeout(100)
     back.click()
-    play = app.page.locator(".gv-play")
-    play.click()
-    app.page.wait_for_timeout(150)
-    play.click()
+    play_then_pause(app.page, PAGE_VIEW)
     (t, unit), stopped = page_cursor(app), pauses(app.page)
     assert t >= 3, (t, app.evaluate("() => window.scriptStates"), app.evaluate(f"() => ({GATE_VIEWS_JS})().length"))
     assert len(sent) - before <= stopped, f"{len(sent) - before} messages went to the server while clicking"
