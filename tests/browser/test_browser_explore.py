@@ -113,6 +113,8 @@ def wait_until(app: App, predicate_js: str, what: str, arg: object = None, timeo
             "view": app.evaluate(VIEW_JS),
             "errors on the page": app.page.locator(ERROR).all_inner_texts(),
             "link": app.page.url,
+            "sequence boxes": app.page.locator(SEQUENCE_BOX).evaluate_all("boxes => boxes.map(b => b.value)"),
+            "script": app.page.locator(APP).get_attribute("data-test-script-state"),
         }
         pytest.fail(f"waited {timeout_ms / 1000:.0f} s for {what}; the page showed {seen}\n{app.diagnostics()}")
 
