@@ -503,7 +503,8 @@ def test_clicks_on_the_step_buttons_and_play_report_once_after_a_pause(lstm_page
     at, stopped = shown(page).t, pauses(page)
     early = page.evaluate("() => window.reports")
     assert len(early) <= stopped, f"a click reported the cursor before the user stopped: {early}, {stopped} pauses"
-    page.wait_for_function("n => window.reports.length > n", arg=len(early), timeout=10_000)
+    # The report of where the user stopped (one at an earlier pause may have told it: none tells a cursor twice).
+    page.wait_for_function("t => window.reports.at(-1)?.[1].t === t", arg=at, timeout=10_000)
     page.wait_for_timeout(REPORT_AFTER_MS)  # time for a second report, which must not come
     reports = page.evaluate("() => window.reports")
     assert len(reports) <= stopped + 1 and reports[-1] == ["cursor", {"t": at, "unit": 0}], (reports, stopped)
