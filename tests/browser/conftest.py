@@ -287,10 +287,11 @@ class App:
         assert box is not None, f"{locator} has no box on screen"
         self.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
-    def until_shown(self, act: Callable[[], None], outcome: Locator, *, tries: int = 3, timeout_ms: float = 15_000
-                    ) -> None:
+    def until_shown(self, act: Callable[[], None], outcome: Locator, *, tries: int = 3, timeout_ms: float = 15_000,
+                    idle_after: bool = True) -> None:
         """Do ``act`` (a click, a key) until ``outcome`` shows, at most ``tries`` times: an act that lands while a
-        rerun is still redrawing its target (or takes the focus away) can be lost, as a user's can."""
+        rerun is still redrawing its target (or takes the focus away) can be lost, as a user's can. Then wait for
+        the run to end, unless ``idle_after`` is False (the outcome is a run in flight, to be watched)."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         for attempt in range(tries):
@@ -302,7 +303,8 @@ class App:
             except PlaywrightTimeout:
                 if attempt == tries - 1:
                     raise
-        self.wait_idle()
+        if idle_after:
+            self.wait_idle()
 
     def wait_true(self, predicate: str, arg: Any = None, timeout_ms: float = 20_000) -> bool:
         """Wait until the JavaScript ``predicate`` holds, at most ``timeout_ms``; whether it did. For a check that

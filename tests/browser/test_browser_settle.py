@@ -34,13 +34,9 @@ def test_stop_keeps_the_points_found_so_far_and_the_page_goes_on(app: App) -> No
     # a click landing while the section is still redrawing can be lost: the test needs the random starts chosen
     app.until_shown(lambda: app.click(start.get_by_text(FROM["random"])),
                     start.locator("label:has(input:checked)", has_text=FROM["random"]))
-    searching = ("() => [...document.querySelectorAll('[data-testid=stProgress]')]"
-                 ".some(e => /Searching/.test(e.textContent))")
-    for _ in range(3):  # as above, the click can be lost: click again until the search's bar shows
-        app.wait_idle()
-        app.click(app.page.locator(f".st-key-{K.search} button"))
-        if app.wait_true(searching, timeout_ms=15_000):
-            break
+    searching = app.page.locator("[data-testid=stProgress]", has_text="Searching").first
+    app.until_shown(lambda: app.click(app.page.locator(f".st-key-{K.search} button")), searching,
+                    idle_after=False)  # as above, the click can be lost: click again until the search's bar shows
     # Stop once the search is well under way: by then some starts have converged
     app.page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stProgress]')]"
