@@ -20,12 +20,14 @@ K = keys.CORPUS
 
 @dataclass(frozen=True, eq=False)
 class Result:
-    """The last good run the page shows: the model's and the text's names, the run and its census."""
+    """The last good run the page shows: the model's and the text's names, the run, its census and what a link needs
+    to bring the same model and text back (None where a link cannot: see ``source_link``)."""
 
     model_label: str
     text_label: str
     run: CorpusRun
     census: list[Finding]
+    source: dict | None = None
 
     @property
     def families(self) -> dict[int, str]:
@@ -125,7 +127,18 @@ def choose_text(model_choice: str) -> tuple[str, str] | None:
     return what, text
 
 
-def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) -> Result | None:
+def source_link(model_choice: str) -> dict | None:
+    """What a link needs to bring this model and text back in a new session: a shipped model's name, and how many
+    of its held-out files are read when fewer than all. None for what a link cannot carry: the Weights page's
+    model, a pasted or an uploaded text."""
+    ss = st.session_state
+    if model_choice == wc.CURRENT or ss.get(K.source) != "shipped":
+        return None
+    return {"model": model_choice, "files": ss.get(K.part) if ss.get(K.part) in wc.PARTS else None}
+
+
+def run_now(model_label: str, model: LoadedModel, text_label: str, text: str, source: dict | None = None
+            ) -> Result | None:
     """Run the model over the text with a progress bar and a Stop button (pressing it ends this script run at the
     next progress update, so the last good result stays), then the census with its ablations."""
     if not wc.reads_text(model):
@@ -150,6 +163,6 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str) ->
         census = run.census(ablate=1, progress=census_progress)
     bar.empty()
     stop.empty()
-    result = Result(model_label, text_label, run, census)
+    result = Result(model_label, text_label, run, census, source)
     st.session_state[K.result] = result
     return result

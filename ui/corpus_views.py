@@ -37,7 +37,9 @@ SHOWN_MATCHES = 12
 
 # ----- the share link --------------------------------------------------------------------------------------------
 def link_in() -> None:
-    """Read the page's link into its keys, once a session: ?section=text&unit=1.cell.37&at=5120&span=5100-5130."""
+    """Read the page's link into its keys, once a session:
+    ?section=text&model=stdlib_gru&files=5&unit=1.cell.37&at=5120&span=5100-5130. A link that names a view runs it
+    at once (from the disk cache when any session has run it); one with a mistake says so and waits for Run."""
     if st.session_state.get(K.link_loaded):
         return
     st.session_state[K.link_loaded] = True
@@ -46,6 +48,8 @@ def link_in() -> None:
         st.error(literal(message, 200))
     if "section" in asked:
         st.session_state[K.section] = asked["section"]
+    if "model" in asked:
+        st.session_state[K.model] = asked["model"]
     if "unit" in asked:
         st.session_state[K.unit] = str(asked["unit"])
     if "at" in asked:
@@ -57,15 +61,21 @@ def link_in() -> None:
     if "files" in asked:
         st.session_state[K.source] = "shipped"
         st.session_state[K.part] = asked["files"]
-    if {"unit", "at", "span"} & set(asked):
-        st.session_state[K.autorun] = True  # the default model over the shipped text: cached, so at once
+    if asked and not errors:  # a link that was wrong somewhere is said, and runs nothing it did not ask for
+        st.session_state[K.autorun] = True
 
 
-def link_out(section: str) -> None:
+def link_out(section: str, result: Result) -> None:
+    """Write the link of what the page shows: the section, and where a link can bring back the result's model and
+    text, the model, the files, the unit, the place and the span (a unit of a model or a place in a text the link
+    cannot carry would mean something else to whoever opens it)."""
     ss = st.session_state
-    part = ss.get(K.part) if ss.get(K.source) == "shipped" and ss.get(K.part) in wc.PARTS else None
-    values = wc.link_values(section, ss.get(K.unit) or None, ss.get(K.clicked) if section == "text" else None,
-                            (ss.get(K.selection) or None) if section == "match" else None, part)
+    if result.source is None:
+        values = wc.link_values(section, None, None, None)
+    else:
+        values = wc.link_values(section, ss.get(K.unit) or None, ss.get(K.clicked) if section == "text" else None,
+                                (ss.get(K.selection) or None) if section == "match" else None,
+                                result.source["files"], result.source["model"])
     for name in wc.LINK_PARAMS:
         if name in values and st.query_params.get(name) != values[name]:
             st.query_params[name] = values[name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.corpus import choose_model, choose_text, last_result, model_of, run_now
+from ui.corpus import choose_model, choose_text, last_result, model_of, run_now, source_link
 from ui.corpus_views import census_section, link_in, link_out, match_section, text_section
 from ui.gateview import one_screen
 from workbench import corpus as wc
@@ -29,16 +29,24 @@ if message := st.session_state.pop(K.message, None):
 if st.session_state.get(K.stop):
     st.warning("Stopped: the last result stays.")
 autorun = st.session_state.pop(K.autorun, False) and last_result() is None
-if (run_pressed or autorun) and chosen and text:
+first = st.empty()  # before any run: what the page does, and a Run button on the first screen
+run_here = False
+if last_result() is None and not autorun:
+    with first.container():
+        st.info("Pick a model and a text in the sidebar, then press **Run**: the model reads the whole text in "
+                "side-by-side streams, and the census names what its units track.")
+        if chosen and text:
+            run_here = st.button(literal(f"Run: {chosen[1]}, over {text[0]}", 200), key=K.run_here,
+                                 type="primary", icon=":material/play_arrow:")
+if (run_pressed or autorun or run_here) and chosen and text:
     try:
-        run_now(chosen[1], model_of(chosen[0]), text[0], text[1])
+        if run_now(chosen[1], model_of(chosen[0]), text[0], text[1], source_link(chosen[0])):
+            first.empty()
     except ValueError as e:
         st.error(f"{literal(str(e), 1_000)}. The last result stays.")
 
 result = last_result()
 if result is None:
-    st.info("Pick a model and a text in the sidebar, then press **Run**: the model reads the whole text in "
-            "side-by-side streams, and the census names what its units track.")
     st.stop()
 
 summary = result.run.summary()
@@ -55,4 +63,4 @@ elif section == "match":
     match_section(result)
 else:
     census_section(result)
-link_out(section or "census")
+link_out(section or "census", result)

@@ -261,14 +261,18 @@ def reads_text(model: LoadedModel) -> bool:
 
 
 # ----- the share link ---------------------------------------------------------------------------------------------
-LINK_PARAMS = ("section", "unit", "at", "span", "files")  # what the page's link can hold (parse_link reads them)
+# What the page's link can hold (parse_link reads them): the section, the shipped model and how many of its
+# held-out files were read, the unit, the place and the span.
+LINK_PARAMS = ("section", "model", "files", "unit", "at", "span")
 
 
 def link_values(section: str, unit: Unit | str | None, at: int | None, span: tuple[int, int] | None,
-                files: int | None = None) -> dict[str, str]:
-    """The page's query parameters: the section shown, the unit the text is coloured by, the place, the span and how
-    many of the shipped files are read (None: all of them)."""
+                files: int | None = None, model: str | None = None) -> dict[str, str]:
+    """The page's query parameters: the section shown, the unit the text is coloured by, the place, the span, the
+    shipped model (None: the first) and how many of its held-out files are read (None: all of them)."""
     out = {"section": section}
+    if model is not None:
+        out["model"] = model
     if unit is not None:
         out["unit"] = str(unit)
     if at is not None:
@@ -281,10 +285,17 @@ def link_values(section: str, unit: Unit | str | None, at: int | None, span: tup
 
 
 def parse_link(params: dict[str, str]) -> tuple[dict, list[str]]:
-    """What a link asks for (section, unit, at, span, files: the first held-out files read) and what was wrong in
-    it, said for the user."""
+    """What a link asks for (section, model: a shipped text model's name, unit, at, span, files: the first held-out
+    files read) and what was wrong in it, said for the user."""
     out: dict = {}
     errors = []
+    if (model := params.get("model")) is not None:
+        names = [e["name"] for e in text_models()]
+        if model in names:
+            out["model"] = model
+        else:
+            errors.append(f"link: model should be one of the shipped text models ({', '.join(names)}), "
+                          f"got {model[:40]!r}")
     section = params.get("section")
     if section is not None:
         if section in SECTIONS:

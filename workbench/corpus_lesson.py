@@ -120,7 +120,8 @@ def text_words(r: dict, code: bool) -> str:
 
 def link(r: dict) -> str:
     """The Corpus page's coloured text, coloured by the unit, at the stop's window."""
-    return f"/corpus?section=text&unit={r['layer']}.{r['state']}.{r['unit']}&at={r['at'] + r['cursor']}"
+    return (f"/corpus?section=text&model={r['model']}&unit={r['layer']}.{r['state']}.{r['unit']}"
+            f"&at={r['at'] + r['cursor']}")
 
 
 def record() -> dict | None:

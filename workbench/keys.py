@@ -298,6 +298,7 @@ class CorpusKeys:
     pasted: str = "corpus_pasted"
     upload: str = "corpus_upload"
     run: str = "corpus_run"  # the Run button
+    run_here: str = "corpus_run_here"  # the Run button beside the page's first words, before any run
     stop: str = "corpus_stop"  # the Stop button (pressing it interrupts the run under way)
     result: str = "corpus_result"  # not a widget: the last good run (workbench.corpus.Loaded)
     uploaded: str = "corpus_uploaded"  # not a widget: (file name, text) of the last good upload
@@ -315,7 +316,7 @@ class CorpusKeys:
     matches_table: str = "corpus_matches_table"
     cursor: CursorKeys = field(default_factory=lambda: CursorKeys("corpus_gate"))  # the gate view of a clicked place
     link_loaded: str = "corpus_link_loaded"  # not a widget: the link has been read into the widgets
-    autorun: str = "corpus_autorun"  # not a widget: a link named a unit or place before any run: run once
+    autorun: str = "corpus_autorun"  # not a widget: a link named a view before any run: run it once
     open_explore: str = "corpus_open_explore"
 
 

@@ -170,3 +170,58 @@ def test_a_link_to_the_first_few_shipped_files_chooses_just_those() -> None:
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.select_slider(key=K.part).value == 5
     assert any(c.value.startswith("The first 5 of") for c in at.caption)
+
+
+def test_before_any_run_the_first_screen_has_a_run_button_that_names_the_model_and_text() -> None:
+    at = opened(**{K.pasted: CODE})
+    assert not at.exception and K.result not in at.session_state
+    here = at.button(key=K.run_here)
+    shown = here.label.replace("\\", "")  # as the page shows it: the label's markdown escapes removed
+    assert shown == f"Run: The model on the Weights page: Small code LSTM, over pasted text ({len(CODE):,} characters)"
+    here.click().run(timeout=180)
+    assert not at.exception, at.exception
+    assert at.session_state[K.result].run.steps == len(CODE)
+    assert not [b for b in at.button if b.key == K.run_here]  # the page shows the run now, not its first words
+    assert not [i for i in at.info if "press **Run**" in i.value]
+
+
+def test_a_link_names_the_model_it_shows_and_brings_it_back_at_once() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from cells.learning.tasks import TEXT
+    from tests.views.apptest import APP, TIMEOUT
+    from workbench import corpus as wc
+
+    at = open_view("corpus", **{K.model: "text_lstm", K.source: "shipped"})
+    run(at)
+    at.session_state[K.unit] = "0.cell.5"
+    at.run(timeout=TIMEOUT)
+    link = dict(at.query_params)
+    assert link == {"section": "census", "model": "text_lstm", "unit": "0.cell.5"}, link
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)  # whoever opens the link: a new session
+    fresh.switch_page("views/corpus.py")
+    fresh.query_params.update(link)
+    fresh.run(timeout=TIMEOUT)
+    assert not fresh.exception and not fresh.error, [e.value for e in fresh.error]
+    result = fresh.session_state[K.result]  # run without a click, by the model the link names
+    assert fresh.session_state[K.model] == "text_lstm" and result.run.steps == len(TEXT)
+    assert fresh.session_state[K.unit] == "0.cell.5"
+    wrong = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    wrong.switch_page("views/corpus.py")
+    wrong.query_params.update({**link, "model": "text_gru"})
+    wrong.run(timeout=TIMEOUT)
+    names = ", ".join(e["name"] for e in wc.text_models())
+    assert not wrong.exception and [e.value.replace("\\", "") for e in wrong.error] == [
+        f"link: model should be one of the shipped text models ({names}), got 'text_gru'"]
+    assert K.result not in wrong.session_state  # said, and nothing run that the link did not ask for
+    assert wrong.button(key=K.run_here).label.startswith("Run: ")
+
+
+def test_a_link_from_a_text_it_cannot_carry_names_no_unit_or_place() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    at.session_state[K.section] = "text"
+    at.session_state[K.unit] = "1.cell.4"
+    at.session_state[K.clicked] = 700
+    at.run(timeout=180)
+    assert not at.exception, at.exception
+    assert dict(at.query_params) == {"section": "text"}  # a pasted text and the Weights page's model stay here

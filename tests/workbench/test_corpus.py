@@ -46,6 +46,19 @@ def test_a_link_asks_for_a_section_a_unit_a_place_and_a_span_and_says_what_was_w
                                       "got '7'"]
 
 
+
+def test_a_link_names_a_shipped_text_model_and_says_so_when_it_names_another() -> None:
+    names = [e["name"] for e in wc.text_models()]
+    spelled = wc.link_values("text", wc.Unit(0, "cell", 3), 40, None, None, "text_lstm")
+    assert spelled == {"section": "text", "model": "text_lstm", "unit": "0.cell.3", "at": "40"}
+    assert wc.parse_link(spelled) == ({"section": "text", "model": "text_lstm", "unit": wc.Unit(0, "cell", 3),
+                                       "at": 40}, [])
+    asked, errors = wc.parse_link({"model": "brackets_lstm", "section": "census"})  # shipped, but reads no text
+    assert asked == {"section": "census"}
+    assert errors == [f"link: model should be one of the shipped text models ({', '.join(names)}), "
+                      "got 'brackets_lstm'"]
+
+
 def test_a_computed_unit_gets_a_shorter_page_of_the_same_values_as_the_run(tmp_path) -> None:
     model = text_model("lstm", layers=2, hidden=4)
     run = run_corpus(model, TEXT * 30, streams=2, cache=Cache(tmp_path))
