@@ -1,4 +1,5 @@
-"""A disk cache of corpus runs, shared by every session, worker and restart on one machine.
+"""A disk cache of corpus runs, and of the census's ablations made of them, shared by every session, worker and
+restart on one machine.
 
 A run is a pure result of (model digest, text digest, settings), so its key is the hash of the three. Each
 entry is a folder named by its key, written under a temporary name and renamed into place in one step (two

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import math
 import os
@@ -75,6 +76,8 @@ class CorpusRun:
     seconds: float
     cached: bool = False
     sample_every: int | None = None  # the grid the ablation's windows start on (None: the checkpoints')
+    cache: Cache | None = None  # where the run is kept, and with it the ablations made of it
+    name: str = ""  # the run's entry in ``cache``
 
     @property
     def steps(self) -> int:
@@ -113,12 +116,24 @@ class CorpusRun:
                progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
                ) -> list[census_.Finding]:
         """``claims`` with their ablation's loss rises (as they are where the model has no head over its
-        vocabulary), on ``windows`` sample windows of ``length`` characters drawn with ``seed``."""
+        vocabulary), on ``windows`` sample windows of ``length`` characters drawn with ``seed``. An ablation is
+        a pure result of the run and these settings: a cached run keeps it beside itself, so the next session
+        that asks for it (a class opening one link) reads it instead of running the windows again."""
         if not claims or not stream.predicts_tokens(self.model):
             return list(claims)
+        asked = {"claims": [[f.layer, f.direction, f.state, f.unit, f.concept] for f in claims],
+                 "windows": windows, "length": length, "seed": seed, "grid": self.sample_every}
+        name = key(self.name, "ablation", asked) if self.cache is not None and self.name else None
+        if name is not None and (rises := _stored_rises(self.cache, name, len(claims))) is not None:
+            return [replace(f, loss_rise_on=on, loss_rise_off=off) for f, (on, off) in zip(claims, rises, strict=True)]
         sample = census_.Windows.sample(self.passed, windows, length, seed, grid=self.sample_every)
         means = {(s.layer, s.name): s.mean for s in self.stats}
-        return census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
+        out = census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
+        if name is not None:
+            rises = json.dumps([[f.loss_rise_on, f.loss_rise_off] for f in out])
+            with contextlib.suppress(OSError):  # a full or read-only disk: the ablation is good, only not shared
+                self.cache.put(name, lambda into: (into / "ablation.json").write_text(rises))
+        return out
 
     def leaders(self, count: int = 1, state: str | None = None) -> list[census_.Finding]:
         """The ``count`` strongest units of each concept (of one gate or state, when ``state`` names it)."""
@@ -192,7 +207,7 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
     name = key(model_digest(model), stdlib.digest(text), settings)
     if cache is not None and (entry := cache.get(name)) is not None:
         try:
-            return load(entry, model, text, found)
+            return replace(load(entry, model, text, found), cache=cache, name=name)
         except UNREADABLE:  # truncated, of another format, or not an entry at all: made again and stored anew
             cache.discard(name)
     began = time.perf_counter()
@@ -227,17 +242,33 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
                        time.perf_counter() - began, sample_every=grid)
     if cache is None:
         return result
+    result = replace(result, cache=cache, name=name)
     try:
         entry = cache.put(name, lambda into: save(result, into, folder, saved))
     except OSError:  # the cache's disk is full or read-only: the run is good, only not shared
         for path in [folder, *(saved or ())]:
             if path is not None and path.exists():
                 atexit.register(path.unlink, missing_ok=True)
-        return result
+        return replace(result, cache=None, name="")
     states = passed.checkpoints.states
     moved = stream.Checkpoints(every, _checkpoints(entry, [a.shape for a in states], states[0].dtype))
     return replace(result, passed=replace(passed, checkpoints=moved),
                    index=None if writer is None else replace(result.index, source=entry / "match.bin"))
+
+
+def _stored_rises(cache: Cache, name: str, count: int) -> list[tuple[float | None, float | None]] | None:
+    """An ablation's loss rises as a cache keeps them, one pair a claim; None when absent or unreadable."""
+    if (entry := cache.get(name)) is None:
+        return None
+    try:
+        rises = json.loads((entry / "ablation.json").read_text())
+        if len(rises) == count and all(len(pair) == 2 and all(v is None or isinstance(v, float) for v in pair)
+                                       for pair in rises):
+            return [(on, off) for on, off in rises]
+    except (OSError, ValueError, TypeError):
+        pass
+    cache.discard(name)
+    return None
 
 
 def _temporary(prefix: str) -> Path:

@@ -121,3 +121,24 @@ def test_a_run_cached_with_tracks_of_another_definition_is_made_again(tmp_path, 
     assert not run(cache).cached and run(cache).cached
     monkeypatch.setattr(RUN, "TRACKS_VERSION", RUN.TRACKS_VERSION + 1)
     assert not run(cache).cached
+
+
+def test_a_census_ablation_is_kept_beside_its_run_and_read_back_by_the_next_session(tmp_path, monkeypatch) -> None:
+    first = run(Cache(tmp_path / "cache")).census(ablate=1, windows=4, length=30)
+    assert any(f.loss_rise_on is not None for f in first)
+    ablate = RUN.census_.ablate
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("ablated again")
+
+    monkeypatch.setattr(RUN.census_, "ablate", refuse)
+    again = run(Cache(tmp_path / "cache"))  # another session, another worker: the run and its ablation are read
+    assert again.cached
+    assert [f.to_json() for f in again.census(ablate=1, windows=4, length=30)] == [f.to_json() for f in first]
+    with pytest.raises(AssertionError, match="ablated again"):
+        again.census(ablate=1, windows=5, length=30)  # another sample is another ablation
+    monkeypatch.setattr(RUN.census_, "ablate", ablate)
+    (kept,) = [path for _, _, path in Cache(tmp_path / "cache").entries() if (path / "ablation.json").exists()]
+    (kept / "ablation.json").write_text("[[0.1, ")  # cut short: read as missing, made again and kept anew
+    assert [f.to_json() for f in again.census(ablate=1, windows=4, length=30)] == [f.to_json() for f in first]
+    assert len(json.loads((kept / "ablation.json").read_text())) == len(again.leaders(1))
