@@ -40,8 +40,8 @@ if last_result() is None and not autorun:
                                  type="primary", icon=":material/play_arrow:")
 if (run_pressed or autorun or run_here) and chosen and text:
     try:
-        if run_now(chosen[1], model_of(chosen[0]), text[0], text[1], source_link(chosen[0])):
-            first.empty()
+        run_now(chosen[1], model_of(chosen[0]), text[0], text[1], source_link(chosen[0]))
+        first.empty()
     except ValueError as e:
         st.error(f"{literal(str(e), 1_000)}. The last result stays.")
 
