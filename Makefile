@@ -47,6 +47,7 @@ bench: $(VENV)/.dev
 # The class load test: many sessions at once against 1 and 2 workers behind nginx (a few minutes; loopback only).
 bench-class: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.class_load
+	$(BIN)/python -m benchmarks.class_load --corpus --sessions 10 --workers 2
 
 fixtures: $(VENV)/.dev
 	$(BIN)/python tests/fixtures/make_fixtures.py

@@ -4,6 +4,7 @@ sequence or moves a knob every few seconds; with 1 and 2 workers behind nginx (d
     .venv/bin/python -m benchmarks.class_load                       # N = 1, 10, 30; 1 and 2 workers
     .venv/bin/python -m benchmarks.class_load --sessions 1,10 --workers 2 --seconds 20
     .venv/bin/python -m benchmarks.class_load --train               # 5 sessions interact, one trains
+    .venv/bin/python -m benchmarks.class_load --corpus --sessions 10 --workers 2  # one Corpus link, cold and warm
 
 Sessions speak Streamlit's own websocket protocol (benchmarks/streamlit_client.py), as many browsers
 would, but draw nothing, so the machine's cores are left to the server: "page load" is the HTML, the
@@ -25,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -278,6 +280,65 @@ def class_test(sessions: list[int], workers: list[int], seconds: float, every: f
     return phases
 
 
+CORPUS_LINK = "section=census&model=stdlib_lstm&files=5"  # a teacher's link: the census of the shipped LSTM
+CORPUS_TIMEOUT_S = 600.0
+
+
+async def reader(index: int, url: str, tally: Tally) -> None:
+    """One student opening the teacher's Corpus link: the page load is the run and census the link starts."""
+    session = Session(url)
+    try:
+        try:
+            run = await session.open("corpus", query=CORPUS_LINK, timeout=CORPUS_TIMEOUT_S)
+        except (RunError, OSError) as e:
+            tally.errors.append(f"session {index}: page load: {e}")
+            return
+        tally.loads.append(run.seconds)
+        tally.workers[run.worker or "direct"] = tally.workers.get(run.worker or "direct", 0) + 1
+        if run.exceptions:
+            tally.errors.append(f"session {index}: {run.exceptions[0]}")
+        elif keys.CORPUS.census_table not in session.ids:
+            tally.errors.append(f"session {index}: the census never appeared")
+        elif "model=stdlib_lstm" not in (session.query or ""):
+            tally.errors.append(f"session {index}: the page's link is {session.query!r}")
+    finally:
+        await session.close()
+
+
+async def corpus_phase(cluster: Cluster, label: str, n: int) -> Phase:
+    tally = Tally()
+    cpu0, client0, t0 = cpu_seconds(cluster.worker_pids), time.process_time(), time.perf_counter()
+    await asyncio.gather(*(reader(i, cluster.url, tally) for i in range(n)))
+    elapsed = time.perf_counter() - t0
+    rss = [resident_mb(pid) for pid in cluster.worker_pids]
+    return Phase(label, tally, elapsed, cpu_seconds(cluster.worker_pids) - cpu0, time.process_time() - client0, rss,
+                 os.getloadavg()[0])
+
+
+def corpus_test(sessions: list[int], workers: int) -> list[Phase]:
+    """N sessions open one Corpus link at once on a cold disk cache (a folder of its own), then N more on the
+    cache the first N filled."""
+    print(f"A class opens one Corpus link at once (/corpus?{CORPUS_LINK}): the run and census it starts, on "
+          f"{workers} worker{'s' if workers > 1 else ''} ({os.cpu_count()} CPUs); 'load' is the page's first run, "
+          "the model's run and census included; server cores are its CPU seconds over the phase's wall time")
+    print(HEADER)
+    phases = []
+    for n in sessions:
+        folder = tempfile.mkdtemp(prefix="gatescope-class-corpus-")
+        os.environ["GATESCOPE_CORPUS_CACHE"] = folder  # the workers' cache, cold
+        try:
+            with serve(workers) as cluster:
+                for label in ("cold cache", "warm cache"):
+                    p = asyncio.run(corpus_phase(cluster, f"N={n}, {label}", n))
+                    phases.append(p)
+                    print(p.row(), flush=True)
+        finally:
+            del os.environ["GATESCOPE_CORPUS_CACHE"]
+            shutil.rmtree(folder, ignore_errors=True)
+    print_errors(phases)
+    return phases
+
+
 def train_test(seconds: float, every: float, others: int = 5) -> list[Phase]:
     print(f"One session training (20,000 steps, in its own process) while {others} others interact every "
           f"{every:g} s, on one worker ({os.cpu_count()} CPUs)")
@@ -305,7 +366,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=float, default=5.0, help="seconds between one session's interactions")
     parser.add_argument("--train", action="store_true", help="only the training test")
     parser.add_argument("--no-train", dest="no_train", action="store_true", help="only the class test")
+    parser.add_argument("--corpus", action="store_true",
+                        help="only the Corpus test: --sessions open one link at once, on --workers' first count")
     args = parser.parse_args(argv)
+    if args.corpus:
+        corpus_test([int(n) for n in args.sessions.split(",")], int(args.workers.split(",")[0]))
+        return
     if not args.train:
         class_test([int(n) for n in args.sessions.split(",")], [int(w) for w in args.workers.split(",")],
                    args.seconds, args.every)

@@ -60,8 +60,9 @@ class Session:
                 for name, morsel in SimpleCookie(header).items():
                     self.cookies[name] = morsel.value
 
-    async def open(self, page: str = "", query: str = "") -> Run:
-        """A page load: the HTML, the websocket, the first script run. Returns that run."""
+    async def open(self, page: str = "", query: str = "", timeout: float = RUN_TIMEOUT_S) -> Run:
+        """A page load: the HTML, the websocket, the first script run (within ``timeout`` seconds). Returns that
+        run."""
         started = time.perf_counter()
         self.page, self.query = page, query
         await asyncio.to_thread(self._fetch_page, "/" + page + (f"?{query}" if query else ""))
@@ -71,7 +72,8 @@ class Session:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self._ws = await websockets.connect(f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
                                             additional_headers=headers, max_size=None, open_timeout=RUN_TIMEOUT_S)
-        run = await self._run(started)
+        await self._send()
+        run = await self._read(started, timeout)
         run.worker = self.worker
         return run
 

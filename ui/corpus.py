@@ -154,9 +154,12 @@ def run_now(model_label: str, model: LoadedModel, text_label: str, text: str, so
     def census_progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"The census's ablations: {done} of {total}")
 
+    def waiting() -> None:
+        bar.progress(0.0, text="Another session is running this model over this text: waiting to share its result")
+
     with wc.one_blas_thread():
         try:  # an unreadable cache entry is made again by run_corpus itself; this is a cache folder it cannot make
-            run = run_corpus(model, text, cache=Cache(), progress=progress)
+            run = run_corpus(model, text, cache=Cache(), progress=progress, waiting=waiting)
         except OSError:
             st.caption("The disk cache's folder cannot be written; running without it.")
             run = run_corpus(model, text, progress=progress)

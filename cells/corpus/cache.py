@@ -14,6 +14,12 @@ over 10 MB about 2.5 GB).
 What an entry holds is ``FORMAT``, written into it and into its key: a run stored by an engine that laid its
 arrays out differently is never read as this one's. An entry that cannot be read back (truncated, another
 format, random bytes) is treated as missing: ``discard`` removes it, and the run is made again and stored.
+
+One maker at a time: ``making(name)`` lets one session, thread or worker make a given entry while the others
+that want it wait and then read it (a class opening one link on a cold cache runs the model once, not once a
+student). It is a lock on one of ``STRIPES`` small files in the cache's folder (POSIX ``flock``, which the
+system lets go when a process dies); two different entries share a lock one time in ``STRIPES``, and then
+one waits for the other. Where there is no ``flock`` each maker makes its own, as before.
 """
 
 from __future__ import annotations
@@ -24,14 +30,22 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from cells.files.model import LoadedModel
 
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: no lock, each maker makes its own
+    fcntl = None
+
 DEFAULT_LIMIT = 4_000_000_000
+STRIPES = 256  # lock files at most, named by the first two hex digits of an entry's key
+WAIT_EVERY = 0.2  # seconds between a waiting maker's tries (and its calls to ``waiting``)
 # The layout of an entry (the arrays in run.npz, run.json's fields, match.bin, checkpoint.{layer}.bin): 1 kept
 # each census histogram as two arrays (every step, where each concept holds) and the checkpoints in run.npz;
 # 2 keeps one histogram per combination of on/off concepts, the checkpoints in files of their own (read as
@@ -96,6 +110,29 @@ class Cache:
         except OSError:  # removed by another worker's eviction just now
             return None
         return entry
+
+    @contextmanager
+    def making(self, name: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the right to make entry ``name`` (see the module's words): while another holds it, wait, calling
+        ``waiting()`` every ``WAIT_EVERY`` seconds (it may raise, to give up waiting). Check ``get`` once inside:
+        the entry may have been made while this one waited."""
+        if fcntl is None:
+            yield
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / f".making-{name[:2]}", "a") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if waiting is not None:
+                        waiting()
+                    time.sleep(WAIT_EVERY)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def discard(self, name: str) -> None:
         """Remove an entry that could not be read back, so the run is made again and stored in its place."""

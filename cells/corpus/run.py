@@ -123,17 +123,33 @@ class CorpusRun:
             return list(claims)
         asked = {"claims": [[f.layer, f.direction, f.state, f.unit, f.concept] for f in claims],
                  "windows": windows, "length": length, "seed": seed, "grid": self.sample_every}
-        name = key(self.name, "ablation", asked) if self.cache is not None and self.name else None
-        if name is not None and (rises := _stored_rises(self.cache, name, len(claims))) is not None:
-            return [replace(f, loss_rise_on=on, loss_rise_off=off) for f, (on, off) in zip(claims, rises, strict=True)]
+        if self.cache is None or not self.name:
+            return self._ablated(claims, windows, length, seed, progress, stop)
+        name = key(self.name, "ablation", asked)
+        if (rises := _stored_rises(self.cache, name, len(claims))) is None:
+            waiting = _waiter(None if progress is None else lambda: progress(0, len(claims)), stop,
+                              "the census was stopped")
+            out = None
+            try:
+                with self.cache.making(name, waiting):  # one maker of it at a time; the others then read it
+                    if (rises := _stored_rises(self.cache, name, len(claims))) is None:
+                        out = self._ablated(claims, windows, length, seed, progress, stop)
+                        kept = json.dumps([[f.loss_rise_on, f.loss_rise_off] for f in out])
+                        with contextlib.suppress(OSError):  # a full disk: the ablation is good, only not shared
+                            self.cache.put(name, lambda into: (into / "ablation.json").write_text(kept))
+            except OSError:  # the cache's folder cannot be written: no one to wait for, nothing kept
+                if out is None:
+                    out = self._ablated(claims, windows, length, seed, progress, stop)
+            if out is not None:
+                return out
+        return [replace(f, loss_rise_on=on, loss_rise_off=off) for f, (on, off) in zip(claims, rises, strict=True)]
+
+    def _ablated(self, claims: list[census_.Finding], windows: int, length: int, seed: int,
+                 progress: Callable[[int, int], None] | None, stop: Callable[[], bool] | None
+                 ) -> list[census_.Finding]:
         sample = census_.Windows.sample(self.passed, windows, length, seed, grid=self.sample_every)
         means = {(s.layer, s.name): s.mean for s in self.stats}
-        out = census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
-        if name is not None:
-            rises = json.dumps([[f.loss_rise_on, f.loss_rise_off] for f in out])
-            with contextlib.suppress(OSError):  # a full or read-only disk: the ablation is good, only not shared
-                self.cache.put(name, lambda into: (into / "ablation.json").write_text(rises))
-        return out
+        return census_.ablate(self.model, self.passed, claims, self.tracks, means, sample, progress, stop)
 
     def leaders(self, count: int = 1, state: str | None = None) -> list[census_.Finding]:
         """The ``count`` strongest units of each concept (of one gate or state, when ``state`` names it)."""
@@ -175,12 +191,14 @@ def _families(model: LoadedModel) -> dict[int, str]:
 def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, extra: dict[str, Track] | None = None,
                streams: int = 64, starts: list[int] | None = None, chunk: int = 64, match_layer: int | None = -1,
                cache: Cache | None = None,
-               progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
-               ) -> CorpusRun:
+               progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None,
+               waiting: Callable[[], None] | None = None) -> CorpusRun:
     """Run ``model`` over ``text`` (read from ``cache`` when it holds this run): streams, statistics, census sums,
     checkpoints and the match index of layer ``match_layer``'s h_t (None: no index). ``extra`` adds tracks of
     the caller's own (one value per character) to the built-in ones and the pattern's. ``starts`` makes each
-    document its own stream, read from the zero state (in place of ``streams`` cut evenly)."""
+    document its own stream, read from the zero state (in place of ``streams`` cut evenly). While another
+    session or worker makes the same run into ``cache``, this one waits for it, calling ``waiting()`` (and
+    ``stop()``) every few tenths of a second, and then reads it."""
     stream.check_model(model)
     ids = stream.encode(model, text)
     if not vocab.by_characters(model.vocabulary):
@@ -205,11 +223,45 @@ def run_corpus(model: LoadedModel, text: str, *, pattern: str | None = None, ext
                 "match_layer": match_layer,
                 "extra": {n: stdlib.digest(t.values.tobytes().hex()) for n, t in (extra or {}).items()}}
     name = key(model_digest(model), stdlib.digest(text), settings)
-    if cache is not None and (entry := cache.get(name)) is not None:
-        try:
-            return replace(load(entry, model, text, found), cache=cache, name=name)
-        except UNREADABLE:  # truncated, of another format, or not an entry at all: made again and stored anew
-            cache.discard(name)
+    made = (model, text, ids, found, the_plan, chunk, every, grid, match_layer, name, progress, stop)
+    if cache is None:
+        return _make(*made, None)
+    if (kept := _kept(cache, name, model, text, found)) is not None:
+        return kept
+    with cache.making(name, _waiter(waiting, stop, "the corpus run was stopped")):
+        if (kept := _kept(cache, name, model, text, found)) is not None:  # made by whoever this one waited for
+            return kept
+        return _make(*made, cache)
+
+
+def _waiter(waiting: Callable[[], None] | None, stop: Callable[[], bool] | None, stopped: str) -> Callable[[], None]:
+    """What a maker does while it waits for another: give up if asked to stop, else say it waits."""
+
+    def wait() -> None:
+        if stop is not None and stop():
+            raise stream.Stopped(stopped)
+        if waiting is not None:
+            waiting()
+
+    return wait
+
+
+def _kept(cache: Cache, name: str, model: LoadedModel, text: str, found: dict[str, Track]) -> CorpusRun | None:
+    """The run as ``cache`` keeps it; None when absent, or unreadable (then removed, to be made again)."""
+    if (entry := cache.get(name)) is None:
+        return None
+    try:
+        return replace(load(entry, model, text, found), cache=cache, name=name)
+    except UNREADABLE:  # truncated, of another format, or not an entry at all: made again and stored anew
+        cache.discard(name)
+        return None
+
+
+def _make(model: LoadedModel, text: str, ids: np.ndarray, found: dict[str, Track], the_plan: stream.Plan, chunk: int,
+          every: int, grid: int, match_layer: int | None, name: str, progress: Callable[[int, int], None] | None,
+          stop: Callable[[], bool] | None, cache: Cache | None) -> CorpusRun:
+    """The run itself, stored into ``cache`` when there is one."""
+    layers = len(model.network.layers)
     began = time.perf_counter()
     stats = Statistics(_families(model))
     acc = census_.Accumulator(found, _families(model))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cells.corpus import CorpusRun, run_corpus
+from cells.corpus import CorpusRun, Stopped, run_corpus
 from cells.corpus.cache import FORMAT, Cache
 from tests.cells.test_corpus_stream import TEXT, text_model
 
@@ -91,7 +92,8 @@ def test_an_unreadable_entry_reads_as_missing_is_made_again_and_replaced(tmp_pat
     alone = run_corpus(MODEL, CORPUS, streams=2)  # no cache: (fresh's own files were the ones damaged)
     np.testing.assert_array_equal(third.passed.checkpoints.states[1], alone.passed.checkpoints.states[1])
     np.testing.assert_array_equal(third.unit_values(1, "cell", 2, 40, 200), alone.unit_values(1, "cell", 2, 40, 200))
-    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]  # nothing left lying about
+    left = [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]
+    assert all(name.startswith(".making-") for name in left), left  # nothing lying about but the makers' locks
 
 
 def test_an_entry_says_its_format_and_the_format_is_part_of_the_key(tmp_path) -> None:
@@ -142,3 +144,51 @@ def test_a_census_ablation_is_kept_beside_its_run_and_read_back_by_the_next_sess
     (kept / "ablation.json").write_text("[[0.1, ")  # cut short: read as missing, made again and kept anew
     assert [f.to_json() for f in again.census(ablate=1, windows=4, length=30)] == [f.to_json() for f in first]
     assert len(json.loads((kept / "ablation.json").read_text())) == len(again.leaders(1))
+
+
+def test_a_class_opening_one_run_on_a_cold_cache_runs_the_model_once_and_ablates_once(tmp_path, monkeypatch) -> None:
+    import threading
+
+    made, ablated, waits = [], [], []
+    stream_pass, ablate = RUN.stream.stream_pass, RUN.census_.ablate
+
+    def slow_pass(*args, **kwargs):
+        made.append(1)
+        time.sleep(0.5)  # long enough that every other session asks while this one makes it
+        return stream_pass(*args, **kwargs)
+
+    def counted_ablate(*args, **kwargs):
+        ablated.append(1)
+        time.sleep(0.5)
+        return ablate(*args, **kwargs)
+
+    monkeypatch.setattr(RUN.stream, "stream_pass", slow_pass)
+    monkeypatch.setattr(RUN.census_, "ablate", counted_ablate)
+    results, tables = [None] * 4, [None] * 4
+
+    def session(k: int) -> None:
+        results[k] = run_corpus(MODEL, CORPUS, streams=2, cache=Cache(tmp_path / "cache"),
+                                waiting=lambda: waits.append(k))
+        tables[k] = [f.to_json() for f in results[k].census(ablate=1, windows=4, length=30)]
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(made) == 1 and len(ablated) == 1  # one maker of each; the three others waited for it
+    assert len(set(waits)) == 3 and sum(not r.cached for r in results) == 1
+    for r, table in zip(results[1:], tables[1:], strict=True):
+        np.testing.assert_array_equal(r.passed.loss, results[0].passed.loss)
+        assert table == tables[0]
+
+
+def test_a_session_waiting_for_another_to_make_a_run_can_stop(tmp_path) -> None:
+    cache = Cache(tmp_path / "cache")
+    name = run(Cache(tmp_path / "elsewhere")).name  # the run's key, made in another cache
+    waits = []
+    with cache.making(name), pytest.raises(Stopped):  # another session is making it; this one waits, then stops
+        run_corpus(MODEL, CORPUS, streams=2, cache=cache, waiting=lambda: waits.append(1),
+                   stop=lambda: len(waits) >= 2)
+    assert len(waits) == 2
+    assert not run(cache).cached and run(cache).cached  # once the other let go, it is made and kept
