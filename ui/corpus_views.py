@@ -83,6 +83,21 @@ def link_out(section: str, result: Result) -> None:
             del st.query_params[name]
 
 
+def choose_section() -> str:
+    """The sections' switch. A click on the section shown keeps it (the switch itself would clear it and leave
+    the page showing the census under no section's name)."""
+
+    def keep_shown() -> None:
+        if st.session_state.get(K.section) is None:
+            st.session_state[K.section] = st.session_state.get(K.section_shown, "census")
+
+    st.session_state.setdefault(K.section, "census")
+    section = st.segmented_control("Show", list(wc.SECTIONS), format_func=wc.SECTIONS.get, key=K.section,
+                                   on_change=keep_shown, label_visibility="collapsed") or "census"
+    st.session_state[K.section_shown] = section
+    return section
+
+
 # ----- the census ------------------------------------------------------------------------------------------------
 def _pictures(result: Result, findings: list) -> dict:
     """Each pictured unit's values beside its concept's track, over one window of the text."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.corpus import choose_model, choose_text, last_result, model_of, run_now, source_link
-from ui.corpus_views import census_section, link_in, link_out, match_section, text_section
+from ui.corpus_views import census_section, choose_section, link_in, link_out, match_section, text_section
 from ui.gateview import one_screen
-from workbench import corpus as wc
 from workbench import keys
 from workbench.literal import literal
 
@@ -54,13 +53,11 @@ bits = summary["bits_per_token"]
 st.caption(literal(f"{result.model_label} over {result.text_label}: {result.run.steps:,} steps"
                    + (f", {bits:.3f} bits per character" if bits is not None else "")
                    + (", from the cache" if result.run.cached else f", {summary['seconds']:.1f} s"), 300))
-st.session_state.setdefault(K.section, "census")
-section = st.segmented_control("Show", list(wc.SECTIONS), format_func=wc.SECTIONS.get, key=K.section,
-                               label_visibility="collapsed")
+section = choose_section()
 if section == "text":
     text_section(result)
 elif section == "match":
     match_section(result)
 else:
     census_section(result)
-link_out(section or "census", result)
+link_out(section, result)

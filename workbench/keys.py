@@ -304,6 +304,7 @@ class CorpusKeys:
     uploaded: str = "corpus_uploaded"  # not a widget: (file name, text) of the last good upload
     message: str = "corpus_message"  # not a widget: what went wrong with the last input, said once
     section: str = "corpus_section"  # census, text or match
+    section_shown: str = "corpus_section_shown"  # not a widget: the section drawn last (a second click keeps it)
     unit: str = "corpus_unit"  # not a widget: the unit the text is coloured by, "layer.state.unit"
     unit_box: str = "corpus_unit_box"  # the box that types one
     census_table: str = "corpus_census_table"

@@ -225,3 +225,14 @@ def test_a_link_from_a_text_it_cannot_carry_names_no_unit_or_place() -> None:
     at.run(timeout=180)
     assert not at.exception, at.exception
     assert dict(at.query_params) == {"section": "text"}  # a pasted text and the Weights page's model stay here
+
+
+def test_a_click_on_the_section_shown_keeps_it() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    switch = at.button_group(key=K.section)
+    switch.set_value("text").run(timeout=180)
+    assert at.session_state[K.section] == "text" and dict(at.query_params)["section"] == "text"
+    at.button_group(key=K.section).set_value(None).run(timeout=180)  # the chosen one clicked again clears it
+    assert not at.exception, at.exception
+    assert at.button_group(key=K.section).value == "text"  # still named, and still what the page shows
+    assert dict(at.query_params)["section"] == "text"
