@@ -241,7 +241,7 @@ def match_section(result: Result) -> None:
     left, right = st.columns([2, 3])
     threshold = left.slider("Threshold θ (h_t ≥ θ is on)", -0.9, 0.9, 0.3, 0.05, key=K.threshold)
     units = run.select(a, b, threshold)
-    left.markdown(f"Span {a:,}–{b:,}: " + literal(repr(run.text[a:b]), 80))
+    left.markdown(f"Span {a:,}–{b:,}: " + literal(f"“{''.join(wc.token_labels(run, a, b))}”", 80))
     if not units:
         left.warning("No unit of h_t is on through the whole span and off just before and after it: lower the "
                      "threshold or select another span.")
@@ -257,7 +257,8 @@ def match_section(result: Result) -> None:
             s, e = max(0, m.start - 20), min(run.steps, m.stop + 20)
             text_col, open_col = st.columns([4, 1], gap="small")  # room for the whole word "Open"
             text_col.html(snippet_html(run.text, s, _shares(result, units, threshold, s, e), current_palette()))
-            text_col.caption(f"{m.start:,}–{m.stop:,}: {m.share:.0%} of the set on, {m.others:.1f} others")
+            text_col.caption(f"{m.start:,}–{m.stop:,}: {m.share:.0%} of the set on; {m.others:.1f} other units "
+                             "on, on average")
             open_col.button("Open", key=f"corpus_open_{k}", on_click=_open, args=(m.start,),
                             help="The gate view here")
     clicked = st.session_state.get(K.clicked)

@@ -236,3 +236,18 @@ def test_a_click_on_the_section_shown_keeps_it() -> None:
     assert not at.exception, at.exception
     assert at.button_group(key=K.section).value == "text"  # still named, and still what the page shows
     assert dict(at.query_params)["section"] == "text"
+
+
+def test_a_selected_span_shows_its_characters_visibly_and_lists_where_its_units_come_on() -> None:
+    at = run(opened(**{K.pasted: CODE}))
+    corpus_run = at.session_state[K.result].run
+    spaces = [a for a in range(len(CODE) - 1) if CODE[a : a + 2] == "  "]  # in indentation: invisible as they are
+    span = next((a, a + 2) for a in spaces if corpus_run.select(a, a + 2, 0.1))  # this random model's units
+    at.session_state[K.selection] = span
+    at.session_state[K.threshold] = 0.1
+    at.session_state[K.section] = "match"
+    at.run(timeout=180)
+    assert not at.exception, at.exception
+    assert any(f"Span {span[0]:,}–{span[1]:,}: “␣␣”" in m.value for m in at.markdown)
+    listed = [c.value for c in at.caption if "of the set on" in c.value]
+    assert listed and all(c.endswith("other units on, on average") for c in listed), listed
