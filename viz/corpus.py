@@ -46,15 +46,25 @@ def census_frame(findings: list[Finding], families: dict[int, str], pictures: di
     return pd.DataFrame(rows)
 
 
+def loss_change(rise: float) -> str:
+    """A loss's relative change in words: "rises 41 %", "rises 1.5 %", "falls 0.3 %", "does not change" (one
+    decimal under 10 %, where the census's 1 % bar lies; never "-0 %")."""
+    percent = 100 * rise
+    digits = 0 if abs(percent) >= 10 else 1
+    if round(abs(percent), digits) == 0:
+        return "does not change"
+    return f"{'rises' if percent > 0 else 'falls'} {abs(percent):.{digits}f} %"
+
+
 def finding_sentence(f: Finding, family: str) -> str:
     """The finding in words: "C_t unit 37, layer 2: inside a string (AUC 0.97); held at its mean, the loss there
-    rises 41 %, elsewhere 3 %"."""
+    rises 41 %, elsewhere it rises 3.0 %"."""
     measure = f"AUC {f.score:.2f}" if f.measure == "auc" else f"r {f.score:+.2f}"
     concept = LABELS.get(f.concept, f.concept)
     out = f"{symbol(family, f.state)} unit {f.unit}, layer {f.layer + 1}: {concept} ({measure})"
     if f.loss_rise_on is not None and f.loss_rise_off is not None:
-        out += (f"; held at its mean, the loss there rises {100 * f.loss_rise_on:.0f} %, elsewhere "
-                f"{100 * f.loss_rise_off:.0f} %")
+        out += (f"; held at its mean, the loss there {loss_change(f.loss_rise_on)}, elsewhere it "
+                f"{loss_change(f.loss_rise_off)}")
     return out
 
 

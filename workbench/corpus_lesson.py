@@ -19,6 +19,7 @@ import numpy as np
 from cells.corpus import LABELS, CorpusRun, Finding, model_digest, run_corpus
 from cells.corpus.tracks import CODE
 from cells.learning.tasks import TEXT
+from viz.corpus import loss_change
 from workbench import corpus as wc
 from workbench.lesson_text import LESSONS
 
@@ -108,8 +109,8 @@ def ablation_words(r: dict) -> str:
     """What holding the unit at its mean did, in words made from the record's numbers."""
     if r.get("loss_rise_on") is None or r.get("loss_rise_off") is None:
         return "this model has no head predicting the next character, so no ablation could confirm it"
-    return (f"with the unit held at its mean, the loss on the next character rises {100 * r['loss_rise_on']:.0f} % "
-            f"where the concept holds and {100 * r['loss_rise_off']:.0f} % elsewhere")
+    return (f"with the unit held at its mean, the loss on the next character {loss_change(r['loss_rise_on'])} "
+            f"where the concept holds, and elsewhere it {loss_change(r['loss_rise_off'])}")
 
 
 def text_words(r: dict, code: bool) -> str:
