@@ -38,8 +38,8 @@ def census_frame(findings: list[Finding], families: dict[int, str], pictures: di
             "concept": LABELS.get(f.concept, f.concept), "score": round(float(f.score), 3),
             "confirmed": {True: "yes", False: "no", None: ""}[f.confirmed],
             "unit's values": unit, "the concept": track,
-            "loss rise on (%)": None if f.loss_rise_on is None else round(100 * f.loss_rise_on, 1),
-            "loss rise off (%)": None if f.loss_rise_off is None else round(100 * f.loss_rise_off, 1),
+            "loss rise on (%)": None if f.loss_rise_on is None else round(100 * f.loss_rise_on, 1) + 0.0,  # no -0.0
+            "loss rise off (%)": None if f.loss_rise_off is None else round(100 * f.loss_rise_off, 1) + 0.0,
             "measure": f.measure, "high inside": "yes" if f.sign > 0 else "no",
             "clear": f.clear,
         })

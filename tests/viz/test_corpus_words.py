@@ -17,3 +17,11 @@ def test_a_finding_reads_as_a_sentence_with_its_ablation() -> None:
     f = Finding(1, "forward", "cell", 37, "string", "auc", 0.97, 1, 2.0, 0.41, -0.0004)
     assert finding_sentence(f, "lstm") == ("C_t unit 37, layer 2: inside a string or quote (AUC 0.97); held at its "
                                            "mean, the loss there rises 41 %, elsewhere it does not change")
+
+
+def test_the_census_table_shows_no_minus_zero() -> None:
+    from viz.corpus import census_frame
+
+    f = Finding(0, "forward", "hidden", 3, "indent", "r", -0.7, -1, 1.2, 0.0213, -0.0004)
+    row = census_frame([f], {0: "lstm"}).iloc[0]
+    assert (row["loss rise on (%)"], str(row["loss rise off (%)"])) == (2.1, "0.0")
