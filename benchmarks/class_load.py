@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from benchmarks.streamlit_client import RunError, Session
+from benchmarks.streamlit_client import RUN_TIMEOUT_S, Run, RunError, Session
 from ui.sequence_input import box_key
 from workbench import keys
 
@@ -135,18 +135,26 @@ class Tally:
     workers: dict[str, int] = field(default_factory=dict)
 
 
+async def page_load(session: Session, index: int, tally: Tally, page: str = "", query: str = "",
+                    timeout: float = RUN_TIMEOUT_S) -> Run | None:
+    """Open the page and count its load (its time, its worker, a traceback on it); None when it did not load."""
+    try:
+        run = await session.open(page, query, timeout)
+    except (RunError, OSError) as e:
+        tally.errors.append(f"session {index}: page load: {e}")
+        return None
+    tally.loads.append(run.seconds)
+    tally.workers[run.worker or "direct"] = tally.workers.get(run.worker or "direct", 0) + 1
+    if run.exceptions:
+        tally.errors.append(f"session {index}: {run.exceptions[0]}")
+    return run
+
+
 async def student(index: int, url: str, until: float, every: float, tally: Tally, rng: random.Random) -> None:
     session = Session(url)
     try:
-        try:
-            run = await session.open(query="kind=lstm")  # a drawn network, whose seed is a knob to move
-        except (RunError, OSError) as e:
-            tally.errors.append(f"session {index}: page load: {e}")
+        if await page_load(session, index, tally, query="kind=lstm") is None:  # a drawn network: its seed is a knob
             return
-        tally.loads.append(run.seconds)
-        tally.workers[run.worker or "direct"] = tally.workers.get(run.worker or "direct", 0) + 1
-        if run.exceptions:
-            tally.errors.append(f"session {index}: {run.exceptions[0]}")
         await asyncio.sleep(rng.uniform(0, every))  # students do not click in step
         step = 0
         while time.perf_counter() < until:
@@ -154,7 +162,7 @@ async def student(index: int, url: str, until: float, every: float, tally: Tally
             typed = step % 2 == 1
             text = f"student {index} try {step}"
             if typed:
-                session.set(box_key(keys.EXPLORE.seq_text), {"text": text})  # what the sequence box reports
+                session.event(box_key(keys.EXPLORE.seq_text), "text", text)  # what the sequence box reports
             else:
                 session.set(keys.EXPLORE.net_seed, 1 + (index * 1000 + step) % 100_000)
             try:
@@ -288,16 +296,10 @@ async def reader(index: int, url: str, tally: Tally) -> None:
     """One student opening the teacher's Corpus link: the page load is the run and census the link starts."""
     session = Session(url)
     try:
-        try:
-            run = await session.open("corpus", query=CORPUS_LINK, timeout=CORPUS_TIMEOUT_S)
-        except (RunError, OSError) as e:
-            tally.errors.append(f"session {index}: page load: {e}")
+        run = await page_load(session, index, tally, "corpus", CORPUS_LINK, CORPUS_TIMEOUT_S)
+        if run is None or run.exceptions:
             return
-        tally.loads.append(run.seconds)
-        tally.workers[run.worker or "direct"] = tally.workers.get(run.worker or "direct", 0) + 1
-        if run.exceptions:
-            tally.errors.append(f"session {index}: {run.exceptions[0]}")
-        elif keys.CORPUS.census_table not in session.ids:
+        if keys.CORPUS.census_table not in session.ids:
             tally.errors.append(f"session {index}: the census never appeared")
         elif "model=stdlib_lstm" not in (session.query or ""):
             tally.errors.append(f"session {index}: the page's link is {session.query!r}")

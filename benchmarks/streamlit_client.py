@@ -46,6 +46,7 @@ class Session:
     ids: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (widget id, element type)
     values: dict[str, WidgetState] = field(default_factory=dict)  # widget id -> the value this client holds
     page: str = ""
+    page_hash: str = ""  # the page the server runs for this session (its navigation message says)
     query: str = ""
     _ws: Any = None
 
@@ -97,6 +98,14 @@ class Session:
             state.string_value = str(value)
         self.values[wid] = state
 
+    def event(self, key: str, name: str, value: Any) -> None:
+        """Send custom component ``key``'s event ``name`` with ``value`` in the next run, as its script's
+        ``setTriggerValue(name, value)`` does (the sequence box's "text", say): once, like a button's click."""
+        if key not in self.ids:
+            raise KeyError(f"no widget with key {key!r} on the page (known: {', '.join(sorted(self.ids))})")
+        wid = f"$$STREAMLIT_INTERNAL_KEY_{self.ids[key][0]}__events"
+        self.values[wid] = WidgetState(id=wid, json_trigger_value=json.dumps([{"event": name, "value": value}]))
+
     async def rerun(self) -> Run:
         """One interaction: a script run with the values set since the last one."""
         return await self._run(time.perf_counter())
@@ -116,10 +125,11 @@ class Session:
         back = BackMsg()
         back.rerun_script.query_string = self.query
         back.rerun_script.page_name = self.page
+        back.rerun_script.page_script_hash = self.page_hash  # the page shown: a rerun of it, not a new arrival
         back.rerun_script.widget_states.widgets.extend(self.values.values())
         await self._ws.send(back.SerializeToString())
         for wid, state in list(self.values.items()):  # a button's trigger fires once
-            if state.HasField("trigger_value"):
+            if state.HasField("trigger_value") or state.HasField("json_trigger_value"):
                 del self.values[wid]
 
     async def _read(self, started: float, timeout: float) -> Run:
@@ -143,6 +153,13 @@ class Session:
                     wid = getattr(getattr(element, etype), "id", "")
                     if wid.startswith("$$ID-"):
                         self._remember_key(wid, etype)
+                    if etype == "bidi_component" and "gatescope_history" in element.bidi_component.component_name:
+                        # the share link as the app writes it: quietly on the server, by this component in
+                        # the browser (ui/history.py), not by a page_info_changed message
+                        query = json.loads(element.bidi_component.json or "{}").get("query", query)
+                        self.query = query
+            elif kind == "navigation":  # the page st.navigation chose for this session (not the main script)
+                self.page_hash = msg.navigation.page_script_hash
             elif kind == "page_info_changed":
                 query = msg.page_info_changed.query_string
                 self.query = query
