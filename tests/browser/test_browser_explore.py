@@ -256,6 +256,7 @@ def test_stepping_sends_nothing_to_the_server_until_the_user_stops(app: App) -> 
     app.wait_idle()
     app.page.wait_for_timeout(500)
     app.page.locator("h1").first.click()
+    app.wait_idle()  # a run that began in that half second (a loaded machine's late report) ends first
     app.evaluate(WATCH_RUNS_JS)
     app.evaluate(WATCH_INPUTS_JS)
     before = len(frames.sent)

@@ -545,6 +545,7 @@ def test_on_explore_clicks_on_the_step_buttons_rerun_the_page_once(app: App) -> 
     app.page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
     open_explore(app)
     app.page.wait_for_timeout(500)
+    app.wait_idle()  # a run that began in that half second (a loaded machine's late first report) ends first
     app.evaluate(WATCH_RUNS_JS)
     app.evaluate(WATCH_INPUTS_JS)
     before = len(sent)

@@ -192,3 +192,15 @@ def test_a_session_waiting_for_another_to_make_a_run_can_stop(tmp_path) -> None:
                    stop=lambda: len(waits) >= 2)
     assert len(waits) == 2
     assert not run(cache).cached and run(cache).cached  # once the other let go, it is made and kept
+
+
+def test_the_sessions_that_read_one_kept_run_share_one_copy_while_its_entry_is_unchanged(tmp_path) -> None:
+    made = run(Cache(tmp_path / "cache"))
+    first = run(Cache(tmp_path / "cache"))  # a class opening one link: the first reads the run from disk ...
+    second = run(Cache(tmp_path / "cache"))  # ... and the others share that copy
+    assert first.cached and second is first and made is not first
+    (entry,) = [path for _, _, path in Cache(tmp_path / "cache").entries()]
+    (entry / "run.json").write_text((entry / "run.json").read_text() + " ")  # the entry changed on disk
+    third = run(Cache(tmp_path / "cache"))
+    assert third.cached and third is not first  # read again, not the copy of what the entry held before
+    np.testing.assert_array_equal(third.passed.loss, first.passed.loss)
