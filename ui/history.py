@@ -19,6 +19,8 @@ else asks the page to apply that address as a link (``came_back``).
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,11 +133,26 @@ def write_params(wanted: Mapping[str, str], scope: tuple[str, ...] | list[str] |
     _mount(run)
 
 
+_ORDER_LOCK = threading.Lock()
+_last_order = 0
+
+
+def _order() -> int:
+    """The server's clock in microseconds, strictly increasing in this process: each mount's place in time. The
+    browser can draw two mounts in the other order (seen under load: a run's first mount, with the address it
+    began from, drawn after its last, which had the new stop), so it applies a link only if it is newer than
+    the last one it applied; a worker that took over the page comes later on the same clock."""
+    global _last_order
+    with _ORDER_LOCK:
+        _last_order = max(_last_order + 1, time.time_ns() // 1000)
+        return _last_order
+
+
 def _mount(run: _Run) -> None:
     """(Re)draw the history component with the whole query string as the server now holds it."""
     run.mounts += 1
     query = urlencode(_server_params(), doseq=True)
-    data = {"query": query, "push": run.push_allowed and run.pushed, "serial": uuid.uuid4().hex}
+    data = {"query": query, "push": run.push_allowed and run.pushed, "serial": uuid.uuid4().hex, "order": _order()}
     try:
         with run.slot:
             _COMPONENT(key=f"gatescope_history_{run.mounts}", data=data)

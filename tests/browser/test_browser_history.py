@@ -3,6 +3,8 @@ reruns add none, and a page reached by a button is left with one press."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.browser.conftest import App
 from ui.reconnect import NOTE
 
@@ -104,3 +106,29 @@ def test_back_on_compare_undoes_a_pane_setting(app: App) -> None:
     back(app)
     shows(app, "cmp_a_kind", before)
     assert "a_kind=peephole" not in search(app)
+
+
+HISTORY_JS = (Path(__file__).parents[2] / "ui" / "history.js").read_text(encoding="utf-8")
+MOUNT_JS = """async ([source, mounts]) => {
+    // ui/history.js as a module of its own (the page's copy keeps its own state), mounted as Streamlit would
+    const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
+    const mountHistory = (await import(url)).default;
+    const seen = [];
+    for (const [query, order] of mounts) {
+        const parentElement = document.createElement("div");
+        document.body.appendChild(parentElement);
+        mountHistory({parentElement, data: {query, push: false, serial: `test-${order}`, order}});
+        parentElement.remove();
+        seen.push(location.search);
+    }
+    return seen;
+}"""
+
+
+def test_an_address_drawn_after_a_newer_one_is_not_put_back(app: App) -> None:
+    """Under load the browser can draw a run's first mount (the address it began from) after its last: the bar
+    keeps the newer address, as the server's order of the two says."""
+    app.open("lessons?stop=forget-gate").wait_idle(60_000)
+    seen = app.evaluate(MOUNT_JS, [HISTORY_JS, [["stop=input-gate", 20], ["stop=forget-gate", 10],
+                                                ["stop=cell-update", 30]]])
+    assert seen == ["?stop=input-gate", "?stop=input-gate", "?stop=cell-update"]  # the older one drawn late: ignored
