@@ -66,12 +66,13 @@ def link_in() -> None:
 
 
 def link_out(section: str, result: Result) -> None:
-    """Write the link of what the page shows: the section, and where a link can bring back the result's model and
-    text, the model, the files, the unit, the place and the span (a unit of a model or a place in a text the link
-    cannot carry would mean something else to whoever opens it)."""
+    """Write the link of what the page shows: the section, the model, the files, the unit, the place and the span,
+    where a link can bring back the result's model and text; else no link at all (a pasted or uploaded text, or
+    the Weights page's model: whoever opens it would get another model or text, and a unit or a place in it
+    would mean something else)."""
     ss = st.session_state
     if result.source is None:
-        values = wc.link_values(section, None, None, None)
+        values = {}
     else:
         values = wc.link_values(section, ss.get(K.unit) or None, ss.get(K.clicked) if section == "text" else None,
                                 (ss.get(K.selection) or None) if section == "match" else None,
