@@ -63,8 +63,9 @@ def finding_sentence(f: Finding, family: str) -> str:
     concept = LABELS.get(f.concept, f.concept)
     out = f"{symbol(family, f.state)} unit {f.unit}, layer {f.layer + 1}: {concept} ({measure})"
     if f.loss_rise_on is not None and f.loss_rise_off is not None:
-        out += (f"; held at its mean, the loss there {loss_change(f.loss_rise_on)}, elsewhere it "
-                f"{loss_change(f.loss_rise_off)}")
+        on, off = loss_change(f.loss_rise_on), loss_change(f.loss_rise_off)
+        out += (f"; held at its mean, the loss {on}, there or elsewhere" if on == off == "does not change"
+                else f"; held at its mean, the loss there {on}, elsewhere it {off}")
     return out
 
 

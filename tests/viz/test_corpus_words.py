@@ -17,6 +17,8 @@ def test_a_finding_reads_as_a_sentence_with_its_ablation() -> None:
     f = Finding(1, "forward", "cell", 37, "string", "auc", 0.97, 1, 2.0, 0.41, -0.0004)
     assert finding_sentence(f, "lstm") == ("C_t unit 37, layer 2: inside a string or quote (AUC 0.97); held at its "
                                            "mean, the loss there rises 41 %, elsewhere it does not change")
+    still = Finding(1, "forward", "cell", 187, "line_position", "r", 0.88, 1, 1.5, -0.0002, 0.0003)
+    assert finding_sentence(still, "lstm").endswith("held at its mean, the loss does not change, there or elsewhere")
 
 
 def test_the_census_table_shows_no_minus_zero() -> None:
