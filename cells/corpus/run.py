@@ -265,10 +265,13 @@ def _print(entry: Path) -> tuple | None:
 
 
 def _shared(cache: Cache, name: str, run: CorpusRun, entry: Path) -> CorpusRun:
-    """Note ``run``, read from or written to ``entry``, as this process's open copy of it."""
+    """Note ``run``, just read from ``entry``, as this process's open copy of it."""
+    where = (str(cache.folder.resolve()), name)
     with _OPEN_LOCK:
-        _OPEN[(str(cache.folder.resolve()), name)] = run
-        _PRINTS[(str(cache.folder.resolve()), name)] = _print(entry)
+        for gone in [k for k in _PRINTS if k not in _OPEN]:  # runs no session holds any more
+            del _PRINTS[gone]
+        _OPEN[where] = run
+        _PRINTS[where] = _print(entry)
     return run
 
 
@@ -280,9 +283,8 @@ def _kept(cache: Cache, name: str, model: LoadedModel, text: str, found: dict[st
     where = (str(cache.folder.resolve()), name)
     with _OPEN_LOCK:
         run = _OPEN.get(where)
-        same = where in _PRINTS and _PRINTS[where] == _print(entry)
-    if run is not None and same:
-        return run
+        if run is not None and (now := _print(entry)) is not None and _PRINTS.get(where) == now:
+            return run
     try:
         return _shared(cache, name, replace(load(entry, model, text, found), cache=cache, name=name), entry)
     except UNREADABLE:  # truncated, of another format, or not an entry at all: made again and stored anew
