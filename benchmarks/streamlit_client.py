@@ -73,8 +73,7 @@ class Session:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self._ws = await websockets.connect(f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
                                             additional_headers=headers, max_size=None, open_timeout=RUN_TIMEOUT_S)
-        await self._send()
-        run = await self._read(started, timeout)
+        run = await self._run(started, timeout)
         run.worker = self.worker
         return run
 
@@ -117,9 +116,9 @@ class Session:
     async def read_run(self, timeout: float = RUN_TIMEOUT_S) -> Run:
         return await self._read(time.perf_counter(), timeout)
 
-    async def _run(self, started: float) -> Run:
+    async def _run(self, started: float, timeout: float = RUN_TIMEOUT_S) -> Run:
         await self._send()
-        return await self._read(started, RUN_TIMEOUT_S)
+        return await self._read(started, timeout)
 
     async def _send(self) -> None:
         back = BackMsg()

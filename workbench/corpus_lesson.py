@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -121,8 +122,9 @@ def text_words(r: dict, code: bool) -> str:
 
 def link(r: dict) -> str:
     """The Corpus page's coloured text, coloured by the unit, at the stop's window."""
-    return (f"/corpus?section=text&model={r['model']}&unit={r['layer']}.{r['state']}.{r['unit']}"
-            f"&at={r['at'] + r['cursor']}")
+    values = wc.link_values("text", f"{r['layer']}.{r['state']}.{r['unit']}", r["at"] + r["cursor"], None,
+                            model=r["model"])
+    return "/corpus?" + urlencode(values)
 
 
 def record() -> dict | None:
